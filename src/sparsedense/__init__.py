@@ -1,0 +1,64 @@
+"""sparsedense: sparse and dense vector representations of text, on Numba kernels.
+
+Text becomes sparse vectors (one-hot, bag-of-words counts, TF-IDF, hashed
+features, in ``scipy.sparse``), and sparse vectors become dense ones. The public
+names are imported lazily: ``import sparsedense`` loads neither Numba nor any
+kernel, and nothing is compiled until a kernel is first called (compiled
+kernels are cached on disk).
+
+Examples
+--------
+>>> import sparsedense as sd
+>>> X = sd.TfidfVectorizer().fit_transform(["deposit savings", "rain snow"])
+>>> X.shape
+(2, 4)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Vocabulary": "sparsedense.vocabulary",
+    "CountVectorizer": "sparsedense.text",
+    "TfidfTransformer": "sparsedense.text",
+    "TfidfVectorizer": "sparsedense.text",
+    "HashingVectorizer": "sparsedense.text",
+    "one_hot": "sparsedense.text",
+    "ENGLISH_STOP_WORDS": "sparsedense.text",
+    "NotFittedError": "sparsedense.text",
+    "InvalidParameterError": "sparsedense._validation",
+    "load_sample_corpus": "sparsedense.data",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._validation import InvalidParameterError
+    from .data import load_sample_corpus
+    from .text import (
+        ENGLISH_STOP_WORDS,
+        CountVectorizer,
+        HashingVectorizer,
+        NotFittedError,
+        TfidfTransformer,
+        TfidfVectorizer,
+        one_hot,
+    )
+    from .vocabulary import Vocabulary
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sparsedense' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,27 @@
+"""The sparse side: text to one-hot, count, TF-IDF and hashed CSR matrices.
+
+The vectorizers follow scikit-learn's ``sklearn.feature_extraction.text``
+(names, parameters, defaults, attributes and output), with Numba kernels
+doing the counting, hashing and weighting.
+"""
+
+from ._analyzer import strip_accents_ascii, strip_accents_unicode, strip_tags
+from ._base import NotFittedError
+from ._count import CountVectorizer
+from ._hashing import HashingVectorizer
+from ._onehot import one_hot
+from ._stop_words import ENGLISH_STOP_WORDS
+from ._tfidf import TfidfTransformer, TfidfVectorizer
+
+__all__ = [
+    "ENGLISH_STOP_WORDS",
+    "CountVectorizer",
+    "HashingVectorizer",
+    "NotFittedError",
+    "TfidfTransformer",
+    "TfidfVectorizer",
+    "one_hot",
+    "strip_accents_ascii",
+    "strip_accents_unicode",
+    "strip_tags",
+]
