@@ -1,0 +1,8 @@
+"""``python -m sparsedense``: the same as the ``sparsedense`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
