@@ -1,0 +1,62 @@
+"""The console script, driven in a subprocess as a user runs it."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, check=True):
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sparsedense", *args], capture_output=True,
+                          text=True, encoding="utf-8", env=env, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_demo_runs_on_the_shipped_corpus():
+    out = run("demo").stdout
+    assert "TF-IDF matrix: 361 x" in out
+    assert "Top 5 terms" in out
+    assert "예금" in out  # the Korean banking document and its top terms
+    assert "[banking/en]" in out and "[weather/en]" in out
+    assert "dot products between different words: [0.0]" in out
+
+
+def test_demo_options_and_console_script():
+    out = run("demo", "--docs", "2", "--top", "3").stdout
+    assert out.count("  doc ") == 2
+    exe = os.path.join(os.path.dirname(sys.executable), "sparsedense")
+    if os.path.exists(exe):
+        proc = subprocess.run([exe, "demo", "--docs", "1"], capture_output=True, text=True,
+                              encoding="utf-8", timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert out.splitlines()[0] == proc.stdout.splitlines()[0]
+
+
+def test_bad_value_is_one_line_exit_2_without_traceback():
+    proc = run("demo", "--docs", "0", check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "sparsedense demo: error: --docs and --top must be >= 1; got 0 and 5"]
+
+
+def test_debug_shows_traceback():
+    proc = run("--debug", "demo", "--docs", "0", check=False)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["demo", "--help"]])
+def test_help_has_an_example(args):
+    out = run(*args).stdout
+    assert "xample" in out
+
+
+def test_no_command_prints_help_and_exit_2():
+    proc = run(check=False)
+    assert proc.returncode == 2
+    assert "demo" in proc.stdout
