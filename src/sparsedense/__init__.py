@@ -32,13 +32,21 @@ _EXPORTS = {
     "NotFittedError": "sparsedense.text",
     "InvalidParameterError": "sparsedense._validation",
     "load_sample_corpus": "sparsedense.data",
+    "Embedding": "sparsedense.nn",
+    "RowSparseGrad": "sparsedense.grad",
+    "functional": None,
+    "nn": None,
+    "optim": None,
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._validation import InvalidParameterError
+    from . import functional, nn, optim
     from .data import load_sample_corpus
+    from .grad import RowSparseGrad
+    from .nn import Embedding
     from .text import (
         ENGLISH_STOP_WORDS,
         CountVectorizer,
@@ -52,10 +60,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    if name not in _EXPORTS:
         raise AttributeError(f"module 'sparsedense' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module = _EXPORTS[name]
+    if module is None:  # a submodule: sparsedense.functional, .nn, .optim
+        value = importlib.import_module(f"sparsedense.{name}")
+    else:
+        value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

@@ -121,3 +121,94 @@ def check_positive_int(name: str, value: Any, owner: str | None = None) -> int:
     if value < 1:
         raise ValueError(f"{prefix}{name} must be an int >= 1; got {value}")
     return int(value)
+
+
+def check_weight(weight: Any, name: str = "weight", writable: bool = False,
+                 why: str = "") -> np.ndarray:
+    """A 2-D float32/float64 table (ndarray or memmap), returned without copying.
+
+    float16, integer, bool and complex tables are refused (TypeError): convert
+    with ``weight.astype(np.float32)``. With ``writable=True`` a read-only
+    table is refused (ValueError) and ``why`` says what needed to write.
+    """
+    if not isinstance(weight, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array (or np.memmap); got "
+                        f"{type(weight).__name__}")
+    if weight.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must have dtype float32 or float64; got {weight.dtype} "
+                        f"(convert with {name}.astype(np.float32))")
+    if weight.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (num_embeddings, embedding_dim); "
+                         f"got shape {weight.shape}")
+    if writable and not weight.flags.writeable:
+        raise ValueError(f"{name} is read-only, but {why or 'this operation'} writes to it; "
+                         f"pass a writable copy ({name}.copy())")
+    return weight
+
+
+def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
+                  ) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Integer indices of any shape -> (flat C-contiguous int64 array, shape).
+
+    Any integer dtype and Python lists are accepted; bool, float, complex and
+    object arrays are refused with TypeError; an index outside
+    ``[0, num_embeddings)`` raises IndexError naming the first bad position.
+    """
+    if isinstance(indices, (bool, np.bool_)):
+        raise TypeError(f"{name} must be integers; got bool {indices!r}")
+    arr = np.asarray(indices)
+    if arr.dtype == object:
+        raise TypeError(f"{name} must be an array of integers; got dtype object")
+    if arr.dtype.kind not in "iu":
+        if arr.size == 0 and arr.dtype == np.float64 and not isinstance(indices, np.ndarray):
+            arr = arr.astype(np.int64)  # [] and [[]] from Python lists
+        else:
+            raise TypeError(f"{name} must be an array of integers; got dtype {arr.dtype}")
+    if arr.size:
+        lo, hi = arr.min(), arr.max()
+        if lo < 0 or hi >= num_embeddings:
+            bad = (arr < 0) | (arr >= num_embeddings)
+            pos = np.unravel_index(int(np.argmax(bad.ravel())), arr.shape)
+            where = ", ".join(str(int(p)) for p in pos)
+            raise IndexError(
+                f"{name}[{where}] = {arr[pos]} is out of range for "
+                f"num_embeddings={num_embeddings} (valid: 0..{num_embeddings - 1})"
+            )
+    flat = np.ascontiguousarray(arr.reshape(-1), dtype=np.int64)
+    return flat, arr.shape
+
+
+def check_padding_idx(padding_idx: Any, num_embeddings: int) -> int:
+    """``None`` -> -1; a negative index counts from the end, as in torch."""
+    if padding_idx is None:
+        return -1
+    if not is_int(padding_idx):
+        raise TypeError(f"padding_idx must be an int or None; got {_short(padding_idx)}")
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(
+            f"padding_idx = {padding_idx} must be within num_embeddings "
+            f"(valid: {-num_embeddings}..{num_embeddings - 1})"
+        )
+    return int(padding_idx) % num_embeddings
+
+
+def check_positive_float(name: str, value: Any, allow_inf: bool = False) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number; got {_short(value)}")
+    v = float(value)
+    if not (v > 0) or (np.isinf(v) and not allow_inf):
+        raise ValueError(f"{name} must be a positive{'' if allow_inf else ' finite'} number; "
+                         f"got {value!r}")
+    return v
+
+
+def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "out") -> np.ndarray:
+    """An ``out`` array must have exactly ``shape`` and ``dtype`` and be writable."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array; got {type(out).__name__}")
+    if out.shape != tuple(shape) or out.dtype != dtype:
+        raise ValueError(f"{name} must have shape {tuple(shape)} and dtype {dtype}; "
+                         f"got shape {out.shape} and dtype {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return out

@@ -1,0 +1,75 @@
+"""Lookup kernels: gather rows of an embedding table, renormalize rows (max_norm).
+
+A lookup is a gather, memory-bound: its limit is the speed of copying its
+output. The kernels write into an output the caller allocated (``np.empty``
+in Python reuses freed memory, where an allocation inside Numba page-faults
+afresh on every call) and split the rows between threads; a gather has no
+reduction, so the result does not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import JIT_OPTIONS
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _embedding_gather(indices, weight, out):
+    """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``."""
+    n = indices.shape[0]
+    dim = weight.shape[1]
+    for i in prange(n):
+        r = indices[i]
+        for j in range(dim):
+            out[i, j] = weight[r, j]
+
+
+@njit(**JIT_OPTIONS)
+def _embedding_gather_serial(indices, weight, out):
+    """Single-threaded :func:`_embedding_gather` (small inputs, and callers in threads)."""
+    dim = weight.shape[1]
+    for i in range(indices.shape[0]):
+        r = indices[i]
+        for j in range(dim):
+            out[i, j] = weight[r, j]
+
+
+@njit(**JIT_OPTIONS)
+def _renorm_rows(weight, rows, max_norm, norm_type):
+    """Scale each listed row whose ``norm_type``-norm exceeds ``max_norm`` down to it.
+
+    torch's rule (``embedding_renorm_``): ``scale = max_norm / (norm + 1e-7)``,
+    applied in place to rows whose norm is strictly greater than ``max_norm``.
+    ``rows`` must be distinct. The norm is accumulated in float64. Returns the
+    number of rows changed.
+    """
+    dim = weight.shape[1]
+    changed = 0
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        s = 0.0
+        if norm_type == 2.0:
+            for j in range(dim):
+                x = np.float64(weight[r, j])
+                s += x * x
+            norm = np.sqrt(s)
+        elif norm_type == 1.0:
+            for j in range(dim):
+                s += abs(np.float64(weight[r, j]))
+            norm = s
+        elif np.isinf(norm_type):
+            for j in range(dim):
+                s = max(s, abs(np.float64(weight[r, j])))
+            norm = s
+        else:
+            for j in range(dim):
+                s += abs(np.float64(weight[r, j])) ** norm_type
+            norm = s ** (1.0 / norm_type)
+        if norm > max_norm:
+            scale = max_norm / (norm + 1e-7)
+            for j in range(dim):
+                weight[r, j] = weight[r, j] * scale
+            changed += 1
+    return changed

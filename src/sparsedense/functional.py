@@ -1,0 +1,247 @@
+"""The functional layer of the dense side (like ``torch.nn.functional``).
+
+Stateless functions that validate their inputs once, bring them to the exact
+form a kernel expects (flat int64 indices, a 2-D float table), and call the
+kernels in :mod:`sparsedense._kernels`. The classes in :mod:`sparsedense.nn`
+hold state and call these functions; there is no second implementation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._kernels._dispatch import use_parallel
+from ._validation import (
+    check_indices,
+    check_out,
+    check_padding_idx,
+    check_positive_float,
+    check_weight,
+)
+from .grad import RowSparseGrad
+
+__all__ = ["embedding", "embedding_backward", "onehot_rows"]
+
+
+def onehot_rows(X: Any, num_embeddings: int, name: str = "indices") -> np.ndarray:
+    """The column of the single 1 in each row of a one-hot sparse matrix.
+
+    Raises ValueError naming the first row that is not one-hot (it must hold
+    exactly one stored value, equal to 1, after duplicates are summed and
+    explicit zeros dropped), and when the matrix does not have
+    ``num_embeddings`` columns.
+    """
+    if X.ndim != 2 or X.shape[1] != num_embeddings:
+        raise ValueError(f"{name} is a one-hot sparse matrix of shape {X.shape}; it must have "
+                         f"num_embeddings={num_embeddings} columns")
+    X = sp.csr_matrix(X, copy=True)
+    X.sum_duplicates()
+    X.eliminate_zeros()
+    counts = np.diff(X.indptr)
+    bad = np.flatnonzero(counts != 1)
+    if bad.size == 0:
+        bad_values = np.flatnonzero(X.data != 1)
+        if bad_values.size == 0:
+            return X.indices.astype(np.int64)
+        row = int(np.searchsorted(X.indptr, bad_values[0], side="right") - 1)
+        raise ValueError(f"{name} row {row} is not one-hot: its stored value is "
+                         f"{X.data[bad_values[0]]!r} (expected exactly one 1)")
+    row = int(bad[0])
+    raise ValueError(f"{name} row {row} is not one-hot: it has {int(counts[row])} non-zero "
+                     "values (expected exactly one 1)")
+
+
+def _flat_indices(indices: Any, num_embeddings: int) -> tuple[np.ndarray, tuple[int, ...]]:
+    if sp.issparse(indices):
+        flat = onehot_rows(indices, num_embeddings)
+        return flat, (flat.shape[0],)
+    return check_indices(indices, num_embeddings)
+
+
+def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              out: np.ndarray | None = None) -> np.ndarray:
+    """Look up rows of an embedding table: ``weight[indices]``, with torch's options.
+
+    Parameters
+    ----------
+    indices : array-like of int, any shape, or a one-hot scipy.sparse matrix
+        Row ids into ``weight``, each in ``[0, num_embeddings)``. Any integer
+        dtype, layout and Python lists work. A one-hot sparse matrix of shape
+        ``(n, num_embeddings)`` is read as the ids of its ones (so
+        ``embedding(one_hot(ids, V), W)`` equals ``one_hot(ids, V) @ W``).
+    weight : ndarray of shape (num_embeddings, embedding_dim)
+        float32 or float64 table (an ``np.memmap`` works).
+    padding_idx : int, optional
+        Accepted for symmetry with torch; it changes only the gradient (see
+        :func:`embedding_backward`), not the lookup.
+    max_norm : float, optional
+        Before the lookup, each *referenced* row whose ``norm_type``-norm
+        exceeds ``max_norm`` is rescaled in place in ``weight`` to norm
+        ``max_norm`` (torch's rule: ``scale = max_norm / (norm + 1e-7)``).
+    norm_type : float, default=2.0
+        The p of the p-norm for ``max_norm`` (``inf`` allowed).
+    out : ndarray, optional
+        Where to write the result; must have the result's shape and dtype.
+
+    Returns
+    -------
+    ndarray of shape ``indices.shape + (embedding_dim,)``, dtype of ``weight``
+
+    Shape
+    -----
+    ``(*)`` indices -> ``(*, embedding_dim)``. The naive equivalent is
+    ``weight[indices]``.
+
+    Raises
+    ------
+    IndexError
+        An index is negative or ``>= num_embeddings``; the message names the
+        first such position. Nothing is written.
+    TypeError
+        Float, bool or object indices; a table that is not float32/float64.
+    ValueError
+        A bad ``out``, ``padding_idx``, ``max_norm``; a read-only table with
+        ``max_norm``; a sparse ``indices`` that is not one-hot.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.functional import embedding
+    >>> W = np.arange(30, dtype=np.float32).reshape(10, 3)
+    >>> out = embedding([[1, 2, 4, 5], [4, 3, 2, 9]], W)
+    >>> out.shape
+    (2, 4, 3)
+    >>> out[1, 3].tolist()  # row 9 of W
+    [27.0, 28.0, 29.0]
+    >>> embedding([[1, 10]], W)
+    Traceback (most recent call last):
+    ...
+    IndexError: indices[0, 1] = 10 is out of range for num_embeddings=10 (valid: 0..9)
+    """
+    renorm = max_norm is not None
+    weight = check_weight(weight, writable=renorm, why="max_norm (rows are renormalized in place)")
+    num_embeddings, dim = weight.shape
+    flat, shape = _flat_indices(indices, num_embeddings)
+    check_padding_idx(padding_idx, num_embeddings)
+    if renorm:
+        max_norm = check_positive_float("max_norm", max_norm)
+        norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
+    out_shape = shape + (dim,)
+    if out is not None:
+        out = check_out(out, out_shape, weight.dtype)
+    # everything is valid: from here on we write
+    if renorm and flat.size:
+        from ._kernels.lookup import _renorm_rows
+
+        _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
+    target = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, weight.dtype)
+    if flat.size:
+        from ._kernels.lookup import _embedding_gather, _embedding_gather_serial
+
+        table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
+        gather = _embedding_gather if use_parallel(flat.size * dim) else _embedding_gather_serial
+        gather(flat, table, target.reshape(flat.size, dim))
+    if out is not None and target is not out:
+        out[...] = target
+        return out
+    return target
+
+
+def _check_grad_output(grad_output: Any, shape: tuple[int, ...]) -> np.ndarray:
+    if sp.issparse(grad_output):
+        raise TypeError("grad_output must be a dense numpy array, not a sparse matrix")
+    grad = np.asarray(grad_output)
+    if grad.dtype not in (np.float32, np.float64):
+        raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
+    if grad.ndim != len(shape) + 1 or grad.shape[:-1] != tuple(shape):
+        raise ValueError(
+            f"grad_output has shape {grad.shape}; expected indices.shape + (embedding_dim,) "
+            f"= {tuple(shape) + ('embedding_dim',)}"
+        )
+    return np.ascontiguousarray(grad).reshape(-1, grad.shape[-1])
+
+
+def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
+                       padding_idx: int | None = None, scale_grad_by_freq: bool = False,
+                       sparse: bool = False) -> np.ndarray | RowSparseGrad:
+    """Gradient of :func:`embedding` with respect to the table: a scatter-add.
+
+    Row ``r`` of the gradient is the sum of ``grad_output`` over every
+    position where ``indices == r``, added in ascending position order, so the
+    result is bit-identical for any number of threads and from run to run.
+
+    Parameters
+    ----------
+    grad_output : ndarray of shape ``indices.shape + (embedding_dim,)``
+        Gradient of the loss with respect to the lookup's output.
+    indices : array-like of int, or one-hot sparse matrix
+        The indices of the lookup.
+    num_embeddings : int
+        Rows of the table.
+    padding_idx : int, optional
+        This row gets no gradient (negative values count from the end).
+    scale_grad_by_freq : bool, default=False
+        Divide each row's gradient by how many times its index occurs in
+        ``indices`` (torch's option of the same name).
+    sparse : bool, default=False
+        Return a :class:`~sparsedense.nn.RowSparseGrad` (only the rows that
+        occur) instead of a dense ``(num_embeddings, embedding_dim)`` array;
+        the dense table is never allocated.
+
+    Returns
+    -------
+    ndarray of shape (num_embeddings, embedding_dim), or RowSparseGrad
+        Same dtype as ``grad_output``.
+
+    Shape
+    -----
+    ``(*, embedding_dim)`` grad_output and ``(*)`` indices ->
+    ``(num_embeddings, embedding_dim)``. Naive equivalent:
+    ``g = zeros(...); np.add.at(g, indices, grad_output)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.functional import embedding_backward
+    >>> g = embedding_backward(np.ones((3, 2), np.float32), [1, 3, 1], num_embeddings=4)
+    >>> g.tolist()
+    [[0.0, 0.0], [2.0, 2.0], [0.0, 0.0], [1.0, 1.0]]
+    >>> s = embedding_backward(np.ones((3, 2), np.float32), [1, 3, 1], 4, sparse=True)
+    >>> s.indices.tolist(), s.values.tolist()
+    ([1, 3], [[2.0, 2.0], [1.0, 1.0]])
+    """
+    from ._validation import check_positive_int
+
+    num_embeddings = check_positive_int("num_embeddings", num_embeddings)
+    flat, shape = _flat_indices(indices, num_embeddings)
+    grad = _check_grad_output(grad_output, shape)
+    pad = check_padding_idx(padding_idx, num_embeddings)
+    dim = grad.shape[1]
+    from ._kernels.scatter import (
+        _bucket_by_row,
+        _bucket_by_row_sorted,
+        _nonempty_rows,
+        _segment_sum_rows,
+        _segment_sum_rows_serial,
+    )
+
+    segment_sum = _segment_sum_rows if use_parallel(flat.size * dim) else _segment_sum_rows_serial
+    scale = bool(scale_grad_by_freq)
+    if not sparse:
+        row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)
+        rows, ptr = _nonempty_rows(row_ptr)
+        out = np.zeros((num_embeddings, dim), dtype=grad.dtype)
+        segment_sum(grad, ptr, positions, scale, rows, out)
+        return out
+    if num_embeddings <= 4 * flat.size + 1024:
+        row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)
+        rows, ptr = _nonempty_rows(row_ptr)
+    else:  # a huge table and a small batch: no array of num_embeddings counts
+        rows, ptr, positions = _bucket_by_row_sorted(flat, pad)
+    values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
+    segment_sum(grad, ptr, positions, scale, np.arange(rows.shape[0]), values)
+    return RowSparseGrad(rows, values, num_embeddings, _trusted=True)

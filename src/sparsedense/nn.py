@@ -1,0 +1,195 @@
+"""The class layer of the dense side: modules that hold a weight table (like ``torch.nn``).
+
+A module holds state (``weight``, ``grad``, what the last forward needs for
+its backward) and calls the stateless functions of
+:mod:`sparsedense.functional`, which call the kernels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import functional as F
+from ._validation import (
+    check_padding_idx,
+    check_positive_float,
+    check_positive_int,
+    check_weight,
+)
+from .grad import RowSparseGrad
+
+__all__ = ["Embedding", "RowSparseGrad"]
+
+
+class Embedding:
+    """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim`` (torch's ``nn.Embedding``).
+
+    ``emb(indices)`` returns ``weight[indices]`` (shape ``indices.shape +
+    (embedding_dim,)``) and remembers the indices; ``emb.backward(grad_output)``
+    returns the gradient of that lookup with respect to ``weight`` and adds it
+    to ``emb.grad``, which an optimizer from :mod:`sparsedense.optim` applies.
+
+    Parameters
+    ----------
+    num_embeddings : int
+        Size of the dictionary (e.g. ``len(vocabulary)``).
+    embedding_dim : int
+        Size of each vector.
+    padding_idx : int, optional
+        This row is initialized to zeros and never gets a gradient; negative
+        values count from the end, as in torch.
+    max_norm : float, optional
+        Rows looked up whose norm exceeds ``max_norm`` are rescaled in place.
+    norm_type : float, default=2.0
+        The p of the p-norm for ``max_norm``.
+    scale_grad_by_freq : bool, default=False
+        Scale gradients by the inverse frequency of the indices in the batch.
+    sparse : bool, default=False
+        Gradients are :class:`RowSparseGrad` instead of dense arrays.
+    dtype : {np.float32, np.float64}, default=np.float32
+    seed : int or numpy.random.Generator, optional
+        Initialization is ``N(0, 1)`` drawn from ``np.random.default_rng(seed)``.
+
+    Attributes
+    ----------
+    weight : ndarray of shape (num_embeddings, embedding_dim)
+    grad : ndarray, RowSparseGrad or None
+        Accumulated gradient (None until the first backward, and after
+        :meth:`zero_grad`).
+    requires_grad : bool
+        False for a frozen table (see :meth:`from_pretrained`).
+
+    Notes
+    -----
+    Lookups on one module from several threads are safe (they only read
+    ``weight``, except with ``max_norm``). ``backward`` uses the indices of the
+    last call on this module, so forward/backward pairs and optimizer steps
+    must not interleave across threads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.nn import Embedding
+    >>> emb = Embedding(10, 3, seed=0)
+    >>> emb(np.array([[1, 2, 4, 5], [4, 3, 2, 9]])).shape
+    (2, 4, 3)
+    >>> g = emb.backward(np.ones((2, 4, 3), np.float32))
+    >>> g[2].tolist(), g[0].tolist()  # index 2 occurs twice, index 0 never
+    ([2.0, 2.0, 2.0], [0.0, 0.0, 0.0])
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False, dtype=np.float32,
+                 seed: int | np.random.Generator | None = None, *,
+                 _weight: np.ndarray | None = None, _freeze: bool = False) -> None:
+        num_embeddings = check_positive_int("num_embeddings", num_embeddings, "Embedding")
+        embedding_dim = check_positive_int("embedding_dim", embedding_dim, "Embedding")
+        self.padding_idx = None if padding_idx is None else check_padding_idx(
+            padding_idx, num_embeddings)
+        if max_norm is not None:
+            max_norm = check_positive_float("max_norm", max_norm)
+        self.max_norm = max_norm
+        self.norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
+        self.sparse = bool(sparse)
+        if _weight is None:
+            dtype = np.dtype(dtype)
+            if dtype not in (np.float32, np.float64):
+                raise TypeError(f"dtype must be float32 or float64; got {dtype}")
+            rng = np.random.default_rng(seed)
+            weight = rng.standard_normal((num_embeddings, embedding_dim), dtype=dtype)
+            if self.padding_idx is not None:
+                weight[self.padding_idx] = 0
+        else:
+            weight = check_weight(_weight)
+            if weight.shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"_weight has shape {weight.shape}; expected "
+                                 f"({num_embeddings}, {embedding_dim})")
+        self.weight = weight
+        self.requires_grad = not _freeze
+        self.grad: np.ndarray | RowSparseGrad | None = None
+        self._saved: tuple[np.ndarray, tuple[int, ...]] | None = None
+
+    @classmethod
+    def from_pretrained(cls, embeddings: np.ndarray, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> "Embedding":
+        """An Embedding whose weight *is* ``embeddings`` (no copy; a memmap works).
+
+        With ``freeze=True`` (the default, as in torch) the table is not
+        trained: :meth:`backward` and optimizer steps refuse it.
+        """
+        weight = check_weight(embeddings, name="embeddings")
+        return cls(weight.shape[0], weight.shape[1], padding_idx=padding_idx,
+                   max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=weight,
+                   _freeze=freeze)
+
+    @property
+    def num_embeddings(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.weight.shape[1]
+
+    def forward(self, indices: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """Look up ``indices`` (any shape) -> ``indices.shape + (embedding_dim,)``."""
+        result = F.embedding(indices, self.weight, padding_idx=self.padding_idx,
+                             max_norm=self.max_norm, norm_type=self.norm_type, out=out)
+        self._saved = F._flat_indices(indices, self.num_embeddings)
+        return result
+
+    __call__ = forward
+
+    def backward(self, grad_output: Any) -> np.ndarray | RowSparseGrad:
+        """Gradient of the last lookup; also accumulated into ``self.grad``.
+
+        Returns
+        -------
+        ndarray (num_embeddings, embedding_dim) or RowSparseGrad (``sparse=True``)
+
+        Raises
+        ------
+        RuntimeError
+            If the table is frozen or no lookup was made yet.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("this Embedding is frozen (from_pretrained(..., freeze=True)); "
+                               "it has no gradient. Use freeze=False to train it.")
+        if self._saved is None:
+            raise RuntimeError("backward() needs a lookup first: call the Embedding on indices")
+        flat, shape = self._saved
+        grad = F.embedding_backward(grad_output, flat.reshape(shape), self.num_embeddings,
+                                    padding_idx=self.padding_idx,
+                                    scale_grad_by_freq=self.scale_grad_by_freq,
+                                    sparse=self.sparse)
+        if self.grad is None:
+            self.grad = grad.copy()
+        elif isinstance(grad, RowSparseGrad):
+            self.grad = self.grad + grad
+        else:
+            self.grad += grad
+        return grad
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``grad`` becomes None, as torch's default)."""
+        self.grad = None
+
+    def __repr__(self) -> str:
+        extra = [f"{self.num_embeddings}", f"{self.embedding_dim}"]
+        if self.padding_idx is not None:
+            extra.append(f"padding_idx={self.padding_idx}")
+        if self.max_norm is not None:
+            extra.append(f"max_norm={self.max_norm}")
+        if self.norm_type != 2.0:
+            extra.append(f"norm_type={self.norm_type}")
+        if self.scale_grad_by_freq:
+            extra.append("scale_grad_by_freq=True")
+        if self.sparse:
+            extra.append("sparse=True")
+        return f"Embedding({', '.join(extra)})"

@@ -1,0 +1,247 @@
+"""Optimizers that apply the ``.grad`` of embedding modules in place (like ``torch.optim``).
+
+``opt = SGD([emb], lr=0.1)``; after ``emb.backward(...)``, ``opt.step()``
+updates ``emb.weight`` and ``opt.zero_grad()`` clears the gradients. A
+row-sparse gradient (:class:`~sparsedense.nn.RowSparseGrad`) updates only its
+rows. The arithmetic follows the torch optimizer of the same name, so the
+same gradients give the same weights (to float rounding).
+
+Every check (frozen module, read-only weight, unsupported option for a
+row-sparse gradient, shape mismatch) runs for all modules before any weight
+changes, so a refused step changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_positive_float
+from .grad import RowSparseGrad
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "SparseAdam"]
+
+
+def _check_rate(name: str, value: Any, allow_zero: bool = True) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.floating,
+                                                                     np.integer)):
+        raise TypeError(f"{name} must be a number; got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite number >= 0{'' if allow_zero else ' (> 0)'}; "
+                         f"got {value!r}")
+    return v
+
+
+class Optimizer:
+    """Base class: holds the modules and per-module state; subclasses define the update."""
+
+    def __init__(self, modules: Iterable[Any]) -> None:
+        if hasattr(modules, "weight"):
+            modules = [modules]
+        self.modules = list(modules)
+        if not self.modules:
+            raise ValueError("optimizer got an empty list of modules")
+        for i, m in enumerate(self.modules):
+            if not (hasattr(m, "weight") and hasattr(m, "grad")):
+                raise TypeError(f"modules[{i}] is {type(m).__name__}; expected a module with "
+                                "`weight` and `grad` (e.g. sparsedense.nn.Embedding)")
+        self.state: list[dict[str, Any]] = [{} for _ in self.modules]
+
+    def zero_grad(self) -> None:
+        """Clear every module's gradient (set to None)."""
+        for m in self.modules:
+            m.grad = None
+
+    def _pending(self) -> list[tuple[int, Any, Any]]:
+        """Modules with a gradient, after checking all of them (nothing written yet)."""
+        todo = []
+        for i, m in enumerate(self.modules):
+            if m.grad is None:
+                continue
+            if not getattr(m, "requires_grad", True):
+                raise RuntimeError(f"modules[{i}] is frozen; it cannot be updated")
+            w = m.weight
+            if not w.flags.writeable:
+                raise ValueError(f"modules[{i}].weight is read-only; an optimizer step writes "
+                                 "to it (pass a writable table)")
+            g = m.grad
+            shape = g.shape
+            if tuple(shape) != w.shape:
+                raise ValueError(f"modules[{i}].grad has shape {tuple(shape)}; weight has "
+                                 f"shape {w.shape}")
+            self._check_grad(i, g)
+            todo.append((i, m, g))
+        return todo
+
+    def _check_grad(self, i: int, grad: Any) -> None:  # pragma: no cover - overridden
+        pass
+
+    def step(self) -> None:
+        """Apply one update to every module that has a gradient."""
+        for i, m, g in self._pending():
+            self._update(self.state[i], m.weight, g)
+
+    def _update(self, state: dict, weight: np.ndarray, grad: Any) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (torch's ``SGD``): ``w -= lr * g``.
+
+    Parameters
+    ----------
+    modules : iterable of modules (e.g. ``[emb]``)
+    lr : float
+    momentum, dampening, weight_decay : float, default=0
+        As in torch; only with dense gradients (a row-sparse step would have
+        to touch every row).
+    nesterov : bool, default=False
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.nn import Embedding
+    >>> from sparsedense.optim import SGD
+    >>> emb = Embedding(4, 2, sparse=True, seed=0)
+    >>> before = emb.weight.copy()
+    >>> _ = emb([1, 1, 3])
+    >>> _ = emb.backward(np.ones((3, 2), np.float32))
+    >>> SGD([emb], lr=0.5).step()
+    >>> (before - emb.weight).tolist()[1], (before - emb.weight).tolist()[0]
+    ([1.0, 1.0], [0.0, 0.0])
+    """
+
+    def __init__(self, modules, lr: float, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(modules)
+        self.lr = _check_rate("lr", lr)
+        self.momentum = _check_rate("momentum", momentum)
+        self.dampening = _check_rate("dampening", dampening)
+        self.weight_decay = _check_rate("weight_decay", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _check_grad(self, i, grad) -> None:
+        if isinstance(grad, RowSparseGrad) and (self.momentum or self.weight_decay):
+            raise ValueError(f"modules[{i}] has a row-sparse gradient: SGD supports only lr "
+                             "for it (momentum and weight_decay would touch every row)")
+
+    def _update(self, state, weight, grad) -> None:
+        from ._kernels.optim import _sgd_rows
+
+        if isinstance(grad, RowSparseGrad):
+            _sgd_rows(weight, grad.indices, grad.values, self.lr)
+            return
+        d = np.asarray(grad)
+        if self.weight_decay:
+            d = d + self.weight_decay * weight
+        if self.momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(d, copy=True)
+            else:
+                buf *= self.momentum
+                buf += (1 - self.dampening) * d
+            d = d + self.momentum * buf if self.nesterov else buf
+        _sgd_rows(weight, np.arange(weight.shape[0]), np.ascontiguousarray(d), self.lr)
+
+
+class Adagrad(Optimizer):
+    """Adagrad (torch's ``Adagrad``): ``s += g**2; w -= clr * g / (sqrt(s) + eps)``.
+
+    ``clr = lr / (1 + (step - 1) * lr_decay)``. With a row-sparse gradient only
+    its rows (of ``w`` and of the accumulator ``s``) change.
+
+    Parameters
+    ----------
+    modules : iterable of modules
+    lr : float, default=0.01
+    lr_decay : float, default=0
+    weight_decay : float, default=0 (dense gradients only, as in torch)
+    initial_accumulator_value : float, default=0
+    eps : float, default=1e-10
+    """
+
+    def __init__(self, modules, lr: float = 0.01, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
+        super().__init__(modules)
+        self.lr = _check_rate("lr", lr)
+        self.lr_decay = _check_rate("lr_decay", lr_decay)
+        self.weight_decay = _check_rate("weight_decay", weight_decay)
+        self.initial_accumulator_value = _check_rate("initial_accumulator_value",
+                                                     initial_accumulator_value)
+        self.eps = check_positive_float("eps", eps)
+
+    def _check_grad(self, i, grad) -> None:
+        if isinstance(grad, RowSparseGrad) and self.weight_decay:
+            raise ValueError(f"modules[{i}]: weight_decay is not compatible with a row-sparse "
+                             "gradient (as in torch)")
+
+    def _update(self, state, weight, grad) -> None:
+        from ._kernels.optim import _adagrad_dense, _adagrad_rows
+
+        if "sum" not in state:
+            state["sum"] = np.full(weight.shape, self.initial_accumulator_value, weight.dtype)
+            state["step"] = 0
+        state["step"] += 1
+        clr = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
+        if isinstance(grad, RowSparseGrad):
+            _adagrad_rows(weight, state["sum"], grad.indices, grad.values, clr, self.eps)
+            return
+        d = np.asarray(grad)
+        if self.weight_decay:
+            d = d + self.weight_decay * weight
+        _adagrad_dense(weight, state["sum"], np.ascontiguousarray(d), clr, self.eps)
+
+
+class SparseAdam(Optimizer):
+    """Adam for row-sparse gradients (torch's ``SparseAdam``).
+
+    The moments are updated, and the weights moved, only on the rows present
+    in the gradient; the bias correction uses the module's step count.
+
+    Parameters
+    ----------
+    modules : iterable of modules with ``sparse=True``
+    lr : float, default=0.001
+    betas : tuple of float, default=(0.9, 0.999)
+    eps : float, default=1e-8
+    """
+
+    def __init__(self, modules, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8) -> None:
+        super().__init__(modules)
+        self.lr = _check_rate("lr", lr, allow_zero=False)
+        b1, b2 = betas
+        for name, b in (("betas[0]", b1), ("betas[1]", b2)):
+            if not 0.0 <= float(b) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1); got {b!r}")
+        self.betas = (float(b1), float(b2))
+        self.eps = check_positive_float("eps", eps)
+
+    def _check_grad(self, i, grad) -> None:
+        if not isinstance(grad, RowSparseGrad):
+            raise ValueError(f"modules[{i}] has a dense gradient; SparseAdam needs row-sparse "
+                             "gradients (Embedding(..., sparse=True))")
+
+    def _update(self, state, weight, grad) -> None:
+        from ._kernels.optim import _sparse_adam_rows
+
+        if grad.indices.size == 0:
+            return
+        if "exp_avg" not in state:
+            state["exp_avg"] = np.zeros_like(weight)
+            state["exp_avg_sq"] = np.zeros_like(weight)
+            state["step"] = 0
+        state["step"] += 1
+        b1, b2 = self.betas
+        step = state["step"]
+        step_size = self.lr * math.sqrt(1 - b2 ** step) / (1 - b1 ** step)
+        _sparse_adam_rows(weight, state["exp_avg"], state["exp_avg_sq"], grad.indices,
+                          grad.values, b1, b2, self.eps, step_size)
