@@ -211,9 +211,12 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         """Final column of each local feature (-1 if pruned), the vocabulary, the pruned terms."""
         features = local.features
         n = len(features)
-        if n == 0:
+        df_local, tf_local = _column_stats(local.indices, local.data, n)
+        # a feature interned but never counted (a stop word of the fast path) does not exist
+        present = np.flatnonzero(df_local > 0).tolist()
+        if not present:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
-        order = sorted(range(n), key=features.__getitem__)  # alphabetical, as sklearn
+        order = sorted(present, key=features.__getitem__)  # alphabetical, as sklearn
         order_arr = np.asarray(order, dtype=np.int64)
         n_doc = local.n_docs
         max_df, min_df, max_features = self.max_df, self.min_df, self.max_features
@@ -221,14 +224,14 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         min_doc_count = min_df if isinstance(min_df, Integral) else min_df * n_doc
         if max_doc_count < min_doc_count:
             raise ValueError("max_df corresponds to < documents than min_df")
-        df_local, tf_local = _column_stats(local.indices, local.data, n)
         dfs = df_local[order_arr]
         mask = (dfs <= max_doc_count) & (dfs >= min_doc_count)
         if max_features is not None and mask.sum() > max_features:
-            tfs = tf_local[order_arr]
+            # scikit-learn ranks by total count after ``binary`` has set every count to 1
+            tfs = (df_local if self.binary else tf_local)[order_arr]
             # the same call as scikit-learn, so ties are broken the same way
             keep = (-tfs[mask]).argsort()[:max_features]
-            new_mask = np.zeros(n, dtype=bool)
+            new_mask = np.zeros(order_arr.shape[0], dtype=bool)
             new_mask[np.where(mask)[0][keep]] = True
             mask = new_mask
         if not mask.any():

@@ -43,7 +43,7 @@ from ._analyzer import iter_chunks
 from ._intern import Interner
 
 #: documents per chunk: bounds the memory of the code point and token arrays
-CHUNK_SIZE = 16384
+CHUNK_SIZE = 4096
 
 _WORD_RE = re.compile(r"\w")
 #: class of every code point for Python's ``re`` ``\w``, filled lazily
