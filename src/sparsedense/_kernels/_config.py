@@ -7,7 +7,7 @@ in a user's data turn into silently wrong numbers.
 
 from __future__ import annotations
 
-FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 #: keyword arguments every kernel is compiled with
 JIT_OPTIONS = {"cache": True, "nogil": True}

@@ -1,10 +1,4 @@
-"""The functional layer of the dense side (like ``torch.nn.functional``).
-
-Stateless functions that validate their inputs once, bring them to the exact
-form a kernel expects (flat int64 indices, a 2-D float table), and call the
-kernels in :mod:`sparsedense._kernels`. The classes in :mod:`sparsedense.nn`
-hold state and call these functions; there is no second implementation.
-"""
+"""Lookup of table rows and its gradient: ``embedding`` and ``embedding_backward``."""
 
 from __future__ import annotations
 
@@ -13,17 +7,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels._dispatch import use_parallel
-from ._validation import (
+from .._kernels._dispatch import use_parallel
+from .._validation import (
     check_indices,
     check_out,
     check_padding_idx,
     check_positive_float,
     check_weight,
 )
-from .grad import RowSparseGrad
+from ..grad import RowSparseGrad
 
-__all__ = ["embedding", "embedding_backward", "onehot_rows"]
 
 
 def onehot_rows(X: Any, num_embeddings: int, name: str = "indices") -> np.ndarray:
@@ -135,12 +128,12 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         out = check_out(out, out_shape, weight.dtype)
     # everything is valid: from here on we write
     if renorm and flat.size:
-        from ._kernels.lookup import _renorm_rows
+        from .._kernels.lookup import _renorm_rows
 
         _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
     target = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, weight.dtype)
     if flat.size:
-        from ._kernels.lookup import _embedding_gather, _embedding_gather_serial
+        from .._kernels.lookup import _embedding_gather, _embedding_gather_serial
 
         table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
         gather = _embedding_gather if use_parallel(flat.size * dim) else _embedding_gather_serial
@@ -214,14 +207,14 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
     >>> s.indices.tolist(), s.values.tolist()
     ([1, 3], [[2.0, 2.0], [1.0, 1.0]])
     """
-    from ._validation import check_positive_int
+    from .._validation import check_positive_int
 
     num_embeddings = check_positive_int("num_embeddings", num_embeddings)
     flat, shape = _flat_indices(indices, num_embeddings)
     grad = _check_grad_output(grad_output, shape)
     pad = check_padding_idx(padding_idx, num_embeddings)
     dim = grad.shape[1]
-    from ._kernels.scatter import (
+    from .._kernels.scatter import (
         _bucket_by_row,
         _bucket_by_row_sorted,
         _nonempty_rows,

@@ -1,0 +1,272 @@
+"""Embedding-bag kernels: weighted sums, means and maxima of table rows per bag.
+
+A bag is a slice ``indices[offsets[b]:offsets[b + 1]]`` (a CSR row: its
+column ids and stored values); the kernels here compute, for every bag,
+
+* ``sum``:  ``out[b] = sum_p w_p * weight[i_p]``  (``X @ weight`` for a CSR ``X``)
+* ``mean``: the sum divided by ``sum_p w_p`` (0 for an empty bag)
+* ``max``:  ``out[b, j] = max_p w_p * weight[i_p, j]`` (0 for an empty bag)
+
+They are gathers of table rows, bound by memory traffic. Threads own whole
+bags (output rows), so nothing races and results do not depend on the
+thread count. The inner loop adds four stored values at a time, so each
+output element is loaded and stored once per four table rows and the four
+row streams are in flight together (software prefetching of the next rows
+through ``llvm.prefetch`` was measured here and did not help). Padding entries are removed by the
+caller (:func:`_drop_padding`) before these kernels run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import FASTMATH, JIT_OPTIONS
+
+
+@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+def _bag_sum_row(indices, weights, start, end, weight, out, b):
+    # 1-D row views let LLVM vectorize the inner loop (with 2-D indexing it
+    # stays scalar); four rows per pass quarter the loads/stores of ``o``.
+    o = out[b]
+    dim = o.shape[0]
+    for j in range(dim):
+        o[j] = 0
+    p = start
+    while p + 4 <= end:
+        r0 = weight[indices[p]]
+        r1 = weight[indices[p + 1]]
+        r2 = weight[indices[p + 2]]
+        r3 = weight[indices[p + 3]]
+        w0 = weights[p]
+        w1 = weights[p + 1]
+        w2 = weights[p + 2]
+        w3 = weights[p + 3]
+        for j in range(dim):
+            o[j] += (w0 * r0[j] + w1 * r1[j]) + (w2 * r2[j] + w3 * r3[j])
+        p += 4
+    while p < end:
+        r0 = weight[indices[p]]
+        w0 = weights[p]
+        for j in range(dim):
+            o[j] += w0 * r0[j]
+        p += 1
+
+
+@njit(**JIT_OPTIONS)
+def _bag_finish_mean(weights, start, end, out, b):
+    total = 0.0
+    for p in range(start, end):
+        total += weights[p]
+    if total != 0.0:
+        for j in range(out.shape[1]):
+            out[b, j] = out[b, j] / total
+    else:
+        for j in range(out.shape[1]):
+            out[b, j] = 0
+
+
+@njit(**JIT_OPTIONS)
+def _bag_max_row(indices, weights, start, end, weight, out, b):
+    dim = weight.shape[1]
+    if end == start:
+        for j in range(dim):
+            out[b, j] = 0
+        return
+    i0 = indices[start]
+    w0 = weights[start]
+    for j in range(dim):
+        out[b, j] = w0 * weight[i0, j]
+    for p in range(start + 1, end):
+        i = indices[p]
+        w = weights[p]
+        for j in range(dim):
+            v = w * weight[i, j]
+            if v > out[b, j]:
+                out[b, j] = v
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _embedding_bag(offsets, indices, weights, mode, weight, out):
+    """All bags at once; ``mode`` 0 = sum, 1 = mean, 2 = max. ``weights`` has one entry per index."""
+    for b in prange(offsets.shape[0] - 1):
+        start = offsets[b]
+        end = offsets[b + 1]
+        if mode == 2:
+            _bag_max_row(indices, weights, start, end, weight, out, b)
+        else:
+            _bag_sum_row(indices, weights, start, end, weight, out, b)
+            if mode == 1:
+                _bag_finish_mean(weights, start, end, out, b)
+
+
+@njit(**JIT_OPTIONS)
+def _embedding_bag_serial(offsets, indices, weights, mode, weight, out):
+    """Single-threaded :func:`_embedding_bag` (bit-identical results)."""
+    for b in range(offsets.shape[0] - 1):
+        start = offsets[b]
+        end = offsets[b + 1]
+        if mode == 2:
+            _bag_max_row(indices, weights, start, end, weight, out, b)
+        else:
+            _bag_sum_row(indices, weights, start, end, weight, out, b)
+            if mode == 1:
+                _bag_finish_mean(weights, start, end, out, b)
+
+
+@njit(**JIT_OPTIONS)
+def _drop_padding(offsets, indices, weights, padding_idx):
+    """Remove the entries equal to ``padding_idx``: new ``(offsets, indices, weights, kept)``.
+
+    ``kept[k]`` is the original position of new entry ``k``.
+    """
+    n_bags = offsets.shape[0] - 1
+    new_offsets = np.empty(n_bags + 1, dtype=np.int64)
+    new_indices = np.empty(indices.shape[0], dtype=np.int64)
+    new_weights = np.empty(indices.shape[0], dtype=weights.dtype)
+    kept = np.empty(indices.shape[0], dtype=np.int64)
+    k = 0
+    new_offsets[0] = 0
+    for b in range(n_bags):
+        for p in range(offsets[b], offsets[b + 1]):
+            if indices[p] != padding_idx:
+                new_indices[k] = indices[p]
+                new_weights[k] = weights[p]
+                kept[k] = p
+                k += 1
+        new_offsets[b + 1] = k
+    return new_offsets, new_indices[:k], new_weights[:k], kept[:k]
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _normalize_rows_l2(out):
+    """Scale each row of a dense array to unit l2 norm (rows of zeros stay zero)."""
+    for r in prange(out.shape[0]):
+        s = 0.0
+        for j in range(out.shape[1]):
+            s += np.float64(out[r, j]) * out[r, j]
+        if s > 0.0:
+            inv = 1.0 / np.sqrt(s)
+            for j in range(out.shape[1]):
+                out[r, j] = out[r, j] * inv
+
+
+@njit(**JIT_OPTIONS)
+def _bag_of_positions(offsets, n):
+    """Bag id of each of the ``n`` positions (positions after the last offset get -1)."""
+    bag = np.full(n, -1, dtype=np.int64)
+    for b in range(offsets.shape[0] - 1):
+        for p in range(offsets[b], offsets[b + 1]):
+            bag[p] = b
+    return bag
+
+
+@njit(**JIT_OPTIONS)
+def _bag_position_scales(offsets, weights, mean, n):
+    """Factor of each position in its bag's output: ``w_p`` (sum) or ``w_p / sum(w)`` (mean)."""
+    scale = np.zeros(n, dtype=np.float64)
+    for b in range(offsets.shape[0] - 1):
+        start = offsets[b]
+        end = offsets[b + 1]
+        if mean:
+            total = 0.0
+            for p in range(start, end):
+                total += weights[p]
+            if total != 0.0:
+                for p in range(start, end):
+                    scale[p] = weights[p] / total
+        else:
+            for p in range(start, end):
+                scale[p] = weights[p]
+    return scale
+
+
+@njit(**JIT_OPTIONS)
+def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r):
+    dim = grad_output.shape[1]
+    o = out[r]
+    for j in range(dim):
+        o[j] = 0
+    for q in range(start, end):
+        p = positions[q]
+        g = grad_output[bag_of[p]]
+        s = scale[p]
+        for j in range(dim):
+            o[j] += s * g[j]
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _bag_weight_grad(grad_output, bag_of, scale, row_ptr, positions, target_rows, out):
+    """``out[target_rows[k]] = sum_p scale[p] * grad_output[bag_of[p]]`` over row k's positions.
+
+    Positions are taken in ascending order; threads own output rows, so the
+    sums do not depend on the number of threads.
+    """
+    for k in prange(row_ptr.shape[0] - 1):
+        _bag_grad_one_row(grad_output, bag_of, scale, row_ptr[k], row_ptr[k + 1], positions,
+                          out, target_rows[k])
+
+
+@njit(**JIT_OPTIONS)
+def _bag_weight_grad_serial(grad_output, bag_of, scale, row_ptr, positions, target_rows, out):
+    """Single-threaded :func:`_bag_weight_grad` (bit-identical results)."""
+    for k in range(row_ptr.shape[0] - 1):
+        _bag_grad_one_row(grad_output, bag_of, scale, row_ptr[k], row_ptr[k + 1], positions,
+                          out, target_rows[k])
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _bag_sample_weight_grad(offsets, indices, weights, grad_output, weight, forward, mode,
+                            out):
+    """Gradient with respect to each per-sample weight.
+
+    sum: ``g_b . weight[i_p]``; mean: ``g_b . (weight[i_p] - forward_b) / sum(w_b)``.
+    """
+    dim = weight.shape[1]
+    for b in prange(offsets.shape[0] - 1):
+        start = offsets[b]
+        end = offsets[b + 1]
+        total = 0.0
+        if mode == 1:
+            for p in range(start, end):
+                total += weights[p]
+        g = grad_output[b]
+        for p in range(start, end):
+            row = weight[indices[p]]
+            s = 0.0
+            if mode == 1:
+                if total != 0.0:
+                    f = forward[b]
+                    for j in range(dim):
+                        s += np.float64(g[j]) * (np.float64(row[j]) - f[j])
+                    s /= total
+            else:
+                for j in range(dim):
+                    s += np.float64(g[j]) * row[j]
+            out[p] = s
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _bag_max_grad(offsets, indices, weights, grad_output, weight, slot_of, out):
+    """Max mode: ``grad_output[b, j]`` (times the weight) goes to the arg-max row of (b, j).
+
+    The arg-max is the first position reaching the maximum (torch's rule).
+    Threads own columns ``j``, and bags are visited in ascending order, so
+    the sums do not depend on the number of threads. ``slot_of[p]`` is the
+    output row of position ``p``.
+    """
+    dim = weight.shape[1]
+    for j in prange(dim):
+        for b in range(offsets.shape[0] - 1):
+            start = offsets[b]
+            end = offsets[b + 1]
+            if end == start:
+                continue
+            best = start
+            best_v = weights[start] * weight[indices[start], j]
+            for p in range(start + 1, end):
+                v = weights[p] * weight[indices[p], j]
+                if v > best_v:
+                    best_v = v
+                    best = p
+            out[slot_of[best], j] += grad_output[b, j] * weights[best]

@@ -1,0 +1,295 @@
+"""Embedding bags: reduce the looked-up rows of each bag (``torch.nn.functional.embedding_bag``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._kernels._dispatch import use_parallel
+from .._validation import (
+    check_indices,
+    check_padding_idx,
+    check_positive_float,
+    check_weight,
+)
+from ..grad import RowSparseGrad
+
+#: mode name -> kernel code (the kernels see integers only)
+MODES = {"sum": 0, "mean": 1, "max": 2}
+
+
+class Bags:
+    """Validated bags: ``indices[offsets[b]:offsets[b + 1]]`` with one weight per entry."""
+
+    __slots__ = ("offsets", "indices", "weights", "kept", "n_input", "has_weights")
+
+    def __init__(self, offsets, indices, weights, kept, n_input, has_weights) -> None:
+        self.offsets = offsets
+        self.indices = indices
+        self.weights = weights
+        self.kept = kept
+        self.n_input = n_input
+        self.has_weights = has_weights
+
+    @property
+    def n_bags(self) -> int:
+        return self.offsets.shape[0] - 1
+
+
+def check_mode(mode: Any) -> int:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {sorted(MODES)}; got {mode!r}")
+    return MODES[mode]
+
+
+def _check_offsets(offsets: Any, n: int, include_last_offset: bool) -> np.ndarray:
+    arr = np.asarray(offsets)
+    if arr.dtype.kind not in "iu" or arr.ndim != 1:
+        raise TypeError(f"offsets must be a 1-D array of integers; got dtype {arr.dtype} and "
+                        f"shape {arr.shape}")
+    arr = arr.astype(np.int64)
+    if include_last_offset and arr.size == 0:
+        raise ValueError("offsets must have at least one entry with include_last_offset=True")
+    if arr.size:
+        if arr[0] != 0:
+            raise ValueError(f"offsets[0] = {arr[0]}; the first bag must start at position 0")
+        steps = np.diff(arr)
+        if (steps < 0).any():
+            k = int(np.argmax(steps < 0)) + 1
+            raise ValueError(f"offsets must be non-decreasing; offsets[{k}] = {arr[k]} < "
+                             f"offsets[{k - 1}] = {arr[k - 1]}")
+        if arr[-1] > n:
+            raise ValueError(f"offsets[{arr.size - 1}] = {arr[-1]} is past the end of indices "
+                             f"(length {n})")
+    if include_last_offset:
+        return np.ascontiguousarray(arr)
+    return np.concatenate((arr, [n])).astype(np.int64)
+
+
+def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
+                 per_sample_weights: Any, padding_idx: Any, include_last_offset: bool,
+                 allow_max_weights: bool = False) -> Bags:
+    """Validate everything a bag operation takes; returns the kernel-ready :class:`Bags`."""
+    num_embeddings = weight.shape[0]
+    arr = np.asarray(indices) if not isinstance(indices, np.ndarray) else indices
+    if arr.ndim == 2:
+        if offsets is not None:
+            raise ValueError("offsets must be None when indices is 2-D (each row is a bag)")
+        flat, shape = check_indices(arr, num_embeddings)
+        n_bags, length = shape
+        bag_offsets = np.arange(0, n_bags * length + 1, max(length, 1), dtype=np.int64)
+        if length == 0:
+            bag_offsets = np.zeros(n_bags + 1, dtype=np.int64)
+    elif arr.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets is required when indices is 1-D (it says where each bag "
+                             "starts)")
+        flat, shape = check_indices(arr, num_embeddings)
+        bag_offsets = _check_offsets(offsets, flat.shape[0], include_last_offset)
+    else:
+        raise ValueError(f"indices must be 1-D (with offsets) or 2-D (bags x length); got "
+                         f"shape {arr.shape}")
+    n_used = int(bag_offsets[-1]) if bag_offsets.size else 0
+    n_input = flat.shape[0]
+    flat = flat[:n_used]  # entries after the last bag's end belong to no bag (torch ignores them)
+    has_weights = per_sample_weights is not None
+    if has_weights:
+        if mode_code == MODES["max"] and not allow_max_weights:
+            raise ValueError("per_sample_weights is not supported with mode='max' (only "
+                             "'sum' and 'mean')")
+        psw = np.asarray(per_sample_weights)
+        if psw.dtype.kind not in "fiu" or psw.dtype.kind == "b":
+            raise TypeError(f"per_sample_weights must be a float array; got dtype {psw.dtype}")
+        if psw.shape != shape:
+            raise ValueError(f"per_sample_weights has shape {psw.shape}; it must have the shape "
+                             f"of indices {shape}")
+        weights = np.ascontiguousarray(psw.reshape(-1)[:n_used], dtype=weight.dtype)
+    else:
+        weights = np.ones(n_used, dtype=weight.dtype)
+    pad = check_padding_idx(padding_idx, num_embeddings)
+    kept = None
+    if pad >= 0:
+        from .._kernels.bag import _drop_padding
+
+        bag_offsets, flat, weights, kept = _drop_padding(bag_offsets, flat, weights, pad)
+    return Bags(bag_offsets, flat, weights, kept, n_input, has_weights)
+
+
+def run_bags(bags: Bags, weight: np.ndarray, mode_code: int) -> np.ndarray:
+    """The kernel call shared by ``embedding_bag`` and ``sparse_to_dense``."""
+    from .._kernels.bag import _embedding_bag, _embedding_bag_serial
+
+    out = np.empty((bags.n_bags, weight.shape[1]), dtype=weight.dtype)
+    if bags.n_bags:
+        kernel = (_embedding_bag if use_parallel(bags.indices.shape[0] * weight.shape[1])
+                  else _embedding_bag_serial)
+        kernel(bags.offsets, bags.indices, bags.weights, mode_code, np.asarray(weight), out)
+    return out
+
+
+def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: str = "mean",
+                  per_sample_weights: Any = None, padding_idx: int | None = None,
+                  include_last_offset: bool = False, max_norm: float | None = None,
+                  norm_type: float = 2.0) -> np.ndarray:
+    """Sums, means or maxima of bags of table rows, without the intermediate lookups.
+
+    torch's ``embedding_bag`` semantics: bags are the rows of a 2-D
+    ``indices``, or slices ``indices[offsets[b]:offsets[b + 1]]`` of a 1-D one.
+
+    Parameters
+    ----------
+    indices : array-like of int, 1-D (with ``offsets``) or 2-D (bags x length)
+    weight : ndarray of shape (num_embeddings, embedding_dim), float32 or float64
+    offsets : array-like of int, optional
+        Start of each bag in a 1-D ``indices`` (starting at 0, non-decreasing).
+    mode : {'sum', 'mean', 'max'}, default='mean'
+    per_sample_weights : array-like, optional
+        One weight per index (same shape as ``indices``). With 'sum', each
+        row is scaled by its weight. **Beyond torch**: also allowed with
+        'mean', which then gives a weighted mean, divided by the bag's sum of
+        weights (0 when that sum is 0). Not allowed with 'max'.
+    padding_idx : int, optional
+        Entries equal to it are skipped (and not counted in a mean).
+    include_last_offset : bool, default=False
+        ``offsets`` has one more entry, the end of the last bag.
+    max_norm, norm_type : optional
+        Renormalize the referenced rows in place first, as :func:`embedding`.
+
+    Returns
+    -------
+    ndarray of shape (n_bags, embedding_dim), dtype of ``weight``
+        Empty bags (or bags of padding only) give zeros.
+
+    Shape
+    -----
+    ``(B, N)`` or ``(n,)`` with ``(B,)`` offsets -> ``(B, embedding_dim)``. The
+    naive equivalent of mode 'sum' is ``embedding(indices, weight).sum(axis=1)``
+    for 2-D indices.
+
+    Raises
+    ------
+    IndexError
+        An index out of range (the message names the position).
+    ValueError
+        Offsets not starting at 0, decreasing, or past the end;
+        ``per_sample_weights`` of the wrong shape or with 'max'; a bad mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.functional import embedding_bag
+    >>> W = np.arange(12, dtype=np.float32).reshape(6, 2)
+    >>> embedding_bag([1, 2, 4, 5], W, offsets=[0, 2], mode="sum").tolist()
+    [[6.0, 8.0], [18.0, 20.0]]
+    >>> embedding_bag([[1, 2], [4, 5]], W, mode="mean").tolist()
+    [[3.0, 4.0], [9.0, 10.0]]
+    >>> embedding_bag([1, 2], W, [0], "mean", per_sample_weights=[3.0, 1.0]).tolist()
+    [[2.5, 3.5]]
+    """
+    mode_code = check_mode(mode)
+    renorm = max_norm is not None
+    weight = check_weight(weight, writable=renorm, why="max_norm (rows are renormalized in place)")
+    bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
+                        include_last_offset)
+    if renorm:
+        max_norm = check_positive_float("max_norm", max_norm)
+        norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
+        if bags.indices.size:
+            from .._kernels.lookup import _renorm_rows
+
+            _renorm_rows(weight, np.unique(bags.indices), float(max_norm), float(norm_type))
+    return run_bags(bags, weight, mode_code)
+
+
+def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, offsets: Any = None,
+                           mode: str = "mean", per_sample_weights: Any = None,
+                           padding_idx: int | None = None, include_last_offset: bool = False,
+                           sparse: bool = False,
+                           ) -> tuple[np.ndarray | RowSparseGrad, np.ndarray | None]:
+    """Gradients of :func:`embedding_bag` with respect to the table and the sample weights.
+
+    Parameters
+    ----------
+    grad_output : ndarray of shape (n_bags, embedding_dim)
+    indices, weight, offsets, mode, per_sample_weights, padding_idx, include_last_offset
+        As given to :func:`embedding_bag` (``weight`` as it was after any
+        ``max_norm`` renormalization).
+    sparse : bool, default=False
+        Return the table gradient as a :class:`~sparsedense.nn.RowSparseGrad`.
+
+    Returns
+    -------
+    grad_weight : ndarray (num_embeddings, embedding_dim) or RowSparseGrad
+        Row ``r`` sums ``factor_p * grad_output[bag(p)]`` over the positions
+        ``p`` with index ``r`` (factor: the sample weight, divided by the
+        bag's weight sum or count for 'mean'); in 'max' mode each output
+        element's gradient goes to the row that gave the maximum. Summed in a
+        fixed order: bit-identical for any number of threads.
+    grad_per_sample_weights : ndarray of the shape of ``indices``, or None
+        None when no ``per_sample_weights`` were given. Zero at padding entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.functional import embedding_bag_backward
+    >>> W = np.arange(12, dtype=np.float32).reshape(6, 2)
+    >>> gw, gs = embedding_bag_backward(np.ones((1, 2), np.float32), [1, 1, 4], W, [0], "sum",
+    ...                                 per_sample_weights=[1.0, 2.0, 1.0])
+    >>> gw[[1, 4]].tolist(), gs.tolist()
+    ([[3.0, 3.0], [1.0, 1.0]], [5.0, 5.0, 17.0])
+    """
+    from .._kernels import bag as K
+    from .._kernels.scatter import _bucket_by_row, _nonempty_rows
+
+    mode_code = check_mode(mode)
+    weight = check_weight(weight)
+    bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
+                        include_last_offset)
+    grad = np.asarray(grad_output)
+    if grad.dtype not in (np.float32, np.float64):
+        raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
+    if grad.shape != (bags.n_bags, weight.shape[1]):
+        raise ValueError(f"grad_output has shape {grad.shape}; expected (n_bags, embedding_dim) "
+                         f"= {(bags.n_bags, weight.shape[1])}")
+    grad = np.ascontiguousarray(grad)
+    num_embeddings, dim = weight.shape
+    n = bags.indices.shape[0]
+    parallel = use_parallel(n * dim)
+    # rows that receive gradient, and their positions (ascending)
+    row_ptr, positions = _bucket_by_row(bags.indices, num_embeddings, -1)
+    rows, ptr = _nonempty_rows(row_ptr)
+    if mode_code == MODES["max"]:
+        if sparse:
+            values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
+            slot_of = np.searchsorted(rows, bags.indices).astype(np.int64)
+        else:
+            values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
+            slot_of = bags.indices
+        K._bag_max_grad(bags.offsets, bags.indices, bags.weights, grad, np.asarray(weight),
+                        slot_of, values)
+    else:
+        bag_of = K._bag_of_positions(bags.offsets, n)
+        scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == MODES["mean"], n)
+        kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
+        if sparse:
+            values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
+            kernel(grad, bag_of, scale, ptr, positions, np.arange(rows.shape[0]), values)
+        else:
+            values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
+            kernel(grad, bag_of, scale, ptr, positions, rows, values)
+    grad_weight: np.ndarray | RowSparseGrad = (
+        RowSparseGrad(rows, values, num_embeddings, _trusted=True) if sparse else values)
+    grad_psw = None
+    if bags.has_weights:
+        forward = run_bags(bags, weight, mode_code) if mode_code == MODES["mean"] else grad
+        g = np.zeros(n, dtype=np.float64)
+        K._bag_sample_weight_grad(bags.offsets, bags.indices, bags.weights, grad,
+                                  np.asarray(weight), forward, mode_code, g)
+        full = np.zeros(bags.n_input, dtype=weight.dtype)
+        if bags.kept is None:
+            full[:n] = g
+        else:
+            full[bags.kept] = g
+        grad_psw = full.reshape(np.shape(indices))
+    return grad_weight, grad_psw
