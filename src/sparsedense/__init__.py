@@ -33,6 +33,8 @@ _EXPORTS = {
     "InvalidParameterError": "sparsedense._validation",
     "load_sample_corpus": "sparsedense.data",
     "Embedding": "sparsedense.nn",
+    "EmbeddingBag": "sparsedense.nn",
+    "sparse_to_dense": "sparsedense.functional",
     "RowSparseGrad": "sparsedense.grad",
     "functional": None,
     "nn": None,
@@ -46,7 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import functional, nn, optim
     from .data import load_sample_corpus
     from .grad import RowSparseGrad
-    from .nn import Embedding
+    from .functional import sparse_to_dense
+    from .nn import Embedding, EmbeddingBag
     from .text import (
         ENGLISH_STOP_WORDS,
         CountVectorizer,

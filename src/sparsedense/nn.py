@@ -18,12 +18,88 @@ from ._validation import (
     check_positive_int,
     check_weight,
 )
+from .functional._bag import check_mode
 from .grad import RowSparseGrad
 
-__all__ = ["Embedding", "RowSparseGrad"]
+__all__ = ["Embedding", "EmbeddingBag", "RowSparseGrad"]
 
 
-class Embedding:
+class _Table:
+    """What Embedding and EmbeddingBag share: the table, its gradient, freezing."""
+
+    def _init_table(self, num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                    scale_grad_by_freq, sparse, dtype, seed, weight, freeze) -> None:
+        owner = type(self).__name__
+        num_embeddings = check_positive_int("num_embeddings", num_embeddings, owner)
+        embedding_dim = check_positive_int("embedding_dim", embedding_dim, owner)
+        self.padding_idx = None if padding_idx is None else check_padding_idx(
+            padding_idx, num_embeddings)
+        self.max_norm = None if max_norm is None else check_positive_float("max_norm", max_norm)
+        self.norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
+        self.sparse = bool(sparse)
+        if weight is None:
+            dtype = np.dtype(dtype)
+            if dtype not in (np.float32, np.float64):
+                raise TypeError(f"dtype must be float32 or float64; got {dtype}")
+            rng = np.random.default_rng(seed)
+            weight = rng.standard_normal((num_embeddings, embedding_dim), dtype=dtype)
+            if self.padding_idx is not None:
+                weight[self.padding_idx] = 0
+        else:
+            weight = check_weight(weight)
+            if weight.shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"_weight has shape {weight.shape}; expected "
+                                 f"({num_embeddings}, {embedding_dim})")
+        self.weight = weight
+        self.requires_grad = not freeze
+        self.grad: np.ndarray | RowSparseGrad | None = None
+
+    @property
+    def num_embeddings(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.weight.shape[1]
+
+    def _check_trainable(self) -> None:
+        if not self.requires_grad:
+            raise RuntimeError(f"this {type(self).__name__} is frozen "
+                               "(from_pretrained(..., freeze=True)); it has no gradient. "
+                               "Use freeze=False to train it.")
+        if self._saved is None:
+            raise RuntimeError(f"backward() needs a forward call first: call the "
+                               f"{type(self).__name__} on indices")
+
+    def _accumulate(self, grad) -> None:
+        if self.grad is None:
+            self.grad = grad.copy()
+        elif isinstance(grad, RowSparseGrad):
+            self.grad = self.grad + grad
+        else:
+            self.grad += grad
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (``grad`` becomes None, as torch's default)."""
+        self.grad = None
+
+    def _repr_options(self) -> list[str]:
+        extra = [f"{self.num_embeddings}", f"{self.embedding_dim}"]
+        if self.padding_idx is not None:
+            extra.append(f"padding_idx={self.padding_idx}")
+        if self.max_norm is not None:
+            extra.append(f"max_norm={self.max_norm}")
+        if self.norm_type != 2.0:
+            extra.append(f"norm_type={self.norm_type}")
+        if self.scale_grad_by_freq:
+            extra.append("scale_grad_by_freq=True")
+        if self.sparse:
+            extra.append("sparse=True")
+        return extra
+
+
+class Embedding(_Table):
     """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim`` (torch's ``nn.Embedding``).
 
     ``emb(indices)`` returns ``weight[indices]`` (shape ``indices.shape +
@@ -85,32 +161,8 @@ class Embedding:
                  scale_grad_by_freq: bool = False, sparse: bool = False, dtype=np.float32,
                  seed: int | np.random.Generator | None = None, *,
                  _weight: np.ndarray | None = None, _freeze: bool = False) -> None:
-        num_embeddings = check_positive_int("num_embeddings", num_embeddings, "Embedding")
-        embedding_dim = check_positive_int("embedding_dim", embedding_dim, "Embedding")
-        self.padding_idx = None if padding_idx is None else check_padding_idx(
-            padding_idx, num_embeddings)
-        if max_norm is not None:
-            max_norm = check_positive_float("max_norm", max_norm)
-        self.max_norm = max_norm
-        self.norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
-        self.scale_grad_by_freq = bool(scale_grad_by_freq)
-        self.sparse = bool(sparse)
-        if _weight is None:
-            dtype = np.dtype(dtype)
-            if dtype not in (np.float32, np.float64):
-                raise TypeError(f"dtype must be float32 or float64; got {dtype}")
-            rng = np.random.default_rng(seed)
-            weight = rng.standard_normal((num_embeddings, embedding_dim), dtype=dtype)
-            if self.padding_idx is not None:
-                weight[self.padding_idx] = 0
-        else:
-            weight = check_weight(_weight)
-            if weight.shape != (num_embeddings, embedding_dim):
-                raise ValueError(f"_weight has shape {weight.shape}; expected "
-                                 f"({num_embeddings}, {embedding_dim})")
-        self.weight = weight
-        self.requires_grad = not _freeze
-        self.grad: np.ndarray | RowSparseGrad | None = None
+        self._init_table(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                         scale_grad_by_freq, sparse, dtype, seed, _weight, _freeze)
         self._saved: tuple[np.ndarray, tuple[int, ...]] | None = None
 
     @classmethod
@@ -128,14 +180,6 @@ class Embedding:
                    max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=weight,
                    _freeze=freeze)
-
-    @property
-    def num_embeddings(self) -> int:
-        return self.weight.shape[0]
-
-    @property
-    def embedding_dim(self) -> int:
-        return self.weight.shape[1]
 
     def forward(self, indices: Any, out: np.ndarray | None = None) -> np.ndarray:
         """Look up ``indices`` (any shape) -> ``indices.shape + (embedding_dim,)``."""
@@ -158,38 +202,106 @@ class Embedding:
         RuntimeError
             If the table is frozen or no lookup was made yet.
         """
-        if not self.requires_grad:
-            raise RuntimeError("this Embedding is frozen (from_pretrained(..., freeze=True)); "
-                               "it has no gradient. Use freeze=False to train it.")
-        if self._saved is None:
-            raise RuntimeError("backward() needs a lookup first: call the Embedding on indices")
+        self._check_trainable()
         flat, shape = self._saved
         grad = F.embedding_backward(grad_output, flat.reshape(shape), self.num_embeddings,
                                     padding_idx=self.padding_idx,
                                     scale_grad_by_freq=self.scale_grad_by_freq,
                                     sparse=self.sparse)
-        if self.grad is None:
-            self.grad = grad.copy()
-        elif isinstance(grad, RowSparseGrad):
-            self.grad = self.grad + grad
-        else:
-            self.grad += grad
+        self._accumulate(grad)
         return grad
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradient (``grad`` becomes None, as torch's default)."""
-        self.grad = None
+    def __repr__(self) -> str:
+        return f"Embedding({', '.join(self._repr_options())})"
+
+
+class EmbeddingBag(_Table):
+    """Sums, means or maxima of bags of embeddings, without the intermediate lookups.
+
+    torch's ``nn.EmbeddingBag`` on the kernels of
+    :func:`~sparsedense.functional.embedding_bag`: ``bag(indices, offsets)``
+    returns one vector per bag, ``bag.backward(grad_output)`` the gradients.
+
+    Parameters
+    ----------
+    num_embeddings, embedding_dim, max_norm, norm_type, scale_grad_by_freq, \
+sparse, padding_idx, dtype, seed
+        As in :class:`Embedding` (padding entries are skipped in every bag).
+    mode : {'sum', 'mean', 'max'}, default='mean'
+    include_last_offset : bool, default=False
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.nn import EmbeddingBag
+    >>> W = np.arange(12, dtype=np.float32).reshape(6, 2)
+    >>> bag = EmbeddingBag.from_pretrained(W, freeze=False, mode="sum")
+    >>> bag(np.array([1, 2, 4, 5]), offsets=np.array([0, 2])).tolist()
+    [[6.0, 8.0], [18.0, 20.0]]
+    >>> gw, _ = bag.backward(np.ones((2, 2), np.float32))
+    >>> gw.sum(axis=1).tolist()
+    [0.0, 2.0, 2.0, 0.0, 2.0, 2.0]
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, include_last_offset: bool = False,
+                 padding_idx: int | None = None, dtype=np.float32,
+                 seed: int | np.random.Generator | None = None, *,
+                 _weight: np.ndarray | None = None, _freeze: bool = False) -> None:
+        check_mode(mode)
+        if scale_grad_by_freq and mode == "max":
+            raise ValueError("scale_grad_by_freq is not supported with mode='max' (as in torch)")
+        self._init_table(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                         scale_grad_by_freq, sparse, dtype, seed, _weight, _freeze)
+        self.mode = mode
+        self.include_last_offset = bool(include_last_offset)
+        self._saved: tuple | None = None
+
+    @classmethod
+    def from_pretrained(cls, embeddings: np.ndarray, freeze: bool = True,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean",
+                        sparse: bool = False, include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> "EmbeddingBag":
+        """An EmbeddingBag whose weight *is* ``embeddings`` (no copy)."""
+        weight = check_weight(embeddings, name="embeddings")
+        return cls(weight.shape[0], weight.shape[1], max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
+                   include_last_offset=include_last_offset, padding_idx=padding_idx,
+                   _weight=weight, _freeze=freeze)
+
+    def forward(self, indices: Any, offsets: Any = None,
+                per_sample_weights: Any = None) -> np.ndarray:
+        """One vector per bag: shape (n_bags, embedding_dim)."""
+        out = F.embedding_bag(indices, self.weight, offsets, mode=self.mode,
+                              per_sample_weights=per_sample_weights,
+                              padding_idx=self.padding_idx,
+                              include_last_offset=self.include_last_offset,
+                              max_norm=self.max_norm, norm_type=self.norm_type)
+        self._saved = (np.array(indices, copy=True),
+                       None if offsets is None else np.array(offsets, copy=True),
+                       None if per_sample_weights is None else np.array(per_sample_weights,
+                                                                        copy=True))
+        return out
+
+    __call__ = forward
+
+    def backward(self, grad_output: Any) -> tuple[np.ndarray | RowSparseGrad, np.ndarray | None]:
+        """Gradients of the last call: ``(grad_weight, grad_per_sample_weights)``.
+
+        ``grad_weight`` is also accumulated into ``self.grad``;
+        ``grad_per_sample_weights`` is None when no sample weights were given.
+        """
+        self._check_trainable()
+        indices, offsets, psw = self._saved
+        grad, grad_psw = F.embedding_bag_backward(
+            grad_output, indices, self.weight, offsets, mode=self.mode,
+            per_sample_weights=psw, padding_idx=self.padding_idx,
+            include_last_offset=self.include_last_offset, sparse=self.sparse,
+            scale_grad_by_freq=self.scale_grad_by_freq)
+        self._accumulate(grad)
+        return grad, grad_psw
 
     def __repr__(self) -> str:
-        extra = [f"{self.num_embeddings}", f"{self.embedding_dim}"]
-        if self.padding_idx is not None:
-            extra.append(f"padding_idx={self.padding_idx}")
-        if self.max_norm is not None:
-            extra.append(f"max_norm={self.max_norm}")
-        if self.norm_type != 2.0:
-            extra.append(f"norm_type={self.norm_type}")
-        if self.scale_grad_by_freq:
-            extra.append("scale_grad_by_freq=True")
-        if self.sparse:
-            extra.append("sparse=True")
-        return f"Embedding({', '.join(extra)})"
+        return f"EmbeddingBag({', '.join(self._repr_options() + [f'mode={self.mode!r}'])})"

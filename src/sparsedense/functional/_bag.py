@@ -205,7 +205,7 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
 def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, offsets: Any = None,
                            mode: str = "mean", per_sample_weights: Any = None,
                            padding_idx: int | None = None, include_last_offset: bool = False,
-                           sparse: bool = False,
+                           sparse: bool = False, scale_grad_by_freq: bool = False,
                            ) -> tuple[np.ndarray | RowSparseGrad, np.ndarray | None]:
     """Gradients of :func:`embedding_bag` with respect to the table and the sample weights.
 
@@ -217,6 +217,12 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         ``max_norm`` renormalization).
     sparse : bool, default=False
         Return the table gradient as a :class:`~sparsedense.nn.RowSparseGrad`.
+    scale_grad_by_freq : bool, default=False
+        Divide each position's contribution by how often its index occurs in
+        the batch (not with 'max'). This is the rule torch documents and
+        applies in ``nn.Embedding``; torch 2.13's CPU ``EmbeddingBag`` was
+        measured to divide some rows by the count of a different index, so
+        results differ from it there.
 
     Returns
     -------
@@ -243,6 +249,8 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     from .._kernels.scatter import _bucket_by_row, _nonempty_rows
 
     mode_code = check_mode(mode)
+    if scale_grad_by_freq and mode_code == MODES["max"]:
+        raise ValueError("scale_grad_by_freq is not supported with mode='max' (as in torch)")
     weight = check_weight(weight)
     bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
                         include_last_offset)
@@ -271,6 +279,8 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     else:
         bag_of = K._bag_of_positions(bags.offsets, n)
         scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == MODES["mean"], n)
+        if scale_grad_by_freq and n:
+            scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
         kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
         if sparse:
             values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
