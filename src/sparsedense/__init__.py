@@ -34,6 +34,7 @@ _EXPORTS = {
     "load_sample_corpus": "sparsedense.data",
     "Embedding": "sparsedense.nn",
     "EmbeddingBag": "sparsedense.nn",
+    "LSA": "sparsedense.decomposition",
     "sparse_to_dense": "sparsedense.functional",
     "RowSparseGrad": "sparsedense.grad",
     "functional": None,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import functional, nn, optim
     from .data import load_sample_corpus
     from .grad import RowSparseGrad
+    from .decomposition import LSA
     from .functional import sparse_to_dense
     from .nn import Embedding, EmbeddingBag
     from .text import (

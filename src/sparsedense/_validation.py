@@ -113,6 +113,11 @@ def check_ids(ids: Any, name: str, upper: int, upper_name: str) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def _where(pos: tuple) -> str:
+    """``[1, 3]`` for a position in an array, nothing for a 0-d array."""
+    return "[" + ", ".join(str(int(p)) for p in pos) + "]" if len(pos) else ""
+
+
 def check_positive_int(name: str, value: Any, owner: str | None = None) -> int:
     """An integer >= 1 (ValueError otherwise, TypeError for non-integers)."""
     prefix = f"{owner}: " if owner else ""
@@ -158,7 +163,17 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
         raise TypeError(f"{name} must be integers; got bool {indices!r}")
     arr = np.asarray(indices)
     if arr.dtype == object:
-        raise TypeError(f"{name} must be an array of integers; got dtype object")
+        flat_items = arr.reshape(-1).tolist()
+        if not all(is_int(v) for v in flat_items):
+            raise TypeError(f"{name} must be an array of integers; got dtype object")
+        # Python ints beyond 64 bits: report the first one out of range
+        for k, v in enumerate(flat_items):
+            if v < 0 or v >= num_embeddings:
+                pos = np.unravel_index(k, arr.shape)
+                raise IndexError(
+                    f"{name}{_where(pos)} = {v} is out of range for "
+                    f"num_embeddings={num_embeddings} (valid: 0..{num_embeddings - 1})")
+        arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
         if arr.size == 0 and arr.dtype == np.float64 and not isinstance(indices, np.ndarray):
             arr = arr.astype(np.int64)  # [] and [[]] from Python lists
@@ -169,9 +184,8 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
         if lo < 0 or hi >= num_embeddings:
             bad = (arr < 0) | (arr >= num_embeddings)
             pos = np.unravel_index(int(np.argmax(bad.ravel())), arr.shape)
-            where = ", ".join(str(int(p)) for p in pos)
             raise IndexError(
-                f"{name}[{where}] = {arr[pos]} is out of range for "
+                f"{name}{_where(pos)} = {arr[pos]} is out of range for "
                 f"num_embeddings={num_embeddings} (valid: 0..{num_embeddings - 1})"
             )
     flat = np.ascontiguousarray(arr.reshape(-1), dtype=np.int64)

@@ -233,13 +233,13 @@ class SparseAdam(Optimizer):
     def _update(self, state, weight, grad) -> None:
         from ._kernels.optim import _sparse_adam_rows
 
-        if grad.indices.size == 0:
-            return
         if "exp_avg" not in state:
             state["exp_avg"] = np.zeros_like(weight)
             state["exp_avg_sq"] = np.zeros_like(weight)
             state["step"] = 0
-        state["step"] += 1
+        state["step"] += 1  # an empty gradient (a batch of padding only) still counts, as in torch
+        if grad.indices.size == 0:
+            return
         b1, b2 = self.betas
         step = state["step"]
         step_size = self.lr * math.sqrt(1 - b2 ** step) / (1 - b1 ** step)

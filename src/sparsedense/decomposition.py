@@ -1,0 +1,223 @@
+"""LSA: truncated SVD of a count or TF-IDF matrix, the count-based route from sparse to dense.
+
+Randomized SVD (Halko, Martinsson & Tropp, 2011), step for step as
+scikit-learn's ``TruncatedSVD(algorithm="randomized")`` does it: a Gaussian
+test matrix, ``n_iter`` power iterations normalized by LU, a QR, the small
+SVD, and the same sign convention. The sparse products, which are most of
+the work, go through this library's bag kernels (``X @ Q`` is
+:func:`~sparsedense.functional.sparse_to_dense` with ``Q`` as the table,
+parallel over rows); the dense factorizations are LAPACK's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+
+from ._validation import check_param, is_int
+from .functional._bag import Bags, run_bags
+from .text._base import BaseEstimator, NotFittedError, TransformerMixin
+
+_NORMALIZERS = ("auto", "LU", "QR", "none")
+
+
+def _csr(X: Any, dtype) -> sp.csr_matrix:
+    X = sp.csr_matrix(X, dtype=dtype)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
+def _spmm(A: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
+    """``A @ B`` for CSR ``A`` and dense ``B``, on the bag kernel (rows in parallel)."""
+    bags = Bags(A.indptr.astype(np.int64, copy=False), A.indices.astype(np.int64, copy=False),
+                A.data, None, A.nnz, True)
+    return run_bags(bags, np.ascontiguousarray(B), 0)
+
+
+def _svd_flip_v(u: np.ndarray, vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's ``svd_flip(u_based_decision=False)``: largest |v| entry of each row > 0."""
+    rows = np.arange(vt.shape[0])
+    signs = np.sign(vt[rows, np.argmax(np.abs(vt), axis=1)])
+    signs[signs == 0] = 1
+    return u * signs, vt * signs[:, None]
+
+
+def randomized_svd(X, n_components: int, *, n_oversamples: int = 10, n_iter: int = 5,
+                   power_iteration_normalizer: str = "auto", random_state=None,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Truncated SVD ``X ≈ U @ diag(s) @ Vt`` of a sparse (or dense) matrix.
+
+    The algorithm of ``sklearn.utils.extmath.randomized_svd`` (with
+    ``transpose='auto'``) whose sparse products run on this library's
+    kernels. Signs follow ``svd_flip(u_based_decision=False)``.
+
+    Returns
+    -------
+    U : ndarray (n_samples, n_components)
+    s : ndarray (n_components,), descending
+    Vt : ndarray (n_components, n_features)
+    """
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    A = _csr(X, dtype)
+    AT = A.T.tocsr()
+    AT.sum_duplicates()
+    transpose = A.shape[0] < A.shape[1]
+    M, MT = (AT, A) if transpose else (A, AT)
+    size = n_components + n_oversamples
+    if isinstance(random_state, np.random.Generator):
+        Q = random_state.standard_normal((M.shape[1], size))
+    else:  # the legacy generator scikit-learn uses: same seed, same test matrix, same result
+        rs = (random_state if isinstance(random_state, np.random.RandomState)
+              else np.random.RandomState(random_state))
+        Q = rs.normal(size=(M.shape[1], size))
+    Q = Q.astype(dtype, copy=False)
+    if power_iteration_normalizer == "auto":
+        power_iteration_normalizer = "none" if n_iter <= 2 else "LU"
+
+    def normalize(Y):
+        if power_iteration_normalizer == "LU":
+            return la.lu(Y, permute_l=True, check_finite=False)[0]
+        if power_iteration_normalizer == "QR":
+            return la.qr(Y, mode="economic", check_finite=False)[0]
+        return Y
+
+    for _ in range(n_iter):
+        Q = normalize(_spmm(M, Q))
+        Q = normalize(_spmm(MT, Q))
+    Q = la.qr(_spmm(M, Q), mode="economic", check_finite=False)[0]
+    B = _spmm(MT, Q).T  # Q.T @ M
+    Uhat, s, Vt = la.svd(B, full_matrices=False, check_finite=False, lapack_driver="gesdd")
+    U = Q @ Uhat
+    if transpose:
+        U, Vt = Vt[:n_components].T, U[:, :n_components].T
+    else:
+        U, Vt = U[:, :n_components], Vt[:n_components]
+    U, Vt = _svd_flip_v(U, Vt)
+    return np.ascontiguousarray(U), s[:n_components], np.ascontiguousarray(Vt)
+
+
+def _column_variance_sum(X: sp.csr_matrix) -> float:
+    n = X.shape[0]
+    sums = np.bincount(X.indices, weights=X.data, minlength=X.shape[1])
+    squares = np.bincount(X.indices, weights=np.square(X.data, dtype=np.float64),
+                          minlength=X.shape[1])
+    means = sums / n
+    return float(np.sum(squares / n - means * means))
+
+
+class LSA(TransformerMixin, BaseEstimator):
+    """Latent semantic analysis: dense document and term vectors from a sparse matrix.
+
+    A truncated SVD of a document-term matrix (counts or TF-IDF), with
+    scikit-learn's ``TruncatedSVD(algorithm="randomized")`` parameters,
+    attributes and results (same explained variance and subspace); the sparse
+    products run on this library's parallel kernels.
+
+    Parameters
+    ----------
+    n_components : int, default=100
+        Dimension of the dense vectors.
+    n_oversamples : int, default=10
+    n_iter : int, default=5
+        Power iterations of the randomized range finder.
+    power_iteration_normalizer : {'auto', 'LU', 'QR', 'none'}, default='auto'
+    random_state : int, numpy RandomState or Generator, or None
+        Seed of the Gaussian test matrix. An int (or RandomState) draws it as
+        scikit-learn does, so the same seed gives the same components.
+
+    Attributes
+    ----------
+    components_ : ndarray (n_components, n_features)
+        ``components_.T`` holds one dense vector per term (vocabulary word).
+    explained_variance_, explained_variance_ratio_ : ndarray (n_components,)
+    singular_values_ : ndarray (n_components,)
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from sparsedense import LSA, TfidfVectorizer, load_sample_corpus
+    >>> docs = load_sample_corpus("en").texts
+    >>> X = TfidfVectorizer().fit_transform(docs)
+    >>> lsa = LSA(n_components=20, random_state=0)
+    >>> doc_vectors = lsa.fit_transform(X)
+    >>> doc_vectors.shape, lsa.components_.T.shape[1]
+    ((300, 20), 20)
+    >>> bool(lsa.explained_variance_ratio_.sum() > 0.1)
+    True
+    """
+
+    def __init__(self, n_components: int = 100, *, n_oversamples: int = 10, n_iter: int = 5,
+                 power_iteration_normalizer: str = "auto", random_state=None) -> None:
+        self.n_components = n_components
+        self.n_oversamples = n_oversamples
+        self.n_iter = n_iter
+        self.power_iteration_normalizer = power_iteration_normalizer
+        self.random_state = random_state
+
+    def _input_tags(self) -> dict[str, bool]:
+        return {"sparse": True}
+
+    def _validate(self, X) -> sp.csr_matrix:
+        owner = "LSA"
+        check_param(owner, "n_components", self.n_components, "an int in the range [1, inf)",
+                    is_int(self.n_components) and self.n_components >= 1)
+        check_param(owner, "n_oversamples", self.n_oversamples, "an int in the range [0, inf)",
+                    is_int(self.n_oversamples) and self.n_oversamples >= 0)
+        check_param(owner, "n_iter", self.n_iter, "an int in the range [0, inf)",
+                    is_int(self.n_iter) and self.n_iter >= 0)
+        check_param(owner, "power_iteration_normalizer", self.power_iteration_normalizer,
+                    f"a str among {set(_NORMALIZERS)}",
+                    self.power_iteration_normalizer in _NORMALIZERS)
+        if not sp.issparse(X):
+            arr = np.asarray(X)
+            if arr.ndim != 2 or arr.dtype.kind not in "biuf":
+                raise ValueError(f"X must be a 2-D numeric array or sparse matrix; got shape "
+                                 f"{arr.shape} and dtype {arr.dtype}")
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        X = _csr(X, dtype)
+        if self.n_components > X.shape[1]:
+            raise ValueError(f"n_components({self.n_components}) must be <= "
+                             f"n_features({X.shape[1]}).")
+        return X
+
+    def fit(self, X, y=None) -> "LSA":
+        """Fit the SVD on ``X`` (n_samples, n_features); returns ``self``."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit and return the dense document vectors ``X @ components_.T``."""
+        X = self._validate(X)
+        _, s, Vt = randomized_svd(
+            X, self.n_components, n_oversamples=self.n_oversamples, n_iter=self.n_iter,
+            power_iteration_normalizer=self.power_iteration_normalizer,
+            random_state=self.random_state)
+        self.components_ = Vt
+        self.n_features_in_ = X.shape[1]
+        X_new = _spmm(X, Vt.T)
+        self.explained_variance_ = np.var(X_new, axis=0)
+        full_var = _column_variance_sum(X)
+        self.explained_variance_ratio_ = self.explained_variance_ / full_var
+        self.singular_values_ = s
+        return X_new
+
+    def transform(self, X) -> np.ndarray:
+        """Dense vectors of new documents: ``X @ components_.T``."""
+        if not hasattr(self, "components_"):
+            raise NotFittedError("This LSA instance is not fitted yet. Call 'fit' first.")
+        X = _csr(X, self.components_.dtype)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but LSA is expecting "
+                             f"{self.n_features_in_} features as input.")
+        return _spmm(X, self.components_.T)
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Back to the (dense) term space: ``X @ components_``."""
+        if not hasattr(self, "components_"):
+            raise NotFittedError("This LSA instance is not fitted yet. Call 'fit' first.")
+        return np.asarray(X) @ self.components_
