@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Vocabulary": "sparsedense.vocabulary",
     "CountVectorizer": "sparsedense.text",
+    "EmbeddingVectorizer": "sparsedense.text",
     "TfidfTransformer": "sparsedense.text",
     "TfidfVectorizer": "sparsedense.text",
     "HashingVectorizer": "sparsedense.text",
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .text import (
         ENGLISH_STOP_WORDS,
         CountVectorizer,
+        EmbeddingVectorizer,
         HashingVectorizer,
         NotFittedError,
         TfidfTransformer,

@@ -8,6 +8,7 @@ doing the counting, hashing and weighting.
 from ._analyzer import strip_accents_ascii, strip_accents_unicode, strip_tags
 from ._base import NotFittedError
 from ._count import CountVectorizer
+from ._embedding_vectorizer import EmbeddingVectorizer
 from ._hashing import HashingVectorizer
 from ._onehot import one_hot
 from ._stop_words import ENGLISH_STOP_WORDS
@@ -16,6 +17,7 @@ from ._tfidf import TfidfTransformer, TfidfVectorizer
 __all__ = [
     "ENGLISH_STOP_WORDS",
     "CountVectorizer",
+    "EmbeddingVectorizer",
     "HashingVectorizer",
     "NotFittedError",
     "TfidfTransformer",

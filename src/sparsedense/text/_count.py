@@ -205,6 +205,9 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         vocab = self.vocabulary_
         new_col = np.fromiter((vocab.get(f, -1) for f in local.features), dtype=np.int64,
                               count=len(local.features))
+        total = int(local.data.sum())
+        unknown = int(local.data[new_col[local.indices] < 0].sum()) if total else 0
+        self._last_unknown_ = (unknown, total)  # read by EmbeddingVectorizer
         return remap_counts(local, new_col, len(vocab), self.dtype)
 
     def _fit_vocabulary(self, local: LocalCounts) -> tuple[np.ndarray, dict, set]:

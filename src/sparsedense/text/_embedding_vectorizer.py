@@ -1,0 +1,188 @@
+"""EmbeddingVectorizer: text in, dense document embeddings out, in one scikit-learn step."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_weight
+from ._analyzer import DEFAULT_TOKEN_PATTERN
+from ._base import BaseEstimator, NotFittedError, TransformerMixin
+from ._count import CountVectorizer
+from ._tfidf import TfidfVectorizer
+
+_WEIGHTINGS = ("tfidf", "count", "binary")
+_MODES = ("sum", "mean", "max")
+
+
+def _table_vocabulary(vocabulary: Any, n_rows: int) -> dict:
+    """Word -> row of the table, from a Vocabulary, a mapping or a sequence of words."""
+    from ..vocabulary import Vocabulary
+
+    if isinstance(vocabulary, Vocabulary):
+        words = vocabulary.tokens
+    elif isinstance(vocabulary, Mapping):
+        mapping = dict(vocabulary)
+        rows = sorted(mapping.values())
+        if rows != list(range(n_rows)):
+            raise ValueError("vocabulary mapping must give each row 0..num_embeddings-1 "
+                             f"exactly once (num_embeddings={n_rows})")
+        return mapping
+    elif isinstance(vocabulary, Iterable) and not isinstance(vocabulary, str):
+        words = list(vocabulary)
+    else:
+        raise TypeError("vocabulary must be a Vocabulary, a mapping word -> row or a sequence "
+                        f"of words; got {type(vocabulary).__name__}")
+    if len(words) != n_rows:
+        raise ValueError(f"vocabulary has {len(words)} words but weight has {n_rows} rows; "
+                         "they must match (one row per word)")
+    mapping = {}
+    for i, w in enumerate(words):
+        if mapping.setdefault(w, i) != i:
+            raise ValueError(f"vocabulary[{i}] = {w!r} repeats vocabulary[{mapping[w]}]")
+    return mapping
+
+
+class EmbeddingVectorizer(TransformerMixin, BaseEstimator):
+    """Text to dense document embeddings: tokenize, weight, and average word vectors.
+
+    One step for the library's main job: documents are tokenized and weighted
+    exactly as by :class:`TfidfVectorizer` (or counted, for
+    ``weighting='count'`` / ``'binary'``) over the words of a word-vector
+    table, and each document's sparse row becomes a dense vector with
+    :func:`~sparsedense.functional.sparse_to_dense`. Words without a vector
+    are skipped; how many were skipped is recorded after each transform.
+
+    Parameters
+    ----------
+    weight : ndarray of shape (n_words, dim)
+        The word vectors (float32 or float64; a memmap works), one row per
+        word of ``vocabulary``.
+    vocabulary : Vocabulary, mapping word -> row, or sequence of words
+        The words of the rows of ``weight``.
+    weighting : {'tfidf', 'count', 'binary'}, default='tfidf'
+        The word weights of a document.
+    mode : {'sum', 'mean', 'max'}, default='mean'
+        How a document's weighted word vectors are combined ('mean' divides
+        by the document's sum of weights).
+    normalize : {None, 'l2'}, default=None
+        Scale each document vector to unit length.
+    input, encoding, decode_error, strip_accents, lowercase, preprocessor, \
+tokenizer, analyzer, stop_words, token_pattern, ngram_range, norm, use_idf, \
+smooth_idf, sublinear_tf
+        As in :class:`TfidfVectorizer`.
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer or CountVectorizer
+        The fitted sparse step (its ``vocabulary_`` is the table's words).
+    n_tokens_, n_skipped_tokens_ : int
+        Tokens seen by the last ``transform`` and how many had no vector.
+    skipped_ratio_ : float
+        ``n_skipped_tokens_ / n_tokens_`` (0 for no tokens).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense import EmbeddingVectorizer
+    >>> words = ["deposit", "savings", "rain", "snow"]
+    >>> W = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
+    >>> ev = EmbeddingVectorizer(W, words, weighting="count")
+    >>> ev.fit_transform(["deposit and savings", "rain rain snow"]).round(3).tolist()
+    [[0.95, 0.05], [0.033, 0.967]]
+    >>> ev.n_skipped_tokens_, ev.n_tokens_  # "and" has no vector
+    (1, 6)
+    """
+
+    def __init__(self, weight=None, vocabulary=None, *, weighting: str = "tfidf",
+                 mode: str = "mean", normalize: str | None = None, input: str = "content",
+                 encoding: str = "utf-8", decode_error: str = "strict", strip_accents=None,
+                 lowercase: bool = True, preprocessor=None, tokenizer=None, analyzer="word",
+                 stop_words=None, token_pattern: str | None = DEFAULT_TOKEN_PATTERN,
+                 ngram_range: tuple[int, int] = (1, 1), norm: str | None = "l2",
+                 use_idf: bool = True, smooth_idf: bool = True,
+                 sublinear_tf: bool = False) -> None:
+        self.weight = weight
+        self.vocabulary = vocabulary
+        self.weighting = weighting
+        self.mode = mode
+        self.normalize = normalize
+        self.input = input
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.analyzer = analyzer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
+        self.ngram_range = ngram_range
+        self.norm = norm
+        self.use_idf = use_idf
+        self.smooth_idf = smooth_idf
+        self.sublinear_tf = sublinear_tf
+
+    def _table(self) -> tuple[np.ndarray, dict]:
+        if self.weight is None or self.vocabulary is None:
+            raise ValueError("EmbeddingVectorizer needs a word-vector table: pass weight "
+                             "(n_words x dim) and vocabulary (its words)")
+        weight = check_weight(self.weight)
+        for name, value, allowed in (("weighting", self.weighting, _WEIGHTINGS),
+                                     ("mode", self.mode, _MODES),
+                                     ("normalize", self.normalize, (None, "l2"))):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+        return weight, _table_vocabulary(self.vocabulary, weight.shape[0])
+
+    def _make_vectorizer(self, mapping: dict, dtype) -> CountVectorizer:
+        common = dict(input=self.input, encoding=self.encoding, decode_error=self.decode_error,
+                      strip_accents=self.strip_accents, lowercase=self.lowercase,
+                      preprocessor=self.preprocessor, tokenizer=self.tokenizer,
+                      analyzer=self.analyzer, stop_words=self.stop_words,
+                      token_pattern=self.token_pattern, ngram_range=self.ngram_range,
+                      vocabulary=mapping, dtype=dtype)
+        if self.weighting == "tfidf":
+            return TfidfVectorizer(norm=self.norm, use_idf=self.use_idf,
+                                   smooth_idf=self.smooth_idf, sublinear_tf=self.sublinear_tf,
+                                   **common)
+        return CountVectorizer(binary=self.weighting == "binary", **common)
+
+    def _embed(self, X, weight: np.ndarray) -> np.ndarray:
+        from ..functional import sparse_to_dense
+
+        unknown, total = getattr(self.vectorizer_, "_last_unknown_", (0, 0))
+        self.n_skipped_tokens_ = unknown
+        self.n_tokens_ = total
+        self.skipped_ratio_ = unknown / total if total else 0.0
+        return sparse_to_dense(X, weight, mode=self.mode, normalize=self.normalize)
+
+    def fit(self, raw_documents: Iterable, y=None) -> "EmbeddingVectorizer":
+        """Fit the weighting (the idf for 'tfidf') on ``raw_documents``; returns ``self``."""
+        weight, mapping = self._table()
+        self.vectorizer_ = self._make_vectorizer(mapping, weight.dtype)
+        self.vectorizer_.fit(raw_documents)
+        return self
+
+    def fit_transform(self, raw_documents: Iterable, y=None) -> np.ndarray:
+        """Fit, then return one dense vector per document (n_docs, dim)."""
+        weight, mapping = self._table()
+        self.vectorizer_ = self._make_vectorizer(mapping, weight.dtype)
+        X = self.vectorizer_.fit_transform(raw_documents)
+        return self._embed(X, weight)
+
+    def transform(self, raw_documents: Iterable) -> np.ndarray:
+        """One dense vector per document, shape (n_docs, dim), dtype of ``weight``."""
+        if not hasattr(self, "vectorizer_"):
+            raise NotFittedError("This EmbeddingVectorizer instance is not fitted yet. "
+                                 "Call 'fit' first.")
+        weight, _ = self._table()
+        X = self.vectorizer_.transform(raw_documents)
+        return self._embed(X, weight)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``embedding0 .. embedding{dim-1}`` (one name per output column)."""
+        dim = check_weight(self.weight).shape[1]
+        return np.asarray([f"embedding{i}" for i in range(dim)], dtype=object)
