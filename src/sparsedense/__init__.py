@@ -36,6 +36,10 @@ _EXPORTS = {
     "Embedding": "sparsedense.nn",
     "EmbeddingBag": "sparsedense.nn",
     "LSA": "sparsedense.decomposition",
+    "Vectors": "sparsedense.vectors",
+    "load_vectors": "sparsedense.vectors",
+    "cosine_similarity": "sparsedense.similarity",
+    "topk_similar": "sparsedense.similarity",
     "sparse_to_dense": "sparsedense.functional",
     "RowSparseGrad": "sparsedense.grad",
     "functional": None,
@@ -51,6 +55,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data import load_sample_corpus
     from .grad import RowSparseGrad
     from .decomposition import LSA
+    from .similarity import cosine_similarity, topk_similar
+    from .vectors import Vectors, load_vectors
     from .functional import sparse_to_dense
     from .nn import Embedding, EmbeddingBag
     from .text import (

@@ -1,0 +1,148 @@
+"""Similarity kernels: row norms, top-k selection per row, sparse x sparse^T into dense.
+
+Top-k selection keeps, for each row of a score block, the k best columns in
+a small binary heap (worst on top): ``O(N log k)`` per row, one pass over the
+scores, no sort of the whole row. Order: higher score first, and for equal
+scores the lower column index first — the same total order in every thread,
+so the result does not depend on how rows are split between threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import JIT_OPTIONS
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _row_norms(X, out):
+    """l2 norm of each row of a dense 2-D array (accumulated in float64)."""
+    for i in prange(X.shape[0]):
+        s = 0.0
+        for j in range(X.shape[1]):
+            v = np.float64(X[i, j])
+            s += v * v
+        out[i] = np.sqrt(s)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _scale_rows(X, inv, out):
+    """``out[i] = X[i] * inv[i]``."""
+    for i in prange(X.shape[0]):
+        f = inv[i]
+        for j in range(X.shape[1]):
+            out[i, j] = X[i, j] * f
+
+
+@njit(**JIT_OPTIONS)
+def _worse(s1, i1, s2, i2):
+    """True when (s1, i1) ranks below (s2, i2): lower score, or equal score and higher index.
+
+    NaN scores rank below every number.
+    """
+    if s1 != s1:
+        return not (s2 != s2) or i1 > i2
+    if s2 != s2:
+        return False
+    return s1 < s2 or (s1 == s2 and i1 > i2)
+
+
+@njit(**JIT_OPTIONS)
+def _sift_down(hs, hi, n, pos):
+    while True:
+        left = 2 * pos + 1
+        if left >= n:
+            return
+        w = left
+        right = left + 1
+        if right < n and _worse(hs[right], hi[right], hs[left], hi[left]):
+            w = right
+        if _worse(hs[w], hi[w], hs[pos], hi[pos]):
+            hs[pos], hs[w] = hs[w], hs[pos]
+            hi[pos], hi[w] = hi[w], hi[pos]
+            pos = w
+        else:
+            return
+
+
+@njit(**JIT_OPTIONS)
+def _topk_row(scores, row, k, col_offset, skip, out_idx, out_score, q):
+    """Merge the best ``k`` columns of ``scores[row]`` into the running top-k of query ``q``.
+
+    ``out_idx[q]`` / ``out_score[q]`` hold the current best (any order, -1 =
+    empty slot) and are kept as a heap; columns get ``col_offset`` added;
+    column ``skip`` (global) is ignored.
+    """
+    hs = out_score[q]
+    hi = out_idx[q]
+    n = 0
+    for t in range(k):
+        if hi[t] >= 0:
+            n += 1
+    # heapify what is there (slots 0..n-1 are filled first by construction)
+    for pos in range(n // 2 - 1, -1, -1):
+        _sift_down(hs, hi, n, pos)
+    for j in range(scores.shape[1]):
+        c = j + col_offset
+        if c == skip:
+            continue
+        s = scores[row, j]
+        if n < k:
+            hs[n] = s
+            hi[n] = c
+            n += 1
+            if n == k:
+                for pos in range(k // 2 - 1, -1, -1):
+                    _sift_down(hs, hi, k, pos)
+        elif _worse(hs[0], hi[0], s, c):
+            hs[0] = s
+            hi[0] = c
+            _sift_down(hs, hi, k, 0)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _topk_block(scores, k, col_offset, row_offset, exclude_self, out_idx, out_score):
+    """Update the running top-k of queries ``row_offset + r`` with a block of scores."""
+    for r in prange(scores.shape[0]):
+        q = row_offset + r
+        skip = q if exclude_self else -1
+        _topk_row(scores, r, k, col_offset, skip, out_idx, out_score, q)
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _sort_topk(out_idx, out_score):
+    """Order each row's top-k: score descending, ties by index ascending; empty slots last."""
+    k = out_idx.shape[1]
+    for q in prange(out_idx.shape[0]):
+        # insertion sort: k is small
+        for a in range(1, k):
+            s = out_score[q, a]
+            i = out_idx[q, a]
+            b = a - 1
+            while b >= 0 and (out_idx[q, b] < 0 or (i >= 0 and _worse(out_score[q, b],
+                                                                       out_idx[q, b], s, i))):
+                out_score[q, b + 1] = out_score[q, b]
+                out_idx[q, b + 1] = out_idx[q, b]
+                b -= 1
+            out_score[q, b + 1] = s
+            out_idx[q, b + 1] = i
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _csr_dot_csr_t_dense(a_indptr, a_indices, a_data, bt_indptr, bt_indices, bt_data, out):
+    """``out = A @ B.T`` (dense) from CSR ``A`` and the CSR of ``B.T`` (features x rows of B).
+
+    Row ``i`` of the result adds ``a_ik * (B.T)[k]`` over the stored ``a_ik``:
+    each thread owns output rows, so the sums do not depend on the thread count.
+    """
+    n_cols = out.shape[1]
+    for i in prange(out.shape[0]):
+        o = out[i]
+        for j in range(n_cols):
+            o[j] = 0
+        for p in range(a_indptr[i], a_indptr[i + 1]):
+            k = a_indices[p]
+            v = a_data[p]
+            for q in range(bt_indptr[k], bt_indptr[k + 1]):
+                o[bt_indices[q]] += v * bt_data[q]

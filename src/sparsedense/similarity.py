@@ -1,0 +1,216 @@
+"""Cosine similarity and top-k nearest neighbours, dense or sparse, in bounded memory.
+
+``cosine_similarity`` matches scikit-learn's (rows of zeros give 0, never
+NaN); ``topk_similar`` finds the ``k`` most similar corpus rows of each query
+block by block — a BLAS product per block of queries, then a parallel heap
+selection per row — so memory is ``O(block * N + Q * k)``, never the full
+``Q x N`` matrix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+
+__all__ = ["cosine_similarity", "topk_similar", "normalize_rows"]
+
+_METRICS = ("cosine", "dot")
+
+
+def _as_matrix(X: Any, name: str):
+    if sp.issparse(X):
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D; got shape {X.shape}")
+        if X.dtype.kind == "c":
+            raise TypeError(f"{name} must be real; got dtype {X.dtype}")
+        return sp.csr_matrix(X)
+    arr = np.asarray(X)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real; got dtype {arr.dtype}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (rows are vectors); got shape {arr.shape}")
+    return arr
+
+
+def _result_dtype(*arrays) -> np.dtype:
+    """float32 only when every input is float32 (scikit-learn's rule), else float64."""
+    return np.dtype(np.float32) if all(a.dtype == np.float32 for a in arrays) else \
+        np.dtype(np.float64)
+
+
+def normalize_rows(X: Any, dtype=None):
+    """Rows scaled to unit l2 norm (rows of zeros stay zero); dense in, dense out.
+
+    Sparse input gives a CSR copy. ``dtype`` defaults to float32 for float32
+    input and float64 otherwise.
+    """
+    X = _as_matrix(X, "X")
+    dtype = np.dtype(dtype) if dtype is not None else _result_dtype(X)
+    if sp.issparse(X):
+        X = X.astype(dtype, copy=True)
+        X.sum_duplicates()
+        sq = np.bincount(np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)),
+                         weights=np.square(X.data, dtype=np.float64), minlength=X.shape[0])
+        norms = np.sqrt(sq)
+        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        X.data *= np.repeat(inv, np.diff(X.indptr)).astype(dtype)
+        return X
+    from ._kernels.similarity import _row_norms, _scale_rows
+
+    A = np.ascontiguousarray(X, dtype=dtype)
+    norms = np.empty(A.shape[0], dtype=np.float64)
+    out = np.empty_like(A)
+    if A.size:
+        _row_norms(A, norms)
+        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        _scale_rows(A, inv, out)
+    return out
+
+
+def _sparse_dot_t(A: sp.csr_matrix, B: sp.csr_matrix, dtype) -> np.ndarray:
+    """Dense ``A @ B.T`` of two CSR matrices, rows in parallel."""
+    from ._kernels.similarity import _csr_dot_csr_t_dense
+
+    BT = B.T.tocsr()
+    out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
+    _csr_dot_csr_t_dense(A.indptr, A.indices, A.data.astype(dtype, copy=False),
+                         BT.indptr, BT.indices, BT.data.astype(dtype, copy=False), out)
+    return out
+
+
+def cosine_similarity(A: Any, B: Any = None, dense_output: bool = True):
+    """Cosine similarity between the rows of ``A`` and the rows of ``B`` (or of ``A``).
+
+    ``cos(a, b) = a . b / (|a| |b|)``, with 0 wherever a row is all zeros (no
+    NaN, no warning), as scikit-learn's ``cosine_similarity``. Dense and
+    scipy.sparse inputs mix freely; float32 results when both inputs are
+    float32, float64 otherwise.
+
+    Parameters
+    ----------
+    A : array-like or sparse matrix, shape (n_a, dim)
+    B : array-like or sparse matrix, shape (n_b, dim), optional
+    dense_output : bool, default=True
+        With two sparse inputs and ``dense_output=False``, return a CSR matrix.
+
+    Returns
+    -------
+    ndarray (or CSR matrix) of shape (n_a, n_b)
+
+    Examples
+    --------
+    >>> from sparsedense import one_hot
+    >>> from sparsedense.similarity import cosine_similarity
+    >>> cosine_similarity(one_hot([0, 1, 2], 3)).tolist()  # distinct one-hot rows: 0
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    >>> cosine_similarity([[1.0, 0.0], [0.0, 0.0]], [[2.0, 0.0]]).tolist()
+    [[1.0], [0.0]]
+    """
+    A = _as_matrix(A, "A")
+    B = A if B is None else _as_matrix(B, "B")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} "
+                         f"and {B.shape[1]}")
+    dtype = _result_dtype(A, B)
+    An = normalize_rows(A, dtype)
+    Bn = An if B is A else normalize_rows(B, dtype)
+    if sp.issparse(An) and sp.issparse(Bn):
+        if not dense_output:
+            return (An @ Bn.T).tocsr()
+        return _sparse_dot_t(An, Bn, dtype)
+    if sp.issparse(An):
+        return np.asarray(An @ Bn.T, dtype=dtype)
+    if sp.issparse(Bn):
+        return np.asarray((Bn @ An.T).T, dtype=dtype)
+    return An @ Bn.T
+
+
+def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bool = False,
+                 block_size: int | None = None, metric: str = "cosine",
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` corpus rows most similar to each query row, in bounded memory.
+
+    Parameters
+    ----------
+    queries : array-like or sparse matrix, shape (n_queries, dim)
+    corpus : array-like or sparse matrix, shape (n_corpus, dim), optional
+        Defaults to ``queries`` (neighbours within one set).
+    k : int, default=10
+        Neighbours per query (at most ``n_corpus``, minus one with ``exclude_self``).
+    exclude_self : bool, default=False
+        Skip column ``i`` for query ``i`` (for ``corpus=None``: a row is not its
+        own neighbour).
+    block_size : int, optional
+        Queries per block; memory is about ``block_size * n_corpus`` scores.
+        Default: enough rows for about 64 MiB of scores.
+    metric : {'cosine', 'dot'}, default='cosine'
+
+    Returns
+    -------
+    indices : ndarray of int64, shape (n_queries, k)
+    scores : ndarray, shape (n_queries, k)
+        Sorted by score descending; equal scores by lower index first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense.similarity import topk_similar
+    >>> X = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    >>> idx, scores = topk_similar(X, k=1, exclude_self=True)
+    >>> idx.ravel().tolist()
+    [1, 0, 1]
+    """
+    from ._validation import is_int
+    from ._kernels.similarity import _sort_topk, _topk_block
+
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}")
+    Q = _as_matrix(queries, "queries")
+    C = Q if corpus is None else _as_matrix(corpus, "corpus")
+    if Q.shape[1] != C.shape[1]:
+        raise ValueError(f"queries and corpus must have the same number of columns; got "
+                         f"{Q.shape[1]} and {C.shape[1]}")
+    if not is_int(k) or k < 1:
+        raise ValueError(f"k must be an int >= 1; got {k!r}")
+    available = C.shape[0] - (1 if exclude_self else 0)
+    if k > available:
+        raise ValueError(f"k = {k} is more than the {available} corpus rows available")
+    if exclude_self and corpus is not None and Q.shape[0] > C.shape[0]:
+        raise ValueError("exclude_self needs query i to be corpus row i; there are more "
+                         "queries than corpus rows")
+    dtype = _result_dtype(Q, C)
+    if metric == "cosine":
+        Qn = normalize_rows(Q, dtype)
+        Cn = Qn if C is Q else normalize_rows(C, dtype)
+    else:
+        Qn = Q.astype(dtype) if sp.issparse(Q) else np.ascontiguousarray(Q, dtype=dtype)
+        Cn = Qn if C is Q else (C.astype(dtype) if sp.issparse(C)
+                                else np.ascontiguousarray(C, dtype=dtype))
+    n_q, n_c = Q.shape[0], C.shape[0]
+    if block_size is None:
+        block_size = max(1, (64 << 20) // (max(n_c, 1) * dtype.itemsize))
+    elif not is_int(block_size) or block_size < 1:
+        raise ValueError(f"block_size must be an int >= 1; got {block_size!r}")
+    out_idx = np.full((n_q, k), -1, dtype=np.int64)
+    out_score = np.full((n_q, k), -np.inf, dtype=dtype)
+    sparse_q, sparse_c = sp.issparse(Qn), sp.issparse(Cn)
+    CnT = Cn.T if not sparse_c else None
+    for start in range(0, n_q, block_size):
+        stop = min(start + block_size, n_q)
+        block = Qn[start:stop]
+        if sparse_q and sparse_c:
+            scores = _sparse_dot_t(block, Cn, dtype)
+        elif sparse_c:
+            scores = np.ascontiguousarray((Cn @ block.T).T, dtype=dtype)
+        elif sparse_q:
+            scores = np.ascontiguousarray(block @ CnT, dtype=dtype)
+        else:
+            scores = block @ CnT
+        _topk_block(scores, k, 0, start, bool(exclude_self), out_idx, out_score)
+    _sort_topk(out_idx, out_score)
+    return out_idx, out_score

@@ -1,0 +1,460 @@
+"""Vectors: a table of word vectors with gensim's ``KeyedVectors`` names and semantics."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_weight, is_int
+
+
+class Vectors:
+    """Word vectors: one row of ``weight`` per key, with similarity queries.
+
+    The names and semantics follow gensim's ``KeyedVectors``:
+    ``vectors[word]``, ``key_to_index``, ``index_to_key``, ``most_similar``
+    (mean of unit vectors, query words excluded), ``similarity``,
+    ``doesnt_match``, ``evaluate_word_pairs``... Differences on purpose: query
+    results are always a list of ``(key, score)`` (never an array depending on
+    ``topn``), ties are broken by lower index, and the cached unit vectors are
+    recomputed after every change to the table (see :meth:`_invalidate`).
+
+    Parameters
+    ----------
+    keys : sequence of str or Vocabulary
+        Distinct keys, in row order.
+    weight : ndarray of shape (len(keys), vector_size)
+        float32 or float64 (a memmap works).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsedense import Vectors
+    >>> kv = Vectors(["예금", "적금", "주택대출"],
+    ...              np.array([[1.0, 0.1], [0.9, 0.2], [-0.2, 1.0]], dtype=np.float32))
+    >>> kv["예금"].tolist()
+    [1.0, 0.10000000149011612]
+    >>> [(k, round(s, 3)) for k, s in kv.most_similar("예금", topn=2)]
+    [('적금', 0.993), ('주택대출', -0.098)]
+    """
+
+    def __init__(self, keys: Sequence[str] | Any, weight: np.ndarray) -> None:
+        from ..vocabulary import Vocabulary
+
+        if isinstance(keys, Vocabulary):
+            keys = keys.tokens
+        keys = list(keys)
+        weight = check_weight(weight)
+        if weight.shape[0] != len(keys):
+            raise ValueError(f"weight has {weight.shape[0]} rows but there are {len(keys)} keys; "
+                             "they must match")
+        index: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if not isinstance(k, str):
+                raise TypeError(f"keys[{i}] is {type(k).__name__} {k!r}; expected str")
+            if index.setdefault(k, i) != i:
+                raise ValueError(f"keys[{i}] = {k!r} repeats keys[{index[k]}]; keys must be "
+                                 "distinct")
+        self.index_to_key = keys
+        self.key_to_index = index
+        self.weight = weight
+        self._invalidate()
+
+    # -- state -----------------------------------------------------------------
+    def _invalidate(self) -> None:
+        """Forget derived state (norms, unit vectors); every mutator calls this."""
+        self._norms: np.ndarray | None = None
+        self._unit: np.ndarray | None = None
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The table (gensim's name for ``weight``)."""
+        return self.weight
+
+    @property
+    def vector_size(self) -> int:
+        return self.weight.shape[1]
+
+    @property
+    def norms(self) -> np.ndarray:
+        """l2 norm of every row (cached, read-only)."""
+        if self._norms is None:
+            from ..similarity import normalize_rows  # noqa: F401  (same kernels)
+            from .._kernels.similarity import _row_norms
+
+            norms = np.empty(len(self), dtype=np.float64)
+            if norms.size:
+                _row_norms(np.ascontiguousarray(self.weight), norms)
+            norms.flags.writeable = False
+            self._norms = norms
+        return self._norms
+
+    def get_normed_vectors(self) -> np.ndarray:
+        """Unit-length rows (rows of zeros stay zero); cached and read-only."""
+        if self._unit is None:
+            from ..similarity import normalize_rows
+
+            unit = normalize_rows(self.weight, self.weight.dtype)
+            unit.flags.writeable = False
+            self._unit = unit
+        return self._unit
+
+    def fill_norms(self, force: bool = False) -> None:
+        """Compute (or, with ``force``, recompute) the cached norms and unit vectors."""
+        if force:
+            self._invalidate()
+        self.get_normed_vectors()
+
+    def add_vectors(self, keys: Sequence[str], weights: Any) -> None:
+        """Append new keys with their vectors (existing keys are refused)."""
+        keys = list(keys)
+        weights = np.asarray(weights, dtype=self.weight.dtype).reshape(len(keys), -1)
+        if weights.shape[1] != self.vector_size:
+            raise ValueError(f"weights must have {self.vector_size} columns; got "
+                             f"{weights.shape[1]}")
+        for i, k in enumerate(keys):
+            if k in self.key_to_index or keys.index(k) != i:
+                raise ValueError(f"keys[{i}] = {k!r} is already present")
+        start = len(self.index_to_key)
+        self.weight = np.concatenate((self.weight, weights))
+        self.index_to_key.extend(keys)
+        self.key_to_index.update({k: start + i for i, k in enumerate(keys)})
+        self._invalidate()
+
+    def __setitem__(self, key: str, vector: Any) -> None:
+        """Replace the vector of an existing key."""
+        self.weight[self.get_index(key)] = vector
+        self._invalidate()
+
+    # -- lookups -----------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.key_to_index
+
+    def has_index_for(self, key: object) -> bool:
+        return key in self.key_to_index
+
+    def __iter__(self):
+        return iter(self.index_to_key)
+
+    def __repr__(self) -> str:
+        return f"Vectors({len(self)} keys, vector_size={self.vector_size}, dtype={self.weight.dtype})"
+
+    def get_index(self, key: str) -> int:
+        """Row of ``key``; KeyError naming it (with close matches) when absent."""
+        i = self.key_to_index.get(key)
+        if i is None:
+            hint = ""
+            if isinstance(key, str) and len(self) <= 200_000:
+                close = difflib.get_close_matches(key, self.index_to_key, n=3, cutoff=0.8)
+                if close:
+                    hint = f"; did you mean {', '.join(repr(c) for c in close)}?"
+            raise KeyError(f"Key {key!r} not present in vocabulary{hint}")
+        return i
+
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """The vector of ``key`` (unit length with ``norm=True``)."""
+        i = self.get_index(key)
+        return (self.get_normed_vectors() if norm else self.weight)[i]
+
+    def __getitem__(self, keys: str | Sequence[str]) -> np.ndarray:
+        if isinstance(keys, str):
+            return self.get_vector(keys)
+        return np.stack([self.get_vector(k) for k in keys]) if len(keys) else \
+            np.empty((0, self.vector_size), self.weight.dtype)
+
+    # -- similarity ------------------------------------------------------------------
+    def similarity(self, w1: str, w2: str) -> float:
+        """Cosine similarity of two keys."""
+        unit = self.get_normed_vectors()
+        return float(np.dot(unit[self.get_index(w1)], unit[self.get_index(w2)]))
+
+    def distance(self, w1: str, w2: str) -> float:
+        """Cosine distance ``1 - similarity``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def distances(self, word_or_vector: Any, other_words: Iterable[str] = ()) -> np.ndarray:
+        """Cosine distances from a key or vector to ``other_words`` (all keys if empty)."""
+        v = self._unit_query(word_or_vector)
+        unit = self.get_normed_vectors()
+        others = list(other_words)
+        rows = unit if not others else unit[[self.get_index(w) for w in others]]
+        return 1.0 - rows @ v
+
+    def _unit_query(self, item: Any) -> np.ndarray:
+        if isinstance(item, str):
+            return self.get_vector(item, norm=True)
+        v = np.asarray(item, dtype=np.float64).ravel()
+        if v.shape[0] != self.vector_size:
+            raise ValueError(f"a query vector must have {self.vector_size} values; got "
+                             f"{v.shape[0]}")
+        n = np.linalg.norm(v)
+        return v / n if n > 0 else v
+
+    def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, set]:
+        """gensim's query: mean of (signed) unit vectors, normalized; plus the query keys."""
+        def as_list(x):
+            if x is None:
+                return []
+            if isinstance(x, (str, np.ndarray)):
+                return [x]
+            return list(x)
+
+        items = [(x, 1.0) for x in as_list(positive)] + [(x, -1.0) for x in as_list(negative)]
+        if not items:
+            raise ValueError("cannot compute similarity with no input: give positive and/or "
+                             "negative keys or vectors")
+        keys = set()
+        parts = []
+        for item, sign in items:
+            if isinstance(item, tuple) and len(item) == 2:  # gensim's (key, weight) pairs
+                item, sign = item
+            if isinstance(item, str):
+                keys.add(item)
+            parts.append(sign * self._unit_query(item))
+        mean = np.mean(parts, axis=0)
+        n = np.linalg.norm(mean)
+        return (mean / n if n > 0 else mean), keys
+
+    def _rank(self, scores: np.ndarray, exclude: set, topn: int) -> list[tuple[str, float]]:
+        order = np.argsort(-scores, kind="stable")  # ties: lower index first
+        out = []
+        for i in order:
+            key = self.index_to_key[i]
+            if key in exclude:
+                continue
+            out.append((key, float(scores[i])))
+            if len(out) == topn:
+                break
+        return out
+
+    def most_similar(self, positive: Any = None, negative: Any = None, topn: int = 10,
+                     restrict_vocab: int | None = None) -> list[tuple[str, float]]:
+        """Keys most similar to the mean of ``positive`` minus ``negative`` unit vectors.
+
+        gensim's semantics: each key or vector is made unit length, positive
+        ones weigh +1 and negative ones -1, the mean is normalized, and the
+        cosine with every key (the first ``restrict_vocab`` only, if given) is
+        ranked; the query keys themselves are left out.
+
+        Returns
+        -------
+        list of (key, cosine), best first (ties: lower index first)
+        """
+        if not is_int(topn) or topn < 0:
+            raise ValueError(f"topn must be an int >= 0; got {topn!r}")
+        query, exclude = self._combine(positive, negative)
+        unit = self.get_normed_vectors()
+        if restrict_vocab is not None:
+            unit = unit[:restrict_vocab]
+        scores = unit @ query.astype(unit.dtype)
+        return self._rank(scores, exclude, topn)
+
+    def most_similar_batch(self, keys: Sequence[str], topn: int = 10,
+                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+        """``most_similar(key)`` for many keys in one blocked top-k call (each excludes itself)."""
+        from ..similarity import topk_similar
+
+        rows = np.array([self.get_index(k) for k in keys], dtype=np.int64)
+        unit = self.get_normed_vectors()
+        corpus = unit if restrict_vocab is None else unit[:restrict_vocab]
+        k = min(topn + 1, corpus.shape[0])
+        idx, scores = topk_similar(unit[rows], corpus, k=k, metric="dot")
+        out = []
+        for r, (ii, ss) in enumerate(zip(idx, scores)):
+            res = [(self.index_to_key[i], float(s)) for i, s in zip(ii, ss) if i != rows[r]]
+            out.append(res[:topn])
+        return out
+
+    def similar_by_vector(self, vector: Any, topn: int = 10,
+                          restrict_vocab: int | None = None) -> list[tuple[str, float]]:
+        """Keys most similar to a vector."""
+        return self.most_similar(positive=[np.asarray(vector)], topn=topn,
+                                 restrict_vocab=restrict_vocab)
+
+    def similar_by_key(self, key: str, topn: int = 10,
+                       restrict_vocab: int | None = None) -> list[tuple[str, float]]:
+        """Keys most similar to ``key`` (``most_similar(key)``)."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_word = similar_by_key
+
+    def doesnt_match(self, words: Iterable[str]) -> str:
+        """The key furthest from the mean of the others (gensim's rule)."""
+        words = [w for w in words if w in self.key_to_index]
+        if not words:
+            raise ValueError("cannot select a word from an empty list")
+        unit = self.get_normed_vectors()
+        vecs = unit[[self.key_to_index[w] for w in words]].astype(np.float64)
+        mean = vecs.mean(axis=0)
+        n = np.linalg.norm(mean)
+        mean = mean / n if n > 0 else mean
+        dists = vecs @ mean
+        return sorted(zip(dists.tolist(), words))[0][1]
+
+    def closer_than(self, key1: str, key2: str) -> list[str]:
+        """Keys closer to ``key1`` than ``key2`` is."""
+        all_d = self.distances(key1)
+        i1, i2 = self.get_index(key1), self.get_index(key2)
+        closer = np.flatnonzero(all_d < all_d[i2])
+        return [self.index_to_key[i] for i in closer if i != i1]
+
+    def rank(self, key1: str, key2: str) -> int:
+        """Rank of ``key2`` among the neighbours of ``key1`` (1 = nearest)."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    # -- evaluation -----------------------------------------------------------------
+    def _ok_vocab(self, restrict_vocab: int, case_insensitive: bool) -> dict[str, int]:
+        ok = [(w, i) for i, w in enumerate(self.index_to_key[:restrict_vocab])]
+        if case_insensitive:
+            return {w.upper(): i for w, i in reversed(ok)}
+        return dict(ok)
+
+    def evaluate_word_pairs(self, pairs: Any, delimiter: str = "\t", encoding: str = "utf8",
+                            restrict_vocab: int = 300000, case_insensitive: bool = True,
+                            dummy4unknown: bool = False):
+        """Correlation of cosine similarities with human judgements (gensim's method).
+
+        Parameters
+        ----------
+        pairs : path, or iterable of (word1, word2, score)
+            A file like ``wordsim353.tsv`` (``#`` lines are comments).
+
+        Returns
+        -------
+        pearson : tuple (statistic, pvalue)
+        spearman : scipy ``SignificanceResult`` (``.statistic``, ``.pvalue``)
+        oov_ratio : float
+            Percentage of pairs with a word outside the (restricted) vocabulary.
+        """
+        from scipy import stats
+
+        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
+        gold, model = [], []
+        oov = 0
+        unit = self.get_normed_vectors()
+        for a, b, sim in self._read_pairs(pairs, delimiter, encoding):
+            if case_insensitive:
+                a, b = a.upper(), b.upper()
+            if a not in ok_vocab or b not in ok_vocab:
+                oov += 1
+                if dummy4unknown:
+                    model.append(0.0)
+                    gold.append(sim)
+                continue
+            gold.append(sim)
+            model.append(float(np.dot(unit[ok_vocab[a]], unit[ok_vocab[b]])))
+        if not gold:
+            raise ValueError("no word pair has both words in the vocabulary")
+        pearson = stats.pearsonr(gold, model)
+        spearman = stats.spearmanr(gold, model)
+        oov_ratio = float(oov) / (len(gold) + oov) * 100 if not dummy4unknown else \
+            float(oov) / len(gold) * 100
+        return (float(pearson[0]), float(pearson[1])), spearman, oov_ratio
+
+    @staticmethod
+    def _read_pairs(pairs: Any, delimiter: str, encoding: str):
+        import os
+
+        if isinstance(pairs, (str, os.PathLike)):
+            with open(pairs, encoding=encoding) as fh:
+                for n, line in enumerate(fh, 1):
+                    if line.startswith("#") or not line.strip():
+                        continue
+                    parts = line.rstrip("\n").split(delimiter)
+                    try:
+                        a, b, sim = parts[0], parts[1], float(parts[2])
+                    except (IndexError, ValueError):
+                        raise ValueError(f"{pairs}: line {n}: expected word1{delimiter!r}word2"
+                                         f"{delimiter!r}score; got {line.rstrip()!r}") from None
+                    yield a, b, sim
+        else:
+            for a, b, sim in pairs:
+                yield a, b, float(sim)
+
+    def evaluate_word_analogies(self, analogies: Any, restrict_vocab: int = 300000,
+                                case_insensitive: bool = True, dummy4unknown: bool = False,
+                                ) -> tuple[float, list[dict]]:
+        """Accuracy on analogies "a b c d" (a is to b as c is to d), gensim's method.
+
+        ``analogies`` is a path in the ``questions-words.txt`` format
+        (``: section`` headers). The prediction is the first of the top 5 of
+        ``most_similar(positive=[b, c], negative=[a])`` that is in the
+        restricted vocabulary and not one of a, b, c.
+
+        Returns
+        -------
+        score : float
+            Total accuracy.
+        sections : list of dict
+            ``{'section', 'correct', 'incorrect'}`` per section, then the
+            ``'Total accuracy'`` section.
+        """
+        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
+        sections: list[dict] = []
+        section = None
+        with open(analogies, encoding="utf8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.startswith(": "):
+                    if section:
+                        sections.append(section)
+                    section = {"section": line[2:].strip(), "correct": [], "incorrect": []}
+                    continue
+                if not line.strip():
+                    continue
+                if section is None:
+                    raise ValueError(f"{analogies}: line {n}: missing section header before "
+                                     "the first analogy")
+                parts = line.split()
+                if len(parts) != 4:
+                    raise ValueError(f"{analogies}: line {n}: expected 4 words; got "
+                                     f"{line.rstrip()!r}")
+                a, b, c, expected = [w.upper() for w in parts] if case_insensitive else parts
+                if any(w not in ok_vocab for w in (a, b, c, expected)):
+                    if dummy4unknown:
+                        section["incorrect"].append((a, b, c, expected))
+                    continue
+                original = self.key_to_index
+                self.key_to_index = ok_vocab
+                try:
+                    sims = self.most_similar(positive=[b, c], negative=[a], topn=5,
+                                             restrict_vocab=restrict_vocab)
+                finally:
+                    self.key_to_index = original
+                predicted = None
+                for key, _ in sims:
+                    key = key.upper() if case_insensitive else key
+                    if key in ok_vocab and key not in (a, b, c):
+                        predicted = key
+                        break
+                (section["correct"] if predicted == expected else section["incorrect"]).append(
+                    (a, b, c, expected))
+        if section:
+            sections.append(section)
+        correct = sum(len(s["correct"]) for s in sections)
+        incorrect = sum(len(s["incorrect"]) for s in sections)
+        total = {"section": "Total accuracy",
+                 "correct": [q for s in sections for q in s["correct"]],
+                 "incorrect": [q for s in sections for q in s["incorrect"]]}
+        sections.append(total)
+        score = correct / (correct + incorrect) if correct + incorrect else 0.0
+        return score, sections
+
+    # -- files --------------------------------------------------------------------------
+    def save(self, path, format: str = "native", **kwargs: Any) -> None:
+        """Write to ``path`` (see :func:`sparsedense.vectors.save_vectors`)."""
+        from ._io import save_vectors
+
+        save_vectors(self, path, format=format, **kwargs)
+
+    @classmethod
+    def load(cls, path, format: str = "auto", **kwargs: Any) -> "Vectors":
+        """Read vectors from ``path`` (see :func:`sparsedense.vectors.load_vectors`)."""
+        from ._io import load_vectors
+
+        return load_vectors(path, format=format, **kwargs)
