@@ -94,6 +94,12 @@ def validate_params(estimator, constraints: Mapping[str, Constraint]) -> None:
     dtype = getattr(estimator, "dtype", None)
     if "dtype" in constraints:
         try:
-            np.dtype(dtype)
+            kind = np.dtype(dtype)
         except TypeError:
             check_param(owner, "dtype", dtype, "a numpy dtype", False)
+        else:
+            # what scipy.sparse can hold (scikit-learn fails inside scipy for the rest)
+            check_param(owner, "dtype", dtype, "a bool, integer, float32/float64 or "
+                        "longdouble dtype (scipy.sparse does not support float16 or complex "
+                        "counts)", kind.kind in "biu" or kind in (np.float32, np.float64,
+                                                               np.longdouble))

@@ -21,6 +21,13 @@ def _float_dtype(dtype) -> np.dtype:
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
+def _check_samples(X):
+    if X.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+                         "is required by TfidfTransformer.")
+    return X
+
+
 def document_frequency(X) -> np.ndarray:
     """Number of rows in which each column has a non-zero entry (canonical CSR ``X``)."""
     ones = np.ones(X.indices.shape[0], dtype=np.int64)
@@ -87,7 +94,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None) -> "TfidfTransformer":
         """Learn the idf vector from a count matrix ``X`` (n_samples, n_features)."""
         validate_params(self, self._constraints)
-        X = as_csr(X)
+        X = _check_samples(as_csr(X))
         X.eliminate_zeros()
         self.n_features_in_ = X.shape[1]
         if self.use_idf:
@@ -110,7 +117,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
                 "This TfidfTransformer instance is not fitted yet. Call 'fit' with "
                 "appropriate arguments before using this estimator."
             )
-        X = as_csr(X)
+        X = _check_samples(as_csr(X))
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but TfidfTransformer is expecting "
@@ -120,6 +127,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
 
     def _weight(self, X):
         """Weight a canonical CSR matrix in place (its data is converted to float)."""
+        _check_samples(X)
         dtype = _float_dtype(X.dtype)
         if X.dtype != dtype:
             X = X.astype(dtype)
