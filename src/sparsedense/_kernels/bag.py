@@ -138,17 +138,29 @@ def _drop_padding(offsets, indices, weights, padding_idx):
     return new_offsets, new_indices[:k], new_weights[:k], kept[:k]
 
 
+@njit(**JIT_OPTIONS)
+def _normalize_row_l2(out, r):
+    s = 0.0
+    for j in range(out.shape[1]):
+        s += np.float64(out[r, j]) * out[r, j]
+    if s > 0.0:
+        inv = 1.0 / np.sqrt(s)
+        for j in range(out.shape[1]):
+            out[r, j] = out[r, j] * inv
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _normalize_rows_l2(out):
     """Scale each row of a dense array to unit l2 norm (rows of zeros stay zero)."""
     for r in prange(out.shape[0]):
-        s = 0.0
-        for j in range(out.shape[1]):
-            s += np.float64(out[r, j]) * out[r, j]
-        if s > 0.0:
-            inv = 1.0 / np.sqrt(s)
-            for j in range(out.shape[1]):
-                out[r, j] = out[r, j] * inv
+        _normalize_row_l2(out, r)
+
+
+@njit(**JIT_OPTIONS)
+def _normalize_rows_l2_serial(out):
+    """Single-threaded :func:`_normalize_rows_l2` (bit-identical results)."""
+    for r in range(out.shape[0]):
+        _normalize_row_l2(out, r)
 
 
 @njit(**JIT_OPTIONS)

@@ -94,9 +94,9 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
                 np.ascontiguousarray(X.data, dtype=weight.dtype), None, X.nnz, True)
     out = run_bags(bags, weight, code)
     if normalize == "l2" and out.shape[0]:
-        from .._kernels.bag import _normalize_rows_l2
+        from .._kernels.bag import _normalize_rows_l2, _normalize_rows_l2_serial
 
-        _normalize_rows_l2(out) if use_parallel(out.size) else _normalize_rows_l2.py_func(out)
+        (_normalize_rows_l2 if use_parallel(out.size) else _normalize_rows_l2_serial)(out)
     return out
 
 
