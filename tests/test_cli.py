@@ -19,15 +19,20 @@ def run(*args, check=True):
 def test_demo_runs_on_the_shipped_corpus():
     out = run("demo").stdout
     assert "TF-IDF matrix: 361 x" in out
-    assert "Top 5 terms" in out
+    assert "Top 5 TF-IDF terms and nearest documents" in out
     assert "예금" in out  # the Korean banking document and its top terms
     assert "[banking/en]" in out and "[weather/en]" in out
-    assert "dot products between different words: [0.0]" in out
+    assert "one-hot cosine  예금-적금 0.00   예금-주택대출 0.00" in out
+    # nearest documents of the banking documents are banking documents
+    near_lines = [line for line in out.splitlines() if line.strip().startswith("near:")]
+    assert near_lines and near_lines[0].count("[banking]") >= 4
+    words = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert "loan" in words["mortgage"]
 
 
 def test_demo_options_and_console_script():
     out = run("demo", "--docs", "2", "--top", "3").stdout
-    assert out.count("  doc ") == 2
+    assert sum(line.startswith("  doc ") for line in out.splitlines()) == 2
     exe = os.path.join(os.path.dirname(sys.executable), "sparsedense")
     if os.path.exists(exe):
         proc = subprocess.run([exe, "demo", "--docs", "1"], capture_output=True, text=True,

@@ -12,21 +12,19 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import demo
+from . import demo, embed, neighbors, vectorize, vectors
+from ._common import UsageError
 
 #: command name -> module with ``register(subparsers)`` and ``run(args) -> int``
-COMMANDS = {"demo": demo}
-
-
-class UsageError(Exception):
-    """A problem with the user's input: reported in one line, exit status 2."""
+COMMANDS = {"demo": demo, "vectorize": vectorize, "embed": embed, "neighbors": neighbors,
+            "vectors": vectors}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sparsedense",
         description="Sparse and dense vector representations of text.",
-        epilog="Example: sparsedense demo",
+        epilog="Examples: sparsedense demo; sparsedense embed corpus.txt --lsa 100 -o docs.npy",
     )
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error")

@@ -1,4 +1,9 @@
-"""``sparsedense demo``: the main job end to end on the shipped sample corpus."""
+"""``sparsedense demo``: the main job end to end on the shipped sample corpus.
+
+TF-IDF (sparse) -> LSA (dense document and word vectors, or a word-vector
+file with ``--vectors``) -> nearest documents and nearest words, and the
+one-hot vs dense contrast the seed tutorial is about.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,15 @@ import argparse
 import numpy as np
 
 HELP = "run the library's main job on the shipped sample corpus"
-EXAMPLE = """example:
-  sparsedense demo            # TF-IDF of the sample corpus and each document's top terms
-  sparsedense demo --docs 5   # show five documents
+EXAMPLE = """examples:
+  sparsedense demo                    # TF-IDF -> LSA -> neighbours, on the sample corpus
+  sparsedense demo --docs 5 --top 3
+  sparsedense demo --vectors vectors.txt   # document vectors from a word-vector file too
+  sparsedense demo --plot map.png          # 2-D map of words and documents (matplotlib)
 """
+
+#: words whose neighbours the demo shows (English and Korean)
+QUERY_WORDS = ("deposit", "mortgage", "rain", "football", "예금", "축구")
 
 
 def register(sub) -> None:
@@ -19,30 +29,20 @@ def register(sub) -> None:
     p.add_argument("--docs", type=int, default=4, metavar="N",
                    help="number of documents to show (default: 4)")
     p.add_argument("--top", type=int, default=5, metavar="K",
-                   help="top terms shown per document (default: 5)")
+                   help="top terms / neighbours shown (default: 5)")
+    p.add_argument("--components", type=int, default=50, metavar="D",
+                   help="LSA dimensions (default: 50)")
+    p.add_argument("--vectors", metavar="FILE", default=None,
+                   help="also embed the documents with this word-vector file")
+    p.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="write a 2-D map of chosen words and documents (needs matplotlib)")
 
 
 def _shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..data import load_sample_corpus
-    from ..text import TfidfVectorizer, one_hot
-
-    if args.docs < 1 or args.top < 1:
-        raise ValueError(f"--docs and --top must be >= 1; got {args.docs} and {args.top}")
-    corpus = load_sample_corpus()
-    vectorizer = TfidfVectorizer()
-    X = vectorizer.fit_transform(corpus.texts)
-    terms = vectorizer.get_feature_names_out()
-    print("sparsedense demo: the sample corpus as sparse TF-IDF vectors")
-    print(f"  documents: {X.shape[0]}  ({corpus.langs.count('en')} English, "
-          f"{corpus.langs.count('ko')} Korean; topics: {', '.join(sorted(set(corpus.topics)))})")
-    print(f"  TF-IDF matrix: {X.shape[0]} x {X.shape[1]} CSR, {X.nnz} stored values "
-          f"({100.0 * X.nnz / (X.shape[0] * X.shape[1]):.2f}% dense)")
-    print()
-    # one document per topic and language where possible, first the Korean banking one
+def _pick_documents(corpus, n: int) -> list[int]:
     picks: list[int] = []
     for lang, topic in [("ko", "banking"), ("en", "banking"), ("en", "weather"),
                         ("en", "sport"), ("en", "cooking"), ("ko", "weather"),
@@ -51,21 +51,121 @@ def run(args: argparse.Namespace) -> int:
             if t == topic and lg == lang and i not in picks:
                 picks.append(i)
                 break
-    picks = picks[: args.docs]
-    print(f"Top {args.top} terms by TF-IDF weight:")
-    for i in picks:
-        row = X.getrow(i)
-        order = np.argsort(-row.data, kind="stable")[: args.top]
-        tops = ", ".join(f"{terms[row.indices[j]]} {row.data[j]:.2f}" for j in order)
-        print(f"  doc {i:3d} [{corpus.topics[i]}/{corpus.langs[i]}] {_shorten(corpus.texts[i])}")
-        print(f"          {tops}")
+    return picks[:n]
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data import load_sample_corpus
+    from ..decomposition import LSA
+    from ..functional import sparse_to_dense
+    from ..similarity import cosine_similarity, topk_similar
+    from ..text import TfidfVectorizer, one_hot
+    from ..vectors import Vectors
+
+    if args.docs < 1 or args.top < 1:
+        raise ValueError(f"--docs and --top must be >= 1; got {args.docs} and {args.top}")
+    corpus = load_sample_corpus()
+    vectorizer = TfidfVectorizer()
+    X = vectorizer.fit_transform(corpus.texts)
+    terms = vectorizer.get_feature_names_out()
+    if not 1 <= args.components <= min(X.shape) - 1:
+        raise ValueError(f"--components must be between 1 and {min(X.shape) - 1}; "
+                         f"got {args.components}")
+    print("sparsedense demo: the sample corpus, from sparse TF-IDF to dense vectors")
+    print(f"  documents: {X.shape[0]}  ({corpus.langs.count('en')} English, "
+          f"{corpus.langs.count('ko')} Korean; topics: {', '.join(sorted(set(corpus.topics)))})")
+    print(f"  TF-IDF matrix: {X.shape[0]} x {X.shape[1]} CSR, {X.nnz} stored values "
+          f"({100.0 * X.nnz / (X.shape[0] * X.shape[1]):.2f}% dense)")
+    lsa = LSA(args.components, random_state=0)
+    lsa.fit(X)
+    W = np.ascontiguousarray(lsa.components_.T, dtype=np.float32)  # one vector per word
+    D = sparse_to_dense(X, W, mode="sum", normalize="l2")           # one vector per document
+    print(f"  LSA: {X.shape[1]} words and {X.shape[0]} documents -> {W.shape[1]}-dimensional "
+          f"dense vectors ({100 * lsa.explained_variance_ratio_.sum():.0f}% of the variance)")
     print()
-    words = [w for w in ("예금", "적금", "주택대출") if w in vectorizer.vocabulary_]
-    if len(words) >= 2:
-        ids = [vectorizer.vocabulary_[w] for w in words]
-        H = one_hot(ids, len(terms))
-        gram = (H @ H.T).toarray()
-        print("One-hot vectors of " + ", ".join(words) + f" (length {len(terms)}):")
-        print(f"  dot products between different words: {sorted(set(gram[~np.eye(len(ids), dtype=bool)].tolist()))}"
-              " -- one-hot vectors are all orthogonal, so they say nothing about similarity.")
+
+    picks = _pick_documents(corpus, args.docs)
+    idx, scores = topk_similar(D[picks], D, k=args.top + 1)
+    print(f"Top {args.top} TF-IDF terms and nearest documents (cosine of LSA vectors):")
+    for row, i in enumerate(picks):
+        r = X.getrow(i)
+        order = np.argsort(-r.data, kind="stable")[: args.top]
+        tops = ", ".join(f"{terms[r.indices[j]]} {r.data[j]:.2f}" for j in order)
+        print(f"  doc {i:3d} [{corpus.topics[i]}/{corpus.langs[i]}] {_shorten(corpus.texts[i])}")
+        print(f"          terms: {tops}")
+        near = [(int(j), float(s)) for j, s in zip(idx[row], scores[row]) if j != i][: args.top]
+        print("          near:  " + ", ".join(
+            f"doc {j} [{corpus.topics[j]}] {s:.2f}" for j, s in near))
+    print()
+
+    words = Vectors(terms.tolist(), W)
+    shown = [w for w in QUERY_WORDS if w in words]
+    if shown:
+        print(f"Nearest words (cosine of LSA word vectors), top {args.top}:")
+        for w, near in zip(shown, words.most_similar_batch(shown, topn=args.top)):
+            print(f"  {w:<10} " + ", ".join(f"{k} {s:.2f}" for k, s in near))
+        print()
+
+    trio = [w for w in ("예금", "적금", "주택대출") if w in words]
+    if len(trio) == 3:
+        ids = [words.key_to_index[w] for w in trio]
+        onehot = cosine_similarity(one_hot(ids, len(words)))
+        dense = cosine_similarity(W[ids])
+        print("One-hot vs dense (the seed's banking words 예금, 적금, 주택대출):")
+        print(f"  one-hot cosine  예금-적금 {onehot[0, 1]:.2f}   예금-주택대출 {onehot[0, 2]:.2f}"
+              "   (distinct one-hot vectors are always orthogonal)")
+        print(f"  dense cosine    예금-적금 {dense[0, 1]:.2f}   예금-주택대출 {dense[0, 2]:.2f}"
+              "   (LSA vectors carry the relation)")
+
+    if args.vectors:
+        from ..vectors import load_vectors
+
+        table = load_vectors(args.vectors)
+        mapping = {w: i for i, w in enumerate(table.index_to_key)}
+        from ..text import TfidfVectorizer as _T
+
+        Xv = _T(vocabulary=mapping, dtype=table.weight.dtype).fit_transform(corpus.texts)
+        Dv = sparse_to_dense(Xv, np.asarray(table.weight), mode="mean", normalize="l2")
+        same = np.mean([corpus.topics[int(j)] == corpus.topics[i] for i, j in enumerate(
+            topk_similar(Dv, k=1, exclude_self=True)[0][:, 0])])
+        print()
+        print(f"With {args.vectors} ({len(table)} words x {table.vector_size}): nearest document "
+              f"has the same topic for {100 * same:.0f}% of documents")
+    if args.plot:
+        _plot(args.plot, words, shown, D, corpus, picks)
     return 0
+
+
+def _plot(path: str, words, shown: list[str], D: np.ndarray, corpus, picks: list[int]) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ValueError("--plot needs matplotlib: pip install 'sparsedense[plot]'") from None
+
+    chosen = list(dict.fromkeys(shown + [k for w in shown for k, _ in
+                                         words.most_similar(w, topn=3)]))
+    P = np.vstack([words.get_normed_vectors()[[words.key_to_index[w] for w in chosen]],
+                   D[picks]])
+    P = P - P.mean(axis=0)
+    _, _, Vt = np.linalg.svd(P, full_matrices=False)
+    xy = P @ Vt[:2].T
+    fig, ax = plt.subplots(figsize=(7, 6))
+    n = len(chosen)
+    ax.scatter(xy[:n, 0], xy[:n, 1], c="tab:blue", label="words")
+    ax.scatter(xy[n:, 0], xy[n:, 1], c="tab:orange", marker="s", label="documents")
+    for (x, y), w in zip(xy[:n], chosen):
+        ax.annotate(w, (x, y), fontsize=9)
+    for (x, y), i in zip(xy[n:], picks):
+        ax.annotate(f"doc {i} ({corpus.topics[i]})", (x, y), fontsize=8, color="tab:orange")
+    ax.set_title("sparsedense demo: LSA word and document vectors (2-D projection)")
+    ax.legend()
+    fig.tight_layout()
+    from ._common import atomic_output
+
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+    print(f"\nmap written to {path}")

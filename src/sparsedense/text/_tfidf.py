@@ -98,17 +98,26 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         X.eliminate_zeros()
         self.n_features_in_ = X.shape[1]
         if self.use_idf:
-            dtype = _float_dtype(X.dtype)
-            n_samples = X.shape[0] + int(self.smooth_idf)
-            df = document_frequency(X).astype(dtype) + dtype.type(self.smooth_idf)
-            idf = np.full_like(df, fill_value=n_samples, dtype=dtype)
-            idf /= df
-            np.log(idf, out=idf)
-            idf += 1.0
-            self.idf_ = idf
+            self.idf_ = self.idf_from_df(document_frequency(X), X.shape[0],
+                                         _float_dtype(X.dtype))
         elif hasattr(self, "idf_"):
             del self.idf_
         return self
+
+    def idf_from_df(self, df: np.ndarray, n_samples: int, dtype=np.float64) -> np.ndarray:
+        """The idf vector for document frequencies ``df`` over ``n_samples`` documents.
+
+        What :meth:`fit` computes, usable when the frequencies were counted
+        elsewhere (e.g. streaming a corpus chunk by chunk).
+        """
+        dtype = np.dtype(dtype)
+        n = n_samples + int(self.smooth_idf)
+        df = np.asarray(df).astype(dtype) + dtype.type(self.smooth_idf)
+        idf = np.full_like(df, fill_value=n, dtype=dtype)
+        idf /= df
+        np.log(idf, out=idf)
+        idf += 1.0
+        return idf
 
     def transform(self, X, copy: bool = True):
         """Weight and normalize the counts of ``X``; returns a new CSR matrix."""

@@ -1,0 +1,112 @@
+"""What the commands share: reading a corpus, progress bars, atomic outputs, errors."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+class UsageError(Exception):
+    """A problem with the user's input: reported in one line, exit status 2."""
+
+
+def open_text(path: str | os.PathLike, encoding: str = "utf-8"):
+    """Open a text file for reading; ``.gz`` is decompressed on the fly, ``-`` is stdin."""
+    if str(path) == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, errors="strict")
+    p = Path(path)
+    if not p.exists():
+        raise UsageError(f"{p}: no such file or directory")
+    if p.suffix == ".gz":
+        return gzip.open(p, "rt", encoding=encoding)
+    return open(p, encoding=encoding)
+
+
+def corpus_files(corpus: str) -> list[str]:
+    """The files of a CORPUS argument: a file, ``-``, or a directory of ``.txt``/``.txt.gz``."""
+    if corpus == "-":
+        return ["-"]
+    p = Path(corpus)
+    if p.is_dir():
+        files = sorted(str(f) for f in p.iterdir()
+                       if f.is_file() and (f.name.endswith(".txt") or f.name.endswith(".txt.gz")))
+        if not files:
+            raise UsageError(f"{p}: directory has no .txt files")
+        return files
+    if not p.exists():
+        raise UsageError(f"{p}: no such file or directory")
+    return [str(p)]
+
+
+def iter_documents(files: list[str], encoding: str = "utf-8") -> Iterator[str]:
+    """One document per line of each file (the trailing newline removed)."""
+    for name in files:
+        try:
+            with open_text(name, encoding) as fh:
+                for n, line in enumerate(fh, 1):
+                    yield line.rstrip("\n").rstrip("\r")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{name}: not valid {encoding} text ({exc.reason} at byte "
+                             f"{exc.start})") from None
+
+
+def chunks(items, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class Progress:
+    """A tqdm progress bar on stderr when it is a terminal (and tqdm is installed), else nothing."""
+
+    def __init__(self, desc: str, total: int | None = None, unit: str = "it",
+                 quiet: bool = False) -> None:
+        self.bar = None
+        if quiet or not sys.stderr.isatty():
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
+
+    def update(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[str]:
+    """A temporary path beside ``path``; renamed over ``path`` only if the block succeeds."""
+    target = Path(path)
+    if target.parent and not target.parent.exists():
+        raise UsageError(f"{target.parent}: output directory does not exist")
+    tmp = target.with_name(f".{target.name}.partial{target.suffix}")
+    try:
+        yield str(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

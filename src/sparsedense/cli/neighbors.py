@@ -1,0 +1,62 @@
+"""``sparsedense neighbors``: nearest words, analogies and word-pair evaluation."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "nearest words of word vectors, analogies, and word-similarity evaluation"
+EXAMPLE = """examples:
+  sparsedense neighbors --vectors vectors.txt deposit savings -k 5
+  sparsedense neighbors --vectors vectors.txt --analogy man king woman
+  sparsedense neighbors --vectors vectors.txt --pairs wordsim353.tsv
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("neighbors", help=HELP, description=HELP, epilog=EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("words", nargs="*", metavar="WORD")
+    p.add_argument("--vectors", required=True, metavar="FILE")
+    p.add_argument("-k", type=int, default=10, help="neighbours per word (default: 10)")
+    p.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"),
+                   help="A is to B as C is to ? (most_similar(positive=[B, C], negative=[A]))")
+    p.add_argument("--pairs", metavar="TSV", help="evaluate on word pairs (word1 TAB word2 TAB "
+                   "score), as gensim's evaluate_word_pairs")
+
+
+def _table(rows: list[tuple[str, float]]) -> str:
+    width = max((len(k) for k, _ in rows), default=4)
+    return "\n".join(f"  {k:<{width}}  {s:+.4f}" for k, s in rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..vectors import load_vectors
+    from ._common import UsageError
+
+    if not (args.words or args.analogy or args.pairs):
+        raise UsageError("give WORDs, --analogy A B C, or --pairs FILE")
+    if args.k < 1:
+        raise UsageError(f"-k must be >= 1; got {args.k}")
+    vectors = load_vectors(args.vectors)
+    for word in args.words:
+        if word not in vectors:
+            vectors.get_index(word)  # KeyError naming the word and close matches
+    if args.words:
+        results = vectors.most_similar_batch(args.words, topn=args.k)
+        for word, rows in zip(args.words, results):
+            print(f"{word}:")
+            print(_table(rows))
+    if args.analogy:
+        a, b, c = args.analogy
+        for w in (a, b, c):
+            vectors.get_index(w)
+        rows = vectors.most_similar(positive=[b, c], negative=[a], topn=args.k)
+        print(f"{a} : {b} :: {c} : ?")
+        print(_table(rows))
+    if args.pairs:
+        pearson, spearman, oov = vectors.evaluate_word_pairs(args.pairs)
+        print(f"pairs: {args.pairs}")
+        print(f"  Pearson  {pearson[0]:.4f} (p={pearson[1]:.3g})")
+        print(f"  Spearman {float(spearman.statistic):.4f} (p={float(spearman.pvalue):.3g})")
+        print(f"  out of vocabulary: {oov:.1f}% of pairs")
+    return 0

@@ -1,0 +1,88 @@
+"""``sparsedense vectorize``: a corpus to a sparse count / binary / TF-IDF / hashed matrix."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ._common import Progress, atomic_output, corpus_files, iter_documents
+
+HELP = "turn a corpus into a sparse matrix (scipy .npz) and its vocabulary"
+EXAMPLE = """example:
+  sparsedense vectorize corpus.txt --weighting tfidf --min-df 2 -o X.npz
+  (writes X.npz and X.vocab.json, the column names; CORPUS is a text file
+   with one document per line, a directory of .txt files, or - for stdin)
+"""
+
+
+def add_vectorizer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weighting", choices=["count", "binary", "tfidf", "hashing"],
+                   default="tfidf", help="value of each word in a document (default: tfidf)")
+    p.add_argument("--min-df", type=float, default=1, help="drop words in fewer documents "
+                   "(a count, or a proportion when < 1)")
+    p.add_argument("--max-df", type=float, default=1.0, help="drop words in more documents "
+                   "(a proportion when <= 1, else a count)")
+    p.add_argument("--max-features", type=int, default=None, help="keep the most frequent words")
+    p.add_argument("--ngram-range", type=int, nargs=2, default=(1, 1), metavar=("MIN", "MAX"))
+    p.add_argument("--stop-words", choices=["english"], default=None)
+    p.add_argument("--no-lowercase", action="store_true", help="keep the case of the text")
+    p.add_argument("--n-features", type=int, default=2**20, help="columns for hashing")
+    p.add_argument("--encoding", default="utf-8")
+
+
+def _df(value: float):
+    return int(value) if float(value).is_integer() and value >= 1 else float(value)
+
+
+def build_vectorizer(args: argparse.Namespace):
+    from ..text import CountVectorizer, HashingVectorizer, TfidfVectorizer
+
+    common = dict(lowercase=not args.no_lowercase, stop_words=args.stop_words,
+                  ngram_range=tuple(args.ngram_range))
+    if args.weighting == "hashing":
+        return HashingVectorizer(n_features=args.n_features, **common)
+    limits = dict(min_df=_df(args.min_df), max_df=_df(args.max_df) if args.max_df > 1 else
+                  float(args.max_df), max_features=args.max_features)
+    if args.weighting == "tfidf":
+        return TfidfVectorizer(**common, **limits)
+    return CountVectorizer(binary=args.weighting == "binary", **common, **limits)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("vectorize", help=HELP, description=HELP, epilog=EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("corpus", metavar="CORPUS")
+    p.add_argument("-o", "--output", required=True, help="output .npz (scipy.sparse.save_npz)")
+    p.add_argument("--vocabulary-out", default=None,
+                   help="where to write the column names (default: OUTPUT.vocab.json)")
+    add_vectorizer_options(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    import scipy.sparse as sp
+
+    files = corpus_files(args.corpus)
+    vectorizer = build_vectorizer(args)
+    with Progress("reading", unit="doc", quiet=args.quiet) as bar:
+        def docs():
+            for d in iter_documents(files, args.encoding):
+                bar.update()
+                yield d
+        X = vectorizer.fit_transform(docs())
+    if X.shape[0] == 0:
+        raise ValueError(f"{args.corpus}: the corpus is empty")
+    out = Path(args.output)
+    if out.suffix != ".npz":
+        out = out.with_name(out.name + ".npz")
+    vocab_path = Path(args.vocabulary_out) if args.vocabulary_out else \
+        out.with_name(out.name[: -len(".npz")] + ".vocab.json")
+    with atomic_output(out) as tmp:
+        sp.save_npz(tmp, X.tocsr())
+        if args.weighting != "hashing":
+            with atomic_output(vocab_path) as vtmp:
+                with open(vtmp, "w", encoding="utf-8") as fh:
+                    json.dump(vectorizer.get_feature_names_out().tolist(), fh, ensure_ascii=False)
+    print(f"{X.shape[0]} documents x {X.shape[1]} features, {X.nnz} stored values -> {out}"
+          + ("" if args.weighting == "hashing" else f" (+ {vocab_path})"))
+    return 0
