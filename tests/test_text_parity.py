@@ -344,7 +344,7 @@ HASHING_PARAMS = [
     pytest.param({"dtype": np.int64, "n_features": 8}, id="int64+l2"),
 ]
 
-CORPORA = ["sample", "small", "mixed"]
+CORPORA = ["sample", "handwritten"]
 
 
 #: TfidfVectorizer shares CountVectorizer's analysis; on the (larger) sample
@@ -360,9 +360,7 @@ def _corpus(name, sample_docs):
     """``(fit_docs, new_docs)`` of a named corpus."""
     if name == "sample":
         return sample_docs, NEW_DOCS + SMALL[:3]
-    if name == "small":
-        return SMALL, NEW_DOCS
-    return MIXED, NEW_DOCS + SMALL
+    return SMALL + MIXED, NEW_DOCS + MIXED[::-2]
 
 
 @pytest.fixture(params=CORPORA)
