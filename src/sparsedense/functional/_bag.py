@@ -161,9 +161,9 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
     ndarray of shape (n_bags, embedding_dim), dtype of ``weight``
         Empty bags (or bags of padding only) give zeros.
 
-    Shape
+    Notes
     -----
-    ``(B, N)`` or ``(n,)`` with ``(B,)`` offsets -> ``(B, embedding_dim)``. The
+    **Shape:** ``(B, N)`` or ``(n,)`` with ``(B,)`` offsets -> ``(B, embedding_dim)``. The
     naive equivalent of mode 'sum' is ``embedding(indices, weight).sum(axis=1)``
     for 2-D indices.
 

@@ -84,9 +84,9 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     -------
     ndarray of shape ``indices.shape + (embedding_dim,)``, dtype of ``weight``
 
-    Shape
+    Notes
     -----
-    ``(*)`` indices -> ``(*, embedding_dim)``. The naive equivalent is
+    **Shape:** ``(*)`` indices -> ``(*, embedding_dim)``. The naive equivalent is
     ``weight[indices]``.
 
     Raises
@@ -190,9 +190,9 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
     ndarray of shape (num_embeddings, embedding_dim), or RowSparseGrad
         Same dtype as ``grad_output``.
 
-    Shape
+    Notes
     -----
-    ``(*, embedding_dim)`` grad_output and ``(*)`` indices ->
+    **Shape:** ``(*, embedding_dim)`` grad_output and ``(*)`` indices ->
     ``(num_embeddings, embedding_dim)``. Naive equivalent:
     ``g = zeros(...); np.add.at(g, indices, grad_output)``.
 
