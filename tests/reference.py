@@ -123,3 +123,162 @@ def sparse_adam_step(weight, rows, values, exp_avg, exp_avg_sq, step, lr=1e-3,
     step_size = lr * np.sqrt(1 - b2 ** step) / (1 - b1 ** step)
     w[rows] -= step_size * m[rows] / (np.sqrt(v[rows]) + eps)
     return w, m, v
+
+
+# --- embedding bags, sparse -> dense ---------------------------------------------
+
+
+def bag_positions(indices, offsets=None, include_last_offset=False):
+    """The flat index array and, for every bag, the list of its flat positions.
+
+    2-D ``indices``: each row is a bag. 1-D: bag ``b`` is
+    ``indices[offsets[b]:offsets[b + 1]]``, the last bag ending at ``len(indices)``
+    (or at ``offsets[-1]`` with ``include_last_offset``).
+    """
+    idx = np.asarray(indices, dtype=np.int64)
+    if idx.ndim == 2:
+        n_bags, length = idx.shape
+        return idx.reshape(-1), [list(range(b * length, (b + 1) * length))
+                                 for b in range(n_bags)]
+    offs = [int(o) for o in np.asarray(offsets).reshape(-1)]
+    ends = offs[1:] if include_last_offset else offs[1:] + [idx.size]
+    starts = offs[:-1] if include_last_offset else offs
+    return idx, [list(range(s, e)) for s, e in zip(starts, ends)]
+
+
+def _bag_entries(indices, weight, offsets, per_sample_weights, padding_idx,
+                 include_last_offset):
+    """Per bag: the kept (non-padding) flat positions, their indices and weights (float64)."""
+    flat, bags = bag_positions(indices, offsets, include_last_offset)
+    v = np.asarray(weight).shape[0]
+    pad = None if padding_idx is None else padding_idx % v
+    if per_sample_weights is None:
+        psw = np.ones(flat.size)
+    else:
+        psw = np.asarray(per_sample_weights, dtype=np.float64).reshape(-1)
+    out = []
+    for positions in bags:
+        kept = [p for p in positions if pad is None or flat[p] != pad]
+        out.append((kept, flat[kept], psw[kept]))
+    return flat, out
+
+
+def embedding_bag(indices, weight, offsets=None, mode="mean", per_sample_weights=None,
+                  padding_idx=None, include_last_offset=False):
+    """torch's ``embedding_bag`` (mean also weighted) by plain loops, in float64.
+
+    sum: ``sum_p w_p W[i_p]``; mean: that divided by ``sum_p w_p`` (0 when that
+    sum is 0); max: element-wise maximum of ``W[i_p]``. Padding entries are
+    dropped first; empty bags give zeros.
+    """
+    W = np.asarray(weight, dtype=np.float64)
+    _, entries = _bag_entries(indices, weight, offsets, per_sample_weights, padding_idx,
+                              include_last_offset)
+    out = np.zeros((len(entries), W.shape[1]))
+    for b, (_, idx, w) in enumerate(entries):
+        if not len(idx):
+            continue
+        rows = W[idx] * w[:, None]
+        if mode == "sum":
+            out[b] = rows.sum(axis=0)
+        elif mode == "mean":
+            total = w.sum()
+            out[b] = rows.sum(axis=0) / total if total != 0 else 0.0
+        elif mode == "max":
+            out[b] = rows.max(axis=0)
+        else:
+            raise ValueError(mode)
+    return out.astype(np.asarray(weight).dtype)
+
+
+def embedding_bag_backward(grad_output, indices, weight, offsets=None, mode="mean",
+                           per_sample_weights=None, padding_idx=None,
+                           include_last_offset=False, scale_grad_by_freq=False):
+    """(dense grad_weight, grad_per_sample_weights or None) of :func:`embedding_bag`.
+
+    Each kept position ``p`` of bag ``b`` adds ``factor_p * g[b]`` to row
+    ``i_p`` (factor: ``w_p`` for sum, ``w_p / sum(w)`` for mean, divided by the
+    number of kept positions with index ``i_p`` in the whole batch when
+    ``scale_grad_by_freq``). In max mode ``g[b, j]`` goes to the row of the
+    first position reaching the maximum of column ``j``. Sample-weight
+    gradients: sum ``g[b] . W[i_p]``; mean ``g[b] . (W[i_p] - out[b]) / sum(w)``.
+    """
+    W = np.asarray(weight)
+    dtype = W.dtype
+    g = np.asarray(grad_output, dtype=np.float64)
+    W64 = W.astype(np.float64)
+    flat, entries = _bag_entries(indices, weight, offsets, per_sample_weights, padding_idx,
+                                 include_last_offset)
+    grad_w = np.zeros(W.shape)
+    counts = np.zeros(W.shape[0], dtype=np.int64)
+    for _, idx, _ in entries:
+        np.add.at(counts, idx, 1)
+    grad_s = np.zeros(flat.size)
+    for b, (pos, idx, w) in enumerate(entries):
+        if not len(idx):
+            continue
+        if mode == "max":
+            rows = W[idx]  # exact values: the arg-max is the same as the kernel's
+            first = np.argmax(rows, axis=0)  # first position reaching the maximum
+            for j in range(W.shape[1]):
+                grad_w[idx[first[j]], j] += g[b, j]
+            continue
+        total = w.sum()
+        if mode == "sum":
+            factors = w.copy()
+        elif total != 0:
+            factors = w / total
+        else:
+            factors = np.zeros_like(w)
+        if scale_grad_by_freq:
+            factors = factors / counts[idx]
+        for k in range(len(idx)):
+            grad_w[idx[k]] += factors[k] * g[b]
+        if per_sample_weights is not None:
+            for k, p in enumerate(pos):
+                if mode == "sum":
+                    grad_s[p] = g[b] @ W64[idx[k]]
+                elif total != 0:
+                    mean = (W64[idx] * w[:, None]).sum(axis=0) / total
+                    grad_s[p] = g[b] @ (W64[idx[k]] - mean) / total
+    grad_w = grad_w.astype(dtype)
+    if per_sample_weights is None:
+        return grad_w, None
+    return grad_w, grad_s.reshape(np.shape(indices)).astype(dtype)
+
+
+def sparse_to_dense(X, weight, mode="sum", normalize=None):
+    """Rows of a sparse matrix through a table, in float64, from the canonical matrix.
+
+    sum: ``X @ W``; mean: ``X @ W`` divided by the row sums (0 rows -> zeros);
+    max: element-wise max over the row's non-zero entries of ``value * W[col]``
+    (duplicates summed first; rows without entries -> zeros). ``normalize='l2'``
+    scales rows to unit norm (zero rows stay zero).
+    """
+    import scipy.sparse as sp
+
+    A = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    A.sum_duplicates()
+    A.eliminate_zeros()
+    W = np.asarray(weight, dtype=np.float64)
+    out = np.zeros((A.shape[0], W.shape[1]))
+    for r in range(A.shape[0]):
+        cols = A.indices[A.indptr[r]:A.indptr[r + 1]]
+        vals = A.data[A.indptr[r]:A.indptr[r + 1]]
+        if not cols.size:
+            continue
+        rows = W[cols] * vals[:, None]
+        if mode == "sum":
+            out[r] = rows.sum(axis=0)
+        elif mode == "mean":
+            total = vals.sum()
+            out[r] = rows.sum(axis=0) / total if total != 0 else 0.0
+        elif mode == "max":
+            out[r] = rows.max(axis=0)
+        else:
+            raise ValueError(mode)
+    if normalize == "l2":
+        norms = np.sqrt((out * out).sum(axis=1))
+        nz = norms > 0
+        out[nz] /= norms[nz][:, None]
+    return out.astype(np.asarray(weight).dtype)

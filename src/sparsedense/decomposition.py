@@ -166,8 +166,8 @@ class LSA(TransformerMixin, BaseEstimator):
         owner = "LSA"
         check_param(owner, "n_components", self.n_components, "an int in the range [1, inf)",
                     is_int(self.n_components) and self.n_components >= 1)
-        check_param(owner, "n_oversamples", self.n_oversamples, "an int in the range [0, inf)",
-                    is_int(self.n_oversamples) and self.n_oversamples >= 0)
+        check_param(owner, "n_oversamples", self.n_oversamples, "an int in the range [1, inf)",
+                    is_int(self.n_oversamples) and self.n_oversamples >= 1)
         check_param(owner, "n_iter", self.n_iter, "an int in the range [0, inf)",
                     is_int(self.n_iter) and self.n_iter >= 0)
         check_param(owner, "power_iteration_normalizer", self.power_iteration_normalizer,

@@ -22,15 +22,19 @@ MODES = {"sum": 0, "mean": 1, "max": 2}
 class Bags:
     """Validated bags: ``indices[offsets[b]:offsets[b + 1]]`` with one weight per entry."""
 
-    __slots__ = ("offsets", "indices", "weights", "kept", "n_input", "has_weights")
+    __slots__ = ("offsets", "indices", "weights", "kept", "n_input", "has_weights",
+                 "all_indices")
 
-    def __init__(self, offsets, indices, weights, kept, n_input, has_weights) -> None:
+    def __init__(self, offsets, indices, weights, kept, n_input, has_weights,
+                 all_indices=None) -> None:
         self.offsets = offsets
         self.indices = indices
         self.weights = weights
         self.kept = kept
         self.n_input = n_input
         self.has_weights = has_weights
+        #: every validated index given (padding and entries past the last bag included)
+        self.all_indices = indices if all_indices is None else all_indices
 
     @property
     def n_bags(self) -> int:
@@ -45,9 +49,10 @@ def check_mode(mode: Any) -> int:
 
 def _check_offsets(offsets: Any, n: int, include_last_offset: bool) -> np.ndarray:
     arr = np.asarray(offsets)
-    if arr.dtype.kind not in "iu" or arr.ndim != 1:
-        raise TypeError(f"offsets must be a 1-D array of integers; got dtype {arr.dtype} and "
-                        f"shape {arr.shape}")
+    if arr.dtype.kind not in "iu" and not (arr.size == 0 and arr.dtype == np.float64):
+        raise TypeError(f"offsets must be integers; got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"offsets must be 1-D (one start per bag); got shape {arr.shape}")
     arr = arr.astype(np.int64)
     if include_last_offset and arr.size == 0:
         raise ValueError("offsets must have at least one entry with include_last_offset=True")
@@ -92,6 +97,7 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
                          f"shape {arr.shape}")
     n_used = int(bag_offsets[-1]) if bag_offsets.size else 0
     n_input = flat.shape[0]
+    all_indices = flat
     flat = flat[:n_used]  # entries after the last bag's end belong to no bag (torch ignores them)
     has_weights = per_sample_weights is not None
     if has_weights:
@@ -113,7 +119,7 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
         from .._kernels.bag import _drop_padding
 
         bag_offsets, flat, weights, kept = _drop_padding(bag_offsets, flat, weights, pad)
-    return Bags(bag_offsets, flat, weights, kept, n_input, has_weights)
+    return Bags(bag_offsets, flat, weights, kept, n_input, has_weights, all_indices)
 
 
 def run_bags(bags: Bags, weight: np.ndarray, mode_code: int) -> np.ndarray:
@@ -195,10 +201,10 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
     if renorm:
         max_norm = check_positive_float("max_norm", max_norm)
         norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
-        if bags.indices.size:
+        if bags.all_indices.size:  # every row named in indices, as torch (padding included)
             from .._kernels.lookup import _renorm_rows
 
-            _renorm_rows(weight, np.unique(bags.indices), float(max_norm), float(norm_type))
+            _renorm_rows(weight, np.unique(bags.all_indices), float(max_norm), float(norm_type))
     return run_bags(bags, weight, mode_code)
 
 

@@ -28,9 +28,10 @@ def _as_csr_for_bags(X: Any, num_embeddings: int, canonical: bool) -> sp.csr_mat
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X must have real values; got dtype {X.dtype}")
     X = sp.csr_matrix(X)
-    if canonical and not X.has_canonical_format:
+    if canonical:  # the matrix's values, whatever their storage: duplicates summed, no zeros
         X = X.copy()
         X.sum_duplicates()
+        X.eliminate_zeros()
     return X
 
 
@@ -63,7 +64,11 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     -------
     ndarray of shape (n_docs, embedding_dim)
         Rows of ``X`` without entries (and 'mean' rows whose values sum to 0)
-        give zeros, without NaN or warning. NaN in ``weight`` is carried.
+        give zeros, without NaN or warning. NaN in ``weight`` is carried by
+        'sum' and 'mean'; 'max' compares like torch's ``embedding_bag``
+        (``v > current``), so a NaN is kept only when it comes from the row's
+        first word. For 'max', stored zeros and duplicate entries are first
+        reduced to the matrix's values (duplicates summed, zeros dropped).
 
     See Also
     --------

@@ -1,0 +1,714 @@
+"""Reading and writing word-vector files: word2vec (text, binary), GloVe, native.
+
+Formats
+-------
+``"word2vec"``
+    Text. A header line ``"N D"`` (number of vectors, dimension), then one line
+    per vector: the word, then D numbers, separated by spaces.
+``"word2vec-binary"``
+    The C tool's and gensim's binary format: the header ``"N D\\n"``, then per
+    vector the word's bytes, a space, D little-endian float32 values, and
+    optionally ``"\\n"``.
+``"glove"``
+    Text like ``"word2vec"`` without the header; D is the number of values on
+    the first line.
+``"native"``
+    Lossless, and memory-mappable. An uncompressed ``.npz`` (a zip archive that
+    ``np.load`` reads) with two members: ``weight.npy``, the table as saved
+    (float32 or float64, C order), and ``meta.npy``, a uint8 array holding the
+    UTF-8 JSON ``{"format": "sparsedense.Vectors", "version": 1, "keys": [...],
+    ...}`` (ASCII-escaped, so any ``str`` key survives). Because the zip member
+    is stored uncompressed, ``mmap_mode="r"`` maps ``weight.npy`` in place
+    without reading it.
+
+Text is read by a Numba kernel over the bytes of the whole file, with numbers
+parsed exactly like ``float()`` (see ``sparsedense._kernels.parse``), so a
+table read here is bit for bit ``dtype(float(token))``, as gensim reads it.
+Files ending in ``.gz``, ``.bz2`` or ``.xz`` (or starting with those formats'
+magic bytes) are decompressed in memory first.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import contextlib
+import gzip
+import io
+import json
+import lzma
+import os
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._io import atomic_write
+from .._validation import is_int
+
+__all__ = ["load_vectors", "save_vectors"]
+
+FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native")
+_SAVE_FORMATS = FORMATS[1:]
+_NATIVE_FORMAT = "sparsedense.Vectors"
+_NATIVE_VERSION = 1
+_ZIP_MAGIC = b"PK\x03\x04"
+_COMPRESSED = {b"\x1f\x8b": ("gzip", gzip.decompress), b"BZh": ("bz2", bz2.decompress),
+               b"\xfd7zXZ\x00": ("xz", lzma.decompress)}
+_COMPRESSORS = {".gz": lambda raw: gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0),
+                ".bz2": lambda raw: bz2.BZ2File(raw, "wb"),
+                ".xz": lambda raw: lzma.LZMAFile(raw, "wb")}
+_NUMBERISH = re.compile(rb"[0-9eE+\-.naifty NAIFTY\t\r]*")
+#: rows formatted per chunk when saving text (bounded memory)
+_CHUNK_ROWS = 8192
+
+
+# -- loading ---------------------------------------------------------------------------
+
+def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | None = None,
+                 dtype: Any = np.float32, encoding: str = "utf-8", unicode_errors: str = "strict",
+                 mmap_mode: str | None = None):
+    """Read word vectors from a word2vec, word2vec-binary, GloVe or native file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. ``.gz``, ``.bz2`` and ``.xz`` files are decompressed in memory.
+    format : {'auto', 'word2vec', 'word2vec-binary', 'glove', 'native'}, default='auto'
+        'auto' sniffs: native if the file is a zip archive (``.npz``); else
+        word2vec if the first line is two integers ``N D`` (binary if the
+        bytes after the first word are not numbers written as text); else
+        GloVe. A GloVe file whose first line is a word made of digits followed
+        by one integer looks like a header: pass ``format='glove'``.
+    limit : int, optional
+        Read only the first ``limit`` vectors (the rest of the file is not
+        parsed). ``limit=0`` reads none (gensim reads all with 0).
+    dtype : {np.float32, np.float64}, default=np.float32
+        dtype of the table. Text values are ``dtype(float(token))`` exactly.
+    encoding : str, default='utf-8'
+        Encoding of the words (an ASCII-compatible one: spaces and newlines are
+        found in the bytes).
+    unicode_errors : str, default='strict'
+        What to do with words that are not valid in ``encoding``, as in
+        ``bytes.decode``: 'strict' raises ValueError naming the line;
+        'replace', 'ignore', 'surrogateescape'... decode anyway.
+    mmap_mode : {None, 'r', 'c'}, default=None
+        For an uncompressed native file: memory-map the table (read-only, or
+        copy-on-write) instead of reading it.
+
+    Returns
+    -------
+    Vectors
+        Keys in file order, table of shape ``(N, D)``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is damaged; the message names the line (1-based, the header
+        counting as line 1) or, in a binary file, the vector and byte offset:
+        a row with the wrong number of values, a token that is not a number, a
+        header that disagrees with the body, a truncated binary record, an
+        empty file, a word not valid in ``encoding`` (with 'strict'), or a word
+        that appears twice. Words must be distinct: here a repeated word is an
+        error naming both lines (gensim 4.4 keeps the first, logs a warning,
+        and leaves a ``None`` key with a zero row where the repeat was).
+        Nothing is returned half-loaded.
+
+    Notes
+    -----
+    Text lines are split like gensim does: the word is everything up to the
+    first space (it may hold any other byte), trailing whitespace and ``\\r``
+    are ignored, and the values are separated by spaces (runs of spaces are
+    accepted). Unlike gensim, lines after the N promised by the header are an
+    error, not ignored; trailing blank lines are allowed.
+
+    Examples
+    --------
+    >>> import tempfile, os, numpy as np
+    >>> from sparsedense.vectors import Vectors, load_vectors, save_vectors
+    >>> kv = Vectors(["예금", "적금"], np.array([[0.1, -2.5], [3.0, 1e-3]], dtype=np.float32))
+    >>> path = os.path.join(tempfile.mkdtemp(), "vectors.txt")
+    >>> save_vectors(kv, path, format="word2vec")
+    >>> print(open(path, encoding="utf-8").read(), end="")
+    2 2
+    예금 0.1 -2.5
+    적금 3 0.001
+    >>> back = load_vectors(path)
+    >>> back.index_to_key, bool(np.array_equal(back.weight, kv.weight))
+    (['예금', '적금'], True)
+    """
+    from ._vectors import Vectors
+
+    fmt = _check_choice("format", format, FORMATS)
+    limit = _check_limit(limit)
+    dtype = _check_dtype(dtype)
+    _check_encoding(encoding, unicode_errors)
+    if mmap_mode not in (None, "r", "c"):
+        raise ValueError(f"mmap_mode must be None, 'r' (read-only) or 'c' (copy-on-write); "
+                         f"got {mmap_mode!r}")
+    path = Path(os.fspath(path))
+    source = str(path)
+    if mmap_mode is not None:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic != _ZIP_MAGIC or fmt not in ("auto", "native"):
+            kind = "not an uncompressed native (.npz) file" if magic != _ZIP_MAGIC else \
+                f"read as format={fmt!r}"
+            raise ValueError(f"{source}: mmap_mode={mmap_mode!r} maps the table of an "
+                             f"uncompressed native file, but this file is {kind}; "
+                             "pass mmap_mode=None")
+        keys, table = _load_native(path, limit, dtype, mmap_mode, source)
+        return Vectors(keys, table)
+    data = _decompress(path.read_bytes(), source)
+    keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source)
+    return Vectors(keys, table)
+
+
+def _parse_bytes(data: bytes, fmt: str, limit: int | None, dtype: np.dtype, encoding: str,
+                 unicode_errors: str, source: str = "<bytes>") -> tuple[list, np.ndarray]:
+    """Keys and table of a whole (decompressed) file held in ``data``."""
+    if not data:
+        raise ValueError(f"{source}: the file is empty (no vectors)")
+    if fmt == "auto":
+        fmt = _sniff(data)
+    if fmt == "native":
+        if not data.startswith(_ZIP_MAGIC):
+            raise ValueError(f"{source}: not a native vectors file (not a zip archive / .npz)")
+        return _load_native(io.BytesIO(data), limit, dtype, None, source)
+    if fmt == "word2vec-binary":
+        return _parse_binary(data, limit, dtype, encoding, unicode_errors, source)
+    return _parse_text(data, fmt == "word2vec", limit, dtype, encoding, unicode_errors, source)
+
+
+def _decompress(data: bytes, source: str) -> bytes:
+    for magic, (name, decompress) in _COMPRESSED.items():
+        if data.startswith(magic):
+            try:
+                return decompress(data)
+            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+                raise ValueError(f"{source}: damaged {name} file ({exc})") from None
+    return data
+
+
+def _read_header(data: bytes, source: str) -> tuple[int, int, int]:
+    """``(N, D, offset of line 2)`` from a word2vec header line."""
+    nl = data.find(b"\n")
+    line = data[: nl if nl >= 0 else len(data)]
+    parts = line.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(
+            f"{source}: line 1: expected the header 'N D' (number of vectors, then dimension),"
+            f" found {_shorten(line)}; a file without a header line is format='glove'")
+    n, dim = int(parts[0]), int(parts[1])
+    if dim >= 2 ** 31:
+        raise ValueError(f"{source}: line 1: the header's dimension {dim} is too large "
+                         "(damaged header?)")
+    return n, dim, (nl + 1 if nl >= 0 else len(data))
+
+
+def _sniff(data: bytes) -> str:
+    if data.startswith(_ZIP_MAGIC):
+        return "native"
+    nl = data.find(b"\n")
+    parts = data[: nl if nl >= 0 else len(data)].split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return "glove"
+    dim = int(parts[1])
+    body = nl + 1 if nl >= 0 else len(data)
+    end = data.find(b"\n", body)
+    line = data[body: end if end >= 0 else len(data)].rstrip()
+    space = line.find(b" ")
+    if not line or (space < 0 and dim == 0):
+        return "word2vec"
+    rest = line[space + 1:] if space >= 0 else b""
+    if space >= 0 and _NUMBERISH.fullmatch(rest):
+        count = len(rest.split())
+        # float32 bytes are numberish up to a "\n" byte by chance only in short runs
+        if count == dim or (count >= 2 and len(rest) >= 8):
+            return "word2vec"
+    return "word2vec-binary"
+
+
+def _parse_text(data: bytes, header: bool, limit: int | None, dtype: np.dtype, encoding: str,
+                unicode_errors: str, source: str) -> tuple[list, np.ndarray]:
+    from .._kernels._dispatch import use_parallel
+    from .._kernels.parse import POW10, _line_bounds, _parse_text_rows, _parse_text_rows_serial
+
+    buf = np.frombuffer(data, dtype=np.uint8)
+    everything = np.iinfo(np.int64).max
+    if header:
+        n_header, dim, body = _read_header(data, source)
+        first_line = 2
+        want = n_header if limit is None else min(n_header, limit)
+        # one line more than promised tells "the file goes on"
+        starts, ends, stop = _line_bounds(buf, body, min(want + (want == n_header), everything))
+    else:
+        first_line = 1
+        want = everything if limit is None else limit
+        starts, ends, stop = _line_bounds(buf, 0, max(min(want, everything), 1))
+    # blank lines at the very end of the file are not vectors
+    n_rows = starts.shape[0]
+    if stop >= buf.shape[0]:
+        while n_rows and ends[n_rows - 1] == starts[n_rows - 1]:
+            n_rows -= 1
+    goes_on = n_rows > want and bool(data[starts[want]:].strip())
+    if not header:
+        if n_rows == 0:
+            raise ValueError(f"{source}: the file is empty (no vectors)")
+        dim = _glove_dim(data, starts[0], ends[0], source)
+    n_rows = min(n_rows, want)
+    starts, ends = starts[:n_rows], ends[:n_rows]
+    # a table too large for the file means some row is short: find it without allocating
+    alloc_dim = dim if 2 * n_rows * dim <= len(data) else 0
+    table = np.empty((n_rows, alloc_dim), dtype=dtype)
+    word_ends = np.empty(n_rows, dtype=np.int64)
+    n_tokens = np.empty(n_rows, dtype=np.int64)
+    n_slow = np.empty(n_rows, dtype=np.int64)
+    kernel = _parse_text_rows if use_parallel(n_rows * dim) else _parse_text_rows_serial
+    kernel(buf, starts, ends, table, word_ends, n_tokens, n_slow, POW10)
+
+    def line_of(r: int) -> str:
+        return f"line {first_line + r}"
+
+    bad = np.flatnonzero((n_tokens != dim) | (word_ends == starts))
+    first_bad = int(bad[0]) if bad.size else n_rows
+    empty_word = first_bad < n_rows and word_ends[first_bad] == starts[first_bad]
+    for r in np.flatnonzero(n_slow[: first_bad + (not empty_word)]).tolist():
+        _reparse_row(data, int(word_ends[r]), int(ends[r]), table, r, dim, encoding,
+                     unicode_errors, f"{source}: {line_of(r)}")
+    if first_bad < n_rows:
+        r = first_bad
+        if empty_word:
+            what = "an empty line" if ends[r] == starts[r] else "a line starting with a space"
+            raise ValueError(f"{source}: {line_of(r)}: expected a word then {dim} values, "
+                             f"found {what}")
+        word = data[starts[r]: word_ends[r]].decode(encoding, "replace")
+        hint = ""
+        if header and r == 0:
+            hint = f" (the header on line 1 says dimension {dim})"
+        elif not header and r == 1 and _looks_like_header(data, starts[0], ends[0]):
+            hint = " (line 1 looks like a word2vec header 'N D': use format='word2vec')"
+        raise ValueError(f"{source}: {line_of(r)}: expected {dim} values after the word "
+                         f"{word!r}, found {int(n_tokens[r])}{hint}")
+    if alloc_dim != dim:  # not reached: a file this short has a short row, found above
+        raise ValueError(f"{source}: the file is too short for {n_rows} vectors of dimension "
+                         f"{dim}")
+    if header and goes_on:
+        raise ValueError(f"{source}: line 1: the header promises {n_header} vectors, but the "
+                         f"file has more (line {first_line + want} is vector {want + 1})")
+    if header and want == n_header and n_rows < n_header:
+        raise ValueError(f"{source}: line 1: the header promises {n_header} vectors, but the "
+                         f"file has {n_rows}")
+    keys = _decode_words(buf, starts, word_ends, encoding, unicode_errors, source, line_of)
+    return keys, table
+
+
+def _glove_dim(data: bytes, start: int, end: int, source: str) -> int:
+    line = data[start:end]
+    space = line.find(b" ")
+    dim = 0 if space < 0 else sum(1 for t in line[space + 1:].split(b" ") if t)
+    if dim == 0:
+        raise ValueError(f"{source}: line 1: expected a word then its values, found "
+                         f"{_shorten(line)} (no values after the word)")
+    return dim
+
+
+def _looks_like_header(data: bytes, start: int, end: int) -> bool:
+    parts = data[start:end].split()
+    return len(parts) == 2 and all(p.isdigit() for p in parts)
+
+
+def _reparse_row(data: bytes, start: int, end: int, table: np.ndarray, r: int, dim: int,
+                 encoding: str, unicode_errors: str, where: str) -> None:
+    """Parse the values of one line with ``float()`` (tokens the kernel left to Python)."""
+    try:
+        tokens = [t for t in data[start:end].decode(encoding, unicode_errors).split(" ") if t]
+        values = list(map(float, tokens[:dim]))
+    except ValueError:  # UnicodeDecodeError included: find the culprit
+        for col, tok in enumerate([t for t in data[start:end].split(b" ") if t][:dim]):
+            try:
+                float(tok.decode(encoding, unicode_errors))
+            except ValueError:
+                shown = tok.decode(encoding, "replace")
+                raise ValueError(f"{where}: {shown!r} is not a number (value {col + 1} "
+                                 "after the word)") from None
+        raise  # pragma: no cover (the loop above finds the token)
+    if len(values) == dim:
+        with np.errstate(over="ignore"):  # 1e300 -> inf in float32, like np.float32(1e300)
+            table[r] = np.array(values, dtype=np.float64)
+
+
+def _parse_binary(data: bytes, limit: int | None, dtype: np.dtype, encoding: str,
+                  unicode_errors: str, source: str) -> tuple[list, np.ndarray]:
+    from .._kernels.parse import _scan_binary
+
+    buf = np.frombuffer(data, dtype=np.uint8)
+    n_header, dim, body = _read_header(data, source)
+    n = n_header if limit is None else min(n_header, limit)
+    record = 4 * dim + 1
+    # a file too short for n records is cut short somewhere: scan without copying
+    n_scan = min(n, (len(data) - body) // record + 1)
+    copy = n_scan == n
+    word_starts = np.empty(n_scan, dtype=np.int64)
+    word_ends = np.empty(n_scan, dtype=np.int64)
+    raw = np.empty((n_scan, 4 * dim) if copy else (0, 0), dtype=np.uint8)
+    n_read, status, pos = _scan_binary(buf, body, n_scan, dim, word_starts, word_ends, raw)
+    if status == 1:
+        raise ValueError(
+            f"{source}: vector {n_read + 1} of {n_header} (at byte {pos}): the file ends "
+            "before the space after the word (truncated file, or a wrong header)")
+    if status == 2:
+        word = data[word_starts[n_read]: word_ends[n_read]].decode(encoding, "replace")
+        raise ValueError(
+            f"{source}: vector {n_read + 1} of {n_header} (word {word!r}, at byte "
+            f"{int(word_starts[n_read])}): truncated record: expected {4 * dim} bytes of "
+            f"float32 values after the word, found {len(data) - pos}")
+    if n == n_header and data[pos:].strip():
+        raise ValueError(
+            f"{source}: line 1: the header promises {n_header} vectors of dimension {dim}, "
+            f"but more data follows the last one (at byte {pos})")
+
+    def vector_of(r: int) -> str:
+        return f"vector {r + 1} (at byte {int(word_starts[r])})"
+
+    empty = np.flatnonzero(word_ends == word_starts)
+    if empty.size:
+        raise ValueError(f"{source}: {vector_of(int(empty[0]))}: empty word")
+    keys = _decode_words(buf, word_starts, word_ends, encoding, unicode_errors, source,
+                         vector_of)
+    if dim == 0:
+        return keys, np.zeros((n, 0), dtype=dtype)
+    table = raw.view("<f4").reshape(n, dim)
+    return keys, table.astype(dtype, copy=dtype != np.float32)
+
+
+def _decode_words(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding: str,
+                  unicode_errors: str, source: str, where) -> list:
+    """Decode every word; strict errors name the line; repeated words are refused."""
+    from .._kernels.parse import _gather_words
+
+    n = starts.shape[0]
+    keys = None
+    if codecs.lookup(encoding).name in ("utf-8", "ascii", "iso8859-1", "latin-1") and n:
+        joined = _gather_words(buf, starts, ends, 10).tobytes()
+        try:
+            keys = joined.decode(encoding, unicode_errors).split("\n")
+        except UnicodeDecodeError as exc:
+            r = joined.count(b"\n", 0, exc.start)
+            raise ValueError(_bad_word(buf, starts, ends, r, exc, encoding, source,
+                                       where)) from None
+        if len(keys) != n:  # a word held a newline (binary files): decode one by one
+            keys = None
+    if keys is None:
+        keys = []
+        for r in range(n):
+            try:
+                keys.append(buf[starts[r]: ends[r]].tobytes().decode(encoding, unicode_errors))
+            except UnicodeDecodeError as exc:
+                raise ValueError(_bad_word(buf, starts, ends, r, exc, encoding, source,
+                                           where)) from None
+    if len(set(keys)) != n:
+        seen: dict[str, int] = {}
+        for r, key in enumerate(keys):
+            first = seen.setdefault(key, r)
+            if first != r:
+                raise ValueError(
+                    f"{source}: {where(r)}: the word {key!r} repeats {where(first)}; words "
+                    "must be distinct (gensim keeps the first and drops the repeat)")
+    return keys
+
+
+def _bad_word(buf, starts, ends, r, exc, encoding, source, where) -> str:
+    raw = buf[starts[r]: ends[r]].tobytes()
+    return (f"{source}: {where(r)}: the word {_shorten(raw)} is not valid {encoding} "
+            f"({exc.reason}); pass unicode_errors='replace' or 'ignore' to load it anyway")
+
+
+def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
+                 source: str) -> tuple[list, np.ndarray]:
+    """Keys and table of a native ``.npz`` (a path, or a file object when in memory)."""
+    try:
+        with np.load(src, allow_pickle=False) as npz:
+            if set(npz.files) != {"meta", "weight"}:
+                raise ValueError(f"members {sorted(npz.files)}")
+            meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
+            table = npz["weight"] if mmap_mode is None else None
+    except Exception as exc:  # a damaged zip can fail in many ways (zlib, struct, ...)
+        raise ValueError(f"{source}: not a valid native vectors file "
+                         f"({type(exc).__name__}: {exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != _NATIVE_FORMAT:
+        raise ValueError(f"{source}: not a native vectors file (its meta lacks 'format': "
+                         f"{_NATIVE_FORMAT!r})")
+    if meta.get("version") != _NATIVE_VERSION:
+        raise ValueError(f"{source}: unsupported native version {meta.get('version')!r} "
+                         f"(this version reads {_NATIVE_VERSION})")
+    keys = meta.get("keys")
+    if table is None:
+        table = _memmap_member(src, "weight.npy", mmap_mode, source)
+    if (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)
+            or table.ndim != 2 or table.shape[0] != len(keys)
+            or table.dtype not in (np.float32, np.float64)):
+        raise ValueError(f"{source}: damaged native vectors file (keys must be a list of str "
+                         f"with one per row of a 2-D float table; table {table.dtype} "
+                         f"{table.shape})")
+    if limit is not None:
+        keys, table = keys[:limit], table[:limit]
+    if table.dtype != dtype:
+        if mmap_mode is not None:
+            raise ValueError(f"{source}: the table is {table.dtype}; with mmap_mode it cannot "
+                             f"be converted: pass dtype=np.{table.dtype}")
+        table = table.astype(dtype)
+    return keys, table
+
+
+def _memmap_member(path: Path, member: str, mode: str, source: str) -> np.memmap:
+    """Memory-map the ``.npy`` member of an uncompressed zip archive in place."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"{source}: {member} is compressed, it cannot be memory-mapped; "
+                         "pass mmap_mode=None")
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        if len(local) != 30 or local[:4] != _ZIP_MAGIC:
+            raise ValueError(f"{source}: damaged zip archive")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        offset = fh.tell()
+    return np.memmap(path, dtype=dtype, mode=mode, offset=offset, shape=shape,
+                     order="F" if fortran else "C")
+
+
+# -- saving ------------------------------------------------------------------------------
+
+def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
+                 binary: bool | None = None, precision: int | None = None) -> None:
+    """Write word vectors to ``path`` (atomically: a failed save leaves the old file).
+
+    Parameters
+    ----------
+    vectors : Vectors
+        Anything with ``index_to_key`` (list of str) and ``weight`` (2-D table).
+    path : str or path-like
+        Written through a temporary file renamed over ``path`` at the end. A
+        name ending in ``.gz``, ``.bz2`` or ``.xz`` is compressed.
+    format : {'word2vec', 'word2vec-binary', 'glove', 'native'}, default='word2vec'
+    binary : bool, optional
+        gensim's switch: ``binary=True`` means 'word2vec-binary'.
+    precision : int, optional
+        Significant digits of text values (``'%.{precision}g'``). The default,
+        None, writes each value as the shortest decimal that reads back as the
+        same number (at most 9 significant digits for float32, 17 for float64,
+        like ``repr``), so a text round trip is exact.
+
+    Notes
+    -----
+    The binary format holds float32 only (a float64 table is rounded to
+    float32, as gensim does); the native format keeps the table's dtype and
+    every key exactly. In the text and binary formats a key must be non-empty,
+    hold no space and no newline, and be encodable in UTF-8.
+    """
+    fmt = _check_choice("format", format, _SAVE_FORMATS)
+    if binary is not None:
+        if binary not in (True, False):
+            raise TypeError(f"binary must be True, False or None; got {binary!r}")
+        if binary and fmt not in ("word2vec", "word2vec-binary"):
+            raise ValueError(f"binary=True is the word2vec binary format; it contradicts "
+                             f"format={format!r}")
+        if not binary and fmt == "word2vec-binary":
+            raise ValueError("binary=False contradicts format='word2vec-binary'")
+        fmt = "word2vec-binary" if binary else fmt
+    if precision is not None and (not is_int(precision) or not 1 <= precision <= 17):
+        raise ValueError(f"precision must be None or an int in 1..17; got {precision!r}")
+    keys, weight = _check_vectors(vectors)
+    path = Path(os.fspath(path))
+    if fmt == "native":
+        meta = json.dumps({"format": _NATIVE_FORMAT, "version": _NATIVE_VERSION,
+                           "dtype": str(weight.dtype), "shape": list(weight.shape),
+                           "keys": keys}, ensure_ascii=True).encode("ascii")
+        with _open_for_writing(path) as fh:
+            # zipfile seeks back over what it wrote: a compressor gets the finished archive
+            target = fh if path.suffix.lower() not in _COMPRESSORS else io.BytesIO()
+            np.savez(target, meta=np.frombuffer(meta, dtype=np.uint8),
+                     weight=np.ascontiguousarray(weight))
+            if target is not fh:
+                fh.write(target.getbuffer())
+        return
+    if fmt == "glove" and (weight.shape[0] == 0 or weight.shape[1] == 0):
+        raise ValueError(f"a GloVe file cannot hold a table of shape {weight.shape} (it has no "
+                         "header, so it needs at least one vector of at least one value); "
+                         "use format='word2vec' or 'native'")
+    encoded = _encode_keys(keys)
+    with _open_for_writing(path) as fh:
+        if fmt != "glove":
+            fh.write(f"{weight.shape[0]} {weight.shape[1]}\n".encode("ascii"))
+        if fmt == "word2vec-binary":
+            _write_binary_rows(fh, encoded, weight)
+        else:
+            _write_text_rows(fh, encoded, weight, precision)
+
+
+@contextlib.contextmanager
+def _open_for_writing(path: Path):
+    """``atomic_write(path, 'wb')``, compressed when the name ends in .gz/.bz2/.xz."""
+    with atomic_write(path, "wb", encoding=None) as raw:
+        suffix = path.suffix.lower()
+        if suffix not in _COMPRESSORS:
+            yield raw
+            return
+        with _COMPRESSORS[suffix](raw) as fh:
+            yield fh
+
+
+def _check_vectors(vectors) -> tuple[list, np.ndarray]:
+    if not hasattr(vectors, "index_to_key") or not hasattr(vectors, "weight"):
+        raise TypeError(f"vectors must be a Vectors (with index_to_key and weight); got "
+                        f"{type(vectors).__name__}")
+    from .._validation import check_weight
+
+    keys = list(vectors.index_to_key)
+    weight = check_weight(vectors.weight, "vectors.weight")
+    if weight.shape[0] != len(keys):
+        raise ValueError(f"vectors.weight has {weight.shape[0]} rows but there are "
+                         f"{len(keys)} keys")
+    for i, key in enumerate(keys):
+        if not isinstance(key, str):
+            raise TypeError(f"vectors.index_to_key[{i}] is {type(key).__name__} {key!r}; "
+                            "expected str")
+    return keys, weight
+
+
+def _encode_keys(keys: list) -> list:
+    out = []
+    for i, key in enumerate(keys):
+        if not key or " " in key or "\n" in key:
+            raise ValueError(f"vectors.index_to_key[{i}] = {key!r} cannot be written in a "
+                             "word2vec/GloVe file (a word must be non-empty, without spaces "
+                             "or newlines); use format='native'")
+        try:
+            out.append(key.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"vectors.index_to_key[{i}] = {key!r} is not encodable in UTF-8 "
+                             f"({exc.reason}); use format='native'") from None
+    return out
+
+
+def _write_binary_rows(fh, encoded: list, weight: np.ndarray) -> None:
+    for lo in range(0, weight.shape[0], _CHUNK_ROWS):
+        rows = np.ascontiguousarray(weight[lo: lo + _CHUNK_ROWS], dtype="<f4")
+        parts = []
+        for k, key in enumerate(encoded[lo: lo + _CHUNK_ROWS]):
+            parts += (key, b" ", rows[k].tobytes(), b"\n")
+        fh.write(b"".join(parts))
+
+
+def _write_text_rows(fh, encoded: list, weight: np.ndarray, precision: int | None) -> None:
+    word_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    word_offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(k) for k in encoded], out=word_offsets[1:])
+    for lo in range(0, weight.shape[0], _CHUNK_ROWS):
+        hi = min(lo + _CHUNK_ROWS, weight.shape[0])
+        fh.write(_format_text_chunk(encoded, word_bytes, word_offsets, weight, lo, hi,
+                                    precision))
+
+
+def _format_text_chunk(encoded, word_bytes, word_offsets, weight, lo, hi, precision) -> bytes:
+    """The text lines of rows ``lo:hi``."""
+    if precision is None and weight.dtype == np.float32:
+        from .._kernels.parse import FORMAT_MAX_BYTES, POW10, _format_float32_rows
+
+        rows = np.ascontiguousarray(weight[lo:hi])
+        size = int(word_offsets[hi] - word_offsets[lo]) + (hi - lo) * (
+            FORMAT_MAX_BYTES * weight.shape[1] + 2)
+        out = np.empty(size, dtype=np.uint8)
+        row_ends = np.empty(hi - lo, dtype=np.int64)
+        needs_python = np.empty(hi - lo, dtype=np.bool_)
+        n = _format_float32_rows(rows, word_bytes[word_offsets[lo]: word_offsets[hi]],
+                                 word_offsets[lo: hi + 1] - word_offsets[lo], out, row_ends,
+                                 needs_python, POW10)
+        if not needs_python.any():
+            return out[:n].tobytes()
+        lines = []
+        start = 0
+        for k in range(hi - lo):
+            if needs_python[k]:
+                lines.append(encoded[lo + k] + b" " + " ".join(
+                    map(_float32_str, rows[k].tolist())).encode("ascii") + b"\n")
+            else:
+                lines.append(out[start: row_ends[k]].tobytes())
+            start = row_ends[k]
+        return b"".join(lines)
+    fmt = repr if precision is None else f"%.{precision}g".__mod__
+    return b"".join(encoded[r] + b" " + " ".join(map(fmt, weight[r].tolist())).encode("ascii")
+                    + b"\n" for r in range(lo, hi))
+
+
+def _float32_str(value: float) -> str:
+    """Shortest text that ``float()`` then float32 reads back as ``float32(value)``."""
+    x = np.float32(value)
+    text = str(x)
+    if not np.isnan(x) and np.float32(float(text)) != x:
+        text = "%.9g" % value
+    return text
+
+
+# -- argument checks ---------------------------------------------------------------------
+
+def _check_choice(name: str, value: Any, choices: tuple) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; "
+                         f"got {value!r}")
+    return value
+
+
+def _check_limit(limit: Any) -> int | None:
+    if limit is None:
+        return None
+    if not is_int(limit):
+        raise TypeError(f"limit must be None or an int >= 0; got {type(limit).__name__} "
+                        f"{limit!r}")
+    if limit < 0:
+        raise ValueError(f"limit must be None or an int >= 0; got {limit}")
+    return int(limit)
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}") from None
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be np.float32 or np.float64; got {dt}")
+    return dt
+
+
+def _check_encoding(encoding: Any, unicode_errors: Any) -> None:
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise ValueError(f"encoding {encoding!r} is not a known text encoding") from None
+    if " 0123456789.-+e\n".encode(encoding) != b" 0123456789.-+e\n":
+        raise ValueError(f"encoding {encoding!r} is not ASCII-compatible; vector files are "
+                         "split on the bytes of ' ' and '\\n' (use UTF-8 or a similar one)")
+    try:
+        codecs.lookup_error(unicode_errors)
+    except (LookupError, TypeError):
+        raise ValueError(f"unicode_errors {unicode_errors!r} is not a known error handler "
+                         "('strict', 'replace', 'ignore', ...)") from None
+
+
+def _shorten(raw: bytes, limit: int = 60) -> str:
+    text = repr(raw[:limit])
+    return text + ("..." if len(raw) > limit else "")
