@@ -146,3 +146,47 @@ def _csr_dot_csr_t_dense(a_indptr, a_indices, a_data, bt_indptr, bt_indices, bt_
             v = a_data[p]
             for q in range(bt_indptr[k], bt_indptr[k + 1]):
                 o[bt_indices[q]] += v * bt_data[q]
+
+
+@njit(**JIT_OPTIONS)
+def _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, i, zero):
+    n = out.shape[1]
+    o = out[i]
+    if zero:
+        for j in range(i, n):
+            o[j] = 0
+    for p in range(indptr[i], indptr[i + 1]):
+        k = indices[p]
+        v = data[p]
+        start = t_indptr[k]
+        end = t_indptr[k + 1]
+        # rows of column k are sorted: skip those before i (lower triangle)
+        lo, hi = start, end
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if t_indices[mid] < i:
+                lo = mid + 1
+            else:
+                hi = mid
+        for q in range(lo, end):
+            o[t_indices[q]] += v * t_data[q]
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, out):
+    """``out (+)= A @ A.T`` (dense, symmetric): only the upper triangle, then mirrored.
+
+    ``t_*`` is the CSR of ``A.T`` with sorted indices. With ``zero=False`` the
+    products are added to the upper triangle already in ``out``. Iteration ``r`` does
+    rows ``r`` and ``n - 1 - r`` so both threads get the same amount of work;
+    each thread owns its rows, so the result does not depend on the thread count.
+    """
+    n = out.shape[0]
+    for r in prange((n + 1) // 2):
+        _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, r, zero)
+        if n - 1 - r != r:
+            _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, n - 1 - r,
+                            zero)
+    for i in prange(n):
+        for j in range(i):
+            out[i, j] = out[j, i]

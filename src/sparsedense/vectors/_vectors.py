@@ -108,26 +108,54 @@ class Vectors:
             self._invalidate()
         self.get_normed_vectors()
 
-    def add_vectors(self, keys: Sequence[str], weights: Any) -> None:
-        """Append new keys with their vectors (existing keys are refused)."""
+    def add_vectors(self, keys: str | Sequence[str], weights: Any,
+                    replace: bool = False) -> None:
+        """Add keys with their vectors (gensim's semantics).
+
+        A single str is one key (with one vector). Keys already present keep
+        their vector unless ``replace=True`` (as in gensim); a key repeated
+        within one call is refused (gensim would store it twice).
+        """
+        if isinstance(keys, str):
+            keys = [keys]
+            weights = np.asarray(weights).reshape(1, -1)
         keys = list(keys)
-        weights = np.asarray(weights, dtype=self.weight.dtype).reshape(len(keys), -1)
-        if weights.shape[1] != self.vector_size:
-            raise ValueError(f"weights must have {self.vector_size} columns; got "
-                             f"{weights.shape[1]}")
+        weights = np.asarray(weights)
+        if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
+            raise ValueError(f"weights must have shape (len(keys), vector_size) = "
+                             f"({len(keys)}, {self.vector_size}); got {weights.shape}")
+        if weights.dtype.kind not in "fiu":
+            raise TypeError(f"weights must be numeric; got dtype {weights.dtype}")
+        first: dict[str, int] = {}
         for i, k in enumerate(keys):
-            if k in self.key_to_index or keys.index(k) != i:
-                raise ValueError(f"keys[{i}] = {k!r} is already present")
-        start = len(self.index_to_key)
-        self.weight = np.concatenate((self.weight, weights))
-        self.index_to_key.extend(keys)
-        self.key_to_index.update({k: start + i for i, k in enumerate(keys)})
+            if not isinstance(k, str):
+                raise TypeError(f"keys[{i}] is {type(k).__name__} {k!r}; expected str")
+            if first.setdefault(k, i) != i:
+                raise ValueError(f"keys[{i}] = {k!r} repeats keys[{first[k]}] in the same call")
+        new_rows, new_keys = [], []
+        seen = set()
+        for i, k in enumerate(keys):
+            if k in self.key_to_index or k in seen:
+                continue
+            seen.add(k)
+            new_keys.append(k)
+            new_rows.append(i)
+        updated = np.array(self.weight, copy=True) if replace else self.weight
+        if replace:
+            for i, k in enumerate(keys):
+                if k in self.key_to_index:
+                    updated[self.key_to_index[k]] = weights[i]
+        if new_keys:
+            updated = np.concatenate((updated, weights[new_rows].astype(self.weight.dtype)))
+            start = len(self.index_to_key)
+            self.index_to_key.extend(new_keys)
+            self.key_to_index.update({k: start + j for j, k in enumerate(new_keys)})
+        self.weight = updated
         self._invalidate()
 
-    def __setitem__(self, key: str, vector: Any) -> None:
-        """Replace the vector of an existing key."""
-        self.weight[self.get_index(key)] = vector
-        self._invalidate()
+    def __setitem__(self, keys: str | Sequence[str], weights: Any) -> None:
+        """Set the vectors of keys, adding the new ones (gensim's ``kv[key] = vector``)."""
+        self.add_vectors(keys, weights, replace=True)
 
     # -- lookups -----------------------------------------------------------------
     def __len__(self) -> int:
@@ -197,7 +225,12 @@ class Vectors:
         return v / n if n > 0 else v
 
     def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, set]:
-        """gensim's query: mean of (signed) unit vectors, normalized; plus the query keys."""
+        """gensim's query vector and the rows of the query keys.
+
+        Keys count as their unit vectors, raw vectors as they are; positive
+        items weigh +1 and negative ones -1 (or the weight of a ``(key,
+        weight)`` pair); the weighted mean is made unit length.
+        """
         def as_list(x):
             if x is None:
                 return []
@@ -209,45 +242,61 @@ class Vectors:
         if not items:
             raise ValueError("cannot compute similarity with no input: give positive and/or "
                              "negative keys or vectors")
-        keys = set()
-        parts = []
+        rows = set()
+        mean = np.zeros(self.vector_size, dtype=np.float64)
+        total = 0.0
         for item, sign in items:
             if isinstance(item, tuple) and len(item) == 2:  # gensim's (key, weight) pairs
                 item, sign = item
             if isinstance(item, str):
-                keys.add(item)
-            parts.append(sign * self._unit_query(item))
-        mean = np.mean(parts, axis=0)
+                i = self.get_index(item)
+                rows.add(i)
+                vec = self.get_normed_vectors()[i]
+            else:
+                vec = np.asarray(item, dtype=np.float64).ravel()
+                if vec.shape[0] != self.vector_size:
+                    raise ValueError(f"a query vector must have {self.vector_size} values; "
+                                     f"got {vec.shape[0]}")
+            mean += sign * vec
+            total += abs(sign)
+        if total > 0:
+            mean /= total
         n = np.linalg.norm(mean)
-        return (mean / n if n > 0 else mean), keys
+        return (mean / n if n > 0 else mean), rows
 
-    def _rank(self, scores: np.ndarray, exclude: set, topn: int) -> list[tuple[str, float]]:
+    def _rank(self, scores: np.ndarray, exclude_rows: set, topn: int) -> list[tuple[str, float]]:
+        if topn < 1:
+            return []
         order = np.argsort(-scores, kind="stable")  # ties: lower index first
         out = []
         for i in order:
-            key = self.index_to_key[i]
-            if key in exclude:
+            if i in exclude_rows:
                 continue
-            out.append((key, float(scores[i])))
+            out.append((self.index_to_key[i], float(scores[i])))
             if len(out) == topn:
                 break
         return out
 
     def most_similar(self, positive: Any = None, negative: Any = None, topn: int = 10,
                      restrict_vocab: int | None = None) -> list[tuple[str, float]]:
-        """Keys most similar to the mean of ``positive`` minus ``negative`` unit vectors.
+        """Keys most similar to the weighted mean of ``positive`` and ``negative`` items.
 
-        gensim's semantics: each key or vector is made unit length, positive
-        ones weigh +1 and negative ones -1, the mean is normalized, and the
-        cosine with every key (the first ``restrict_vocab`` only, if given) is
-        ranked; the query keys themselves are left out.
+        gensim's semantics: keys count as their unit vectors and raw vectors
+        as given, positive items weigh +1 and negative ones -1, the mean is
+        normalized, and the cosine with every key (the first
+        ``restrict_vocab`` only, if given) is ranked; the query keys
+        themselves are left out.
 
         Returns
         -------
-        list of (key, cosine), best first (ties: lower index first)
+        list of (key, cosine), best first (ties: lower index first); ``[]``
+        when ``topn < 1``.
         """
         if not is_int(topn) or topn < 0:
-            raise ValueError(f"topn must be an int >= 0; got {topn!r}")
+            raise ValueError(f"topn must be an int >= 0 (len(vectors) for every key); "
+                             f"got {topn!r}")
+        if topn == 0:
+            return []
         query, exclude = self._combine(positive, negative)
         unit = self.get_normed_vectors()
         if restrict_vocab is not None:
@@ -403,7 +452,8 @@ class Vectors:
                 if line.startswith(": "):
                     if section:
                         sections.append(section)
-                    section = {"section": line[2:].strip(), "correct": [], "incorrect": []}
+                    section = {"section": line.lstrip(": ").strip(), "correct": [],
+                               "incorrect": []}
                     continue
                 if not line.strip():
                     continue
@@ -426,11 +476,10 @@ class Vectors:
                                              restrict_vocab=restrict_vocab)
                 finally:
                     self.key_to_index = original
-                predicted = None
+                predicted = None  # gensim's rule: the first valid of the top 5, else the last
                 for key, _ in sims:
-                    key = key.upper() if case_insensitive else key
-                    if key in ok_vocab and key not in (a, b, c):
-                        predicted = key
+                    predicted = key.upper() if case_insensitive else key
+                    if predicted in ok_vocab and predicted not in (a, b, c):
                         break
                 (section["correct"] if predicted == expected else section["incorrect"]).append(
                     (a, b, c, expected))

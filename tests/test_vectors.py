@@ -1,0 +1,771 @@
+"""Vectors (gensim's KeyedVectors surface) against plain-numpy versions of gensim's formulas.
+
+The references below are written from gensim 4's ``KeyedVectors`` code:
+
+* ``most_similar``: every key becomes its unit vector, a raw vector is used
+  as given (``get_mean_vector(..., pre_normalize=True)`` normalizes keys
+  only), each weighs +1 (positive) or -1 (negative) or its given weight; the
+  weighted mean is normalized and compared (cosine) with every key of the
+  first ``restrict_vocab``; the query keys are left out. sparsedense breaks
+  ties by lower index (stable sort), on purpose.
+* ``doesnt_match``: the word least similar to the normalized mean of the
+  (known) words' unit vectors.
+* ``closer_than`` / ``rank``: cosine distances from ``key1``.
+* ``evaluate_word_pairs`` / ``evaluate_word_analogies``: scipy's pearson /
+  spearman of the cosines over the in-vocabulary pairs, and 3CosAdd with the
+  first non-query word among the top 5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sparsedense import Vectors
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+def random_keys(rng, n, length=7):
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    keys: dict[str, None] = {}
+    while len(keys) < n:
+        keys.setdefault("".join(rng.choice(letters, size=length)), None)
+    return list(keys)
+
+
+@pytest.fixture
+def table(rng):
+    keys = random_keys(rng, 200)
+    W = rng.standard_normal((200, 16)).astype(np.float32)
+    return keys, W
+
+
+@pytest.fixture
+def kv(table):
+    keys, W = table
+    return Vectors(keys, W.copy())
+
+
+# ---------------------------------------------------------------------------
+# numpy references (gensim's formulas)
+
+
+def unit_rows(W):
+    W = np.asarray(W, dtype=np.float64)
+    n = np.linalg.norm(W, axis=1, keepdims=True)
+    return np.divide(W, n, out=np.zeros_like(W), where=n > 0)
+
+
+def ref_query(keys, W, positive=(), negative=()):
+    """gensim's query vector and the indices of the query keys."""
+    index = {k: i for i, k in enumerate(keys)}
+    U = unit_rows(W)
+    items = [(x, 1.0) for x in positive] + [(x, -1.0) for x in negative]
+    mean = np.zeros(W.shape[1])
+    total = 0.0
+    query_rows = []
+    for item, weight in items:
+        if isinstance(item, tuple):
+            item, weight = item
+        if isinstance(item, str):
+            vec = U[index[item]]
+            query_rows.append(index[item])
+        else:
+            vec = np.asarray(item, dtype=np.float64)  # raw vectors: used as given
+        mean += weight * vec
+        total += abs(weight)
+    mean /= total
+    mean /= np.linalg.norm(mean)
+    return mean, query_rows
+
+
+def ref_most_similar(keys, W, positive=(), negative=(), topn=10, restrict_vocab=None):
+    mean, query_rows = ref_query(keys, W, positive, negative)
+    U = unit_rows(W)[:restrict_vocab]
+    scores = U @ mean
+    order = [i for i in np.argsort(-scores, kind="stable") if i not in query_rows]
+    return [(keys[i], float(scores[i])) for i in order[:topn]]
+
+
+def assert_same_result(got, ref, atol=1e-6):
+    assert [k for k, _ in got] == [k for k, _ in ref]
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in ref], atol=atol)
+    assert all(type(s) is float for _, s in got)
+
+
+# ---------------------------------------------------------------------------
+# the seed's example: 예금 (deposit) is near 적금 (savings), far from 주택대출 (mortgage)
+
+BANK_KEYS = ["예금", "적금", "주택대출", "이자", "날씨"]
+BANK_W = np.array([
+    [0.90, 0.80, 0.05, 0.10],   # 예금 deposit
+    [0.85, 0.90, 0.00, 0.15],   # 적금 savings
+    [0.10, -0.20, 0.95, 0.30],  # 주택대출 mortgage
+    [0.60, 0.50, 0.40, 0.10],   # 이자 interest
+    [-0.50, 0.10, -0.30, 0.90],  # 날씨 weather
+], dtype=np.float32)
+
+
+def test_seed_banking_example():
+    kv = Vectors(BANK_KEYS, BANK_W.copy())
+    assert kv.most_similar("예금", topn=1)[0][0] == "적금"
+    near, far = kv.similarity("예금", "적금"), kv.similarity("예금", "주택대출")
+    assert near > 0.99 and far < 0.25 and near > far
+    assert kv.distance("예금", "주택대출") > kv.distance("예금", "적금")
+    assert kv.rank("예금", "적금") == 1
+    assert kv.closer_than("예금", "적금") == []
+    assert "주택대출" not in [k for k, _ in kv.most_similar("예금", topn=2)]
+    assert kv.doesnt_match(["예금", "적금", "이자", "날씨"]) == "날씨"
+    U = unit_rows(BANK_W)
+    np.testing.assert_allclose(near, U[0] @ U[1], atol=1e-6)
+    np.testing.assert_allclose(far, U[0] @ U[2], atol=1e-6)
+    assert_same_result(kv.most_similar("예금", topn=4), ref_most_similar(BANK_KEYS, BANK_W,
+                                                                        ["예금"], topn=4))
+
+
+# ---------------------------------------------------------------------------
+# lookups
+
+
+def test_getitem_key_and_list(kv, table):
+    keys, W = table
+    np.testing.assert_array_equal(kv[keys[3]], W[3])
+    np.testing.assert_array_equal(kv[[keys[5], keys[0], keys[5]]], W[[5, 0, 5]])
+    assert kv[[]].shape == (0, 16)
+    assert kv[keys[3]].dtype == np.float32
+    assert len(kv) == 200 and keys[7] in kv and "zzz" not in kv
+    assert kv.key_to_index[keys[9]] == 9 and kv.index_to_key[9] == keys[9]
+    assert list(kv) == keys
+    assert kv.vector_size == 16 and kv.vectors is kv.weight
+
+
+def test_get_vector_norm_is_unit_length(kv, table):
+    keys, W = table
+    for i in (0, 17, 199):
+        v = kv.get_vector(keys[i], norm=True)
+        np.testing.assert_allclose(np.linalg.norm(v.astype(np.float64)), 1.0, atol=1e-6)
+        np.testing.assert_allclose(v, W[i] / np.linalg.norm(W[i].astype(np.float64)), atol=1e-6)
+        np.testing.assert_array_equal(kv.get_vector(keys[i]), W[i])
+
+
+def test_zero_vector_stays_zero():
+    kv = Vectors(["a", "b", "c"], np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]]))
+    assert np.all(kv.get_vector("a", norm=True) == 0.0)
+    assert kv.similarity("a", "b") == 0.0
+    np.testing.assert_array_equal(kv.norms, [0.0, 1.0, 2.0])
+    assert [k for k, _ in kv.most_similar("b")] == ["a", "c"]  # both 0: lower index first
+
+
+def test_keyerror_names_the_key_and_suggests_close_keys():
+    keys = ["deposit", "savings", "mortgage", "interest"]
+    kv = Vectors(keys, np.eye(4, dtype=np.float32))
+    with pytest.raises(KeyError, match=r"'depositt'.*did you mean 'deposit'"):
+        kv["depositt"]
+    with pytest.raises(KeyError, match=r"'mortgaeg'.*did you mean 'mortgage'"):
+        kv.most_similar("mortgaeg")
+    with pytest.raises(KeyError, match="'unrelated'") as exc:
+        kv.similarity("deposit", "unrelated")
+    assert "did you mean" not in str(exc.value)
+    with pytest.raises(KeyError, match="'savingz'"):
+        kv.get_vector("savingz", norm=True)
+    with pytest.raises(KeyError, match="'savingz'"):
+        kv[["deposit", "savingz"]]
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match="3 rows.*2 keys"):
+        Vectors(["a", "b"], np.zeros((3, 2), np.float32))
+    with pytest.raises(ValueError, match="repeats"):
+        Vectors(["a", "b", "a"], np.zeros((3, 2), np.float32))
+    with pytest.raises(TypeError, match="keys\\[1\\]"):
+        Vectors(["a", 5], np.zeros((2, 2), np.float32))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        Vectors(["a", "b"], np.zeros((2, 2), np.int64))
+
+
+# ---------------------------------------------------------------------------
+# most_similar and friends
+
+
+@pytest.mark.parametrize("positive,negative", [
+    ([0], []),
+    ([0, 1], []),
+    ([0], [1]),
+    ([5, 7], [3]),
+    ([], [4]),
+    ([2, 9, 11], [13, 20]),
+])
+@pytest.mark.parametrize("topn", [1, 5, 10, 150, 300])
+def test_most_similar_matches_reference(kv, table, positive, negative, topn):
+    keys, W = table
+    pos, neg = [keys[i] for i in positive], [keys[i] for i in negative]
+    got = kv.most_similar(positive=pos, negative=neg, topn=topn)
+    ref = ref_most_similar(keys, W, pos, neg, topn)
+    assert len(got) == min(topn, 200 - len(set(pos + neg)))
+    assert_same_result(got, ref)
+    assert not set(pos + neg) & {k for k, _ in got}  # the query keys are left out
+
+
+def test_most_similar_single_str_arguments(kv, table):
+    keys, W = table
+    assert_same_result(kv.most_similar(keys[0], keys[1], topn=7),
+                       ref_most_similar(keys, W, [keys[0]], [keys[1]], 7))
+    assert_same_result(kv.most_similar(negative=keys[2], topn=3),
+                       ref_most_similar(keys, W, [], [keys[2]], 3))
+
+
+def test_most_similar_weighted_pairs(kv, table):
+    keys, W = table
+    pos = [(keys[0], 2.0), keys[1]]
+    neg = [(keys[2], -0.5)]
+    assert_same_result(kv.most_similar(positive=pos, negative=neg, topn=8),
+                       ref_most_similar(keys, W, pos, neg, 8))
+
+
+@pytest.mark.parametrize("restrict_vocab", [1, 10, 50, 199, 200, 500])
+def test_most_similar_restrict_vocab(kv, table, restrict_vocab):
+    keys, W = table
+    for q in (0, 60):  # a key inside and a key outside the restricted vocabulary
+        got = kv.most_similar(keys[q], topn=20, restrict_vocab=restrict_vocab)
+        ref = ref_most_similar(keys, W, [keys[q]], topn=20, restrict_vocab=restrict_vocab)
+        assert_same_result(got, ref)
+        assert all(kv.key_to_index[k] < restrict_vocab for k, _ in got)
+
+
+def test_most_similar_single_raw_vector(kv, table, rng):
+    keys, W = table
+    v = rng.standard_normal(16) * 7.0
+    assert_same_result(kv.most_similar(positive=[v], topn=12),
+                       ref_most_similar(keys, W, [v], topn=12))
+    # a raw vector excludes nothing: the key with exactly that vector comes first
+    got = kv.most_similar(positive=[W[42]], topn=3)
+    assert got[0][0] == keys[42]
+    np.testing.assert_allclose(got[0][1], 1.0, atol=1e-6)
+    assert_same_result(kv.similar_by_vector(v, topn=12), ref_most_similar(keys, W, [v], topn=12))
+    assert_same_result(kv.similar_by_vector(W[42], topn=4, restrict_vocab=30),
+                       ref_most_similar(keys, W, [W[42]], topn=4, restrict_vocab=30))
+
+
+def test_most_similar_raw_vector_mixed_with_keys_like_gensim(kv, table, rng):
+    """A raw vector is used as given, keys as unit vectors (gensim's get_mean_vector).
+
+    gensim 4 ``most_similar(positive=[key, vector])`` averages the key's unit
+    vector with the raw vector *as given*; the result then depends on the raw
+    vector's length (10 x v pulls harder than v).
+    """
+    keys, W = table
+    v = rng.standard_normal(16)
+    for scale in (0.1, 1.0, 10.0):
+        pos = [keys[3], scale * v]
+        assert_same_result(kv.most_similar(positive=pos, negative=[keys[8]], topn=10),
+                           ref_most_similar(keys, W, pos, [keys[8]], topn=10))
+
+
+def test_most_similar_topn_zero_returns_empty_list(kv, table):
+    keys, _ = table
+    assert kv.most_similar(keys[0], topn=0) == []
+    assert kv.most_similar(positive=[keys[0], keys[1]], negative=[keys[2]], topn=0) == []
+    assert kv.similar_by_vector(np.ones(16), topn=0) == []
+
+
+def test_most_similar_return_type_and_errors(kv, table):
+    keys, _ = table
+    res = kv.most_similar(keys[0], topn=3)
+    assert isinstance(res, list) and all(isinstance(k, str) for k, _ in res)
+    with pytest.raises(ValueError, match="topn"):
+        kv.most_similar(keys[0], topn=-1)
+    with pytest.raises(ValueError, match="topn"):
+        kv.most_similar(keys[0], topn=None)
+    with pytest.raises(ValueError, match="no input"):
+        kv.most_similar()
+    with pytest.raises(ValueError, match="16"):
+        kv.most_similar(positive=[np.ones(5)])
+
+
+def test_most_similar_ties_lower_index_first():
+    W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0],
+                  [0.0, 2.0, 0.0], [1.0, 1.0, 0.0], [0.0, 3.0, 0.0]], dtype=np.float32)
+    keys = ["q", "t1", "z", "t2", "t3", "mix", "t4"]
+    kv = Vectors(keys, W)
+    res = kv.most_similar("t2", topn=6)
+    # t1, t3, t4 are exactly parallel to t2 (cosine 1): index order, then 'mix', then 0s
+    assert [k for k, _ in res] == ["t1", "t3", "t4", "mix", "q", "z"]
+    assert_same_result(res, ref_most_similar(keys, W, ["t2"], topn=6))
+    batch = kv.most_similar_batch(["t2", "q"], topn=6)
+    assert [k for k, _ in batch[0]] == ["t1", "t3", "t4", "mix", "q", "z"]
+    assert [k for k, _ in batch[1]][:1] == ["mix"]
+    assert [k for k, _ in batch[1]][1:] == ["t1", "z", "t2", "t3", "t4"]
+
+
+@pytest.mark.parametrize("topn", [0, 1, 10, 199])
+@pytest.mark.parametrize("restrict_vocab", [None, 40])
+def test_most_similar_batch_equals_most_similar(kv, table, topn, restrict_vocab):
+    keys, _ = table
+    queries = [keys[i] for i in (0, 3, 39, 40, 77, 199, 3)]
+    if restrict_vocab is not None and topn > restrict_vocab:
+        topn = restrict_vocab - 1
+    batch = kv.most_similar_batch(queries, topn=topn, restrict_vocab=restrict_vocab)
+    assert len(batch) == len(queries)
+    for q, got in zip(queries, batch):
+        if topn == 0:  # (most_similar's topn=0 is tested on its own)
+            assert got == []
+            continue
+        one = kv.most_similar(q, topn=topn, restrict_vocab=restrict_vocab)
+        assert_same_result(got, one, atol=1e-6)
+
+
+def test_similarity_and_distances(kv, table):
+    keys, W = table
+    U = unit_rows(W)
+    np.testing.assert_allclose(kv.similarity(keys[1], keys[2]), U[1] @ U[2], atol=1e-6)
+    np.testing.assert_allclose(kv.similarity(keys[4], keys[4]), 1.0, atol=1e-6)
+    np.testing.assert_allclose(kv.distance(keys[1], keys[2]), 1 - U[1] @ U[2], atol=1e-6)
+    assert isinstance(kv.similarity(keys[1], keys[2]), float)
+    np.testing.assert_allclose(kv.distances(keys[5]), 1 - U @ U[5], atol=1e-6)
+    others = [keys[9], keys[0], keys[9]]
+    np.testing.assert_allclose(kv.distances(keys[5], others), 1 - U[[9, 0, 9]] @ U[5], atol=1e-6)
+    v = np.linspace(-1, 1, 16) * 3
+    np.testing.assert_allclose(kv.distances(v, others),
+                               1 - U[[9, 0, 9]] @ (v / np.linalg.norm(v)), atol=1e-6)
+    with pytest.raises(KeyError):
+        kv.distances(keys[5], ["nope"])
+
+
+def test_doesnt_match(kv, table):
+    keys, W = table
+    words = [keys[i] for i in (1, 4, 9, 16, 25)]
+    U = unit_rows(W)[[1, 4, 9, 16, 25]]
+    mean = U.mean(axis=0)
+    mean /= np.linalg.norm(mean)
+    assert kv.doesnt_match(words) == words[int(np.argmin(U @ mean))]
+    # unknown words are ignored; all unknown is an error
+    assert kv.doesnt_match(words + ["unknownword"]) == kv.doesnt_match(words)
+    with pytest.raises(ValueError, match="empty"):
+        kv.doesnt_match(["unknownword", "another"])
+    kv2 = Vectors(["cat", "dog", "mouse", "car"],
+                  np.array([[1, 0.9, 0], [0.9, 1, 0.1], [1, 1, 0.2], [-0.3, 0, 1]], np.float32))
+    assert kv2.doesnt_match(["cat", "dog", "mouse", "car"]) == "car"
+
+
+def test_closer_than_and_rank(kv, table):
+    keys, W = table
+    U = unit_rows(W)
+    d = 1 - U @ U[10]
+    for target in (0, 11, 57, 199):
+        closer = [keys[i] for i in np.flatnonzero(d < d[target]) if i != 10]
+        assert kv.closer_than(keys[10], keys[target]) == closer
+        assert kv.rank(keys[10], keys[target]) == len(closer) + 1
+    nearest = kv.most_similar(keys[10], topn=3)
+    for r, (k, _) in enumerate(nearest, 1):
+        assert kv.rank(keys[10], k) == r
+
+
+# ---------------------------------------------------------------------------
+# cached norms / unit vectors
+
+
+def test_norms_and_unit_vectors_cached_and_read_only(kv, table):
+    keys, W = table
+    np.testing.assert_allclose(kv.norms, np.linalg.norm(W.astype(np.float64), axis=1), rtol=1e-6)
+    assert kv.norms is kv.norms  # cached
+    assert not kv.norms.flags.writeable
+    with pytest.raises(ValueError):
+        kv.norms[0] = 5.0
+    unit = kv.get_normed_vectors()
+    assert unit is kv.get_normed_vectors()
+    assert not unit.flags.writeable
+    with pytest.raises(ValueError):
+        unit[0, 0] = 1.0
+    assert unit.dtype == np.float32
+    np.testing.assert_allclose(unit, unit_rows(W), atol=1e-6)
+    assert not kv.get_vector(keys[0], norm=True).flags.writeable
+
+
+def test_setitem_recomputes_cached_unit_vectors(kv, table):
+    """After kv[key] = v the cached norms / unit vectors are recomputed (gensim's stale bug)."""
+    keys, W = table
+    kv.fill_norms()
+    old_unit = kv.get_normed_vectors()
+    _ = kv.norms
+    before = kv.most_similar(keys[0], topn=3)
+    best = kv.key_to_index[before[0][0]]
+    new = (-3.0 * W[best]).astype(np.float32)  # the opposite of the best neighbour
+    kv[before[0][0]] = new
+    np.testing.assert_array_equal(kv[before[0][0]], new)
+    W2 = W.copy()
+    W2[best] = new
+    assert kv.get_normed_vectors() is not old_unit
+    np.testing.assert_allclose(kv.get_normed_vectors(), unit_rows(W2), atol=1e-6)
+    np.testing.assert_allclose(kv.norms, np.linalg.norm(W2.astype(np.float64), axis=1),
+                               rtol=1e-6)
+    after = kv.most_similar(keys[0], topn=10)
+    assert_same_result(after, ref_most_similar(keys, W2, [keys[0]], topn=10))
+    assert before[0][0] not in [k for k, _ in after]
+    np.testing.assert_allclose(kv.similarity(keys[0], before[0][0]), -before[0][1], atol=1e-6)
+    assert_same_result(kv.most_similar_batch([keys[0]], topn=10)[0], after)
+
+
+def test_add_vectors_recomputes_cached_unit_vectors(kv, table, rng):
+    keys, W = table
+    kv.fill_norms()
+    _ = kv.norms
+    old_unit = kv.get_normed_vectors()
+    new_keys = ["newkeyaa", "newkeybb"]
+    new_w = np.stack([W[0] * 5.0, rng.standard_normal(16)]).astype(np.float32)
+    kv.add_vectors(new_keys, new_w)
+    W2 = np.concatenate([W, new_w])
+    keys2 = keys + new_keys
+    assert len(kv) == 202 and kv.index_to_key == keys2
+    assert kv.key_to_index["newkeybb"] == 201
+    np.testing.assert_array_equal(kv["newkeyaa"], new_w[0])
+    assert kv.get_normed_vectors() is not old_unit
+    assert kv.get_normed_vectors().shape == (202, 16) and kv.norms.shape == (202,)
+    np.testing.assert_allclose(kv.norms, np.linalg.norm(W2.astype(np.float64), axis=1), rtol=1e-6)
+    res = kv.most_similar(keys[0], topn=5)
+    assert res[0][0] == "newkeyaa"  # a scaled copy: cosine 1
+    assert_same_result(res, ref_most_similar(keys2, W2, [keys[0]], topn=5))
+    assert_same_result(kv.most_similar("newkeybb", topn=5),
+                       ref_most_similar(keys2, W2, ["newkeybb"], topn=5))
+
+
+def test_add_vectors_refuses_bad_input_and_changes_nothing(kv, table):
+    keys, W = table
+    # gensim's rule: an existing key keeps its vector (replace=False)...
+    kv.add_vectors(["fresh", keys[3]], np.ones((2, 16)))
+    assert "fresh" in kv
+    np.testing.assert_array_equal(kv[keys[3]], W[3])
+    kv = type(kv)(keys, W)
+    with pytest.raises(ValueError, match="dup"):
+        kv.add_vectors(["dup", "dup"], np.ones((2, 16)))
+    with pytest.raises(ValueError, match="16"):
+        kv.add_vectors(["fresh"], np.ones((1, 15)))
+    assert len(kv) == 200 and "fresh" not in kv and "dup" not in kv
+    np.testing.assert_array_equal(kv.vectors, W)
+
+
+def test_add_vectors_refuses_a_table_of_the_wrong_shape(kv):
+    """Two keys with a (4, 8) table must not be silently reshaped into two 16-vectors."""
+    with pytest.raises(ValueError):
+        kv.add_vectors(["fresh1", "fresh2"], np.ones((4, 8)))
+    assert "fresh1" not in kv and len(kv) == 200
+
+
+def test_add_vectors_single_str_key_is_one_key(kv):
+    """A single key as a str (gensim accepts it) is one key, never split into characters."""
+    try:
+        kv.add_vectors("ab", np.ones(32))  # 32 values: 'a' and 'b' would get 16 each
+    except (TypeError, ValueError):
+        pass
+    assert "a" not in kv and "b" not in kv
+
+
+def test_setitem_bad_vector_changes_nothing(kv, table):
+    keys, W = table
+    kv.fill_norms()
+    with pytest.raises(ValueError):
+        kv[keys[0]] = np.ones(15)
+    np.testing.assert_array_equal(kv.vectors, W)
+
+
+def test_fill_norms_force(kv):
+    kv.fill_norms()
+    unit = kv.get_normed_vectors()
+    kv.fill_norms()
+    assert kv.get_normed_vectors() is unit
+    kv.fill_norms(force=True)
+    assert kv.get_normed_vectors() is not unit
+    np.testing.assert_array_equal(kv.get_normed_vectors(), unit)
+
+
+def test_float64_and_memmap_tables(tmp_path, table):
+    keys, W = table
+    kv64 = Vectors(keys, W.astype(np.float64))
+    assert kv64.get_normed_vectors().dtype == np.float64
+    assert_same_result(kv64.most_similar(keys[1], topn=5),
+                       ref_most_similar(keys, W, [keys[1]], topn=5))
+    path = tmp_path / "w.f32"
+    mm = np.memmap(path, dtype=np.float32, mode="w+", shape=W.shape)
+    mm[:] = W
+    mm.flush()
+    ro = np.memmap(path, dtype=np.float32, mode="r", shape=W.shape)
+    kvm = Vectors(keys, ro)
+    assert_same_result(kvm.most_similar(keys[1], topn=5),
+                       ref_most_similar(keys, W, [keys[1]], topn=5))
+
+
+# ---------------------------------------------------------------------------
+# evaluate_word_pairs
+
+PAIRS_KEYS = ["deposit", "savings", "mortgage", "Interest", "bank", "rain", "snow", "loan",
+              "cash", "INTEREST"]
+
+PAIRS_FILE = """# a hand-made similarity file
+# word1\tword2\tscore
+deposit\tsavings\t9.1
+deposit\tmortgage\t3.5
+bank\tloan\t7.4
+Bank\tCash\t6.9
+rain\tsnow\t8.2
+rain\tdeposit\t0.8
+interest\tloan\t6.0
+mortgage\tloan\t8.8
+cash\tdeposit\t7.7
+snow\tunknownword\t2.0
+savings\tsnow\t1.1
+zzz\tyyy\t5.0
+INTEREST\tbank\t5.5
+"""
+
+
+@pytest.fixture
+def pairs_kv():
+    rng = np.random.default_rng(4)
+    return Vectors(PAIRS_KEYS, rng.standard_normal((len(PAIRS_KEYS), 8)).astype(np.float32))
+
+
+def parse_pairs(text):
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        a, b, s = line.split("\t")
+        out.append((a, b, float(s)))
+    return out
+
+
+def ref_word_pairs(kv, pairs, case_insensitive, dummy4unknown, restrict_vocab=300000):
+    keys = kv.index_to_key[:restrict_vocab]
+    if case_insensitive:  # the first (lowest index) key of each upper-cased form wins
+        vocab = {}
+        for i, k in enumerate(keys):
+            vocab.setdefault(k.upper(), i)
+    else:
+        vocab = {k: i for i, k in enumerate(keys)}
+    U = unit_rows(kv.vectors)
+    gold, model, oov = [], [], 0
+    for a, b, s in pairs:
+        if case_insensitive:
+            a, b = a.upper(), b.upper()
+        if a not in vocab or b not in vocab:
+            oov += 1
+            if dummy4unknown:
+                gold.append(s)
+                model.append(0.0)
+            continue
+        gold.append(s)
+        model.append(U[vocab[a]] @ U[vocab[b]])
+    ratio = 100.0 * oov / (len(gold) if dummy4unknown else len(gold) + oov)
+    return stats.pearsonr(gold, model), stats.spearmanr(gold, model), ratio, len(gold)
+
+
+@pytest.mark.parametrize("case_insensitive", [True, False])
+@pytest.mark.parametrize("dummy4unknown", [False, True])
+@pytest.mark.parametrize("restrict_vocab", [300000, 8])
+def test_evaluate_word_pairs_matches_scipy(tmp_path, pairs_kv, case_insensitive, dummy4unknown,
+                                           restrict_vocab):
+    path = tmp_path / "pairs.tsv"
+    path.write_text(PAIRS_FILE, encoding="utf8")
+    pearson, spearman, oov = pairs_kv.evaluate_word_pairs(
+        str(path), case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+        restrict_vocab=restrict_vocab)
+    ref_p, ref_s, ref_oov, n = ref_word_pairs(pairs_kv, parse_pairs(PAIRS_FILE),
+                                              case_insensitive, dummy4unknown, restrict_vocab)
+    assert n >= 5
+    np.testing.assert_allclose(pearson[0], ref_p[0], atol=1e-6)
+    np.testing.assert_allclose(pearson[1], ref_p[1], rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(spearman[0], ref_s[0], atol=1e-6)
+    np.testing.assert_allclose(spearman[1], ref_s[1], rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(oov, ref_oov, atol=1e-9)
+
+
+def test_evaluate_word_pairs_oov_ratio_by_hand(tmp_path, pairs_kv):
+    path = tmp_path / "pairs.tsv"
+    path.write_text(PAIRS_FILE, encoding="utf8")
+    # 13 pairs; case-insensitive: 'snow/unknownword' and 'zzz/yyy' are unknown -> 2 / 13
+    _, _, oov = pairs_kv.evaluate_word_pairs(str(path))
+    np.testing.assert_allclose(oov, 100.0 * 2 / 13)
+    # case-sensitive: also 'Bank/Cash', 'interest/loan' -> 4 / 13
+    _, _, oov = pairs_kv.evaluate_word_pairs(str(path), case_insensitive=False)
+    np.testing.assert_allclose(oov, 100.0 * 4 / 13)
+    # dummy4unknown: 2 unknown among 13 scored pairs (unknown ones scored 0) -> 2 / 13
+    _, _, oov = pairs_kv.evaluate_word_pairs(str(path), dummy4unknown=True)
+    np.testing.assert_allclose(oov, 100.0 * 2 / 13)
+    # dummy4unknown, case-sensitive: 4 unknown among 13 scored pairs
+    _, _, oov = pairs_kv.evaluate_word_pairs(str(path), dummy4unknown=True,
+                                             case_insensitive=False)
+    np.testing.assert_allclose(oov, 100.0 * 4 / 13)
+
+
+def test_evaluate_word_pairs_case_insensitive_uses_first_key(tmp_path):
+    """'Interest' (index 0) and 'INTEREST' (index 1) both upper-case to INTEREST: index 0 wins."""
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.1], [0.1, 1.0], [0.5, 0.5]], np.float32)
+    kv = Vectors(["Interest", "INTEREST", "loan", "rain", "bank"], W)
+    pairs = [("interest", "loan", 9.0), ("interest", "rain", 1.0), ("interest", "bank", 5.0)]
+    pearson, spearman, oov = kv.evaluate_word_pairs(pairs)
+    U = unit_rows(W)
+    model = [U[0] @ U[2], U[0] @ U[3], U[0] @ U[4]]
+    np.testing.assert_allclose(pearson[0], stats.pearsonr([9.0, 1.0, 5.0], model)[0], atol=1e-6)
+    assert oov == 0.0
+
+
+def test_evaluate_word_pairs_iterable_and_errors(tmp_path, pairs_kv):
+    pairs = parse_pairs(PAIRS_FILE)
+    path = tmp_path / "pairs.tsv"
+    path.write_text(PAIRS_FILE, encoding="utf8")
+    from_file = pairs_kv.evaluate_word_pairs(str(path))
+    from_list = pairs_kv.evaluate_word_pairs(pairs)
+    np.testing.assert_allclose(from_file[0], from_list[0])
+    np.testing.assert_allclose(from_file[1][0], from_list[1][0])
+    with pytest.raises(ValueError, match="no word pair"):
+        pairs_kv.evaluate_word_pairs([("zzz", "yyy", 1.0), ("qq", "deposit", 2.0)])
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("deposit\tsavings\n", encoding="utf8")
+    with pytest.raises(ValueError, match="line 1"):
+        pairs_kv.evaluate_word_pairs(str(bad))
+
+
+# ---------------------------------------------------------------------------
+# evaluate_word_analogies
+
+ANALOGY_KEYS = ["man", "woman", "king", "queen", "boy", "girl", "prince", "princess",
+                "Paris", "France", "Rome", "Italy", "Berlin", "Germany", "noise"]
+
+
+def analogy_table():
+    """gender / royalty / youth axes, plus capital -> country as a constant offset."""
+    rng = np.random.default_rng(11)
+    d = 12
+    male, female, royal, young = np.eye(d)[:4]
+    offset = np.eye(d)[4] * 2.0
+    vec = {
+        "man": male, "woman": female, "king": male + royal, "queen": female + royal,
+        "boy": male + young, "girl": female + young, "prince": male + royal + young,
+        "princess": female + royal + young,
+    }
+    for city in ("Paris", "Rome", "Berlin"):
+        vec[city] = rng.standard_normal(d) * 0.3 + np.eye(d)[5]
+    vec["France"] = vec["Paris"] + offset
+    vec["Italy"] = vec["Rome"] + offset
+    vec["Germany"] = vec["Berlin"] + offset
+    vec["noise"] = rng.standard_normal(d)
+    W = np.stack([vec[k] for k in ANALOGY_KEYS]).astype(np.float32)
+    W += rng.standard_normal(W.shape).astype(np.float32) * 0.01
+    return W
+
+
+ANALOGY_FILE = """: family
+man king woman queen
+man woman king queen
+boy girl prince princess
+king queen man woman
+man boy king prince
+man king woman girl
+man king woman unknownword
+: capital-common-countries
+Paris France Rome Italy
+paris france berlin germany
+Rome Italy Berlin Germany
+Paris France Rome noise
+"""
+
+
+def ref_analogies(kv, text, case_insensitive=True, dummy4unknown=False, restrict_vocab=300000):
+    keys = kv.index_to_key[:restrict_vocab]
+    W = np.asarray(kv.vectors)[:restrict_vocab]
+    if case_insensitive:
+        vocab = {}
+        for i, k in enumerate(keys):
+            vocab.setdefault(k.upper(), i)
+    else:
+        vocab = {k: i for i, k in enumerate(keys)}
+    U = unit_rows(W)
+    sections = []
+    for line in text.splitlines():
+        if line.startswith(": "):
+            sections.append([line[2:].strip(), 0, 0])
+            continue
+        words = line.split()
+        if case_insensitive:
+            words = [w.upper() for w in words]
+        a, b, c, expected = words
+        if any(w not in vocab for w in words):
+            if dummy4unknown:
+                sections[-1][2] += 1
+            continue
+        mean = U[vocab[b]] + U[vocab[c]] - U[vocab[a]]
+        mean /= np.linalg.norm(mean)
+        scores = U @ mean
+        ignore = {a, b, c}
+        predicted = None
+        for i in np.argsort(-scores, kind="stable"):
+            word = keys[i].upper() if case_insensitive else keys[i]
+            if word not in ignore:
+                predicted = word
+                break
+        sections[-1][1 if predicted == expected else 2] += 1
+    return sections
+
+
+@pytest.mark.parametrize("case_insensitive", [True, False])
+@pytest.mark.parametrize("dummy4unknown", [False, True])
+def test_evaluate_word_analogies_matches_reference(tmp_path, case_insensitive, dummy4unknown):
+    kv = Vectors(ANALOGY_KEYS, analogy_table())
+    path = tmp_path / "questions.txt"
+    path.write_text(ANALOGY_FILE, encoding="utf8")
+    score, sections = kv.evaluate_word_analogies(str(path), case_insensitive=case_insensitive,
+                                                 dummy4unknown=dummy4unknown)
+    ref = ref_analogies(kv, ANALOGY_FILE, case_insensitive, dummy4unknown)
+    assert [s["section"] for s in sections] == ["family", "capital-common-countries",
+                                                "Total accuracy"]
+    got = [[s["section"], len(s["correct"]), len(s["incorrect"])] for s in sections[:-1]]
+    assert got == ref
+    correct = sum(r[1] for r in ref)
+    total = sum(r[1] + r[2] for r in ref)
+    np.testing.assert_allclose(score, correct / total)
+    assert len(sections[-1]["correct"]) == correct
+    assert len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]) == total
+
+
+def test_evaluate_word_analogies_by_hand(tmp_path):
+    kv = Vectors(ANALOGY_KEYS, analogy_table())
+    path = tmp_path / "questions.txt"
+    path.write_text(ANALOGY_FILE, encoding="utf8")
+    score, sections = kv.evaluate_word_analogies(str(path))
+    family, capitals, total = sections
+    # the five well-formed family analogies hold by construction, 'man king woman girl' not
+    assert len(family["correct"]) == 5 and len(family["incorrect"]) == 1
+    assert ("MAN", "KING", "WOMAN", "GIRL") in family["incorrect"]
+    # the three capital analogies hold ('paris france ...' through case folding), 'noise' not
+    assert len(capitals["correct"]) == 3 and len(capitals["incorrect"]) == 1
+    np.testing.assert_allclose(score, 8 / 10)
+    assert len(total["correct"]) == 8 and len(total["incorrect"]) == 2
+    # case-sensitive: 'paris france berlin germany' is out of vocabulary, skipped
+    score_cs, sections_cs = kv.evaluate_word_analogies(str(path), case_insensitive=False)
+    assert len(sections_cs[1]["correct"]) == 2
+    np.testing.assert_allclose(score_cs, 7 / 9)
+    # key_to_index is restored afterwards
+    assert kv.key_to_index == {k: i for i, k in enumerate(ANALOGY_KEYS)}
+
+
+def test_evaluate_word_analogies_restrict_vocab(tmp_path):
+    kv = Vectors(ANALOGY_KEYS, analogy_table())
+    path = tmp_path / "questions.txt"
+    path.write_text(ANALOGY_FILE, encoding="utf8")
+    score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=8)
+    ref = ref_analogies(kv, ANALOGY_FILE, restrict_vocab=8)
+    got = [[s["section"], len(s["correct"]), len(s["incorrect"])] for s in sections[:-1]]
+    assert got == ref
+    assert got[1][1:] == [0, 0]  # no capital is in the first 8 keys
+
+
+def test_evaluate_word_analogies_missing_header(tmp_path):
+    kv = Vectors(ANALOGY_KEYS, analogy_table())
+    path = tmp_path / "bad.txt"
+    path.write_text("man king woman queen\n", encoding="utf8")
+    with pytest.raises(ValueError, match="section"):
+        kv.evaluate_word_analogies(str(path))

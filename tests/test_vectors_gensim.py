@@ -1,0 +1,429 @@
+"""Vectors against gensim's KeyedVectors on the same tables (skipped without gensim).
+
+Both are built from one table: 2,000 random lowercase words x 50 dims
+(seed 0), gensim's own ``euclidean_vectors.bin``, and tables over the words
+of gensim's ``wordsim353.tsv`` and ``questions-words.txt``. Results must be
+the same keys (as sets where scores tie within the tolerance, since gensim's
+``argsort`` does not order ties; sparsedense puts the lower index first) and
+scores within 1e-5 (gensim computes in float32 with its own rounding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+gensim = pytest.importorskip("gensim")
+
+from gensim.models import KeyedVectors  # noqa: E402
+from gensim.test.utils import datapath  # noqa: E402
+
+from sparsedense import Vectors  # noqa: E402
+
+ATOL = 1e-5
+
+
+def random_words(rng, n):
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    words: dict[str, None] = {}
+    while len(words) < n:
+        words.setdefault("".join(rng.choice(letters, size=int(rng.integers(3, 10)))), None)
+    return list(words)
+
+
+def make_gensim(keys, W):
+    kv = KeyedVectors(W.shape[1], count=0, dtype=W.dtype)
+    kv.add_vectors(list(keys), W.copy())
+    return kv
+
+
+def make_pair(keys, W):
+    return Vectors(list(keys), W.copy()), make_gensim(keys, W)
+
+
+def assert_same_neighbours(got, ref, atol=ATOL):
+    """Same scores (within atol) position by position, and the same keys.
+
+    Keys are compared as sets within each run of scores tied within ``atol``
+    (gensim does not order ties); the last run may be cut by ``topn``
+    differently, so only its scores are compared.
+    """
+    assert isinstance(got, list)
+    assert len(got) == len(ref), (len(got), len(ref))
+    if not ref:
+        return
+    gk, gs = [k for k, _ in got], np.array([s for _, s in got])
+    rk, rs = [k for k, _ in ref], np.array([s for _, s in ref], dtype=np.float64)
+    np.testing.assert_allclose(gs, rs, atol=atol)
+    start = 0
+    for i in range(1, len(rs) + 1):
+        if i == len(rs) or rs[i - 1] - rs[i] > atol:
+            if i < len(rs):
+                assert set(gk[start:i]) == set(rk[start:i]), (start, gk[start:i], rk[start:i])
+            start = i
+
+
+@pytest.fixture(scope="module")
+def random_pair():
+    rng = np.random.default_rng(0)
+    keys = random_words(rng, 2000)
+    W = rng.standard_normal((2000, 50)).astype(np.float32)
+    return keys, W, *make_pair(keys, W)
+
+
+@pytest.fixture(scope="module")
+def euclidean_pair():
+    g = KeyedVectors.load_word2vec_format(datapath("euclidean_vectors.bin"), binary=True)
+    return list(g.index_to_key), g.vectors.copy(), Vectors(list(g.index_to_key),
+                                                           g.vectors.copy()), g
+
+
+# ---------------------------------------------------------------------------
+# queries on a random table
+
+
+@pytest.mark.parametrize("positive,negative", [
+    ([0], []), ([1999], []), ([0, 1], []), ([0], [1]), ([5, 700, 1500], [3]),
+    ([], [4]), ([10, 11], [12, 13]),
+])
+@pytest.mark.parametrize("topn", [1, 10, 100])
+@pytest.mark.parametrize("restrict_vocab", [None, 500])
+def test_most_similar_same_as_gensim(random_pair, positive, negative, topn, restrict_vocab):
+    keys, _, sd, g = random_pair
+    pos, neg = [keys[i] for i in positive], [keys[i] for i in negative]
+    got = sd.most_similar(positive=pos, negative=neg, topn=topn, restrict_vocab=restrict_vocab)
+    ref = g.most_similar(positive=pos, negative=neg, topn=topn, restrict_vocab=restrict_vocab)
+    assert_same_neighbours(got, ref)
+
+
+def test_most_similar_single_str_and_weighted_same_as_gensim(random_pair):
+    keys, _, sd, g = random_pair
+    assert_same_neighbours(sd.most_similar(keys[7], topn=15), g.most_similar(keys[7], topn=15))
+    assert_same_neighbours(sd.most_similar(keys[7], keys[8], topn=15),
+                           g.most_similar(keys[7], keys[8], topn=15))
+    pos, neg = [(keys[1], 2.5), keys[2]], [(keys[3], -0.5)]
+    assert_same_neighbours(sd.most_similar(positive=pos, negative=neg, topn=15),
+                           g.most_similar(positive=pos, negative=neg, topn=15))
+
+
+def test_most_similar_topn_zero_same_as_gensim(random_pair):
+    keys, _, sd, g = random_pair
+    assert g.most_similar(keys[0], topn=0) == []
+    assert sd.most_similar(keys[0], topn=0) == []
+
+
+def test_similar_by_vector_and_key_same_as_gensim(random_pair):
+    keys, W, sd, g = random_pair
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        v = rng.standard_normal(50).astype(np.float32)
+        assert_same_neighbours(sd.similar_by_vector(v, topn=20), g.similar_by_vector(v, topn=20))
+        assert_same_neighbours(sd.similar_by_vector(v, topn=5, restrict_vocab=300),
+                               g.similar_by_vector(v, topn=5, restrict_vocab=300))
+    assert_same_neighbours(sd.similar_by_vector(W[33], topn=3), g.similar_by_vector(W[33], topn=3))
+    assert_same_neighbours(sd.similar_by_key(keys[33], topn=8), g.similar_by_key(keys[33], topn=8))
+    assert_same_neighbours(sd.similar_by_word(keys[34], topn=8),
+                           g.similar_by_word(keys[34], topn=8))
+
+
+def test_most_similar_key_and_raw_vector_same_as_gensim(random_pair):
+    """gensim averages a raw vector as given with the keys' unit vectors."""
+    keys, _, sd, g = random_pair
+    v = np.random.default_rng(2).standard_normal(50).astype(np.float32) * 4.0
+    for pos, neg in (([keys[0], v], []), ([keys[0]], [v]), ([v, keys[5], keys[6]], [keys[9]])):
+        assert_same_neighbours(sd.most_similar(positive=pos, negative=neg, topn=10),
+                               g.most_similar(positive=pos, negative=neg, topn=10))
+
+
+def test_most_similar_batch_same_as_gensim(random_pair):
+    keys, _, sd, g = random_pair
+    queries = [keys[i] for i in range(0, 2000, 97)]
+    for restrict_vocab in (None, 800):
+        batch = sd.most_similar_batch(queries, topn=10, restrict_vocab=restrict_vocab)
+        for q, got in zip(queries, batch):
+            assert_same_neighbours(got, g.most_similar(q, topn=10,
+                                                       restrict_vocab=restrict_vocab))
+
+
+def test_similarity_distance_distances_same_as_gensim(random_pair):
+    keys, W, sd, g = random_pair
+    rng = np.random.default_rng(3)
+    for a, b in rng.integers(0, 2000, size=(50, 2)):
+        np.testing.assert_allclose(sd.similarity(keys[a], keys[b]),
+                                   g.similarity(keys[a], keys[b]), atol=ATOL)
+        np.testing.assert_allclose(sd.distance(keys[a], keys[b]), g.distance(keys[a], keys[b]),
+                                   atol=ATOL)
+    others = [keys[i] for i in rng.integers(0, 2000, size=30)]
+    np.testing.assert_allclose(sd.distances(keys[4], others), g.distances(keys[4], others),
+                               atol=ATOL)
+    np.testing.assert_allclose(sd.distances(keys[4]), g.distances(keys[4]), atol=ATOL)
+    v = rng.standard_normal(50).astype(np.float32)
+    np.testing.assert_allclose(sd.distances(v, others), g.distances(v, others), atol=ATOL)
+
+
+def test_doesnt_match_same_as_gensim(random_pair):
+    keys, _, sd, g = random_pair
+    rng = np.random.default_rng(4)
+    for n in (3, 4, 5, 8) * 10:  # (2 words tie exactly)
+        words = [keys[i] for i in rng.choice(2000, size=n, replace=False)]
+        assert sd.doesnt_match(words) == g.doesnt_match(words)
+    words = [keys[1], keys[2], keys[3], "notaword"]
+    assert sd.doesnt_match(words) == g.doesnt_match(words)
+
+
+def test_rank_and_closer_than_same_as_gensim(random_pair):
+    keys, _, sd, g = random_pair
+    rng = np.random.default_rng(5)
+    for a, b in rng.integers(0, 2000, size=(25, 2)):
+        if a == b:
+            continue
+        assert sd.rank(keys[a], keys[b]) == g.rank(keys[a], keys[b])
+        assert sd.closer_than(keys[a], keys[b]) == g.closer_than(keys[a], keys[b])
+
+
+def test_norms_same_as_gensim(random_pair):
+    _, _, sd, g = random_pair
+    g.fill_norms()
+    np.testing.assert_allclose(sd.norms, g.norms, rtol=1e-6)
+    np.testing.assert_allclose(sd.get_normed_vectors(), g.get_normed_vectors(), atol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# mutations: compared with a gensim KeyedVectors built afresh from the new table
+# (gensim's own object keeps stale norms after add_vectors / __setitem__)
+
+
+def test_add_vectors_same_as_fresh_gensim():
+    rng = np.random.default_rng(6)
+    keys = random_words(rng, 300)
+    W = rng.standard_normal((300, 20)).astype(np.float32)
+    sd = Vectors(keys[:250], W[:250].copy())
+    sd.most_similar(keys[0])  # fill the caches
+    sd.add_vectors(keys[250:], W[250:])
+    g = make_gensim(keys, W)
+    for q in (keys[0], keys[260], keys[299]):
+        assert_same_neighbours(sd.most_similar(q, topn=20), g.most_similar(q, topn=20))
+    np.testing.assert_allclose(sd.norms, np.linalg.norm(W, axis=1), rtol=1e-6)
+
+
+def test_setitem_existing_key_same_as_fresh_gensim():
+    rng = np.random.default_rng(7)
+    keys = random_words(rng, 300)
+    W = rng.standard_normal((300, 20)).astype(np.float32)
+    sd = Vectors(keys, W.copy())
+    sd.most_similar(keys[0])  # fill the caches
+    W2 = W.copy()
+    for i in (0, 5, 250):
+        W2[i] = rng.standard_normal(20).astype(np.float32) * 3
+        sd[keys[i]] = W2[i]
+    g = make_gensim(keys, W2)
+    for q in (keys[0], keys[5], keys[1]):
+        assert_same_neighbours(sd.most_similar(q, topn=20), g.most_similar(q, topn=20))
+    np.testing.assert_allclose(sd.similarity(keys[0], keys[250]),
+                               g.similarity(keys[0], keys[250]), atol=ATOL)
+
+
+def test_setitem_new_key_adds_it_like_gensim():
+    """gensim's ``kv[new_key] = vector`` adds the key (add_vectors with replace=True)."""
+    rng = np.random.default_rng(8)
+    keys = random_words(rng, 50)
+    W = rng.standard_normal((50, 10)).astype(np.float32)
+    sd, g = make_pair(keys, W)
+    v = rng.standard_normal(10).astype(np.float32)
+    g["brandnewkey"] = v
+    sd["brandnewkey"] = v
+    assert "brandnewkey" in sd and sd.index_to_key[-1] == "brandnewkey"
+    np.testing.assert_array_equal(sd["brandnewkey"], g["brandnewkey"])
+    assert_same_neighbours(sd.most_similar("brandnewkey", topn=5),
+                           make_gensim(keys + ["brandnewkey"], np.vstack([W, v])).most_similar(
+                               "brandnewkey", topn=5))
+
+
+def test_add_vectors_single_str_key_like_gensim():
+    """gensim's ``add_vectors("key", vector)`` adds one key."""
+    rng = np.random.default_rng(9)
+    keys = random_words(rng, 50)
+    W = rng.standard_normal((50, 10)).astype(np.float32)
+    sd, g = make_pair(keys, W)
+    v = rng.standard_normal(10).astype(np.float32)
+    g.add_vectors("solo", v)
+    sd.add_vectors("solo", v)
+    assert sd.index_to_key == g.index_to_key
+    np.testing.assert_array_equal(sd.vectors, g.vectors)
+
+
+# ---------------------------------------------------------------------------
+# gensim's euclidean_vectors.bin
+
+
+def test_euclidean_vectors_same_as_gensim(euclidean_pair):
+    keys, W, sd, g = euclidean_pair
+    assert len(sd) == len(g) and sd.vector_size == g.vector_size
+    for q in keys[:15] + keys[1000:1005]:
+        assert_same_neighbours(sd.most_similar(q, topn=10), g.most_similar(q, topn=10))
+    assert_same_neighbours(sd.most_similar(positive=["he", "is"], negative=["the"], topn=10),
+                           g.most_similar(positive=["he", "is"], negative=["the"], topn=10))
+    assert_same_neighbours(sd.most_similar("said", topn=10, restrict_vocab=100),
+                           g.most_similar("said", topn=10, restrict_vocab=100))
+    for a, b in (("the", "to"), ("he", "said"), (keys[100], keys[2000])):
+        np.testing.assert_allclose(sd.similarity(a, b), g.similarity(a, b), atol=ATOL)
+        assert sd.rank(a, b) == g.rank(a, b)
+    words = keys[10:16]
+    assert sd.doesnt_match(words) == g.doesnt_match(words)
+    np.testing.assert_allclose(sd["the"], g["the"])
+
+
+# ---------------------------------------------------------------------------
+# evaluate_word_pairs on gensim's wordsim353.tsv
+
+
+def wordsim_words():
+    words: dict[str, None] = {}
+    with open(datapath("wordsim353.tsv"), encoding="utf8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            a, b, _ = line.rstrip("\n").split("\t")
+            words.setdefault(a, None)
+            words.setdefault(b, None)
+    return list(words)
+
+
+@pytest.fixture(scope="module")
+def wordsim_pair():
+    """Most of wordsim353's words (about 15 % left out), some upper-cased, plus random words."""
+    rng = np.random.default_rng(10)
+    words = wordsim_words()
+    kept = [w for w in words if rng.random() > 0.15]
+    kept = [w.upper() if rng.random() < 0.1 else w for w in kept]
+    extra = [w for w in random_words(rng, 1500) if w not in set(words)]
+    keys = kept + extra
+    order = rng.permutation(len(keys))
+    keys = [keys[i] for i in order]
+    W = rng.standard_normal((len(keys), 25)).astype(np.float32)
+    return keys, W, *make_pair(keys, W)
+
+
+@pytest.mark.parametrize("case_insensitive", [True, False])
+@pytest.mark.parametrize("dummy4unknown", [False, True])
+@pytest.mark.parametrize("restrict_vocab", [300000, 900])
+def test_evaluate_word_pairs_same_as_gensim(wordsim_pair, case_insensitive, dummy4unknown,
+                                            restrict_vocab):
+    _, _, sd, g = wordsim_pair
+    path = datapath("wordsim353.tsv")
+    kw = dict(case_insensitive=case_insensitive, dummy4unknown=dummy4unknown,
+              restrict_vocab=restrict_vocab)
+    p, s, oov = sd.evaluate_word_pairs(path, **kw)
+    gp, gs, goov = g.evaluate_word_pairs(path, **kw)
+    assert 0 < oov < 100
+    np.testing.assert_allclose(p[0], gp[0], atol=1e-6)
+    np.testing.assert_allclose(p[1], gp[1], rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(s[0], gs[0], atol=1e-6)
+    np.testing.assert_allclose(s[1], gs[1], rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(oov, goov, atol=1e-9)
+    assert sd.key_to_index == g.key_to_index  # both restored
+
+
+# ---------------------------------------------------------------------------
+# evaluate_word_analogies on gensim's questions-words.txt (restricted)
+
+LINES_PER_SECTION = 120
+
+
+@pytest.fixture(scope="module")
+def analogy_setup(tmp_path_factory):
+    """The first 120 questions of each section, and vectors with per-section offsets.
+
+    For each question ``a b c d`` the vectors follow ``b = a + offset + noise``
+    and ``d = c + offset + noise`` where not yet set, so that a good share of
+    the analogies hold and the rest do not. About 5 % of the words are left
+    out (questions with them are out of vocabulary).
+    """
+    rng = np.random.default_rng(11)
+    text, count = [], 0
+    with open(datapath("questions-words.txt"), encoding="utf8") as fh:
+        for line in fh:
+            if line.startswith(": "):
+                text.append(line)
+                count = 0
+            elif count < LINES_PER_SECTION:
+                text.append(line)
+                count += 1
+    path = tmp_path_factory.mktemp("analogies") / "questions-words-small.txt"
+    path.write_text("".join(text), encoding="utf8")
+    d = 30
+    vec: dict[str, np.ndarray] = {}
+    offset = None
+    for line in text:
+        if line.startswith(": "):
+            offset = rng.standard_normal(d) * 1.5
+            continue
+        a, b, c, e = line.split()
+        for x, y in ((a, b), (c, e)):
+            if x not in vec:
+                vec[x] = rng.standard_normal(d)
+            if y not in vec:
+                vec[y] = vec[x] + offset + rng.standard_normal(d) * 0.6
+    words = [w for w in vec if rng.random() > 0.05]
+    extra = [w for w in random_words(rng, 300) if w not in vec]
+    keys = words + extra
+    W = np.stack([vec[w] if w in vec else rng.standard_normal(d) for w in keys]).astype(np.float32)
+    return str(path), keys, W, *make_pair(keys, W)
+
+
+def section_counts(sections):
+    return [(s["section"], len(s["correct"]), len(s["incorrect"])) for s in sections]
+
+
+@pytest.mark.parametrize("case_insensitive", [True, False])
+@pytest.mark.parametrize("dummy4unknown", [False, True])
+def test_evaluate_word_analogies_same_as_gensim(analogy_setup, case_insensitive, dummy4unknown):
+    path, _, _, sd, g = analogy_setup
+    kw = dict(case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
+    score, sections = sd.evaluate_word_analogies(path, **kw)
+    gscore, gsections = g.evaluate_word_analogies(path, **kw)
+    counts = section_counts(sections)
+    assert counts == section_counts(gsections)
+    total = counts[-1]
+    assert total[0] == "Total accuracy" and total[1] > 50 and total[2] > 50  # a real mix
+    np.testing.assert_allclose(score, gscore, atol=1e-12)
+    for s, gs in zip(sections, gsections):  # the very same questions, in order
+        assert s["correct"] == gs["correct"] and s["incorrect"] == gs["incorrect"]
+
+
+def test_evaluate_word_analogies_restrict_vocab_same_as_gensim(analogy_setup):
+    path, _, _, sd, g = analogy_setup
+    score, sections = sd.evaluate_word_analogies(path, restrict_vocab=400)
+    gscore, gsections = g.evaluate_word_analogies(path, restrict_vocab=400)
+    assert section_counts(sections) == section_counts(gsections)
+    np.testing.assert_allclose(score, gscore, atol=1e-12)
+
+
+def test_evaluate_word_analogies_case_variants_same_as_gensim(tmp_path):
+    """Keys that differ only by case: the query keys are left out by row, as in gensim.
+
+    With ``case_insensitive`` gensim maps every form to the row of its first
+    (most frequent) key, leaves those rows out of ``most_similar(topn=5)``
+    (it asks for 5 + 3 and drops the query rows) and then skips the other
+    case variants of a, b, c. Here ``king + woman - man`` ranks woman, Woman
+    (0.65), king, King, KinG (0.44), then queen (0.42): gensim's top 5 without
+    the rows of king / woman / man is Woman, King, KinG, queen, ... and it
+    predicts 'queen'; a top 5 that keeps the query rows holds no candidate.
+    """
+    d = 6
+    male, female, royal, extra = np.eye(d)[:4]
+    vec = {"man": male, "king": male + 3 * royal, "King": male + 3 * royal,
+           "KinG": male + 3 * royal, "woman": female, "Woman": female,
+           "queen": female + 3 * royal + 5 * extra, "other": -female, "thing": -royal}
+    keys = list(vec)
+    rng = np.random.default_rng(12)
+    W = np.stack([vec[k] for k in keys]).astype(np.float32)
+    W += rng.standard_normal(W.shape).astype(np.float32) * 1e-4
+    sd, g = make_pair(keys, W)
+    path = tmp_path / "q.txt"
+    path.write_text(": family\nman king woman queen\n", encoding="utf8")
+    gscore, gsections = g.evaluate_word_analogies(str(path))
+    score, sections = sd.evaluate_word_analogies(str(path))
+    assert gscore == 1.0  # gensim finds 'queen'
+    assert section_counts(sections) == section_counts(gsections)
+    assert score == gscore
