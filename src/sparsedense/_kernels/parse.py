@@ -17,10 +17,10 @@ garbage) is left to Python's ``float()``: the kernel counts those tokens per
 line, and the caller re-parses those lines.
 
 Formatting (the inverse) writes, for each float32 value, the shortest decimal
-string that reads back as the same float32, found by trying 1, 2, ... 9
-significant digits and checking each candidate with the parser's own exact
+string that reads back as the same float32: the number of significant digits
+(1 to 9) is bisected, each candidate checked with the parser's own exact
 fast path. Values the fast path cannot check (NaN, inf, magnitudes below about
-1e-13 or above about 1e22) are flagged for the caller to format in Python.
+1e-14 or from 1e22 up) are flagged for the caller to format in Python.
 """
 
 from __future__ import annotations
@@ -293,30 +293,92 @@ def _reads_back(n, e10, x, pow10):
 
 
 @njit(**JIT_OPTIONS)
+def _nearest_with_digits(x, a, k, p, pow10):
+    """The ``p``-significant-digit decimal ``(n, e10)`` nearest ``a`` if it reads back as ``x``.
+
+    ``n = -1`` if none does; ``n = -2`` if the exponent is beyond the exact
+    check (``|e10| > 22``). ``a = float64(x) > 0`` and ``k ~ floor(log10(a))``.
+    """
+    e10 = k - p + 1
+    if e10 > 22 or e10 < -22:
+        return -2, 0
+    if e10 >= 0:
+        scaled = a / pow10[e10]
+    else:
+        scaled = a * pow10[-e10]
+    f = math.floor(scaled)
+    n = np.int64(f)
+    frac = scaled - f
+    # ``scaled`` carries one rounding (relative error <= 2**-53): only when it lies
+    # this close to a half-way point is the nearest integer uncertain, so try both
+    eps = 1e-15 * scaled
+    if frac > 0.5 + eps:
+        n += 1
+    elif frac >= 0.5 - eps:
+        if n > 0 and _reads_back(n, e10, x, pow10):
+            return n, e10
+        n += 1
+    if n > 0 and _reads_back(n, e10, x, pow10):
+        return n, e10
+    return -1, 0
+
+
+@njit(**JIT_OPTIONS)
 def _shortest_float32(x, pow10):
     """Shortest decimal ``(n, e10)`` with ``float32(n * 10**e10) == x`` for finite ``x > 0``.
 
-    Tries 1 to 9 significant digits (9 always suffice for float32). Returns
-    ``n = -1`` when the fast-path check cannot decide (exponent beyond 10**±22).
+    Reading back is monotone in the number of digits (a p-digit decimal is
+    also a (p+1)-digit one), so the shortest of 1 to 9 significant digits (9
+    always suffice for float32) is found by bisection. Returns ``n = -1`` when
+    the fast-path check cannot decide (an exponent beyond 10**±22), which the
+    range check up front makes rare.
     """
     a = np.float64(x)
-    k = int(math.floor(math.log10(a)))
-    for p in range(1, 10):
-        e10 = k - p + 1
-        if e10 > 22 or e10 < -22:
-            return -1, 0
-        if e10 >= 0:
-            scaled = a / pow10[e10]
+    # k = floor(log10(a)): estimated from the binary exponent (never too high), then fixed
+    e2 = math.frexp(a)[1]  # a = m * 2**e2, 0.5 <= m < 1
+    k = int(math.floor((e2 - 1) * 0.30102999566398120))
+    if k < -14 or k > 21:  # 9 digits need 10**(k - 8) >= 10**-22; 10**(k + 1) is in POW10
+        return -1, 0
+    if k + 1 >= 0:
+        k += a >= pow10[k + 1]
+    else:
+        k += a * pow10[-(k + 1)] >= 1.0
+    lo = 1
+    hi = 9
+    best_n = -1
+    best_e = 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        n, e10 = _nearest_with_digits(x, a, k, mid, pow10)
+        if n >= 0:
+            hi = mid
+            best_n = n
+            best_e = e10
         else:
-            scaled = a * pow10[-e10]
-        n = np.int64(math.floor(scaled + 0.5))
-        if n > 0 and _reads_back(n, e10, x, pow10):
-            return n, e10
-        if n > 1 and _reads_back(n - 1, e10, x, pow10):
-            return n - 1, e10
-        if _reads_back(n + 1, e10, x, pow10):
-            return n + 1, e10
-    return -1, 0
+            lo = mid + 1
+    if best_n < 0:  # 1..8 digits do not suffice: 9 do
+        best_n, best_e = _nearest_with_digits(x, a, k, 9, pow10)
+    if best_n < 0:
+        return -1, 0
+    return best_n, best_e
+
+
+@njit(**JIT_OPTIONS)
+def _write_digits(out, p, n, nd):
+    """Write the ``nd`` decimal digits of ``n > 0`` at ``out[p:p + nd]``."""
+    q = p + nd - 1
+    while q >= p:
+        out[q] = 48 + n % 10
+        n //= 10
+        q -= 1
+
+
+@njit(**JIT_OPTIONS)
+def _insert_point(out, p, nd, after):
+    """Insert ``'.'`` after the first ``after`` of the ``nd`` digits at ``out[p:]``."""
+    for q in range(p + nd, p + after, -1):
+        out[q] = out[q - 1]
+    out[p + after] = 46
 
 
 @njit(**JIT_OPTIONS)
@@ -326,65 +388,52 @@ def _write_decimal(out, p, neg, n, e10):
     Positional notation when the leading digit's exponent is in [-4, 16),
     scientific (``1.5e-05``) otherwise. Trailing zeros of ``n`` are dropped.
     """
-    while n % 10 == 0 and n > 0:
+    while n % 10 == 0:
         n //= 10
         e10 += 1
-    digits = np.empty(20, dtype=np.uint8)
-    nd = 0
-    while True:
-        digits[nd] = 48 + n % 10
+    nd = 1
+    t = n // 10
+    while t > 0:
         nd += 1
-        n //= 10
-        if n == 0:
-            break
-    # digits[nd - 1] is the leading digit
-    lead = nd - 1 + e10
+        t //= 10
+    lead = nd - 1 + e10  # exponent of the leading digit
     if neg:
         out[p] = 45
         p += 1
     if -4 <= lead < 16:
         if e10 >= 0:
-            for t in range(nd - 1, -1, -1):
-                out[p] = digits[t]
-                p += 1
-            for t in range(e10):
+            _write_digits(out, p, n, nd)
+            p += nd
+            for _ in range(e10):
                 out[p] = 48
                 p += 1
         elif lead >= 0:
-            for t in range(nd - 1, -1, -1):
-                out[p] = digits[t]
-                p += 1
-                if t == -e10:
-                    out[p] = 46
-                    p += 1
+            _write_digits(out, p, n, nd)
+            _insert_point(out, p, nd, lead + 1)
+            p += nd + 1
         else:
             out[p] = 48
             out[p + 1] = 46
             p += 2
-            for t in range(-lead - 1):
+            for _ in range(-lead - 1):
                 out[p] = 48
                 p += 1
-            for t in range(nd - 1, -1, -1):
-                out[p] = digits[t]
-                p += 1
+            _write_digits(out, p, n, nd)
+            p += nd
     else:
-        out[p] = digits[nd - 1]
-        p += 1
+        _write_digits(out, p, n, nd)
         if nd > 1:
-            out[p] = 46
+            _insert_point(out, p, nd, 1)
             p += 1
-            for t in range(nd - 2, -1, -1):
-                out[p] = digits[t]
-                p += 1
+        p += nd
         out[p] = 101
-        p += 1
         ex = lead
         if ex < 0:
-            out[p] = 45
+            out[p + 1] = 45
             ex = -ex
         else:
-            out[p] = 43
-        p += 1
+            out[p + 1] = 43
+        p += 2
         if ex >= 100:
             out[p] = 48 + ex // 100
             p += 1

@@ -327,18 +327,18 @@ def _looks_like_header(data: bytes, start: int, end: int) -> bool:
 def _reparse_row(data: bytes, start: int, end: int, table: np.ndarray, r: int, dim: int,
                  encoding: str, unicode_errors: str, where: str) -> None:
     """Parse the values of one line with ``float()`` (tokens the kernel left to Python)."""
+    tokens = [t for t in data[start:end].split(b" ") if t][:dim]
     try:
-        tokens = [t for t in data[start:end].decode(encoding, unicode_errors).split(" ") if t]
-        values = list(map(float, tokens[:dim]))
+        values = list(map(float, b" ".join(tokens).decode(encoding, unicode_errors).split(" ")))
     except ValueError:  # UnicodeDecodeError included: find the culprit
-        for col, tok in enumerate([t for t in data[start:end].split(b" ") if t][:dim]):
+        for col, tok in enumerate(tokens):
             try:
                 float(tok.decode(encoding, unicode_errors))
             except ValueError:
                 shown = tok.decode(encoding, "replace")
                 raise ValueError(f"{where}: {shown!r} is not a number (value {col + 1} "
                                  "after the word)") from None
-        raise  # pragma: no cover (the loop above finds the token)
+        raise ValueError(f"{where}: the values are not numbers") from None  # not reached
     if len(values) == dim:
         with np.errstate(over="ignore"):  # 1e300 -> inf in float32, like np.float32(1e300)
             table[r] = np.array(values, dtype=np.float64)
