@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sparsedense.vectors import _io
+from sparsedense.vectors import _write as writer
 from sparsedense.vectors._io import _parse_bytes, load_vectors, save_vectors
 from sparsedense.vectors._vectors import Vectors
 
@@ -488,14 +489,14 @@ def test_failed_save_leaves_previous_file(tmp_path, monkeypatch, kv, fmt, name):
     path = tmp_path / name
     save_vectors(kv, path, format=fmt)
     before = path.read_bytes()
-    monkeypatch.setattr(_io, "_CHUNK_ROWS", 2)
-    monkeypatch.setattr(_io, "_format_text_chunk", _fail_on_second_call(_io._format_text_chunk))
-    real_write = _io._write_binary_rows
+    monkeypatch.setattr(writer, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(writer, "_format_text_chunk", _fail_on_second_call(writer._format_text_chunk))
+    real_write = writer._write_binary_rows
 
     def half_then_fail(fh, encoded, weight):
         real_write(fh, encoded[:3], weight[:3])
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(_io, "_write_binary_rows", half_then_fail)
+    monkeypatch.setattr(writer, "_write_binary_rows", half_then_fail)
     other = Vectors(kv.index_to_key, kv.weight[::-1].copy())
     with pytest.raises(RuntimeError, match="disk on fire"):
         save_vectors(other, path, format=fmt)

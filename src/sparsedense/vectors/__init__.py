@@ -2,12 +2,16 @@
 
 from ._vectors import Vectors
 
-__all__ = ["Vectors", "load_vectors"]
+__all__ = ["Vectors", "load_vectors", "save_vectors"]
 
 
 def __getattr__(name):
-    if name in ("load_vectors", "save_vectors"):
-        from . import _io
+    if name == "load_vectors":
+        from ._io import load_vectors
 
-        return getattr(_io, name)
+        return load_vectors
+    if name == "save_vectors":
+        from ._write import save_vectors
+
+        return save_vectors
     raise AttributeError(f"module 'sparsedense.vectors' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Reading and writing word-vector files: word2vec (text, binary), GloVe, native.
+"""Reading word-vector files: word2vec (text, binary), GloVe, native (writing: ``_write``).
 
 Formats
 -------
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import bz2
 import codecs
-import contextlib
 import gzip
 import io
 import json
@@ -47,10 +46,9 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_write
 from .._validation import is_int
 
-__all__ = ["load_vectors", "save_vectors"]
+__all__ = ["load_vectors"]  # save_vectors is in _write (also reachable here)
 
 FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native")
 _SAVE_FORMATS = FORMATS[1:]
@@ -491,179 +489,6 @@ def _memmap_member(path: Path, member: str, mode: str, source: str) -> np.memmap
                      order="F" if fortran else "C")
 
 
-# -- saving ------------------------------------------------------------------------------
-
-def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
-                 binary: bool | None = None, precision: int | None = None) -> None:
-    """Write word vectors to ``path`` (atomically: a failed save leaves the old file).
-
-    Parameters
-    ----------
-    vectors : Vectors
-        Anything with ``index_to_key`` (list of str) and ``weight`` (2-D table).
-    path : str or path-like
-        Written through a temporary file renamed over ``path`` at the end. A
-        name ending in ``.gz``, ``.bz2`` or ``.xz`` is compressed.
-    format : {'word2vec', 'word2vec-binary', 'glove', 'native'}, default='word2vec'
-    binary : bool, optional
-        gensim's switch: ``binary=True`` means 'word2vec-binary'.
-    precision : int, optional
-        Significant digits of text values (``'%.{precision}g'``). The default,
-        None, writes each value as the shortest decimal that reads back as the
-        same number (at most 9 significant digits for float32, 17 for float64,
-        like ``repr``), so a text round trip is exact.
-
-    Notes
-    -----
-    The binary format holds float32 only (a float64 table is rounded to
-    float32, as gensim does); the native format keeps the table's dtype and
-    every key exactly. In the text and binary formats a key must be non-empty,
-    hold no space and no newline, and be encodable in UTF-8.
-    """
-    fmt = _check_choice("format", format, _SAVE_FORMATS)
-    if binary is not None:
-        if binary not in (True, False):
-            raise TypeError(f"binary must be True, False or None; got {binary!r}")
-        if binary and fmt not in ("word2vec", "word2vec-binary"):
-            raise ValueError(f"binary=True is the word2vec binary format; it contradicts "
-                             f"format={format!r}")
-        if not binary and fmt == "word2vec-binary":
-            raise ValueError("binary=False contradicts format='word2vec-binary'")
-        fmt = "word2vec-binary" if binary else fmt
-    if precision is not None and (not is_int(precision) or not 1 <= precision <= 17):
-        raise ValueError(f"precision must be None or an int in 1..17; got {precision!r}")
-    keys, weight = _check_vectors(vectors)
-    path = Path(os.fspath(path))
-    if fmt == "native":
-        meta = json.dumps({"format": _NATIVE_FORMAT, "version": _NATIVE_VERSION,
-                           "dtype": str(weight.dtype), "shape": list(weight.shape),
-                           "keys": keys}, ensure_ascii=True).encode("ascii")
-        with _open_for_writing(path) as fh:
-            # zipfile seeks back over what it wrote: a compressor gets the finished archive
-            target = fh if path.suffix.lower() not in _COMPRESSORS else io.BytesIO()
-            np.savez(target, meta=np.frombuffer(meta, dtype=np.uint8),
-                     weight=np.ascontiguousarray(weight))
-            if target is not fh:
-                fh.write(target.getbuffer())
-        return
-    if fmt == "glove" and (weight.shape[0] == 0 or weight.shape[1] == 0):
-        raise ValueError(f"a GloVe file cannot hold a table of shape {weight.shape} (it has no "
-                         "header, so it needs at least one vector of at least one value); "
-                         "use format='word2vec' or 'native'")
-    encoded = _encode_keys(keys)
-    with _open_for_writing(path) as fh:
-        if fmt != "glove":
-            fh.write(f"{weight.shape[0]} {weight.shape[1]}\n".encode("ascii"))
-        if fmt == "word2vec-binary":
-            _write_binary_rows(fh, encoded, weight)
-        else:
-            _write_text_rows(fh, encoded, weight, precision)
-
-
-@contextlib.contextmanager
-def _open_for_writing(path: Path):
-    """``atomic_write(path, 'wb')``, compressed when the name ends in .gz/.bz2/.xz."""
-    with atomic_write(path, "wb", encoding=None) as raw:
-        suffix = path.suffix.lower()
-        if suffix not in _COMPRESSORS:
-            yield raw
-            return
-        with _COMPRESSORS[suffix](raw) as fh:
-            yield fh
-
-
-def _check_vectors(vectors) -> tuple[list, np.ndarray]:
-    if not hasattr(vectors, "index_to_key") or not hasattr(vectors, "weight"):
-        raise TypeError(f"vectors must be a Vectors (with index_to_key and weight); got "
-                        f"{type(vectors).__name__}")
-    from .._validation import check_weight
-
-    keys = list(vectors.index_to_key)
-    weight = check_weight(vectors.weight, "vectors.weight")
-    if weight.shape[0] != len(keys):
-        raise ValueError(f"vectors.weight has {weight.shape[0]} rows but there are "
-                         f"{len(keys)} keys")
-    for i, key in enumerate(keys):
-        if not isinstance(key, str):
-            raise TypeError(f"vectors.index_to_key[{i}] is {type(key).__name__} {key!r}; "
-                            "expected str")
-    return keys, weight
-
-
-def _encode_keys(keys: list) -> list:
-    out = []
-    for i, key in enumerate(keys):
-        if not key or " " in key or "\n" in key:
-            raise ValueError(f"vectors.index_to_key[{i}] = {key!r} cannot be written in a "
-                             "word2vec/GloVe file (a word must be non-empty, without spaces "
-                             "or newlines); use format='native'")
-        try:
-            out.append(key.encode("utf-8"))
-        except UnicodeEncodeError as exc:
-            raise ValueError(f"vectors.index_to_key[{i}] = {key!r} is not encodable in UTF-8 "
-                             f"({exc.reason}); use format='native'") from None
-    return out
-
-
-def _write_binary_rows(fh, encoded: list, weight: np.ndarray) -> None:
-    for lo in range(0, weight.shape[0], _CHUNK_ROWS):
-        rows = np.ascontiguousarray(weight[lo: lo + _CHUNK_ROWS], dtype="<f4")
-        parts = []
-        for k, key in enumerate(encoded[lo: lo + _CHUNK_ROWS]):
-            parts += (key, b" ", rows[k].tobytes(), b"\n")
-        fh.write(b"".join(parts))
-
-
-def _write_text_rows(fh, encoded: list, weight: np.ndarray, precision: int | None) -> None:
-    word_bytes = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    word_offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(k) for k in encoded], out=word_offsets[1:])
-    for lo in range(0, weight.shape[0], _CHUNK_ROWS):
-        hi = min(lo + _CHUNK_ROWS, weight.shape[0])
-        fh.write(_format_text_chunk(encoded, word_bytes, word_offsets, weight, lo, hi,
-                                    precision))
-
-
-def _format_text_chunk(encoded, word_bytes, word_offsets, weight, lo, hi, precision) -> bytes:
-    """The text lines of rows ``lo:hi``."""
-    if precision is None and weight.dtype == np.float32:
-        from .._kernels.parse import FORMAT_MAX_BYTES, POW10, _format_float32_rows
-
-        rows = np.ascontiguousarray(weight[lo:hi])
-        size = int(word_offsets[hi] - word_offsets[lo]) + (hi - lo) * (
-            FORMAT_MAX_BYTES * weight.shape[1] + 2)
-        out = np.empty(size, dtype=np.uint8)
-        row_ends = np.empty(hi - lo, dtype=np.int64)
-        needs_python = np.empty(hi - lo, dtype=np.bool_)
-        n = _format_float32_rows(rows, word_bytes[word_offsets[lo]: word_offsets[hi]],
-                                 word_offsets[lo: hi + 1] - word_offsets[lo], out, row_ends,
-                                 needs_python, POW10)
-        if not needs_python.any():
-            return out[:n].tobytes()
-        lines = []
-        start = 0
-        for k in range(hi - lo):
-            if needs_python[k]:
-                lines.append(encoded[lo + k] + b" " + " ".join(
-                    map(_float32_str, rows[k].tolist())).encode("ascii") + b"\n")
-            else:
-                lines.append(out[start: row_ends[k]].tobytes())
-            start = row_ends[k]
-        return b"".join(lines)
-    fmt = repr if precision is None else f"%.{precision}g".__mod__
-    return b"".join(encoded[r] + b" " + " ".join(map(fmt, weight[r].tolist())).encode("ascii")
-                    + b"\n" for r in range(lo, hi))
-
-
-def _float32_str(value: float) -> str:
-    """Shortest text that ``float()`` then float32 reads back as ``float32(value)``."""
-    x = np.float32(value)
-    text = str(x)
-    if not np.isnan(x) and np.float32(float(text)) != x:
-        text = "%.9g" % value
-    return text
-
-
 # -- argument checks ---------------------------------------------------------------------
 
 def _check_choice(name: str, value: Any, choices: tuple) -> str:
@@ -712,3 +537,12 @@ def _check_encoding(encoding: Any, unicode_errors: Any) -> None:
 def _shorten(raw: bytes, limit: int = 60) -> str:
     text = repr(raw[:limit])
     return text + ("..." if len(raw) > limit else "")
+
+
+def __getattr__(name: str):
+    # save_vectors lives in _write (which imports this module)
+    if name == "save_vectors":
+        from ._write import save_vectors
+
+        return save_vectors
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -497,7 +497,7 @@ class Vectors:
     # -- files --------------------------------------------------------------------------
     def save(self, path, format: str = "native", **kwargs: Any) -> None:
         """Write to ``path`` (see :func:`sparsedense.vectors.save_vectors`)."""
-        from ._io import save_vectors
+        from ._write import save_vectors
 
         save_vectors(self, path, format=format, **kwargs)
 
