@@ -176,6 +176,8 @@ def bag_cases(q: bool) -> list[Case]:
 
 
 def similarity_cases(q: bool) -> list[Case]:
+    if sklearn is not None:
+        from sklearn.metrics.pairwise import cosine_similarity as skcos
     rng = np.random.default_rng(0)
     V, D, nq = (10_000, 64, 100) if q else (100_000, 300, 1_000)
     W = rng.standard_normal((V, D), dtype=np.float32)
@@ -183,8 +185,6 @@ def similarity_cases(q: bool) -> list[Case]:
     out = []
     topk = {"sparsedense": lambda: sd.topk_similar(Q, W, k=10), "GEMM Q @ W.T (limit)": lambda: Q @ W.T}
     if sklearn is not None:
-        from sklearn.metrics.pairwise import cosine_similarity as skcos
-
         def sk_topk():
             S = skcos(Q, W)
             part = np.argpartition(-S, 10, axis=1)[:, :10]
@@ -205,8 +205,6 @@ def similarity_cases(q: bool) -> list[Case]:
     out.append(Case("similarity", f"top-10 of {nq} queries in {V}x{D}", topk,
                     reference="GEMM Q @ W.T (limit)"))
     if sklearn is not None:
-        from sklearn.metrics.pairwise import cosine_similarity as skcos
-
         docs = make_corpus(1_000, 50, 5_000) if q else make_corpus(5_000)
         T = sd.TfidfVectorizer().fit_transform(docs)
         out.append(Case("similarity", f"sparse TF-IDF cosine {T.shape[0]} docs", {

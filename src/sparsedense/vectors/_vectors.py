@@ -82,7 +82,6 @@ class Vectors:
     def norms(self) -> np.ndarray:
         """l2 norm of every row (cached, read-only)."""
         if self._norms is None:
-            from ..similarity import normalize_rows  # noqa: F401  (same kernels)
             from .._kernels.similarity import _row_norms
 
             norms = np.empty(len(self), dtype=np.float64)
