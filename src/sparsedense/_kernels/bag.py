@@ -9,10 +9,13 @@ column ids and stored values); the kernels here compute, for every bag,
 
 They are gathers of table rows, bound by memory traffic. Threads own whole
 bags (output rows), so nothing races and results do not depend on the
-thread count. The inner loop adds four stored values at a time, so each
-output element is loaded and stored once per four table rows and the four
-row streams are in flight together (software prefetching of the next rows
-through ``llvm.prefetch`` was measured here and did not help). Padding entries are removed by the
+thread count. The inner loop adds eight stored values at a time, so each
+output element is loaded and stored once per eight table rows and the eight
+row streams are in flight together. Measured here (100,000 x 300 float32
+table, 1.6 M stored values): as fast as a kernel that only touches every
+cache line of every row, i.e. at the memory limit, and level with torch's
+fbgemm kernel; software prefetching of the next rows through
+``llvm.prefetch`` did not help. Padding entries are removed by the
 caller (:func:`_drop_padding`) before these kernels run.
 """
 
@@ -27,24 +30,33 @@ from ._config import FASTMATH, JIT_OPTIONS
 @njit(fastmath=FASTMATH, **JIT_OPTIONS)
 def _bag_sum_row(indices, weights, start, end, weight, out, b):
     # 1-D row views let LLVM vectorize the inner loop (with 2-D indexing it
-    # stays scalar); four rows per pass quarter the loads/stores of ``o``.
+    # stays scalar); eight rows per pass cut the loads/stores of ``o`` eightfold.
     o = out[b]
     dim = o.shape[0]
     for j in range(dim):
         o[j] = 0
     p = start
-    while p + 4 <= end:
+    while p + 8 <= end:
         r0 = weight[indices[p]]
         r1 = weight[indices[p + 1]]
         r2 = weight[indices[p + 2]]
         r3 = weight[indices[p + 3]]
+        r4 = weight[indices[p + 4]]
+        r5 = weight[indices[p + 5]]
+        r6 = weight[indices[p + 6]]
+        r7 = weight[indices[p + 7]]
         w0 = weights[p]
         w1 = weights[p + 1]
         w2 = weights[p + 2]
         w3 = weights[p + 3]
+        w4 = weights[p + 4]
+        w5 = weights[p + 5]
+        w6 = weights[p + 6]
+        w7 = weights[p + 7]
         for j in range(dim):
-            o[j] += (w0 * r0[j] + w1 * r1[j]) + (w2 * r2[j] + w3 * r3[j])
-        p += 4
+            o[j] += ((w0 * r0[j] + w1 * r1[j]) + (w2 * r2[j] + w3 * r3[j])) + (
+                (w4 * r4[j] + w5 * r5[j]) + (w6 * r6[j] + w7 * r7[j]))
+        p += 8
     while p < end:
         r0 = weight[indices[p]]
         w0 = weights[p]
@@ -193,7 +205,7 @@ def _bag_position_scales(offsets, weights, mean, n):
     return scale
 
 
-@njit(**JIT_OPTIONS)
+@njit(fastmath=FASTMATH, **JIT_OPTIONS)
 def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r):
     dim = grad_output.shape[1]
     o = out[r]
@@ -227,7 +239,7 @@ def _bag_weight_grad_serial(grad_output, bag_of, scale, row_ptr, positions, targ
                           out, target_rows[k])
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@njit(parallel=True, fastmath=FASTMATH, **JIT_OPTIONS)
 def _bag_sample_weight_grad(offsets, indices, weights, grad_output, weight, forward, mode,
                             out):
     """Gradient with respect to each per-sample weight.

@@ -287,6 +287,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == MODES["mean"], n)
         if scale_grad_by_freq and n:
             scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
+        scale = scale.astype(grad.dtype)  # the products in the gradient's precision, like torch
         kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
         if sparse:
             values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
