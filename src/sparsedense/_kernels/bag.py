@@ -211,32 +211,55 @@ def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r)
     o = out[r]
     for j in range(dim):
         o[j] = 0
-    for q in range(start, end):
+    q = start
+    while q + 4 <= end:  # four positions per pass, as in the forward kernel
+        p0 = positions[q]
+        p1 = positions[q + 1]
+        p2 = positions[q + 2]
+        p3 = positions[q + 3]
+        g0 = grad_output[bag_of[p0]]
+        g1 = grad_output[bag_of[p1]]
+        g2 = grad_output[bag_of[p2]]
+        g3 = grad_output[bag_of[p3]]
+        s0 = scale[p0]
+        s1 = scale[p1]
+        s2 = scale[p2]
+        s3 = scale[p3]
+        for j in range(dim):
+            o[j] += (s0 * g0[j] + s1 * g1[j]) + (s2 * g2[j] + s3 * g3[j])
+        q += 4
+    while q < end:
         p = positions[q]
         g = grad_output[bag_of[p]]
         s = scale[p]
         for j in range(dim):
             o[j] += s * g[j]
+        q += 1
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _bag_weight_grad(grad_output, bag_of, scale, row_ptr, positions, target_rows, out):
-    """``out[target_rows[k]] = sum_p scale[p] * grad_output[bag_of[p]]`` over row k's positions.
+def _bag_weight_grad(grad_output, bag_of, scale, row_ptr, positions, order, target_rows, out):
+    """``out[target_rows[i]] = sum_p scale[p] * grad_output[bag_of[p]]`` over the positions
+    of row ``k = order[i]`` (``positions[row_ptr[k]:row_ptr[k + 1]]``, ascending).
 
-    Positions are taken in ascending order; threads own output rows, so the
-    sums do not depend on the number of threads.
+    ``order`` only decides which thread does which row (see
+    ``_dispatch.balanced_order``); threads own output rows, so the sums do not
+    depend on the number of threads.
     """
-    for k in prange(row_ptr.shape[0] - 1):
+    for i in prange(order.shape[0]):
+        k = order[i]
         _bag_grad_one_row(grad_output, bag_of, scale, row_ptr[k], row_ptr[k + 1], positions,
-                          out, target_rows[k])
+                          out, target_rows[i])
 
 
 @njit(**JIT_OPTIONS)
-def _bag_weight_grad_serial(grad_output, bag_of, scale, row_ptr, positions, target_rows, out):
+def _bag_weight_grad_serial(grad_output, bag_of, scale, row_ptr, positions, order, target_rows,
+                            out):
     """Single-threaded :func:`_bag_weight_grad` (bit-identical results)."""
-    for k in range(row_ptr.shape[0] - 1):
+    for i in range(order.shape[0]):
+        k = order[i]
         _bag_grad_one_row(grad_output, bag_of, scale, row_ptr[k], row_ptr[k + 1], positions,
-                          out, target_rows[k])
+                          out, target_rows[i])
 
 
 @njit(parallel=True, fastmath=FASTMATH, **JIT_OPTIONS)

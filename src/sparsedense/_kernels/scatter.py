@@ -125,22 +125,26 @@ def _sum_one_row(grad, start, end, positions, scale_by_count, out, r):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _segment_sum_rows(grad, row_ptr, positions, scale_by_count, target_rows, out):
-    """``out[target_rows[k]] = sum(grad[p] for p in positions[row_ptr[k]:row_ptr[k+1]])``.
+def _segment_sum_rows(grad, row_ptr, positions, scale_by_count, order, target_rows, out):
+    """``out[target_rows[i]] = sum(grad[p] for p in positions[row_ptr[k]:row_ptr[k+1]])``
+    for ``k = order[i]``.
 
     Terms are added in the order of ``positions`` (ascending). With
     ``scale_by_count`` each term is multiplied by ``1 / count`` (torch's
-    ``scale_grad_by_freq``). Each thread owns whole output rows, so nothing
-    races and the sums do not depend on the number of threads.
+    ``scale_grad_by_freq``). ``order`` only decides which thread does which
+    row (``_dispatch.balanced_order``); each thread owns whole output rows, so
+    nothing races and the sums do not depend on the number of threads.
     """
-    for k in prange(row_ptr.shape[0] - 1):
+    for i in prange(order.shape[0]):
+        k = order[i]
         _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
-                     target_rows[k])
+                     target_rows[i])
 
 
 @njit(**JIT_OPTIONS)
-def _segment_sum_rows_serial(grad, row_ptr, positions, scale_by_count, target_rows, out):
+def _segment_sum_rows_serial(grad, row_ptr, positions, scale_by_count, order, target_rows, out):
     """Single-threaded :func:`_segment_sum_rows` (bit-identical results)."""
-    for k in range(row_ptr.shape[0] - 1):
+    for i in range(order.shape[0]):
+        k = order[i]
         _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
-                     target_rows[k])
+                     target_rows[i])

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._kernels._dispatch import use_parallel
+from .._kernels._dispatch import balanced_order, use_parallel
 from .._validation import (
     check_indices,
     check_padding_idx,
@@ -289,12 +289,13 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
             scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
         scale = scale.astype(grad.dtype)  # the products in the gradient's precision, like torch
         kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
+        order = balanced_order(np.diff(ptr)) if parallel else np.arange(rows.shape[0])
         if sparse:
             values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
-            kernel(grad, bag_of, scale, ptr, positions, np.arange(rows.shape[0]), values)
+            kernel(grad, bag_of, scale, ptr, positions, order, order, values)
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
-            kernel(grad, bag_of, scale, ptr, positions, rows, values)
+            kernel(grad, bag_of, scale, ptr, positions, order, rows[order], values)
     grad_weight: np.ndarray | RowSparseGrad = (
         RowSparseGrad(rows, values, num_embeddings, _trusted=True) if sparse else values)
     grad_psw = None

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels._dispatch import use_parallel
+from .._kernels._dispatch import balanced_order, use_parallel
 from .._validation import (
     check_indices,
     check_out,
@@ -222,19 +222,20 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
         _segment_sum_rows_serial,
     )
 
-    segment_sum = _segment_sum_rows if use_parallel(flat.size * dim) else _segment_sum_rows_serial
+    parallel = use_parallel(flat.size * dim)
+    segment_sum = _segment_sum_rows if parallel else _segment_sum_rows_serial
     scale = bool(scale_grad_by_freq)
-    if not sparse:
-        row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)
-        rows, ptr = _nonempty_rows(row_ptr)
-        out = np.zeros((num_embeddings, dim), dtype=grad.dtype)
-        segment_sum(grad, ptr, positions, scale, rows, out)
-        return out
-    if num_embeddings <= 4 * flat.size + 1024:
+    if not sparse or num_embeddings <= 4 * flat.size + 1024:
         row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)
         rows, ptr = _nonempty_rows(row_ptr)
     else:  # a huge table and a small batch: no array of num_embeddings counts
         rows, ptr, positions = _bucket_by_row_sorted(flat, pad)
+    # frequent rows (Zipf) spread over the threads; the sums are the same in any order
+    order = balanced_order(np.diff(ptr)) if parallel else np.arange(rows.shape[0])
+    if not sparse:
+        out = np.zeros((num_embeddings, dim), dtype=grad.dtype)
+        segment_sum(grad, ptr, positions, scale, order, rows[order], out)
+        return out
     values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
-    segment_sum(grad, ptr, positions, scale, np.arange(rows.shape[0]), values)
+    segment_sum(grad, ptr, positions, scale, order, order, values)
     return RowSparseGrad(rows, values, num_embeddings, _trusted=True)
