@@ -249,3 +249,16 @@ def test_grid_search_over_mode(corpus, lsa_table):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.score(X_test, y_test) > 0.5
     assert search.best_estimator_.named_steps["emb"].mode == search.best_params_["emb__mode"]
+
+
+def test_vectors_object_is_accepted_as_the_table():
+    from sparsedense import Vectors
+
+    words = ["deposit", "savings", "rain", "snow"]
+    W = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
+    docs = ["deposit and savings", "rain rain snow", "nothing known"]
+    pair = sd.EmbeddingVectorizer(W, words, weighting="count").fit_transform(docs)
+    vec = sd.EmbeddingVectorizer(Vectors(words, W), weighting="count").fit_transform(docs)
+    np.testing.assert_array_equal(pair, vec)
+    with pytest.raises(ValueError, match="not both"):
+        sd.EmbeddingVectorizer(Vectors(words, W), words).fit(docs)

@@ -57,9 +57,10 @@ class EmbeddingVectorizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    weight : ndarray of shape (n_words, dim)
+    weight : ndarray of shape (n_words, dim), or Vectors
         The word vectors (float32 or float64; a memmap works), one row per
-        word of ``vocabulary``.
+        word of ``vocabulary``; or a :class:`~sparsedense.Vectors` (then
+        ``vocabulary`` is left None: its keys are the words).
     vocabulary : Vocabulary, mapping word -> row, or sequence of words
         The words of the rows of ``weight``.
     weighting : {'tfidf', 'count', 'binary'}, default='tfidf'
@@ -126,10 +127,16 @@ smooth_idf, sublinear_tf
         self.sublinear_tf = sublinear_tf
 
     def _table(self) -> tuple[np.ndarray, dict]:
-        if self.weight is None or self.vocabulary is None:
+        weight, vocabulary = self.weight, self.vocabulary
+        if hasattr(weight, "index_to_key") and hasattr(weight, "weight"):  # a Vectors
+            if vocabulary is not None:
+                raise ValueError("pass either a Vectors object as weight, or weight and "
+                                 "vocabulary, not both")
+            weight, vocabulary = weight.weight, weight.index_to_key
+        if weight is None or vocabulary is None:
             raise ValueError("EmbeddingVectorizer needs a word-vector table: pass weight "
-                             "(n_words x dim) and vocabulary (its words)")
-        weight = check_weight(self.weight)
+                             "(n_words x dim) and vocabulary (its words), or a Vectors object")
+        weight = check_weight(np.asarray(weight) if isinstance(weight, np.memmap) else weight)
         for name, value, allowed in (("weighting", self.weighting, _WEIGHTINGS),
                                      ("mode", self.mode, _MODES),
                                      ("normalize", self.normalize, (None, "l2"))):
@@ -184,5 +191,5 @@ smooth_idf, sublinear_tf
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """``embedding0 .. embedding{dim-1}`` (one name per output column)."""
-        dim = check_weight(self.weight).shape[1]
+        dim = self._table()[0].shape[1]
         return np.asarray([f"embedding{i}" for i in range(dim)], dtype=object)
