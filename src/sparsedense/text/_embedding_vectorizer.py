@@ -142,7 +142,7 @@ smooth_idf, sublinear_tf
                                      ("normalize", self.normalize, (None, "l2"))):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
-        return weight, _table_vocabulary(self.vocabulary, weight.shape[0])
+        return weight, _table_vocabulary(vocabulary, weight.shape[0])
 
     def _make_vectorizer(self, mapping: dict, dtype) -> CountVectorizer:
         common = dict(input=self.input, encoding=self.encoding, decode_error=self.decode_error,
