@@ -16,6 +16,10 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS
+from ._prefetch import prefetch_row
+
+#: positions ahead whose gradient rows are prefetched
+PREFETCH_DISTANCE = 2
 
 
 @njit(**JIT_OPTIONS)
@@ -108,20 +112,21 @@ def _nonempty_rows(row_ptr):
 
 @njit(**JIT_OPTIONS)
 def _sum_one_row(grad, start, end, positions, scale_by_count, out, r):
+    o = out[r]
     dim = grad.shape[1]
     for j in range(dim):
-        out[r, j] = 0
-    if scale_by_count:
-        scale = 1.0 / max(end - start, 1)
-        for q in range(start, end):
-            p = positions[q]
+        o[j] = 0
+    scale = 1.0 / max(end - start, 1)
+    for q in range(start, end):
+        if q + PREFETCH_DISTANCE < end:
+            prefetch_row(grad, positions[q + PREFETCH_DISTANCE])
+        g = grad[positions[q]]
+        if scale_by_count:
             for j in range(dim):
-                out[r, j] += grad[p, j] * scale
-    else:
-        for q in range(start, end):
-            p = positions[q]
+                o[j] += g[j] * scale
+        else:
             for j in range(dim):
-                out[r, j] += grad[p, j]
+                o[j] += g[j]
 
 
 @njit(parallel=True, **JIT_OPTIONS)
