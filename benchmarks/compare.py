@@ -165,6 +165,23 @@ def bag_cases(q: bool) -> list[Case]:
         docs = make_corpus(2_000, 50, 5_000) if q else make_corpus()
         T = sd.TfidfVectorizer().fit_transform(docs)
         k = 20 if q else 100
+        # EmbeddingVectorizer end to end (text -> dense) vs scikit-learn's TfidfVectorizer + X @ W
+        from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
+
+        words = sd.TfidfVectorizer().fit(docs).get_feature_names_out().tolist()
+        E = rng.standard_normal((len(words), D), dtype=np.float32)
+        vocab = {w: i for i, w in enumerate(words)}
+
+        def sk_embed():
+            Xs = SkTfidf(vocabulary=vocab, dtype=np.float32).fit_transform(docs)
+            return Xs @ E
+        out.append(Case("bag", "EmbeddingVectorizer end to end (sum)", {
+            "sparsedense": lambda: sd.EmbeddingVectorizer(E, words, mode="sum").fit_transform(docs),
+            "sklearn TfidfVectorizer + X @ W": sk_embed},
+            lambda: np.testing.assert_allclose(
+                sd.EmbeddingVectorizer(E, words, mode="sum").fit_transform(docs[:300]),
+                SkTfidf(vocabulary=vocab, dtype=np.float32).fit_transform(docs[:300]) @ E,
+                rtol=1e-4, atol=1e-4)))
         out.append(Case("bag", f"LSA {k} components", {
             "sparsedense": lambda: sd.LSA(k, random_state=0).fit(T),
             "sklearn TruncatedSVD": lambda: TruncatedSVD(k, random_state=0).fit(T)},

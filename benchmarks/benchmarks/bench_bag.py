@@ -308,3 +308,48 @@ class LSA:
         return float(_svd(impl).fit(self.X).explained_variance_ratio_.sum())
 
     track_explained_variance_ratio.unit = "fraction"
+
+
+class EmbeddingVectorizerEndToEnd:
+    """Text to dense document vectors in one step, on the 20,000-document corpus.
+
+    sparsedense: ``EmbeddingVectorizer(W, words, mode="sum").fit_transform(docs)``;
+    sklearn: ``TfidfVectorizer(vocabulary=words, dtype=float32).fit_transform(docs) @ W``.
+    ``W`` is a random float32 table (one 300-d row per word of the corpus
+    vocabulary). ``setup`` checks once that both agree on 500 documents.
+    """
+
+    params = ["sparsedense", "sklearn"]
+    param_names = ["impl"]
+
+    timeout = 300
+    number = 1
+    repeat = 3
+    rounds = 2
+    warmup_time = 0
+
+    def setup(self, impl):
+        sd = importlib.import_module("sparsedense")
+        self.docs = make_corpus()
+        key = "ev.words"
+        if key not in _CACHE:
+            words = sd.TfidfVectorizer().fit(self.docs).get_feature_names_out().tolist()
+            rng = np.random.default_rng(1)
+            _CACHE[key] = (words, rng.standard_normal((len(words), 300), dtype=np.float32))
+        self.words, self.W = _CACHE[key]
+        self.vocab = {w: i for i, w in enumerate(self.words)}
+        if once(("EmbeddingVectorizer.check",)):
+            a = self._run("sparsedense", self.docs[:500])
+            b = self._run("sklearn", self.docs[:500])
+            assert np.allclose(a, b, rtol=1e-4, atol=1e-4), "EmbeddingVectorizer differs"
+
+    def _run(self, impl, docs):
+        if impl == "sparsedense":
+            sd = importlib.import_module("sparsedense")
+            return sd.EmbeddingVectorizer(self.W, self.words, mode="sum").fit_transform(docs)
+        text = importlib.import_module("sklearn.feature_extraction.text")
+        X = text.TfidfVectorizer(vocabulary=self.vocab, dtype=np.float32).fit_transform(docs)
+        return X @ self.W
+
+    def time_fit_transform(self, impl):
+        self._run(impl, self.docs)
