@@ -98,32 +98,30 @@ def _bag_max_row(indices, weights, start, end, weight, out, b):
                 out[b, j] = v
 
 
+@njit(**JIT_OPTIONS)
+def _one_bag(offsets, indices, weights, mode, weight, out, b):
+    start = offsets[b]
+    end = offsets[b + 1]
+    if mode == 2:
+        _bag_max_row(indices, weights, start, end, weight, out, b)
+    else:
+        _bag_sum_row(indices, weights, start, end, weight, out, b)
+        if mode == 1:
+            _bag_finish_mean(weights, start, end, out, b)
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _embedding_bag(offsets, indices, weights, mode, weight, out):
     """All bags at once; ``mode`` 0 = sum, 1 = mean, 2 = max. ``weights`` has one entry per index."""
     for b in prange(offsets.shape[0] - 1):
-        start = offsets[b]
-        end = offsets[b + 1]
-        if mode == 2:
-            _bag_max_row(indices, weights, start, end, weight, out, b)
-        else:
-            _bag_sum_row(indices, weights, start, end, weight, out, b)
-            if mode == 1:
-                _bag_finish_mean(weights, start, end, out, b)
+        _one_bag(offsets, indices, weights, mode, weight, out, b)
 
 
 @njit(**JIT_OPTIONS)
 def _embedding_bag_serial(offsets, indices, weights, mode, weight, out):
     """Single-threaded :func:`_embedding_bag` (bit-identical results)."""
     for b in range(offsets.shape[0] - 1):
-        start = offsets[b]
-        end = offsets[b + 1]
-        if mode == 2:
-            _bag_max_row(indices, weights, start, end, weight, out, b)
-        else:
-            _bag_sum_row(indices, weights, start, end, weight, out, b)
-            if mode == 1:
-                _bag_finish_mean(weights, start, end, out, b)
+        _one_bag(offsets, indices, weights, mode, weight, out, b)
 
 
 @njit(**JIT_OPTIONS)

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..text._analyzer import iter_chunks as chunks  # noqa: F401  (shared chunking)
+
 
 class UsageError(Exception):
     """A problem with the user's input: reported in one line, exit status 2."""
@@ -54,17 +56,6 @@ def iter_documents(files: list[str], encoding: str = "utf-8") -> Iterator[str]:
         except UnicodeDecodeError as exc:
             raise UsageError(f"{name}: not valid {encoding} text ({exc.reason} at byte "
                              f"{exc.start})") from None
-
-
-def chunks(items, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class Progress:
