@@ -192,7 +192,9 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
         own neighbour).
     block_size : int, optional
         Queries per block; memory is about ``block_size * n_corpus`` scores.
-        Default: enough rows for about 32 MiB of scores.
+        Default: a quarter of the full ``Q x N`` score matrix, between 16 and
+        128 MiB of scores (each block streams the whole corpus through the
+        GEMM once, so fewer, larger blocks are faster).
     metric : {'cosine', 'dot'}, default='cosine'
 
     Returns
@@ -238,7 +240,9 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
                                 else np.ascontiguousarray(C, dtype=dtype))
     n_q, n_c = Q.shape[0], C.shape[0]
     if block_size is None:
-        block_size = max(1, (32 << 20) // (max(n_c, 1) * dtype.itemsize))
+        full = n_q * max(n_c, 1) * dtype.itemsize
+        target = min(128 << 20, max(16 << 20, full // 4))
+        block_size = max(1, target // (max(n_c, 1) * dtype.itemsize))
     elif not is_int(block_size) or block_size < 1:
         raise ValueError(f"block_size must be an int >= 1; got {block_size!r}")
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
