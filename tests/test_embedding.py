@@ -791,3 +791,15 @@ def test_zero_dim_index(rng):
     assert g.shape == (10, 3) and g[4].tolist() == [1, 1, 1] and g.sum() == 3
     with pytest.raises(IndexError, match=re.escape("= 10 is out of range for num_embeddings=10")):
         embedding(np.int64(10), w)
+
+
+def test_from_pretrained_accepts_vectors():
+    from sparsedense import Vectors
+    from sparsedense.nn import Embedding, EmbeddingBag
+
+    W = np.arange(12, dtype=np.float32).reshape(4, 3)
+    kv = Vectors(["a", "b", "c", "d"], W)
+    emb = Embedding.from_pretrained(kv)
+    assert emb.weight is kv.weight
+    np.testing.assert_array_equal(emb([kv.key_to_index["c"]]), W[[2]])
+    assert EmbeddingBag.from_pretrained(kv, mode="sum").weight is kv.weight

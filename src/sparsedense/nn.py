@@ -24,6 +24,13 @@ from .grad import RowSparseGrad
 __all__ = ["Embedding", "EmbeddingBag", "RowSparseGrad"]
 
 
+def _table_of(embeddings: Any) -> Any:
+    """The array of a :class:`~sparsedense.Vectors`, or ``embeddings`` itself."""
+    if hasattr(embeddings, "index_to_key") and hasattr(embeddings, "weight"):
+        return embeddings.weight
+    return embeddings
+
+
 class _Table:
     """What Embedding and EmbeddingBag share: the table, its gradient, freezing."""
 
@@ -172,10 +179,12 @@ class Embedding(_Table):
                         sparse: bool = False) -> "Embedding":
         """An Embedding whose weight *is* ``embeddings`` (no copy; a memmap works).
 
-        With ``freeze=True`` (the default, as in torch) the table is not
-        trained: :meth:`backward` and optimizer steps refuse it.
+        ``embeddings`` may also be a :class:`~sparsedense.Vectors` (its table
+        is used; row ``i`` is ``vectors.index_to_key[i]``). With
+        ``freeze=True`` (the default, as in torch) the table is not trained:
+        :meth:`backward` and optimizer steps refuse it.
         """
-        weight = check_weight(embeddings, name="embeddings")
+        weight = check_weight(_table_of(embeddings), name="embeddings")
         return cls(weight.shape[0], weight.shape[1], padding_idx=padding_idx,
                    max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=weight,
@@ -264,8 +273,8 @@ sparse, padding_idx, dtype, seed
                         scale_grad_by_freq: bool = False, mode: str = "mean",
                         sparse: bool = False, include_last_offset: bool = False,
                         padding_idx: int | None = None) -> "EmbeddingBag":
-        """An EmbeddingBag whose weight *is* ``embeddings`` (no copy)."""
-        weight = check_weight(embeddings, name="embeddings")
+        """An EmbeddingBag whose weight *is* ``embeddings`` (no copy; a Vectors works)."""
+        weight = check_weight(_table_of(embeddings), name="embeddings")
         return cls(weight.shape[0], weight.shape[1], max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
                    include_last_offset=include_last_offset, padding_idx=padding_idx,
