@@ -95,8 +95,9 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     code = _MODES[mode]
     # duplicates add up in sum/mean, but a max must see the summed value
     X = _as_csr_for_bags(X, weight.shape[0], canonical=(code == 2))
-    bags = Bags(X.indptr.astype(np.int64, copy=False), X.indices.astype(np.int64, copy=False),
-                np.ascontiguousarray(X.data, dtype=weight.dtype), None, X.nnz, True)
+    # scipy's int32 (or int64) index arrays go to the kernel as they are: no copy
+    bags = Bags(X.indptr, X.indices, np.ascontiguousarray(X.data, dtype=weight.dtype), None,
+                X.nnz, True)
     out = run_bags(bags, weight, code)
     if normalize == "l2" and out.shape[0]:
         from .._kernels.bag import _normalize_rows_l2, _normalize_rows_l2_serial
