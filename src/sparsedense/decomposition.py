@@ -34,8 +34,7 @@ def _csr(X: Any, dtype) -> sp.csr_matrix:
 
 def _spmm(A: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
     """``A @ B`` for CSR ``A`` and dense ``B``, on the bag kernel (rows in parallel)."""
-    bags = Bags(A.indptr.astype(np.int64, copy=False), A.indices.astype(np.int64, copy=False),
-                A.data, None, A.nnz, True)
+    bags = Bags(A.indptr, A.indices, A.data, None, A.nnz, True)
     return run_bags(bags, np.ascontiguousarray(B), 0)
 
 
