@@ -14,11 +14,23 @@ in a module-level dict so that every benchmark run in one process shares it.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-N_DOCS = 20_000
-DOC_LEN = 200
-N_WORDS = 50_000
+#: ``SPARSEDENSE_BENCH_SIZE=small`` shrinks every workload (a CI smoke run of the
+#: whole suite); the issues' sizes are the default
+SMALL = os.environ.get("SPARSEDENSE_BENCH_SIZE", "") == "small"
+
+
+def scaled(n: int, factor: int = 10) -> int:
+    """``n``, or ``n // factor`` in a small run."""
+    return max(1, n // factor) if SMALL else n
+
+
+N_DOCS = scaled(20_000)
+DOC_LEN = scaled(200, 4)
+N_WORDS = scaled(50_000)
 SEED = 0
 
 MIN_WORD_LEN = 3

@@ -25,7 +25,7 @@ import importlib
 
 import numpy as np
 
-from ._corpus import make_corpus
+from ._corpus import make_corpus, scaled
 from .bench_embedding import (
     EMBEDDING_DIM,
     N_EMBEDDINGS,
@@ -37,10 +37,10 @@ from .bench_embedding import (
     zipf_ids,
 )
 
-N_DOCS = 20_000
+N_DOCS = scaled(20_000)
 WORDS_PER_DOC = 100
 #: documents of the slice used for the correctness checks in ``setup``
-N_CHECK_DOCS = 1_000
+N_CHECK_DOCS = scaled(1_000)
 
 LSA_COMPONENTS = 100
 

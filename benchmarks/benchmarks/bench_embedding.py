@@ -27,19 +27,21 @@ only, so that each ``peakmem_`` row carries only its own library.
 
 from __future__ import annotations
 
+from ._corpus import scaled  # noqa: E402
+
 import importlib
 import subprocess
 import sys
 
 import numpy as np
 
-N_EMBEDDINGS = 100_000
+N_EMBEDDINGS = scaled(100_000)
 EMBEDDING_DIM = 300
-N_INDICES = 200_000
+N_INDICES = scaled(200_000)
 SEED = 0
 
 #: indices of the slice used for the correctness checks in ``setup``
-N_CHECK = 20_000
+N_CHECK = scaled(20_000)
 #: tolerance of the checks: max |ours - reference| <= RTOL * max |reference|
 RTOL = 1e-4
 

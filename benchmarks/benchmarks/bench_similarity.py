@@ -43,11 +43,11 @@ import importlib
 
 import numpy as np
 
-from ._corpus import make_corpus
+from ._corpus import make_corpus, scaled
 
-N_TABLE = 100_000
+N_TABLE = scaled(100_000)
 DIM = 300
-N_QUERIES = 1_000
+N_QUERIES = scaled(1_000)
 K = 10
 SEED = 0
 
@@ -58,7 +58,7 @@ N_CHECK = 20
 #: tolerance on scores (float32 products)
 ATOL = 1e-5
 
-N_DOCS = 5_000
+N_DOCS = scaled(5_000)
 N_CHECK_DOCS = 200
 
 _CACHE: dict[str, object] = {}
