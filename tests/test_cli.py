@@ -65,3 +65,22 @@ def test_no_command_prints_help_and_exit_2():
     proc = run(check=False)
     assert proc.returncode == 2
     assert "demo" in proc.stdout
+
+
+def test_demo_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "map.png"
+    run("demo", "--docs", "2", "--plot", str(out))
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch, capsys):
+    from sparsedense.cli import main
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    out = tmp_path / "map.png"
+    assert main(["demo", "--docs", "1", "--plot", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["sparsedense demo: error: --plot needs matplotlib: "
+                   "pip install 'sparsedense[plot]'"]
+    assert not out.exists()
