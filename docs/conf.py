@@ -28,6 +28,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
     "numpydoc",
+    "matplotlib.sphinxext.plot_directive",
 ]
 
 templates_path = ["_templates"]
@@ -41,6 +42,15 @@ autodoc_typehints = "none"  # the numpydoc Parameters sections say it all
 autodoc_member_order = "bysource"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+
+# -- plot directive (charts drawn at build time, headless) -------------------
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
 
 # No intersphinx: the build must not need the network.
 nitpicky = False
