@@ -101,3 +101,13 @@ def atomic_output(path: str | os.PathLike) -> Iterator[str]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def load_vectors_with_progress(path: str, quiet: bool = False, **kwargs: Any):
+    """``load_vectors`` with a progress line on stderr (a terminal only) while it runs."""
+    from ..vectors import load_vectors
+
+    with Progress(f"loading {Path(path).name}", total=1, unit="file", quiet=quiet) as bar:
+        vectors = load_vectors(path, **kwargs)
+        bar.update()
+    return vectors

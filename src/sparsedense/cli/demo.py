@@ -118,9 +118,9 @@ def run(args: argparse.Namespace) -> int:
               "   (LSA vectors carry the relation)")
 
     if args.vectors:
-        from ..vectors import load_vectors
+        from ._common import load_vectors_with_progress
 
-        table = load_vectors(args.vectors)
+        table = load_vectors_with_progress(args.vectors, args.quiet)
         mapping = {w: i for i, w in enumerate(table.index_to_key)}
         from ..text import TfidfVectorizer as _T
 

@@ -82,9 +82,9 @@ def _embed_lsa(args, files) -> np.ndarray:
 def _embed_vectors(args, files, out: Path) -> int:
     from ..functional import sparse_to_dense
     from ..text import CountVectorizer, TfidfTransformer
-    from ..vectors import load_vectors
+    from ._common import load_vectors_with_progress
 
-    vectors = load_vectors(args.vectors)
+    vectors = load_vectors_with_progress(args.vectors, args.quiet)
     weight = np.asarray(vectors.weight)
     mapping = {w: i for i, w in enumerate(vectors.index_to_key)}
     counter = CountVectorizer(vocabulary=mapping, binary=args.weighting == "binary",

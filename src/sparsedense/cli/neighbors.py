@@ -30,14 +30,13 @@ def _table(rows: list[tuple[str, float]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..vectors import load_vectors
-    from ._common import UsageError
+    from ._common import UsageError, load_vectors_with_progress
 
     if not (args.words or args.analogy or args.pairs):
         raise UsageError("give WORDs, --analogy A B C, or --pairs FILE")
     if args.k < 1:
         raise UsageError(f"-k must be >= 1; got {args.k}")
-    vectors = load_vectors(args.vectors)
+    vectors = load_vectors_with_progress(args.vectors, args.quiet)
     for word in args.words:
         if word not in vectors:
             vectors.get_index(word)  # KeyError naming the word and close matches

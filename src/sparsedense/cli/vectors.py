@@ -36,16 +36,16 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..vectors import load_vectors
+    from ._common import load_vectors_with_progress
 
     if args.action == "convert":
-        vectors = load_vectors(args.input, format=args.source_format)
+        vectors = load_vectors_with_progress(args.input, args.quiet, format=args.source_format)
         out = Path(args.output)
         fmt = args.target_format or _BY_SUFFIX.get(out.suffix, "word2vec")
         vectors.save(out, format=fmt)
         print(f"{len(vectors)} vectors of dimension {vectors.vector_size} -> {out} ({fmt})")
         return 0
-    vectors = load_vectors(args.input)
+    vectors = load_vectors_with_progress(args.input, args.quiet)
     norms = vectors.norms
     print(f"{args.input}")
     print(f"  vectors:   {len(vectors)}")
