@@ -71,7 +71,9 @@ def _embed_lsa(args, files) -> np.ndarray:
     if args.lsa < 1 or args.lsa > X.shape[1]:
         raise UsageError(f"--lsa {args.lsa}: must be between 1 and the number of distinct "
                          f"words ({X.shape[1]})")
-    D = LSA(args.lsa, random_state=args.seed).fit_transform(X)
+    with Progress(f"LSA ({args.lsa} components)", total=1, unit="fit", quiet=args.quiet) as bar:
+        D = LSA(args.lsa, random_state=args.seed).fit_transform(X)
+        bar.update()
     if args.normalize == "l2":
         from ..similarity import normalize_rows
 
