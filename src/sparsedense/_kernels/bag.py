@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import FASTMATH, JIT_OPTIONS
+from ._config import FASTMATH, JIT_OPTIONS, harden_caches
 
 
 @njit(fastmath=FASTMATH, **JIT_OPTIONS)
@@ -315,3 +315,6 @@ def _bag_max_grad(offsets, indices, weights, grad_output, weight, slot_of, out):
                     best_v = v
                     best = p
             out[slot_of[best], j] += grad_output[b, j] * weights[best]
+
+
+harden_caches(globals())

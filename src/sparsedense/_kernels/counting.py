@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 
 @njit(**JIT_OPTIONS)
@@ -211,3 +211,6 @@ def _ngram_windows(doc_offsets, min_n, max_n):
                 k += 1
         offsets[d + 1] = k
     return starts, lengths, offsets
+
+
+harden_caches(globals())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 _M32 = np.uint64(0xFFFFFFFF)
 
@@ -88,3 +88,6 @@ def _hash_features(buf, offsets, n_features, alternate_sign, seed):
         else:
             signs[i] = 1.0
     return cols, signs
+
+
+harden_caches(globals())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
@@ -107,3 +107,6 @@ def _intern_sequences(
                 slots = _rehash(slots, key_hash, n_keys, capacity)
         ids[i] = found
     return ids, slots, key_start, key_len, key_hash, pool, n_keys, pool_len
+
+
+harden_caches(globals())

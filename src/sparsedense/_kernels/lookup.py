@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -73,3 +73,6 @@ def _renorm_rows(weight, rows, max_norm, norm_type):
                 weight[r, j] = weight[r, j] * scale
             changed += 1
     return changed
+
+
+harden_caches(globals())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -68,3 +68,6 @@ def _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, beta1, beta2, e
             numer = m_upd + m_old
             denom = np.sqrt(v_upd + v_old) + eps
             weight[r, j] += -step_size * (numer / denom)
+
+
+harden_caches(globals())

@@ -30,7 +30,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 #: 10**0 .. 10**22, every one exact in float64 (read-only constant table)
 POW10 = np.array([10.0 ** k for k in range(23)], dtype=np.float64)
@@ -491,3 +491,6 @@ def _format_float32_rows(table, word_bytes, word_offsets, out, row_ends, needs_p
         p += 1
         row_ends[k] = p
     return p
+
+
+harden_caches(globals())

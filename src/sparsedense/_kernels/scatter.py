@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 from ._prefetch import prefetch_row
 
 #: positions ahead whose gradient rows are prefetched
@@ -153,3 +153,6 @@ def _segment_sum_rows_serial(grad, row_ptr, positions, scale_by_count, order, ta
         k = order[i]
         _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
                      target_rows[i])
+
+
+harden_caches(globals())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -190,3 +190,6 @@ def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, ou
     for i in prange(n):
         for j in range(i):
             out[i, j] = out[j, i]
+
+
+harden_caches(globals())

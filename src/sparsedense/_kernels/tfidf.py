@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 NORM_NONE = 0
 NORM_L1 = 1
@@ -59,3 +59,6 @@ def _normalize_rows_inplace(indptr, data, norm):
     """Divide each CSR row by its l1 or l2 norm (rows of zeros stay zero)."""
     for r in range(indptr.shape[0] - 1):
         _normalize_row(data, indptr[r], indptr[r + 1], norm)
+
+
+harden_caches(globals())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._config import JIT_OPTIONS
+from ._config import JIT_OPTIONS, harden_caches
 
 #: states of the lazily filled word-character table
 UNKNOWN = 0
@@ -73,3 +73,6 @@ def _word_runs(text, doc_bounds, table, min_len):
                 i += 1
         doc_offsets[d + 1] = n
     return starts[:n], lengths[:n], doc_offsets
+
+
+harden_caches(globals())
