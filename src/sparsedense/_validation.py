@@ -81,36 +81,14 @@ def check_document(doc: Any, position: int) -> str:
 
 
 def check_ids(ids: Any, name: str, upper: int, upper_name: str) -> np.ndarray:
-    """Coerce integer ids to int64 and check ``0 <= id < upper``.
+    """Integer ids of any shape as an int64 array of that shape, each in ``[0, upper)``.
 
-    Raises TypeError for non-integer arrays (bool and float included) and
-    IndexError naming the first bad position, its value and the valid range.
+    The same checks and messages as :func:`check_indices` (which this wraps),
+    for tables whose size is called ``upper_name`` (``num_classes``,
+    ``len(vocab)``, ...).
     """
-    arr = np.asarray(ids)
-    if arr.dtype == object:
-        try:
-            arr = np.asarray(ids, dtype=np.int64)
-        except (TypeError, ValueError, OverflowError):
-            raise TypeError(
-                f"{name} must be integers; got an array of dtype object {_short(ids)}"
-            ) from None
-    if arr.dtype.kind == "b" or arr.dtype.kind not in "iu":
-        if arr.size == 0 and arr.dtype.kind == "f":
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(
-                f"{name} must be an array of integers; got dtype {arr.dtype}"
-            )
-    if arr.size:
-        bad = (arr < 0) | (arr >= upper)
-        if bad.any():
-            pos = np.unravel_index(int(np.argmax(bad.ravel())), arr.shape)
-            where = ", ".join(str(int(p)) for p in pos)
-            raise IndexError(
-                f"{name}[{where}] = {arr[pos]} is out of range for "
-                f"{upper_name}={upper} (valid: 0..{upper - 1})"
-            )
-    return arr.astype(np.int64, copy=False)
+    flat, shape = check_indices(ids, upper, name, upper_name)
+    return flat.reshape(shape)
 
 
 def _where(pos: tuple) -> str:
@@ -152,12 +130,13 @@ def check_weight(weight: Any, name: str = "weight", writable: bool = False,
 
 
 def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
-                  ) -> tuple[np.ndarray, tuple[int, ...]]:
+                  upper_name: str = "num_embeddings") -> tuple[np.ndarray, tuple[int, ...]]:
     """Integer indices of any shape -> (flat C-contiguous int64 array, shape).
 
     Any integer dtype and Python lists are accepted; bool, float, complex and
-    object arrays are refused with TypeError; an index outside
-    ``[0, num_embeddings)`` raises IndexError naming the first bad position.
+    object arrays (but those of Python ints) are refused with TypeError; an
+    index outside ``[0, num_embeddings)`` raises IndexError naming the first
+    bad position, its value and the valid range.
     """
     if isinstance(indices, (bool, np.bool_)):
         raise TypeError(f"{name} must be integers; got bool {indices!r}")
@@ -172,7 +151,7 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
                 pos = np.unravel_index(k, arr.shape)
                 raise IndexError(
                     f"{name}{_where(pos)} = {v} is out of range for "
-                    f"num_embeddings={num_embeddings} (valid: 0..{num_embeddings - 1})")
+                    f"{upper_name}={num_embeddings} (valid: 0..{num_embeddings - 1})")
         arr = arr.astype(np.int64)
     if arr.dtype.kind not in "iu":
         if arr.size == 0 and arr.dtype == np.float64 and not isinstance(indices, np.ndarray):
@@ -186,7 +165,7 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
             pos = np.unravel_index(int(np.argmax(bad.ravel())), arr.shape)
             raise IndexError(
                 f"{name}{_where(pos)} = {arr[pos]} is out of range for "
-                f"num_embeddings={num_embeddings} (valid: 0..{num_embeddings - 1})"
+                f"{upper_name}={num_embeddings} (valid: 0..{num_embeddings - 1})"
             )
     flat = np.ascontiguousarray(arr.reshape(-1), dtype=np.int64)
     return flat, arr.shape
