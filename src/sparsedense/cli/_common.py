@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import os
@@ -87,20 +86,14 @@ class Progress:
         self.close()
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike) -> Iterator[str]:
-    """A temporary path beside ``path``; renamed over ``path`` only if the block succeeds."""
+def atomic_output(path: str | os.PathLike):
+    """:func:`sparsedense._io.atomic_path`, refusing a missing output directory in one line."""
+    from .._io import atomic_path
+
     target = Path(path)
-    if target.parent and not target.parent.exists():
+    if not target.parent.exists():
         raise UsageError(f"{target.parent}: output directory does not exist")
-    tmp = target.with_name(f".{target.name}.partial{target.suffix}")
-    try:
-        yield str(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    return atomic_path(target)
 
 
 def load_vectors_with_progress(path: str, quiet: bool = False, **kwargs: Any):
