@@ -52,23 +52,18 @@ def normalize_rows(X: Any, dtype=None):
     X = _as_matrix(X, "X")
     dtype = np.dtype(dtype) if dtype is not None else _result_dtype(X)
     if sp.issparse(X):
+        from ._kernels.tfidf import NORM_L2, _normalize_rows_inplace
+
         X = X.astype(dtype, copy=True)
         X.sum_duplicates()
-        sq = np.bincount(np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)),
-                         weights=np.square(X.data, dtype=np.float64), minlength=X.shape[0])
-        norms = np.sqrt(sq)
-        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        X.data *= np.repeat(inv, np.diff(X.indptr)).astype(dtype)
+        _normalize_rows_inplace(X.indptr, X.data, NORM_L2)  # the TF-IDF l2 step
         return X
-    from ._kernels.similarity import _row_norms, _scale_rows
+    from ._kernels._dispatch import use_parallel
+    from ._kernels.bag import _normalize_rows_l2, _normalize_rows_l2_serial
 
-    A = np.ascontiguousarray(X, dtype=dtype)
-    norms = np.empty(A.shape[0], dtype=np.float64)
-    out = np.empty_like(A)
-    if A.size:
-        _row_norms(A, norms)
-        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        _scale_rows(A, inv, out)
+    out = np.array(X, dtype=dtype, order="C", copy=True)
+    if out.size:  # the same in-place l2 kernels as sparse_to_dense(normalize="l2")
+        (_normalize_rows_l2 if use_parallel(out.size) else _normalize_rows_l2_serial)(out)
     return out
 
 

@@ -26,15 +26,6 @@ def _row_norms(X, out):
         out[i] = np.sqrt(s)
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def _scale_rows(X, inv, out):
-    """``out[i] = X[i] * inv[i]``."""
-    for i in prange(X.shape[0]):
-        f = inv[i]
-        for j in range(X.shape[1]):
-            out[i, j] = X[i, j] * f
-
-
 @njit(**JIT_OPTIONS)
 def _worse(s1, i1, s2, i2):
     """True when (s1, i1) ranks below (s2, i2): lower score, or equal score and higher index.
