@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from .._validation import check_document
 from ._stop_words import ENGLISH_STOP_WORDS
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -141,9 +140,6 @@ class AnalyzerMixin:
         if isinstance(doc, bytes):
             doc = doc.decode(self.encoding, self.decode_error)
         return doc
-
-    def _decode_checked(self, doc: Any, position: int) -> str:
-        return check_document(self.decode(doc), position)
 
     def build_preprocessor(self) -> Callable[[str], str]:
         """The callable applied to a document before tokenizing."""
