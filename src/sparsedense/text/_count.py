@@ -212,16 +212,22 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
 
     def _fit_vocabulary(self, local: LocalCounts) -> tuple[np.ndarray, dict, set]:
         """Final column of each local feature (-1 if pruned), the vocabulary, the pruned terms."""
-        features = local.features
+        df_local, tf_local = _column_stats(local.indices, local.data, len(local.features))
+        return self._select_vocabulary(local.features, df_local, tf_local, local.n_docs)
+
+    def _select_vocabulary(self, features: list, df_local: np.ndarray, tf_local: np.ndarray,
+                           n_doc: int) -> tuple[np.ndarray, dict, set]:
+        """:meth:`_fit_vocabulary` from each feature's document frequency and total count.
+
+        Also what ``sparsedense.dask`` calls once the counts of all partitions are combined.
+        """
         n = len(features)
-        df_local, tf_local = _column_stats(local.indices, local.data, n)
         # a feature interned but never counted (a stop word of the fast path) does not exist
         present = np.flatnonzero(df_local > 0).tolist()
         if not present:
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         order = sorted(present, key=features.__getitem__)  # alphabetical, as sklearn
         order_arr = np.asarray(order, dtype=np.int64)
-        n_doc = local.n_docs
         max_df, min_df, max_features = self.max_df, self.min_df, self.max_features
         max_doc_count = max_df if isinstance(max_df, Integral) else max_df * n_doc
         min_doc_count = min_df if isinstance(min_df, Integral) else min_df * n_doc
