@@ -80,6 +80,15 @@ def check_document(doc: Any, position: int) -> str:
     )
 
 
+def as_array(value: Any, name: str) -> np.ndarray:
+    """``np.asarray(value)``, with a ragged nested sequence refused by name (ValueError)."""
+    try:
+        return np.asarray(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a rectangular array; got a ragged nested sequence "
+                         f"{_short(value)} ({exc})") from None
+
+
 def check_ids(ids: Any, name: str, upper: int, upper_name: str) -> np.ndarray:
     """Integer ids of any shape as an int64 array of that shape, each in ``[0, upper)``.
 
@@ -140,7 +149,7 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
     """
     if isinstance(indices, (bool, np.bool_)):
         raise TypeError(f"{name} must be integers; got bool {indices!r}")
-    arr = np.asarray(indices)
+    arr = as_array(indices, name)
     if arr.dtype == object:
         flat_items = arr.reshape(-1).tolist()
         if not all(is_int(v) for v in flat_items):

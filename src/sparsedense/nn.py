@@ -288,7 +288,10 @@ sparse, padding_idx, dtype, seed
                               padding_idx=self.padding_idx,
                               include_last_offset=self.include_last_offset,
                               max_norm=self.max_norm, norm_type=self.norm_type)
-        self._saved = (np.array(indices, copy=True),
+        saved = np.array(indices, copy=True)
+        if saved.size == 0 and saved.dtype.kind == "f":  # [] from a list (validated above)
+            saved = saved.astype(np.int64)
+        self._saved = (saved,
                        None if offsets is None else np.array(offsets, copy=True),
                        None if per_sample_weights is None else np.array(per_sample_weights,
                                                                         copy=True))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._kernels._dispatch import balanced_order, use_parallel
 from .._validation import (
+    as_array,
     check_indices,
     check_padding_idx,
     check_positive_float,
@@ -48,11 +50,16 @@ def check_mode(mode: Any) -> int:
 
 
 def _check_offsets(offsets: Any, n: int, include_last_offset: bool) -> np.ndarray:
-    arr = np.asarray(offsets)
+    if sp.issparse(offsets):
+        raise TypeError("offsets must be a 1-D array of integers, not a sparse matrix")
+    arr = as_array(offsets, "offsets")
     if arr.dtype.kind not in "iu" and not (arr.size == 0 and arr.dtype == np.float64):
         raise TypeError(f"offsets must be integers; got dtype {arr.dtype}")
     if arr.ndim != 1:
         raise ValueError(f"offsets must be 1-D (one start per bag); got shape {arr.shape}")
+    if arr.dtype == np.uint64 and arr.size and arr.max() > n:  # before int64 wraps it
+        k = int(np.argmax(arr > n))
+        raise ValueError(f"offsets[{k}] = {arr[k]} is past the end of indices (length {n})")
     arr = arr.astype(np.int64)
     if include_last_offset and arr.size == 0:
         raise ValueError("offsets must have at least one entry with include_last_offset=True")
@@ -77,11 +84,14 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
                  allow_max_weights: bool = False) -> Bags:
     """Validate everything a bag operation takes; returns the kernel-ready :class:`Bags`."""
     num_embeddings = weight.shape[0]
-    arr = np.asarray(indices) if not isinstance(indices, np.ndarray) else indices
+    if sp.issparse(indices):
+        raise TypeError("indices of a bag must be an array of integers, not a sparse matrix "
+                        "(for a documents x vocabulary matrix use sparse_to_dense)")
+    arr = as_array(indices, "indices") if not isinstance(indices, np.ndarray) else indices
     if arr.ndim == 2:
         if offsets is not None:
             raise ValueError("offsets must be None when indices is 2-D (each row is a bag)")
-        flat, shape = check_indices(arr, num_embeddings)
+        flat, shape = check_indices(indices, num_embeddings)
         n_bags, length = shape
         bag_offsets = np.arange(0, n_bags * length + 1, max(length, 1), dtype=np.int64)
         if length == 0:
@@ -90,7 +100,7 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
         if offsets is None:
             raise ValueError("offsets is required when indices is 1-D (it says where each bag "
                              "starts)")
-        flat, shape = check_indices(arr, num_embeddings)
+        flat, shape = check_indices(indices, num_embeddings)  # [] from a list is empty ints
         bag_offsets = _check_offsets(offsets, flat.shape[0], include_last_offset)
     else:
         raise ValueError(f"indices must be 1-D (with offsets) or 2-D (bags x length); got "
@@ -104,7 +114,9 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
         if mode_code == MODES["max"] and not allow_max_weights:
             raise ValueError("per_sample_weights is not supported with mode='max' (only "
                              "'sum' and 'mean')")
-        psw = np.asarray(per_sample_weights)
+        if sp.issparse(per_sample_weights):
+            raise TypeError("per_sample_weights must be a dense float array, not a sparse matrix")
+        psw = as_array(per_sample_weights, "per_sample_weights")
         if psw.dtype.kind not in "fiu" or psw.dtype.kind == "b":
             raise TypeError(f"per_sample_weights must be a float array; got dtype {psw.dtype}")
         if psw.shape != shape:
@@ -260,7 +272,9 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     weight = check_weight(weight)
     bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
                         include_last_offset)
-    grad = np.asarray(grad_output)
+    if sp.issparse(grad_output):
+        raise TypeError("grad_output must be a dense numpy array, not a sparse matrix")
+    grad = as_array(grad_output, "grad_output")
     if grad.dtype not in (np.float32, np.float64):
         raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
     if grad.shape != (bags.n_bags, weight.shape[1]):

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from .._kernels._dispatch import balanced_order, use_parallel
 from .._validation import (
+    as_array,
     check_indices,
     check_out,
     check_padding_idx,
@@ -147,7 +148,7 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
 def _check_grad_output(grad_output: Any, shape: tuple[int, ...]) -> np.ndarray:
     if sp.issparse(grad_output):
         raise TypeError("grad_output must be a dense numpy array, not a sparse matrix")
-    grad = np.asarray(grad_output)
+    grad = as_array(grad_output, "grad_output")
     if grad.dtype not in (np.float32, np.float64):
         raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
     if grad.ndim != len(shape) + 1 or grad.shape[:-1] != tuple(shape):
