@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .._progress import Progress  # noqa: F401  (shared with the trainers)
 from ..text._analyzer import iter_chunks as chunks  # noqa: F401  (shared chunking)
 
 
@@ -55,35 +56,6 @@ def iter_documents(files: list[str], encoding: str = "utf-8") -> Iterator[str]:
         except UnicodeDecodeError as exc:
             raise UsageError(f"{name}: not valid {encoding} text ({exc.reason} at byte "
                              f"{exc.start})") from None
-
-
-class Progress:
-    """A tqdm progress bar on stderr when it is a terminal (and tqdm is installed), else nothing."""
-
-    def __init__(self, desc: str, total: int | None = None, unit: str = "it",
-                 quiet: bool = False) -> None:
-        self.bar = None
-        if quiet or not sys.stderr.isatty():
-            return
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            return
-        self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
-
-    def update(self, n: int = 1) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-    def __enter__(self) -> "Progress":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def atomic_output(path: str | os.PathLike):
