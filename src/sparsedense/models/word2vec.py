@@ -1,0 +1,465 @@
+"""Word2Vec: skip-gram and CBOW with negative sampling, gensim's names and semantics.
+
+The training loop itself is a Numba kernel (``sparsedense._kernels.word2vec``,
+whose docstring explains the design: inlined updates, negatives shared across
+a skip-gram window, deterministic shards merged in a fixed order). This module
+validates parameters, builds the vocabulary with gensim's rules, streams the
+corpus in chunks of word ids and keeps the model state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import _short, is_bool, is_int
+from ..vectors import Vectors
+from ._corpus import Corpus
+from ._vocab import noise_alias, sample_ints, select_vocabulary
+
+#: in-vocabulary words each shard trains on between two merges (gensim's job size)
+SHARD_WORDS = 10000
+#: shards when ``workers=None``
+DEFAULT_WORKERS = 2
+_FORMAT_VERSION = 1
+
+
+def _check_int(owner: str, name: str, value: Any, low: int, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if not is_int(value):
+        raise TypeError(f"{owner}: {name} must be an int >= {low}"
+                        f"{' or None' if allow_none else ''}; got {_short(value)}")
+    if value < low:
+        raise ValueError(f"{owner}: {name} must be an int >= {low}; got {value}")
+
+
+def _check_real(owner: str, name: str, value: Any, low: float, high: float | None = None,
+                low_open: bool = False) -> None:
+    if is_bool(value) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number; got {_short(value)}")
+    v = float(value)
+    bad = not np.isfinite(v) or (v <= low if low_open else v < low) or \
+        (high is not None and v > high)
+    if bad:
+        rng = f"{'>' if low_open else '>='} {low}" + (f" and <= {high}" if high is not None else "")
+        raise ValueError(f"{owner}: {name} must be a finite number {rng}; got {value!r}")
+
+
+class Word2Vec:
+    """Learn word vectors from a corpus with skip-gram or CBOW and negative sampling.
+
+    The names, defaults and semantics are gensim's ``Word2Vec``: frequent-word
+    subsampling (``sample``), noise words drawn from the unigram distribution
+    raised to ``ns_exponent``, a learning rate decaying linearly from
+    ``alpha`` to ``min_alpha`` over all epochs, windows shrunk at random
+    (``shrink_windows``), CBOW averaging or summing its context
+    (``cbow_mean``). Differences on purpose:
+
+    * the result is **deterministic**: the same corpus, parameters and
+      ``seed`` give bit-identical vectors, for any number of threads and run
+      after run (gensim is only reproducible with one worker thread);
+    * ``workers`` is the number of *shards* a chunk of the corpus is split
+      into and trained on in parallel (results depend on it, not on the
+      number of threads actually running them; ``NUMBA_NUM_THREADS`` sets
+      those);
+    * skip-gram shares its noise words across the window of a center word
+      (HogBatch), see :mod:`sparsedense._kernels.word2vec`;
+    * hierarchical softmax (``hs=1``) is not implemented;
+    * ``training_loss_`` holds one float64 loss per epoch (gensim keeps a
+      float32 running total that stops growing on large corpora).
+
+    Parameters
+    ----------
+    sentences : iterable of lists of str, optional
+        A re-iterable corpus (a list, or an object whose ``__iter__`` starts
+        over). Given with ``corpus_file`` or alone, the model is built and
+        trained at once; otherwise call :meth:`build_vocab` and :meth:`train`.
+    corpus_file : str or path-like, optional
+        A text file (``.gz``/``.bz2`` too), one sentence a line, tokens
+        separated by whitespace: the fast path (read by Numba kernels). The
+        same tokens give the same vectors as ``sentences``.
+    vector_size : int, default=100
+    alpha : float, default=0.025
+        Initial learning rate.
+    window : int, default=5
+        Maximum distance between the center and a context word.
+    min_count : int, default=5
+        Words seen fewer times are ignored.
+    max_vocab_size : int, optional
+        Memory cap while counting words (gensim's pruning rule).
+    max_final_vocab : int, optional
+        Raise ``min_count`` as needed to keep at most this many words.
+    sample : float, default=1e-3
+        Downsampling threshold of frequent words (0 disables it).
+    seed : int, default=1
+    workers : int, optional
+        Shards trained in parallel (default 2; see above).
+    min_alpha : float, default=1e-4
+        Final learning rate.
+    sg : {0, 1}, default=0
+        1 for skip-gram, 0 for CBOW.
+    hs : {0}, default=0
+        Only negative sampling is implemented.
+    negative : int, default=5
+        Noise words per positive example.
+    ns_exponent : float, default=0.75
+    cbow_mean : {0, 1}, default=1
+        CBOW input: 1 the mean of the context vectors, 0 their sum.
+    epochs : int, default=5
+    shrink_windows : bool, default=True
+        Draw each window's size uniformly in ``1..window``.
+    callbacks : sequence, default=()
+        Objects with ``on_epoch_end(model)`` (and optionally
+        ``on_epoch_begin``, ``on_train_begin``, ``on_train_end``), as in gensim.
+    compute_loss : bool, default=False
+        Record the loss of each epoch in ``training_loss_``.
+
+    Attributes
+    ----------
+    wv : Vectors
+        The word vectors (gensim's ``KeyedVectors`` surface).
+    syn1neg : ndarray of shape (len(wv), vector_size)
+        The output (context) table.
+    training_loss_ : list of float
+        Loss of every epoch trained with ``compute_loss=True``.
+    epochs_trained_ : int
+    corpus_total_words : int
+        Raw tokens in the corpus (gensim's name).
+
+    Examples
+    --------
+    >>> from sparsedense.models import Word2Vec
+    >>> sentences = [["deposit", "savings", "bank"], ["mortgage", "loan", "bank"]] * 50
+    >>> model = Word2Vec(sentences, vector_size=16, min_count=1, epochs=3, seed=7)
+    >>> model.wv["bank"].shape
+    (16,)
+    >>> model2 = Word2Vec(sentences, vector_size=16, min_count=1, epochs=3, seed=7)
+    >>> bool((model.wv.vectors == model2.wv.vectors).all())  # deterministic
+    True
+    """
+
+    _owner = "Word2Vec"
+
+    def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
+                 corpus_file: str | os.PathLike | None = None, vector_size: int = 100,
+                 alpha: float = 0.025, window: int = 5, min_count: int = 5,
+                 max_vocab_size: int | None = None, max_final_vocab: int | None = None,
+                 sample: float = 1e-3, seed: int = 1, workers: int | None = None,
+                 min_alpha: float = 1e-4, sg: int = 0, hs: int = 0, negative: int = 5,
+                 ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5,
+                 shrink_windows: bool = True, callbacks: Sequence[Any] = (),
+                 compute_loss: bool = False) -> None:
+        o = self._owner
+        _check_int(o, "vector_size", vector_size, 1)
+        _check_real(o, "alpha", alpha, 0.0, low_open=True)
+        _check_real(o, "min_alpha", min_alpha, 0.0)
+        _check_int(o, "window", window, 1)
+        _check_int(o, "min_count", min_count, 1)
+        _check_int(o, "max_vocab_size", max_vocab_size, 1, allow_none=True)
+        _check_int(o, "max_final_vocab", max_final_vocab, 1, allow_none=True)
+        _check_real(o, "sample", sample, 0.0)
+        _check_int(o, "seed", seed, 0)
+        _check_int(o, "workers", workers, 1, allow_none=True)
+        _check_int(o, "negative", negative, 1)
+        _check_real(o, "ns_exponent", ns_exponent, -10.0, 10.0)
+        _check_int(o, "epochs", epochs, 1)
+        for name, value in (("sg", sg), ("hs", hs), ("cbow_mean", cbow_mean)):
+            if is_bool(value) or value not in (0, 1):
+                raise ValueError(f"{o}: {name} must be 0 or 1; got {_short(value)}")
+        if hs:
+            raise ValueError(f"{o}: hs=1 (hierarchical softmax) is not implemented; use "
+                             "negative sampling (hs=0, negative >= 1)")
+        if not is_bool(shrink_windows) or not is_bool(compute_loss):
+            bad = "shrink_windows" if not is_bool(shrink_windows) else "compute_loss"
+            raise TypeError(f"{o}: {bad} must be a bool; got "
+                            f"{_short(shrink_windows if bad == 'shrink_windows' else compute_loss)}")
+        self.vector_size = int(vector_size)
+        self.alpha = float(alpha)
+        self.min_alpha = float(min_alpha)
+        self.window = int(window)
+        self.min_count = int(min_count)
+        self.max_vocab_size = max_vocab_size
+        self.max_final_vocab = max_final_vocab
+        self.sample = float(sample)
+        self.seed = int(seed)
+        self.workers = DEFAULT_WORKERS if workers is None else int(workers)
+        self.sg = int(sg)
+        self.hs = 0
+        self.negative = int(negative)
+        self.ns_exponent = float(ns_exponent)
+        self.cbow_mean = int(cbow_mean)
+        self.epochs = int(epochs)
+        self.shrink_windows = bool(shrink_windows)
+        self.callbacks = tuple(callbacks)
+        self.compute_loss = bool(compute_loss)
+        self.wv: Vectors | None = None
+        self.syn1neg: np.ndarray | None = None
+        self.training_loss_: list[float] = []
+        self.epochs_trained_ = 0
+        self.corpus_total_words = 0
+        self.corpus_count = 0
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(sentences, corpus_file)
+            self.train(sentences, corpus_file)
+
+    # -- vocabulary ------------------------------------------------------------
+    def build_vocab(self, corpus_iterable: Iterable[Sequence[str]] | None = None,
+                    corpus_file: str | os.PathLike | None = None) -> "Word2Vec":
+        """Count the corpus, keep the words reaching ``min_count``, initialise the tables.
+
+        The input table starts as gensim's does (uniform in
+        ``[-1/vector_size, 1/vector_size)`` from ``numpy.random.default_rng(seed)``),
+        the output table at zero. Building again starts the model over.
+        """
+        corpus = Corpus(corpus_iterable, corpus_file, owner=self._owner)
+        words, counts, total, n_sent = corpus.word_counts(self.max_vocab_size)
+        vocab = select_vocabulary(words, counts, self.min_count, self.max_final_vocab,
+                                  self._owner)
+        rng = np.random.default_rng(seed=self.seed)
+        syn0 = rng.random((len(vocab), self.vector_size), dtype=np.float32)
+        syn0 *= 2.0
+        syn0 -= 1.0
+        syn0 /= self.vector_size
+        self._set_state(vocab.tokens, vocab.counts, syn0,
+                        np.zeros((len(vocab), self.vector_size), np.float32))
+        self.corpus_total_words = int(total)
+        self.corpus_count = int(n_sent)
+        self.epochs_trained_ = 0
+        self.training_loss_ = []
+        self._vocab_corpus = corpus
+        return self
+
+    def _set_state(self, words: list[str], counts: np.ndarray, syn0: np.ndarray,
+                   syn1neg: np.ndarray) -> None:
+        self.wv = Vectors(words, syn0)
+        self.syn1neg = syn1neg
+        self._counts = np.asarray(counts, np.int64)
+
+    # -- training --------------------------------------------------------------
+    def train(self, corpus_iterable: Iterable[Sequence[str]] | None = None,
+              corpus_file: str | os.PathLike | None = None, epochs: int | None = None,
+              start_alpha: float | None = None, end_alpha: float | None = None,
+              total_words: int | None = None, compute_loss: bool | None = None,
+              callbacks: Sequence[Any] | None = None, progress: bool = True) -> "Word2Vec":
+        """Train on a corpus (usually the one given to :meth:`build_vocab`).
+
+        Training continues from the current tables, so calling it again (or on
+        a loaded model) goes on learning. The learning rate decays linearly
+        from ``start_alpha`` (default ``alpha``) to ``end_alpha`` (default
+        ``min_alpha``) over the ``epochs`` of this call, measured in
+        in-vocabulary words: ``total_words`` of them per epoch (counted from
+        the vocabulary when the corpus is the one it was built from,
+        otherwise in one extra pass).
+
+        Returns
+        -------
+        self
+        """
+        from .._kernels.word2vec import shard_seed, sigmoid_table
+        from .._progress import Progress
+
+        o = self._owner
+        if self.wv is None:
+            raise RuntimeError(f"{o}: call build_vocab() before train()")
+        epochs = self.epochs if epochs is None else epochs
+        _check_int(o, "epochs", epochs, 1)
+        start_alpha = self.alpha if start_alpha is None else start_alpha
+        end_alpha = self.min_alpha if end_alpha is None else end_alpha
+        _check_real(o, "start_alpha", start_alpha, 0.0, low_open=True)
+        _check_real(o, "end_alpha", end_alpha, 0.0)
+        compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
+        callbacks = self.callbacks if callbacks is None else tuple(callbacks)
+        if corpus_iterable is None and corpus_file is None:
+            corpus = getattr(self, "_vocab_corpus", None)
+            if corpus is None:
+                raise TypeError(f"{o}: train() needs corpus_iterable or corpus_file")
+        else:
+            corpus = Corpus(corpus_iterable, corpus_file, owner=o)
+        key_to_index = self.wv.key_to_index
+        if total_words is None:
+            same = getattr(self, "_vocab_corpus", None)
+            if same is not None and (same.sentences is corpus.sentences and
+                                     same.corpus_file == corpus.corpus_file):
+                total_words = int(self._counts.sum())
+            else:
+                total_words = sum(int(ids.shape[0]) for ids, _ in
+                                  corpus.iter_chunks(key_to_index, 1 << 20))
+        _check_int(o, "total_words", total_words, 1)
+
+        tables = self._training_tables()
+        sample_int = sample_ints(self._counts, self.sample)
+        prob, alias = noise_alias(self._counts, self.ns_exponent)
+        exp_table = sigmoid_table()
+        shards = self.workers
+        budget = _ShardBuffers(shards, len(self._counts), self.vector_size, self.negative)
+        for cb in callbacks:
+            if hasattr(cb, "on_train_begin"):
+                cb.on_train_begin(self)
+        with Progress(f"{o} training", total=epochs * total_words, unit="word",
+                      quiet=not progress) as bar:
+            for e in range(epochs):
+                for cb in callbacks:
+                    if hasattr(cb, "on_epoch_begin"):
+                        cb.on_epoch_begin(self)
+                global_epoch = self.epochs_trained_
+                loss = 0.0
+                done = e * total_words
+                for chunk_no, (ids, ends) in enumerate(
+                        corpus.iter_chunks(key_to_index, SHARD_WORDS * shards)):
+                    shard_lo = _split_shards(ends, shards)
+                    starts = np.concatenate(([0], ends))[shard_lo[:-1]]
+                    words_before = (done + starts).astype(np.float64)
+                    states = np.array([shard_seed(self.seed, global_epoch, chunk_no, s)
+                                       for s in range(shards)], dtype=np.uint64)
+                    loss += self._run_round(tables, budget, ids, ends, shard_lo, words_before,
+                                            states, sample_int, prob, alias, exp_table,
+                                            start_alpha, end_alpha, epochs * total_words,
+                                            compute_loss)
+                    done += int(ids.shape[0])
+                    bar.update(int(ids.shape[0]))
+                self.epochs_trained_ += 1
+                if compute_loss:
+                    self.training_loss_.append(float(loss))
+                self.wv._invalidate()
+                for cb in callbacks:
+                    if hasattr(cb, "on_epoch_end"):
+                        cb.on_epoch_end(self)
+        for cb in callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end(self)
+        return self
+
+    def _training_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (input, output) tables the kernel updates in place."""
+        syn0 = self.wv.vectors
+        if not (syn0.dtype == np.float32 and syn0.flags.c_contiguous and syn0.flags.writeable):
+            syn0 = np.ascontiguousarray(syn0, dtype=np.float32)
+            self.wv = Vectors(self.wv.index_to_key, syn0)
+        return syn0, self.syn1neg
+
+    def _run_round(self, tables, budget, ids, ends, shard_lo, words_before, states,
+                   sample_int, prob, alias, exp_table, start_alpha, end_alpha, total,
+                   compute_loss) -> float:
+        from .._kernels._dispatch import use_parallel
+        from .._kernels.word2vec import train_round, train_round_serial
+
+        syn0, syn1 = tables
+        budget.reserve(ends, shard_lo)
+        losses = np.zeros(self.workers, np.float64)
+        effective = np.zeros(self.workers, np.int64)
+        kernel = train_round if use_parallel(1 << 20) and self.workers > 1 else train_round_serial
+        kernel(ids, ends, shard_lo, words_before, syn0, syn1, budget.local0, budget.local1,
+               budget.slot0, budget.slot1, budget.rows0, budget.rows1, budget.n0, budget.n1,
+               states, sample_int, prob, alias, exp_table, bool(self.sg), self.window,
+               self.shrink_windows, self.negative, bool(self.cbow_mean),
+               np.float32(start_alpha), np.float32(end_alpha), float(total), compute_loss,
+               losses, effective)
+        return float(losses.sum())
+
+    # -- persistence -----------------------------------------------------------
+    def _params(self) -> dict[str, Any]:
+        names = ("vector_size", "alpha", "window", "min_count", "max_vocab_size",
+                 "max_final_vocab", "sample", "seed", "workers", "min_alpha", "sg", "negative",
+                 "ns_exponent", "cbow_mean", "epochs", "shrink_windows", "compute_loss")
+        return {n: getattr(self, n) for n in names}
+
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        return {"syn0": np.asarray(self.wv.vectors), "syn1neg": self.syn1neg}
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the whole model (tables, vocabulary, counts, parameters) to ``path`` (npz).
+
+        The file is written atomically; :meth:`load` gives a model that
+        continues training exactly as this one would.
+        """
+        from .._io import atomic_path
+
+        if self.wv is None:
+            raise RuntimeError(f"{self._owner}: nothing to save; build_vocab() first")
+        meta = {"format": "sparsedense." + self._owner, "version": _FORMAT_VERSION,
+                "params": self._params(), "epochs_trained_": self.epochs_trained_,
+                "training_loss_": self.training_loss_,
+                "corpus_total_words": self.corpus_total_words, "corpus_count": self.corpus_count}
+        words = np.array(self.wv.index_to_key, dtype=object)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, meta=np.array(json.dumps(meta)),
+                         words=np.array("\n".join(words.tolist())), counts=self._counts,
+                         **self._state_arrays())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Word2Vec":
+        """Load a model written by :meth:`save`."""
+        p = Path(path)
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                if meta.get("format") != "sparsedense." + cls._owner:
+                    raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model "
+                                     f"(format {meta.get('format')!r})")
+                arrays = {k: data[k] for k in data.files if k not in ("meta", "words")}
+                words_text = str(data["words"])
+        except (OSError, KeyError, json.JSONDecodeError) as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
+            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model: {exc}") from None
+        model = cls(**meta["params"])
+        words = words_text.split("\n") if words_text else []
+        model._restore(words, arrays)
+        model.epochs_trained_ = int(meta["epochs_trained_"])
+        model.training_loss_ = [float(x) for x in meta["training_loss_"]]
+        model.corpus_total_words = int(meta["corpus_total_words"])
+        model.corpus_count = int(meta["corpus_count"])
+        return model
+
+    def _restore(self, words: list[str], arrays: dict[str, np.ndarray]) -> None:
+        self._set_state(words, arrays["counts"], np.ascontiguousarray(arrays["syn0"]),
+                        np.ascontiguousarray(arrays["syn1neg"]))
+
+    def __repr__(self) -> str:
+        n = 0 if self.wv is None else len(self.wv)
+        return (f"{self._owner}<vocab={n}, vector_size={self.vector_size}, "
+                f"{'sg' if self.sg else 'cbow'}, alpha={self.alpha}>")
+
+
+def _split_shards(ends: np.ndarray, shards: int) -> np.ndarray:
+    """Sentence index where each shard starts (contiguous sentences, about equal words)."""
+    total = int(ends[-1]) if ends.shape[0] else 0
+    targets = (np.arange(1, shards) * total) // shards
+    cuts = np.searchsorted(ends, targets, side="left") + 1
+    cuts = np.minimum(cuts, ends.shape[0])
+    return np.concatenate(([0], cuts, [ends.shape[0]])).astype(np.int64)
+
+
+class _ShardBuffers:
+    """Private row copies of every shard, grown to the largest chunk seen (reused)."""
+
+    def __init__(self, shards: int, n_words: int, dim: int, negative: int) -> None:
+        self.shards, self.n_words, self.dim, self.negative = shards, n_words, dim, negative
+        self.cap0 = self.cap1 = 0
+        self.slot0 = np.full((shards, n_words), -1, np.int32)
+        self.slot1 = np.full((shards, n_words), -1, np.int32)
+        self.n0 = np.zeros(shards, np.int64)
+        self.n1 = np.zeros(shards, np.int64)
+        self._alloc(0, 0)
+
+    def _alloc(self, cap0: int, cap1: int) -> None:
+        self.cap0, self.cap1 = cap0, cap1
+        self.local0 = np.empty((self.shards, max(cap0, 1), self.dim), np.float32)
+        self.local1 = np.empty((self.shards, max(cap1, 1), self.dim), np.float32)
+        self.rows0 = np.empty((self.shards, max(cap0, 1)), np.int64)
+        self.rows1 = np.empty((self.shards, max(cap1, 1)), np.int64)
+
+    def reserve(self, ends: np.ndarray, shard_lo: np.ndarray) -> None:
+        starts = np.concatenate(([0], ends))
+        words = int(np.max(starts[shard_lo[1:]] - starts[shard_lo[:-1]]))
+        need0 = min(self.n_words, words)
+        need1 = min(self.n_words, words * (self.negative + 1))
+        if need0 > self.cap0 or need1 > self.cap1:
+            self._alloc(max(need0, self.cap0), max(need1, self.cap1))
