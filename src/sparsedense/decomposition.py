@@ -17,7 +17,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from ._validation import check_param, is_int
+from ._validation import as_array, check_param, is_int
 from .functional._bag import Bags, run_bags
 from .text._base import BaseEstimator, NotFittedError, TransformerMixin
 
@@ -29,6 +29,17 @@ def _csr(X: Any, dtype) -> sp.csr_matrix:
     if not X.has_canonical_format:
         X = X.copy()
         X.sum_duplicates()
+    return X
+
+
+def _check_input(X: Any):
+    """A 2-D real array or sparse matrix (scikit-learn's refusals: ValueError)."""
+    if not sp.issparse(X):
+        X = as_array(X, "X")
+    if X.ndim != 2 or X.dtype.kind not in "biuf":
+        what = "complex data is not supported; " if X.dtype.kind == "c" else ""
+        raise ValueError(f"X must be a 2-D numeric array or sparse matrix; {what}got shape "
+                         f"{X.shape} and dtype {X.dtype}")
     return X
 
 
@@ -172,11 +183,10 @@ class LSA(TransformerMixin, BaseEstimator):
         check_param(owner, "power_iteration_normalizer", self.power_iteration_normalizer,
                     f"a str among {set(_NORMALIZERS)}",
                     self.power_iteration_normalizer in _NORMALIZERS)
-        if not sp.issparse(X):
-            arr = np.asarray(X)
-            if arr.ndim != 2 or arr.dtype.kind not in "biuf":
-                raise ValueError(f"X must be a 2-D numeric array or sparse matrix; got shape "
-                                 f"{arr.shape} and dtype {arr.dtype}")
+        X = _check_input(X)
+        if X.shape[0] == 0:
+            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
+                             "of 1 is required by LSA.")
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         X = _csr(X, dtype)
         if self.n_components > X.shape[1]:
@@ -209,7 +219,7 @@ class LSA(TransformerMixin, BaseEstimator):
         """Dense vectors of new documents: ``X @ components_.T``."""
         if not hasattr(self, "components_"):
             raise NotFittedError("This LSA instance is not fitted yet. Call 'fit' first.")
-        X = _csr(X, self.components_.dtype)
+        X = _csr(_check_input(X), self.components_.dtype)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but LSA is expecting "
                              f"{self.n_features_in_} features as input.")
@@ -219,4 +229,10 @@ class LSA(TransformerMixin, BaseEstimator):
         """Back to the (dense) term space: ``X @ components_``."""
         if not hasattr(self, "components_"):
             raise NotFittedError("This LSA instance is not fitted yet. Call 'fit' first.")
-        return np.asarray(X) @ self.components_
+        X = _check_input(X)
+        if sp.issparse(X):
+            X = X.toarray()
+        if X.shape[1] != self.components_.shape[0]:
+            raise ValueError(f"X has {X.shape[1]} columns, but LSA.inverse_transform expects "
+                             f"n_components={self.components_.shape[0]}")
+        return X @ self.components_

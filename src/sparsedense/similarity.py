@@ -27,7 +27,9 @@ def _as_matrix(X: Any, name: str):
         if X.dtype.kind == "c":
             raise TypeError(f"{name} must be real; got dtype {X.dtype}")
         return sp.csr_matrix(X)
-    arr = np.asarray(X)
+    from ._validation import as_array
+
+    arr = as_array(X, name)
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must be real; got dtype {arr.dtype}")
     if arr.dtype.kind not in "biuf":

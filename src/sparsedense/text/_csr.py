@@ -52,13 +52,17 @@ def as_csr(X, name: str = "X"):
     if sp.issparse(X):
         X = sp.csr_matrix(X, copy=True)
     else:
-        arr = np.asarray(X)
+        from .._validation import as_array
+
+        arr = as_array(X, name)
         if arr.ndim != 2:
             raise ValueError(
                 f"{name} must be a 2-D array or scipy.sparse matrix; got shape {arr.shape}"
             )
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+        if arr.dtype == np.float16:  # scipy.sparse cannot hold it; scikit-learn takes float64
+            arr = arr.astype(np.float64)
         X = sp.csr_matrix(arr)
     X.sum_duplicates()
     return X

@@ -140,6 +140,8 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         dtype = _float_dtype(X.dtype)
         if X.dtype != dtype:
             X = X.astype(dtype)
+        if self.sublinear_tf:  # a stored zero is a zero count: log(0) + 1 must not reach it
+            X.eliminate_zeros()
         use_idf = hasattr(self, "idf_")
         idf = self.idf_.astype(dtype, copy=False) if use_idf else np.ones(0, dtype)
         _tfidf_inplace(X.indptr, X.indices, X.data, idf, use_idf,
