@@ -1,0 +1,183 @@
+"""Sparse -> dense on a cluster: sparse_to_dense and EmbeddingVectorizer over dask collections."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import scipy.sparse as sp
+
+from .. import text as _text
+from ..functional import sparse_to_dense as _sparse_to_dense
+from ._graph import (
+    SPLIT_EVERY,
+    as_bag,
+    memmap_source,
+    open_table,
+    partition_lengths,
+    remember_lengths,
+    row_blocks,
+    ship,
+)
+from ._text import _in_partition, fit_vectorizer, plain_copy
+
+
+def ship_table(weight: Any) -> Any:
+    """A weight table for the tasks: its path if it is a memmapped file, else shipped once."""
+    source = memmap_source(weight)
+    return ship(source if source is not None else np.asarray(weight), "weight")
+
+
+def _dense_block(X, weight, mode: str = "sum", normalize: str | None = None) -> np.ndarray:
+    return _sparse_to_dense(X, open_table(weight), mode=mode, normalize=normalize)
+
+
+def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
+                    normalize: str | None = None) -> da.Array:
+    """:func:`sparsedense.functional.sparse_to_dense` of each row block of a dask array.
+
+    Parameters
+    ----------
+    X : dask.array of scipy.sparse blocks, shape (n_docs, num_embeddings)
+        E.g. the output of this module's vectorizers. Column chunks are
+        joined first (each task needs whole rows). A scipy.sparse matrix is
+        accepted too (one block).
+    weight : ndarray or np.memmap of shape (num_embeddings, embedding_dim)
+        Sent to each worker once: a memory-mapped file travels as its path
+        (every worker maps the file; it must be readable by all of them),
+        any other array is scattered to every worker (``broadcast=True``)
+        when a ``distributed.Client`` is in use, or is one node of the graph
+        with the local schedulers.
+    mode, normalize
+        As in :func:`sparsedense.functional.sparse_to_dense`.
+
+    Returns
+    -------
+    dask.array of shape (n_docs, embedding_dim), dtype of ``weight``
+        Chunked like the rows of ``X``; each block equals the single-machine
+        result on that block, so the whole equals ``sparse_to_dense(X, weight)``.
+        Write it with ``to_zarr`` or ``da.to_npy_stack`` without gathering it.
+
+    Examples
+    --------
+    >>> import dask, dask.array as da, numpy as np, scipy.sparse as sp
+    >>> from sparsedense.dask import sparse_to_dense
+    >>> W = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    >>> X = da.from_array(sp.csr_matrix(np.array([[2, 0, 1], [0, 0, 0], [0, 3, 0]])),
+    ...                   chunks=(2, 3), asarray=False)
+    >>> D = sparse_to_dense(X, W, mode="mean")
+    >>> D.chunks
+    ((2, 1), (2,))
+    >>> with dask.config.set(scheduler="sync"):
+    ...     D.compute().round(4).tolist()
+    [[1.0, 0.3333], [0.0, 0.0], [0.0, 1.0]]
+    """
+    if sp.issparse(X):
+        X = da.from_array(sp.csr_matrix(X), chunks=X.shape, asarray=False)
+    if not isinstance(X, da.Array):
+        raise TypeError(f"X must be a dask array of scipy.sparse blocks (or a scipy.sparse "
+                        f"matrix); got {type(X).__name__}")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D; got shape {X.shape}")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError("X has unknown chunk sizes (NaN in X.chunks); call "
+                         "X.compute_chunk_sizes() first")
+    probe = X._meta
+    probe = (sp.csr_matrix((0, X.shape[1]), dtype=X.dtype) if sp.issparse(probe)
+             else np.zeros((0, X.shape[1]), dtype=X.dtype))
+    _sparse_to_dense(probe, weight, mode=mode, normalize=normalize)  # the same checks, here
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    table = ship_table(weight)
+    dim = weight.shape[1]
+    return X.map_blocks(partial(_dense_block, mode=mode, normalize=normalize), table,
+                        chunks=(X.chunks[0], (dim,)), dtype=weight.dtype,
+                        meta=np.empty((0, 0), dtype=weight.dtype))
+
+
+def _embed_partition(docs, index: int, vectorizer, weight, mode: str = "mean",
+                     normalize: str | None = None, dim: int = 0,
+                     dtype: Any = np.float32) -> np.ndarray:
+    docs = list(docs)
+    if not docs:
+        return np.zeros((0, dim), dtype=dtype)
+    try:
+        X = vectorizer.transform(docs)
+    except (TypeError, ValueError) as exc:
+        raise _in_partition(exc, index) from exc
+    return _sparse_to_dense(X, open_table(weight), mode=mode, normalize=normalize)
+
+
+class EmbeddingVectorizer(_text.EmbeddingVectorizer):
+    """:class:`sparsedense.EmbeddingVectorizer` over dask collections: text to dense, by partition.
+
+    ``fit`` (the idf, for ``weighting='tfidf'``) sums the partitions'
+    document frequencies over the table's words by a tree reduction;
+    ``transform`` returns a dense ``dask.array`` (n_docs x dim) with one
+    block per input partition, each the single-machine ``transform`` of the
+    partition. The fitted sparse step and the weight table are sent to each
+    worker once (a memory-mapped table as its path, see
+    :func:`sparse_to_dense`). The ``n_tokens_`` / ``n_skipped_tokens_``
+    counters of the single-machine class are not kept by ``transform``
+    here (it is lazy). :meth:`to_local` gives the fitted single-machine
+    estimator.
+
+    Parameters
+    ----------
+    As :class:`sparsedense.EmbeddingVectorizer`.
+
+    Examples
+    --------
+    >>> import dask, dask.bag as db, numpy as np
+    >>> from sparsedense.dask import EmbeddingVectorizer
+    >>> words = ["deposit", "savings", "rain", "snow"]
+    >>> W = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
+    >>> docs = db.from_sequence(["deposit and savings", "rain rain snow"], npartitions=2)
+    >>> with dask.config.set(scheduler="sync"):
+    ...     D = EmbeddingVectorizer(W, words, weighting="count").fit_transform(docs)
+    ...     D.compute().round(3).tolist()
+    [[0.95, 0.05], [0.033, 0.967]]
+    """
+
+    def _raw_weight(self) -> Any:
+        weight = self.weight
+        if hasattr(weight, "index_to_key") and hasattr(weight, "weight"):  # a Vectors
+            weight = weight.weight
+        return weight
+
+    def fit(self, raw_documents, y=None, split_every: int = SPLIT_EVERY
+            ) -> "EmbeddingVectorizer":
+        """Fit the weighting on ``raw_documents`` (a tree reduction); returns ``self``."""
+        bag = as_bag(raw_documents)
+        weight, mapping = self._table()
+        vec = self._make_vectorizer(mapping, weight.dtype)
+        lengths = fit_vectorizer(vec, bag, split_every)
+        remember_lengths(bag, lengths)
+        self.vectorizer_ = vec
+        return self
+
+    def fit_transform(self, raw_documents, y=None, split_every: int = SPLIT_EVERY) -> da.Array:
+        """``fit`` then ``transform`` (the lengths of the partitions come from the fit)."""
+        bag = as_bag(raw_documents)
+        return self.fit(bag, split_every=split_every).transform(bag)
+
+    def transform(self, raw_documents) -> da.Array:
+        """One dense vector per document: a dask array (n_docs, dim) chunked by partition."""
+        if not hasattr(self, "vectorizer_"):
+            raise _text.NotFittedError("This EmbeddingVectorizer instance is not fitted yet. "
+                                       "Call 'fit' first.")
+        weight, _ = self._table()
+        bag = as_bag(raw_documents)
+        lengths = partition_lengths(bag)
+        dim = weight.shape[1]
+        func = partial(_embed_partition, mode=self.mode, normalize=self.normalize, dim=dim,
+                       dtype=weight.dtype)
+        shipped = [ship(self.vectorizer_, "vectorizer"), ship_table(self._raw_weight())]
+        meta = np.empty((0, 0), dtype=weight.dtype)
+        return row_blocks(func, bag, lengths, dim, meta, shipped, "embed")
+
+    def to_local(self) -> _text.EmbeddingVectorizer:
+        """The fitted estimator as a single-machine :class:`sparsedense.EmbeddingVectorizer`."""
+        return plain_copy(self, _text.EmbeddingVectorizer)

@@ -1,0 +1,279 @@
+"""Inputs as partitions, objects shipped to workers once, and the graphs built on them.
+
+Everything else in :mod:`sparsedense.dask` is a thin layer over three helpers:
+
+* :func:`as_bag` turns what a user passes (a ``dask.bag``, a dask Series, a
+  glob or a list of paths, a plain list of documents) into a bag whose
+  partitions are lists of documents, in the input's order;
+* :func:`ship` makes a large read-only object (a weight table, a fitted
+  vocabulary, the queries) reachable from every task without being pickled
+  into each of them;
+* :func:`row_blocks` and :func:`tree_reduce` write the task graphs: one task
+  per partition (a row block of the result), and a reduction tree whose
+  inner nodes combine at most ``split_every`` results.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import mmap
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dask
+import dask.array as da
+import dask.bag as db
+import numpy as np
+from dask.base import tokenize
+from dask.delayed import Delayed
+from dask.highlevelgraph import HighLevelGraph
+
+from .._validation import _short, check_documents, check_positive_int
+
+#: default fan-in of the reduction trees (each inner task combines this many results)
+SPLIT_EVERY = 8
+
+#: partition lengths already counted, by the name (a hash of the graph) of the bag
+_LENGTHS: dict[str, tuple[int, ...]] = {}
+_LENGTHS_MAX = 64
+
+
+# -- inputs ----------------------------------------------------------------
+def _strip_line(line: str) -> str:
+    """A line of a file as a document: the trailing newline removed (as the CLI reads files)."""
+    return line.rstrip("\n").rstrip("\r")
+
+
+def _is_paths(value: Any) -> bool:
+    if isinstance(value, (str, os.PathLike)):
+        return True
+    return (isinstance(value, (list, tuple)) and len(value) > 0
+            and all(isinstance(v, os.PathLike) for v in value))
+
+
+def read_text(urlpath, blocksize: int | str | None = None, encoding: str = "utf-8",
+              name: str = "urlpath") -> db.Bag:
+    """A bag of documents from text files, one document per line (``.gz`` too).
+
+    Parameters
+    ----------
+    urlpath : str, path, or list of them
+        A file, a glob (``"corpus/*.txt.gz"``) or a list of files; every
+        worker must be able to read them (a shared or network file system,
+        or any ``fsspec`` URL).
+    blocksize : int or str, optional
+        Split uncompressed files into partitions of about this many bytes
+        (``"64MiB"``), on line boundaries; by default one partition per file.
+        Compressed files are always one partition each.
+    encoding : str, default='utf-8'
+    name : str, default='urlpath'
+        The argument's name in error messages.
+
+    Returns
+    -------
+    dask.bag.Bag
+        Lines without their trailing newline, in file order.
+    """
+    if isinstance(urlpath, (str, os.PathLike)):
+        paths = [os.fspath(urlpath)]
+    elif isinstance(urlpath, (list, tuple)) and urlpath:
+        paths = [os.fspath(p) for p in urlpath]
+    else:
+        raise TypeError(f"{name} must be a path, a glob or a non-empty list of paths; got "
+                        f"{type(urlpath).__name__} {_short(urlpath)}")
+    files = []
+    for p in paths:
+        found = sorted(glob.glob(p)) if glob.has_magic(p) else [p]
+        if not found or ("://" not in p and not all(os.path.isfile(f) for f in found)):
+            missing = [f for f in found if not os.path.isfile(f)] or [p]
+            raise FileNotFoundError(f"{name}: {missing[0]!r} matches no readable file (a str "
+                                    "or path is read as text files, one document per line)")
+        files.extend(found)
+    compressed = any(f.endswith((".gz", ".bz2", ".xz", ".zst")) for f in files)
+    bag = db.read_text(files, blocksize=None if compressed else blocksize, encoding=encoding)
+    return bag.map(_strip_line)
+
+
+def as_bag(raw_documents: Any, name: str = "raw_documents") -> db.Bag:
+    """The documents of any supported input as a bag whose partitions are lists.
+
+    A ``dask.bag.Bag`` is used as it is; a dask Series becomes its values'
+    bag (one partition per dataframe partition); a str, a path, or a list of
+    ``os.PathLike`` is read with :func:`read_text` (one document per line);
+    any other iterable of documents is spread over partitions with
+    ``dask.bag.from_sequence``.
+    """
+    if isinstance(raw_documents, db.Bag):
+        return raw_documents
+    if _is_dask_series(raw_documents):
+        return raw_documents.to_bag(index=False)
+    if _is_paths(raw_documents):
+        return read_text(raw_documents, name=name)
+    if isinstance(raw_documents, da.Array) or dask.is_dask_collection(raw_documents):
+        raise TypeError(f"{name} must be a dask.bag of documents, a dask Series of text, a "
+                        f"glob or a list of paths, or a list of documents; got "
+                        f"{type(raw_documents).__name__}")
+    check_documents(raw_documents)
+    docs = list(raw_documents)
+    return db.from_sequence(docs, npartitions=max(1, min(len(docs) // 1000 + 1, 100)))
+
+
+def _is_dask_series(value: Any) -> bool:
+    try:
+        import dask.dataframe as dd
+    except ImportError:  # dask installed without its dataframe extra
+        return False
+    return isinstance(value, dd.Series)
+
+
+def _count_partition(part) -> list[int]:
+    return [sum(1 for _ in part)]
+
+
+def partition_lengths(bag: db.Bag) -> tuple[int, ...]:
+    """Number of documents in each partition (computed once per bag, then remembered).
+
+    A pass over the input that only counts (no tokenizing); free for a bag
+    whose lengths a ``fit`` has already counted.
+    """
+    got = _LENGTHS.get(bag.name)
+    if got is None:
+        got = tuple(int(n) for n in bag.map_partitions(_count_partition).compute())
+        remember_lengths(bag, got)
+    return got
+
+
+def remember_lengths(bag: db.Bag, lengths: Sequence[int]) -> None:
+    if len(_LENGTHS) >= _LENGTHS_MAX:
+        _LENGTHS.pop(next(iter(_LENGTHS)))
+    _LENGTHS[bag.name] = tuple(lengths)
+
+
+# -- shipping ----------------------------------------------------------------
+class MemmapTable:
+    """A memory-mapped ``.npy``/raw table described by its path: what tasks carry instead of it.
+
+    Pickles as a few bytes; each worker process maps the file once
+    (:func:`open_table` caches it), so the table is never copied.
+    """
+
+    def __init__(self, filename: str, offset: int, dtype, shape: tuple[int, ...]) -> None:
+        self.filename = filename
+        self.offset = int(offset)
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(s) for s in shape)
+
+    def key(self) -> tuple:
+        return (self.filename, self.offset, self.dtype.str, self.shape)
+
+    def __repr__(self) -> str:
+        return f"MemmapTable({self.filename!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+@functools.lru_cache(maxsize=8)
+def _map_file(filename: str, offset: int, dtype: str, shape: tuple) -> np.ndarray:
+    table = np.memmap(filename, dtype=np.dtype(dtype), mode="r", offset=offset, shape=shape)
+    return np.asarray(table)  # an ndarray view of the map, as check_weight expects
+
+
+def open_table(table: Any) -> Any:
+    """The object itself, or the mapped array of a :class:`MemmapTable`."""
+    return _map_file(*table.key()) if isinstance(table, MemmapTable) else table
+
+
+def memmap_source(weight: Any) -> MemmapTable | None:
+    """A :class:`MemmapTable` when ``weight`` is a whole, C-ordered memory-mapped file region."""
+    if not isinstance(weight, np.memmap) or not getattr(weight, "filename", None):
+        return None
+    mm = getattr(weight, "_mmap", None)
+    if mm is None or not weight.flags.c_contiguous:
+        return None
+    try:
+        base = np.frombuffer(mm, dtype=np.uint8).ctypes.data
+    except (TypeError, ValueError):
+        return None
+    start = weight.offset - weight.offset % mmap.ALLOCATIONGRANULARITY
+    if weight.ctypes.data != base + (weight.offset - start):
+        return None  # a view into the map (a slice): its offset is not the file's
+    return MemmapTable(weight.filename, weight.offset, weight.dtype, weight.shape)
+
+
+def active_client():
+    """The ``distributed.Client`` that dask would compute on now, or None."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        client = default_client()
+    except ValueError:
+        return None
+    scheduler = dask.base.get_scheduler()
+    return client if getattr(scheduler, "__self__", None) is client else None
+
+
+def ship(obj: Any, name: str = "shipped") -> Delayed:
+    """``obj`` as one node of the graph, sent to each worker at most once.
+
+    With a ``distributed.Client`` in use, the object is scattered to every
+    worker now (``broadcast=True``) and tasks refer to that copy. With the
+    local schedulers it is one key of the graph (shared by the threads; the
+    ``processes`` scheduler pickles it for each task, so prefer a memmap
+    table there). A :class:`MemmapTable` is tiny and travels as it is.
+    """
+    client = active_client()
+    if client is not None and not isinstance(obj, MemmapTable):
+        # a fresh key per call: reusing a content-hashed key races with the release
+        # of the previous call's copy (the worker then finds the key gone)
+        future = client.scatter(obj, broadcast=True, hash=False)
+        return dask.delayed(future)
+    return dask.delayed(obj, pure=True, name=f"{name}-{tokenize(obj)}")
+
+
+# -- graphs ------------------------------------------------------------------
+def row_blocks(func: Callable, bag: db.Bag, lengths: Sequence[int], n_cols: int, meta,
+               shipped: Sequence[Delayed] = (), name: str = "rows") -> da.Array:
+    """A dask array whose block ``i`` is ``func(partition_i, i, *shipped)``.
+
+    ``lengths`` are the partitions' row counts, so the chunks are known.
+    """
+    token = tokenize(func, bag.name, [s.key for s in shipped], tuple(lengths), n_cols)
+    out = f"{name}-{token}"
+    keys = [s.key for s in shipped]
+    layer = {(out, i, 0): (func, (bag.name, i), i, *keys) for i in range(bag.npartitions)}
+    graph = HighLevelGraph.from_collections(out, layer, dependencies=[bag, *shipped])
+    return da.Array(graph, out, chunks=(tuple(lengths), (n_cols,)), meta=meta)
+
+
+def tree_reduce(leaves: dict, combine: Callable, split_every: int, name: str,
+                dependencies: Sequence[Any]) -> Delayed:
+    """A Delayed of ``combine`` applied level by level to groups of ``split_every`` leaves.
+
+    ``leaves`` maps the leaf keys (in order) to their tasks; groups are
+    consecutive, so ``combine`` sees the partitions in order.
+    """
+    split_every = check_split_every(split_every)
+    layer = dict(leaves)
+    keys = list(leaves)
+    level = 0
+    while len(keys) > 1 or level == 0:
+        grouped = [keys[i:i + split_every] for i in range(0, len(keys), split_every)]
+        keys = []
+        for j, group in enumerate(grouped):
+            key = (f"{name}-combine", level, j)
+            layer[key] = (combine, list(group))
+            keys.append(key)
+        level += 1
+    final = f"{name}-result"
+    layer[final] = keys[0]
+    graph = HighLevelGraph.from_collections(final, layer, dependencies=list(dependencies))
+    return Delayed(final, graph)
+
+
+def check_split_every(split_every: Any) -> int:
+    value = check_positive_int("split_every", split_every)
+    if value < 2:
+        raise ValueError(f"split_every must be an int >= 2; got {value}")
+    return value
