@@ -69,6 +69,12 @@ class Optimizer:
                 raise ValueError(f"modules[{i}].weight is read-only; an optimizer step writes "
                                  "to it (pass a writable table)")
             g = m.grad
+            if not isinstance(g, (np.ndarray, RowSparseGrad)):
+                raise TypeError(f"modules[{i}].grad is {type(g).__name__}; expected a numpy "
+                                "array or a RowSparseGrad (from the module's backward)")
+            if g.dtype not in (np.float32, np.float64):
+                raise TypeError(f"modules[{i}].grad has dtype {g.dtype}; expected float32 or "
+                                "float64")
             shape = g.shape
             if tuple(shape) != w.shape:
                 raise ValueError(f"modules[{i}].grad has shape {tuple(shape)}; weight has "
@@ -218,8 +224,11 @@ class SparseAdam(Optimizer):
                  eps: float = 1e-8) -> None:
         super().__init__(modules)
         self.lr = _check_rate("lr", lr, allow_zero=False)
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}")
         b1, b2 = betas
         for name, b in (("betas[0]", b1), ("betas[1]", b2)):
+            _check_rate(name, b)
             if not 0.0 <= float(b) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1); got {b!r}")
         self.betas = (float(b1), float(b2))

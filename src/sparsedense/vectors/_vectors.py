@@ -11,6 +11,22 @@ import numpy as np
 from .._validation import check_weight, is_int
 
 
+def _check_restrict_vocab(restrict_vocab: Any) -> int | None:
+    if restrict_vocab is None:
+        return None
+    if not is_int(restrict_vocab) or restrict_vocab < 0:
+        raise ValueError(f"restrict_vocab must be None or an int >= 0 (the first rows "
+                         f"searched); got {restrict_vocab!r}")
+    return int(restrict_vocab)
+
+
+def _check_topn(topn: Any) -> int:
+    if not is_int(topn) or topn < 0:
+        raise ValueError(f"topn must be an int >= 0 (len(vectors) for every key); "
+                         f"got {topn!r}")
+    return int(topn)
+
+
 class Vectors:
     """Word vectors: one row of ``weight`` per key, with similarity queries.
 
@@ -190,8 +206,9 @@ class Vectors:
         return (self.get_normed_vectors() if norm else self.weight)[i]
 
     def __getitem__(self, keys: str | Sequence[str]) -> np.ndarray:
-        if isinstance(keys, str):
-            return self.get_vector(keys)
+        if isinstance(keys, str) or not isinstance(keys, Iterable):
+            return self.get_vector(keys)  # a KeyError names a key that is not there
+        keys = list(keys)
         return np.stack([self.get_vector(k) for k in keys]) if len(keys) else \
             np.empty((0, self.vector_size), self.weight.dtype)
 
@@ -230,14 +247,18 @@ class Vectors:
         items weigh +1 and negative ones -1 (or the weight of a ``(key,
         weight)`` pair); the weighted mean is made unit length.
         """
-        def as_list(x):
+        def as_list(x, name):
             if x is None:
                 return []
             if isinstance(x, (str, np.ndarray)):
                 return [x]
+            if not isinstance(x, Iterable):
+                raise TypeError(f"{name} must be a key (str), a vector, or a list of them; "
+                                f"got {type(x).__name__} {x!r}")
             return list(x)
 
-        items = [(x, 1.0) for x in as_list(positive)] + [(x, -1.0) for x in as_list(negative)]
+        items = ([(x, 1.0) for x in as_list(positive, "positive")]
+                 + [(x, -1.0) for x in as_list(negative, "negative")])
         if not items:
             raise ValueError("cannot compute similarity with no input: give positive and/or "
                              "negative keys or vectors")
@@ -291,9 +312,8 @@ class Vectors:
         list of (key, cosine), best first (ties: lower index first); ``[]``
         when ``topn < 1``.
         """
-        if not is_int(topn) or topn < 0:
-            raise ValueError(f"topn must be an int >= 0 (len(vectors) for every key); "
-                             f"got {topn!r}")
+        topn = _check_topn(topn)
+        restrict_vocab = _check_restrict_vocab(restrict_vocab)
         if topn == 0:
             return []
         query, exclude = self._combine(positive, negative)
@@ -308,9 +328,16 @@ class Vectors:
         """``most_similar(key)`` for many keys in one blocked top-k call (each excludes itself)."""
         from ..similarity import topk_similar
 
+        if isinstance(keys, str):
+            raise TypeError("most_similar_batch expects a list of keys, not a single str "
+                            "(use most_similar)")
+        topn = _check_topn(topn)
+        restrict_vocab = _check_restrict_vocab(restrict_vocab)
         rows = np.array([self.get_index(k) for k in keys], dtype=np.int64)
         unit = self.get_normed_vectors()
         corpus = unit if restrict_vocab is None else unit[:restrict_vocab]
+        if topn == 0 or corpus.shape[0] == 0:
+            return [[] for _ in range(rows.shape[0])]
         k = min(topn + 1, corpus.shape[0])
         idx, scores = topk_similar(unit[rows], corpus, k=k, metric="dot")
         out = []
@@ -358,6 +385,7 @@ class Vectors:
 
     # -- evaluation -----------------------------------------------------------------
     def _ok_vocab(self, restrict_vocab: int, case_insensitive: bool) -> dict[str, int]:
+        restrict_vocab = _check_restrict_vocab(restrict_vocab)
         ok = [(w, i) for i, w in enumerate(self.index_to_key[:restrict_vocab])]
         if case_insensitive:
             return {w.upper(): i for w, i in reversed(ok)}
