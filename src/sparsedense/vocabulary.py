@@ -116,6 +116,9 @@ class Vocabulary:
             ``unk_token``, ``pad_token`` and the tokenizer settings used later by
             :meth:`encode` (see the class parameters).
         """
+        if isinstance(token_lists, str) or not isinstance(token_lists, Iterable):
+            raise TypeError("token_lists must be an iterable of token lists; got "
+                            f"{type(token_lists).__name__} {token_lists!r:.80}")
         table: dict[str, int] = {}
         get = table.get
         for d, tokens in enumerate(token_lists):
@@ -226,9 +229,12 @@ class Vocabulary:
 
     def id_to_token(self, idx: int) -> str:
         """Token of id ``idx`` (IndexError naming the valid range otherwise)."""
-        arr = check_ids(np.asarray([idx]), "idx", len(self), "len(vocab)") if not (
-            isinstance(idx, (int, np.integer)) and 0 <= idx < len(self)) else None
-        return self._tokens[int(idx) if arr is None else int(arr[0])]
+        if type(idx) is int and 0 <= idx < len(self._tokens):
+            return self._tokens[idx]
+        if isinstance(idx, (list, tuple, str, bytes)) or np.ndim(idx) != 0:
+            raise TypeError(f"idx must be one integer id; got {type(idx).__name__} "
+                            f"{idx!r} (use decode for many ids)")
+        return self._tokens[int(check_ids(idx, "idx", len(self), "len(vocab)"))]
 
     def _unknown_message(self, token: Any) -> str:
         return (f"token {token!r} is not in the vocabulary (size {len(self)}) and it has no "
@@ -268,6 +274,10 @@ class Vocabulary:
         get = self._index.get
         ids = list(map(get, tokens))
         if None in ids:
+            for t, tok in enumerate(tokens):  # an unknown token: is it a token at all?
+                if not isinstance(tok, str):
+                    raise TypeError(f"{where}[{t}] is {type(tok).__name__} {tok!r}; "
+                                    "expected a str token")
             if policy == "unk":
                 ids = [self.unk_id if i is None else i for i in ids]
             elif policy == "drop":
@@ -300,9 +310,9 @@ class Vocabulary:
         array of shape ``(n, length)`` padded at the end with the pad id, where
         ``length`` is the longest sequence (cut to ``max_length`` if given).
         """
-        if isinstance(items, str):
+        if isinstance(items, str) or not isinstance(items, Iterable):
             raise TypeError("encode_batch expects an iterable of texts or token lists, "
-                            "not a single str (use encode)")
+                            f"not a single {type(items).__name__} (use encode for one text)")
         policy = self._resolve_unknown(unknown)
         rows = [self._encode_one(item, policy, f"items[{i}]") for i, item in enumerate(items)]
         if max_length is not None:
@@ -368,12 +378,13 @@ class Vocabulary:
         raw = path.read_bytes()
         try:
             payload = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a sparsedense vocabulary file ({exc})") from None
+        except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, too long
+            raise ValueError(f"{path}: not a sparsedense vocabulary file "
+                             f"({type(exc).__name__}: {str(exc)[:200]})") from None
         if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
             raise ValueError(f"{path}: not a sparsedense vocabulary file "
                              f"(missing 'format': {_FORMAT!r})")
-        if payload.get("version") != _VERSION:
+        if payload.get("version") != _VERSION or isinstance(payload.get("version"), bool):
             raise ValueError(f"{path}: unsupported vocabulary version "
                              f"{payload.get('version')!r} (this version reads {_VERSION})")
         tokens, counts = payload.get("tokens"), payload.get("counts")
@@ -382,10 +393,24 @@ class Vocabulary:
                 or not all(isinstance(c, int) and not isinstance(c, bool) for c in counts)):
             raise ValueError(f"{path}: damaged vocabulary file ('tokens' and 'counts' must be "
                              "lists of equal length, counts integers)")
+        settings = {"unk_token": payload.get("unk_token"), "pad_token": payload.get("pad_token"),
+                    "lowercase": payload.get("lowercase", True),
+                    "token_pattern": payload.get("token_pattern", r"(?u)\b\w+\b")}
+        for name, value in settings.items():
+            ok = (isinstance(value, bool) if name == "lowercase" else
+                  isinstance(value, str) if name == "token_pattern" else
+                  value is None or isinstance(value, str))
+            if ok and name == "token_pattern":
+                import re
+
+                try:
+                    re.compile(value)
+                except re.error:
+                    ok = False
+            if not ok:
+                raise ValueError(f"{path}: damaged vocabulary file ({name!r} is "
+                                 f"{str(value)[:80]!r})")
         try:
-            return cls(tokens, counts, unk_token=payload.get("unk_token"),
-                       pad_token=payload.get("pad_token"),
-                       lowercase=bool(payload.get("lowercase", True)),
-                       token_pattern=payload.get("token_pattern", r"(?u)\b\w+\b"))
-        except (TypeError, ValueError) as exc:
+            return cls(tokens, counts, **settings)
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"{path}: damaged vocabulary file ({exc})") from None
