@@ -368,3 +368,73 @@ def test_bad_document_names_its_partition_and_changes_nothing(client, docs):
                                         r"raw_documents\[\d+\] is NoneType None"):
         cv.fit(bag_of(bad, 4))
     assert cv.vocabulary_ == before
+
+
+# -- the command line --------------------------------------------------------------
+def run_cli(*args, check=True):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sparsedense", *map(str, args)],
+                          capture_output=True, text=True, encoding="utf-8", env=env,
+                          timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture
+def cli_corpus(tmp_path, docs, table):
+    words, W = table
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("\n".join(docs[:150]) + "\n", encoding="utf-8")
+    with gzip.open(folder / "b.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(docs[150:300]) + "\n")
+    (folder / "c.txt").write_text("\n".join(docs[300:]) + "\n", encoding="utf-8")
+    vectors = tmp_path / "vectors.txt"
+    sd.Vectors(words, W).save(vectors, format="word2vec")
+    return folder, vectors
+
+
+def test_cli_embed_on_the_cluster_writes_the_same_file(client, cli_corpus, tmp_path):
+    folder, vectors = cli_corpus
+    single, on_dask = tmp_path / "single.npy", tmp_path / "dask.npy"
+    common = ["--vectors", vectors, "--mode", "mean", "--normalize", "l2"]
+    run_cli("embed", folder, *common, "-o", single)
+    proc = run_cli("embed", folder, *common, "--scheduler", client.scheduler.address,
+                   "-o", on_dask)
+    assert "364 documents embedded" in proc.stdout
+    assert on_dask.read_bytes() == single.read_bytes()
+
+
+def test_cli_embed_with_local_workers_to_npz(cli_corpus, tmp_path):
+    folder, vectors = cli_corpus
+    single, on_dask = tmp_path / "single.npz", tmp_path / "dask.npz"
+    common = ["--vectors", vectors, "--weighting", "count", "--mode", "sum"]
+    run_cli("embed", folder, *common, "-o", single)
+    run_cli("embed", folder, *common, "--workers", "2", "-o", on_dask)
+    np.testing.assert_array_equal(np.load(on_dask)["embeddings"],
+                                  np.load(single)["embeddings"])
+
+
+def test_cli_embed_failing_job_leaves_nothing_behind(client, cli_corpus, tmp_path):
+    folder, vectors = cli_corpus
+    (folder / "d.txt").write_bytes(b"fine line\n\xff\xfe not utf-8\n")
+    out = tmp_path / "docs.npy"
+    out.write_bytes(b"previous")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = run_cli("embed", folder, "--vectors", vectors, "--scheduler",
+                   client.scheduler.address, "-o", out, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "utf-8" in proc.stderr
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    proc = run_cli("embed", folder, "--lsa", "2", "--workers", "2", "-o", out, check=False)
+    assert proc.returncode == 2 and "--scheduler and --workers run the --vectors job" in \
+        proc.stderr
+    proc = run_cli("embed", folder, "--vectors", vectors, "--workers", "0", "-o", out,
+                   check=False)
+    assert proc.returncode == 2 and "--workers must be >= 1; got 0" in proc.stderr
+    assert out.read_bytes() == b"previous"

@@ -5,15 +5,24 @@ then embeddings written into a memory-mapped ``.npy``), so memory stays
 bounded whatever the corpus size; ``-`` (stdin) is first spooled to a
 temporary file. With ``--lsa`` the TF-IDF matrix (sparse) is held in memory
 for the SVD.
+
+With ``--scheduler ADDRESS`` (a running ``dask scheduler``) or ``--workers N``
+(a local cluster of N processes) the ``--vectors`` job runs on Dask through
+:class:`sparsedense.dask.EmbeddingVectorizer`: the corpus files are read by
+the workers (they must see the same paths), the idf is a tree reduction, and
+the client writes each block into the output as it arrives, so the file is
+the same as the single-machine one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +33,8 @@ HELP = "convert the count vectors of a corpus to dense document embeddings"
 EXAMPLE = """examples:
   sparsedense embed corpus.txt --vectors glove.6B.100d.txt --mode mean -o docs.npy
   sparsedense embed corpus/ --lsa 100 --normalize l2 -o docs.npz
+  sparsedense embed corpus/ --vectors glove.npz --workers 2 -o docs.npy
+  sparsedense embed corpus/ --vectors glove.npz --scheduler tcp://10.0.0.1:8786 -o docs.npy
 """
 
 
@@ -41,6 +52,12 @@ def register(sub) -> None:
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--seed", type=int, default=0, help="random seed of the LSA")
     p.add_argument("-o", "--output", required=True, help="output .npy or .npz")
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="run the --vectors job on the Dask scheduler at ADDRESS "
+                              "(needs the dask extra; workers must read the corpus paths)")
+    cluster.add_argument("--workers", type=int, metavar="N",
+                         help="run the --vectors job on a local Dask cluster of N processes")
 
 
 def _spool_stdin() -> str:
@@ -132,12 +149,109 @@ def _embed_vectors(args, files, out: Path) -> int:
     return n_docs
 
 
+@contextlib.contextmanager
+def _dask_client(args):
+    """A ``distributed.Client`` on ``--scheduler`` or on a new local cluster of ``--workers``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--scheduler and --workers need Dask: install the dask extra with "
+                         "pip install 'sparsedense[dask]'") from None
+    if args.scheduler:
+        try:
+            client = Client(args.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _blocksize(files: list[str], n_workers: int) -> int:
+    """Bytes per partition: about 4 partitions per worker, between 1 and 64 MiB."""
+    total = sum(os.path.getsize(f) for f in files if not f.endswith(".gz"))
+    return int(min(64 << 20, max(1 << 20, total // max(1, 4 * n_workers))))
+
+
+def _progress_bar(futures, quiet: bool) -> None:
+    """Dask's text progress bar, on standard error (a terminal only), in a thread."""
+    if quiet or not sys.stderr.isatty():
+        return
+    from distributed.diagnostics.progressbar import TextProgressBar
+
+    class StderrProgressBar(TextProgressBar):
+        def _draw_bar(self, remaining, all, **kwargs):
+            with contextlib.redirect_stdout(sys.stderr):
+                super()._draw_bar(remaining, all, **kwargs)
+
+        def _draw_stop(self, **kwargs):
+            with contextlib.redirect_stdout(sys.stderr):
+                super()._draw_stop(**kwargs)
+
+    threading.Thread(target=StderrProgressBar, args=(futures,), daemon=True).start()
+
+
+def _embed_vectors_dask(args, files, out: Path) -> int:
+    from ._common import load_vectors_with_progress
+
+    vectors = load_vectors_with_progress(args.vectors, args.quiet)
+    with _dask_client(args) as client:
+        from distributed import as_completed
+
+        from ..dask import EmbeddingVectorizer, read_text
+
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        bag = read_text(files, blocksize=_blocksize(files, n_workers), encoding=args.encoding)
+        ev = EmbeddingVectorizer(vectors.weight, vectors.index_to_key,
+                                 weighting=args.weighting, mode=args.mode,
+                                 normalize=args.normalize)
+        try:
+            ev.fit(bag)
+        except ValueError as exc:
+            if "0 sample(s)" in str(exc):
+                raise UsageError(f"{args.corpus}: the corpus is empty") from None
+            raise
+        D = ev.transform(bag)
+        n_docs, dim = D.shape
+        if n_docs == 0:
+            raise UsageError(f"{args.corpus}: the corpus is empty")
+        starts = np.concatenate([[0], np.cumsum(D.chunks[0])]).tolist()
+        target = out if out.suffix == ".npy" else out.with_suffix(".npy")
+        with atomic_output(target) as tmp:
+            dense = np.lib.format.open_memmap(tmp, mode="w+", dtype=D.dtype,
+                                              shape=(n_docs, dim))
+            futures = client.compute(D.to_delayed().ravel().tolist())
+            block_of = {f.key: i for i, f in enumerate(futures)}
+            _progress_bar(futures, args.quiet)
+            for future, block in as_completed(futures, with_results=True):
+                i = block_of[future.key]
+                dense[starts[i]:starts[i + 1]] = block
+                future.release()
+            dense.flush()
+            del dense
+    if out.suffix == ".npz":
+        array = np.load(target, mmap_mode="r")
+        _save(out, np.asarray(array))
+        del array
+        target.unlink()
+    return n_docs
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix not in (".npy", ".npz"):
         raise UsageError(f"{out}: the output must end in .npy or .npz")
     if args.chunk_size < 1:
         raise UsageError(f"--chunk-size must be >= 1; got {args.chunk_size}")
+    on_dask = args.scheduler is not None or args.workers is not None
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1; got {args.workers}")
+    if on_dask and args.lsa is not None:
+        raise UsageError("--scheduler and --workers run the --vectors job; the LSA runs on "
+                         "one machine (leave them out)")
     spooled = None
     try:
         if args.corpus == "-":
@@ -149,6 +263,13 @@ def run(args: argparse.Namespace) -> int:
             D = _embed_lsa(args, files)
             _save(out, D)
             n_docs, dim = D.shape
+        elif on_dask:
+            try:
+                n_docs = _embed_vectors_dask(args, files, out)
+            except UnicodeDecodeError as exc:  # a worker's error: its message is lost on the way
+                raise UsageError(f"{args.corpus}: a file is not valid {args.encoding} text "
+                                 f"({exc.reason or 'undecodable bytes'})") from None
+            dim = None
         else:
             n_docs = _embed_vectors(args, files, out)
             dim = None
