@@ -127,6 +127,9 @@ class Vocabulary:
                     f"token_lists[{d}] is a str; expected a list of tokens "
                     "(use Vocabulary.from_texts for raw text)"
                 )
+            if not isinstance(tokens, Iterable):
+                raise TypeError(f"token_lists[{d}] is {type(tokens).__name__} {tokens!r:.80}; "
+                                "expected a list of tokens")
             for t, tok in enumerate(tokens):
                 if not isinstance(tok, str):
                     raise TypeError(
