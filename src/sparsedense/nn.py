@@ -239,6 +239,13 @@ sparse, padding_idx, dtype, seed
     mode : {'sum', 'mean', 'max'}, default='mean'
     include_last_offset : bool, default=False
 
+    Notes
+    -----
+    As for :class:`Embedding`: calls from several threads on one module are safe
+    for lookups (without ``max_norm``, which rescales rows in place); ``backward``
+    uses the arguments of the module's last call, so forward/backward pairs and
+    optimizer steps on one module must stay in one thread.
+
     Examples
     --------
     >>> import numpy as np

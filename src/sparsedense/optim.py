@@ -9,6 +9,11 @@ same gradients give the same weights (to float rounding).
 Every check (frozen module, read-only weight, unsupported option for a
 row-sparse gradient, shape mismatch) runs for all modules before any weight
 changes, so a refused step changes nothing.
+
+Thread safety: a step writes the modules' weights (and its own state) in place,
+so one optimizer, or one module being trained, must not be used from two
+threads at once. Separate modules with separate optimizers train in parallel
+threads exactly as they would one after the other (the kernels release the GIL).
 """
 
 from __future__ import annotations

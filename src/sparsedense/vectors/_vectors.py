@@ -38,6 +38,11 @@ class Vectors:
     ``topn``), ties are broken by lower index, and the cached unit vectors are
     recomputed after every change to the table (see :meth:`_invalidate`).
 
+    Queries (lookups, ``most_similar``, ``similarity``...) may run in several
+    threads at once: they only read the table, and the cached unit vectors are
+    built once and read-only. Mutators (``add_vectors``, ``vectors[key] = ...``)
+    must not run while other threads query the same object.
+
     Parameters
     ----------
     keys : sequence of str or Vocabulary
