@@ -1,0 +1,205 @@
+"""sparsedense.dask side by side: 1 vs 2 workers, and against dask-ml, on one machine.
+
+    python benchmarks/compare_dask.py            # 200,000 docs x 100 Zipf tokens, 5 runs
+    python benchmarks/compare_dask.py --quick    # 20,000 docs, 3 runs
+
+The corpus is written to text files (16 of them) that the workers read, as
+on a real cluster, so no task carries documents from the client. Each job
+ends with its blocks persisted on the workers (``distributed.wait``), never
+gathered on the client. Contenders are interleaved run by run (their order
+rotates), and the medians, min-max and ratios are printed with the load
+average at each run's start, since other processes share the cores.
+
+* hashing: ``sparsedense.dask.HashingVectorizer().transform`` on a 1-worker
+  and a 2-worker cluster, and ``dask_ml.feature_extraction.text.HashingVectorizer``
+  (scikit-learn's per partition) on the same 2-worker cluster. sparsedense's
+  time includes its row-counting pass (the lengths are forgotten before each
+  run), which gives it known chunks; dask-ml's chunks stay unknown.
+* embed: ``sparsedense.dask.EmbeddingVectorizer`` fit (idf by tree reduction)
+  and transform, 50,000-word x 100 float32 table, on 1 and 2 workers.
+* cluster start-up: ``LocalCluster`` + ``Client`` until the workers are up.
+
+dask-ml is needed only here (``pip install dask-ml``); without it its row is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+from _corpus import make_corpus  # noqa: E402
+
+N_FILES = 16
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg") as fh:
+        return " ".join(fh.read().split()[:3])
+
+
+def start_cluster(n_workers: int):
+    from distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=":0")
+    client = Client(cluster, set_as_default=False)
+    client.wait_for_workers(n_workers)
+    return cluster, client, time.perf_counter() - t0
+
+
+def write_corpus(docs: list[str], folder: Path) -> list[str]:
+    paths = []
+    per_file = -(-len(docs) // N_FILES)
+    for i in range(N_FILES):
+        path = folder / f"part{i:02d}.txt"
+        path.write_text("\n".join(docs[i * per_file:(i + 1) * per_file]) + "\n",
+                        encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def timed_on(client, job) -> float:
+    """Seconds for ``job()`` (which builds a dask collection) to be persisted on the workers."""
+    import dask
+    from distributed import wait
+
+    with dask.config.set(scheduler=client.get), client.as_current():
+        t0 = time.perf_counter()
+        result = job()
+        result = client.persist(result)
+        wait(result)
+        elapsed = time.perf_counter() - t0
+    client.cancel(result)
+    del result
+    return elapsed
+
+
+def hashing_sparsedense(paths):
+    def job():
+        import sparsedense.dask as sdd
+        from sparsedense.dask import _graph
+
+        _graph._LENGTHS.clear()  # count the rows again: part of the honest cost
+        return sdd.HashingVectorizer().transform(sdd.read_text(paths))
+    return job
+
+
+def hashing_dask_ml(paths):
+    def job():
+        from dask_ml.feature_extraction.text import HashingVectorizer
+
+        import sparsedense.dask as sdd
+
+        return HashingVectorizer().transform(sdd.read_text(paths))
+    return job
+
+
+def embed_job(paths, words, W):
+    def job():
+        import sparsedense.dask as sdd
+        from sparsedense.dask import _graph
+
+        _graph._LENGTHS.clear()
+        bag = sdd.read_text(paths)
+        return sdd.EmbeddingVectorizer(W, words, mode="mean").fit_transform(bag)
+    return job
+
+
+def summary(times: list[float]) -> str:
+    return (f"median {statistics.median(times):7.3f} s  "
+            f"(min {min(times):.3f}, max {max(times):.3f}, n={len(times)})")
+
+
+def ratio(a: list[float], b: list[float]) -> str:
+    """median(a) / median(b), with the range of the per-run ratios."""
+    per_run = [x / y for x, y in zip(a, b)]
+    return (f"{statistics.median(a) / statistics.median(b):5.2f}x  "
+            f"(per run {min(per_run):.2f}-{max(per_run):.2f})")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 docs, 3 runs")
+    parser.add_argument("--runs", type=int, default=None)
+    args = parser.parse_args(argv)
+    n_docs = 20_000 if args.quick else 200_000
+    runs = args.runs or (3 if args.quick else 5)
+    have_dask_ml = importlib.util.find_spec("dask_ml") is not None
+
+    print(f"corpus: {n_docs:,} docs x 100 Zipf tokens (50,000 word types), {N_FILES} files; "
+          f"{runs} runs; {os.cpu_count()} cores; load average {loadavg()}")
+    docs = make_corpus(n_docs=n_docs, doc_len=100)
+    words = sorted({w for d in docs[:20_000] for w in d.split()})
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((len(words), 100)).astype(np.float32)
+
+    startup = {1: [], 2: []}
+    with tempfile.TemporaryDirectory(prefix="sparsedense-dask-bench-") as tmp:
+        paths = write_corpus(docs, Path(tmp))
+        del docs
+        # start-up cost, measured on its own (clusters started and closed in turn)
+        for _ in range(3):
+            for n in (1, 2):
+                cluster, client, seconds = start_cluster(n)
+                startup[n].append(seconds)
+                client.close()
+                cluster.close()
+        c1, client1, _ = start_cluster(1)
+        c2, client2, _ = start_cluster(2)
+        contenders = {
+            "hash sparsedense 1w": (client1, hashing_sparsedense(paths)),
+            "hash sparsedense 2w": (client2, hashing_sparsedense(paths)),
+            "embed sparsedense 1w": (client1, embed_job(paths, words, W)),
+            "embed sparsedense 2w": (client2, embed_job(paths, words, W)),
+        }
+        if have_dask_ml:
+            contenders["hash dask-ml 2w"] = (client2, hashing_dask_ml(paths))
+        # warm-up: imports, Numba cache loads and first scatter on every worker
+        for client, job in contenders.values():
+            timed_on(client, job)
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        loads = []
+        names = list(contenders)
+        for r in range(runs):
+            loads.append(loadavg())
+            order = names[r % len(names):] + names[:r % len(names)]
+            for name in order:
+                client, job = contenders[name]
+                times[name].append(timed_on(client, job))
+            print(f"  run {r + 1}/{runs} done (load average at start {loads[-1]})",
+                  flush=True)
+        for client, cluster in ((client1, c1), (client2, c2)):
+            client.close()
+            cluster.close()
+
+    print("\ncluster start-up (LocalCluster + Client, workers up):")
+    for n in (1, 2):
+        print(f"  {n} worker(s): {summary(startup[n])}")
+    print("\njob times (transform persisted on the workers):")
+    for name, t in times.items():
+        print(f"  {name:22s} {summary(t)}")
+    print("\nratios (> 1: the second is faster):")
+    print(f"  hashing, 1 -> 2 workers:          "
+          f"{ratio(times['hash sparsedense 1w'], times['hash sparsedense 2w'])}")
+    if have_dask_ml:
+        print(f"  hashing, dask-ml vs sparsedense:  "
+              f"{ratio(times['hash dask-ml 2w'], times['hash sparsedense 2w'])}  (2 workers)")
+    print(f"  embed, 1 -> 2 workers:            "
+          f"{ratio(times['embed sparsedense 1w'], times['embed sparsedense 2w'])}")
+    print(f"\nload averages at the start of each run: {'; '.join(loads)}; "
+          f"at the end: {loadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
