@@ -88,16 +88,19 @@ def _draw_noise(state, prob, alias):
 
 
 @njit(**JIT_OPTIONS)
-def _row(r, table, local, slot_of, rows, n_rows, s):
-    """Slot of shared row ``r`` in shard ``s``'s private copy (copied on first touch)."""
+def _row(r, table, local, slot_of, rows, n_rows, s, cap):
+    """Row of ``local`` holding shard ``s``'s copy of shared row ``r`` (copied on first touch).
+
+    Shard ``s`` owns rows ``s * cap .. s * cap + cap - 1`` of ``local``.
+    """
     k = slot_of[s, r]
     if k < 0:
-        k = n_rows[s]
-        n_rows[s] = k + 1
+        k = s * cap + n_rows[s]
+        n_rows[s] += 1
         slot_of[s, r] = k
-        rows[s, k] = r
+        rows[k] = r
         for d in range(table.shape[1]):
-            local[s, k, d] = table[r, d]
+            local[k, d] = table[r, d]
     return k
 
 
@@ -148,6 +151,8 @@ def _train_shard(
     done = words_before
     x = local0
     y = local1
+    cap0 = local0.shape[0] // n0.shape[0]
+    cap1 = local1.shape[0] // n1.shape[0]
     for q in range(sent_lo, sent_hi):
         start = 0 if q == 0 else ends[q - 1]
         stop = ends[q]
@@ -178,26 +183,26 @@ def _train_shard(
                 continue
             # center row, then the noise words (those equal to the center skipped)
             n_t = 1
-            targets[0] = _row(c, syn1, local1, slot1, rows1, n1, s)
+            targets[0] = _row(c, syn1, local1, slot1, rows1, n1, s, cap1)
             for _ in range(negative):
                 state, v = _draw_noise(state, prob, alias)
                 if v == c:
                     continue
-                targets[n_t] = _row(v, syn1, local1, slot1, rows1, n1, s)
+                targets[n_t] = _row(v, syn1, local1, slot1, rows1, n1, s, cap1)
                 n_t += 1
             if sg:
                 for j in range(lo, hi):
                     if j == i:
                         continue
-                    xs = _row(sent[j], syn0, local0, slot0, rows0, n0, s)
+                    xs = _row(sent[j], syn0, local0, slot0, rows0, n0, s, cap0)
                     for d in range(dim):
                         work[d] = 0.0
                     for k in range(n_t):
-                        loss += _sgd_step(x[s], xs, y[s], targets[k], work,
+                        loss += _sgd_step(x, xs, y, targets[k], work,
                                           np.float32(1.0 if k == 0 else 0.0), alpha,
                                           exp_table, want_loss)
                     for d in range(dim):
-                        x[s, xs, d] += work[d]
+                        x[xs, d] += work[d]
             else:
                 count = hi - lo - 1
                 for d in range(dim):
@@ -206,15 +211,15 @@ def _train_shard(
                 for j in range(lo, hi):
                     if j == i:
                         continue
-                    xs = _row(sent[j], syn0, local0, slot0, rows0, n0, s)
+                    xs = _row(sent[j], syn0, local0, slot0, rows0, n0, s, cap0)
                     for d in range(dim):
-                        neu1[d] += x[s, xs, d]
+                        neu1[d] += x[xs, d]
                 if cbow_mean:
                     inv = np.float32(1.0) / np.float32(count)
                     for d in range(dim):
                         neu1[d] *= inv
                 for k in range(n_t):
-                    loss += _sgd_step(neu1.reshape((1, dim)), 0, y[s], targets[k], work,
+                    loss += _sgd_step(neu1.reshape((1, dim)), 0, y, targets[k], work,
                                       np.float32(1.0 if k == 0 else 0.0), alpha,
                                       exp_table, want_loss)
                 if not cbow_mean:
@@ -226,25 +231,27 @@ def _train_shard(
                         continue
                     xs = slot0[s, sent[j]]
                     for d in range(dim):
-                        x[s, xs, d] += work[d]
+                        x[xs, d] += work[d]
     return loss, effective
 
 
 @njit(**JIT_OPTIONS)
 def _to_delta(table, local, rows, n_rows, s):
     """Turn shard ``s``'s copies into changes: copy minus shared row."""
-    for k in range(n_rows[s]):
-        r = rows[s, k]
+    base = s * (local.shape[0] // n_rows.shape[0])
+    for k in range(base, base + n_rows[s]):
+        r = rows[k]
         for d in range(table.shape[1]):
-            local[s, k, d] -= table[r, d]
+            local[k, d] -= table[r, d]
 
 
 @njit(**JIT_OPTIONS)
 def _add_delta(table, local, slot_of, rows, s, k):
     """Add shard ``s``'s change of its ``k``-th row to the shared table; forget the copy."""
-    r = rows[s, k]
+    k += s * (local.shape[0] // slot_of.shape[0])
+    r = rows[k]
     for d in range(table.shape[1]):
-        table[r, d] += local[s, k, d]
+        table[r, d] += local[k, d]
     slot_of[s, r] = -1
 
 

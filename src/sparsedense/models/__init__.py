@@ -9,6 +9,8 @@ from typing import Any
 
 _EXPORTS = {
     "Word2Vec": ".word2vec",
+    "FastText": ".fasttext",
+    "cooccurrence_matrix": ".cooccurrence",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -297,7 +297,7 @@ class Word2Vec:
         prob, alias = noise_alias(self._counts, self.ns_exponent)
         exp_table = sigmoid_table()
         shards = self.workers
-        budget = _ShardBuffers(shards, len(self._counts), self.vector_size, self.negative)
+        budget = self._shard_buffers()
         for cb in callbacks:
             if hasattr(cb, "on_train_begin"):
                 cb.on_train_begin(self)
@@ -326,7 +326,7 @@ class Word2Vec:
                 self.epochs_trained_ += 1
                 if compute_loss:
                     self.training_loss_.append(float(loss))
-                self.wv._invalidate()
+                self._epoch_done()
                 for cb in callbacks:
                     if hasattr(cb, "on_epoch_end"):
                         cb.on_epoch_end(self)
@@ -334,6 +334,10 @@ class Word2Vec:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end(self)
         return self
+
+    def _epoch_done(self) -> None:
+        """Bring ``wv`` up to date with the trained tables."""
+        self.wv._invalidate()
 
     def _training_tables(self) -> tuple[np.ndarray, np.ndarray]:
         """The (input, output) tables the kernel updates in place."""
@@ -343,6 +347,14 @@ class Word2Vec:
             self.wv = Vectors(self.wv.index_to_key, syn0)
         return syn0, self.syn1neg
 
+    def _shard_buffers(self) -> "_ShardBuffers":
+        return _ShardBuffers(self.workers, [len(self._counts)] * 2, self.vector_size)
+
+    def _row_needs(self, ids, ends, shard_lo) -> list[int]:
+        """Upper bounds of the rows each shard copies, per table."""
+        words = int(_shard_words(ends, shard_lo).max())
+        return [words, words * (self.negative + 1)]
+
     def _run_round(self, tables, budget, ids, ends, shard_lo, words_before, states,
                    sample_int, prob, alias, exp_table, start_alpha, end_alpha, total,
                    compute_loss) -> float:
@@ -350,16 +362,15 @@ class Word2Vec:
         from .._kernels.word2vec import train_round, train_round_serial
 
         syn0, syn1 = tables
-        budget.reserve(ends, shard_lo)
+        budget.reserve(self._row_needs(ids, ends, shard_lo))
         losses = np.zeros(self.workers, np.float64)
         effective = np.zeros(self.workers, np.int64)
         kernel = train_round if use_parallel(1 << 20) and self.workers > 1 else train_round_serial
-        kernel(ids, ends, shard_lo, words_before, syn0, syn1, budget.local0, budget.local1,
-               budget.slot0, budget.slot1, budget.rows0, budget.rows1, budget.n0, budget.n1,
-               states, sample_int, prob, alias, exp_table, bool(self.sg), self.window,
-               self.shrink_windows, self.negative, bool(self.cbow_mean),
-               np.float32(start_alpha), np.float32(end_alpha), float(total), compute_loss,
-               losses, effective)
+        kernel(ids, ends, shard_lo, words_before, syn0, syn1, *budget.local, *budget.slot,
+               *budget.rows, *budget.n, states, sample_int, prob, alias, exp_table,
+               bool(self.sg), self.window, self.shrink_windows, self.negative,
+               bool(self.cbow_mean), np.float32(start_alpha), np.float32(end_alpha),
+               float(total), compute_loss, losses, effective)
         return float(losses.sum())
 
     # -- persistence -----------------------------------------------------------
@@ -386,11 +397,10 @@ class Word2Vec:
                 "params": self._params(), "epochs_trained_": self.epochs_trained_,
                 "training_loss_": self.training_loss_,
                 "corpus_total_words": self.corpus_total_words, "corpus_count": self.corpus_count}
-        words = np.array(self.wv.index_to_key, dtype=object)
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez(fh, meta=np.array(json.dumps(meta)),
-                         words=np.array("\n".join(words.tolist())), counts=self._counts,
+                         words=np.array(json.dumps(self.wv.index_to_key)), counts=self._counts,
                          **self._state_arrays())
 
     @classmethod
@@ -405,12 +415,17 @@ class Word2Vec:
                                      f"(format {meta.get('format')!r})")
                 arrays = {k: data[k] for k in data.files if k not in ("meta", "words")}
                 words_text = str(data["words"])
-        except (OSError, KeyError, json.JSONDecodeError) as exc:
-            if isinstance(exc, FileNotFoundError):
+        except FileNotFoundError:
+            raise
+        except ValueError as exc:
+            if str(exc).startswith(repr(str(p))):
                 raise
             raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model: {exc}") from None
+        except Exception as exc:  # not a zip, damaged member, missing key...
+            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model: "
+                             f"{type(exc).__name__}: {exc}") from None
         model = cls(**meta["params"])
-        words = words_text.split("\n") if words_text else []
+        words = json.loads(words_text)
         model._restore(words, arrays)
         model.epochs_trained_ = int(meta["epochs_trained_"])
         model.training_loss_ = [float(x) for x in meta["training_loss_"]]
@@ -438,28 +453,36 @@ def _split_shards(ends: np.ndarray, shards: int) -> np.ndarray:
 
 
 class _ShardBuffers:
-    """Private row copies of every shard, grown to the largest chunk seen (reused)."""
+    """Private row copies of every shard for each trained table, grown as needed and reused.
 
-    def __init__(self, shards: int, n_words: int, dim: int, negative: int) -> None:
-        self.shards, self.n_words, self.dim, self.negative = shards, n_words, dim, negative
-        self.cap0 = self.cap1 = 0
-        self.slot0 = np.full((shards, n_words), -1, np.int32)
-        self.slot1 = np.full((shards, n_words), -1, np.int32)
-        self.n0 = np.zeros(shards, np.int64)
-        self.n1 = np.zeros(shards, np.int64)
-        self._alloc(0, 0)
+    For table ``t`` (``sizes[t]`` rows): ``local[t]`` holds the copies (shard
+    ``s`` owns rows ``s * cap .. s * cap + cap - 1``), ``rows[t]`` the shared
+    row of each copy, ``slot[t][s, r]`` the copy of row ``r`` (-1: none) and
+    ``n[t][s]`` how many rows shard ``s`` copied.
+    """
 
-    def _alloc(self, cap0: int, cap1: int) -> None:
-        self.cap0, self.cap1 = cap0, cap1
-        self.local0 = np.empty((self.shards, max(cap0, 1), self.dim), np.float32)
-        self.local1 = np.empty((self.shards, max(cap1, 1), self.dim), np.float32)
-        self.rows0 = np.empty((self.shards, max(cap0, 1)), np.int64)
-        self.rows1 = np.empty((self.shards, max(cap1, 1)), np.int64)
+    def __init__(self, shards: int, sizes: Sequence[int], dim: int) -> None:
+        self.shards, self.sizes, self.dim = shards, list(sizes), dim
+        self.slot = [np.full((shards, n), -1, np.int32) for n in sizes]
+        self.n = [np.zeros(shards, np.int64) for _ in sizes]
+        self.caps = [0] * len(sizes)
+        self.local: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+        self._alloc(self.caps)
 
-    def reserve(self, ends: np.ndarray, shard_lo: np.ndarray) -> None:
-        starts = np.concatenate(([0], ends))
-        words = int(np.max(starts[shard_lo[1:]] - starts[shard_lo[:-1]]))
-        need0 = min(self.n_words, words)
-        need1 = min(self.n_words, words * (self.negative + 1))
-        if need0 > self.cap0 or need1 > self.cap1:
-            self._alloc(max(need0, self.cap0), max(need1, self.cap1))
+    def _alloc(self, caps: list[int]) -> None:
+        self.caps = caps
+        self.local = [np.empty((self.shards * max(c, 1), self.dim), np.float32) for c in caps]
+        self.rows = [np.empty(self.shards * max(c, 1), np.int64) for c in caps]
+
+    def reserve(self, needs: Sequence[int]) -> None:
+        """Make room for ``needs[t]`` copied rows of table ``t`` in every shard."""
+        needs = [min(int(x), n) for x, n in zip(needs, self.sizes)]
+        if any(x > c for x, c in zip(needs, self.caps)):
+            self._alloc([max(x, c) for x, c in zip(needs, self.caps)])
+
+
+def _shard_words(ends: np.ndarray, shard_lo: np.ndarray) -> np.ndarray:
+    """Words of every shard."""
+    starts = np.concatenate(([0], ends))
+    return starts[shard_lo[1:]] - starts[shard_lo[:-1]]

@@ -1,0 +1,196 @@
+"""FastText: Word2Vec with character n-gram (subword) vectors, gensim's names and hashing.
+
+Each word's character n-grams (``min_n`` to ``max_n`` characters of
+``<word>``) are hashed into ``bucket`` rows of an n-gram table -- the hashing
+trick of the sparse side (``HashingVectorizer``), here feeding a dense table.
+A word's vector is the mean of its own row and its n-gram rows, so a word
+never seen in training still gets a vector from its n-grams. The hash is
+gensim's (and Facebook fastText's), so the same word maps to the same buckets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..vectors import Vectors
+from .word2vec import Word2Vec, _check_int, _shard_words, _ShardBuffers
+
+
+def ngram_buckets(words: Sequence[str], min_n: int, max_n: int,
+                  bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n-gram buckets of every word, as ``(ptr, buckets)`` (word ``i``: ``buckets[ptr[i]:ptr[i+1]]``).
+
+    Equal to gensim's ``ft_ngram_hashes(word, min_n, max_n, bucket)`` for each word.
+
+    Examples
+    --------
+    >>> from sparsedense.models.fasttext import ngram_buckets
+    >>> ptr, buckets = ngram_buckets(["deposit"], 3, 4, 2_000_000)
+    >>> int(ptr[1])  # '<de', 'dep', 'epo', ... and the 4-grams
+    13
+    """
+    from .._kernels.fasttext import ngram_buckets as kernel
+
+    encoded = [f"<{w}>".encode("utf-8") for w in words]
+    lengths = np.fromiter((len(b) for b in encoded), np.int64, len(encoded))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    buf = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+    if max_n < min_n or bucket == 0:
+        return np.zeros(len(words) + 1, np.int64), np.zeros(0, np.int64)
+    return kernel(buf, starts, ends, min_n, max_n, bucket)
+
+
+class FastTextVectors(Vectors):
+    """Word vectors that also answer for words outside the vocabulary (gensim's ``FastTextKeyedVectors``).
+
+    ``vectors`` holds the composed vector of every vocabulary word (its row
+    of ``vectors_vocab`` averaged with its n-gram rows of ``vectors_ngrams``);
+    any other word gets the mean of its n-gram rows. ``word in wv`` is true
+    for any word with at least one n-gram, as in gensim; ``has_index_for``
+    tells whether it is in the vocabulary.
+    """
+
+    def __init__(self, keys: Sequence[str], weight: np.ndarray, vectors_vocab: np.ndarray,
+                 vectors_ngrams: np.ndarray, min_n: int, max_n: int, bucket: int) -> None:
+        super().__init__(keys, weight)
+        self.vectors_vocab = vectors_vocab
+        self.vectors_ngrams = vectors_ngrams
+        self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.key_to_index:
+            return True
+        return isinstance(key, str) and self.bucket > 0 and \
+            ngram_buckets([key], self.min_n, self.max_n, self.bucket)[0][1] > 0
+
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """The vector of ``key``; for a word outside the vocabulary, the mean of its n-gram rows."""
+        if key in self.key_to_index or not isinstance(key, str) or self.bucket == 0:
+            return super().get_vector(key, norm=norm)
+        _, buckets = ngram_buckets([key], self.min_n, self.max_n, self.bucket)
+        if buckets.shape[0] == 0:
+            raise KeyError(f"Key {key!r} not present in vocabulary and has no character "
+                           f"{self.min_n}..{self.max_n}-grams to build a vector from")
+        vec = self.vectors_ngrams[buckets].sum(axis=0) / np.float32(buckets.shape[0])
+        if norm:
+            n = np.linalg.norm(vec)
+            return vec / n if n > 0 else vec
+        return vec
+
+
+class FastText(Word2Vec):
+    """Learn word and subword vectors (fastText) with skip-gram or CBOW and negative sampling.
+
+    Everything of :class:`~sparsedense.models.Word2Vec` (names, defaults,
+    determinism, ``workers`` as shards), plus character n-grams hashed into
+    ``bucket`` rows. ``wv`` is a :class:`FastTextVectors`: ``model.wv[word]``
+    works for words never seen in training.
+
+    Parameters
+    ----------
+    min_n, max_n : int, default=3, 6
+        Lengths (in characters) of the n-grams of ``<word>``; ``max_n < min_n``
+        disables them (plain word vectors).
+    bucket : int, default=2_000_000
+        Rows of the n-gram table.
+    **kwargs
+        The parameters of :class:`~sparsedense.models.Word2Vec`.
+
+    Examples
+    --------
+    >>> from sparsedense.models import FastText
+    >>> sentences = [["deposit", "deposits", "savings"], ["mortgage", "loan"]] * 30
+    >>> model = FastText(sentences, vector_size=8, min_count=1, epochs=2, bucket=1000)
+    >>> model.wv["depositing"].shape  # not in the vocabulary: built from n-grams
+    (8,)
+    >>> model.wv.has_index_for("depositing")
+    False
+    """
+
+    _owner = "FastText"
+
+    def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
+                 corpus_file: str | os.PathLike | None = None, min_n: int = 3, max_n: int = 6,
+                 bucket: int = 2_000_000, **kwargs: Any) -> None:
+        _check_int("FastText", "min_n", min_n, 1)
+        _check_int("FastText", "max_n", max_n, 0)
+        _check_int("FastText", "bucket", bucket, 0)
+        self.min_n, self.max_n, self.bucket = int(min_n), int(max_n), int(bucket)
+        super().__init__(sentences, corpus_file, **kwargs)
+
+    def _params(self) -> dict[str, Any]:
+        params = super()._params()
+        params.update(min_n=self.min_n, max_n=self.max_n, bucket=self.bucket)
+        return params
+
+    def _set_state(self, words: list[str], counts: np.ndarray, syn0: np.ndarray,
+                   syn1neg: np.ndarray, ngrams: np.ndarray | None = None) -> None:
+        if ngrams is None:  # a fresh model: gensim's initialisation (seed + 1 for the n-grams)
+            rng = np.random.default_rng(seed=self.seed + 1)
+            ngrams = rng.random((self.bucket, self.vector_size), dtype=np.float32)
+            ngrams *= 2.0
+            ngrams -= 1.0
+            ngrams /= self.vector_size
+        self._counts = np.asarray(counts, np.int64)
+        self.syn1neg = syn1neg
+        self._sub_ptr, self._sub_idx = ngram_buckets(words, self.min_n, self.max_n, self.bucket)
+        composed = np.empty_like(syn0)
+        self.wv = FastTextVectors(words, composed, syn0, ngrams, self.min_n, self.max_n,
+                                  self.bucket)
+        self._epoch_done()
+
+    def _epoch_done(self) -> None:
+        from .._kernels.fasttext import compose_vectors
+
+        wv = self.wv
+        compose_vectors(wv.vectors_vocab, wv.vectors_ngrams, self._sub_ptr, self._sub_idx,
+                        wv.weight)
+        wv._invalidate()
+
+    def _training_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.wv.vectors_vocab, self.syn1neg, self.wv.vectors_ngrams
+
+    def _shard_buffers(self) -> _ShardBuffers:
+        n = len(self._counts)
+        return _ShardBuffers(self.workers, [n, n, max(self.bucket, 1)], self.vector_size)
+
+    def _row_needs(self, ids, ends, shard_lo) -> list[int]:
+        sub_len = np.diff(self._sub_ptr)
+        starts = np.concatenate(([0], ends))
+        per_token = np.concatenate(([0], np.cumsum(sub_len[ids])))
+        lo, hi = starts[shard_lo[:-1]], starts[shard_lo[1:]]
+        words = int(_shard_words(ends, shard_lo).max())
+        return [words, words * (2 * self.window + self.negative + 1),
+                int((per_token[hi] - per_token[lo]).max())]
+
+    def _run_round(self, tables, budget, ids, ends, shard_lo, words_before, states,
+                   sample_int, prob, alias, exp_table, start_alpha, end_alpha, total,
+                   compute_loss) -> float:
+        from .._kernels._dispatch import use_parallel
+        from .._kernels.fasttext import train_round_ft, train_round_ft_serial
+
+        budget.reserve(self._row_needs(ids, ends, shard_lo))
+        losses = np.zeros(self.workers, np.float64)
+        effective = np.zeros(self.workers, np.int64)
+        kernel = train_round_ft if use_parallel(1 << 20) and self.workers > 1 \
+            else train_round_ft_serial
+        kernel(ids, ends, shard_lo, words_before, *tables, *budget.local, *budget.slot,
+               *budget.rows, *budget.n, states, sample_int, prob, alias, exp_table,
+               self._sub_ptr, self._sub_idx, bool(self.sg), self.window, self.shrink_windows,
+               self.negative, bool(self.cbow_mean), np.float32(start_alpha),
+               np.float32(end_alpha), float(total), compute_loss, losses, effective)
+        return float(losses.sum())
+
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        return {"syn0": self.wv.vectors_vocab, "syn1neg": self.syn1neg,
+                "ngrams": self.wv.vectors_ngrams}
+
+    def _restore(self, words: list[str], arrays: dict[str, np.ndarray]) -> None:
+        self._set_state(words, arrays["counts"], np.ascontiguousarray(arrays["syn0"]),
+                        np.ascontiguousarray(arrays["syn1neg"]),
+                        np.ascontiguousarray(arrays["ngrams"]))
