@@ -12,12 +12,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import demo, embed, neighbors, vectorize, vectors
+from . import demo, embed, neighbors, train, vectorize, vectors
 from ._common import UsageError
 
 #: command name -> module with ``register(subparsers)`` and ``run(args) -> int``
 COMMANDS = {"demo": demo, "vectorize": vectorize, "embed": embed, "neighbors": neighbors,
-            "vectors": vectors}
+            "vectors": vectors, "train": train}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,119 @@
+"""``sparsedense train``: learn word vectors from a corpus file and write them to a vector file."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ._common import UsageError
+
+HELP = "train word vectors (word2vec, fastText) on a corpus, one sentence a line"
+EXAMPLE = """examples:
+  sparsedense train corpus.txt -o vectors.txt --sg                # skip-gram, word2vec text format
+  sparsedense train corpus.txt.gz -o vectors.npz --subwords       # fastText, native format
+  sparsedense train corpus.txt -o vectors.bin --vector-size 300 --epochs 10 --workers 4
+
+The corpus is read as gensim's LineSentence does: one sentence a line, tokens
+separated by whitespace (lowercase and tokenize it beforehand). The same
+corpus, options and --seed give the same vectors, whatever the machine's
+thread count. The output format follows OUT's extension (.npz native,
+.bin word2vec binary, anything else word2vec text) unless --format is given.
+"""
+
+_BY_SUFFIX = {".npz": "native", ".bin": "word2vec-binary"}
+
+
+def _methods() -> dict:
+    """Training method name -> function(args, corpus_path) -> Vectors."""
+    methods = {"word2vec": _train_word2vec, "fasttext": _train_word2vec}
+    try:  # the count-based methods (GloVe, PPMI-SVD) live in their own module
+        from ._train_count import METHODS
+    except ImportError:
+        return methods
+    return {**methods, **METHODS}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help=HELP, description=HELP, epilog=EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("corpus", metavar="CORPUS", help="text file (.gz/.bz2 too), one sentence a line")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="vector file to write")
+    p.add_argument("--method", default="word2vec", choices=sorted(_methods()),
+                   help="default: word2vec (fasttext with --subwords)")
+    p.add_argument("--sg", action="store_true", help="skip-gram (default: CBOW)")
+    p.add_argument("--subwords", action="store_true",
+                   help="fastText: character n-gram vectors (same as --method fasttext)")
+    p.add_argument("--vector-size", type=int, default=100, metavar="N")
+    p.add_argument("--epochs", type=int, default=None, metavar="N",
+                   help="default: the method's (5 for word2vec/fastText)")
+    p.add_argument("--window", type=int, default=None, metavar="N",
+                   help="default: the method's (5 for word2vec/fastText)")
+    p.add_argument("--min-count", type=int, default=5, metavar="N")
+    p.add_argument("--negative", type=int, default=5, metavar="N")
+    p.add_argument("--sample", type=float, default=1e-3, metavar="T")
+    p.add_argument("--seed", type=int, default=1, metavar="N")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="shards trained in parallel (the result depends on it, not on threads)")
+    p.add_argument("--format", default=None,
+                   choices=["word2vec", "word2vec-binary", "glove", "native"],
+                   help="default: from OUT's extension")
+    p.add_argument("--save-model", metavar="PATH",
+                   help="also save the whole model (to continue training later)")
+    try:
+        from ._train_count import add_arguments
+    except ImportError:
+        pass
+    else:
+        add_arguments(p)
+
+
+def _train_word2vec(args: argparse.Namespace, corpus: str):
+    from ..models import FastText, Word2Vec
+
+    cls = FastText if args.method == "fasttext" else Word2Vec
+    options = {"vector_size": args.vector_size, "min_count": args.min_count,
+               "negative": args.negative, "sample": args.sample, "seed": args.seed,
+               "workers": args.workers, "sg": int(args.sg)}
+    if args.epochs is not None:
+        options["epochs"] = args.epochs
+    if args.window is not None:
+        options["window"] = args.window
+    model = cls(**options)
+    model.build_vocab(corpus_file=corpus)
+    model.train(progress=not args.quiet)
+    if args.save_model:
+        model.save(args.save_model)
+    args._trained_words = model.corpus_total_words * model.epochs
+    return model.wv
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..vectors import Vectors
+
+    if args.subwords:
+        if args.method not in ("word2vec", "fasttext"):
+            raise UsageError(f"--subwords goes with --method fasttext, not {args.method}")
+        args.method = "fasttext"
+    corpus = Path(args.corpus)
+    if not corpus.is_file():
+        raise UsageError(f"{corpus}: no such file" if not corpus.exists() else
+                         f"{corpus}: not a file")
+    out = Path(args.output)
+    fmt = args.format or _BY_SUFFIX.get(out.suffix, "word2vec")
+    for target in (out, Path(args.save_model) if args.save_model else None):
+        if target is not None and not target.parent.is_dir():  # before hours of training
+            raise UsageError(f"{target.parent}: output directory does not exist")
+    start = time.perf_counter()
+    vectors = _methods()[args.method](args, str(corpus))
+    seconds = time.perf_counter() - start
+    if not isinstance(vectors, Vectors):
+        raise TypeError(f"method {args.method} returned {type(vectors).__name__}, not Vectors")
+    plain = Vectors(vectors.index_to_key, vectors.vectors)  # the vocabulary's vectors only
+    plain.save(out, format=fmt)
+    words = getattr(args, "_trained_words", None)
+    rate = f", {words / seconds:,.0f} words/s" if words else ""
+    if not args.quiet:
+        print(f"{len(plain)} vectors of dimension {plain.vector_size} trained with "
+              f"{args.method} in {seconds:.1f} s{rate} -> {out} ({fmt})")
+    return 0

@@ -1,0 +1,89 @@
+"""``sparsedense train``: vector files out of a corpus file, the same as the library's, errors in one line."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sparsedense.models import FastText, Word2Vec
+from sparsedense.vectors import load_vectors
+
+from test_word2vec import planted_corpus
+
+
+def run(*args, check=True):
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sparsedense", *map(str, args)],
+                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=600)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def assert_usage_error(proc, *fragments):
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    for f in fragments:
+        assert f in lines[0], (f, lines[0])
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("train") / "corpus.txt.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for sentence in planted_corpus(300):
+            fh.write(" ".join(sentence) + "\n")
+    return path
+
+
+OPTS = ["--vector-size", "12", "--epochs", "2", "--min-count", "2", "--seed", "4"]
+
+
+@pytest.mark.parametrize("flags, cls, kwargs", [
+    (["--sg"], Word2Vec, dict(sg=1)),
+    ([], Word2Vec, dict(sg=0)),
+    (["--subwords", "--sg"], FastText, dict(sg=1)),
+])
+def test_train_writes_the_librarys_vectors(corpus_file, tmp_path, flags, cls, kwargs):
+    out = tmp_path / "vectors.npz"
+    proc = run("train", corpus_file, "-o", out, *OPTS, *flags)
+    assert "vectors of dimension 12" in proc.stdout and "words/s" in proc.stdout
+    got = load_vectors(out)
+    model = cls(corpus_file=corpus_file, vector_size=12, epochs=2, min_count=2, seed=4, **kwargs)
+    assert got.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(got.vectors, model.wv.vectors)
+
+
+def test_train_text_format_and_saved_model(corpus_file, tmp_path):
+    out, saved = tmp_path / "v.txt", tmp_path / "model.npz"
+    run("-q", "train", corpus_file, "-o", out, *OPTS, "--sg", "--save-model", saved)
+    vectors = load_vectors(out)
+    model = Word2Vec.load(saved)
+    assert vectors.index_to_key == model.wv.index_to_key
+    np.testing.assert_allclose(vectors.vectors, model.wv.vectors, rtol=1e-6)
+    assert out.read_text().split("\n", 1)[0] == f"{len(model.wv)} 12"
+
+
+def test_train_errors_are_one_line_and_write_nothing(corpus_file, tmp_path):
+    out = tmp_path / "v.txt"
+    assert_usage_error(run("train", tmp_path / "missing.txt", "-o", out, check=False),
+                       "missing.txt: no such file")
+    assert_usage_error(run("train", corpus_file, "-o", tmp_path / "no" / "v.txt", check=False),
+                       "output directory does not exist")
+    assert_usage_error(run("train", corpus_file, "-o", out, "--min-count", "100000",
+                           check=False), "no word reaches min_count=100000")
+    assert_usage_error(run("train", corpus_file, "-o", out, "--vector-size", "0", check=False),
+                       "vector_size must be an int >= 1; got 0")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"good words here\n\xff\xfe broken\n" * 5)
+    assert_usage_error(run("train", bad, "-o", out, "--min-count", "1", check=False),
+                       "not UTF-8")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt"]
