@@ -54,7 +54,7 @@ def sigmoid_table() -> np.ndarray:
     return (np.exp(x) / (np.exp(x) + 1)).astype(np.float32)
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _splitmix64(state):
     """Next ``(state, value)`` of the splitmix64 generator (Steele et al. 2014)."""
     state = state + np.uint64(0x9E3779B97F4A7C15)
@@ -75,7 +75,7 @@ def shard_seed(seed, epoch, chunk, shard):
     return d
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _draw_noise(state, prob, alias):
     """One draw from the alias table; returns ``(state, word)``."""
     state, r = _splitmix64(state)
@@ -87,7 +87,7 @@ def _draw_noise(state, prob, alias):
     return state, np.int64(alias[i])
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _row(r, table, local, slot_of, rows, n_rows, s, cap):
     """Row of ``local`` holding shard ``s``'s copy of shared row ``r`` (copied on first touch).
 
@@ -104,7 +104,7 @@ def _row(r, table, local, slot_of, rows, n_rows, s, cap):
     return k
 
 
-@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+@njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
 def _sgd_step(x, xs, y, ys, work, label, alpha, exp_table, want_loss):
     """One logistic step between input ``x[xs]`` and output ``y[ys]``; returns the loss.
 

@@ -33,6 +33,9 @@ import numpy as np
 MAX_SENTENCE_LENGTH = 10000
 #: bytes of a corpus file read per block
 BLOCK_BYTES = 1 << 24
+#: a corpus file of at most this many in-vocabulary words is kept as ids after the
+#: first pass (4 bytes a word), so later epochs do not read and intern it again
+CACHE_WORDS = 1 << 26
 
 
 class Corpus:
@@ -207,34 +210,66 @@ class Corpus:
         ``chunk_words`` words; sentences left empty are dropped.
         """
         chunker = _Chunker(chunk_words)
-        if self.corpus_file is None:
-            ids: list[int] = []
-            ends: list[int] = []
-            get = key_to_index.get
-            for sentence in self._sentence_lists():
-                before = len(ids)
-                ids.extend(i for i in map(get, sentence) if i is not None)
-                if len(ids) > before:
-                    ends.append(len(ids))
-                if len(ids) >= 65536:
-                    yield from chunker.feed(np.array(ids, np.int32), np.array(ends, np.int64))
-                    ids, ends = [], []
-            yield from chunker.feed(np.array(ids, np.int32), np.array(ends, np.int64))
-        else:
-            from .._kernels.corpus import _remap_sentences
-
-            interner = getattr(self, "_interner", None)
-            if interner is None:
-                self.word_counts()
-                interner = self._interner
-            remap = np.full(len(interner) + 1, -1, np.int32)
-            for word, idx in zip(self._words_of(interner), range(len(interner))):
-                remap[idx] = key_to_index.get(word, -1)
-            for buf, tok_start, tok_len, sent_len in self._file_blocks():
-                raw = interner.intern(buf, tok_start, tok_len, insert=False)
-                ids_arr, ends_arr = _remap_sentences(raw, sent_len, remap)
-                yield from chunker.feed(ids_arr, ends_arr)
+        if self.corpus_file is not None:
+            yield from self._file_chunks(key_to_index, chunker)
+            return
+        ids: list[int] = []
+        ends: list[int] = []
+        get = key_to_index.get
+        for sentence in self._sentence_lists():
+            before = len(ids)
+            ids.extend(i for i in map(get, sentence) if i is not None)
+            if len(ids) > before:
+                ends.append(len(ids))
+            if len(ids) >= 65536:
+                yield from chunker.feed(np.array(ids, np.int32), np.array(ends, np.int64))
+                ids, ends = [], []
+        yield from chunker.feed(np.array(ids, np.int32), np.array(ends, np.int64))
         yield from chunker.flush()
+
+    def _file_chunks(self, key_to_index: dict[str, int],
+                     chunker: "_Chunker") -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`iter_chunks` of the file: read and turned into ids by the kernels.
+
+        The chunks of a file of at most ``CACHE_WORDS`` in-vocabulary words are
+        kept, so that later passes (epochs) with the same vocabulary skip the
+        reading and interning.
+        """
+        from .._kernels.corpus import _remap_sentences
+
+        key = (id(key_to_index), len(key_to_index), chunker.chunk_words)
+        cached = getattr(self, "_chunk_cache", None)
+        if cached is not None and cached[0] == key:
+            yield from cached[1]
+            return
+        interner = getattr(self, "_interner", None)
+        if interner is None:
+            self.word_counts()
+            interner = self._interner
+        remap = np.full(len(interner) + 1, -1, np.int32)  # remap[-1]: a word never seen
+        for idx, word in enumerate(self._words_of(interner)):
+            remap[idx] = key_to_index.get(word, -1)
+        kept: list | None = []
+        n_kept = 0
+
+        def keep(chunks):
+            nonlocal kept, n_kept
+            for chunk in chunks:
+                if kept is not None:
+                    n_kept += chunk[0].shape[0]
+                    if n_kept <= CACHE_WORDS:
+                        kept.append(chunk)
+                    else:
+                        kept = None
+                yield chunk
+
+        for buf, tok_start, tok_len, sent_len in self._file_blocks():
+            raw = interner.intern(buf, tok_start, tok_len, insert=False)
+            ids_arr, ends_arr = _remap_sentences(raw, sent_len, remap)
+            yield from keep(chunker.feed(ids_arr, ends_arr))
+        yield from keep(chunker.flush())
+        if kept is not None:
+            self._chunk_cache = (key, kept)
 
     def _words_of(self, interner) -> list[str]:
         words = getattr(self, "_words_cache", None)
