@@ -73,7 +73,7 @@ def ngram_buckets(buf, starts, ends, min_n, max_n, bucket):
     return ptr, out[:n_out]
 
 
-@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+@njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
 def _compose(w, syn0, syn2, local0, local2, slot0, slot2, rows0, rows2, n0, n2, s, cap0, cap2,
              sub_ptr, sub_idx, out, add):
     """``out (+)= word row + its n-gram rows``; returns the number of rows summed."""
@@ -92,7 +92,7 @@ def _compose(w, syn0, syn2, local0, local2, slot0, slot2, rows0, rows2, n0, n2, 
     return 1 + sub_ptr[w + 1] - sub_ptr[w]
 
 
-@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+@njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
 def _spread(w, local0, local2, slot0, slot2, s, sub_ptr, sub_idx, work):
     """Add ``work`` to word ``w``'s row and each of its n-gram rows (already copied)."""
     dim = work.shape[0]
