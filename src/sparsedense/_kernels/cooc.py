@@ -346,4 +346,57 @@ def merge_write_serial(a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, out_ptr, out_id
         _merge_row(a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, r, out_ptr[r], out_idx, out_val)
 
 
+@njit(**JIT_OPTIONS)
+def _ppmi_row(indptr, indices, data, log_row, log_col, alpha, offset, r, vals):
+    kept = 0
+    lr = log_row[r]
+    for k in range(indptr[r], indptr[r + 1]):
+        v = np.log(np.float64(data[k])) + offset - lr - alpha * log_col[indices[k]]
+        vals[k] = v
+        if v > 0.0:
+            kept += 1
+    return kept
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def ppmi_values(indptr, indices, data, log_row, log_col, alpha, offset, vals, kept):
+    """``vals[k]``: PMI of stored entry ``k`` (float64); ``kept[r]``: entries of row ``r`` > 0.
+
+    PMI of ``(i, j)`` is ``log(C[i, j]) + offset - log_row[i] - alpha * log_col[j]``
+    with ``offset = log(sum_c col_c**alpha) - log(shift)``. Every stored entry is > 0.
+    """
+    for r in prange(kept.shape[0]):
+        kept[r] = _ppmi_row(indptr, indices, data, log_row, log_col, alpha, offset, r, vals)
+
+
+@njit(**JIT_OPTIONS)
+def ppmi_values_serial(indptr, indices, data, log_row, log_col, alpha, offset, vals, kept):
+    """:func:`ppmi_values` on one thread."""
+    for r in range(kept.shape[0]):
+        kept[r] = _ppmi_row(indptr, indices, data, log_row, log_col, alpha, offset, r, vals)
+
+
+@njit(**JIT_OPTIONS)
+def _keep_positive_row(indptr, indices, vals, r, o, out_indices, out_data):
+    for k in range(indptr[r], indptr[r + 1]):
+        if vals[k] > 0.0:
+            out_indices[o] = indices[k]
+            out_data[o] = vals[k]
+            o += 1
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def keep_positive(indptr, indices, vals, out_indptr, out_indices, out_data):
+    """Copy the entries with ``vals > 0`` into the CSR ``out_*`` (rows in parallel)."""
+    for r in prange(out_indptr.shape[0] - 1):
+        _keep_positive_row(indptr, indices, vals, r, out_indptr[r], out_indices, out_data)
+
+
+@njit(**JIT_OPTIONS)
+def keep_positive_serial(indptr, indices, vals, out_indptr, out_indices, out_data):
+    """:func:`keep_positive` on one thread."""
+    for r in range(out_indptr.shape[0] - 1):
+        _keep_positive_row(indptr, indices, vals, r, out_indptr[r], out_indices, out_data)
+
+
 harden_caches(globals())

@@ -11,6 +11,8 @@ _EXPORTS = {
     "Word2Vec": ".word2vec",
     "FastText": ".fasttext",
     "cooccurrence_matrix": ".cooccurrence",
+    "ppmi": ".ppmi",
+    "PPMISVD": ".ppmi_svd",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,153 @@
+"""PPMISVD: word vectors from a truncated SVD of the PPMI matrix (Levy, Goldberg & Dagan 2015)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import _short, is_int
+from ..text._base import BaseEstimator
+from ..vectors import Vectors
+
+_OWNER = "PPMISVD"
+
+
+def check_vocabulary_for(C, vocabulary: Any, owner: str):
+    """The vocabulary as a Vocabulary whose size is the matrix's (ValueError otherwise)."""
+    from .cooccurrence import as_vocabulary
+
+    vocab = as_vocabulary(vocabulary, owner)
+    if len(vocab) != C.shape[0]:
+        raise ValueError(f"{owner}: C has {C.shape[0]} rows but the vocabulary has {len(vocab)} "
+                         "words; they must match (row i is word i)")
+    return vocab
+
+
+class PPMISVD(BaseEstimator):
+    """Word vectors ``U @ diag(s) ** p`` from a truncated SVD of the PPMI matrix.
+
+    The count-based route of Levy, Goldberg & Dagan (*Improving
+    Distributional Similarity with Lessons Learned from Word Embeddings*,
+    TACL 2015): co-occurrence counts, shifted positive PMI with smoothed
+    context counts (:func:`~sparsedense.models.ppmi`), and the top
+    ``vector_size`` singular vectors, computed by the randomized SVD of
+    :class:`~sparsedense.LSA` (:func:`sparsedense.decomposition.randomized_svd`)
+    on this library's sparse kernels. ``p = eigenvalue_weighting``: ``0``
+    keeps ``U`` alone (often best on word similarity), ``1`` is the
+    classical ``U @ diag(s)``.
+
+    A scikit-learn estimator: keyword-only parameters stored as given,
+    validated by :meth:`fit`.
+
+    Parameters
+    ----------
+    vector_size : int, default=100
+    alpha : float in (0, 1], default=0.75
+        Context-distribution smoothing.
+    shift : float > 0, default=1.0
+        Subtract ``log(shift)`` from the PMI (SPPMI).
+    eigenvalue_weighting : float, default=0.5
+        The power ``p`` of the singular values.
+    n_iter : int, default=5
+        Power iterations of the randomized SVD.
+    n_oversamples : int, default=10
+    random_state : int, RandomState, Generator or None, default=None
+        Seed of the SVD's test matrix (an int gives reproducible vectors).
+
+    Attributes
+    ----------
+    wv : Vectors
+        One vector per word of the vocabulary.
+    singular_values_ : ndarray of shape (vector_size,)
+    vocabulary_ : Vocabulary
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from sparsedense.models import PPMISVD
+    >>> sentences = [["deposit", "savings", "bank"], ["loan", "mortgage", "bank"],
+    ...              ["river", "water", "fish"], ["fish", "boat", "water"]] * 20
+    >>> model = PPMISVD(vector_size=4, random_state=0).fit_corpus(sentences, min_count=1)
+    >>> model.wv.vectors.shape
+    (9, 4)
+    >>> model.wv.most_similar("river", topn=1)[0][0] in {"water", "fish", "boat"}
+    True
+    """
+
+    def __init__(self, *, vector_size: int = 100, alpha: float = 0.75, shift: float = 1.0,
+                 eigenvalue_weighting: float = 0.5, n_iter: int = 5, n_oversamples: int = 10,
+                 random_state: Any = None) -> None:
+        self.vector_size = vector_size
+        self.alpha = alpha
+        self.shift = shift
+        self.eigenvalue_weighting = eigenvalue_weighting
+        self.n_iter = n_iter
+        self.n_oversamples = n_oversamples
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        from .ppmi import check_real
+        from .word2vec import _check_int
+
+        o = _OWNER
+        _check_int(o, "vector_size", self.vector_size, 1)
+        _check_int(o, "n_iter", self.n_iter, 0)
+        _check_int(o, "n_oversamples", self.n_oversamples, 1)
+        check_real(o, "alpha", self.alpha, 0.0, 1.0, low_open=True)
+        check_real(o, "shift", self.shift, 0.0, low_open=True)
+        check_real(o, "eigenvalue_weighting", self.eigenvalue_weighting, -10.0, 10.0)
+        rs = self.random_state
+        if not (rs is None or is_int(rs) or isinstance(rs, (np.random.RandomState,
+                                                            np.random.Generator))):
+            raise TypeError(f"{o}: random_state must be None, an int, a numpy RandomState or "
+                            f"Generator; got {_short(rs)}")
+
+    def fit(self, C: Any, vocabulary: Any) -> "PPMISVD":
+        """Learn the word vectors from a co-occurrence matrix.
+
+        Parameters
+        ----------
+        C : scipy.sparse matrix or 2-D array of shape (n_words, n_words)
+            Non-negative co-occurrence counts, row and column ``i`` word ``i``.
+        vocabulary : Vocabulary or sequence of str
+            The ``n_words`` words.
+
+        Returns
+        -------
+        self
+        """
+        from ..decomposition import randomized_svd
+        from .ppmi import check_counts, ppmi
+
+        self._check_params()
+        X = check_counts(C, _OWNER, square=True)
+        vocab = check_vocabulary_for(X, vocabulary, _OWNER)
+        if self.vector_size > X.shape[0]:
+            raise ValueError(f"{_OWNER}: vector_size={self.vector_size} must be <= the number "
+                             f"of words ({X.shape[0]})")
+        M = ppmi(X, alpha=self.alpha, shift=self.shift)
+        U, s, _ = randomized_svd(M, self.vector_size, n_oversamples=self.n_oversamples,
+                                 n_iter=self.n_iter, random_state=self.random_state)
+        p = float(self.eigenvalue_weighting)
+        vectors = U * (s ** p if p != 0.0 else np.ones_like(s))
+        self.wv = Vectors(vocab.tokens, np.ascontiguousarray(vectors, dtype=np.float32))
+        self.singular_values_ = s
+        self.vocabulary_ = vocab
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def fit_corpus(self, sentences: Iterable[Sequence[str]] | str | os.PathLike,
+                   **cooccurrence_options: Any) -> "PPMISVD":
+        """Count co-occurrences with :func:`~sparsedense.models.cooccurrence_matrix`, then fit.
+
+        ``sentences`` and ``cooccurrence_options`` are passed on unchanged
+        (a str or path is a corpus file); returns ``self``.
+        """
+        from .cooccurrence import cooccurrence_matrix
+
+        self._check_params()
+        C, vocab = cooccurrence_matrix(sentences, **cooccurrence_options)
+        return self.fit(C, vocab)
