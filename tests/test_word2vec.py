@@ -467,3 +467,16 @@ def test_train_before_build_vocab():
 def test_fasttext_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         FastText(**kwargs)
+
+
+def test_fasttext_similarity_and_queries_take_unseen_words():
+    model = FastText(planted_corpus(300), bucket=3000, **SMALL)
+    wv = model.wv
+    unseen = "depositing"
+    expected = float(np.dot(wv.get_vector(unseen, norm=True), wv.get_vector("deposit", norm=True)))
+    assert wv.similarity(unseen, "deposit") == pytest.approx(expected)
+    by_word = wv.most_similar(unseen, topn=3)
+    by_vector = wv.most_similar(positive=[wv.get_vector(unseen, norm=True)], topn=3)
+    assert [w for w, _ in by_word] == [w for w, _ in by_vector]
+    with pytest.raises(KeyError):
+        Word2Vec(planted_corpus(50), **SMALL).wv.similarity(unseen, "deposit")

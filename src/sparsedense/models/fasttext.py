@@ -82,6 +82,26 @@ class FastTextVectors(Vectors):
             return vec / n if n > 0 else vec
         return vec
 
+    def similarity(self, w1: str, w2: str) -> float:
+        """Cosine similarity of two words, in the vocabulary or not."""
+        return float(np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True)))
+
+    def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, set]:
+        """As :class:`Vectors`, with words outside the vocabulary taken as their n-gram vectors."""
+        def resolve(x):
+            if isinstance(x, str) and x not in self.key_to_index:
+                return self.get_vector(x, norm=True).astype(np.float64)
+            if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str):
+                return (resolve(x[0]), x[1])
+            return x
+
+        def resolve_all(items):
+            if items is None or isinstance(items, (str, np.ndarray)):
+                return None if items is None else [resolve(items)]
+            return [resolve(x) for x in items] if isinstance(items, Iterable) else items
+
+        return super()._combine(resolve_all(positive), resolve_all(negative))
+
 
 class FastText(Word2Vec):
     """Learn word and subword vectors (fastText) with skip-gram or CBOW and negative sampling.
