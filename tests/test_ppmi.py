@@ -120,17 +120,25 @@ def planted_corpus(seed=0, n_topics=4, words_per_topic=8, n_sentences=600, lengt
 
 
 def topic_margin(wv, topics):
-    """Mean cosine within topics minus mean cosine across topics."""
-    same, cross = [], []
+    """(mean cosine within topics, mean cosine across topics, every word nearer its own topic).
+
+    The last is True when, for every word, the mean cosine to the other words
+    of its topic exceeds the mean cosine to the words of each other topic.
+    """
     unit = wv.get_normed_vectors()
     idx = wv.key_to_index
-    words = [(w, k) for k, t in enumerate(topics) for w in t]
-    for a, ka in words:
-        for b, kb in words:
-            if a < b:
-                s = float(unit[idx[a]] @ unit[idx[b]])
-                (same if ka == kb else cross).append(s)
-    return np.mean(same), np.mean(cross), min(same) > max(cross)
+    S = np.array([[float(unit[idx[a]] @ unit[idx[b]]) for t in topics for b in t]
+                  for t in topics for a in t])
+    k = len(topics[0])
+    topic = np.repeat(np.arange(len(topics)), k)
+    same_mask = (topic[:, None] == topic[None, :]) & ~np.eye(len(topic), dtype=bool)
+    cross_mask = topic[:, None] != topic[None, :]
+    nearer = True
+    for a in range(len(topic)):
+        own = S[a, same_mask[a]].mean()
+        others = [S[a, topic == t].mean() for t in range(len(topics)) if t != topic[a]]
+        nearer &= own > max(others)
+    return S[same_mask].mean(), S[cross_mask].mean(), bool(nearer)
 
 
 def test_ppmisvd_planted_topics():

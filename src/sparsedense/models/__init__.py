@@ -13,6 +13,7 @@ _EXPORTS = {
     "cooccurrence_matrix": ".cooccurrence",
     "ppmi": ".ppmi",
     "PPMISVD": ".ppmi_svd",
+    "GloVe": ".glove",
 }
 
 __all__ = sorted(_EXPORTS)

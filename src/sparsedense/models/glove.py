@@ -1,0 +1,228 @@
+"""GloVe: word vectors fitted to the log co-occurrence counts (Pennington et al. 2014)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import _short
+from ..text._base import BaseEstimator
+from ..vectors import Vectors
+
+_OWNER = "GloVe"
+_OUTPUTS = ("sum", "word")
+#: gradient components are clipped to [-GRAD_CLIP, GRAD_CLIP] (glove.c's value)
+GRAD_CLIP = 100.0
+#: shards when ``workers=None`` (as Word2Vec)
+DEFAULT_WORKERS = 2
+
+
+class GloVe(BaseEstimator):
+    """Global vectors: a weighted least-squares fit of ``W[i] . Wc[j] + b[i] + bc[j]`` to ``log C[i, j]``.
+
+    AdaGrad over the stored entries of a co-occurrence matrix, each weighted
+    by ``f(x) = min(1, (x / x_max) ** alpha)``, with word and context tables
+    and biases -- the model and update of GloVe's ``glove.c`` (see
+    :mod:`sparsedense._kernels.glove` for the exact arithmetic). Differences
+    on purpose:
+
+    * the result is **deterministic**: the same matrix, parameters and
+      ``seed`` give bit-identical vectors for any number of threads. Instead
+      of Hogwild threads, ``workers`` shards train on blocks of entries that
+      share no word and no context row (DSGD), each in an order drawn from
+      the seed; so results depend on ``workers``, not on the threads running
+      them (``NUMBA_NUM_THREADS`` sets those);
+    * the entries are shuffled again every epoch (``glove.c`` reads one
+      shuffled file in the same order every epoch);
+    * the tables are float32.
+
+    A scikit-learn estimator: keyword-only parameters stored as given,
+    validated by :meth:`fit`.
+
+    Parameters
+    ----------
+    vector_size : int, default=100
+    x_max : float > 0, default=100
+        Counts at or above ``x_max`` get weight 1.
+    alpha : float in (0, 1], default=0.75
+        Exponent of the weighting function.
+    learning_rate : float > 0, default=0.05
+    epochs : int, default=25
+    seed : int, default=1
+        Initial tables (uniform in ``[-0.5, 0.5) / vector_size``, as
+        ``glove.c``) and shuffling.
+    workers : int, optional
+        Shards trained in parallel (default 2; see above).
+    output : {"sum", "word"}, default="sum"
+        ``wv`` holds ``W + Wc`` (GloVe's default output) or ``W`` alone.
+    progress : bool, default=True
+        A progress bar on a terminal's standard error.
+
+    Attributes
+    ----------
+    wv : Vectors
+    word_vectors_, context_vectors_ : ndarray of shape (n_words, vector_size)
+        ``W`` and ``Wc`` (float32).
+    word_biases_, context_biases_ : ndarray of shape (n_words,)
+    training_loss_ : list of float
+        Loss of each epoch, ``sum f(x) * diff ** 2 / 2`` over the entries,
+        divided by their number (the figure ``glove.c`` prints).
+    vocabulary_ : Vocabulary
+
+    Examples
+    --------
+    >>> from sparsedense.models import GloVe
+    >>> sentences = [["deposit", "savings", "bank"], ["loan", "mortgage", "bank"],
+    ...              ["river", "water", "fish"], ["fish", "boat", "water"]] * 20
+    >>> model = GloVe(vector_size=8, epochs=30, x_max=10).fit_corpus(sentences, min_count=1,
+    ...                                                                progress=False)
+    >>> model.wv.vectors.shape
+    (9, 8)
+    >>> bool(model.training_loss_[-1] < model.training_loss_[0])
+    True
+    >>> model.wv.most_similar("river", topn=1)[0][0] in {"water", "fish", "boat"}
+    True
+    """
+
+    def __init__(self, *, vector_size: int = 100, x_max: float = 100.0, alpha: float = 0.75,
+                 learning_rate: float = 0.05, epochs: int = 25, seed: int = 1,
+                 workers: int | None = None, output: str = "sum", progress: bool = True) -> None:
+        self.vector_size = vector_size
+        self.x_max = x_max
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.seed = seed
+        self.workers = workers
+        self.output = output
+        self.progress = progress
+
+    def _check_params(self) -> None:
+        from .._validation import is_bool
+        from .ppmi import check_real
+        from .word2vec import _check_int
+
+        o = _OWNER
+        _check_int(o, "vector_size", self.vector_size, 1)
+        _check_int(o, "epochs", self.epochs, 1)
+        _check_int(o, "seed", self.seed, 0)
+        _check_int(o, "workers", self.workers, 1, allow_none=True)
+        check_real(o, "x_max", self.x_max, 0.0, low_open=True)
+        check_real(o, "alpha", self.alpha, 0.0, 1.0, low_open=True)
+        check_real(o, "learning_rate", self.learning_rate, 0.0, low_open=True)
+        if not isinstance(self.output, str):
+            raise TypeError(f"{o}: output must be one of {_OUTPUTS}; got {_short(self.output)}")
+        if self.output not in _OUTPUTS:
+            raise ValueError(f"{o}: output must be one of {_OUTPUTS}; got {self.output!r}")
+        if not is_bool(self.progress):
+            raise TypeError(f"{o}: progress must be a bool; got {_short(self.progress)}")
+
+    def fit(self, C: Any, vocabulary: Any) -> "GloVe":
+        """Train on a co-occurrence matrix; returns ``self``.
+
+        Parameters
+        ----------
+        C : scipy.sparse matrix or 2-D array of shape (n_words, n_words)
+            Non-negative co-occurrence counts (e.g. from
+            :func:`~sparsedense.models.cooccurrence_matrix`); only the stored
+            non-zero entries are fitted.
+        vocabulary : Vocabulary or sequence of str
+            The ``n_words`` words.
+        """
+        from .._kernels._dispatch import use_parallel
+        from .._kernels.glove import train_stratum, train_stratum_serial
+        from .._kernels.word2vec import shard_seed
+        from .._progress import Progress
+        from .ppmi import check_counts
+        from .ppmi_svd import check_vocabulary_for
+
+        self._check_params()
+        X = check_counts(C, _OWNER, square=True)
+        vocab = check_vocabulary_for(X, vocabulary, _OWNER)
+        if X.nnz == 0:
+            raise ValueError(f"{_OWNER}: C has no non-zero entry; nothing to fit")
+        n, dim = X.shape[0], int(self.vector_size)
+        T = DEFAULT_WORKERS if self.workers is None else int(self.workers)
+        entries = _Blocks(X, T, float(self.x_max), float(self.alpha))
+        rng = np.random.default_rng(self.seed)
+        W = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        Wc = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        b = ((rng.random(n, dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        bc = ((rng.random(n, dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        G = np.ones((n, dim), np.float32)
+        Gc = np.ones((n, dim), np.float32)
+        Gb = np.ones(n, np.float32)
+        Gbc = np.ones(n, np.float32)
+        kernel = train_stratum if use_parallel(X.nnz * dim) and T > 1 else train_stratum_serial
+        lr = np.float32(self.learning_rate)
+        clip = np.float32(GRAD_CLIP)
+        losses = np.zeros(T, np.float64)
+        history = []
+        with Progress(f"{_OWNER} training", total=self.epochs * X.nnz, unit="pair",
+                      quiet=not self.progress) as bar:
+            for epoch in range(int(self.epochs)):
+                total = 0.0
+                for k in range(T):
+                    lo, hi = entries.stratum(k)
+                    states = np.array([shard_seed(self.seed, epoch, k, s) for s in range(T)],
+                                      dtype=np.uint64)
+                    kernel(entries.rows, entries.cols, entries.logx, entries.fx, entries.perm,
+                           lo, hi, states, W, Wc, b, bc, G, Gc, Gb, Gbc, lr, clip, losses)
+                    total += float(losses.sum())
+                    bar.update(int((hi - lo).sum()))
+                history.append(total / X.nnz)
+        self.word_vectors_, self.context_vectors_ = W, Wc
+        self.word_biases_, self.context_biases_ = b, bc
+        self.training_loss_ = history
+        self.vocabulary_ = vocab
+        self.n_features_in_ = n
+        table = W + Wc if self.output == "sum" else W.copy()
+        self.wv = Vectors(vocab.tokens, table)
+        return self
+
+    def fit_corpus(self, sentences: Iterable[Sequence[str]] | str | os.PathLike,
+                   **cooccurrence_options: Any) -> "GloVe":
+        """Count co-occurrences with :func:`~sparsedense.models.cooccurrence_matrix`, then fit.
+
+        ``sentences`` and ``cooccurrence_options`` are passed on unchanged
+        (a str or path is a corpus file); returns ``self``.
+        """
+        from .cooccurrence import cooccurrence_matrix
+
+        self._check_params()
+        C, vocab = cooccurrence_matrix(sentences, **cooccurrence_options)
+        return self.fit(C, vocab)
+
+
+class _Blocks:
+    """The stored entries sorted into the ``T x T`` blocks of (word group, context group).
+
+    Word ``w`` is in group ``w % T``. ``perm`` indexes the entries; block
+    ``(a, c)`` is ``perm[ptr[a * T + c]:ptr[a * T + c + 1]]``, shuffled in
+    place by the kernel every time it is trained.
+    """
+
+    def __init__(self, X, T: int, x_max: float, alpha: float) -> None:
+        rows = np.repeat(np.arange(X.shape[0], dtype=np.int32), np.diff(X.indptr))
+        cols = X.indices.astype(np.int32, copy=False)
+        x = X.data.astype(np.float64)
+        block = (rows % T).astype(np.int64) * T + cols % T
+        order = np.argsort(block, kind="stable")
+        self.rows = np.ascontiguousarray(rows[order])
+        self.cols = np.ascontiguousarray(cols[order])
+        x = x[order]
+        self.logx = np.log(x).astype(np.float32)
+        self.fx = np.minimum(1.0, (x / x_max) ** alpha).astype(np.float32)
+        self.ptr = np.zeros(T * T + 1, np.int64)
+        np.cumsum(np.bincount(block, minlength=T * T), out=self.ptr[1:])
+        self.perm = np.arange(x.shape[0], dtype=np.int64)
+        self.T = T
+
+    def stratum(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi)`` of each shard's block in stratum ``k``: shard ``s`` has ``(s, (s + k) % T)``."""
+        T = self.T
+        blocks = np.array([s * T + (s + k) % T for s in range(T)], np.int64)
+        return self.ptr[blocks], self.ptr[blocks + 1]
