@@ -166,6 +166,21 @@ def test_read_text_blocksize_keeps_order(client, docs, tmp_path):
     assert_same_csr(X.compute(), sd.HashingVectorizer(n_features=256).transform(docs * 3))
 
 
+def test_a_read_partition_can_move_to_another_worker(client, docs, tmp_path):
+    """What a task gets of a file partition is a list (a bag's lazy iterator cannot travel)."""
+    from sparsedense.dask._graph import _materialize
+
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(docs) + "\n", encoding="utf-8")
+    parts = sdd.read_text(path).map_partitions(_materialize).to_delayed(optimize_graph=True)
+    first, second = sorted(client.scheduler_info()["workers"])
+    read = client.compute(parts[0], workers=[first])
+    assert client.submit(len, read, workers=[second]).result(timeout=60) == len(docs)
+    # and a whole job on file partitions, whose tasks may run on either worker
+    X = sdd.HashingVectorizer(n_features=256).transform(sdd.read_text(path, blocksize=2048))
+    assert_same_csr(X.compute(), sd.HashingVectorizer(n_features=256).transform(docs))
+
+
 def test_local_processes_scheduler(docs):
     with dask.config.set(scheduler="processes", num_workers=2):
         cv = sdd.CountVectorizer(min_df=2).fit(bag_of(docs, 4))

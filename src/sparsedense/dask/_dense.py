@@ -67,12 +67,12 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     >>> W = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
     >>> X = da.from_array(sp.csr_matrix(np.array([[2, 0, 1], [0, 0, 0], [0, 3, 0]])),
     ...                   chunks=(2, 3), asarray=False)
-    >>> D = sparse_to_dense(X, W, mode="mean")
-    >>> D.chunks
-    ((2, 1), (2,))
-    >>> with dask.config.set(scheduler="sync"):
+    >>> with dask.config.set(scheduler="sync"):  # the graph is built for this scheduler
+    ...     D = sparse_to_dense(X, W, mode="mean")
     ...     D.compute().round(4).tolist()
     [[1.0, 0.3333], [0.0, 0.0], [0.0, 1.0]]
+    >>> D.chunks
+    ((2, 1), (2,))
     """
     if sp.issparse(X):
         X = da.from_array(sp.csr_matrix(X), chunks=X.shape, asarray=False)

@@ -233,30 +233,57 @@ def ship(obj: Any, name: str = "shipped") -> Delayed:
 
 
 # -- graphs ------------------------------------------------------------------
+def per_partition(func: Callable, bag: db.Bag, shipped: Sequence[Delayed] = ()) -> list[Delayed]:
+    """One Delayed per partition: ``func(documents, index, *shipped)``.
+
+    The tasks that make a partition (reading a file, stripping lines) are
+    fused into one, which ends by making the documents a list: a bag's
+    partition is otherwise a lazy iterator, which cannot be sent to another
+    worker when the scheduler runs ``func`` elsewhere.
+    """
+    index = db.from_sequence(range(bag.npartitions), npartitions=bag.npartitions)
+    mapped = bag.map_partitions(_materialize).map_partitions(_with_index, func, index,
+                                                             *shipped)
+    return mapped.to_delayed(optimize_graph=True)
+
+
+def _materialize(docs) -> list:
+    # not the builtin ``list``: dask's bag optimization makes that lazy again
+    return list(docs)
+
+
+def _with_index(docs, func, index, *shipped):
+    return func(docs, next(iter(index)), *shipped)
+
+
 def row_blocks(func: Callable, bag: db.Bag, lengths: Sequence[int], n_cols: int, meta,
                shipped: Sequence[Delayed] = (), name: str = "rows") -> da.Array:
     """A dask array whose block ``i`` is ``func(partition_i, i, *shipped)``.
 
     ``lengths`` are the partitions' row counts, so the chunks are known.
     """
-    token = tokenize(func, bag.name, [s.key for s in shipped], tuple(lengths), n_cols)
-    out = f"{name}-{token}"
-    keys = [s.key for s in shipped]
-    layer = {(out, i, 0): (func, (bag.name, i), i, *keys) for i in range(bag.npartitions)}
-    graph = HighLevelGraph.from_collections(out, layer, dependencies=[bag, *shipped])
+    if len(lengths) != bag.npartitions:
+        raise ValueError(f"lengths has {len(lengths)} entries for {bag.npartitions} partitions")
+    parts = per_partition(func, bag, shipped)
+    out = f"{name}-{tokenize([p.key for p in parts], tuple(lengths), n_cols)}"
+    layer = {(out, i, 0): p.key for i, p in enumerate(parts)}
+    # the shipped objects stay a layer of the graph: a scattered future is kept alive
+    # by the graph that holds it (the optimized partitions refer to its key only)
+    graph = HighLevelGraph.from_collections(out, layer, dependencies=[*parts, *shipped])
     return da.Array(graph, out, chunks=(tuple(lengths), (n_cols,)), meta=meta)
 
 
-def tree_reduce(leaves: dict, combine: Callable, split_every: int, name: str,
-                dependencies: Sequence[Any]) -> Delayed:
+def tree_reduce(leaves: Sequence[Any], combine: Callable, split_every: int, name: str,
+                dependencies: Sequence[Any] = (), layer: dict | None = None) -> Delayed:
     """A Delayed of ``combine`` applied level by level to groups of ``split_every`` leaves.
 
-    ``leaves`` maps the leaf keys (in order) to their tasks; groups are
-    consecutive, so ``combine`` sees the partitions in order.
+    ``leaves`` are Delayed objects or keys of ``layer`` (in order); groups
+    are consecutive, so ``combine`` sees the partitions in order.
     """
     split_every = check_split_every(split_every)
-    layer = dict(leaves)
-    keys = list(leaves)
+    layer = dict(layer or {})
+    keys = [getattr(leaf, "key", leaf) for leaf in leaves]
+    deps = list(dependencies) + [leaf for leaf in leaves if isinstance(leaf, Delayed)]
     level = 0
     while len(keys) > 1 or level == 0:
         grouped = [keys[i:i + split_every] for i in range(0, len(keys), split_every)]
@@ -268,7 +295,7 @@ def tree_reduce(leaves: dict, combine: Callable, split_every: int, name: str,
         level += 1
     final = f"{name}-result"
     layer[final] = keys[0]
-    graph = HighLevelGraph.from_collections(final, layer, dependencies=list(dependencies))
+    graph = HighLevelGraph.from_collections(final, layer, dependencies=deps)
     return Delayed(final, graph)
 
 

@@ -129,8 +129,8 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
                        metric=metric, block_size=block_size)
         leaves[(name, i)] = (task, (corpus.name, i, 0), shipped.key)
         offset += rows
-    result = tree_reduce(leaves, partial(merge_topk, k=k), split_every, name,
-                         [corpus, shipped])
+    result = tree_reduce(list(leaves), partial(merge_topk, k=k), split_every, name,
+                         [corpus, shipped], layer=leaves)
     idx, scores = result.compute()
     idx[idx == _NONE] = -1
     return idx, scores.astype(dtype, copy=False)

@@ -16,6 +16,7 @@ from ._graph import (
     as_bag,
     check_split_every,
     partition_lengths,
+    per_partition,
     remember_lengths,
     row_blocks,
     ship,
@@ -124,11 +125,10 @@ def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
     shipped = ship(vec, "vectorizer")
     from dask.base import tokenize
 
-    name = f"fit-stats-{tokenize(bag.name, shipped.key)}"
-    leaves = {(name, i): (_partition_stats, (bag.name, i), i, shipped.key)
-              for i in range(bag.npartitions)}
+    name = f"fit-stats-{tokenize(bag.name, shipped.key, split_every)}"
+    leaves = per_partition(_partition_stats, bag, [shipped])
     lengths, features, df, tf = tree_reduce(leaves, merge_stats, split_every, name,
-                                            [bag, shipped]).compute()
+                                            [shipped]).compute()
     n_doc = int(sum(lengths))
     if features is None:  # a fixed vocabulary: its columns
         df_cols = df
@@ -186,12 +186,11 @@ class HashingVectorizer(_text.HashingVectorizer):
     >>> import dask, dask.bag as db
     >>> from sparsedense.dask import HashingVectorizer
     >>> docs = db.from_sequence(["deposit savings", "rain", "snow and rain"], npartitions=2)
-    >>> X = HashingVectorizer(n_features=16, norm=None).transform(docs)
-    >>> X.chunks
-    ((2, 1), (16,))
-    >>> with dask.config.set(scheduler="sync"):
-    ...     float(abs(X.compute()).sum())
-    6.0
+    >>> with dask.config.set(scheduler="sync"):  # the graph is built for this scheduler
+    ...     X = HashingVectorizer(n_features=16, norm=None).transform(docs)
+    ...     total = float(abs(X.compute()).sum())
+    >>> X.chunks, total
+    (((2, 1), (16,)), 6.0)
     """
 
     def fit(self, X, y=None) -> "HashingVectorizer":
