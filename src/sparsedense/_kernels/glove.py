@@ -54,28 +54,42 @@ def shuffle(perm, lo, hi, state):
     return state
 
 
-@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+@njit(fastmath=FASTMATH, error_model="numpy", **JIT_OPTIONS)
+def _update_row(row, acc, step, lr, clip):
+    """AdaGrad on one row: ``step`` holds ``g * other_row``; clip, scale, apply, accumulate."""
+    for d in range(row.shape[0]):
+        x = step[d]
+        x = x if x < clip else clip  # select, not min(): keeps the loop vectorised
+        x = x if x > -clip else -clip
+        sd = lr * x
+        row[d] -= sd / np.sqrt(acc[d])
+        acc[d] += sd * sd
+
+
+@njit(fastmath=FASTMATH, error_model="numpy", **JIT_OPTIONS)
 def train_block(rows, cols, logx, fx, perm, lo, hi, W, Wc, b, bc, G, Gc, Gb, Gbc, lr, clip):
     """AdaGrad on the entries ``perm[lo:hi]``, in that order; returns their loss (float64)."""
     dim = W.shape[1]
+    step_w = np.empty(dim, np.float32)
+    step_c = np.empty(dim, np.float32)
     loss = 0.0
     for q in range(lo, hi):
         e = perm[q]
         i = rows[e]
         j = cols[e]
+        w = W[i]
+        c = Wc[j]
         diff = np.float32(0.0)
         for d in range(dim):
-            diff += W[i, d] * Wc[j, d]
+            diff += w[d] * c[d]
         diff += b[i] + bc[j] - logx[e]
         g = fx[e] * diff
         loss += 0.5 * np.float64(g) * np.float64(diff)
-        for d in range(dim):
-            sw = lr * min(max(g * Wc[j, d], -clip), clip)
-            sc = lr * min(max(g * W[i, d], -clip), clip)
-            W[i, d] -= sw / np.sqrt(G[i, d])
-            Wc[j, d] -= sc / np.sqrt(Gc[j, d])
-            G[i, d] += sw * sw
-            Gc[j, d] += sc * sc
+        for d in range(dim):  # both steps from the old rows
+            step_w[d] = g * c[d]
+            step_c[d] = g * w[d]
+        _update_row(w, G[i], step_w, lr, clip)
+        _update_row(c, Gc[j], step_c, lr, clip)
         sb = lr * g
         b[i] -= sb / np.sqrt(Gb[i])
         bc[j] -= sb / np.sqrt(Gbc[j])
