@@ -218,3 +218,25 @@ def test_bad_matrix_and_vocabulary():
     before = C.copy()
     m.fit(C, list("abcde"))
     assert (C != before).nnz == 0
+
+
+def test_command_line_glove_and_ppmi_svd(tmp_path):
+    from sparsedense.cli import main
+    from sparsedense.vectors import load_vectors
+
+    sentences, topics = planted_corpus(4)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    out = tmp_path / "glove.txt"
+    assert main(["-q", "train", str(corpus), "--method", "glove", "-o", str(out),
+                 "--vector-size", "8", "--epochs", "3", "--window", "4", "--x-max", "10"]) == 0
+    wv = load_vectors(out)
+    assert wv.vector_size == 8 and len(wv) == 32
+    out2 = tmp_path / "ppmi.npz"
+    assert main(["-q", "train", str(corpus), "--method", "ppmi-svd", "-o", str(out2),
+                 "--vector-size", "6", "--eigenvalue-weighting", "0"]) == 0
+    assert load_vectors(out2).vector_size == 6
+    assert main(["-q", "train", str(corpus), "--method", "glove", "-o", str(out),
+                 "--x-max", "0"]) == 2
+    assert main(["-q", "train", str(corpus), "--method", "ppmi-svd", "-o", str(out2),
+                 "--epochs", "3"]) == 2
