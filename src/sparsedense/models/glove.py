@@ -21,7 +21,9 @@ DEFAULT_WORKERS = 2
 
 
 class GloVe(BaseEstimator):
-    """Global vectors: a weighted least-squares fit of ``W[i] . Wc[j] + b[i] + bc[j]`` to ``log C[i, j]``.
+    """GloVe word vectors: a weighted least-squares fit of word and context vectors to log counts.
+
+    The model is ``W[i] @ Wc[j] + b[i] + bc[j] ~ log C[i, j]``.
 
     AdaGrad over the stored entries of a co-occurrence matrix, each weighted
     by ``f(x) = min(1, (x / x_max) ** alpha)``, with word and context tables
