@@ -8,11 +8,13 @@ from pathlib import Path
 
 from ._common import UsageError
 
-HELP = "train word vectors (word2vec, fastText) on a corpus, one sentence a line"
+HELP = "train word vectors (word2vec, fastText, GloVe, PPMI-SVD) on a corpus, one sentence a line"
 EXAMPLE = """examples:
   sparsedense train corpus.txt -o vectors.txt --sg                # skip-gram, word2vec text format
   sparsedense train corpus.txt.gz -o vectors.npz --subwords       # fastText, native format
   sparsedense train corpus.txt -o vectors.bin --vector-size 300 --epochs 10 --workers 4
+  sparsedense train corpus.txt -o vectors.txt --method ppmi-svd --eigenvalue-weighting 0
+  sparsedense train corpus.txt -o vectors.txt --method glove --epochs 25
 
 The corpus is read as gensim's LineSentence does: one sentence a line, tokens
 separated by whitespace (lowercase and tokenize it beforehand). The same
@@ -26,12 +28,9 @@ _BY_SUFFIX = {".npz": "native", ".bin": "word2vec-binary"}
 
 def _methods() -> dict:
     """Training method name -> function(args, corpus_path) -> Vectors."""
-    methods = {"word2vec": _train_word2vec, "fasttext": _train_word2vec}
-    try:  # the count-based methods (GloVe, PPMI-SVD) live in their own module
-        from ._train_count import METHODS
-    except ImportError:
-        return methods
-    return {**methods, **METHODS}
+    from ._train_count import METHODS  # the count-based methods: GloVe, PPMI-SVD
+
+    return {"word2vec": _train_word2vec, "fasttext": _train_word2vec, **METHODS}
 
 
 def register(sub) -> None:
@@ -60,12 +59,9 @@ def register(sub) -> None:
                    help="default: from OUT's extension")
     p.add_argument("--save-model", metavar="PATH",
                    help="also save the whole model (to continue training later)")
-    try:
-        from ._train_count import add_arguments
-    except ImportError:
-        pass
-    else:
-        add_arguments(p)
+    from ._train_count import add_arguments
+
+    add_arguments(p)
 
 
 def _train_word2vec(args: argparse.Namespace, corpus: str):
