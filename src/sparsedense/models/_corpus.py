@@ -15,7 +15,9 @@ at least ``chunk_words`` in-vocabulary words each), so a trainer fed from
 either source sees bit-identical input.
 
 Memory: one block of the file (``BLOCK_BYTES``) or one chunk of sentences at a
-time, plus the table of distinct words.
+time, plus the table of distinct words; a file of at most ``CACHE_WORDS``
+words is also kept as ids (4 bytes a word) after its first pass, so that the
+later passes (the epochs) neither read nor intern it again.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ import numpy as np
 MAX_SENTENCE_LENGTH = 10000
 #: bytes of a corpus file read per block
 BLOCK_BYTES = 1 << 24
-#: a corpus file of at most this many in-vocabulary words is kept as ids after the
-#: first pass (4 bytes a word), so later epochs do not read and intern it again
+#: a corpus file of at most this many words is kept as ids after its first pass
+#: (4 bytes a word), so later passes (epochs) do not read and intern it again
 CACHE_WORDS = 1 << 26
 
 
@@ -173,8 +175,13 @@ class Corpus:
         interner = Interner(np.uint8)
         counts_arr = np.zeros(0, np.int64)
         total = n_sent = 0
+        raw_blocks: list | None = []  # the tokens as ids, kept for the next pass when small
         for buf, tok_start, tok_len, sent_len in self._file_blocks():
             ids = interner.intern(buf, tok_start, tok_len)
+            if raw_blocks is not None:
+                raw_blocks.append((ids.astype(np.int32), sent_len))
+                if total + ids.shape[0] > CACHE_WORDS:
+                    raw_blocks = None
             if len(interner) > counts_arr.shape[0]:
                 counts_arr = np.concatenate(
                     (counts_arr, np.zeros(max(len(interner), 2 * counts_arr.shape[0])
@@ -183,6 +190,7 @@ class Corpus:
             total += int(tok_len.shape[0])
             n_sent += int(sent_len.shape[0])
         self._interner = interner
+        self._raw_blocks = raw_blocks
         words = self._decode_words(interner)
         return words, counts_arr[: len(interner)].copy(), total, n_sent
 
@@ -263,13 +271,17 @@ class Corpus:
                         kept = None
                 yield chunk
 
-        for buf, tok_start, tok_len, sent_len in self._file_blocks():
-            raw = interner.intern(buf, tok_start, tok_len, insert=False)
+        raw_blocks = getattr(self, "_raw_blocks", None)
+        if raw_blocks is None:
+            raw_blocks = ((interner.intern(buf, tok_start, tok_len, insert=False), sent_len)
+                          for buf, tok_start, tok_len, sent_len in self._file_blocks())
+        for raw, sent_len in raw_blocks:
             ids_arr, ends_arr = _remap_sentences(raw, sent_len, remap)
             yield from keep(chunker.feed(ids_arr, ends_arr))
         yield from keep(chunker.flush())
         if kept is not None:
             self._chunk_cache = (key, kept)
+            self._raw_blocks = None  # the chunks replace the raw ids
 
     def _words_of(self, interner) -> list[str]:
         words = getattr(self, "_words_cache", None)
