@@ -136,6 +136,40 @@ def speed(args, corpus: str, words: int) -> list[dict]:
     return rows
 
 
+def read_pairs(path: str) -> list[tuple[str, str, float]]:
+    """(word1, word2, score) of a wordsim353 / simlex999 file (``#`` lines skipped)."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#") or not line.strip():
+                continue
+            a, b, score = line.rstrip("\n").split("\t")[:3]
+            out.append((a.lower(), b.lower(), float(score)))
+    return out
+
+
+def oov_pair_spearman(wv, pairs) -> tuple[float, int]:
+    """Spearman on the pairs with a word outside the vocabulary (FastText builds both vectors)."""
+    from scipy import stats
+
+    gold, model = [], []
+    for a, b, score in pairs:
+        if a in wv.key_to_index and b in wv.key_to_index:
+            continue
+        try:
+            va, vb = np.asarray(wv[a], np.float64), np.asarray(wv[b], np.float64)
+        except KeyError:
+            continue
+        na, nb = np.linalg.norm(va), np.linalg.norm(vb)
+        if na == 0 or nb == 0:
+            continue
+        gold.append(score)
+        model.append(float(va @ vb / (na * nb)))
+    if len(gold) < 3:
+        return float("nan"), len(gold)
+    return float(stats.spearmanr(gold, model)[0]), len(gold)
+
+
 def quality(args, corpus: str) -> list[dict]:
     """Spearman on wordsim353 / simlex999, mean over seeds, both libraries."""
     data = gensim_data()
@@ -158,15 +192,20 @@ def quality(args, corpus: str) -> list[dict]:
                         _, spearman, ratio = model.wv.evaluate_word_pairs(path)
                         scores[name].append(float(spearman[0]))
                         oov[name] = float(ratio)
+                        if kind == "fasttext":
+                            rho, n = oov_pair_spearman(model.wv, read_pairs(path))
+                            scores.setdefault(name + "_oovpairs", []).append(rho)
+                            oov[name + "_oovpairs"] = n
                 row = {"kind": kind, "sg": sg, "library": lib}
-                for name in evals:
+                for name in list(scores):
                     row[name] = float(np.mean(scores[name]))
                     row[name + "_seeds"] = scores[name]
                     row[name + "_oov"] = oov[name]
                 rows.append(row)
                 print(f"{kind:8s} sg={sg} {lib:12s} " + "  ".join(
                     f"{n} {row[n]:.3f} ({', '.join(f'{s:.3f}' for s in row[n + '_seeds'])};"
-                    f" oov {row[n + '_oov']:.1f}%)" for n in evals), flush=True)
+                    f" {'pairs' if n.endswith('oovpairs') else 'oov'} {row[n + '_oov']:.1f}"
+                    f"{'' if n.endswith('oovpairs') else '%'})" for n in scores), flush=True)
     return rows
 
 
