@@ -91,7 +91,8 @@ def _run_kernel(sentence, syn0, syn1, sg, cbow_mean, noise_word, alpha, window=1
     prob = np.zeros(V)  # every draw goes to its alias
     alias = np.full(V, noise_word, np.int32)
     train_round_serial(ids, ends, np.array([0, 1], np.int64), np.zeros(1), syn0, syn1,
-                       *buf.local, *buf.slot, *buf.rows, *buf.n, np.array([7], np.uint64),
+                       *buf.local, *buf.slot, *buf.rows, *buf.n, *buf.seen, *buf.union,
+                       np.array([7], np.uint64),
                        np.full(V, ALWAYS_KEEP, np.uint64), prob, alias, sigmoid_table(), sg,
                        window, False, 1, cbow_mean, np.float32(alpha), np.float32(alpha),
                        float(len(sentence)), False, np.zeros(1), np.zeros(1, np.int64))

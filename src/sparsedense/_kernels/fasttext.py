@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import FASTMATH, JIT_OPTIONS, harden_caches
-from .word2vec import _add_delta, _draw_noise, _row, _sgd_step, _splitmix64, _to_delta
+from .word2vec import _draw_noise, _row, _sgd_step, _splitmix64, merge_block, touched_rows
 
 
 @njit(**JIT_OPTIONS)
@@ -219,9 +219,9 @@ def _train_shard_ft(
 @njit(parallel=True, **JIT_OPTIONS)
 def train_round_ft(
     ids, ends, shard_lo, words_before, syn0, syn1, syn2, local0, local1, local2, slot0, slot1,
-    slot2, rows0, rows1, rows2, n0, n1, n2, states, sample_int, prob, alias, exp_table, sub_ptr,
-    sub_idx, sg, window, shrink, negative, cbow_mean, alpha0, min_alpha, total_words,
-    want_loss, losses, effective,
+    slot2, rows0, rows1, rows2, n0, n1, n2, seen0, seen1, seen2, union0, union1, union2, states,
+    sample_int, prob, alias, exp_table, sub_ptr, sub_idx, sg, window, shrink, negative,
+    cbow_mean, alpha0, min_alpha, total_words, want_loss, losses, effective,
 ):
     """Every shard of one chunk in parallel, then the shards' changes merged in shard order."""
     n_shards = shard_lo.shape[0] - 1
@@ -234,25 +234,23 @@ def train_round_ft(
             local0, local1, local2, slot0, slot1, slot2, rows0, rows1, rows2, n0, n1, n2, s,
             states[s], sample_int, prob, alias, exp_table, sub_ptr, sub_idx, sg, window,
             shrink, negative, cbow_mean, alpha0, min_alpha, total_words, want_loss)
-    for s in prange(n_shards):
-        _to_delta(syn0, local0, rows0, n0, s)
-        _to_delta(syn1, local1, rows1, n1, s)
-        _to_delta(syn2, local2, rows2, n2, s)
-    for s in range(n_shards):
-        for k in prange(n0[s]):
-            _add_delta(syn0, local0, slot0, rows0, s, k)
-        for k in prange(n1[s]):
-            _add_delta(syn1, local1, slot1, rows1, s, k)
-        for k in prange(n2[s]):
-            _add_delta(syn2, local2, slot2, rows2, s, k)
+    m0 = touched_rows(rows0, n0, seen0, union0)
+    m1 = touched_rows(rows1, n1, seen1, union1)
+    m2 = touched_rows(rows2, n2, seen2, union2)
+    for b in prange((m0 + 255) // 256):  # each row merged by one thread, shards in order
+        merge_block(syn0, local0, slot0, union0, seen0, b, m0)
+    for b in prange((m1 + 255) // 256):
+        merge_block(syn1, local1, slot1, union1, seen1, b, m1)
+    for b in prange((m2 + 255) // 256):
+        merge_block(syn2, local2, slot2, union2, seen2, b, m2)
 
 
 @njit(**JIT_OPTIONS)
 def train_round_ft_serial(
     ids, ends, shard_lo, words_before, syn0, syn1, syn2, local0, local1, local2, slot0, slot1,
-    slot2, rows0, rows1, rows2, n0, n1, n2, states, sample_int, prob, alias, exp_table, sub_ptr,
-    sub_idx, sg, window, shrink, negative, cbow_mean, alpha0, min_alpha, total_words,
-    want_loss, losses, effective,
+    slot2, rows0, rows1, rows2, n0, n1, n2, seen0, seen1, seen2, union0, union1, union2, states,
+    sample_int, prob, alias, exp_table, sub_ptr, sub_idx, sg, window, shrink, negative,
+    cbow_mean, alpha0, min_alpha, total_words, want_loss, losses, effective,
 ):
     """:func:`train_round_ft` on one thread (same result, bit for bit)."""
     n_shards = shard_lo.shape[0] - 1
@@ -265,17 +263,15 @@ def train_round_ft_serial(
             local0, local1, local2, slot0, slot1, slot2, rows0, rows1, rows2, n0, n1, n2, s,
             states[s], sample_int, prob, alias, exp_table, sub_ptr, sub_idx, sg, window,
             shrink, negative, cbow_mean, alpha0, min_alpha, total_words, want_loss)
-    for s in range(n_shards):
-        _to_delta(syn0, local0, rows0, n0, s)
-        _to_delta(syn1, local1, rows1, n1, s)
-        _to_delta(syn2, local2, rows2, n2, s)
-    for s in range(n_shards):
-        for k in range(n0[s]):
-            _add_delta(syn0, local0, slot0, rows0, s, k)
-        for k in range(n1[s]):
-            _add_delta(syn1, local1, slot1, rows1, s, k)
-        for k in range(n2[s]):
-            _add_delta(syn2, local2, slot2, rows2, s, k)
+    m0 = touched_rows(rows0, n0, seen0, union0)
+    m1 = touched_rows(rows1, n1, seen1, union1)
+    m2 = touched_rows(rows2, n2, seen2, union2)
+    for b in range((m0 + 255) // 256):
+        merge_block(syn0, local0, slot0, union0, seen0, b, m0)
+    for b in range((m1 + 255) // 256):
+        merge_block(syn1, local1, slot1, union1, seen1, b, m1)
+    for b in range((m2 + 255) // 256):
+        merge_block(syn2, local2, slot2, union2, seen2, b, m2)
 
 
 @njit(fastmath=FASTMATH, **JIT_OPTIONS)

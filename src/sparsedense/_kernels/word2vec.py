@@ -236,31 +236,54 @@ def _train_shard(
 
 
 @njit(**JIT_OPTIONS)
-def _to_delta(table, local, rows, n_rows, s):
-    """Turn shard ``s``'s copies into changes: copy minus shared row."""
-    base = s * (local.shape[0] // n_rows.shape[0])
-    for k in range(base, base + n_rows[s]):
-        r = rows[k]
-        for d in range(table.shape[1]):
-            local[k, d] -= table[r, d]
+def touched_rows(rows, n_rows, seen, union):
+    """The distinct shared rows any shard copied, in shard order; returns their number.
+
+    Marks them in ``seen`` (all False before; :func:`merge_block` clears them).
+    """
+    cap = rows.shape[0] // n_rows.shape[0]
+    m = 0
+    for s in range(n_rows.shape[0]):
+        for k in range(s * cap, s * cap + n_rows[s]):
+            r = rows[k]
+            if not seen[r]:
+                seen[r] = True
+                union[m] = r
+                m += 1
+    return m
 
 
 @njit(**JIT_OPTIONS)
-def _add_delta(table, local, slot_of, rows, s, k):
-    """Add shard ``s``'s change of its ``k``-th row to the shared table; forget the copy."""
-    k += s * (local.shape[0] // slot_of.shape[0])
-    r = rows[k]
-    for d in range(table.shape[1]):
-        table[r, d] += local[k, d]
-    slot_of[s, r] = -1
+def merge_block(table, local, slot_of, union, seen, b, m):
+    """Add every shard's change (copy - shared row) of rows ``union[256 b : 256 b + 256]``.
+
+    The changes go in shard order, each computed from the row as it was
+    before the round: ``row + (copy_0 - row) + (copy_1 - row) + ...``, so the
+    result depends on the data only. The shards' copies are forgotten.
+    """
+    dim = table.shape[1]
+    acc = np.empty(dim, table.dtype)
+    for i in range(256 * b, min(m, 256 * b + 256)):
+        r = union[i]
+        for d in range(dim):
+            acc[d] = table[r, d]
+        for s in range(slot_of.shape[0]):
+            k = slot_of[s, r]
+            if k >= 0:
+                for d in range(dim):
+                    acc[d] += local[k, d] - table[r, d]
+                slot_of[s, r] = -1
+        for d in range(dim):
+            table[r, d] = acc[d]
+        seen[r] = False
 
 
 @njit(parallel=True, **JIT_OPTIONS)
 def train_round(
     ids, ends, shard_lo, words_before, syn0, syn1, local0, local1, slot0, slot1,
-    rows0, rows1, n0, n1, states, sample_int, prob, alias, exp_table, sg, window,
-    shrink, negative, cbow_mean, alpha0, min_alpha, total_words, want_loss, losses,
-    effective,
+    rows0, rows1, n0, n1, seen0, seen1, union0, union1, states, sample_int, prob, alias,
+    exp_table, sg, window, shrink, negative, cbow_mean, alpha0, min_alpha, total_words,
+    want_loss, losses, effective,
 ):
     """Train every shard of one chunk in parallel, then merge their changes in shard order.
 
@@ -278,22 +301,20 @@ def train_round(
             local0, local1, slot0, slot1, rows0, rows1, n0, n1, s, states[s],
             sample_int, prob, alias, exp_table, sg, window, shrink, negative,
             cbow_mean, alpha0, min_alpha, total_words, want_loss)
-    for s in prange(n_shards):
-        _to_delta(syn0, local0, rows0, n0, s)
-        _to_delta(syn1, local1, rows1, n1, s)
-    for s in range(n_shards):  # rows of one shard are distinct: no two threads share a row
-        for k in prange(n0[s]):
-            _add_delta(syn0, local0, slot0, rows0, s, k)
-        for k in prange(n1[s]):
-            _add_delta(syn1, local1, slot1, rows1, s, k)
+    m0 = touched_rows(rows0, n0, seen0, union0)
+    m1 = touched_rows(rows1, n1, seen1, union1)
+    for b in prange((m0 + 255) // 256):  # each row merged by one thread
+        merge_block(syn0, local0, slot0, union0, seen0, b, m0)
+    for b in prange((m1 + 255) // 256):
+        merge_block(syn1, local1, slot1, union1, seen1, b, m1)
 
 
 @njit(**JIT_OPTIONS)
 def train_round_serial(
     ids, ends, shard_lo, words_before, syn0, syn1, local0, local1, slot0, slot1,
-    rows0, rows1, n0, n1, states, sample_int, prob, alias, exp_table, sg, window,
-    shrink, negative, cbow_mean, alpha0, min_alpha, total_words, want_loss, losses,
-    effective,
+    rows0, rows1, n0, n1, seen0, seen1, union0, union1, states, sample_int, prob, alias,
+    exp_table, sg, window, shrink, negative, cbow_mean, alpha0, min_alpha, total_words,
+    want_loss, losses, effective,
 ):
     """:func:`train_round` on one thread (same result, bit for bit)."""
     n_shards = shard_lo.shape[0] - 1
@@ -305,14 +326,12 @@ def train_round_serial(
             local0, local1, slot0, slot1, rows0, rows1, n0, n1, s, states[s],
             sample_int, prob, alias, exp_table, sg, window, shrink, negative,
             cbow_mean, alpha0, min_alpha, total_words, want_loss)
-    for s in range(n_shards):
-        _to_delta(syn0, local0, rows0, n0, s)
-        _to_delta(syn1, local1, rows1, n1, s)
-    for s in range(n_shards):
-        for k in range(n0[s]):
-            _add_delta(syn0, local0, slot0, rows0, s, k)
-        for k in range(n1[s]):
-            _add_delta(syn1, local1, slot1, rows1, s, k)
+    m0 = touched_rows(rows0, n0, seen0, union0)
+    m1 = touched_rows(rows1, n1, seen1, union1)
+    for b in range((m0 + 255) // 256):
+        merge_block(syn0, local0, slot0, union0, seen0, b, m0)
+    for b in range((m1 + 255) // 256):
+        merge_block(syn1, local1, slot1, union1, seen1, b, m1)
 
 
 harden_caches(globals())

@@ -200,7 +200,8 @@ class FastText(Word2Vec):
         kernel = train_round_ft if use_parallel(1 << 20) and self.workers > 1 \
             else train_round_ft_serial
         kernel(ids, ends, shard_lo, words_before, *tables, *budget.local, *budget.slot,
-               *budget.rows, *budget.n, states, sample_int, prob, alias, exp_table,
+               *budget.rows, *budget.n, *budget.seen, *budget.union, states, sample_int, prob,
+               alias, exp_table,
                self._sub_ptr, self._sub_idx, bool(self.sg), self.window, self.shrink_windows,
                self.negative, bool(self.cbow_mean), np.float32(start_alpha),
                np.float32(end_alpha), float(total), compute_loss, losses, effective)

@@ -367,7 +367,8 @@ class Word2Vec:
         effective = np.zeros(self.workers, np.int64)
         kernel = train_round if use_parallel(1 << 20) and self.workers > 1 else train_round_serial
         kernel(ids, ends, shard_lo, words_before, syn0, syn1, *budget.local, *budget.slot,
-               *budget.rows, *budget.n, states, sample_int, prob, alias, exp_table,
+               *budget.rows, *budget.n, *budget.seen, *budget.union, states, sample_int, prob,
+               alias, exp_table,
                bool(self.sg), self.window, self.shrink_windows, self.negative,
                bool(self.cbow_mean), np.float32(start_alpha), np.float32(end_alpha),
                float(total), compute_loss, losses, effective)
@@ -458,13 +459,15 @@ class _ShardBuffers:
     For table ``t`` (``sizes[t]`` rows): ``local[t]`` holds the copies (shard
     ``s`` owns rows ``s * cap .. s * cap + cap - 1``), ``rows[t]`` the shared
     row of each copy, ``slot[t][s, r]`` the copy of row ``r`` (-1: none) and
-    ``n[t][s]`` how many rows shard ``s`` copied.
+    ``n[t][s]`` how many rows shard ``s`` copied; ``seen[t]`` and ``union[t]``
+    are the merge's scratch space.
     """
 
     def __init__(self, shards: int, sizes: Sequence[int], dim: int) -> None:
         self.shards, self.sizes, self.dim = shards, list(sizes), dim
         self.slot = [np.full((shards, n), -1, np.int32) for n in sizes]
         self.n = [np.zeros(shards, np.int64) for _ in sizes]
+        self.seen = [np.zeros(n, np.bool_) for n in sizes]
         self.caps = [0] * len(sizes)
         self.local: list[np.ndarray] = []
         self.rows: list[np.ndarray] = []
@@ -474,6 +477,7 @@ class _ShardBuffers:
         self.caps = caps
         self.local = [np.empty((self.shards * max(c, 1), self.dim), np.float32) for c in caps]
         self.rows = [np.empty(self.shards * max(c, 1), np.int64) for c in caps]
+        self.union = [np.empty(self.shards * max(c, 1), np.int64) for c in caps]
 
     def reserve(self, needs: Sequence[int]) -> None:
         """Make room for ``needs[t]`` copied rows of table ``t`` in every shard."""
