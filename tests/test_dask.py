@@ -33,7 +33,7 @@ from sparsedense.dask._graph import memmap_source  # noqa: E402
 def client():
     """A LocalCluster of 2 single-threaded worker processes (loopback only) and its client."""
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address=":0")
     client = Client(cluster)
     try:
         yield client
@@ -337,7 +337,7 @@ def test_unwritable_numba_cache_on_a_worker(tmp_path):
     blocker.write_text("not a directory")
     env = {"NUMBA_CACHE_DIR": str(blocker / "cache")}
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, env=env) as cluster, Client(cluster) as c:
+                      dashboard_address=":0", env=env) as cluster, Client(cluster) as c:
         W = np.arange(12, dtype=np.float32).reshape(4, 3)
         X = sp.csr_matrix(np.array([[1, 0, 2, 0], [0, 0, 0, 0], [0, 3, 0, 1]], np.float32))
         D = sdd.sparse_to_dense(da.from_array(X, chunks=(2, 4), asarray=False), W)
