@@ -143,7 +143,7 @@ def _train_shard(
     """
     dim = syn0.shape[1]
     work = np.empty(dim, np.float32)
-    neu1 = np.empty(dim, np.float32)
+    neu1 = np.empty((1, dim), np.float32)
     sent = np.empty(10000, np.int64)
     targets = np.empty(negative + 1, np.int64)
     loss = 0.0
@@ -206,20 +206,20 @@ def _train_shard(
             else:
                 count = hi - lo - 1
                 for d in range(dim):
-                    neu1[d] = 0.0
+                    neu1[0, d] = 0.0
                     work[d] = 0.0
                 for j in range(lo, hi):
                     if j == i:
                         continue
                     xs = _row(sent[j], syn0, local0, slot0, rows0, n0, s, cap0)
                     for d in range(dim):
-                        neu1[d] += x[xs, d]
+                        neu1[0, d] += x[xs, d]
                 if cbow_mean:
                     inv = np.float32(1.0) / np.float32(count)
                     for d in range(dim):
-                        neu1[d] *= inv
+                        neu1[0, d] *= inv
                 for k in range(n_t):
-                    loss += _sgd_step(neu1.reshape((1, dim)), 0, y, targets[k], work,
+                    loss += _sgd_step(neu1, 0, y, targets[k], work,
                                       np.float32(1.0 if k == 0 else 0.0), alpha,
                                       exp_table, want_loss)
                 if not cbow_mean:

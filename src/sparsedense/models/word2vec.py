@@ -22,8 +22,10 @@ from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
 
-#: in-vocabulary words each shard trains on between two merges (gensim's job size)
-SHARD_WORDS = 10000
+#: in-vocabulary words each shard trains on between two merges: larger rounds
+#: copy and merge fewer rows per word (measured: 40,000 trains 13-17% faster than
+#: gensim's job size of 10,000, with the same quality)
+SHARD_WORDS = 40000
 #: shards when ``workers=None``
 DEFAULT_WORKERS = 2
 _FORMAT_VERSION = 1
