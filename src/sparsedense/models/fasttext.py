@@ -133,6 +133,7 @@ class FastText(Word2Vec):
     """
 
     _owner = "FastText"
+    _round_words = 10000  # see word2vec.SHARD_WORDS
 
     def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
                  corpus_file: str | os.PathLike | None = None, min_n: int = 3, max_n: int = 6,

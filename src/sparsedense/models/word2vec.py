@@ -24,7 +24,9 @@ from ._vocab import noise_alias, sample_ints, select_vocabulary
 
 #: in-vocabulary words each shard trains on between two merges: larger rounds
 #: copy and merge fewer rows per word (measured: 40,000 trains 13-17% faster than
-#: gensim's job size of 10,000, with the same quality)
+#: gensim's job size of 10,000, with the same quality). FastText keeps 10,000
+#: (its n-gram rows are shared by many words, and longer rounds measurably
+#: hurt the vectors of unseen words).
 SHARD_WORDS = 40000
 #: shards when ``workers=None``
 DEFAULT_WORKERS = 2
@@ -147,6 +149,7 @@ class Word2Vec:
     """
 
     _owner = "Word2Vec"
+    _round_words = SHARD_WORDS  # per shard, between merges
 
     def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
                  corpus_file: str | os.PathLike | None = None, vector_size: int = 100,
@@ -313,7 +316,7 @@ class Word2Vec:
                 loss = 0.0
                 done = e * total_words
                 for chunk_no, (ids, ends) in enumerate(
-                        corpus.iter_chunks(key_to_index, SHARD_WORDS * shards)):
+                        corpus.iter_chunks(key_to_index, self._round_words * shards)):
                     shard_lo = _split_shards(ends, shards)
                     starts = np.concatenate(([0], ends))[shard_lo[:-1]]
                     words_before = (done + starts).astype(np.float64)
