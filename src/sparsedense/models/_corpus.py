@@ -191,8 +191,8 @@ class Corpus:
             n_sent += int(sent_len.shape[0])
         self._interner = interner
         self._raw_blocks = raw_blocks
-        words = self._decode_words(interner)
-        return words, counts_arr[: len(interner)].copy(), total, n_sent
+        words = self._words_cache = self._decode_words(interner)
+        return list(words), counts_arr[: len(interner)].copy(), total, n_sent
 
     def _decode_words(self, interner) -> list[str]:
         pool = interner.pool[: interner.pool_len].tobytes()
