@@ -38,6 +38,12 @@ SPLIT_EVERY = 8
 #: partition lengths already counted, by the name (a hash of the graph) of the bag
 _LENGTHS: dict[str, tuple[int, ...]] = {}
 _LENGTHS_MAX = 64
+#: the files of the bags read_text made with one partition per file, by bag name
+_FILES: dict[str, tuple[str, ...]] = {}
+#: encodings in which a line break is the byte \n, \r or \r\n (counted on the bytes)
+_BYTE_NEWLINE_ENCODINGS = {"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"}
+_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+_COUNT_BLOCK = 1 << 24
 
 
 # -- inputs ----------------------------------------------------------------
@@ -93,7 +99,47 @@ def read_text(urlpath, blocksize: int | str | None = None, encoding: str = "utf-
         files.extend(found)
     compressed = any(f.endswith((".gz", ".bz2", ".xz", ".zst")) for f in files)
     bag = db.read_text(files, blocksize=None if compressed else blocksize, encoding=encoding)
-    return bag.map(_strip_line)
+    bag = bag.map(_strip_line)
+    import codecs
+
+    if ((blocksize is None or compressed) and bag.npartitions == len(files)
+            and codecs.lookup(encoding).name in _BYTE_NEWLINE_ENCODINGS
+            and not any("://" in f or f.endswith(".zst") for f in files)):
+        _remember(_FILES, bag.name, tuple(files))
+    return bag
+
+
+def count_lines(path: str) -> int:
+    """The lines of a text file as ``dask.bag.read_text`` splits them, counted on its bytes.
+
+    Python's universal newlines: ``\n``, ``\r`` and ``\r\n`` each end a
+    line, and a last line without one counts too. Reads the (decompressed)
+    file in blocks at C speed, without decoding it.
+    """
+    import importlib
+
+    suffix = os.path.splitext(path)[1]
+    opener = importlib.import_module(_OPENERS[suffix]).open if suffix in _OPENERS else open
+    breaks = 0
+    last = b""
+    prev_cr = False
+    with opener(path, "rb") as fh:
+        while True:
+            block = fh.read(_COUNT_BLOCK)
+            if not block:
+                break
+            breaks += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            if prev_cr and block[:1] == b"\n":
+                breaks -= 1  # a \r\n split between two blocks is one break
+            prev_cr = block[-1:] == b"\r"
+            last = block[-1:]
+    return breaks + (1 if last and last not in (b"\n", b"\r") else 0)
+
+
+def _remember(table: dict, key: str, value: Any) -> None:
+    if len(table) >= _LENGTHS_MAX:
+        table.pop(next(iter(table)))
+    table[key] = value
 
 
 def as_bag(raw_documents: Any, name: str = "raw_documents") -> db.Bag:
@@ -136,19 +182,26 @@ def partition_lengths(bag: db.Bag) -> tuple[int, ...]:
     """Number of documents in each partition (computed once per bag, then remembered).
 
     A pass over the input that only counts (no tokenizing); free for a bag
-    whose lengths a ``fit`` has already counted.
+    whose lengths a ``fit`` has already counted. For the files of
+    :func:`read_text` (one partition a file, a byte-compatible encoding) the
+    line breaks are counted on the bytes by :func:`count_lines`, one task a
+    file, without decoding or splitting lines in Python.
     """
     got = _LENGTHS.get(bag.name)
     if got is None:
-        got = tuple(int(n) for n in bag.map_partitions(_count_partition).compute())
+        files = _FILES.get(bag.name)
+        if files is not None:  # one file a partition: count line breaks on the bytes
+            got = tuple(int(n) for n in dask.compute(
+                *[dask.delayed(count_lines)(f, dask_key_name=f"count-lines-{tokenize(f, i)}")
+                  for i, f in enumerate(files)]))
+        else:
+            got = tuple(int(n) for n in bag.map_partitions(_count_partition).compute())
         remember_lengths(bag, got)
     return got
 
 
 def remember_lengths(bag: db.Bag, lengths: Sequence[int]) -> None:
-    if len(_LENGTHS) >= _LENGTHS_MAX:
-        _LENGTHS.pop(next(iter(_LENGTHS)))
-    _LENGTHS[bag.name] = tuple(lengths)
+    _remember(_LENGTHS, bag.name, tuple(lengths))
 
 
 # -- shipping ----------------------------------------------------------------
