@@ -115,6 +115,31 @@ def check_positive_int(name: str, value: Any, owner: str | None = None) -> int:
     return int(value)
 
 
+def check_int(owner: str, name: str, value: Any, low: int, allow_none: bool = False) -> None:
+    """An integer ``>= low`` (or None with ``allow_none``); the trainers' message, prefixed by ``owner``."""
+    if value is None and allow_none:
+        return
+    if not is_int(value):
+        raise TypeError(f"{owner}: {name} must be an int >= {low}"
+                        f"{' or None' if allow_none else ''}; got {_short(value)}")
+    if value < low:
+        raise ValueError(f"{owner}: {name} must be an int >= {low}; got {value}")
+
+
+def check_real(owner: str, name: str, value: Any, low: float, high: float | None = None,
+               low_open: bool = False) -> float:
+    """A finite number ``>= low`` (``> low`` with ``low_open``) and ``<= high``; returned as float."""
+    if is_bool(value) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number; got {_short(value)}")
+    v = float(value)
+    bad = not np.isfinite(v) or (v <= low if low_open else v < low) or \
+        (high is not None and v > high)
+    if bad:
+        rng = f"{'>' if low_open else '>='} {low}" + (f" and <= {high}" if high is not None else "")
+        raise ValueError(f"{owner}: {name} must be a finite number {rng}; got {value!r}")
+    return v
+
+
 def check_weight(weight: Any, name: str = "weight", writable: bool = False,
                  why: str = "") -> np.ndarray:
     """A 2-D float32/float64 table (ndarray or memmap), returned without copying.

@@ -28,7 +28,7 @@ _MAX_EXACT_SCALE = 1 << 24
 
 def _check_int(name: str, value: Any, low: int, allow_none: bool = False,
                owner: str = _OWNER) -> None:
-    from .word2vec import _check_int as check
+    from .._validation import check_int as check
 
     check(owner, name, value, low, allow_none)
 

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..vectors import Vectors
-from .word2vec import Word2Vec, _check_int, _shard_words, _ShardBuffers
+from .._validation import check_int
+from .word2vec import Word2Vec, _shard_words, _ShardBuffers
 
 
 def ngram_buckets(words: Sequence[str], min_n: int, max_n: int,
@@ -138,9 +139,9 @@ class FastText(Word2Vec):
     def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
                  corpus_file: str | os.PathLike | None = None, min_n: int = 3, max_n: int = 6,
                  bucket: int = 2_000_000, **kwargs: Any) -> None:
-        _check_int("FastText", "min_n", min_n, 1)
-        _check_int("FastText", "max_n", max_n, 0)
-        _check_int("FastText", "bucket", bucket, 0)
+        check_int("FastText", "min_n", min_n, 1)
+        check_int("FastText", "max_n", max_n, 0)
+        check_int("FastText", "bucket", bucket, 0)
         self.min_n, self.max_n, self.bucket = int(min_n), int(max_n), int(bucket)
         super().__init__(sentences, corpus_file, **kwargs)
 

@@ -104,14 +104,13 @@ class GloVe(BaseEstimator):
 
     def _check_params(self) -> None:
         from .._validation import is_bool
-        from .ppmi import check_real
-        from .word2vec import _check_int
+        from .._validation import check_int, check_real
 
         o = _OWNER
-        _check_int(o, "vector_size", self.vector_size, 1)
-        _check_int(o, "epochs", self.epochs, 1)
-        _check_int(o, "seed", self.seed, 0)
-        _check_int(o, "workers", self.workers, 1, allow_none=True)
+        check_int(o, "vector_size", self.vector_size, 1)
+        check_int(o, "epochs", self.epochs, 1)
+        check_int(o, "seed", self.seed, 0)
+        check_int(o, "workers", self.workers, 1, allow_none=True)
         check_real(o, "x_max", self.x_max, 0.0, low_open=True)
         check_real(o, "alpha", self.alpha, 0.0, 1.0, low_open=True)
         check_real(o, "learning_rate", self.learning_rate, 0.0, low_open=True)

@@ -7,18 +7,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import _short, is_bool
+from .._validation import _short, check_real, is_bool
 
 _OWNER = "ppmi"
-
-
-def check_real(owner: str, name: str, value: Any, low: float, high: float | None = None,
-               low_open: bool = False) -> float:
-    """A finite number in range (the trainers' check and message); returns it as float."""
-    from .word2vec import _check_real
-
-    _check_real(owner, name, value, low, high, low_open)
-    return float(value)
 
 
 def check_counts(C: Any, owner: str, name: str = "C", square: bool = False):

@@ -89,13 +89,12 @@ class PPMISVD(BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        from .ppmi import check_real
-        from .word2vec import _check_int
+        from .._validation import check_int, check_real
 
         o = _OWNER
-        _check_int(o, "vector_size", self.vector_size, 1)
-        _check_int(o, "n_iter", self.n_iter, 0)
-        _check_int(o, "n_oversamples", self.n_oversamples, 1)
+        check_int(o, "vector_size", self.vector_size, 1)
+        check_int(o, "n_iter", self.n_iter, 0)
+        check_int(o, "n_oversamples", self.n_oversamples, 1)
         check_real(o, "alpha", self.alpha, 0.0, 1.0, low_open=True)
         check_real(o, "shift", self.shift, 0.0, low_open=True)
         check_real(o, "eigenvalue_weighting", self.eigenvalue_weighting, -10.0, 10.0)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import _short, is_bool, is_int
+from .._validation import _short, check_int, check_real, is_bool
 from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
@@ -31,28 +31,6 @@ SHARD_WORDS = 40000
 #: shards when ``workers=None``
 DEFAULT_WORKERS = 2
 _FORMAT_VERSION = 1
-
-
-def _check_int(owner: str, name: str, value: Any, low: int, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if not is_int(value):
-        raise TypeError(f"{owner}: {name} must be an int >= {low}"
-                        f"{' or None' if allow_none else ''}; got {_short(value)}")
-    if value < low:
-        raise ValueError(f"{owner}: {name} must be an int >= {low}; got {value}")
-
-
-def _check_real(owner: str, name: str, value: Any, low: float, high: float | None = None,
-                low_open: bool = False) -> None:
-    if is_bool(value) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a number; got {_short(value)}")
-    v = float(value)
-    bad = not np.isfinite(v) or (v <= low if low_open else v < low) or \
-        (high is not None and v > high)
-    if bad:
-        rng = f"{'>' if low_open else '>='} {low}" + (f" and <= {high}" if high is not None else "")
-        raise ValueError(f"{owner}: {name} must be a finite number {rng}; got {value!r}")
 
 
 class Word2Vec:
@@ -161,19 +139,19 @@ class Word2Vec:
                  shrink_windows: bool = True, callbacks: Sequence[Any] = (),
                  compute_loss: bool = False) -> None:
         o = self._owner
-        _check_int(o, "vector_size", vector_size, 1)
-        _check_real(o, "alpha", alpha, 0.0, low_open=True)
-        _check_real(o, "min_alpha", min_alpha, 0.0)
-        _check_int(o, "window", window, 1)
-        _check_int(o, "min_count", min_count, 1)
-        _check_int(o, "max_vocab_size", max_vocab_size, 1, allow_none=True)
-        _check_int(o, "max_final_vocab", max_final_vocab, 1, allow_none=True)
-        _check_real(o, "sample", sample, 0.0)
-        _check_int(o, "seed", seed, 0)
-        _check_int(o, "workers", workers, 1, allow_none=True)
-        _check_int(o, "negative", negative, 1)
-        _check_real(o, "ns_exponent", ns_exponent, -10.0, 10.0)
-        _check_int(o, "epochs", epochs, 1)
+        check_int(o, "vector_size", vector_size, 1)
+        check_real(o, "alpha", alpha, 0.0, low_open=True)
+        check_real(o, "min_alpha", min_alpha, 0.0)
+        check_int(o, "window", window, 1)
+        check_int(o, "min_count", min_count, 1)
+        check_int(o, "max_vocab_size", max_vocab_size, 1, allow_none=True)
+        check_int(o, "max_final_vocab", max_final_vocab, 1, allow_none=True)
+        check_real(o, "sample", sample, 0.0)
+        check_int(o, "seed", seed, 0)
+        check_int(o, "workers", workers, 1, allow_none=True)
+        check_int(o, "negative", negative, 1)
+        check_real(o, "ns_exponent", ns_exponent, -10.0, 10.0)
+        check_int(o, "epochs", epochs, 1)
         for name, value in (("sg", sg), ("hs", hs), ("cbow_mean", cbow_mean)):
             if is_bool(value) or value not in (0, 1):
                 raise ValueError(f"{o}: {name} must be 0 or 1; got {_short(value)}")
@@ -273,11 +251,11 @@ class Word2Vec:
         if self.wv is None:
             raise RuntimeError(f"{o}: call build_vocab() before train()")
         epochs = self.epochs if epochs is None else epochs
-        _check_int(o, "epochs", epochs, 1)
+        check_int(o, "epochs", epochs, 1)
         start_alpha = self.alpha if start_alpha is None else start_alpha
         end_alpha = self.min_alpha if end_alpha is None else end_alpha
-        _check_real(o, "start_alpha", start_alpha, 0.0, low_open=True)
-        _check_real(o, "end_alpha", end_alpha, 0.0)
+        check_real(o, "start_alpha", start_alpha, 0.0, low_open=True)
+        check_real(o, "end_alpha", end_alpha, 0.0)
         compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
         if corpus_iterable is None and corpus_file is None:
@@ -295,7 +273,7 @@ class Word2Vec:
             else:
                 total_words = sum(int(ids.shape[0]) for ids, _ in
                                   corpus.iter_chunks(key_to_index, 1 << 20))
-        _check_int(o, "total_words", total_words, 1)
+        check_int(o, "total_words", total_words, 1)
 
         tables = self._training_tables()
         sample_int = sample_ints(self._counts, self.sample)
