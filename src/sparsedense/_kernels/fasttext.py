@@ -27,7 +27,16 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import FASTMATH, JIT_OPTIONS, harden_caches
-from .word2vec import _draw_noise, _row, _sgd_step, _splitmix64, merge_block, touched_rows
+from .word2vec import (
+    _draw_noise,
+    _row,
+    _sentence_alpha,
+    _sgd_step,
+    _subsample,
+    _window,
+    merge_block,
+    touched_rows,
+)
 
 
 @njit(**JIT_OPTIONS)
@@ -128,27 +137,13 @@ def _train_shard_ft(
     for q in range(sent_lo, sent_hi):
         start = 0 if q == 0 else ends[q - 1]
         stop = ends[q]
-        alpha = np.float32(max(min_alpha, alpha0 - (alpha0 - min_alpha) * (done / total_words)))
+        alpha = _sentence_alpha(done, total_words, alpha0, min_alpha)
         done += stop - start
-        n = 0
-        for t in range(start, stop):
-            w = ids[t]
-            if sample_int[w] < np.uint64(0xFFFFFFFF) + np.uint64(1):
-                state, r = _splitmix64(state)
-                if sample_int[w] < (r >> np.uint64(32)):
-                    continue
-            sent[n] = w
-            n += 1
+        state, n = _subsample(ids, start, stop, sample_int, state, sent)
         effective += n
         for i in range(n):
             c = sent[i]
-            if shrink:
-                state, r = _splitmix64(state)
-                b = np.int64((r >> np.uint64(33)) % np.uint64(window))
-            else:
-                b = 0
-            lo = max(0, i - window + b)
-            hi = min(n, i + window + 1 - b)
+            state, lo, hi = _window(state, i, n, window, shrink)
             if hi - lo <= 1:
                 continue
             n_noise = 0

@@ -131,6 +131,43 @@ def _sgd_step(x, xs, y, ys, work, label, alpha, exp_table, want_loss):
     return loss
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _sentence_alpha(done, total_words, alpha0, min_alpha):
+    """The learning rate of a sentence starting after ``done`` of ``total_words`` words."""
+    return np.float32(max(min_alpha, alpha0 - (alpha0 - min_alpha) * (done / total_words)))
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _subsample(ids, start, stop, sample_int, state, sent):
+    """Copy the words of ``ids[start:stop]`` that frequent-word subsampling keeps into ``sent``.
+
+    Returns ``(state, n)``: the generator's state and the number kept.
+    """
+    n = 0
+    for t in range(start, stop):
+        w = ids[t]
+        if sample_int[w] < np.uint64(0xFFFFFFFF) + np.uint64(1):
+            state, r = _splitmix64(state)
+            if sample_int[w] < (r >> np.uint64(32)):
+                continue
+        sent[n] = w
+        n += 1
+    return state, n
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _window(state, i, n, window, shrink):
+    """The (randomly shrunk) window ``lo:hi`` around position ``i`` of an ``n``-word sentence.
+
+    Returns ``(state, lo, hi)``; the window includes ``i`` itself.
+    """
+    b = 0
+    if shrink:
+        state, r = _splitmix64(state)
+        b = np.int64((r >> np.uint64(33)) % np.uint64(window))
+    return state, max(0, i - window + b), min(n, i + window + 1 - b)
+
+
 @njit(fastmath=FASTMATH, **JIT_OPTIONS)
 def _train_shard(
     ids, ends, sent_lo, sent_hi, words_before, syn0, syn1, local0, local1, slot0, slot1,
@@ -156,29 +193,13 @@ def _train_shard(
     for q in range(sent_lo, sent_hi):
         start = 0 if q == 0 else ends[q - 1]
         stop = ends[q]
-        progress = done / total_words
-        alpha = np.float32(max(min_alpha, alpha0 - (alpha0 - min_alpha) * progress))
+        alpha = _sentence_alpha(done, total_words, alpha0, min_alpha)
         done += stop - start
-        # frequent-word subsampling
-        n = 0
-        for t in range(start, stop):
-            w = ids[t]
-            if sample_int[w] < np.uint64(0xFFFFFFFF) + np.uint64(1):
-                state, r = _splitmix64(state)
-                if sample_int[w] < (r >> np.uint64(32)):
-                    continue
-            sent[n] = w
-            n += 1
+        state, n = _subsample(ids, start, stop, sample_int, state, sent)
         effective += n
         for i in range(n):
             c = sent[i]
-            if shrink:
-                state, r = _splitmix64(state)
-                b = np.int64((r >> np.uint64(33)) % np.uint64(window))
-            else:
-                b = 0
-            lo = max(0, i - window + b)
-            hi = min(n, i + window + 1 - b)
+            state, lo, hi = _window(state, i, n, window, shrink)
             if hi - lo <= 1:
                 continue
             # center row, then the noise words (those equal to the center skipped)
