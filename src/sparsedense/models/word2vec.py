@@ -394,20 +394,16 @@ class Word2Vec:
         try:
             with np.load(p, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                if meta.get("format") != "sparsedense." + cls._owner:
-                    raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model "
-                                     f"(format {meta.get('format')!r})")
                 arrays = {k: data[k] for k in data.files if k not in ("meta", "words")}
                 words_text = str(data["words"])
         except FileNotFoundError:
             raise
-        except ValueError as exc:
-            if str(exc).startswith(repr(str(p))):
-                raise
-            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model: {exc}") from None
-        except Exception as exc:  # not a zip, damaged member, missing key...
-            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model: "
-                             f"{type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # not a zip, damaged member, pickled data, missing key...
+            detail = exc if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model: {detail}") from None
+        if not isinstance(meta, dict) or meta.get("format") != "sparsedense." + cls._owner:
+            found = meta.get("format") if isinstance(meta, dict) else meta
+            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model (format {found!r})")
         model = cls(**meta["params"])
         words = json.loads(words_text)
         model._restore(words, arrays)
