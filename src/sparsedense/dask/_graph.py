@@ -15,6 +15,7 @@ Everything else in :mod:`sparsedense.dask` is a thin layer over three helpers:
 
 from __future__ import annotations
 
+import codecs
 import functools
 import glob
 import mmap
@@ -100,8 +101,6 @@ def read_text(urlpath, blocksize: int | str | None = None, encoding: str = "utf-
     compressed = any(f.endswith((".gz", ".bz2", ".xz", ".zst")) for f in files)
     bag = db.read_text(files, blocksize=None if compressed else blocksize, encoding=encoding)
     bag = bag.map(_strip_line)
-    import codecs
-
     if ((blocksize is None or compressed) and bag.npartitions == len(files)
             and codecs.lookup(encoding).name in _BYTE_NEWLINE_ENCODINGS
             and not any("://" in f or f.endswith(".zst") for f in files)):
