@@ -39,6 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchmarks.bench_count import shifted_slices_reference as reference_core  # noqa: E402
 from compare_train import count_words, default_corpus, gensim_data  # noqa: E402
 
 
@@ -47,21 +48,6 @@ def load(path):
 
 
 # -- 1. co-occurrences ------------------------------------------------------------
-def reference_core(ids, ends, n_words, window=10):
-    """Pairs by shifted slices, summed by scipy (float64 weights 1/d)."""
-    sent = np.repeat(np.arange(len(ends)), np.diff(np.concatenate(([0], ends))))
-    rows, cols, vals = [], [], []
-    for d in range(1, window + 1):
-        same = sent[d:] == sent[:-d]
-        right, left = ids[d:][same], ids[:-d][same]
-        w = np.full(right.shape[0], 1.0 / d)
-        rows += [right, left]
-        cols += [left, right]
-        vals += [w, w]
-    return sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(n_words, n_words)).tocsr()
-
-
 def reference_end_to_end(path, key_to_index, window=10):
     ids, ends = [], []
     get = key_to_index.get

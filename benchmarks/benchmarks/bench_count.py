@@ -40,12 +40,13 @@ def _ids():
     return np.array(ids, np.int32), np.array(ends, np.int64), len(index)
 
 
-def _reference(ids, ends, n_words):
+def shifted_slices_reference(ids, ends, n_words, window=WINDOW):
+    """The issue's numpy/scipy reference: pairs by shifted slices, summed by scipy (weights 1/d)."""
     import scipy.sparse as sp
 
     sent = np.repeat(np.arange(len(ends)), np.diff(np.concatenate(([0], ends))))
     rows, cols, vals = [], [], []
-    for d in range(1, WINDOW + 1):
+    for d in range(1, window + 1):
         same = sent[d:] == sent[:-d]
         right, left = ids[d:][same], ids[:-d][same]
         w = np.full(right.shape[0], 1.0 / d)
@@ -75,7 +76,7 @@ class Cooccurrence:
 
     def setup(self, impl):
         self.ids, self.ends, self.n = _ids()
-        self.fn = _sparsedense if impl == "sparsedense" else _reference
+        self.fn = _sparsedense if impl == "sparsedense" else shifted_slices_reference
         self.fn(self.ids[:1000], self.ends[self.ends <= 1000], self.n)  # compile / load
 
     def time_cooccurrence(self, impl):
