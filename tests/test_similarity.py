@@ -9,8 +9,9 @@
   indices (ties broken by lower index), same scores. Exact ties are made with
   data whose products are exact in floating point (entries 0 / 1 with four
   ones per row, so unit rows hold 0.5 and every cosine is a multiple of 1/4).
-* Memory: the score blocks handed to the top-k kernel never exceed
-  ``block_size x n_corpus``, and the traced peak stays far below the full
+* Memory: the score tiles handed to the top-k kernels have at most
+  ``block_size`` queries (dense: and about ``TILE_SCORES`` scores), cover
+  every pair exactly once, and the traced peak stays far below the full
   ``Q x N`` matrix.
 * Determinism: bit-identical results with ``NUMBA_NUM_THREADS=1`` and ``=2``.
 """
@@ -483,69 +484,134 @@ def test_topk_k_all_rows_with_nan_corpus_rows_puts_them_last(rng):
 # bounded memory
 
 
+def record_tiles(monkeypatch):
+    """Record ``(row_offset, col_offset, shape, nbytes)`` of every tile given to either kernel."""
+    tiles = []
+    for name in ("_topk_block", "_topk_block_serial"):
+        original = getattr(ksim, name)
+
+        def recording(scores, k, col_offset, row_offset, *args, _original=original):
+            tiles.append((row_offset, col_offset, scores.shape, scores.nbytes))
+            return _original(scores, k, col_offset, row_offset, *args)
+
+        monkeypatch.setattr(ksim, name, recording)
+    return tiles
+
+
+def assert_tiles_cover_once(tiles, n_q, n_c):
+    seen = np.zeros((n_q, n_c), dtype=np.int64)
+    for r0, c0, (r, c), _ in tiles:
+        seen[r0:r0 + r, c0:c0 + c] += 1
+    assert (seen == 1).all(), "every (query, corpus row) pair must be scored exactly once"
+
+
+@pytest.fixture
+def small_tiles(monkeypatch):
+    """Dense tiles of a few columns, so small tests cross many tile boundaries."""
+    import sparsedense.similarity as sim
+
+    monkeypatch.setattr(sim, "TILE_MIN_COLS", 3)
+    monkeypatch.setattr(sim, "TILE_SCORES", 40)
+
+
 @pytest.mark.parametrize("kinds", [("dense", "dense"), ("csr", "csr"), ("csr", "dense"),
                                    ("dense", "csr")])
 @pytest.mark.parametrize("block_size", [1, 7, 16])
-def test_topk_score_blocks_are_at_most_block_size_rows(rng, monkeypatch, kinds, block_size):
-    """Every score block given to the top-k kernel is at most block_size x n_corpus."""
-    shapes = []
-    original = ksim._topk_block
+def test_topk_score_blocks_are_at_most_block_size_rows(rng, monkeypatch, small_tiles, kinds,
+                                                       block_size):
+    """Every tile has at most block_size queries; dense tiles also split the corpus.
 
-    def recording(scores, *args):
-        shapes.append(scores.shape)
-        return original(scores, *args)
+    Sparse inputs are scored block x n_corpus; dense ones in tiles of about
+    TILE_SCORES scores (at least TILE_MIN_COLS corpus rows). The tiles cover
+    every (query, corpus row) pair exactly once.
+    """
+    import sparsedense.similarity as sim
 
-    monkeypatch.setattr(ksim, "_topk_block", recording)
+    tiles = record_tiles(monkeypatch)
     Q = random_matrix(rng, 45, 8)
     C = random_matrix(rng, 120, 8)
     idx, scores = topk_similar(as_kind(Q, kinds[0]), as_kind(C, kinds[1]), k=5,
                                block_size=block_size)
-    assert shapes, "the top-k kernel was not called through the module attribute"
-    assert all(r <= block_size and c == 120 for r, c in shapes), shapes
-    assert sum(r for r, _ in shapes) == 45
+    assert tiles, "the top-k kernels were not called through the module attributes"
+    if kinds == ("dense", "dense"):
+        cols = max(sim.TILE_MIN_COLS, sim.TILE_SCORES // block_size)
+        assert all(r <= block_size and c <= cols for _, _, (r, c), _ in tiles), tiles
+        assert len({c0 for _, c0, _, _ in tiles}) > 1
+    else:
+        assert all(r <= block_size and c == 120 for _, _, (r, c), _ in tiles), tiles
+    assert_tiles_cover_once(tiles, 45, 120)
     np.testing.assert_array_equal(idx, brute_topk(sk_cosine(Q, C), 5)[0])
 
 
 def test_topk_default_block_is_bounded(rng, monkeypatch):
-    """The default block keeps a score block to about 64 MiB, not Q x N."""
-    shapes = []
-    original = ksim._topk_block
-
-    def recording(scores, *args):
-        shapes.append((scores.shape, scores.dtype.itemsize))
-        return original(scores, *args)
-
-    monkeypatch.setattr(ksim, "_topk_block", recording)
+    """The default tiles keep a score tile to about 64 MiB, not Q x N."""
+    tiles = record_tiles(monkeypatch)
     Q = rng.standard_normal((3000, 4)).astype(np.float32)
     C = rng.standard_normal((12000, 4)).astype(np.float32)  # full Q x N: 144 MB
     topk_similar(Q, C, k=3)
-    assert len(shapes) > 1
-    assert all(r * c * size <= (64 << 20) for (r, c), size in shapes)
+    assert len(tiles) > 1
+    assert all(nbytes <= (64 << 20) for *_, nbytes in tiles)
+    assert_tiles_cover_once(tiles, 3000, 12000)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+@pytest.mark.parametrize("exclude_self", [False, True])
+@pytest.mark.parametrize("block_size", [1, 5, None])
+def test_topk_across_many_tiles_matches_brute_force(small_tiles, metric, exclude_self,
+                                                    block_size):
+    """Exact ties and zero rows spread over many tiles and 64-score chunks.
+
+    Rows of four ones make every score exact, so the brute-force order (lower
+    index first among equal scores) must come out exactly; the corpus is long
+    enough (700 rows) for the chunked threshold test of the selection kernel.
+    """
+    rng = np.random.default_rng(11)
+    d = 9
+    patterns = np.zeros((8, d))
+    for p in range(8):
+        patterns[p, rng.choice(d, 4, replace=False)] = 1.0
+    C = patterns[rng.integers(0, 8, size=700)]
+    C[[5, 300, 650]] = 0.0
+    Q = C[:23].copy()
+    idx, scores = topk_similar(Q, C, k=20, exclude_self=exclude_self, block_size=block_size,
+                               metric=metric)
+    S = Q @ C.T if metric == "dot" else full_scores(Q, C, "cosine")
+    ref_idx, ref_scores = brute_topk(S, 20, exclude_self)
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_allclose(scores, ref_scores, atol=1e-12)
+
+
+@pytest.mark.parametrize("block_size", [2, None])
+def test_topk_nan_rows_across_many_tiles(small_tiles, block_size):
+    """NaN corpus rows at tile starts and ends, a NaN query: brute force's order."""
+    rng = np.random.default_rng(12)
+    C = random_matrix(rng, 500, 6, density=1.0, nan_rows=(0, 1, 2, 130, 499))
+    Q = random_matrix(rng, 7, 6, density=1.0, nan_rows=(3,))
+    with np.errstate(invalid="ignore"):
+        idx, scores = topk_similar(Q, C, k=9, block_size=block_size)
+        S = (Q / np.linalg.norm(Q, axis=1, keepdims=True)) @ (
+            C / np.linalg.norm(C, axis=1, keepdims=True)).T
+    ref_idx, ref_scores = brute_topk(S, 9)
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_allclose(scores, ref_scores, atol=1e-9, equal_nan=True)
 
 
 @pytest.mark.parametrize("block_size", [None, 200])
 def test_topk_peak_memory_far_below_full_matrix(monkeypatch, block_size):
-    """Traced peak for Q=2000, N=20000, dim=16 float32: one score block, not Q x N.
+    """Traced peak for Q=2000, N=20000, dim=16 float32: two score tiles, not Q x N.
 
-    The docstring promises "memory is about block_size * n_corpus scores"
-    (default: about 64 MiB of scores). The bound checked here is one score
-    block (the largest one handed to the top-k kernel) plus 25 %, plus the
-    normalized copies of both inputs and the outputs; and, in any case, at
-    most half of the full Q x N matrix (160 MB).
+    The docstring promises two tiles in memory at a time (default: about
+    2 x 32 MiB of scores). The bound checked here is two score tiles (the
+    largest handed to the top-k kernels) plus 25 %, plus the normalized copies
+    of both inputs and the outputs; and, in any case, at most half of the full
+    Q x N matrix (160 MB).
     """
     rng = np.random.default_rng(3)
     Q = rng.standard_normal((2000, 16), dtype=np.float32)
     W = rng.standard_normal((20000, 16), dtype=np.float32)
     full = Q.shape[0] * W.shape[0] * 4  # 160 MB
     topk_similar(Q[:5], W[:50], k=3)  # compile / load the kernels outside the trace
-    blocks = []
-    original = ksim._topk_block
-
-    def recording(scores, *args):
-        blocks.append(scores.nbytes)
-        return original(scores, *args)
-
-    monkeypatch.setattr(ksim, "_topk_block", recording)
+    tiles = record_tiles(monkeypatch)
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
@@ -555,11 +621,12 @@ def test_topk_peak_memory_far_below_full_matrix(monkeypatch, block_size):
         tracemalloc.stop()
     assert idx.shape == (2000, 10)
     inputs = Q.nbytes + W.nbytes + idx.nbytes + scores.nbytes
-    bound = 1.25 * max(blocks) + inputs + (1 << 20)
+    tile = max(nbytes for *_, nbytes in tiles)
+    bound = 2.5 * tile + inputs + (1 << 20)
     assert peak < 0.5 * full, f"peak {peak / 1e6:.1f} MB vs Q x N = {full / 1e6:.1f} MB"
-    assert peak < bound, (f"peak {peak / 1e6:.1f} MB > one score block "
-                          f"({max(blocks) / 1e6:.1f} MB) x 1.25 + inputs/outputs "
-                          f"({inputs / 1e6:.1f} MB): more than one block alive at a time")
+    assert peak < bound, (f"peak {peak / 1e6:.1f} MB > two score tiles "
+                          f"({tile / 1e6:.1f} MB each) x 1.25 + inputs/outputs "
+                          f"({inputs / 1e6:.1f} MB): more than two tiles alive at a time")
     # spot-check the answer on a few queries
     S = Q[:20].astype(np.float64) @ W.T.astype(np.float64)
     S /= np.linalg.norm(Q[:20].astype(np.float64), axis=1)[:, None]

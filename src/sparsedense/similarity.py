@@ -2,9 +2,10 @@
 
 ``cosine_similarity`` matches scikit-learn's (rows of zeros give 0, never
 NaN); ``topk_similar`` finds the ``k`` most similar corpus rows of each query
-block by block — a BLAS product per block of queries, then a parallel heap
-selection per row — so memory is ``O(block * N + Q * k)``, never the full
-``Q x N`` matrix.
+tile by tile — a BLAS product per tile of (queries x corpus rows), and a heap
+selection per row that runs on a second thread while the next tile is
+computed — so memory is two tiles plus ``Q * k``, never the full ``Q x N``
+matrix.
 """
 
 from __future__ import annotations
@@ -63,9 +64,14 @@ def normalize_rows(X: Any, dtype=None):
     from ._kernels._dispatch import use_parallel
     from ._kernels.bag import _normalize_rows_l2, _normalize_rows_l2_serial
 
+    kernel = _normalize_rows_l2 if use_parallel(X.size) else _normalize_rows_l2_serial
+    if X.dtype == dtype and X.size:  # one pass: read X, write the scaled copy
+        out = np.empty(X.shape, dtype=dtype)
+        kernel(X, out)
+        return out
     out = np.array(X, dtype=dtype, order="C", copy=True)
-    if out.size:  # the same in-place l2 kernels as sparse_to_dense(normalize="l2")
-        (_normalize_rows_l2 if use_parallel(out.size) else _normalize_rows_l2_serial)(out)
+    if out.size:  # the same l2 kernels as sparse_to_dense(normalize="l2"), in place
+        kernel(out, out)
     return out
 
 
@@ -172,6 +178,84 @@ def cosine_similarity(A: Any, B: Any = None, dense_output: bool = True):
     return An @ Bn.T
 
 
+#: dense inputs are scored in tiles of (queries x corpus rows): at most this many
+#: queries per tile by default, and about this many scores per tile
+TILE_QUERIES = 1024
+TILE_SCORES = 1 << 23
+#: corpus rows per tile at least (a narrower GEMM runs below BLAS's best speed)
+TILE_MIN_COLS = 2048
+
+
+def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int):
+    """Yield ``(row_start, col_start, scores)`` tiles of ``Qn @ Cn.T``, left to right.
+
+    Two buffers are used in turn: the tile being selected from (by the
+    consumer, one step behind) is never the one being written.
+    """
+    n_q, n_c = Qn.shape[0], Cn.shape[0]
+    buffers = [np.empty(min(block_size, n_q) * min(tile_cols, n_c), dtype=Qn.dtype)
+               for _ in range(2 if -(-n_q // block_size) * -(-n_c // tile_cols) > 1 else 1)]
+    t = 0
+    for q0 in range(0, n_q, block_size):
+        block = Qn[q0:q0 + block_size]
+        for c0 in range(0, n_c, tile_cols):
+            part = Cn[c0:c0 + tile_cols]
+            buf = buffers[t % len(buffers)]
+            scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
+            np.matmul(block, part.T, out=scores)
+            yield q0, c0, scores
+            t += 1
+
+
+def _sparse_blocks(Qn, Cn, dtype, block_size: int):
+    """Yield ``(row_start, 0, scores)``: all corpus columns of a block of queries at once."""
+    sparse_q, sparse_c = sp.issparse(Qn), sp.issparse(Cn)
+    CnT = Cn.T if not sparse_c else None
+    CT = _transpose(Cn) if sparse_q and sparse_c else None
+    for start in range(0, Qn.shape[0], block_size):
+        block = Qn[start:start + block_size]
+        if sparse_q and sparse_c:
+            yield start, 0, _sparse_dot_t(block, Cn, dtype, CT)
+        elif sparse_c:
+            yield start, 0, np.ascontiguousarray((Cn @ block.T).T, dtype=dtype)
+        else:
+            yield start, 0, np.ascontiguousarray(block @ CnT, dtype=dtype)
+
+
+def _select_topk(tiles, n_tiles: int, k: int, exclude_self: bool, out_idx: np.ndarray,
+                 out_score: np.ndarray) -> None:
+    """Run the heap selection over every tile, overlapped with the making of the next.
+
+    One tile: the parallel selection, on this thread. More: a second thread
+    selects from tile ``t`` (serial kernel, GIL released) while this one
+    computes tile ``t + 1`` (BLAS, GIL released). Alternating BLAS's threads
+    with Numba's on the same two cores costs more than the selection itself
+    (each pool keeps spinning for a while after its work); this way both
+    run at once. Tiles reach each query left to right, in one thread, so
+    the result is the same as selecting from the whole row.
+    """
+    from ._kernels._dispatch import use_parallel
+    from ._kernels.similarity import _topk_block, _topk_block_serial
+
+    if n_tiles <= 1:
+        for q0, c0, scores in tiles:
+            kernel = _topk_block if use_parallel(scores.size) else _topk_block_serial
+            kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="sparsedense-topk") as pool:
+        pending = None
+        for q0, c0, scores in tiles:
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(_topk_block_serial, scores, k, c0, q0, exclude_self,
+                                  out_idx, out_score)
+        if pending is not None:
+            pending.result()
+
+
+
 def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bool = False,
                  block_size: int | None = None, metric: str = "cosine",
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -188,10 +272,13 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
         Skip column ``i`` for query ``i`` (for ``corpus=None``: a row is not its
         own neighbour).
     block_size : int, optional
-        Queries per block; memory is about ``block_size * n_corpus`` scores.
-        Default: a quarter of the full ``Q x N`` score matrix, between 16 and
-        128 MiB of scores (each block streams the whole corpus through the
-        GEMM once, so fewer, larger blocks are faster).
+        Queries per block. Dense inputs are scored in tiles of ``block_size``
+        queries x about ``TILE_SCORES / block_size`` corpus rows (at least
+        2,048), two tiles in memory at a time: about 2 x 32 MiB of float32
+        scores by default (``block_size`` = min(n_queries, 1024)). With a
+        sparse input each block holds ``block_size * n_corpus`` scores;
+        the default is then a quarter of the full ``Q x N`` matrix, between
+        16 and 128 MiB.
     metric : {'cosine', 'dot'}, default='cosine'
 
     Returns
@@ -210,7 +297,7 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     [1, 0, 1]
     """
     from ._validation import is_int
-    from ._kernels.similarity import _sort_topk, _topk_block
+    from ._kernels.similarity import _sort_topk
 
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}")
@@ -236,29 +323,26 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
         Cn = Qn if C is Q else (C.astype(dtype) if sp.issparse(C)
                                 else np.ascontiguousarray(C, dtype=dtype))
     n_q, n_c = Q.shape[0], C.shape[0]
+    dense = not (sp.issparse(Qn) or sp.issparse(Cn))
     if block_size is None:
-        full = n_q * max(n_c, 1) * dtype.itemsize
-        target = min(128 << 20, max(16 << 20, full // 4))
-        block_size = max(1, target // (max(n_c, 1) * dtype.itemsize))
+        if dense:
+            block_size = min(n_q, TILE_QUERIES)
+        else:
+            full = n_q * max(n_c, 1) * dtype.itemsize
+            target = min(128 << 20, max(16 << 20, full // 4))
+            block_size = max(1, target // (max(n_c, 1) * dtype.itemsize))
     elif not is_int(block_size) or block_size < 1:
         raise ValueError(f"block_size must be an int >= 1; got {block_size!r}")
+    block_size = max(1, min(int(block_size), n_q))
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
-    sparse_q, sparse_c = sp.issparse(Qn), sp.issparse(Cn)
-    CnT = Cn.T if not sparse_c else None
-    CT = _transpose(Cn) if sparse_q and sparse_c else None
-    for start in range(0, n_q, block_size):
-        stop = min(start + block_size, n_q)
-        block = Qn[start:stop]
-        if sparse_q and sparse_c:
-            scores = _sparse_dot_t(block, Cn, dtype, CT)
-        elif sparse_c:
-            scores = np.ascontiguousarray((Cn @ block.T).T, dtype=dtype)
-        elif sparse_q:
-            scores = np.ascontiguousarray(block @ CnT, dtype=dtype)
-        else:
-            scores = block @ CnT
-        _topk_block(scores, k, 0, start, bool(exclude_self), out_idx, out_score)
-        del scores  # one score block alive at a time
+    if dense:
+        tile_cols = min(n_c, max(TILE_MIN_COLS, TILE_SCORES // block_size))
+        tiles = _dense_tiles(Qn, Cn, block_size, tile_cols)
+        n_tiles = -(-n_q // block_size) * -(-n_c // tile_cols)
+    else:
+        tiles = _sparse_blocks(Qn, Cn, dtype, block_size)
+        n_tiles = -(-n_q // block_size)
+    _select_topk(tiles, n_tiles, k, bool(exclude_self), out_idx, out_score)
     _sort_topk(out_idx, out_score)
     return out_idx, out_score

@@ -149,28 +149,35 @@ def _drop_padding(offsets, indices, weights, padding_idx):
 
 
 @njit(**JIT_OPTIONS)
-def _normalize_row_l2(out, r):
+def _normalize_row_l2(src, out, r):
     s = 0.0
-    for j in range(out.shape[1]):
-        s += np.float64(out[r, j]) * out[r, j]
+    for j in range(src.shape[1]):
+        s += np.float64(src[r, j]) * src[r, j]
     if s > 0.0:
         inv = 1.0 / np.sqrt(s)
-        for j in range(out.shape[1]):
-            out[r, j] = out[r, j] * inv
+        for j in range(src.shape[1]):
+            out[r, j] = src[r, j] * inv
+    else:  # zeros (or NaN) are copied as they are
+        for j in range(src.shape[1]):
+            out[r, j] = src[r, j]
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _normalize_rows_l2(out):
-    """Scale each row of a dense array to unit l2 norm (rows of zeros stay zero)."""
-    for r in prange(out.shape[0]):
-        _normalize_row_l2(out, r)
+def _normalize_rows_l2(src, out):
+    """``out`` = the rows of ``src`` scaled to unit l2 norm (rows of zeros stay zero).
+
+    ``out`` may be ``src`` (in place); otherwise it has ``src``'s shape and
+    dtype, and the copy and the scaling are one pass over memory.
+    """
+    for r in prange(src.shape[0]):
+        _normalize_row_l2(src, out, r)
 
 
 @njit(**JIT_OPTIONS)
-def _normalize_rows_l2_serial(out):
+def _normalize_rows_l2_serial(src, out):
     """Single-threaded :func:`_normalize_rows_l2` (bit-identical results)."""
-    for r in range(out.shape[0]):
-        _normalize_row_l2(out, r)
+    for r in range(src.shape[0]):
+        _normalize_row_l2(src, out, r)
 
 
 @njit(**JIT_OPTIONS)

@@ -57,13 +57,30 @@ def _sift_down(hs, hi, n, pos):
             return
 
 
+#: scores tested together against the current k-th best before any heap work
+_CHUNK = 64
+
+
+@njit(inline="always")
+def _offer(hs, hi, k, s, c):
+    if _worse(hs[0], hi[0], s, c):
+        hs[0] = s
+        hi[0] = c
+        _sift_down(hs, hi, k, 0)
+
+
 @njit(**JIT_OPTIONS)
 def _topk_row(scores, row, k, col_offset, skip, out_idx, out_score, q):
     """Merge the best ``k`` columns of ``scores[row]`` into the running top-k of query ``q``.
 
     ``out_idx[q]`` / ``out_score[q]`` hold the current best (any order, -1 =
     empty slot) and are kept as a heap; columns get ``col_offset`` added;
-    column ``skip`` (global) is ignored.
+    column ``skip`` (global) is ignored. Columns must reach a query in
+    ascending order over successive calls (tiles left to right): then a score
+    can only enter a full heap by being strictly greater than the worst kept
+    one, so whole chunks of scores are ruled out by one vectorized comparison
+    and the heap is touched only for the few that pass (about ``k log(N/k)``
+    per row on random data).
     """
     hs = out_score[q]
     hi = out_idx[q]
@@ -74,28 +91,51 @@ def _topk_row(scores, row, k, col_offset, skip, out_idx, out_score, q):
     # heapify what is there (slots 0..n-1 are filled first by construction)
     for pos in range(n // 2 - 1, -1, -1):
         _sift_down(hs, hi, n, pos)
-    for j in range(scores.shape[1]):
+    srow = scores[row]
+    m = srow.shape[0]
+    j = 0
+    while j < m and n < k:
         c = j + col_offset
-        if c == skip:
-            continue
-        s = scores[row, j]
-        if n < k:
-            hs[n] = s
+        if c != skip:
+            hs[n] = srow[j]
             hi[n] = c
             n += 1
             if n == k:
                 for pos in range(k // 2 - 1, -1, -1):
                     _sift_down(hs, hi, k, pos)
-        elif _worse(hs[0], hi[0], s, c):
-            hs[0] = s
-            hi[0] = c
-            _sift_down(hs, hi, k, 0)
+        j += 1
+    while j < m:
+        top = hs[0]
+        if top == top and j + _CHUNK <= m:  # (a NaN on top: every number beats it)
+            hit = False
+            for t in range(j, j + _CHUNK):
+                hit |= srow[t] > top
+            if hit:
+                for t in range(j, j + _CHUNK):
+                    c = t + col_offset
+                    if c != skip:
+                        _offer(hs, hi, k, srow[t], c)
+            j += _CHUNK
+        else:
+            c = j + col_offset
+            if c != skip:
+                _offer(hs, hi, k, srow[j], c)
+            j += 1
 
 
 @njit(parallel=True, **JIT_OPTIONS)
 def _topk_block(scores, k, col_offset, row_offset, exclude_self, out_idx, out_score):
-    """Update the running top-k of queries ``row_offset + r`` with a block of scores."""
+    """Update the running top-k of queries ``row_offset + r`` with a tile of scores."""
     for r in prange(scores.shape[0]):
+        q = row_offset + r
+        skip = q if exclude_self else -1
+        _topk_row(scores, r, k, col_offset, skip, out_idx, out_score, q)
+
+
+@njit(**JIT_OPTIONS)
+def _topk_block_serial(scores, k, col_offset, row_offset, exclude_self, out_idx, out_score):
+    """Single-threaded :func:`_topk_block` (the same result)."""
+    for r in range(scores.shape[0]):
         q = row_offset + r
         skip = q if exclude_self else -1
         _topk_row(scores, r, k, col_offset, skip, out_idx, out_score, q)

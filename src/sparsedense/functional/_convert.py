@@ -102,7 +102,7 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     if normalize == "l2" and out.shape[0]:
         from .._kernels.bag import _normalize_rows_l2, _normalize_rows_l2_serial
 
-        (_normalize_rows_l2 if use_parallel(out.size) else _normalize_rows_l2_serial)(out)
+        (_normalize_rows_l2 if use_parallel(out.size) else _normalize_rows_l2_serial)(out, out)
     return out
 
 
