@@ -105,7 +105,8 @@ def test_murmurhash_columns_and_signs_match_sklearn(features, n_features):
 
 @pytest.mark.parametrize("name", ["CountVectorizer", "TfidfVectorizer", "HashingVectorizer"])
 @pytest.mark.parametrize("kwargs", [{}, {"ngram_range": (1, 2), "stop_words": "english"},
-                                    {"analyzer": "char_wb", "ngram_range": (2, 3)}])
+                                    {"analyzer": "char_wb", "ngram_range": (2, 3)},
+                                    {"ngram_range": (1, 3)}])
 def test_chunked_extraction_equals_one_chunk(monkeypatch, name, kwargs):
     import sparsedense
     from sparsedense.data import load_sample_corpus
@@ -118,3 +119,35 @@ def test_chunked_extraction_equals_one_chunk(monkeypatch, name, kwargs):
     assert np.array_equal(whole.indptr, chunked.indptr)
     assert np.array_equal(whole.indices, chunked.indices)
     assert np.array_equal(whole.data, chunked.data)
+
+
+HASH_DOCS = [
+    "deposit savings deposit", "", "예금 적금 주택대출 예금", "x 😀 y😀z 𝔘𝔫𝔦 ab",
+    "caf\u00e9 cafe\u0301 na\u00efve \u00c5ngstr\u00f6m", "lone \ud800 surrogate \udfff\ud83d",
+    "a b c d e f g h", "tab\tnew\nline  spaces", "ß ẞ ǅ ﬁ", "\x00nul\x00 byte",
+]
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 3), (2, 4), (3, 3)])
+@pytest.mark.parametrize("n_features", [1, 5, 2**20])
+@pytest.mark.parametrize("alternate_sign", [True, False])
+@pytest.mark.parametrize("token_pattern", [r"(?u)\b\w\w+\b", r"\b\w+\b"])
+def test_direct_hashing_equals_hashing_distinct_features(ngram_range, n_features,
+                                                          alternate_sign, token_pattern):
+    """Hashing tokens from code points == hashing each distinct feature string.
+
+    Covers 1- to 4-byte UTF-8 (Hangul, emoji, astral letters), lone surrogates
+    (hashed as 'surrogatepass' bytes, which scikit-learn cannot encode), NUL,
+    n-grams across several lengths, and collisions down to a single column
+    (signed sums, zeros kept).
+    """
+    from sparsedense import HashingVectorizer
+
+    hv = HashingVectorizer(ngram_range=ngram_range, n_features=n_features, norm=None,
+                           alternate_sign=alternate_sign, token_pattern=token_pattern)
+    direct = _extract.extract_hashed(hv, HASH_DOCS, n_features, alternate_sign)
+    general = hv._hash_local_counts(_extract.extract_counts(hv, HASH_DOCS))
+    for a, b in zip(direct, general):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    assert direct[1].size > 0

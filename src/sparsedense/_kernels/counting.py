@@ -15,7 +15,7 @@ from ._config import JIT_OPTIONS, harden_caches
 
 @njit(**JIT_OPTIONS)
 def _sort_small(a, n):
-    """Sort ``a[:n]`` in place (insertion sort for short rows, else numpy)."""
+    """Sort ``a[:n]`` in place (insertion sort for short rows, else an in-place quicksort)."""
     if n <= 32:
         for i in range(1, n):
             v = a[i]
@@ -25,7 +25,7 @@ def _sort_small(a, n):
                 j -= 1
             a[j + 1] = v
     else:
-        a[:n] = np.sort(a[:n])
+        a[:n].sort()
 
 
 @njit(**JIT_OPTIONS)

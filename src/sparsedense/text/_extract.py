@@ -50,15 +50,34 @@ _WORD_RE = re.compile(r"\w")
 _WORD_TABLE = np.zeros(0x110000, dtype=np.uint8)
 
 
+#: every code point below this is classified in ``_WORD_TABLE`` (the BMP, filled at first use)
+_BMP = 0x10000
+_bmp_filled = False
+
+
+def _fill_table(points: np.ndarray) -> None:
+    chars = "".join(map(chr, points.tolist()))
+    flags = re.sub(r"\W", "\x00", chars)  # keeps \w chars, zeroes the rest
+    is_word = np.frombuffer(flags.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
+    # "\x00" itself is not a word character, so the mapping is exact
+    _WORD_TABLE[points] = np.where(is_word, WORD, NON_WORD)
+
+
 def _classify_code_points(codes: np.ndarray) -> None:
-    """Fill ``_WORD_TABLE`` for the code points of ``codes`` not classified yet."""
+    """Fill ``_WORD_TABLE`` for the code points of ``codes`` not classified yet.
+
+    The whole BMP is classified once (a few milliseconds); after that only
+    text with code points beyond it needs the scan for unknown ones.
+    """
+    global _bmp_filled
+    if not _bmp_filled:
+        _fill_table(np.arange(_BMP, dtype=np.int64))
+        _bmp_filled = True
+    if codes.size == 0 or int(codes.max()) < _BMP:
+        return
     pending = _collect_unknown_code_points(codes, _WORD_TABLE)
     if pending.size:
-        chars = "".join(map(chr, pending.tolist()))
-        flags = re.sub(r"\W", "\x00", chars)  # keeps \w chars, zeroes the rest
-        is_word = np.array([c != "\x00" for c in flags], dtype=bool)
-        # "\x00" itself is not a word character, so the mapping is exact
-        _WORD_TABLE[pending] = np.where(is_word, WORD, NON_WORD)
+        _fill_table(pending)
 
 
 @dataclass
@@ -95,6 +114,22 @@ def _stack(parts: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(shifted), np.concatenate(indices), np.concatenate(data)
 
 
+def word_tokens(docs: list[str], min_len: int):
+    """The default-pattern tokens of ``docs``: ``(codes, starts, lengths, doc_offsets)``.
+
+    ``codes`` holds the documents' UTF-32 code points back to back; token
+    ``t`` is ``codes[starts[t]:starts[t] + lengths[t]]`` and document ``d``
+    has tokens ``doc_offsets[d]:doc_offsets[d + 1]``.
+    """
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    bounds = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=bounds[1:])
+    codes = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    _classify_code_points(codes)
+    starts, lens, offsets = _word_runs(codes, bounds, _WORD_TABLE, min_len)
+    return codes, starts, lens, offsets
+
+
 class _FastWordFeatures:
     """Interned tokens and n-grams of the fast word path, across chunks."""
 
@@ -108,13 +143,7 @@ class _FastWordFeatures:
         self.is_stop = np.zeros(0, dtype=np.bool_)
 
     def chunk(self, docs: list[str]):
-        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        bounds = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=bounds[1:])
-        codes = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"),
-                              dtype=np.uint32)
-        _classify_code_points(codes)
-        starts, lens, offsets = _word_runs(codes, bounds, _WORD_TABLE, self.min_len)
+        codes, starts, lens, offsets = word_tokens(docs, self.min_len)
         ids = self.tokens.intern(codes, starts, lens)
         self._sync_token_texts()
         if self.stop_words is not None:
@@ -180,6 +209,41 @@ def _text_steps(vectorizer):
     return to_text, analyze_text
 
 
+def _preprocessed_chunks(vectorizer, raw_documents):
+    """Lists of preprocessed documents (decoded, lowercased, ...), CHUNK_SIZE at a time."""
+    to_text, _ = _text_steps(vectorizer)
+    position = 0
+    for chunk in iter_chunks(raw_documents, CHUNK_SIZE):
+        docs = []
+        for doc in chunk:
+            docs.append(to_text(doc, position))
+            position += 1
+        yield docs
+
+
+def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: bool):
+    """Hashed counts ``(indptr, indices, data)`` of the fast word path without stop words.
+
+    Tokens and word n-grams are hashed straight from their code points by a
+    parallel kernel: no interning, no feature strings. Same matrix as
+    :func:`extract_counts` followed by hashing each distinct feature.
+    """
+    from .._kernels._dispatch import use_parallel
+    from .._kernels.hashing import _hashed_word_csr, _hashed_word_csr_serial
+
+    min_n, max_n = (int(n) for n in vectorizer.ngram_range)
+    min_len = vectorizer._fast_token_min_len()
+    parts = []
+    for docs in _preprocessed_chunks(vectorizer, raw_documents):
+        codes, starts, lens, offsets = word_tokens(docs, min_len)
+        kernel = _hashed_word_csr if use_parallel(codes.shape[0]) else _hashed_word_csr_serial
+        parts.append(kernel(codes, starts, lens, offsets, min_n, max_n, n_features,
+                            alternate_sign, 0))
+    if not parts:
+        return np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    return _stack(parts)
+
+
 def extract_counts(vectorizer, raw_documents) -> LocalCounts:
     """Analyze and count ``raw_documents`` with ``vectorizer``'s options."""
     parts = []
@@ -189,11 +253,7 @@ def extract_counts(vectorizer, raw_documents) -> LocalCounts:
     if min_len:
         state = _FastWordFeatures(tuple(vectorizer.ngram_range), vectorizer.get_stop_words(),
                                   min_len)
-        for chunk in iter_chunks(raw_documents, CHUNK_SIZE):
-            docs = []
-            for doc in chunk:
-                docs.append(to_text(doc, position))
-                position += 1
+        for docs in _preprocessed_chunks(vectorizer, raw_documents):
             ids, offsets, n_features = state.chunk(docs)
             parts.append(_count_chunk(ids, offsets, n_features))
         features = state.features()

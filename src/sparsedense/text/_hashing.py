@@ -12,7 +12,7 @@ from .._validation import check_documents
 from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin
 from ._base import BaseEstimator, TransformerMixin
 from ._csr import make_csr
-from ._extract import extract_counts
+from ._extract import extract_counts, extract_hashed
 from ._params import ANALYZER_PARAMS, BOOLEAN, N_FEATURES, NORM, validate_params
 from .._kernels.counting import _hashed_csr
 from ._tfidf import _NORM_CODES
@@ -42,8 +42,11 @@ class HashingVectorizer(TransformerMixin, AnalyzerMixin, BaseEstimator):
     Same parameters, defaults and output as scikit-learn's
     ``HashingVectorizer``: the column of a feature is ``abs(h) % n_features``
     and, with ``alternate_sign``, its sign is that of ``h``, where ``h`` is the
-    signed 32-bit MurmurHash3 (seed 0) of the feature's UTF-8 bytes. Each
-    distinct feature is hashed once per call, in a Numba kernel.
+    signed 32-bit MurmurHash3 (seed 0) of the feature's UTF-8 bytes. With the
+    default word tokenization and no stop words, a parallel Numba kernel
+    hashes every token and word n-gram straight from the documents' code
+    points (no feature strings are made); otherwise each distinct feature is
+    hashed once per call.
 
     Parameters
     ----------
@@ -128,9 +131,26 @@ tokenizer, stop_words, token_pattern, ngram_range, analyzer, binary
         check_documents(X)
         validate_params(self, self._constraints)
         self._validate_ngram_range()
-        local = extract_counts(self, X)
-        if local.n_docs == 0:
+        if self._fast_token_min_len() and self.get_stop_words() is None:
+            indptr, indices, data = extract_hashed(self, X, int(self.n_features),
+                                                   bool(self.alternate_sign))
+        else:
+            indptr, indices, data = self._hash_local_counts(extract_counts(self, X))
+        n_docs = indptr.shape[0] - 1
+        if n_docs == 0:
             raise ValueError("Cannot vectorize empty sequence.")
+        if self.binary:
+            data.fill(1)
+        dtype = np.dtype(self.dtype)
+        if self.norm is not None and dtype.kind != "f":
+            dtype = np.dtype(np.float64)  # a norm makes fractions, as in scikit-learn
+        data = data.astype(dtype)
+        if self.norm is not None:
+            _normalize_rows_inplace(indptr, data, _NORM_CODES[self.norm])
+        return make_csr(indptr, indices, data, (n_docs, int(self.n_features)))
+
+    def _hash_local_counts(self, local):
+        """Hash each distinct feature once, then fold the counts into hashed columns."""
         buf, offsets = _utf8_buffer(local.features)
         col_of, sign_of = _hash_features(buf, offsets, int(self.n_features),
                                          bool(self.alternate_sign), 0)
@@ -140,13 +160,4 @@ tokenizer, stop_words, token_pattern, ngram_range, analyzer, binary
         data = np.empty(nnz, dtype=np.float64)
         kept = _hashed_csr(local.indptr, local.indices, local.data, col_of, sign_of,
                            int(self.n_features), indptr, indices, data)
-        data = data[:kept]
-        if self.binary:
-            data.fill(1)
-        dtype = np.dtype(self.dtype)
-        if self.norm is not None and dtype.kind != "f":
-            dtype = np.dtype(np.float64)  # a norm makes fractions, as in scikit-learn
-        data = data.astype(dtype)
-        if self.norm is not None:
-            _normalize_rows_inplace(indptr, data, _NORM_CODES[self.norm])
-        return make_csr(indptr, indices[:kept], data, (local.n_docs, int(self.n_features)))
+        return indptr, indices[:kept], data[:kept]
