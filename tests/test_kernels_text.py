@@ -54,7 +54,7 @@ TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
 @given(st.lists(TEXT, max_size=8), st.sampled_from([1, 2]))
 def test_fast_tokenizer_matches_re(docs, min_len):
     state = _extract._FastWordFeatures((1, 1), None, min_len)
-    ids, offsets, _ = state.chunk(docs)
+    ids, offsets, _ = state.chunk("".join(docs), np.array([len(d) for d in docs], np.int64))
     texts = state.features()
     for d, doc in enumerate(docs):
         got = [texts[i] for i in ids[offsets[d]:offsets[d + 1]]]
@@ -125,6 +125,8 @@ HASH_DOCS = [
     "deposit savings deposit", "", "예금 적금 주택대출 예금", "x 😀 y😀z 𝔘𝔫𝔦 ab",
     "caf\u00e9 cafe\u0301 na\u00efve \u00c5ngstr\u00f6m", "lone \ud800 surrogate \udfff\ud83d",
     "a b c d e f g h", "tab\tnew\nline  spaces", "ß ẞ ǅ ﬁ", "\x00nul\x00 byte",
+    # rows long enough for the bucketed sort (repeats: duplicates) and for the quicksort
+    " ".join(f"w{i % 37}" for i in range(300)), " ".join(str(i) for i in range(5000)),
 ]
 
 
@@ -138,8 +140,9 @@ def test_direct_hashing_equals_hashing_distinct_features(ngram_range, n_features
 
     Covers 1- to 4-byte UTF-8 (Hangul, emoji, astral letters), lone surrogates
     (hashed as 'surrogatepass' bytes, which scikit-learn cannot encode), NUL,
-    n-grams across several lengths, and collisions down to a single column
-    (signed sums, zeros kept).
+    n-grams across several lengths, collisions down to a single column
+    (signed sums, zeros kept), and rows of every length the per-row key sort
+    handles differently (insertion, bucketed, quicksort).
     """
     from sparsedense import HashingVectorizer
 
@@ -151,3 +154,35 @@ def test_direct_hashing_equals_hashing_distinct_features(ngram_range, n_features
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
     assert direct[1].size > 0
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"lowercase": False}, {"strip_accents": "unicode"},
+                                    {"strip_accents": "ascii", "ngram_range": (1, 2)},
+                                    {"strip_accents": lambda s: s.replace("A", "b")}])
+@pytest.mark.parametrize("name", ["CountVectorizer", "HashingVectorizer"])
+def test_ascii_chunks_lowered_at_once_match_scikit_learn(monkeypatch, kwargs, name):
+    """Chunks of ASCII str documents are lowercased in one call; others one by one.
+
+    Chunks of three: all-ASCII ones, one with a non-ASCII document, one with
+    bytes (decoded first): the same matrix as scikit-learn's either way.
+    """
+    import sklearn.feature_extraction.text as sk
+
+    import sparsedense
+
+    monkeypatch.setattr(_extract, "CHUNK_SIZE", 3)
+    docs = ["Deposit SAVINGS", "Rain and Snow", "MiXeD CaSe words", "Café AU lait", "plain",
+            b"BYTES Doc", "ASCII again", "THE END", "x"]
+    ours = getattr(sparsedense, name)(**kwargs).fit_transform(docs)
+    theirs = getattr(sk, name)(**kwargs).fit_transform(docs)
+    assert (abs(ours - theirs) > 1e-12).nnz == 0
+
+
+def test_bad_document_position_across_ascii_chunks(monkeypatch):
+    import sparsedense
+
+    monkeypatch.setattr(_extract, "CHUNK_SIZE", 3)
+    docs = ["a b", "c d", "e f", "g h", 17, "i j"]
+    for cls in (sparsedense.CountVectorizer, sparsedense.HashingVectorizer):
+        with pytest.raises(TypeError, match=r"raw_documents\[4\] is int"):
+            cls().fit_transform(docs)

@@ -173,9 +173,60 @@ def _ngram_counts(doc_offsets, min_n, max_n):
     return out
 
 
+@njit(inline="always")
+def _bit_length(x):
+    n = 0
+    while x > 0:
+        x >>= 1
+        n += 1
+    return n
+
+
+#: a row's keys are first dealt into this many buckets by their top bits
+_SORT_BUCKETS = 256
+
+
+@njit(**JIT_OPTIONS)
+def _sort_keys(keys, a, b, key_bits):
+    """Sort ``keys[a:b]`` (non-negative, below ``2**key_bits``) in place.
+
+    Hashed keys are spread evenly, so one pass of bucketing by the top 8 bits
+    leaves an almost sorted array that an insertion sort finishes in linear
+    time: several times faster than a comparison sort on rows of ~100 keys
+    (whose comparisons are coin flips for the branch predictor). Short rows
+    go straight to the insertion sort, very long ones to a quicksort.
+    """
+    n = b - a
+    if n > 32 and n <= 16 * _SORT_BUCKETS:
+        shift = max(0, key_bits - 8)
+        count = np.zeros(_SORT_BUCKETS + 1, np.int64)
+        for q in range(a, b):
+            count[(keys[q] >> shift) + 1] += 1
+        for i in range(_SORT_BUCKETS):
+            count[i + 1] += count[i]
+        tmp = np.empty(n, np.int64)
+        for q in range(a, b):
+            v = keys[q]
+            bucket = v >> shift
+            tmp[count[bucket]] = v
+            count[bucket] += 1
+        for i in range(n):
+            keys[a + i] = tmp[i]
+    elif n > 32:
+        keys[a:b].sort()
+        return
+    for i in range(a + 1, b):
+        v = keys[i]
+        j = i - 1
+        while j >= a and keys[j] > v:
+            keys[j + 1] = keys[j]
+            j -= 1
+        keys[j + 1] = v
+
+
 @njit(**JIT_OPTIONS)
 def _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features, alternate_sign,
-              seed, key_offsets, keys, d):
+              seed, key_offsets, keys, key_bits, d):
     """Hash document ``d``'s features into sorted keys ``2 * column + negative``; distinct columns."""
     t0 = doc_offsets[d]
     m = doc_offsets[d + 1] - t0
@@ -187,7 +238,7 @@ def _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features, alt
             keys[p] = 2 * col + (1 if alternate_sign and negative else 0)
             p += 1
     a = key_offsets[d]
-    keys[a:p].sort()
+    _sort_keys(keys, a, p, key_bits)
     distinct = 0
     last = -1
     for q in range(a, p):
@@ -239,10 +290,11 @@ def _hashed_word_csr(codes, starts, lengths, doc_offsets, min_n, max_n, n_featur
     n_docs = doc_offsets.shape[0] - 1
     key_offsets = _ngram_counts(doc_offsets, min_n, max_n)
     keys = np.empty(key_offsets[n_docs], dtype=np.int64)
+    key_bits = _bit_length(2 * n_features - 1)
     distinct = np.empty(n_docs, dtype=np.int64)
     for d in prange(n_docs):
         distinct[d] = _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
-                                alternate_sign, seed, key_offsets, keys, d)
+                                alternate_sign, seed, key_offsets, keys, key_bits, d)
     indptr, indices, data = _csr_arrays(distinct)
     for d in prange(n_docs):
         _merge_doc(keys, key_offsets[d], key_offsets[d + 1], indices, data, indptr[d])
@@ -256,10 +308,11 @@ def _hashed_word_csr_serial(codes, starts, lengths, doc_offsets, min_n, max_n, n
     n_docs = doc_offsets.shape[0] - 1
     key_offsets = _ngram_counts(doc_offsets, min_n, max_n)
     keys = np.empty(key_offsets[n_docs], dtype=np.int64)
+    key_bits = _bit_length(2 * n_features - 1)
     distinct = np.empty(n_docs, dtype=np.int64)
     for d in range(n_docs):
         distinct[d] = _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
-                                alternate_sign, seed, key_offsets, keys, d)
+                                alternate_sign, seed, key_offsets, keys, key_bits, d)
     indptr, indices, data = _csr_arrays(distinct)
     for d in range(n_docs):
         _merge_doc(keys, key_offsets[d], key_offsets[d + 1], indices, data, indptr[d])

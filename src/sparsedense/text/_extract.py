@@ -114,17 +114,17 @@ def _stack(parts: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(shifted), np.concatenate(indices), np.concatenate(data)
 
 
-def word_tokens(docs: list[str], min_len: int):
-    """The default-pattern tokens of ``docs``: ``(codes, starts, lengths, doc_offsets)``.
+def word_tokens(text: str, lengths: np.ndarray, min_len: int):
+    """The default-pattern tokens of documents: ``(codes, starts, lengths, doc_offsets)``.
 
-    ``codes`` holds the documents' UTF-32 code points back to back; token
-    ``t`` is ``codes[starts[t]:starts[t] + lengths[t]]`` and document ``d``
-    has tokens ``doc_offsets[d]:doc_offsets[d + 1]``.
+    ``text`` holds the preprocessed documents back to back (``lengths[d]``
+    characters each). ``codes`` are its UTF-32 code points; token ``t`` is
+    ``codes[starts[t]:starts[t] + lengths[t]]`` and document ``d`` has tokens
+    ``doc_offsets[d]:doc_offsets[d + 1]``.
     """
-    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-    bounds = np.zeros(len(docs) + 1, dtype=np.int64)
+    bounds = np.zeros(lengths.shape[0] + 1, dtype=np.int64)
     np.cumsum(lengths, out=bounds[1:])
-    codes = np.frombuffer("".join(docs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     _classify_code_points(codes)
     starts, lens, offsets = _word_runs(codes, bounds, _WORD_TABLE, min_len)
     return codes, starts, lens, offsets
@@ -142,8 +142,8 @@ class _FastWordFeatures:
         self.token_texts: list[str] = []
         self.is_stop = np.zeros(0, dtype=np.bool_)
 
-    def chunk(self, docs: list[str]):
-        codes, starts, lens, offsets = word_tokens(docs, self.min_len)
+    def chunk(self, text: str, lengths: np.ndarray):
+        codes, starts, lens, offsets = word_tokens(text, lengths, self.min_len)
         ids = self.tokens.intern(codes, starts, lens)
         self._sync_token_texts()
         if self.stop_words is not None:
@@ -209,16 +209,36 @@ def _text_steps(vectorizer):
     return to_text, analyze_text
 
 
+def _lowers_ascii_alike(vectorizer) -> bool:
+    """True when preprocessing an ASCII str document is at most ``str.lower``.
+
+    Then a chunk of ASCII documents can be lowercased in one call on their
+    concatenation (ASCII lowercasing keeps every length, so the documents'
+    bounds stay known); accent stripping leaves ASCII unchanged.
+    """
+    return (vectorizer.input == "content" and vectorizer.preprocessor is None
+            and vectorizer.strip_accents in (None, False, "ascii", "unicode")
+            and not callable(vectorizer.analyzer))
+
+
 def _preprocessed_chunks(vectorizer, raw_documents):
-    """Lists of preprocessed documents (decoded, lowercased, ...), CHUNK_SIZE at a time."""
+    """``(text, lengths)`` of CHUNK_SIZE preprocessed documents at a time, back to back."""
     to_text, _ = _text_steps(vectorizer)
+    fast = _lowers_ascii_alike(vectorizer)
     position = 0
     for chunk in iter_chunks(raw_documents, CHUNK_SIZE):
+        if fast and all(isinstance(doc, str) for doc in chunk):
+            joined = "".join(chunk)
+            if joined.isascii():  # O(1) in CPython
+                position += len(chunk)
+                yield (joined.lower() if vectorizer.lowercase else joined,
+                       np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
+                continue
         docs = []
         for doc in chunk:
             docs.append(to_text(doc, position))
             position += 1
-        yield docs
+        yield "".join(docs), np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
 
 
 def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: bool):
@@ -234,8 +254,8 @@ def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: b
     min_n, max_n = (int(n) for n in vectorizer.ngram_range)
     min_len = vectorizer._fast_token_min_len()
     parts = []
-    for docs in _preprocessed_chunks(vectorizer, raw_documents):
-        codes, starts, lens, offsets = word_tokens(docs, min_len)
+    for text, lengths in _preprocessed_chunks(vectorizer, raw_documents):
+        codes, starts, lens, offsets = word_tokens(text, lengths, min_len)
         kernel = _hashed_word_csr if use_parallel(codes.shape[0]) else _hashed_word_csr_serial
         parts.append(kernel(codes, starts, lens, offsets, min_n, max_n, n_features,
                             alternate_sign, 0))
@@ -253,8 +273,8 @@ def extract_counts(vectorizer, raw_documents) -> LocalCounts:
     if min_len:
         state = _FastWordFeatures(tuple(vectorizer.ngram_range), vectorizer.get_stop_words(),
                                   min_len)
-        for docs in _preprocessed_chunks(vectorizer, raw_documents):
-            ids, offsets, n_features = state.chunk(docs)
+        for text, lengths in _preprocessed_chunks(vectorizer, raw_documents):
+            ids, offsets, n_features = state.chunk(text, lengths)
             parts.append(_count_chunk(ids, offsets, n_features))
         features = state.features()
     else:
