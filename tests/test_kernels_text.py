@@ -186,3 +186,47 @@ def test_bad_document_position_across_ascii_chunks(monkeypatch):
     for cls in (sparsedense.CountVectorizer, sparsedense.HashingVectorizer):
         with pytest.raises(TypeError, match=r"raw_documents\[4\] is int"):
             cls().fit_transform(docs)
+
+
+@pytest.mark.parametrize("token_pattern", [r"(?u)\b\w\w+\b", r"\b\w+\b"])
+def test_fixed_vocabulary_lookup_equals_remapped_counts(token_pattern):
+    """Looking tokens up in the vocabulary's table == interning, counting, remapping.
+
+    The vocabulary holds words the documents use, words they never use, words
+    the tokenizer cannot produce (a space, a single letter for \\w\\w+), a lone
+    surrogate, Hangul and emoji; the unknown-token counts agree too.
+    """
+    from sparsedense import CountVectorizer
+
+    vocab = {w: i for i, w in enumerate(
+        ["savings", "예금", "x", "two words", "never", "\ud800", "deposit", "w3", "byte",
+         "😀", "a", "café"])}
+    docs = HASH_DOCS + ["café deposit deposit never 예금"]
+    cv = CountVectorizer(vocabulary=vocab, token_pattern=token_pattern)
+    cv._validate_vocabulary()
+    table = _extract.vocabulary_lookup(cv.vocabulary_)
+    assert table is not None and len(table) == len(vocab)
+    indptr, indices, data, unknown, total = _extract.extract_fixed(cv, docs, table)
+    local = _extract.extract_counts(cv, docs)
+    new_col = np.array([vocab.get(f, -1) for f in local.features], dtype=np.int64)
+    from sparsedense.text._count import remap_counts
+
+    ref = remap_counts(local, new_col, len(vocab), np.int64)
+    np.testing.assert_array_equal(indptr, ref.indptr)
+    np.testing.assert_array_equal(indices, ref.indices)
+    np.testing.assert_array_equal(data, ref.data)
+    assert total == int(local.data.sum())
+    assert unknown == int(local.data[new_col[local.indices] < 0].sum())
+    assert data.sum() > 0
+
+
+def test_vocabulary_lookup_is_rebuilt_for_another_vocabulary():
+    a = {"alpha": 0, "beta": 1}
+    b = {"beta": 0, "alpha": 1}
+    ta, tb = _extract.vocabulary_lookup(a), _extract.vocabulary_lookup(b)
+    assert ta is not tb and _extract.vocabulary_lookup(a) is ta
+    from sparsedense import CountVectorizer
+
+    X = CountVectorizer(vocabulary=b).fit_transform(["alpha alpha beta"])
+    assert X.toarray().tolist() == [[1, 2]]
+    assert _extract.vocabulary_lookup({1: 0}) is None  # not str keys: the general path

@@ -14,7 +14,7 @@ from .._validation import check_documents
 from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin
 from ._base import BaseEstimator, NotFittedError
 from ._csr import make_csr
-from ._extract import LocalCounts, extract_counts
+from ._extract import LocalCounts, extract_counts, extract_fixed, vocabulary_lookup
 from ._params import ANALYZER_PARAMS, BOOLEAN, DF, MAX_FEATURES, VOCABULARY, validate_params
 
 
@@ -201,8 +201,16 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
 
     # -- counting ----------------------------------------------------------
     def _count_fixed(self, raw_documents) -> Any:
-        local = extract_counts(self, raw_documents)
         vocab = self.vocabulary_
+        if (self._fast_token_min_len() and tuple(self.ngram_range) == (1, 1)
+                and self.get_stop_words() is None):
+            table = vocabulary_lookup(vocab)
+            if table is not None:  # tokens looked up directly: no interning, no remap
+                indptr, indices, data, unknown, total = extract_fixed(self, raw_documents, table)
+                self._last_unknown_ = (unknown, total)
+                return make_csr(indptr, indices, data, (indptr.shape[0] - 1, len(vocab)),
+                                dtype=self.dtype)
+        local = extract_counts(self, raw_documents)
         new_col = np.fromiter((vocab.get(f, -1) for f in local.features), dtype=np.int64,
                               count=len(local.features))
         total = int(local.data.sum())

@@ -264,6 +264,56 @@ def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: b
     return _stack(parts)
 
 
+#: lookup tables of recently used fixed vocabularies: id(vocabulary) -> (vocabulary, size, table)
+_LOOKUPS: dict = {}
+_MAX_LOOKUPS = 4
+
+
+def vocabulary_lookup(vocabulary: dict) -> Interner | None:
+    """A lookup-only table of a fixed vocabulary's words whose ids are their columns.
+
+    Built once per vocabulary object (a few are remembered), so a transform
+    looks tokens up directly instead of interning them anew and remapping.
+    None when a key is not a str.
+    """
+    hit = _LOOKUPS.get(id(vocabulary))
+    if hit is not None and hit[0] is vocabulary and hit[1] == len(vocabulary):
+        return hit[2]
+    words = sorted(vocabulary, key=vocabulary.__getitem__)  # column order: ids are columns
+    if not all(isinstance(w, str) for w in words):
+        return None
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    starts = np.zeros(len(words), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    codes = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = Interner(np.uint32)
+    table.intern(codes, starts, lengths)
+    if len(_LOOKUPS) >= _MAX_LOOKUPS:
+        _LOOKUPS.pop(next(iter(_LOOKUPS)))
+    _LOOKUPS[id(vocabulary)] = (vocabulary, len(vocabulary), table)
+    return table
+
+
+def extract_fixed(vectorizer, raw_documents, table: Interner):
+    """Counts over a fixed vocabulary, fast word path, unigrams, no stop words.
+
+    Returns ``(indptr, indices, data, unknown, total)``: canonical CSR whose
+    columns are the table's ids, the number of tokens not in the vocabulary,
+    and the number of tokens.
+    """
+    min_len = vectorizer._fast_token_min_len()
+    parts = []
+    unknown = total = 0
+    for text, lengths in _preprocessed_chunks(vectorizer, raw_documents):
+        codes, starts, lens, offsets = word_tokens(text, lengths, min_len)
+        ids = table.intern(codes, starts, lens, insert=False)
+        total += ids.shape[0]
+        unknown += int(np.count_nonzero(ids < 0))
+        parts.append(_count_chunk(ids, offsets, len(table)))
+    indptr, indices, data = _stack(parts)
+    return indptr, indices, data, unknown, total
+
+
 def extract_counts(vectorizer, raw_documents) -> LocalCounts:
     """Analyze and count ``raw_documents`` with ``vectorizer``'s options."""
     parts = []
