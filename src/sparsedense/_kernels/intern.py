@@ -7,8 +7,8 @@ stored back to back in a growing ``pool``. It is the Numba counterpart of the
 distinct key gets id 0, the next id 1, and so on, in order of first appearance.
 
 The state lives in plain arrays owned by the caller (see
-``sparsedense.text._intern.Interner``) and is returned, possibly reallocated,
-by every call, so a corpus can be interned chunk by chunk.
+``sparsedense.text._intern.Interner``), which grows them when the kernel
+stops for room, so a corpus can be interned chunk by chunk.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ def _hash_seq(values, start, length):
     return h
 
 
+@njit(inline="always")
+def _slot_entry(h, k):
+    """A slot's content: the hash's top 31 bits (a fingerprint) above the key id."""
+    return (np.int64(h >> np.uint64(33)) << 32) | k
+
+
 @njit(**JIT_OPTIONS)
 def _rehash(slots, key_hash, n_keys, capacity):
     new_slots = np.full(capacity, -1, dtype=np.int64)
@@ -44,69 +50,67 @@ def _rehash(slots, key_hash, n_keys, capacity):
         pos = np.int64(key_hash[k] & mask)
         while new_slots[pos] != -1:
             pos = (pos + 1) & (capacity - 1)
-        new_slots[pos] = k
+        new_slots[pos] = _slot_entry(key_hash[k], k)
     return new_slots
 
 
 @njit(**JIT_OPTIONS)
-def _intern_sequences(
-    values, starts, lengths, slots, key_start, key_len, key_hash, pool, n_keys,
-    pool_len, insert,
-):
-    """Give each sequence ``values[starts[i]:starts[i] + lengths[i]]`` its id.
+def _intern_sequences(values, starts, lengths, first, ids, slots, key_span, key_hash, pool,
+                      n_keys, pool_len, insert):
+    """Give sequences ``values[starts[i]:starts[i] + lengths[i]]``, ``i >= first``, their ids.
 
-    Returns ``(ids, slots, key_start, key_len, key_hash, pool, n_keys,
-    pool_len)``; with ``insert=False`` unknown sequences get id -1 and the
-    table is left unchanged.
+    Writes ``ids[i]``; with ``insert=False`` unknown sequences get -1 and the
+    table is left unchanged. Returns ``(stop, n_keys, pool_len)``: ``stop``
+    is ``len(starts)`` when every sequence is done, or the first one whose
+    insertion needs more room (a fuller slot table than half, or full key or
+    pool arrays): the caller grows the arrays and calls again from there. No
+    array is reallocated in here, so the loop keeps its pointers in registers.
+
+    A slot holds a fingerprint of the key's hash above its id, and
+    ``key_span[k]`` its (start, length) in ``pool`` side by side, so a lookup
+    touches three places in memory (slot, span, key).
     """
     n = starts.shape[0]
-    ids = np.empty(n, dtype=np.int64)
     capacity = slots.shape[0]
-    for i in range(n):
+    mask = capacity - 1
+    for i in range(first, n):
         s = starts[i]
         ln = lengths[i]
         h = _hash_seq(values, s, ln)
-        pos = np.int64(h & np.uint64(capacity - 1))
+        fp = np.int64(h >> np.uint64(33))
+        pos = np.int64(h & np.uint64(mask))
         found = -1
         while True:
-            k = slots[pos]
-            if k == -1:
+            e = slots[pos]
+            if e == -1:
                 break
-            if key_hash[k] == h and key_len[k] == ln:
-                ks = key_start[k]
-                same = True
-                for j in range(ln):
-                    if pool[ks + j] != values[s + j]:
-                        same = False
+            if (e >> 32) == fp:
+                k = e & 0xFFFFFFFF
+                if key_span[k, 1] == ln:
+                    ks = key_span[k, 0]
+                    same = True
+                    for j in range(ln):
+                        if pool[ks + j] != values[s + j]:
+                            same = False
+                            break
+                    if same:
+                        found = k
                         break
-                if same:
-                    found = k
-                    break
-            pos = (pos + 1) & (capacity - 1)
+            pos = (pos + 1) & mask
         if found == -1 and insert:
+            if (n_keys == key_span.shape[0] or pool_len + ln > pool.shape[0]
+                    or 2 * (n_keys + 1) > capacity):
+                return i, n_keys, pool_len
             found = n_keys
-            if n_keys == key_start.shape[0]:
-                grow = max(16, 2 * n_keys)
-                key_start = np.concatenate((key_start, np.empty(grow - n_keys, np.int64)))
-                key_len = np.concatenate((key_len, np.empty(grow - n_keys, np.int64)))
-                key_hash = np.concatenate((key_hash, np.empty(grow - n_keys, np.uint64)))
-            if pool_len + ln > pool.shape[0]:
-                new_pool = np.empty(max(2 * pool.shape[0], pool_len + ln, 64), pool.dtype)
-                new_pool[:pool_len] = pool[:pool_len]
-                pool = new_pool
             for j in range(ln):
                 pool[pool_len + j] = values[s + j]
-            key_start[n_keys] = pool_len
-            key_len[n_keys] = ln
+            key_span[n_keys, 0] = pool_len
+            key_span[n_keys, 1] = ln
             key_hash[n_keys] = h
             pool_len += ln
             n_keys += 1
-            slots[pos] = found
-            if 2 * n_keys > capacity:
-                capacity *= 2
-                slots = _rehash(slots, key_hash, n_keys, capacity)
+            slots[pos] = _slot_entry(h, found)
         ids[i] = found
-    return ids, slots, key_start, key_len, key_hash, pool, n_keys, pool_len
-
+    return n, n_keys, pool_len
 
 harden_caches(globals())
