@@ -293,10 +293,12 @@ def per_partition(func: Callable, bag: db.Bag, shipped: Sequence[Delayed] = ()) 
     partition is otherwise a lazy iterator, which cannot be sent to another
     worker when the scheduler runs ``func`` elsewhere.
     """
-    index = db.from_sequence(range(bag.npartitions), npartitions=bag.npartitions)
-    mapped = bag.map_partitions(_materialize).map_partitions(_with_index, func, index,
-                                                             *shipped)
-    return mapped.to_delayed(optimize_graph=True)
+    parts = bag.map_partitions(_materialize).to_delayed(optimize_graph=True)
+    # the index is a literal of each task, not a partition of a second bag: with
+    # the documents as its only input a task runs where they were read (an index
+    # bag made the scheduler ship whole partitions between workers)
+    return [dask.delayed(_with_index, pure=True)(part, func, i, *shipped)
+            for i, part in enumerate(parts)]
 
 
 def _materialize(docs) -> list:
@@ -304,8 +306,8 @@ def _materialize(docs) -> list:
     return list(docs)
 
 
-def _with_index(docs, func, index, *shipped):
-    return func(docs, next(iter(index)), *shipped)
+def _with_index(docs, func, index: int, *shipped):
+    return func(docs, index, *shipped)
 
 
 def row_blocks(func: Callable, bag: db.Bag, lengths: Sequence[int], n_cols: int, meta,
