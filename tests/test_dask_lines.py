@@ -56,3 +56,26 @@ def test_partition_lengths_of_files_use_the_byte_count(tmp_path, monkeypatch):
     # split into byte blocks, a file is several partitions: counted in Python
     blocked = _graph.read_text(paths, blocksize=4)
     assert blocked.name not in _graph._FILES
+
+
+def _documents(docs, index):
+    return index, docs
+
+
+@pytest.mark.parametrize("content", CONTENTS)
+def test_partition_tasks_read_what_the_bag_reads(tmp_path, content):
+    """Each partition task reads its own file: the same documents as the bag's partition."""
+    plain = tmp_path / "plain.txt"
+    plain.write_bytes(content)
+    packed = tmp_path / "packed.txt.gz"
+    with gzip.open(packed, "wb") as fh:
+        fh.write(content + b"\nlast")
+    bag = _graph.read_text([str(plain), str(packed)])
+    assert bag.name in _graph._FILES  # the one-task-a-partition path is taken
+    parts = _graph.per_partition(_documents, bag)
+    assert len(parts) == 2
+    got = dask.compute(*parts, scheduler="sync")
+    want = [list(p) for p in dask.compute(*bag.to_delayed(), scheduler="sync")]
+    assert [i for i, _ in got] == [0, 1]
+    assert [docs for _, docs in got] == want
+    assert [len(d) for d in want] == list(_graph.partition_lengths(bag))

@@ -40,7 +40,7 @@ SPLIT_EVERY = 8
 _LENGTHS: dict[str, tuple[int, ...]] = {}
 _LENGTHS_MAX = 64
 #: the files of the bags read_text made with one partition per file, by bag name
-_FILES: dict[str, tuple[str, ...]] = {}
+_FILES: dict[str, tuple[tuple[str, ...], str]] = {}
 #: encodings in which a line break is the byte \n, \r or \r\n (counted on the bytes)
 _BYTE_NEWLINE_ENCODINGS = {"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"}
 _OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
@@ -104,7 +104,7 @@ def read_text(urlpath, blocksize: int | str | None = None, encoding: str = "utf-
     if ((blocksize is None or compressed) and bag.npartitions == len(files)
             and codecs.lookup(encoding).name in _BYTE_NEWLINE_ENCODINGS
             and not any("://" in f or f.endswith(".zst") for f in files)):
-        _remember(_FILES, bag.name, tuple(files))
+        _remember(_FILES, bag.name, (tuple(files), encoding))
     return bag
 
 
@@ -188,7 +188,7 @@ def partition_lengths(bag: db.Bag) -> tuple[int, ...]:
     """
     got = _LENGTHS.get(bag.name)
     if got is None:
-        files = _FILES.get(bag.name)
+        files = _FILES.get(bag.name, (None, None))[0]
         if files is not None:  # one file a partition: count line breaks on the bytes
             got = tuple(int(n) for n in dask.compute(
                 *[dask.delayed(count_lines)(f, dask_key_name=f"count-lines-{tokenize(f, i)}")
@@ -288,17 +288,42 @@ def ship(obj: Any, name: str = "shipped") -> Delayed:
 def per_partition(func: Callable, bag: db.Bag, shipped: Sequence[Delayed] = ()) -> list[Delayed]:
     """One Delayed per partition: ``func(documents, index, *shipped)``.
 
-    The tasks that make a partition (reading a file, stripping lines) are
-    fused into one, which ends by making the documents a list: a bag's
-    partition is otherwise a lazy iterator, which cannot be sent to another
-    worker when the scheduler runs ``func`` elsewhere.
+    For a bag of :func:`read_text` with one file a partition, each task reads
+    its file itself (exactly as the bag would) and calls ``func``: one task a
+    partition. Otherwise the tasks that make a partition (reading a file,
+    stripping lines) are fused into one, which ends by making the documents a
+    list (a bag's partition is otherwise a lazy iterator, which cannot be sent
+    to another worker when the scheduler runs ``func`` elsewhere).
     """
+    files = _FILES.get(bag.name)
+    if files is not None:  # a file a partition: read it in the task that uses it
+        from fsspec import open_files
+
+        paths, encoding = files
+        opened = open_files(list(paths), mode="rt", encoding=encoding, compression="infer")
+        name = (f"read-{getattr(func, '__name__', 'partition')}-"
+                f"{tokenize(bag.name, func, [getattr(x, 'key', x) for x in shipped])}")
+        return [dask.delayed(_read_with_index, pure=True)(f, func, i, *shipped,
+                                                          dask_key_name=f"{name}-{i}")
+                for i, f in enumerate(opened)]
     parts = bag.map_partitions(_materialize).to_delayed(optimize_graph=True)
     # the index is a literal of each task, not a partition of a second bag: with
     # the documents as its only input a task runs where they were read (an index
     # bag made the scheduler ship whole partitions between workers)
     return [dask.delayed(_with_index, pure=True)(part, func, i, *shipped)
             for i, part in enumerate(parts)]
+
+
+def _read_with_index(lazy_file, func, index: int, *shipped):
+    """``func`` on the documents of one file, read here as ``read_text``'s partition is.
+
+    Reading and processing in one task means a task moved to another worker
+    (work stealing) carries a file name, never the file's documents.
+    """
+    from dask.bag.text import file_to_blocks
+
+    return func([_strip_line(line) for line in file_to_blocks(False, lazy_file)], index,
+                *shipped)
 
 
 def _materialize(docs) -> list:
