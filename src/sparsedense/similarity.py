@@ -255,7 +255,6 @@ def _select_topk(tiles, n_tiles: int, k: int, exclude_self: bool, out_idx: np.nd
             pending.result()
 
 
-
 def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bool = False,
                  block_size: int | None = None, metric: str = "cosine",
                  ) -> tuple[np.ndarray, np.ndarray]:
