@@ -63,7 +63,7 @@ def _murmurhash3_32(buf, start, length, seed):
     return _fmix32(h)
 
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _column_and_sign(u, n_features):
     """``(abs(h) % n_features, h < 0)`` for the signed view ``h`` of the unsigned hash ``u``.
 
@@ -97,7 +97,7 @@ def _hash_features(buf, offsets, n_features, alternate_sign, seed):
 
 # --- hashing tokens straight from code points (no intermediate strings) -----
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _mix_block(h, k):
     k = (k * np.uint64(0xCC9E2D51)) & _M32
     k = _rotl32(k, 15)
@@ -107,7 +107,7 @@ def _mix_block(h, k):
     return (h * np.uint64(5) + np.uint64(0xE6546B64)) & _M32
 
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _feed_byte(h, k, n, byte):
     """One more byte into a streaming MurmurHash3: state ``(h, partial block k, length n)``."""
     k |= np.uint64(byte) << np.uint64(8 * (n & 3))
@@ -118,7 +118,7 @@ def _feed_byte(h, k, n, byte):
     return h, k, n
 
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _feed_code_point(h, k, n, c):
     """The UTF-8 bytes of code point ``c`` (surrogates as 3 bytes, like 'surrogatepass')."""
     c = np.uint64(c)
@@ -137,7 +137,7 @@ def _feed_code_point(h, k, n, c):
     return _feed_byte(h, k, n, np.uint64(0x80) | (c & np.uint64(0x3F)))
 
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _hash_word_ngram(codes, starts, lengths, first, n_words, seed):
     """Unsigned MurmurHash3 of the UTF-8 of words ``first .. first + n_words - 1`` joined by spaces."""
     h = np.uint64(seed) & _M32
@@ -173,7 +173,7 @@ def _ngram_counts(doc_offsets, min_n, max_n):
     return out
 
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _bit_length(x):
     n = 0
     while x > 0:

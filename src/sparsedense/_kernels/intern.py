@@ -36,7 +36,7 @@ def _hash_seq(values, start, length):
     return h
 
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _slot_entry(h, k):
     """A slot's content: the hash's top 31 bits (a fingerprint) above the key id."""
     return (np.int64(h >> np.uint64(33)) << 32) | k

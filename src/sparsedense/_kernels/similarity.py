@@ -61,7 +61,7 @@ def _sift_down(hs, hi, n, pos):
 _CHUNK = 64
 
 
-@njit(inline="always")
+@njit(inline="always", **JIT_OPTIONS)
 def _offer(hs, hi, k, s, c):
     if _worse(hs[0], hi[0], s, c):
         hs[0] = s
