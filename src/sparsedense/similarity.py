@@ -186,15 +186,17 @@ TILE_SCORES = 1 << 23
 TILE_MIN_COLS = 2048
 
 
-def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int):
+def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
+                 n_buffers: int):
     """Yield ``(row_start, col_start, scores)`` tiles of ``Qn @ Cn.T``, left to right.
 
-    Two buffers are used in turn: the tile being selected from (by the
-    consumer, one step behind) is never the one being written.
+    With two buffers, used in turn, the tile being selected from (by the
+    consumer, one step behind) is never the one being written; one is
+    enough when there is a single tile.
     """
     n_q, n_c = Qn.shape[0], Cn.shape[0]
     buffers = [np.empty(min(block_size, n_q) * min(tile_cols, n_c), dtype=Qn.dtype)
-               for _ in range(2 if -(-n_q // block_size) * -(-n_c // tile_cols) > 1 else 1)]
+               for _ in range(n_buffers)]
     t = 0
     for q0 in range(0, n_q, block_size):
         block = Qn[q0:q0 + block_size]
@@ -337,8 +339,8 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
     if dense:
         tile_cols = min(n_c, max(TILE_MIN_COLS, TILE_SCORES // block_size))
-        tiles = _dense_tiles(Qn, Cn, block_size, tile_cols)
         n_tiles = -(-n_q // block_size) * -(-n_c // tile_cols)
+        tiles = _dense_tiles(Qn, Cn, block_size, tile_cols, 2 if n_tiles > 1 else 1)
     else:
         tiles = _sparse_blocks(Qn, Cn, dtype, block_size)
         n_tiles = -(-n_q // block_size)

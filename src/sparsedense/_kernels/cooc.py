@@ -40,6 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches
+from .counting import insertion_sort
 
 
 @njit(**JIT_OPTIONS)
@@ -231,13 +232,7 @@ def _write_part(ids, word_ptr, positions, win_lo, win_hi, weight, order, q_lo, q
                     u += 1
                 acc[j] += weight[t - v if v < t else v - t]
         if u <= 16:
-            for k in range(o + 1, o + u):
-                x = out_cols[k]
-                i = k - 1
-                while i >= o and out_cols[i] > x:
-                    out_cols[i + 1] = out_cols[i]
-                    i -= 1
-                out_cols[i + 1] = x
+            insertion_sort(out_cols, o, o + u)
         else:
             out_cols[o:o + u].sort()
         for k in range(o, o + u):

@@ -13,17 +13,23 @@ from numba import njit
 from ._config import JIT_OPTIONS, harden_caches
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def insertion_sort(a, lo, hi):
+    """Sort ``a[lo:hi]`` in place by insertion: fast for short or almost sorted runs."""
+    for i in range(lo + 1, hi):
+        v = a[i]
+        j = i - 1
+        while j >= lo and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+
+
 @njit(**JIT_OPTIONS)
 def _sort_small(a, n):
     """Sort ``a[:n]`` in place (insertion sort for short rows, else an in-place quicksort)."""
     if n <= 32:
-        for i in range(1, n):
-            v = a[i]
-            j = i - 1
-            while j >= 0 and a[j] > v:
-                a[j + 1] = a[j]
-                j -= 1
-            a[j + 1] = v
+        insertion_sort(a, 0, n)
     else:
         a[:n].sort()
 

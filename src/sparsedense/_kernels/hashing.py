@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches
+from .counting import insertion_sort
 
 _M32 = np.uint64(0xFFFFFFFF)
 
@@ -215,13 +216,7 @@ def _sort_keys(keys, a, b, key_bits):
     elif n > 32:
         keys[a:b].sort()
         return
-    for i in range(a + 1, b):
-        v = keys[i]
-        j = i - 1
-        while j >= a and keys[j] > v:
-            keys[j + 1] = keys[j]
-            j -= 1
-        keys[j + 1] = v
+    insertion_sort(keys, a, b)
 
 
 @njit(**JIT_OPTIONS)
@@ -275,6 +270,16 @@ def _csr_arrays(distinct):
     return indptr, np.empty(indptr[n], dtype=np.int64), np.empty(indptr[n], dtype=np.float64)
 
 
+@njit(**JIT_OPTIONS)
+def _hash_setup(doc_offsets, min_n, max_n, n_features):
+    """``(n_docs, key_offsets, keys, key_bits, distinct)``: the arrays both hashing loops fill."""
+    n_docs = doc_offsets.shape[0] - 1
+    key_offsets = _ngram_counts(doc_offsets, min_n, max_n)
+    keys = np.empty(key_offsets[n_docs], dtype=np.int64)
+    key_bits = _bit_length(2 * n_features - 1)
+    return n_docs, key_offsets, keys, key_bits, np.empty(n_docs, dtype=np.int64)
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def _hashed_word_csr(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
                      alternate_sign, seed):
@@ -287,11 +292,8 @@ def _hashed_word_csr(codes, starts, lengths, doc_offsets, min_n, max_n, n_featur
     counts per column, zero sums kept. Documents are independent (parallel),
     each written by one thread, so the result does not depend on the thread count.
     """
-    n_docs = doc_offsets.shape[0] - 1
-    key_offsets = _ngram_counts(doc_offsets, min_n, max_n)
-    keys = np.empty(key_offsets[n_docs], dtype=np.int64)
-    key_bits = _bit_length(2 * n_features - 1)
-    distinct = np.empty(n_docs, dtype=np.int64)
+    n_docs, key_offsets, keys, key_bits, distinct = _hash_setup(doc_offsets, min_n, max_n,
+                                                                n_features)
     for d in prange(n_docs):
         distinct[d] = _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
                                 alternate_sign, seed, key_offsets, keys, key_bits, d)
@@ -305,11 +307,8 @@ def _hashed_word_csr(codes, starts, lengths, doc_offsets, min_n, max_n, n_featur
 def _hashed_word_csr_serial(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
                             alternate_sign, seed):
     """Single-threaded :func:`_hashed_word_csr` (the same result)."""
-    n_docs = doc_offsets.shape[0] - 1
-    key_offsets = _ngram_counts(doc_offsets, min_n, max_n)
-    keys = np.empty(key_offsets[n_docs], dtype=np.int64)
-    key_bits = _bit_length(2 * n_features - 1)
-    distinct = np.empty(n_docs, dtype=np.int64)
+    n_docs, key_offsets, keys, key_bits, distinct = _hash_setup(doc_offsets, min_n, max_n,
+                                                                n_features)
     for d in range(n_docs):
         distinct[d] = _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
                                 alternate_sign, seed, key_offsets, keys, key_bits, d)
