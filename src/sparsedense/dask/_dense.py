@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import dask
 import dask.array as da
 import numpy as np
 import scipy.sparse as sp
@@ -14,14 +15,25 @@ from ..functional import sparse_to_dense as _sparse_to_dense
 from ._graph import (
     SPLIT_EVERY,
     as_bag,
+    graph_node,
     memmap_source,
     open_table,
     partition_lengths,
+    per_partition,
     remember_lengths,
     row_blocks,
     ship,
+    stack_blocks,
+    tree_reduce,
 )
-from ._text import _in_partition, fit_vectorizer, plain_copy
+from ._text import (
+    _in_partition,
+    check_fit,
+    empty_block,
+    finish_fit,
+    fit_vectorizer,
+    plain_copy,
+)
 
 
 def ship_table(weight: Any) -> Any:
@@ -110,6 +122,52 @@ def _embed_partition(docs, index: int, vectorizer, weight, mode: str = "mean",
     return _sparse_to_dense(X, open_table(weight), mode=mode, normalize=normalize)
 
 
+def _count_partition(docs, index: int, vectorizer) -> Any:
+    """The counts of one partition over the fixed vocabulary: a CSR block (kept on its worker).
+
+    The first step of the single-machine ``fit_transform`` of the sparse
+    step (``binary`` counts set to 1), on one partition.
+    """
+    docs = list(docs)
+    if not docs:
+        return empty_block(len(vectorizer.vocabulary_), vectorizer.dtype)
+    try:
+        X = vectorizer._count_fixed(docs)
+    except (TypeError, ValueError) as exc:
+        raise _in_partition(exc, index) from exc
+    if vectorizer.binary:
+        X.data.fill(1)
+    return X
+
+
+def _count_stats(X) -> tuple:
+    """The statistics of :func:`merge_stats` of a block of counts over a fixed vocabulary."""
+    from ..text._tfidf import document_frequency
+
+    return [X.shape[0]], document_frequency(X) if X.shape[0] else None
+
+
+def _merge_df(parts: list) -> tuple:
+    """Row counts and document frequencies of blocks (in order) combined into one."""
+    lengths = [n for p in parts for n in p[0]]
+    dfs = [p[1] for p in parts if p[1] is not None]
+    df = dfs[0].copy() if dfs else None
+    for d in dfs[1:]:
+        df += d
+    return lengths, df
+
+
+def _dense_from_counts(X, transformer, weight, mode: str = "mean",
+                       normalize: str | None = None, dim: int = 0,
+                       dtype: Any = np.float32) -> np.ndarray:
+    """A block of counts weighted by the fitted ``transformer`` (None: as they are), to dense."""
+    if X.shape[0] == 0:
+        return np.zeros((0, dim), dtype=dtype)
+    if transformer is not None:  # a copy: the counts block may serve a re-run of this task
+        X = transformer._weight(X.copy())
+    return _sparse_to_dense(X, open_table(weight), mode=mode, normalize=normalize)
+
+
 class EmbeddingVectorizer(_text.EmbeddingVectorizer):
     """:class:`sparsedense.EmbeddingVectorizer` over dask collections: text to dense, by partition.
 
@@ -159,9 +217,54 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         return self
 
     def fit_transform(self, raw_documents, y=None, split_every: int = SPLIT_EVERY) -> da.Array:
-        """``fit`` then ``transform`` (the lengths of the partitions come from the fit)."""
+        """Fit, and one dense vector per document, reading and tokenizing the documents once.
+
+        As the single-machine ``fit_transform``: each partition is counted
+        once, in one task, and its block of counts stays on the worker that
+        made it (held until the returned array is dropped; Dask spills it to
+        disk under memory pressure, and recomputes it if its worker dies).
+        The blocks' document frequencies are combined by a tree reduction of
+        fan-in ``split_every`` into the idf (set on the client, like
+        ``fit``); the returned array's tasks then weight each block of
+        counts and make it dense where it is. The weight table is sent to
+        the workers while the counting runs. ``fit(docs).transform(docs)``
+        gives the same array, reading the documents twice and keeping
+        nothing between the two.
+        """
         bag = as_bag(raw_documents)
-        return self.fit(bag, split_every=split_every).transform(bag)
+        weight, mapping = self._table()
+        vec = self._make_vectorizer(mapping, weight.dtype)
+        split_every = check_fit(vec, split_every)
+        # the vectorizer and the table are keys of the graph (not scattered: a copy
+        # lost with its worker is made again), sent with the first submission
+        shipped = graph_node(vec, "vectorizer")
+        raw = self._raw_weight()
+        source = memmap_source(raw)
+        table = graph_node(source if source is not None else np.asarray(raw), "weight")
+        counts = per_partition(_count_partition, bag, [shipped])
+        stats = [dask.delayed(_count_stats, pure=True)(c) for c in counts]
+        name = f"embed-df-{dask.base.tokenize([c.key for c in counts], split_every)}"
+        total = tree_reduce(stats, _merge_df, split_every, name)
+        # one submission (with a distributed.Client it returns at once): the counts stay
+        # on the workers that made them, and the table travels while they are made
+        *counts, total, table = dask.persist(*counts, total, table)
+        lengths, df = total.compute()
+        n_cols = len(vec.vocabulary_)
+        finish_fit(vec, lengths, None,
+                   np.zeros(n_cols, dtype=np.int64) if df is None else df, None)
+        remember_lengths(bag, lengths)
+        self.vectorizer_ = vec
+        shipped = [table]
+        transformer = getattr(vec, "_tfidf", None)
+        if transformer is not None:
+            transformer = graph_node(transformer, "idf")
+            shipped.append(transformer)
+        dim = weight.shape[1]
+        func = partial(_dense_from_counts, mode=self.mode, normalize=self.normalize, dim=dim,
+                       dtype=weight.dtype)
+        parts = [dask.delayed(func, pure=True)(c, transformer, table) for c in counts]
+        meta = np.empty((0, 0), dtype=weight.dtype)
+        return stack_blocks(parts, lengths, dim, meta, shipped, "embed")
 
     def transform(self, raw_documents) -> da.Array:
         """One dense vector per document: a dask array (n_docs, dim) chunked by partition."""

@@ -284,6 +284,22 @@ def ship(obj: Any, name: str = "shipped") -> Delayed:
     return dask.delayed(obj, pure=True, name=f"{name}-{tokenize(obj)}")
 
 
+def graph_node(obj: Any, name: str = "shipped") -> Delayed:
+    """``obj`` as one key of the graph, under a fresh name: what :func:`ship` is, but re-runnable.
+
+    With a ``distributed.Client``, the scheduler holds the object's bytes as
+    that key's task: one worker gets it, others fetch it from a worker that
+    has it (once each, while they need it), and a copy lost with its worker
+    is made again. A scattered object has no such task: dask's active memory
+    manager drops the replicas no queued task needs (within seconds), and
+    the last copy dies with its worker. Persist the node with the tasks that
+    use it to have it on the workers before they run.
+    """
+    import uuid
+
+    return dask.delayed(obj, pure=True, name=f"{name}-{uuid.uuid4().hex}")
+
+
 # -- graphs ------------------------------------------------------------------
 def per_partition(func: Callable, bag: db.Bag, shipped: Sequence[Delayed] = ()) -> list[Delayed]:
     """One Delayed per partition: ``func(documents, index, *shipped)``.
@@ -343,7 +359,12 @@ def row_blocks(func: Callable, bag: db.Bag, lengths: Sequence[int], n_cols: int,
     """
     if len(lengths) != bag.npartitions:
         raise ValueError(f"lengths has {len(lengths)} entries for {bag.npartitions} partitions")
-    parts = per_partition(func, bag, shipped)
+    return stack_blocks(per_partition(func, bag, shipped), lengths, n_cols, meta, shipped, name)
+
+
+def stack_blocks(parts: Sequence[Delayed], lengths: Sequence[int], n_cols: int, meta,
+                 shipped: Sequence[Delayed] = (), name: str = "rows") -> da.Array:
+    """A dask array whose block ``i`` is the result of ``parts[i]`` (``lengths[i]`` rows)."""
     out = f"{name}-{tokenize([p.key for p in parts], tuple(lengths), n_cols)}"
     layer = {(out, i, 0): p.key for i, p in enumerate(parts)}
     # the shipped objects stay a layer of the graph: a scattered future is kept alive

@@ -106,29 +106,30 @@ def plain_copy(estimator, base: type) -> Any:
     return out
 
 
-def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
-    """Fit a single-machine Count/TfidfVectorizer ``vec`` on ``bag`` in place; the partition lengths.
+def check_fit(vec, split_every: int = SPLIT_EVERY) -> int:
+    """The checks of ``vec.fit`` (a single-machine Count/TfidfVectorizer), run on the client.
 
-    The same checks as its ``fit`` run on the client first; the partitions'
-    counts are combined by a tree (no task sees the whole corpus) and the
-    vocabulary is selected by the single-machine code from the totals.
+    Returns ``split_every``, checked. Bad parameters and analyzer options
+    are refused here, before any task runs.
     """
     split_every = check_split_every(split_every)
     validate_params(vec, vec._constraints)
     vec._validate_ngram_range()
     vec._warn_for_unused_params()
     vec._validate_vocabulary()
-    is_tfidf = isinstance(vec, _text.TfidfVectorizer)
-    if is_tfidf:
+    if isinstance(vec, _text.TfidfVectorizer):
         vec._check_params()
     vec.build_analyzer()  # refuses bad analyzer options here, not on a worker
-    shipped = ship(vec, "vectorizer")
-    from dask.base import tokenize
+    return split_every
 
-    name = f"fit-stats-{tokenize(bag.name, shipped.key, split_every)}"
-    leaves = per_partition(_partition_stats, bag, [shipped])
-    lengths, features, df, tf = tree_reduce(leaves, merge_stats, split_every, name,
-                                            [shipped]).compute()
+
+def finish_fit(vec, lengths, features, df, tf) -> None:
+    """Set ``vec``'s fitted attributes from the combined statistics of :func:`merge_stats`.
+
+    The vocabulary is selected by the single-machine code from the totals
+    (``features`` is None for a fixed vocabulary, ``df`` then its columns'
+    document frequencies), and the idf comes from its formula.
+    """
     n_doc = int(sum(lengths))
     if features is None:  # a fixed vocabulary: its columns
         df_cols = df
@@ -139,7 +140,7 @@ def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
         df_cols[new_col[kept]] = df[kept]
         vec.vocabulary_ = vocabulary
         vec.stop_words_ = pruned
-    if is_tfidf:
+    if isinstance(vec, _text.TfidfVectorizer):
         tfidf = vec._new_transformer()
         validate_params(tfidf, tfidf._constraints)
         _check_samples(sp.csr_matrix((n_doc, len(vec.vocabulary_))))
@@ -147,6 +148,24 @@ def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
         if tfidf.use_idf:
             tfidf.idf_ = tfidf.idf_from_df(df_cols, n_doc, _float_dtype(vec.dtype))
         vec._tfidf = tfidf
+
+
+def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
+    """Fit a single-machine Count/TfidfVectorizer ``vec`` on ``bag`` in place; the partition lengths.
+
+    The same checks as its ``fit`` run on the client first; the partitions'
+    counts are combined by a tree (no task sees the whole corpus) and the
+    vocabulary is selected by the single-machine code from the totals.
+    """
+    split_every = check_fit(vec, split_every)
+    shipped = ship(vec, "vectorizer")
+    from dask.base import tokenize
+
+    name = f"fit-stats-{tokenize(bag.name, shipped.key, split_every)}"
+    leaves = per_partition(_partition_stats, bag, [shipped])
+    lengths, features, df, tf = tree_reduce(leaves, merge_stats, split_every, name,
+                                            [shipped]).compute()
+    finish_fit(vec, lengths, features, df, tf)
     return lengths
 
 
