@@ -105,18 +105,28 @@ def _row(r, table, local, slot_of, rows, n_rows, s, cap):
 
 
 @njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
-def _sgd_step(x, xs, y, ys, work, label, alpha, exp_table, want_loss):
+def _sgd_step(x, xs, y, ys, work, label, alpha, exp_table, want_loss, skip_saturated=False):
     """One logistic step between input ``x[xs]`` and output ``y[ys]``; returns the loss.
 
     Accumulates the input's gradient in ``work`` and updates the output row.
+    Outside [-6, 6] the sigmoid saturates (the C code's rule) or, with
+    ``skip_saturated``, the pair is not trained at all (gensim's rule).
     """
     dim = work.shape[0]
     f = np.float32(0.0)
     for d in range(dim):
         f += x[xs, d] * y[ys, d]
+    loss = 0.0
+    if want_loss:
+        z = np.float64(f) if label > 0 else -np.float64(f)
+        loss = math.log1p(math.exp(-z)) if z > -30.0 else -z
     if f >= MAX_EXP:
+        if skip_saturated:
+            return loss
         sig = np.float32(1.0)
     elif f <= -MAX_EXP:
+        if skip_saturated:
+            return loss
         sig = np.float32(0.0)
     else:
         sig = exp_table[int((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))]
@@ -124,10 +134,6 @@ def _sgd_step(x, xs, y, ys, work, label, alpha, exp_table, want_loss):
     for d in range(dim):
         work[d] += g * y[ys, d]
         y[ys, d] += g * x[xs, d]
-    loss = 0.0
-    if want_loss:
-        z = np.float64(f) if label > 0 else -np.float64(f)
-        loss = math.log1p(math.exp(-z)) if z > -30.0 else -z
     return loss
 
 
