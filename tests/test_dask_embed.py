@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -110,6 +111,20 @@ def test_fit_transform_of_files_and_empty_partitions(client, docs, table, tmp_pa
     D = sdd.EmbeddingVectorizer(W, words).fit_transform(db.from_delayed(parts))
     assert D.chunks[0] == (7, 0, len(docs) - 7)
     np.testing.assert_array_equal(D.compute(), want)
+
+
+def test_a_large_table_is_one_key_without_a_warning(client, docs, table, tmp_path):
+    words, _ = table
+    W = np.random.default_rng(2).standard_normal((len(words), 4096)).astype(np.float32)
+    assert W.nbytes > 10 * 2**20  # above distributed's large-graph warning threshold
+    (tmp_path / "a.txt").write_text("\n".join(docs) + "\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        D = sdd.EmbeddingVectorizer(W, words).fit_transform([tmp_path / "a.txt"])
+    assert not [w for w in caught if "large graph" in str(w.message)]
+    graph = dict(D.__dask_graph__())
+    assert not any(isinstance(v, np.ndarray) and v.size == W.size for v in graph.values())
+    np.testing.assert_array_equal(D.compute(), sd.EmbeddingVectorizer(W, words).fit_transform(docs))
 
 
 def _logged(path):

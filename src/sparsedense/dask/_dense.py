@@ -246,8 +246,12 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         name = f"embed-df-{dask.base.tokenize([c.key for c in counts], split_every)}"
         total = tree_reduce(stats, _merge_df, split_every, name)
         # one submission (with a distributed.Client it returns at once): the counts stay
-        # on the workers that made them, and the table travels while they are made
-        *counts, total, table = dask.persist(*counts, total, table)
+        # on the workers that made them, and the table travels while they are made; it is
+        # one key of the graph by design, so distributed's large-graph warning is not for it
+        key = "distributed.admin.large-graph-warning-threshold"
+        size = dask.utils.parse_bytes(dask.config.get(key, "10MB")) + int(raw.nbytes)
+        with dask.config.set({key: size}):
+            *counts, total, table = dask.persist(*counts, total, table)
         lengths, df = total.compute()
         n_cols = len(vec.vocabulary_)
         finish_fit(vec, lengths, None,
