@@ -496,6 +496,43 @@ def test_large_backward_takes_parallel_path_and_matches(rng):
                         mode != "max", np.float32)
 
 
+def test_backward_frequent_rows_streamed_and_the_rest_row_by_row(rng):
+    """Zipf-like bags: the most indexed rows take the streamed path, the others the per-row
+    one; both gradients equal numpy's, and the serial kernels (run off the main thread)
+    give the parallel result bit for bit."""
+    import threading
+
+    from sparsedense.functional._bag import _frequent_rows
+
+    v, dim, n_bags = 400, 24, 300
+    W = _table(rng, v, dim)
+    sizes = rng.integers(0, 30, size=n_bags)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    ranks = np.minimum(rng.zipf(1.3, size=int(sizes.sum())) - 1, v - 1)
+    idx = rng.permutation(v)[ranks]
+    counts = np.bincount(idx, minlength=v)
+    frequent = _frequent_rows(counts[counts > 0], n_bags, dim * 4)
+    assert 0 < frequent.size < (counts > 0).sum()
+    g = rng.standard_normal((n_bags, dim)).astype(np.float32)
+    psw = rng.random(idx.size).astype(np.float32) + 0.5
+    for mode in ("sum", "mean"):
+        _check_backward(g, idx, W, offsets, mode, psw, 5, False, False, np.float32)
+        for sparse in (False, True):
+            main = embedding_bag_backward(g, idx, W, offsets, mode, per_sample_weights=psw,
+                                          sparse=sparse)
+            side = []
+            t = threading.Thread(target=lambda: side.append(embedding_bag_backward(
+                g, idx, W, offsets, mode, per_sample_weights=psw, sparse=sparse)))
+            t.start()
+            t.join()
+            gw, gs = main
+            sw, ss = side[0]
+            if sparse:
+                assert np.array_equal(gw.indices, sw.indices)
+                gw, sw = gw.values, sw.values
+            assert np.array_equal(gw, sw) and np.array_equal(gs, ss), (mode, sparse)
+
+
 # --------------------------------------------------------------------------- EmbeddingBag
 
 

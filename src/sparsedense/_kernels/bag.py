@@ -17,6 +17,20 @@ cache line of every row, i.e. at the memory limit, and level with torch's
 fbgemm kernel; software prefetching of the next rows through
 ``llvm.prefetch`` did not help. Padding entries are removed by the
 caller (:func:`_drop_padding`) before these kernels run.
+
+The backward pass (table gradient ``X.T @ G`` and the sample weights'
+gradient ``g_b . weight[i_p]``) reads a gradient row per position. For a row
+indexed in many bags those reads are scattered over the whole gradient,
+which is larger than the caches; so the most indexed rows (their gradient
+rows held in cache, :data:`sparsedense.functional._bag.FREQUENT_ROWS_BYTES`)
+are built by streaming the bags in order (:func:`_bag_frequent_rows_grad`),
+and only the others row by row (:func:`_bag_weight_grad`). Both compute the
+sample weights' gradient in the same pass, while the gradient row is in L1:
+the table row is then read once per row, not once per position as a
+separate pass would (measured: the separate pass cost as much as the table
+gradient). Each gradient row sums its positions in ascending order in one
+thread, and which rows are frequent depends only on the data, so results do
+not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -210,8 +224,25 @@ def _bag_position_scales(offsets, weights, mean, n):
     return scale
 
 
+@njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
+def _dot64(a, b):
+    s = 0.0
+    for j in range(a.shape[0]):
+        s += np.float64(a[j]) * np.float64(b[j])
+    return s
+
+
 @njit(fastmath=FASTMATH, **JIT_OPTIONS)
-def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r):
+def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r, w, dots,
+                      want_dots, zero):
+    """Row ``r`` of the table gradient from its positions ``positions[start:end]``.
+
+    With ``want_dots``, also ``dots[p] = grad_output[bag(p)] . w`` for each of
+    these positions ``p`` (``w`` is the table row they index), summed in the
+    gradient's precision (``zero``'s type, as torch): the sample weights'
+    gradient, computed in the same pass over the gradient rows, so that the
+    table row is read once per row instead of once per position.
+    """
     dim = grad_output.shape[1]
     o = out[r]
     for j in range(dim):
@@ -230,72 +261,156 @@ def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r)
         s1 = scale[p1]
         s2 = scale[p2]
         s3 = scale[p3]
-        for j in range(dim):
-            o[j] += (s0 * g0[j] + s1 * g1[j]) + (s2 * g2[j] + s3 * g3[j])
+        if want_dots:
+            d0 = zero
+            d1 = d0
+            d2 = d0
+            d3 = d0
+            for j in range(dim):
+                a0 = g0[j]
+                a1 = g1[j]
+                a2 = g2[j]
+                a3 = g3[j]
+                o[j] += (s0 * a0 + s1 * a1) + (s2 * a2 + s3 * a3)
+                wj = w[j]
+                d0 += a0 * wj
+                d1 += a1 * wj
+                d2 += a2 * wj
+                d3 += a3 * wj
+            dots[p0] = d0
+            dots[p1] = d1
+            dots[p2] = d2
+            dots[p3] = d3
+        else:
+            for j in range(dim):
+                o[j] += (s0 * g0[j] + s1 * g1[j]) + (s2 * g2[j] + s3 * g3[j])
         q += 4
     while q < end:
         p = positions[q]
         g = grad_output[bag_of[p]]
         s = scale[p]
+        d = zero
         for j in range(dim):
             o[j] += s * g[j]
+            d += g[j] * w[j]
+        if want_dots:
+            dots[p] = d
         q += 1
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _bag_weight_grad(grad_output, bag_of, scale, row_ptr, positions, order, target_rows, out):
+def _bag_weight_grad(grad_output, bag_of, scale, row_ptr, positions, order, target_rows, out,
+                     rows, weight, dots, want_dots):
     """``out[target_rows[i]] = sum_p scale[p] * grad_output[bag_of[p]]`` over the positions
-    of row ``k = order[i]`` (``positions[row_ptr[k]:row_ptr[k + 1]]``, ascending).
+    of row ``k = order[i]`` (``positions[row_ptr[k]:row_ptr[k + 1]]``, ascending); with
+    ``want_dots`` also ``dots[p] = grad_output[bag_of[p]] . weight[rows[k]]`` for the
+    same positions.
 
     ``order`` only decides which thread does which row (see
-    ``_dispatch.balanced_order``); threads own output rows, so the sums do not
-    depend on the number of threads.
+    ``_dispatch.balanced_order``); threads own output rows (and the positions
+    of their rows), so the results do not depend on the number of threads.
     """
+    zero = np.zeros(1, grad_output.dtype)[0]
     for i in prange(order.shape[0]):
         k = order[i]
         _bag_grad_one_row(grad_output, bag_of, scale, row_ptr[k], row_ptr[k + 1], positions,
-                          out, target_rows[i])
+                          out, target_rows[i], weight[rows[k]], dots, want_dots, zero)
 
 
 @njit(**JIT_OPTIONS)
 def _bag_weight_grad_serial(grad_output, bag_of, scale, row_ptr, positions, order, target_rows,
-                            out):
+                            out, rows, weight, dots, want_dots):
     """Single-threaded :func:`_bag_weight_grad` (bit-identical results)."""
+    zero = np.zeros(1, grad_output.dtype)[0]
     for i in range(order.shape[0]):
         k = order[i]
         _bag_grad_one_row(grad_output, bag_of, scale, row_ptr[k], row_ptr[k + 1], positions,
-                          out, target_rows[i])
+                          out, target_rows[i], weight[rows[k]], dots, want_dots, zero)
 
 
-@njit(parallel=True, fastmath=FASTMATH, **JIT_OPTIONS)
-def _bag_sample_weight_grad(offsets, indices, weights, grad_output, weight, forward, mode,
-                            out):
-    """Gradient with respect to each per-sample weight.
+@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+def _frequent_rows_part(grad_output, offsets, indices, scale, slot_of, targets, out, weight,
+                        dots, want_dots, t, n_parts, zero):
+    """Part ``t`` of :func:`_bag_frequent_rows_grad`: the frequent rows ``h`` with
+    ``h % n_parts == t``."""
+    dim = grad_output.shape[1]
+    n_slots = targets.shape[0]
+    for h in range(t, n_slots, n_parts):
+        o = out[targets[h]]
+        for j in range(dim):
+            o[j] = 0
+    for b in range(offsets.shape[0] - 1):
+        g = grad_output[b]
+        for p in range(offsets[b], offsets[b + 1]):
+            h = slot_of[indices[p]]
+            if h < 0 or h % n_parts != t:
+                continue
+            o = out[targets[h]]
+            s = scale[p]
+            if want_dots:
+                w = weight[indices[p]]
+                d = zero
+                for j in range(dim):
+                    o[j] += s * g[j]
+                    d += g[j] * w[j]
+                dots[p] = d
+            else:
+                for j in range(dim):
+                    o[j] += s * g[j]
 
-    sum: ``g_b . weight[i_p]``; mean: ``g_b . (weight[i_p] - forward_b) / sum(w_b)``.
+
+@njit(parallel=True, **JIT_OPTIONS)
+def _bag_frequent_rows_grad(grad_output, offsets, indices, scale, slot_of, targets, out, weight,
+                            dots, want_dots, n_parts):
+    """The table gradient of the frequent rows, the bags streamed in order.
+
+    A row indexed in many bags would read the gradient rows of those bags in
+    random order (one cache miss each, the gradient being larger than the
+    caches); here the bags' gradient rows are read once, in sequence, and each
+    is added to the frequent rows its bag indexes (``slot_of[i]`` >= 0 for a
+    frequent row ``i``; its output row is ``targets[slot_of[i]]``), which stay
+    in cache. Each row sums its positions in ascending order, one at a time,
+    and belongs to one part (``slot % n_parts``): the result does not depend
+    on the number of parts or threads. With ``want_dots``, ``dots[p] =
+    grad_output[b] . weight[indices[p]]`` for the positions of frequent rows.
     """
-    dim = weight.shape[1]
-    for b in prange(offsets.shape[0] - 1):
+    zero = np.zeros(1, grad_output.dtype)[0]
+    for t in prange(n_parts):
+        _frequent_rows_part(grad_output, offsets, indices, scale, slot_of, targets, out, weight,
+                            dots, want_dots, t, n_parts, zero)
+
+
+@njit(**JIT_OPTIONS)
+def _bag_frequent_rows_grad_serial(grad_output, offsets, indices, scale, slot_of, targets, out,
+                                   weight, dots, want_dots, n_parts):
+    """Single-threaded :func:`_bag_frequent_rows_grad` (bit-identical results)."""
+    zero = np.zeros(1, grad_output.dtype)[0]
+    for t in range(n_parts):
+        _frequent_rows_part(grad_output, offsets, indices, scale, slot_of, targets, out, weight,
+                            dots, want_dots, t, n_parts, zero)
+
+
+@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+def _bag_mean_weight_grad(offsets, weights, grad_output, forward, dots):
+    """Mean mode: turn ``dots[p] = g_b . weight[i_p]`` into the gradient of sample weight ``p``.
+
+    ``d out_b / d w_p = (weight[i_p] - forward_b) / sum(w_b)``, so the gradient
+    is ``(dots[p] - g_b . forward_b) / sum(w_b)`` (0 for a bag whose weights
+    sum to 0). In place, float64.
+    """
+    for b in range(offsets.shape[0] - 1):
         start = offsets[b]
         end = offsets[b + 1]
         total = 0.0
-        if mode == 1:
-            for p in range(start, end):
-                total += weights[p]
-        g = grad_output[b]
         for p in range(start, end):
-            row = weight[indices[p]]
-            s = 0.0
-            if mode == 1:
-                if total != 0.0:
-                    f = forward[b]
-                    for j in range(dim):
-                        s += np.float64(g[j]) * (np.float64(row[j]) - f[j])
-                    s /= total
-            else:
-                for j in range(dim):
-                    s += np.float64(g[j]) * row[j]
-            out[p] = s
+            total += weights[p]
+        if total == 0.0:
+            for p in range(start, end):
+                dots[p] = 0.0
+            continue
+        at = _dot64(grad_output[b], forward[b])
+        for p in range(start, end):
+            dots[p] = (dots[p] - at) / total
 
 
 @njit(parallel=True, **JIT_OPTIONS)

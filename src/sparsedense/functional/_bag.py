@@ -220,6 +220,24 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
     return run_bags(bags, weight, mode_code)
 
 
+#: bytes of table-gradient rows kept in cache while the bags are streamed (fixed, so that
+#: which rows are "frequent" -- and so the summation order -- never depends on the threads)
+FREQUENT_ROWS_BYTES = 768 * 1024
+
+
+def _frequent_rows(counts: np.ndarray, n_bags: int, row_bytes: int) -> np.ndarray:
+    """The rows (indices into ``counts``) whose gradient is built by streaming the bags.
+
+    Rows indexed at least ``max(8, n_bags / 64)`` times, the most indexed first,
+    as many as fit in :data:`FREQUENT_ROWS_BYTES`.
+    """
+    cap = FREQUENT_ROWS_BYTES // max(row_bytes, 1)
+    candidates = np.flatnonzero(counts >= max(8, n_bags // 64))
+    if candidates.shape[0] > cap:
+        candidates = candidates[np.argsort(-counts[candidates], kind="stable")[:cap]]
+    return np.sort(candidates)
+
+
 def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, offsets: Any = None,
                            mode: str = "mean", per_sample_weights: Any = None,
                            padding_idx: int | None = None, include_last_offset: bool = False,
@@ -287,6 +305,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     # rows that receive gradient, and their positions (ascending)
     row_ptr, positions = _bucket_by_row(bags.indices, num_embeddings, -1)
     rows, ptr = _nonempty_rows(row_ptr)
+    dots = np.empty(n if bags.has_weights else 0, dtype=np.float64)
     if mode_code == MODES["max"]:
         if sparse:
             values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
@@ -302,26 +321,41 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         if scale_grad_by_freq and n:
             scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
         scale = scale.astype(grad.dtype)  # the products in the gradient's precision, like torch
-        kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
-        order = balanced_order(np.diff(ptr)) if parallel else np.arange(rows.shape[0])
         if sparse:
             values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
-            kernel(grad, bag_of, scale, ptr, positions, order, order, values)
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
-            kernel(grad, bag_of, scale, ptr, positions, order, rows[order], values)
+        # frequent rows: the bags streamed in order; the others row by row. The
+        # sample weights' gradient, g_b . weight[i_p], comes out of the same passes.
+        counts = np.diff(ptr)
+        frequent = _frequent_rows(counts, bags.n_bags, dim * grad.itemsize)
+        rest = np.ones(rows.shape[0], dtype=bool)
+        rest[frequent] = False
+        rest = np.flatnonzero(rest)
+        if frequent.shape[0]:
+            import numba
+
+            slot_of = np.full(num_embeddings, -1, dtype=np.int64)
+            slot_of[rows[frequent]] = np.arange(frequent.shape[0])
+            run = K._bag_frequent_rows_grad if parallel else K._bag_frequent_rows_grad_serial
+            run(grad, bags.offsets, bags.indices, scale, slot_of,
+                frequent if sparse else rows[frequent], values, np.asarray(weight), dots,
+                bags.has_weights, numba.get_num_threads() if parallel else 1)
+        kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
+        order = rest[balanced_order(counts[rest])] if parallel else rest
+        kernel(grad, bag_of, scale, ptr, positions, order, order if sparse else rows[order],
+               values, rows, np.asarray(weight), dots, bags.has_weights)
     grad_weight: np.ndarray | RowSparseGrad = (
         RowSparseGrad(rows, values, num_embeddings, _trusted=True) if sparse else values)
     grad_psw = None
     if bags.has_weights:
-        forward = run_bags(bags, weight, mode_code) if mode_code == MODES["mean"] else grad
-        g = np.zeros(n, dtype=np.float64)
-        K._bag_sample_weight_grad(bags.offsets, bags.indices, bags.weights, grad,
-                                  np.asarray(weight), forward, mode_code, g)
+        if mode_code == MODES["mean"]:  # (g_b . weight[i_p] - g_b . forward_b) / sum(w_b)
+            K._bag_mean_weight_grad(bags.offsets, bags.weights, grad,
+                                    run_bags(bags, weight, mode_code), dots)
         full = np.zeros(bags.n_input, dtype=weight.dtype)
         if bags.kept is None:
-            full[:n] = g
+            full[:n] = dots
         else:
-            full[bags.kept] = g
+            full[bags.kept] = dots
         grad_psw = full.reshape(np.shape(indices))
     return grad_weight, grad_psw
