@@ -15,8 +15,10 @@ average at each run's start, since other processes share the cores.
   (scikit-learn's per partition) on the same 2-worker cluster. sparsedense's
   time includes its row-counting pass (the lengths are forgotten before each
   run), which gives it known chunks; dask-ml's chunks stay unknown.
-* embed: ``sparsedense.dask.EmbeddingVectorizer`` fit (idf by tree reduction)
-  and transform, 50,000-word x 100 float32 table, on 1 and 2 workers.
+* embed: ``sparsedense.dask.EmbeddingVectorizer.fit_transform`` (one pass:
+  each partition counted once and kept on its worker, idf by tree reduction,
+  then weighted and made dense there), 50,000-word x 100 float32 table, on 1
+  and 2 workers.
 * cluster start-up: ``LocalCluster`` + ``Client`` until the workers are up.
 
 dask-ml is needed only here (``pip install dask-ml``); without it its row is skipped.

@@ -97,7 +97,7 @@ class DaskHashing(_OnCluster):
 
 
 class DaskEmbed(_OnCluster):
-    """``EmbeddingVectorizer(W, words).fit_transform(read_text(files))`` (idf by tree reduction)."""
+    """``EmbeddingVectorizer(W, words).fit_transform(read_text(files))``: one pass, idf by a tree."""
 
     params = [1, 2]
     param_names = ["n_workers"]
