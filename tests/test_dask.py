@@ -29,19 +29,6 @@ import sparsedense.dask as sdd  # noqa: E402
 from sparsedense.dask._graph import memmap_source  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def client():
-    """A LocalCluster of 2 single-threaded worker processes (loopback only) and its client."""
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0")
-    client = Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
 @pytest.fixture(scope="module")
 def docs(sample_docs):
     # the sample corpus plus documents that make empty rows and repeated words

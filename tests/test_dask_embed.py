@@ -22,23 +22,9 @@ pytest.importorskip("distributed")
 
 import dask  # noqa: E402
 import dask.bag as db  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
 
 import sparsedense as sd  # noqa: E402
 import sparsedense.dask as sdd  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def client():
-    """A LocalCluster of 2 single-threaded worker processes (loopback only) and its client."""
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0")
-    client = Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="module")
