@@ -232,6 +232,20 @@ def _dot64(a, b):
     return s
 
 
+@njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
+def _add_position(o, s, g, w, dots, p, want_dots, zero):
+    """``o += s * g`` for position ``p``, and with ``want_dots`` ``dots[p] = g . w``."""
+    if want_dots:
+        d = zero
+        for j in range(o.shape[0]):
+            o[j] += s * g[j]
+            d += g[j] * w[j]
+        dots[p] = d
+    else:
+        for j in range(o.shape[0]):
+            o[j] += s * g[j]
+
+
 @njit(fastmath=FASTMATH, **JIT_OPTIONS)
 def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r, w, dots,
                       want_dots, zero):
@@ -288,13 +302,7 @@ def _bag_grad_one_row(grad_output, bag_of, scale, start, end, positions, out, r,
     while q < end:
         p = positions[q]
         g = grad_output[bag_of[p]]
-        s = scale[p]
-        d = zero
-        for j in range(dim):
-            o[j] += s * g[j]
-            d += g[j] * w[j]
-        if want_dots:
-            dots[p] = d
+        _add_position(o, scale[p], g, w, dots, p, want_dots, zero)
         q += 1
 
 
@@ -345,18 +353,8 @@ def _frequent_rows_part(grad_output, offsets, indices, scale, slot_of, targets, 
             h = slot_of[indices[p]]
             if h < 0 or h % n_parts != t:
                 continue
-            o = out[targets[h]]
-            s = scale[p]
-            if want_dots:
-                w = weight[indices[p]]
-                d = zero
-                for j in range(dim):
-                    o[j] += s * g[j]
-                    d += g[j] * w[j]
-                dots[p] = d
-            else:
-                for j in range(dim):
-                    o[j] += s * g[j]
+            _add_position(out[targets[h]], scale[p], g, weight[indices[p]], dots, p, want_dots,
+                          zero)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
