@@ -94,6 +94,15 @@ def ngram_buckets(buf, starts, ends, min_n, max_n, bucket):
     return ptr, out[:n_out]
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _draw_noise_words(state, prob, alias, noise):
+    """Fill ``noise`` with draws from the alias table; returns the generator's state."""
+    for k in range(noise.shape[0]):
+        state, v = _draw_noise(state, prob, alias)
+        noise[k] = v
+    return state
+
+
 @njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
 def _compose(w, syn0, syn2, local0, local2, slot0, slot2, rows0, rows2, n0, n2, s, cap0, cap2,
              sub_ptr, sub_idx, out, add):
@@ -158,11 +167,7 @@ def _train_shard_ft(
             state, lo, hi = _window(state, i, n, window, shrink)
             if hi - lo <= 1:
                 continue
-            n_noise = 0
-            for _ in range(negative):
-                state, v = _draw_noise(state, prob, alias)
-                noise[n_noise] = v
-                n_noise += 1
+            state = _draw_noise_words(state, prob, alias, noise)
             if sg:
                 rows_in = _compose(c, syn0, syn2, local0, local2, slot0, slot2, rows0, rows2,
                                    n0, n2, s, cap0, cap2, sub_ptr, sub_idx, neu1[0], False)
@@ -176,9 +181,7 @@ def _train_shard_ft(
                     if j == i:
                         continue
                     if pair > 0 and pair % NOISE_PAIRS == 0:  # fresh noise words
-                        for k in range(negative):
-                            state, v = _draw_noise(state, prob, alias)
-                            noise[k] = v
+                        state = _draw_noise_words(state, prob, alias, noise)
                     pair += 1
                     target = sent[j]
                     for d in range(dim):
@@ -186,7 +189,7 @@ def _train_shard_ft(
                     ys = _row(target, syn1, local1, slot1, rows1, n1, s, cap1)
                     loss += _sgd_step(neu1, 0, local1, ys, work, np.float32(1.0), alpha,
                                       exp_table, want_loss, True)
-                    for k in range(n_noise):
+                    for k in range(negative):
                         if noise[k] == target:
                             continue
                         ys = _row(noise[k], syn1, local1, slot1, rows1, n1, s, cap1)
@@ -214,7 +217,7 @@ def _train_shard_ft(
                 ys = _row(c, syn1, local1, slot1, rows1, n1, s, cap1)
                 loss += _sgd_step(neu1, 0, local1, ys, work, np.float32(1.0), alpha, exp_table,
                                   want_loss)
-                for k in range(n_noise):
+                for k in range(negative):
                     if noise[k] == c:
                         continue
                     ys = _row(noise[k], syn1, local1, slot1, rows1, n1, s, cap1)
