@@ -32,6 +32,7 @@ from ._text import (
     empty_block,
     finish_fit,
     fit_vectorizer,
+    merge_stats,
     plain_copy,
 )
 
@@ -144,17 +145,7 @@ def _count_stats(X) -> tuple:
     """The statistics of :func:`merge_stats` of a block of counts over a fixed vocabulary."""
     from ..text._tfidf import document_frequency
 
-    return [X.shape[0]], document_frequency(X) if X.shape[0] else None
-
-
-def _merge_df(parts: list) -> tuple:
-    """Row counts and document frequencies of blocks (in order) combined into one."""
-    lengths = [n for p in parts for n in p[0]]
-    dfs = [p[1] for p in parts if p[1] is not None]
-    df = dfs[0].copy() if dfs else None
-    for d in dfs[1:]:
-        df += d
-    return lengths, df
+    return [X.shape[0]], None, document_frequency(X), None
 
 
 def _dense_from_counts(X, transformer, weight, mode: str = "mean",
@@ -244,7 +235,7 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         counts = per_partition(_count_partition, bag, [shipped])
         stats = [dask.delayed(_count_stats, pure=True)(c) for c in counts]
         name = f"embed-df-{dask.base.tokenize([c.key for c in counts], split_every)}"
-        total = tree_reduce(stats, _merge_df, split_every, name)
+        total = tree_reduce(stats, merge_stats, split_every, name)
         # one submission (with a distributed.Client it returns at once): the counts stay
         # on the workers that made them, and the table travels while they are made; it is
         # one key of the graph by design, so distributed's large-graph warning is not for it
@@ -252,10 +243,8 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         size = dask.utils.parse_bytes(dask.config.get(key, "10MB")) + int(raw.nbytes)
         with dask.config.set({key: size}):
             *counts, total, table = dask.persist(*counts, total, table)
-        lengths, df = total.compute()
-        n_cols = len(vec.vocabulary_)
-        finish_fit(vec, lengths, None,
-                   np.zeros(n_cols, dtype=np.int64) if df is None else df, None)
+        lengths, features, df, tf = total.compute()
+        finish_fit(vec, lengths, features, df, tf)
         remember_lengths(bag, lengths)
         self.vectorizer_ = vec
         shipped = [table]
