@@ -202,24 +202,37 @@ def test_embedding_vectorizer_equals_single_machine(client, docs, table, weighti
     np.testing.assert_array_equal(got, want)
 
 
-def test_weight_table_is_scattered_once_or_memory_mapped(client, docs, table, tmp_path):
+def _carrying(graph, data: bytes) -> list:
+    """The keys of ``graph`` whose task, pickled, holds the bytes ``data``."""
+    import cloudpickle
+
+    return [key for key, task in graph.items() if data in cloudpickle.dumps(task)]
+
+
+def _scheduler_keys(dask_scheduler):
+    return [str(key) for key in dask_scheduler.tasks]
+
+
+def test_weight_table_is_one_key_of_the_graph_or_its_path(client, docs, table, tmp_path):
     words, W = table
+    want = sd.EmbeddingVectorizer(W, words).fit(docs).transform(docs)
     ev = sdd.EmbeddingVectorizer(W, words).fit(docs)
     D = ev.transform(bag_of(docs, 9))
     graph = dict(D.__dask_graph__())
-    # a scattered table: one future in the graph, no task carries the array itself
-    futures = [v for v in graph.values() if type(v).__name__ == "Future"]
-    assert len(futures) == 2  # the fitted sparse step and the table
-    assert any(f.type is np.ndarray or "ndarray" in str(f.type) for f in futures)
-    want = D.compute()
-    # a memory-mapped table travels as its path
+    # building the array put nothing on the cluster (no scatter, nothing computed)
+    assert not {str(k) for k in graph} & set(client.run_on_scheduler(_scheduler_keys))
+    # the table is one key of the graph: the blocks' tasks refer to it, none carries a copy
+    carriers = _carrying(graph, W.tobytes())
+    assert len(carriers) == 1 and str(carriers[0]).startswith("weight-"), carriers
+    np.testing.assert_array_equal(D.compute(), want)
+    # a memory-mapped table travels as its path, in one key
     np.save(tmp_path / "W.npy", W)
     Wm = np.load(tmp_path / "W.npy", mmap_mode="r")
     assert memmap_source(Wm) is not None and memmap_source(Wm[1:]) is None
-    ev_m = sdd.EmbeddingVectorizer(Wm, words).fit(docs)
-    D_m = ev_m.transform(bag_of(docs, 9))
+    D_m = sdd.EmbeddingVectorizer(Wm, words).fit(docs).transform(bag_of(docs, 9))
     graph = dict(D_m.__dask_graph__())
-    assert not any(isinstance(v, np.ndarray) and v.size == W.size for v in graph.values())
+    assert not _carrying(graph, W.tobytes())
+    assert len(_carrying(graph, str(tmp_path / "W.npy").encode())) == 1
     np.testing.assert_array_equal(D_m.compute(), want)
 
 
@@ -229,6 +242,7 @@ def test_sparse_to_dense_on_blocks_and_to_npy_stack(client, docs, table, tmp_pat
     X = cv.fit(docs).transform(bag_of(docs, 6))
     D = sdd.sparse_to_dense(X, W, mode="mean", normalize="l2")
     assert D.chunks == (X.chunks[0], (16,))
+    assert len(_carrying(dict(D.__dask_graph__()), W.tobytes())) == 1  # one key, no copies
     want = sd.sparse_to_dense(sd.CountVectorizer(vocabulary=words).fit_transform(docs), W,
                               mode="mean", normalize="l2")
     np.testing.assert_array_equal(D.compute(), want)
@@ -287,6 +301,77 @@ def test_worker_killed_mid_job_gives_the_same_result(client, docs):
     assert victim not in client.run(os.getpid).values() or True
     assert_same_csr(got, want)
     client.wait_for_workers(2, timeout=60)
+
+
+def _holders(dask_scheduler):
+    """The workers holding each key in memory (run on the scheduler)."""
+    return {ts.key: {ws.address for ws in ts.who_has}
+            for ts in dask_scheduler.tasks.values() if ts.who_has}
+
+
+def _kill_workers(client, addresses):
+    """SIGKILL these workers and wait until their nannies have replaced them."""
+    pids = client.run(os.getpid)
+    for address in addresses:
+        os.kill(pids[address], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while set(addresses) & set(client.scheduler_info()["workers"]):
+        assert time.monotonic() < deadline, "the killed workers are still registered"
+        time.sleep(0.1)
+    client.wait_for_workers(2, timeout=60)
+
+
+def _slow_block(X):
+    time.sleep(0.1)
+    return X
+
+
+def test_shipped_objects_are_made_again_when_their_worker_dies(client, docs, table):
+    """Collections built, every worker holding data killed, then computed: the same results.
+
+    The table and the fitted vectorizers are keys of the graph, which the
+    scheduler makes again, also when lost mid-job. A scattered copy was not:
+    Dask's memory manager drops the replicas no queued task needs, and the
+    last one was lost with its worker (the job failed: "lost dependencies").
+    """
+    words, W = table
+    ev = sdd.EmbeddingVectorizer(W, words).fit(docs)
+    cv = sdd.CountVectorizer(min_df=2).fit(docs)
+    Xs = sd.CountVectorizer(vocabulary=words).fit_transform(docs)
+    want_dense = sd.sparse_to_dense(Xs, W)
+    jobs = {
+        "embed": (ev.transform(bag_of(docs, 4)),
+                  sd.EmbeddingVectorizer(W, words).fit(docs).transform(docs)),
+        "count": (cv.transform(bag_of(docs, 4)), sd.CountVectorizer(min_df=2).fit_transform(docs)),
+        "dense": (sdd.sparse_to_dense(da.from_array(Xs, chunks=(100, -1), asarray=False), W),
+                  want_dense),
+    }
+    # let the memory manager (every 2 s) drop the replicas no task needs, then kill every
+    # worker that holds anything (at least one)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+            len(where) > 1 for where in client.run_on_scheduler(_holders).values()):
+        time.sleep(0.2)
+    held = set().union(*client.run_on_scheduler(_holders).values())
+    _kill_workers(client, held or {min(client.run(os.getpid))})
+    for kind, (lazy, want) in jobs.items():
+        got = lazy.compute()
+        if sp.issparse(want):
+            assert_same_csr(got, want)
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=kind)
+    # killed mid-job, once the table is on a worker: its key is made again
+    slow = da.from_array(Xs, chunks=(30, -1), asarray=False)
+    slow = slow.map_blocks(_slow_block, dtype=Xs.dtype, meta=Xs[:0])
+    future = client.compute(sdd.sparse_to_dense(slow, W))
+    deadline = time.monotonic() + 30
+    while not (held := {w for key, where in client.run_on_scheduler(_holders).items()
+                        if str(key).startswith("weight-") for w in where}):
+        assert time.monotonic() < deadline, "the table never reached a worker"
+        time.sleep(0.02)
+    assert not future.done(), "the job ended before a worker could be killed"
+    _kill_workers(client, held)
+    np.testing.assert_array_equal(future.result(timeout=60), want_dense)
 
 
 def _first_task_on_worker():

@@ -14,6 +14,7 @@ from .. import text as _text
 from ..functional import sparse_to_dense as _sparse_to_dense
 from ._graph import (
     SPLIT_EVERY,
+    allow_in_graph,
     as_bag,
     graph_node,
     memmap_source,
@@ -22,7 +23,6 @@ from ._graph import (
     per_partition,
     remember_lengths,
     row_blocks,
-    ship,
     stack_blocks,
     tree_reduce,
 )
@@ -37,10 +37,10 @@ from ._text import (
 )
 
 
-def ship_table(weight: Any) -> Any:
-    """A weight table for the tasks: its path if it is a memmapped file, else shipped once."""
+def table_source(weight: Any) -> Any:
+    """What the graph holds of a weight table: its path if it is a memmapped file, else the array."""
     source = memmap_source(weight)
-    return ship(source if source is not None else np.asarray(weight), "weight")
+    return source if source is not None else np.asarray(weight)
 
 
 def _dense_block(X, weight, mode: str = "sum", normalize: str | None = None) -> np.ndarray:
@@ -58,11 +58,13 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
         joined first (each task needs whole rows). A scipy.sparse matrix is
         accepted too (one block).
     weight : ndarray or np.memmap of shape (num_embeddings, embedding_dim)
-        Sent to each worker once: a memory-mapped file travels as its path
-        (every worker maps the file; it must be readable by all of them),
-        any other array is scattered to every worker (``broadcast=True``)
-        when a ``distributed.Client`` is in use, or is one node of the graph
-        with the local schedulers.
+        One key of the graph, which every block depends on (no task carries
+        a copy): a memory-mapped file travels as its path (every worker maps
+        the file; it must be readable by all of them), any other array as
+        itself. With a ``distributed.Client`` each worker fetches it once,
+        and a copy lost with its worker is made again. Above 10 MB distributed
+        warns about a large graph when the result is computed: that is the
+        table, once (see the Dask how-to).
     mode, normalize
         As in :func:`sparsedense.functional.sparse_to_dense`.
 
@@ -103,7 +105,7 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     _sparse_to_dense(probe, weight, mode=mode, normalize=normalize)  # the same checks, here
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
-    table = ship_table(weight)
+    table = graph_node(table_source(weight), "weight")
     dim = weight.shape[1]
     return X.map_blocks(partial(_dense_block, mode=mode, normalize=normalize), table,
                         chunks=(X.chunks[0], (dim,)), dtype=weight.dtype,
@@ -226,22 +228,17 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         weight, mapping = self._table()
         vec = self._make_vectorizer(mapping, weight.dtype)
         split_every = check_fit(vec, split_every)
-        # the vectorizer and the table are keys of the graph (not scattered: a copy
-        # lost with its worker is made again), sent with the first submission
+        # the vectorizer and the table are keys of the graph, sent with the first submission
         shipped = graph_node(vec, "vectorizer")
-        raw = self._raw_weight()
-        source = memmap_source(raw)
-        table = graph_node(source if source is not None else np.asarray(raw), "weight")
+        source = table_source(self._raw_weight())
+        table = graph_node(source, "weight")
         counts = per_partition(_count_partition, bag, [shipped])
         stats = [dask.delayed(_count_stats, pure=True)(c) for c in counts]
         name = f"embed-df-{dask.base.tokenize([c.key for c in counts], split_every)}"
         total = tree_reduce(stats, merge_stats, split_every, name)
         # one submission (with a distributed.Client it returns at once): the counts stay
-        # on the workers that made them, and the table travels while they are made; it is
-        # one key of the graph by design, so distributed's large-graph warning is not for it
-        key = "distributed.admin.large-graph-warning-threshold"
-        size = dask.utils.parse_bytes(dask.config.get(key, "10MB")) + int(raw.nbytes)
-        with dask.config.set({key: size}):
+        # on the workers that made them, and the table travels while they are made
+        with allow_in_graph(vec.vocabulary, source):
             *counts, total, table = dask.persist(*counts, total, table)
         lengths, features, df, tf = total.compute()
         finish_fit(vec, lengths, features, df, tf)
@@ -270,7 +267,8 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         dim = weight.shape[1]
         func = partial(_embed_partition, mode=self.mode, normalize=self.normalize, dim=dim,
                        dtype=weight.dtype)
-        shipped = [ship(self.vectorizer_, "vectorizer"), ship_table(self._raw_weight())]
+        shipped = [graph_node(self.vectorizer_, "vectorizer"),
+                   graph_node(table_source(self._raw_weight()), "weight")]
         meta = np.empty((0, 0), dtype=weight.dtype)
         return row_blocks(func, bag, lengths, dim, meta, shipped, "embed")
 

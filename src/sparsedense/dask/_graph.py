@@ -1,13 +1,13 @@
-"""Inputs as partitions, objects shipped to workers once, and the graphs built on them.
+"""Inputs as partitions, objects as keys of the graph, and the graphs built on them.
 
 Everything else in :mod:`sparsedense.dask` is a thin layer over three helpers:
 
 * :func:`as_bag` turns what a user passes (a ``dask.bag``, a dask Series, a
   glob or a list of paths, a plain list of documents) into a bag whose
   partitions are lists of documents, in the input's order;
-* :func:`ship` makes a large read-only object (a weight table, a fitted
-  vocabulary, the queries) reachable from every task without being pickled
-  into each of them;
+* :func:`graph_node` makes a large read-only object (a weight table, a
+  fitted vocabulary, the queries) one key of the graph, which every task
+  that needs it depends on instead of carrying a copy;
 * :func:`row_blocks` and :func:`tree_reduce` write the task graphs: one task
   per partition (a row block of the result), and a reduction tree whose
   inner nodes combine at most ``split_every`` results.
@@ -212,7 +212,7 @@ class MemmapTable:
     """
 
     def __init__(self, filename: str, offset: int, dtype, shape: tuple[int, ...]) -> None:
-        self.filename = filename
+        self.filename = os.fspath(filename)  # np.memmap keeps a pathlib.Path as it is
         self.offset = int(offset)
         self.dtype = np.dtype(dtype)
         self.shape = tuple(int(s) for s in shape)
@@ -252,52 +252,40 @@ def memmap_source(weight: Any) -> MemmapTable | None:
     return MemmapTable(weight.filename, weight.offset, weight.dtype, weight.shape)
 
 
-def active_client():
-    """The ``distributed.Client`` that dask would compute on now, or None."""
-    try:
-        from distributed import default_client
-    except ImportError:
-        return None
-    try:
-        client = default_client()
-    except ValueError:
-        return None
-    scheduler = dask.base.get_scheduler()
-    return client if getattr(scheduler, "__self__", None) is client else None
-
-
-def ship(obj: Any, name: str = "shipped") -> Delayed:
-    """``obj`` as one node of the graph, sent to each worker at most once.
-
-    With a ``distributed.Client`` in use, the object is scattered to every
-    worker now (``broadcast=True``) and tasks refer to that copy. With the
-    local schedulers it is one key of the graph (shared by the threads; the
-    ``processes`` scheduler pickles it for each task, so prefer a memmap
-    table there). A :class:`MemmapTable` is tiny and travels as it is.
-    """
-    client = active_client()
-    if client is not None and not isinstance(obj, MemmapTable):
-        # a fresh key per call: reusing a content-hashed key races with the release
-        # of the previous call's copy (the worker then finds the key gone)
-        future = client.scatter(obj, broadcast=True, hash=False)
-        return dask.delayed(future)
-    return dask.delayed(obj, pure=True, name=f"{name}-{tokenize(obj)}")
-
-
 def graph_node(obj: Any, name: str = "shipped") -> Delayed:
-    """``obj`` as one key of the graph, under a fresh name: what :func:`ship` is, but re-runnable.
+    """``obj`` as one key of the graph, under a fresh name: the tasks that need it depend on it.
 
-    With a ``distributed.Client``, the scheduler holds the object's bytes as
-    that key's task: one worker gets it, others fetch it from a worker that
-    has it (once each, while they need it), and a copy lost with its worker
-    is made again. A scattered object has no such task: dask's active memory
-    manager drops the replicas no queued task needs (within seconds), and
-    the last copy dies with its worker. Persist the node with the tasks that
-    use it to have it on the workers before they run.
+    The object is in the graph once, never in the tasks that use it. With a
+    ``distributed.Client``, the scheduler holds its bytes as that key's task
+    (sent with each computation of the graph): one worker gets it, the others
+    fetch it from a worker that has it (once each, while they need it), and a
+    copy lost with its worker is made again, like any key. (A scattered object
+    has no such task: dask's active memory manager drops the replicas no
+    queued task needs, within seconds, and the last copy dies with its worker,
+    which fails the job with "lost dependencies".) With the local schedulers
+    it is one node shared by the threads; the ``processes`` scheduler pickles
+    it for each task. A :class:`MemmapTable` is a few bytes: the file travels
+    as its path. Persist the node with the tasks that use it to have it on the
+    workers before they run.
     """
     import uuid
 
     return dask.delayed(obj, pure=True, name=f"{name}-{uuid.uuid4().hex}")
+
+
+def allow_in_graph(*objs: Any):
+    """A ``dask.config`` context in which ``objs`` in the graph do not make distributed warn.
+
+    distributed warns about a graph above
+    ``distributed.admin.large-graph-warning-threshold`` (10 MB), meant for
+    data repeated in many tasks; the objects of :func:`graph_node` are each
+    one key by design, so the threshold is raised by their size.
+    """
+    from dask.sizeof import sizeof
+
+    key = "distributed.admin.large-graph-warning-threshold"
+    size = dask.utils.parse_bytes(dask.config.get(key, "10MB"))
+    return dask.config.set({key: size + sum(int(sizeof(obj)) for obj in objs)})
 
 
 # -- graphs ------------------------------------------------------------------
@@ -367,8 +355,7 @@ def stack_blocks(parts: Sequence[Delayed], lengths: Sequence[int], n_cols: int, 
     """A dask array whose block ``i`` is the result of ``parts[i]`` (``lengths[i]`` rows)."""
     out = f"{name}-{tokenize([p.key for p in parts], tuple(lengths), n_cols)}"
     layer = {(out, i, 0): p.key for i, p in enumerate(parts)}
-    # the shipped objects stay a layer of the graph: a scattered future is kept alive
-    # by the graph that holds it (the optimized partitions refer to its key only)
+    # the objects of graph_node stay layers of the graph (the blocks refer to their keys)
     graph = HighLevelGraph.from_collections(out, layer, dependencies=[*parts, *shipped])
     return da.Array(graph, out, chunks=(tuple(lengths), (n_cols,)), meta=meta)
 

@@ -12,7 +12,7 @@ from dask.base import tokenize
 from .._validation import is_int
 from ..similarity import _METRICS, _as_matrix, _result_dtype
 from ..similarity import topk_similar as _topk_similar
-from ._graph import SPLIT_EVERY, check_split_every, ship, tree_reduce
+from ._graph import SPLIT_EVERY, allow_in_graph, check_split_every, graph_node, tree_reduce
 
 #: the index of a candidate that is no candidate (sorts after every real index)
 _NONE = np.iinfo(np.int64).max
@@ -51,7 +51,7 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
     Each row block of ``corpus`` gives its own top ``k`` of every query (one
     task per block, the single-machine function); the candidates are merged
     by a tree of fan-in ``split_every`` into the global top ``k``. The
-    queries are sent to each worker once.
+    queries are one key of the graph, sent to each worker once.
 
     Parameters
     ----------
@@ -120,7 +120,7 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
     if len(corpus.chunks[1]) > 1:
         corpus = corpus.rechunk({1: -1})
     dtype = _result_dtype(Q, np.empty(0, corpus.dtype))
-    shipped = ship(Q, "queries")
+    shipped = graph_node(Q, "queries")
     name = f"topk-{tokenize(corpus.name, shipped.key, k, exclude_self, block_size, metric)}"
     leaves = {}
     offset = 0
@@ -131,6 +131,7 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
         offset += rows
     result = tree_reduce(list(leaves), partial(merge_topk, k=k), split_every, name,
                          [corpus, shipped], layer=leaves)
-    idx, scores = result.compute()
+    with allow_in_graph(Q):
+        idx, scores = result.compute()
     idx[idx == _NONE] = -1
     return idx, scores.astype(dtype, copy=False)

@@ -13,13 +13,14 @@ from ..text._params import validate_params
 from ..text._tfidf import _check_samples, _float_dtype
 from ._graph import (
     SPLIT_EVERY,
+    allow_in_graph,
     as_bag,
     check_split_every,
+    graph_node,
     partition_lengths,
     per_partition,
     remember_lengths,
     row_blocks,
-    ship,
     tree_reduce,
 )
 
@@ -158,23 +159,24 @@ def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
     vocabulary is selected by the single-machine code from the totals.
     """
     split_every = check_fit(vec, split_every)
-    shipped = ship(vec, "vectorizer")
+    shipped = graph_node(vec, "vectorizer")
     from dask.base import tokenize
 
     name = f"fit-stats-{tokenize(bag.name, shipped.key, split_every)}"
     leaves = per_partition(_partition_stats, bag, [shipped])
-    lengths, features, df, tf = tree_reduce(leaves, merge_stats, split_every, name,
-                                            [shipped]).compute()
+    with allow_in_graph(vec.vocabulary):  # a fixed vocabulary may be large
+        lengths, features, df, tf = tree_reduce(leaves, merge_stats, split_every, name,
+                                                [shipped]).compute()
     finish_fit(vec, lengths, features, df, tf)
     return lengths
 
 
 def blocks_of(func_kwargs: dict, fitted, bag, name: str):
-    """The row blocks ``fitted.transform(partition)`` of ``bag``, the fitted estimator shipped once."""
+    """The row blocks ``fitted.transform(partition)`` of ``bag``; the fitted estimator is one key."""
     from functools import partial
 
     lengths = partition_lengths(bag)
-    shipped = ship(fitted, "vectorizer")
+    shipped = graph_node(fitted, "vectorizer")
     func = partial(_transform_partition, **func_kwargs)
     meta = empty_block(func_kwargs["n_cols"], func_kwargs["dtype"])
     return row_blocks(func, bag, lengths, func_kwargs["n_cols"], meta, [shipped], name)
@@ -289,7 +291,7 @@ class CountVectorizer(_FitMixin, _text.CountVectorizer):
     ``max_features`` and its ties), so ``vocabulary_`` and ``stop_words_``
     are exactly those of the single-machine fit. ``transform`` returns a
     dask array of CSR count blocks, one per partition, with known chunks;
-    the fitted vocabulary is shipped to each worker once. :meth:`to_local`
+    the fitted vocabulary is one key of the graph, sent to each worker once. :meth:`to_local`
     gives the fitted single-machine estimator.
 
     Parameters
