@@ -178,6 +178,33 @@ def test_local_processes_scheduler(docs):
     assert_same_csr(X, want)
 
 
+def test_computing_without_a_client_keeps_the_distributed_config():
+    """In a fresh interpreter (distributed not imported): the jobs run, distributed still works.
+
+    Raising distributed's large-graph threshold before distributed was imported
+    deleted its whole config section (with the defaults its import put there).
+    """
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np, dask
+        import sparsedense.dask as sdd
+        assert "distributed" not in sys.modules
+        W = np.eye(4, 3, dtype=np.float32)
+        D = sdd.EmbeddingVectorizer(W, ["a", "b", "c", "d"]).fit_transform(["a b", "c d"])
+        idx, _ = sdd.topk_similar(W[:2], W, k=1)
+        print(D.compute().shape, idx.ravel().tolist(),
+              dask.config.get("distributed.comm.timeouts.connect"))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[:4] == ["(2,", "3)", "[0,", "1]"], proc.stdout
+
+
 # -- dense ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def table(docs):

@@ -279,12 +279,20 @@ def allow_in_graph(*objs: Any):
     distributed warns about a graph above
     ``distributed.admin.large-graph-warning-threshold`` (10 MB), meant for
     data repeated in many tasks; the objects of :func:`graph_node` are each
-    one key by design, so the threshold is raised by their size.
+    one key by design, so the threshold is raised by their size. Nothing is
+    set before distributed is imported (no client then): a ``dask.config.set``
+    of a key of a missing section deletes the whole section on exit, with the
+    defaults that importing distributed inside the context put there.
     """
+    import contextlib
+
     from dask.sizeof import sizeof
 
     key = "distributed.admin.large-graph-warning-threshold"
-    size = dask.utils.parse_bytes(dask.config.get(key, "10MB"))
+    threshold = dask.config.get(key, None)
+    if threshold is None:
+        return contextlib.nullcontext()
+    size = dask.utils.parse_bytes(threshold)
     return dask.config.set({key: size + sum(int(sizeof(obj)) for obj in objs)})
 
 
