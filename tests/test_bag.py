@@ -228,6 +228,35 @@ def test_large_input_takes_parallel_path_and_matches(rng):
                reference.embedding_bag(idx, W, offsets, mode))
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_sum_kernel_every_row_width(rng, dtype):
+    # the register-blocked sum (_kernels/_simd.py) has a generated loop for each
+    # count of vectors (1-13) and a masked last vector: every width up to three
+    # passes, serial == parallel bit for bit, exact against float64 sums, and
+    # nothing written outside the output rows (padding columns stay NaN)
+    from sparsedense._kernels.bag import _embedding_bag, _embedding_bag_serial
+
+    lanes = 32 // np.dtype(dtype).itemsize
+    n_bags = 7
+    sizes = np.array([0, 1, 2, 9, 17, 0, 40])  # empty bags, short ones, longer than the prefetch
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    for dim in range(0, 3 * 13 * lanes + 3):
+        W = rng.integers(-8, 8, size=(50, dim)).astype(dtype)  # small integers: sums exact
+        idx = rng.integers(0, 50, size=int(sizes.sum())).astype(np.int32)
+        w = rng.integers(-3, 4, size=idx.size).astype(dtype)
+        want = np.zeros((n_bags, dim))
+        for b in range(n_bags):
+            s = slice(offsets[b], offsets[b + 1])
+            want[b] = (w[s, None].astype(np.float64) * W[idx[s]]).sum(axis=0)
+        padded = np.full((n_bags, dim + 5), np.nan, dtype)
+        _embedding_bag(offsets, idx, w, 0, W, padded[:, 2:dim + 2])
+        np.testing.assert_array_equal(padded[:, 2:dim + 2], want, err_msg=f"dim {dim}")
+        assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
+        serial = np.empty((n_bags, dim), dtype)
+        _embedding_bag_serial(offsets, idx, w, 0, W, serial)
+        np.testing.assert_array_equal(serial, padded[:, 2:dim + 2])
+
+
 def _gen_bags(seed, sizes, v, pool_size):
     rng = np.random.default_rng(seed)
     pool = rng.integers(0, v, size=max(1, pool_size))  # a small pool -> many duplicates

@@ -9,14 +9,15 @@ column ids and stored values); the kernels here compute, for every bag,
 
 They are gathers of table rows, bound by memory traffic. Threads own whole
 bags (output rows), so nothing races and results do not depend on the
-thread count. The inner loop adds eight stored values at a time, so each
-output element is loaded and stored once per eight table rows and the eight
-row streams are in flight together. Measured here (100,000 x 300 float32
-table, 1.6 M stored values): as fast as a kernel that only touches every
-cache line of every row, i.e. at the memory limit, and level with torch's
-fbgemm kernel; software prefetching of the next rows through
-``llvm.prefetch`` did not help. Padding entries are removed by the
-caller (:func:`_drop_padding`) before these kernels run.
+thread count. Sums and means run :func:`._simd.weighted_row_sum`: the
+partial sums of up to 104 columns stay in vector registers for the whole
+bag (an LLVM intrinsic; a plain loop keeps them in the output row, a load
+and a store per table row), and the same columns of the row 8 positions
+ahead are prefetched. Measured here (100,000 x 300 float32 table, 1.6 M
+stored values): 12-15% faster than the eight-rows-at-a-time loop it
+replaced, level with or slightly ahead of torch's fbgemm kernel, which works
+the same way. Padding entries are removed by the caller
+(:func:`_drop_padding`) before these kernels run.
 
 The backward pass (table gradient ``X.T @ G`` and the sample weights'
 gradient ``g_b . weight[i_p]``) reads a gradient row per position. For a row
@@ -39,44 +40,24 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import FASTMATH, JIT_OPTIONS, harden_caches
+from ._simd import fmuladd, weighted_row_sum
 
 
-@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+@njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
 def _bag_sum_row(indices, weights, start, end, weight, out, b):
-    # 1-D row views let LLVM vectorize the inner loop (with 2-D indexing it
-    # stays scalar); eight rows per pass cut the loads/stores of ``o`` eightfold.
+    if weight.strides[1] == weight.itemsize and out.strides[1] == out.itemsize:
+        weighted_row_sum(weight, indices, weights, start, end, out, b)
+        return
+    # a table whose rows are strided (a column slice, Fortran order): plain loops,
+    # the same operations in the same order as the vector code
     o = out[b]
-    dim = o.shape[0]
-    for j in range(dim):
+    for j in range(o.shape[0]):
         o[j] = 0
-    p = start
-    while p + 8 <= end:
-        r0 = weight[indices[p]]
-        r1 = weight[indices[p + 1]]
-        r2 = weight[indices[p + 2]]
-        r3 = weight[indices[p + 3]]
-        r4 = weight[indices[p + 4]]
-        r5 = weight[indices[p + 5]]
-        r6 = weight[indices[p + 6]]
-        r7 = weight[indices[p + 7]]
-        w0 = weights[p]
-        w1 = weights[p + 1]
-        w2 = weights[p + 2]
-        w3 = weights[p + 3]
-        w4 = weights[p + 4]
-        w5 = weights[p + 5]
-        w6 = weights[p + 6]
-        w7 = weights[p + 7]
-        for j in range(dim):
-            o[j] += ((w0 * r0[j] + w1 * r1[j]) + (w2 * r2[j] + w3 * r3[j])) + (
-                (w4 * r4[j] + w5 * r5[j]) + (w6 * r6[j] + w7 * r7[j]))
-        p += 8
-    while p < end:
-        r0 = weight[indices[p]]
-        w0 = weights[p]
-        for j in range(dim):
-            o[j] += w0 * r0[j]
-        p += 1
+    for p in range(start, end):
+        r = weight[indices[p]]
+        w = out.dtype.type(weights[p])
+        for j in range(o.shape[0]):
+            o[j] = fmuladd(w, r[j], o[j])
 
 
 @njit(**JIT_OPTIONS)
@@ -112,7 +93,7 @@ def _bag_max_row(indices, weights, start, end, weight, out, b):
                 out[b, j] = v
 
 
-@njit(**JIT_OPTIONS)
+@njit(inline="always", **JIT_OPTIONS)
 def _one_bag(offsets, indices, weights, mode, weight, out, b):
     start = offsets[b]
     end = offsets[b + 1]

@@ -1,0 +1,237 @@
+"""Weighted sums of table-row segments with the accumulators held in vector registers.
+
+A bag's sum ``sum_p w_p * weight[i_p]`` written as a Numba loop keeps the
+partial sums in the output row: every table row costs a load and a store of
+the output besides its own load, and LLVM cannot keep the output in registers
+because it may alias the table. :func:`block_sum` is an LLVM intrinsic that
+does what fbgemm's generated embedding kernels do: a segment of up to
+:data:`MAX_VECTORS` vectors of the row (13 x 8 float32, 104 columns) is summed
+over the whole bag in that many vector registers and stored once; a row of
+300 columns takes three passes over the bag's positions. During each pass
+the same segment of the row :data:`PREFETCH_DISTANCE` positions ahead is
+prefetched (``llvm.prefetch``), so the next rows' cache misses are in flight
+while this one is added. The last vector of the row is loaded and stored
+under a mask (``llvm.masked.load``/``store``): any width works, and nothing
+outside the row is read or written.
+
+Each output element is ``fmuladd`` applied position after position in the
+bag's order (fused where the CPU has FMA), the same chain of operations as
+torch's CPU kernel; it does not depend on the threads.
+
+Measured here (100,000 x 300 float32 table, 20,000 bags, 1.6 M positions):
+12-15% faster than the eight-rows-at-a-time loop it replaced, which kept the
+partial sums in memory; without the prefetch, 20% slower than with it;
+prefetching the whole row in the first pass instead of each pass's segment,
+15-25% slower.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from ._config import JIT_OPTIONS, harden_caches
+
+#: vector registers summed at once (AVX2 has 16; one holds the weight, one the mask)
+MAX_VECTORS = 13
+#: positions between a row and the row whose segment is prefetched
+PREFETCH_DISTANCE = 8
+#: bytes of a register (the accumulators are 256-bit vectors)
+VECTOR_BYTES = 32
+_CACHE_LINE = 64
+
+
+def _splat(builder, value, vty):
+    i32 = ir.IntType(32)
+    v = builder.insert_element(ir.Constant(vty, None), value, ir.Constant(i32, 0))
+    return builder.shuffle_vector(v, ir.Constant(vty, None),
+                                  ir.Constant(ir.VectorType(i32, vty.count), [0] * vty.count))
+
+
+@intrinsic
+def fmuladd(typingctx, a, b, c):
+    """``a * b + c`` as ``llvm.fmuladd``: fused exactly where :func:`block_sum`'s vectors are.
+
+    For loops that must give :func:`block_sum`'s results bit for bit (a
+    table with strided rows); plain ``a * b + c`` is fused or not depending
+    on the fastmath flags of the function it is inlined into.
+    """
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+
+    def codegen(context, builder, signature, args):
+        fty = context.get_value_type(signature.args[0])
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(fty, [fty] * 3),
+                                            f"llvm.fmuladd.f{context.get_abi_sizeof(fty) * 8}")
+        return builder.call(fn, list(args))
+
+    return a(a, b, c), codegen
+
+
+@intrinsic
+def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row):
+    """``out[row, col:col + w] = sum_p weights[p] * weight[indices[p], col:col + w]`` for p in [start, end).
+
+    ``w = (n_vec - 1) * lanes + tail`` columns: ``lanes`` values per 32-byte
+    vector (8 float32, 4 float64), ``1 <= n_vec <= MAX_VECTORS``,
+    ``1 <= tail <= lanes``. The loop is generated for every vector count and a
+    ``switch`` picks one (the count must be known to LLVM to keep the sums in
+    registers). The last vector is loaded and stored under a mask, except in
+    a pass of ``MAX_VECTORS`` full vectors: a masked load in every pass
+    costs about 10%, measured; in the last pass only, nothing measurable. ``weight`` needs unit stride along its rows; ``indices`` are
+    trusted and ``n_vec``, ``tail`` in range (the caller's job).
+    """
+    if not (isinstance(weight, types.Array) and isinstance(out, types.Array)
+            and weight.ndim == 2 and out.ndim == 2 and out.dtype == weight.dtype
+            and isinstance(weight.dtype, types.Float)):
+        return None
+    sig = types.void(weight, indices, weights, start, end, col, n_vec, tail, out, row)
+
+    def codegen(context, builder, signature, args):
+        wty, ity, sty = signature.args[:3]
+        oty = signature.args[8]
+        table = context.make_array(wty)(context, builder, args[0])
+        index = context.make_array(ity)(context, builder, args[1])
+        scale = context.make_array(sty)(context, builder, args[2])
+        target = context.make_array(oty)(context, builder, args[8])
+        intp = context.get_value_type(types.intp)
+        i32 = ir.IntType(32)
+
+        def arg(k):
+            return context.cast(builder, args[k], signature.args[k], types.intp)
+
+        start_v, end_v, col_v, n_vec_v, tail_v, row_v = (arg(3), arg(4), arg(5), arg(6),
+                                                          arg(7), arg(9))
+        fty = context.get_value_type(wty.dtype)
+        itemsize = context.get_abi_sizeof(fty)
+        lanes = VECTOR_BYTES // itemsize
+        vty = ir.VectorType(fty, lanes)
+        mty = ir.VectorType(ir.IntType(1), lanes)
+        suffix = f"v{lanes}f{itemsize * 8}"
+        module = builder.module
+        i8p = ir.IntType(8).as_pointer()
+        fmuladd = cgutils.get_or_insert_function(
+            module, ir.FunctionType(vty, [vty, vty, vty]), f"llvm.fmuladd.{suffix}")
+        masked_load = cgutils.get_or_insert_function(
+            module, ir.FunctionType(vty, [vty.as_pointer(), i32, mty, vty]),
+            f"llvm.masked.load.{suffix}.p0")
+        masked_store = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), [vty, vty.as_pointer(), i32, mty]),
+            f"llvm.masked.store.{suffix}.p0")
+        prefetch = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
+
+        n_index = cgutils.unpack_tuple(builder, index.shape, 1)[0]
+        row_stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
+        base = builder.bitcast(table.data, i8p)
+        col_bytes = builder.mul(col_v, ir.Constant(intp, itemsize))
+        lane_ids = ir.Constant(ir.VectorType(intp, lanes), list(range(lanes)))
+        mask = builder.icmp_signed("<", lane_ids, _splat(builder, tail_v, ir.VectorType(intp, lanes)))
+        align = ir.Constant(i32, itemsize)
+        last_index = builder.sub(n_index, ir.Constant(intp, 1))
+        dst = builder.bitcast(cgutils.get_item_pointer(context, builder, oty, target,
+                                                       [row_v, col_v], wraparound=False), i8p)
+
+        def segment(position):
+            ptr = cgutils.get_item_pointer(context, builder, ity, index, [position],
+                                           wraparound=False)
+            i = context.cast(builder, builder.load(ptr), ity.dtype, types.intp)
+            return builder.gep(base, [builder.add(builder.mul(i, row_stride), col_bytes)])
+
+        def vector_ptr(ptr, v):
+            return builder.bitcast(builder.gep(ptr, [ir.Constant(intp, v * VECTOR_BYTES)]),
+                                   vty.as_pointer())
+
+        def emit_loop(n_vectors, full, exit_block):
+            # from the current block: the loop over [start, end) with n_vectors accumulators
+            entry = builder.block
+            header = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.header")
+            body = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.body")
+            done = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.done")
+            builder.branch(header)
+            builder.position_at_end(header)
+            p = builder.phi(intp)
+            p.add_incoming(start_v, entry)
+            acc = []
+            for _ in range(n_vectors):
+                a = builder.phi(vty)
+                a.add_incoming(ir.Constant(vty, None), entry)
+                acc.append(a)
+            builder.cbranch(builder.icmp_signed("<", p, end_v), body, done)
+
+            builder.position_at_end(body)
+            src = segment(p)
+            w = builder.load(cgutils.get_item_pointer(context, builder, sty, scale, [p],
+                                                      wraparound=False))
+            wv = _splat(builder, context.cast(builder, w, sty.dtype, wty.dtype), vty)
+            updated = []
+            for v in range(n_vectors):
+                if v == n_vectors - 1 and not full:
+                    x = builder.call(masked_load, [vector_ptr(src, v), align, mask,
+                                                   ir.Constant(vty, None)])
+                else:
+                    x = builder.load(vector_ptr(src, v), align=itemsize)
+                updated.append(builder.call(fmuladd, [wv, x, acc[v]]))
+            ahead = builder.add(p, ir.Constant(intp, PREFETCH_DISTANCE))
+            ahead = builder.select(builder.icmp_signed("<", ahead, n_index), ahead, last_index)
+            next_src = segment(ahead)
+            for line in range((n_vectors * VECTOR_BYTES + _CACHE_LINE - 1) // _CACHE_LINE):
+                builder.call(prefetch, [builder.gep(next_src, [ir.Constant(intp, line * _CACHE_LINE)]),
+                                        ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+            latch = builder.block
+            p.add_incoming(builder.add(p, ir.Constant(intp, 1)), latch)
+            for a, u in zip(acc, updated):
+                a.add_incoming(u, latch)
+            builder.branch(header)
+
+            builder.position_at_end(done)
+            for v in range(n_vectors):
+                if v == n_vectors - 1 and not full:
+                    builder.call(masked_store, [acc[v], vector_ptr(dst, v), align, mask])
+                else:
+                    builder.store(acc[v], vector_ptr(dst, v), align=itemsize)
+            builder.branch(exit_block)
+
+        # a full pass (MAX_VECTORS vectors, no tail): key 0; else key n_vec, masked
+        full_pass = builder.and_(
+            builder.icmp_signed("==", n_vec_v, ir.Constant(intp, MAX_VECTORS)),
+            builder.icmp_signed("==", tail_v, ir.Constant(intp, lanes)))
+        key = builder.select(full_pass, ir.Constant(intp, 0), n_vec_v)
+        exit_block = builder.append_basic_block("block_sum.exit")
+        default = builder.append_basic_block("block_sum.default")
+        switch = builder.switch(key, default)
+        for n_vectors in range(MAX_VECTORS + 1):
+            case = builder.append_basic_block(f"block_sum.case.{n_vectors}")
+            switch.add_case(ir.Constant(intp, n_vectors), case)
+            builder.position_at_end(case)
+            emit_loop(n_vectors or MAX_VECTORS, n_vectors == 0, exit_block)
+        builder.position_at_end(default)  # out of range: nothing (the caller's bug)
+        builder.branch(exit_block)
+        builder.position_at_end(exit_block)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def weighted_row_sum(weight, indices, weights, start, end, out, row):
+    """``out[row] = sum_p weights[p] * weight[indices[p]]``, p in [start, end), in as few passes as registers allow.
+
+    Passes of :data:`MAX_VECTORS` vectors, then one with the rest (300
+    float32 columns: 13 + 13 + 12 vectors, the last one 4 wide). ``weight``
+    needs unit stride along its rows.
+    """
+    dim = weight.shape[1]
+    lanes = VECTOR_BYTES // weight.itemsize
+    n_vectors = (dim + lanes - 1) // lanes
+    done = 0
+    while done < n_vectors:
+        n_vec = min(MAX_VECTORS, n_vectors - done)
+        tail = dim - (n_vectors - 1) * lanes if done + n_vec == n_vectors else lanes
+        block_sum(weight, indices, weights, start, end, done * lanes, n_vec, tail, out, row)
+        done += n_vec
+
+
+harden_caches(globals())
