@@ -523,6 +523,26 @@ def test_cli_embed_on_the_cluster_writes_the_same_file(client, cli_corpus, tmp_p
     assert on_dask.read_bytes() == single.read_bytes()
 
 
+def test_cli_embed_with_a_table_over_10_mb_does_not_warn(client, cli_corpus, table, tmp_path):
+    # the table is one key of the graph by design: no "Sending large graph" warning
+    folder, _ = cli_corpus
+    words, W = table
+    rng = np.random.default_rng(5)
+    extra = [f"extra{i}" for i in range(11_000)]
+    big = np.concatenate([np.resize(W, (len(words), 256)),
+                          rng.standard_normal((len(extra), 256))]).astype(np.float32)
+    assert big.nbytes > 10 * 2**20
+    vectors = tmp_path / "big.bin"
+    sd.Vectors(list(words) + extra, big).save(vectors, format="word2vec", binary=True)
+    out = tmp_path / "docs.npy"
+    proc = run_cli("embed", folder, "--vectors", vectors, "--scheduler",
+                   client.scheduler.address, "-o", out)
+    assert "large graph" not in proc.stderr.lower(), proc.stderr
+    single = tmp_path / "single.npy"
+    run_cli("embed", folder, "--vectors", vectors, "-o", single)
+    assert out.read_bytes() == single.read_bytes()
+
+
 def test_cli_embed_with_local_workers_to_npz(cli_corpus, tmp_path):
     folder, vectors = cli_corpus
     single, on_dask = tmp_path / "single.npz", tmp_path / "dask.npz"

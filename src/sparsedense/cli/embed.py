@@ -202,6 +202,7 @@ def _embed_vectors_dask(args, files, out: Path) -> int:
         from distributed import as_completed
 
         from ..dask import EmbeddingVectorizer, read_text
+        from ..dask._graph import allow_in_graph
 
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         bag = read_text(files, blocksize=_blocksize(files, n_workers), encoding=args.encoding)
@@ -223,7 +224,8 @@ def _embed_vectors_dask(args, files, out: Path) -> int:
         with atomic_output(target) as tmp:
             dense = np.lib.format.open_memmap(tmp, mode="w+", dtype=D.dtype,
                                               shape=(n_docs, dim))
-            futures = client.compute(D.to_delayed().ravel().tolist())
+            with allow_in_graph(ev.vectorizer_, vectors.weight):  # one key each, by design
+                futures = client.compute(D.to_delayed().ravel().tolist())
             block_of = {f.key: i for i, f in enumerate(futures)}
             _progress_bar(futures, args.quiet)
             for future, block in as_completed(futures, with_results=True):
