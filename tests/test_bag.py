@@ -232,8 +232,8 @@ def test_large_input_takes_parallel_path_and_matches(rng):
 def test_sum_kernel_every_row_width(rng, dtype):
     # the register-blocked sum (_kernels/_simd.py) has a generated loop for each
     # count of vectors (1-13) and a masked last vector: every width up to three
-    # passes, serial == parallel bit for bit, exact against float64 sums, and
-    # nothing written outside the output rows (padding columns stay NaN)
+    # passes, sum and mean, serial == parallel bit for bit, exact against float64
+    # sums, and nothing written outside the output rows (padding columns stay NaN)
     from sparsedense._kernels.bag import _embedding_bag, _embedding_bag_serial
 
     lanes = 32 // np.dtype(dtype).itemsize
@@ -255,6 +255,15 @@ def test_sum_kernel_every_row_width(rng, dtype):
         serial = np.empty((n_bags, dim), dtype)
         _embedding_bag_serial(offsets, idx, w, 0, W, serial)
         np.testing.assert_array_equal(serial, padded[:, 2:dim + 2])
+        # mean: divided in the same pass, in the table's dtype; 0 where the weights sum to 0
+        totals = np.add.reduceat(w, offsets[:-1]) * (sizes > 0) if idx.size else np.zeros(n_bags)
+        mean = np.zeros((n_bags, dim), dtype)
+        nz = totals != 0
+        mean[nz] = want[nz].astype(dtype) / totals[nz].astype(dtype)[:, None]
+        padded[:] = np.nan
+        _embedding_bag(offsets, idx, w, 1, W, padded[:, 2:dim + 2])
+        np.testing.assert_array_equal(padded[:, 2:dim + 2], mean, err_msg=f"mean, dim {dim}")
+        assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
 
 
 def _gen_bags(seed, sizes, v, pool_size):

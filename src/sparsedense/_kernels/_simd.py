@@ -71,8 +71,8 @@ def fmuladd(typingctx, a, b, c):
 
 
 @intrinsic
-def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row):
-    """``out[row, col:col + w] = sum_p weights[p] * weight[indices[p], col:col + w]`` for p in [start, end).
+def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row, divisor):
+    """``out[row, col:col + w] = sum_p weights[p] * weight[indices[p], col:col + w] / divisor`` for p in [start, end).
 
     ``w = (n_vec - 1) * lanes + tail`` columns: ``lanes`` values per 32-byte
     vector (8 float32, 4 float64), ``1 <= n_vec <= MAX_VECTORS``,
@@ -81,13 +81,15 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
     registers). The last vector is loaded and stored under a mask, except in
     a pass of ``MAX_VECTORS`` full vectors: a masked load in every pass
     costs about 10%, measured; in the last pass only, nothing measurable. ``weight`` needs unit stride along its rows; ``indices`` are
-    trusted and ``n_vec``, ``tail`` in range (the caller's job).
+    trusted and ``n_vec``, ``tail`` in range (the caller's job). The sums are
+    divided by ``divisor`` (in the table's dtype) before they are stored,
+    unless it is 1: a mean without a second pass over the output row.
     """
     if not (isinstance(weight, types.Array) and isinstance(out, types.Array)
             and weight.ndim == 2 and out.ndim == 2 and out.dtype == weight.dtype
-            and isinstance(weight.dtype, types.Float)):
+            and isinstance(weight.dtype, types.Float) and isinstance(divisor, types.Float)):
         return None
-    sig = types.void(weight, indices, weights, start, end, col, n_vec, tail, out, row)
+    sig = types.void(weight, indices, weights, start, end, col, n_vec, tail, out, row, divisor)
 
     def codegen(context, builder, signature, args):
         wty, ity, sty = signature.args[:3]
@@ -104,6 +106,7 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
 
         start_v, end_v, col_v, n_vec_v, tail_v, row_v = (arg(3), arg(4), arg(5), arg(6),
                                                           arg(7), arg(9))
+        divisor_v = context.cast(builder, args[10], signature.args[10], wty.dtype)
         fty = context.get_value_type(wty.dtype)
         itemsize = context.get_abi_sizeof(fty)
         lanes = VECTOR_BYTES // itemsize
@@ -187,11 +190,24 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
             builder.branch(header)
 
             builder.position_at_end(done)
-            for v in range(n_vectors):
+            divide = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.divide")
+            store = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.store")
+            builder.cbranch(builder.fcmp_unordered("!=", divisor_v, ir.Constant(fty, 1.0)),
+                            divide, store)
+            builder.position_at_end(divide)
+            divided = [builder.fdiv(a, _splat(builder, divisor_v, vty)) for a in acc]
+            builder.branch(store)
+            builder.position_at_end(store)
+            values = []
+            for v in range(n_vectors):  # the phis first: LLVM wants them at the block's top
+                values.append(builder.phi(vty))
+                values[v].add_incoming(acc[v], done)
+                values[v].add_incoming(divided[v], divide)
+            for v, value in enumerate(values):
                 if v == n_vectors - 1 and not full:
-                    builder.call(masked_store, [acc[v], vector_ptr(dst, v), align, mask])
+                    builder.call(masked_store, [value, vector_ptr(dst, v), align, mask])
                 else:
-                    builder.store(acc[v], vector_ptr(dst, v), align=itemsize)
+                    builder.store(value, vector_ptr(dst, v), align=itemsize)
             builder.branch(exit_block)
 
         # a full pass (MAX_VECTORS vectors, no tail): key 0; else key n_vec, masked
@@ -216,8 +232,8 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def weighted_row_sum(weight, indices, weights, start, end, out, row):
-    """``out[row] = sum_p weights[p] * weight[indices[p]]``, p in [start, end), in as few passes as registers allow.
+def weighted_row_sum(weight, indices, weights, start, end, out, row, divisor):
+    """``out[row] = sum_p weights[p] * weight[indices[p]] / divisor``, p in [start, end), in as few passes as registers allow.
 
     Passes of :data:`MAX_VECTORS` vectors, then one with the rest (300
     float32 columns: 13 + 13 + 12 vectors, the last one 4 wide). ``weight``
@@ -230,7 +246,8 @@ def weighted_row_sum(weight, indices, weights, start, end, out, row):
     while done < n_vectors:
         n_vec = min(MAX_VECTORS, n_vectors - done)
         tail = dim - (n_vectors - 1) * lanes if done + n_vec == n_vectors else lanes
-        block_sum(weight, indices, weights, start, end, done * lanes, n_vec, tail, out, row)
+        block_sum(weight, indices, weights, start, end, done * lanes, n_vec, tail, out, row,
+                  divisor)
         done += n_vec
 
 

@@ -44,9 +44,21 @@ from ._simd import fmuladd, weighted_row_sum
 
 
 @njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
-def _bag_sum_row(indices, weights, start, end, weight, out, b):
+def _bag_sum_row(indices, weights, start, end, weight, out, b, mean):
+    # mean: the sum divided by the bag's total weight (0 when that is 0), in the
+    # same pass (the division is applied to the registers before they are stored)
+    divisor = out.dtype.type(1)
+    if mean:
+        total = 0.0
+        for p in range(start, end):
+            total += weights[p]
+        if total == 0.0:
+            for j in range(out.shape[1]):
+                out[b, j] = 0
+            return
+        divisor = out.dtype.type(total)
     if weight.strides[1] == weight.itemsize and out.strides[1] == out.itemsize:
-        weighted_row_sum(weight, indices, weights, start, end, out, b)
+        weighted_row_sum(weight, indices, weights, start, end, out, b, divisor)
         return
     # a table whose rows are strided (a column slice, Fortran order): plain loops,
     # the same operations in the same order as the vector code
@@ -58,19 +70,9 @@ def _bag_sum_row(indices, weights, start, end, weight, out, b):
         w = out.dtype.type(weights[p])
         for j in range(o.shape[0]):
             o[j] = fmuladd(w, r[j], o[j])
-
-
-@njit(**JIT_OPTIONS)
-def _bag_finish_mean(weights, start, end, out, b):
-    total = 0.0
-    for p in range(start, end):
-        total += weights[p]
-    if total != 0.0:
-        for j in range(out.shape[1]):
-            out[b, j] = out[b, j] / total
-    else:
-        for j in range(out.shape[1]):
-            out[b, j] = 0
+    if divisor != 1:
+        for j in range(o.shape[0]):
+            o[j] = o[j] / divisor
 
 
 @njit(**JIT_OPTIONS)
@@ -100,9 +102,7 @@ def _one_bag(offsets, indices, weights, mode, weight, out, b):
     if mode == 2:
         _bag_max_row(indices, weights, start, end, weight, out, b)
     else:
-        _bag_sum_row(indices, weights, start, end, weight, out, b)
-        if mode == 1:
-            _bag_finish_mean(weights, start, end, out, b)
+        _bag_sum_row(indices, weights, start, end, weight, out, b, mode == 1)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
