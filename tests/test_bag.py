@@ -232,7 +232,7 @@ def test_large_input_takes_parallel_path_and_matches(rng):
 def test_sum_kernel_every_row_width(rng, dtype):
     # the register-blocked sum (_kernels/_simd.py) has a generated loop for each
     # count of vectors (1-13) and a masked last vector: every width up to three
-    # passes, sum and mean, serial == parallel bit for bit, exact against float64
+    # passes, sum, mean and max, serial == parallel bit for bit, exact against float64
     # sums, and nothing written outside the output rows (padding columns stay NaN)
     from sparsedense._kernels.bag import _embedding_bag, _embedding_bag_serial
 
@@ -264,6 +264,15 @@ def test_sum_kernel_every_row_width(rng, dtype):
         _embedding_bag(offsets, idx, w, 1, W, padded[:, 2:dim + 2])
         np.testing.assert_array_equal(padded[:, 2:dim + 2], mean, err_msg=f"mean, dim {dim}")
         assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
+        # max (an even and an odd number of steps: the result ends in the row or the scratch)
+        top = np.zeros((n_bags, dim), dtype)
+        for b in range(n_bags):
+            for k, p in enumerate(range(offsets[b], offsets[b + 1])):
+                v = w[p] * W[idx[p]]
+                top[b] = v if k == 0 else np.where(v > top[b], v, top[b])
+        padded[:] = np.nan
+        _embedding_bag(offsets, idx, w, 2, W, padded[:, 2:dim + 2])
+        np.testing.assert_array_equal(padded[:, 2:dim + 2], top, err_msg=f"max, dim {dim}")
 
 
 def _gen_bags(seed, sizes, v, pool_size):
