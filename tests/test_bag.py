@@ -232,47 +232,44 @@ def test_large_input_takes_parallel_path_and_matches(rng):
 def test_sum_kernel_every_row_width(rng, dtype):
     # the register-blocked sum (_kernels/_simd.py) has a generated loop for each
     # count of vectors (1-13) and a masked last vector: every width up to three
-    # passes, sum, mean and max, serial == parallel bit for bit, exact against float64
-    # sums, and nothing written outside the output rows (padding columns stay NaN)
+    # passes, sum, mean and max, serial == parallel bit for bit, exact against
+    # float64 sums, and (float32) nothing written outside the output rows. The
+    # arrays have the types sparse_to_dense passes (int32 CSR arrays, C outputs),
+    # so the kernels compiled for the other tests serve here too
     from sparsedense._kernels.bag import _embedding_bag, _embedding_bag_serial
 
     lanes = 32 // np.dtype(dtype).itemsize
     n_bags = 7
     sizes = np.array([0, 1, 2, 9, 17, 0, 40])  # empty bags, short ones, longer than the prefetch
-    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int32)
     for dim in range(0, 3 * 13 * lanes + 3):
         W = rng.integers(-8, 8, size=(50, dim)).astype(dtype)  # small integers: sums exact
         idx = rng.integers(0, 50, size=int(sizes.sum())).astype(np.int32)
         w = rng.integers(-3, 4, size=idx.size).astype(dtype)
         want = np.zeros((n_bags, dim))
+        top = np.zeros((n_bags, dim), dtype)
         for b in range(n_bags):
             s = slice(offsets[b], offsets[b + 1])
             want[b] = (w[s, None].astype(np.float64) * W[idx[s]]).sum(axis=0)
-        padded = np.full((n_bags, dim + 5), np.nan, dtype)
-        _embedding_bag(offsets, idx, w, 0, W, padded[:, 2:dim + 2])
-        np.testing.assert_array_equal(padded[:, 2:dim + 2], want, err_msg=f"dim {dim}")
-        assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
-        serial = np.empty((n_bags, dim), dtype)
-        _embedding_bag_serial(offsets, idx, w, 0, W, serial)
-        np.testing.assert_array_equal(serial, padded[:, 2:dim + 2])
-        # mean: divided in the same pass, in the table's dtype; 0 where the weights sum to 0
-        totals = np.add.reduceat(w, offsets[:-1]) * (sizes > 0) if idx.size else np.zeros(n_bags)
-        mean = np.zeros((n_bags, dim), dtype)
-        nz = totals != 0
-        mean[nz] = want[nz].astype(dtype) / totals[nz].astype(dtype)[:, None]
-        padded[:] = np.nan
-        _embedding_bag(offsets, idx, w, 1, W, padded[:, 2:dim + 2])
-        np.testing.assert_array_equal(padded[:, 2:dim + 2], mean, err_msg=f"mean, dim {dim}")
-        assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
-        # max (an even and an odd number of steps: the result ends in the row or the scratch)
-        top = np.zeros((n_bags, dim), dtype)
-        for b in range(n_bags):
-            for k, p in enumerate(range(offsets[b], offsets[b + 1])):
+            for k, p in enumerate(range(offsets[b], offsets[b + 1])):  # odd and even step counts
                 v = w[p] * W[idx[p]]
                 top[b] = v if k == 0 else np.where(v > top[b], v, top[b])
-        padded[:] = np.nan
-        _embedding_bag(offsets, idx, w, 2, W, padded[:, 2:dim + 2])
-        np.testing.assert_array_equal(padded[:, 2:dim + 2], top, err_msg=f"max, dim {dim}")
+        totals = np.add.reduceat(w, offsets[:-1]) * (sizes > 0)
+        mean = np.zeros((n_bags, dim), dtype)
+        nz = totals != 0  # mean: divided in the same pass, in the table's dtype; 0 if no weight
+        mean[nz] = want[nz].astype(dtype) / totals[nz].astype(dtype)[:, None]
+        for mode, expected in ((0, want), (1, mean), (2, top)):
+            out = np.empty((n_bags, dim), dtype)
+            _embedding_bag(offsets, idx, w, mode, W, out)
+            np.testing.assert_array_equal(out, expected, err_msg=f"mode {mode}, dim {dim}")
+            serial = np.empty((n_bags, dim), dtype)
+            _embedding_bag_serial(offsets, idx, w, mode, W, serial)
+            np.testing.assert_array_equal(serial, out)
+        if dtype == np.float32:  # the masked stores stay inside the rows
+            padded = np.full((n_bags, dim + 5), np.nan, dtype)
+            _embedding_bag_serial(offsets, idx, w, 0, W, padded[:, 2:dim + 2])
+            np.testing.assert_array_equal(padded[:, 2:dim + 2], want)
+            assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
 
 
 def _gen_bags(seed, sizes, v, pool_size):
