@@ -113,6 +113,34 @@ def test_a_large_table_is_one_key_without_a_warning(client, docs, table, tmp_pat
     np.testing.assert_array_equal(D.compute(), sd.EmbeddingVectorizer(W, words).fit_transform(docs))
 
 
+def test_allow_in_graph_of_a_collection_counts_the_objects_it_ships(client, docs, table):
+    """Computing transform's array inside allow_in_graph(D) sends the table without a warning.
+
+    The collection stands for what graph_node put in its graph (the fitted
+    vectorizer and the table), so the caller needs to know nothing of it.
+    """
+    from sparsedense.dask._graph import allow_in_graph, graph_nodes
+
+    words, _ = table
+    W = np.random.default_rng(3).standard_normal((len(words), 4096)).astype(np.float32)
+    ev = sdd.EmbeddingVectorizer(W, words).fit(docs)
+    D = ev.transform(docs)
+    shipped = graph_nodes(D)
+    assert sorted(k.split("-")[0] for k in shipped) == ["vectorizer", "weight"]
+    assert any(v is W or (isinstance(v, np.ndarray) and np.shares_memory(v, W))
+               for v in shipped.values())
+    key = "distributed.admin.large-graph-warning-threshold"
+    before = dask.utils.parse_bytes(dask.config.get(key))
+    with allow_in_graph(D):
+        assert dask.config.get(key) >= before + W.nbytes
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = D.compute()
+    assert dask.utils.parse_bytes(dask.config.get(key)) == before
+    assert not [w for w in caught if "large graph" in str(w.message)]
+    np.testing.assert_array_equal(got, sd.EmbeddingVectorizer(W, words).fit(docs).transform(docs))
+
+
 def _logged(path):
     def log(doc):
         with open(path, "a", encoding="utf-8") as fh:

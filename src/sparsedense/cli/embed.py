@@ -224,7 +224,7 @@ def _embed_vectors_dask(args, files, out: Path) -> int:
         with atomic_output(target) as tmp:
             dense = np.lib.format.open_memmap(tmp, mode="w+", dtype=D.dtype,
                                               shape=(n_docs, dim))
-            with allow_in_graph(ev.vectorizer_, vectors.weight):  # one key each, by design
+            with allow_in_graph(D):  # the vectorizer and the table: one key each, by design
                 futures = client.compute(D.to_delayed().ravel().tolist())
             block_of = {f.key: i for i, f in enumerate(futures)}
             _progress_bar(futures, args.quiet)

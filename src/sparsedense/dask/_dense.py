@@ -43,6 +43,11 @@ def table_source(weight: Any) -> Any:
     return source if source is not None else np.asarray(weight)
 
 
+def table_node(weight: Any) -> Any:
+    """The weight table as one key of the graph (:func:`graph_node` of :func:`table_source`)."""
+    return graph_node(table_source(weight), "weight")
+
+
 def _dense_block(X, weight, mode: str = "sum", normalize: str | None = None) -> np.ndarray:
     return _sparse_to_dense(X, open_table(weight), mode=mode, normalize=normalize)
 
@@ -105,7 +110,7 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     _sparse_to_dense(probe, weight, mode=mode, normalize=normalize)  # the same checks, here
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
-    table = graph_node(table_source(weight), "weight")
+    table = table_node(weight)
     dim = weight.shape[1]
     return X.map_blocks(partial(_dense_block, mode=mode, normalize=normalize), table,
                         chunks=(X.chunks[0], (dim,)), dtype=weight.dtype,
@@ -230,15 +235,14 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         split_every = check_fit(vec, split_every)
         # the vectorizer and the table are keys of the graph, sent with the first submission
         shipped = graph_node(vec, "vectorizer")
-        source = table_source(self._raw_weight())
-        table = graph_node(source, "weight")
+        table = table_node(self._raw_weight())
         counts = per_partition(_count_partition, bag, [shipped])
         stats = [dask.delayed(_count_stats, pure=True)(c) for c in counts]
         name = f"embed-df-{dask.base.tokenize([c.key for c in counts], split_every)}"
         total = tree_reduce(stats, merge_stats, split_every, name)
         # one submission (with a distributed.Client it returns at once): the counts stay
         # on the workers that made them, and the table travels while they are made
-        with allow_in_graph(vec.vocabulary, source):
+        with allow_in_graph(*counts, total, table):
             *counts, total, table = dask.persist(*counts, total, table)
         lengths, features, df, tf = total.compute()
         finish_fit(vec, lengths, features, df, tf)
@@ -267,8 +271,7 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         dim = weight.shape[1]
         func = partial(_embed_partition, mode=self.mode, normalize=self.normalize, dim=dim,
                        dtype=weight.dtype)
-        shipped = [graph_node(self.vectorizer_, "vectorizer"),
-                   graph_node(table_source(self._raw_weight()), "weight")]
+        shipped = [graph_node(self.vectorizer_, "vectorizer"), table_node(self._raw_weight())]
         meta = np.empty((0, 0), dtype=weight.dtype)
         return row_blocks(func, bag, lengths, dim, meta, shipped, "embed")
 

@@ -20,6 +20,7 @@ import functools
 import glob
 import mmap
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -252,7 +253,12 @@ def memmap_source(weight: Any) -> MemmapTable | None:
     return MemmapTable(weight.filename, weight.offset, weight.dtype, weight.shape)
 
 
-def graph_node(obj: Any, name: str = "shipped") -> Delayed:
+#: the names :func:`graph_node` gives its keys: ``{name}-shipped-{uuid4 hex}``
+_NODE_MARK = "shipped"
+_NODE_NAME = re.compile(rf"[A-Za-z_]+-{_NODE_MARK}-[0-9a-f]{{32}}")
+
+
+def graph_node(obj: Any, name: str = "object") -> Delayed:
     """``obj`` as one key of the graph, under a fresh name: the tasks that need it depend on it.
 
     The object is in the graph once, never in the tasks that use it. With a
@@ -270,7 +276,19 @@ def graph_node(obj: Any, name: str = "shipped") -> Delayed:
     """
     import uuid
 
-    return dask.delayed(obj, pure=True, name=f"{name}-{uuid.uuid4().hex}")
+    return dask.delayed(obj, pure=True, name=f"{name}-{_NODE_MARK}-{uuid.uuid4().hex}")
+
+
+def graph_nodes(*collections: Any) -> dict[str, Any]:
+    """The objects :func:`graph_node` put in the graphs of ``collections``, by key."""
+    found = {}
+    for collection in collections:
+        graph = collection.__dask_graph__()
+        for name, layer in getattr(graph, "layers", {}).items():
+            if isinstance(name, str) and _NODE_NAME.fullmatch(name) and name in layer:
+                node = layer[name]
+                found[name] = getattr(node, "value", node)  # a DataNode holds the object
+    return found
 
 
 def allow_in_graph(*objs: Any):
@@ -279,10 +297,13 @@ def allow_in_graph(*objs: Any):
     distributed warns about a graph above
     ``distributed.admin.large-graph-warning-threshold`` (10 MB), meant for
     data repeated in many tasks; the objects of :func:`graph_node` are each
-    one key by design, so the threshold is raised by their size. Nothing is
-    set before distributed is imported (no client then): a ``dask.config.set``
-    of a key of a missing section deletes the whole section on exit, with the
-    defaults that importing distributed inside the context put there.
+    one key by design, so the threshold is raised by their size. A dask
+    collection among ``objs`` stands for the objects of :func:`graph_node`
+    in its graph (:func:`graph_nodes`), so a caller computing a collection
+    of this module needs to know nothing of what it holds. Nothing is set
+    before distributed is imported (no client then): a ``dask.config.set``
+    of a key of a missing section deletes the whole section on exit, with
+    the defaults that importing distributed inside the context put there.
     """
     import contextlib
 
@@ -292,8 +313,11 @@ def allow_in_graph(*objs: Any):
     threshold = dask.config.get(key, None)
     if threshold is None:
         return contextlib.nullcontext()
+    collections = [obj for obj in objs if dask.is_dask_collection(obj)]
+    plain = [obj for obj in objs if not dask.is_dask_collection(obj)]
+    shipped = list(graph_nodes(*collections).values()) + plain
     size = dask.utils.parse_bytes(threshold)
-    return dask.config.set({key: size + sum(int(sizeof(obj)) for obj in objs)})
+    return dask.config.set({key: size + sum(int(sizeof(obj)) for obj in shipped)})
 
 
 # -- graphs ------------------------------------------------------------------

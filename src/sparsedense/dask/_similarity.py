@@ -131,7 +131,7 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
         offset += rows
     result = tree_reduce(list(leaves), partial(merge_topk, k=k), split_every, name,
                          [corpus, shipped], layer=leaves)
-    with allow_in_graph(Q):
+    with allow_in_graph(result):
         idx, scores = result.compute()
     idx[idx == _NONE] = -1
     return idx, scores.astype(dtype, copy=False)

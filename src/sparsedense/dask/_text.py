@@ -164,9 +164,9 @@ def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
 
     name = f"fit-stats-{tokenize(bag.name, shipped.key, split_every)}"
     leaves = per_partition(_partition_stats, bag, [shipped])
-    with allow_in_graph(vec.vocabulary):  # a fixed vocabulary may be large
-        lengths, features, df, tf = tree_reduce(leaves, merge_stats, split_every, name,
-                                                [shipped]).compute()
+    total = tree_reduce(leaves, merge_stats, split_every, name, [shipped])
+    with allow_in_graph(total):  # a fixed vocabulary may be large
+        lengths, features, df, tf = total.compute()
     finish_fit(vec, lengths, features, df, tf)
     return lengths
 
