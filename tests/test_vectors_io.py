@@ -543,6 +543,14 @@ def test_parser_fuzz_only_value_errors(data, fmt, limit):
     assert all(isinstance(k, str) for k in keys)
 
 
+def test_binary_word_with_a_newline_and_bad_utf8_names_its_vector():
+    """Found by the fuzz test: the word of vector 1 holds a newline, so the
+    joined words' newlines do not count words; the error was an IndexError."""
+    data = b"1 1\n\x00\n\x80 \x00\x00\x00\x00"
+    with pytest.raises(ValueError, match=r"vector 1 \(at byte 4\).*not valid utf-8"):
+        _parse_bytes(data, "auto", None, np.dtype(np.float32), "utf-8", "strict")
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=200), _TEXTISH))
 def test_decompress_fuzz_only_value_errors(data):

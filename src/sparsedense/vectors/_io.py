@@ -397,11 +397,9 @@ def _decode_words(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, encodin
         joined = _gather_words(buf, starts, ends, 10).tobytes()
         try:
             keys = joined.decode(encoding, unicode_errors).split("\n")
-        except UnicodeDecodeError as exc:
-            r = joined.count(b"\n", 0, exc.start)
-            raise ValueError(_bad_word(buf, starts, ends, r, exc, encoding, source,
-                                       where)) from None
-        if len(keys) != n:  # a word held a newline (binary files): decode one by one
+        except UnicodeDecodeError:  # which word: one by one below (a word may hold a newline)
+            keys = None
+        if keys is not None and len(keys) != n:  # a word held a newline (binary files)
             keys = None
     if keys is None:
         keys = []
