@@ -12,6 +12,7 @@ import os
 import signal
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -485,11 +486,11 @@ def test_bad_document_names_its_partition_and_changes_nothing(client, docs):
 
 
 # -- the command line --------------------------------------------------------------
-def run_cli(*args, check=True):
+def run_cli(*args, check=True, **environ):
     import subprocess
     import sys
 
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
     proc = subprocess.run([sys.executable, "-m", "sparsedense", *map(str, args)],
                           capture_output=True, text=True, encoding="utf-8", env=env,
                           timeout=300)
@@ -548,9 +549,31 @@ def test_cli_embed_with_local_workers_to_npz(cli_corpus, tmp_path):
     single, on_dask = tmp_path / "single.npz", tmp_path / "dask.npz"
     common = ["--vectors", vectors, "--weighting", "count", "--mode", "sum"]
     run_cli("embed", folder, *common, "-o", single)
-    run_cli("embed", folder, *common, "--workers", "2", "-o", on_dask)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    run_cli("embed", folder, *common, "--workers", "2", "-o", on_dask, TMPDIR=str(scratch))
     np.testing.assert_array_equal(np.load(on_dask)["embeddings"],
                                   np.load(single)["embeddings"])
+    # the table's temporary file (shared by the local workers) is gone
+    assert not list(scratch.glob("sparsedense-embed-*")), list(scratch.iterdir())
+
+
+def test_cli_local_workers_share_a_memory_mapped_table(tmp_path):
+    from sparsedense.cli.embed import _shared_table
+    from sparsedense.dask._graph import memmap_source
+
+    W = np.arange(12, dtype=np.float32).reshape(4, 3)
+    with _shared_table(W, local=True) as shared:
+        assert isinstance(shared, np.memmap) and memmap_source(shared) is not None
+        np.testing.assert_array_equal(shared, W)
+        folder = Path(shared.filename).parent
+    assert not folder.exists()
+    with _shared_table(W, local=False) as shared:  # a remote cluster: the array itself
+        assert shared is W
+    np.save(tmp_path / "w.npy", W)
+    mapped = np.load(tmp_path / "w.npy", mmap_mode="r")
+    with _shared_table(mapped, local=True) as shared:  # already mapped: as it is
+        assert shared is mapped
 
 
 def test_cli_embed_failing_job_leaves_nothing_behind(client, cli_corpus, tmp_path):
