@@ -97,12 +97,17 @@ class DaskHashing(_OnCluster):
 
 
 class DaskEmbed(_OnCluster):
-    """``EmbeddingVectorizer(W, words).fit_transform(read_text(files))``: one pass, idf by a tree."""
+    """``EmbeddingVectorizer(W, words).fit_transform(read_text(files))``: one pass, idf by a tree.
 
-    params = [1, 2]
-    param_names = ["n_workers"]
+    ``table``: ``array``, the table in memory (a key of the graph: each worker
+    gets its copy); ``memmap``, the same table memory-mapped from a ``.npy``
+    file (the graph holds its path; the workers of a machine share one copy).
+    """
 
-    def setup(self, n_workers):
+    params = (["array", "memmap"], [1, 2])
+    param_names = ["table", "n_workers"]
+
+    def setup(self, table, n_workers):
         import numpy as np
 
         self._setup(n_workers)
@@ -110,9 +115,12 @@ class DaskEmbed(_OnCluster):
         self.words = sorted({w for d in docs[:20_000] for w in d.split()})
         self.W = np.random.default_rng(0).standard_normal(
             (len(self.words), 100)).astype(np.float32)
-        self.time_fit_transform(n_workers)
+        if table == "memmap":
+            np.save(self.folder / "table.npy", self.W)
+            self.W = np.load(self.folder / "table.npy", mmap_mode="r")
+        self.time_fit_transform(table, n_workers)
 
-    def time_fit_transform(self, n_workers):
+    def time_fit_transform(self, table, n_workers):
         import sparsedense.dask as sdd
         from sparsedense.dask import _graph
 
