@@ -69,7 +69,9 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
         itself. With a ``distributed.Client`` each worker fetches it once,
         and a copy lost with its worker is made again. Above 10 MB distributed
         warns about a large graph when the result is computed: that is the
-        table, once (see the Dask how-to).
+        table, once (see the Dask how-to). With several workers on one
+        machine a memory-mapped table is faster: they share one copy (and
+        the CPU caches) instead of holding one each.
     mode, normalize
         As in :func:`sparsedense.functional.sparse_to_dense`.
 
