@@ -291,19 +291,19 @@ def graph_nodes(*collections: Any) -> dict[str, Any]:
     return found
 
 
-def allow_in_graph(*objs: Any):
-    """A ``dask.config`` context in which ``objs`` in the graph do not make distributed warn.
+def allow_in_graph(*collections: Any):
+    """A ``dask.config`` context in which computing ``collections`` does not make distributed warn.
 
     distributed warns about a graph above
     ``distributed.admin.large-graph-warning-threshold`` (10 MB), meant for
     data repeated in many tasks; the objects of :func:`graph_node` are each
-    one key by design, so the threshold is raised by their size. A dask
-    collection among ``objs`` stands for the objects of :func:`graph_node`
-    in its graph (:func:`graph_nodes`), so a caller computing a collection
-    of this module needs to know nothing of what it holds. Nothing is set
-    before distributed is imported (no client then): a ``dask.config.set``
-    of a key of a missing section deletes the whole section on exit, with
-    the defaults that importing distributed inside the context put there.
+    one key by design, so the threshold is raised by the size of those in
+    the collections' graphs (:func:`graph_nodes`): a caller computing a
+    collection of this module needs to know nothing of what it holds.
+    Nothing is set before distributed is imported (no client then): a
+    ``dask.config.set`` of a key of a missing section deletes the whole
+    section on exit, with the defaults that importing distributed inside
+    the context put there.
     """
     import contextlib
 
@@ -313,10 +313,8 @@ def allow_in_graph(*objs: Any):
     threshold = dask.config.get(key, None)
     if threshold is None:
         return contextlib.nullcontext()
-    collections = [obj for obj in objs if dask.is_dask_collection(obj)]
-    plain = [obj for obj in objs if not dask.is_dask_collection(obj)]
-    shipped = list(graph_nodes(*collections).values()) + plain
     size = dask.utils.parse_bytes(threshold)
+    shipped = graph_nodes(*collections).values()
     return dask.config.set({key: size + sum(int(sizeof(obj)) for obj in shipped)})
 
 
