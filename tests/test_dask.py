@@ -576,6 +576,32 @@ def test_cli_local_workers_share_a_memory_mapped_table(tmp_path):
         assert shared is mapped
 
 
+def test_batch_config_changes_known_settings_only():
+    cfg = sdd.batch_config()
+    assert cfg is not sdd.batch_config()  # a new dictionary each time
+    for key, value in cfg.items():  # each one a setting distributed has (a renamed key fails)
+        assert dask.config.get(key) != value, key
+    assert "distributed.worker.memory.monitor-interval" not in cfg
+
+
+def test_cli_local_cluster_runs_with_the_batch_config():
+    import argparse
+
+    from sparsedense.cli.embed import _dask_client
+
+    def worker_settings():
+        return (dask.config.get("distributed.worker.profile.enabled"),
+                dask.config.get("distributed.admin.tick.interval"))
+
+    before = worker_settings()
+    with _dask_client(argparse.Namespace(scheduler=None, workers=2)) as client:
+        on_workers = client.run(worker_settings)
+        on_scheduler = client.run_on_scheduler(worker_settings)
+    assert len(on_workers) == 2
+    assert set(on_workers.values()) == {(False, "200ms")} and on_scheduler == (False, "200ms")
+    assert worker_settings() == before  # the client's own configuration is restored
+
+
 def test_cli_embed_failing_job_leaves_nothing_behind(client, cli_corpus, tmp_path):
     folder, vectors = cli_corpus
     (folder / "d.txt").write_bytes(b"fine line\n\xff\xfe not utf-8\n")

@@ -165,8 +165,14 @@ def _dask_client(args):
         with client:
             yield client
         return
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+    import dask
+
+    from ..dask import batch_config
+
+    # the workers use every core: their monitors turned down (see batch_config)
+    with dask.config.set(batch_config()), \
+            LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                         dashboard_address=":0") as cluster, Client(cluster) as client:
         yield client
 
 

@@ -26,6 +26,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
     ) from exc
 del _array, _bag
 
+from ._cluster import batch_config
 from ._dense import EmbeddingVectorizer, sparse_to_dense
 from ._graph import as_bag, read_text
 from ._similarity import topk_similar
@@ -37,6 +38,7 @@ __all__ = [
     "HashingVectorizer",
     "TfidfVectorizer",
     "as_bag",
+    "batch_config",
     "read_text",
     "sparse_to_dense",
     "topk_similar",
