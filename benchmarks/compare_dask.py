@@ -10,10 +10,11 @@ gathered on the client. Contenders are interleaved run by run (their order
 rotates), and the medians, min-max and ratios are printed with the load
 average at each run's start, since other processes share the cores.
 
-One cluster is alive at a time: each run starts a 1-worker and a 2-worker
-cluster in turn (which goes first alternates), warms it up (imports, Numba
-cache loads) and times its jobs; an idle second cluster's event loops slowed
-the 2-worker jobs by about 10% (measured).
+One cluster is alive at a time: each run starts the 1-worker and 2-worker
+clusters (default and batch configuration) in turn (the order rotates),
+warms each up (imports, Numba cache loads) and times its jobs; an idle
+second cluster's event loops slowed the 2-worker jobs by about 10%
+(measured).
 
 * hashing: ``sparsedense.dask.HashingVectorizer().transform`` on a 1-worker
   and a 2-worker cluster, and ``dask_ml.feature_extraction.text.HashingVectorizer``
@@ -26,6 +27,10 @@ the 2-worker jobs by about 10% (measured).
   and 2 workers; the table in memory (a key of the graph, each worker gets a
   copy) and memory-mapped from a ``.npy`` file (the graph holds its path:
   the workers of one machine share the page cache's copy).
+* embed, batch config: the mapped-table embed job on 1 and 2 workers of
+  clusters started under ``sparsedense.dask.batch_config()`` (profiler off,
+  slower health checks and system monitor), as the command line's
+  ``embed --workers`` starts its own.
 * cluster start-up: ``LocalCluster`` + ``Client`` until the workers are up.
 
 dask-ml is needed only here (``pip install dask-ml``); without it its row is skipped.
@@ -55,7 +60,15 @@ def loadavg() -> str:
         return " ".join(fh.read().split()[:3])
 
 
-def start_cluster(n_workers: int):
+def start_cluster(n_workers: int, config: dict | None = None):
+    """A ``LocalCluster`` of ``n_workers`` single-threaded processes, started under ``config``."""
+    import dask
+
+    with dask.config.set(config or {}):
+        return _start_cluster(n_workers)
+
+
+def _start_cluster(n_workers: int):
     from distributed import Client, LocalCluster
 
     t0 = time.perf_counter()
@@ -155,6 +168,7 @@ def main(argv=None) -> int:
     n_docs = 20_000 if args.quick else 200_000
     runs = args.runs or (3 if args.quick else 5)
     have_dask_ml = importlib.util.find_spec("dask_ml") is not None
+    from sparsedense.dask import batch_config
 
     print(f"corpus: {n_docs:,} docs x 100 Zipf tokens (50,000 word types), {N_FILES} files; "
           f"{runs} runs; {os.cpu_count()} cores; load average {loadavg()}")
@@ -178,27 +192,32 @@ def main(argv=None) -> int:
                 cluster.close()
         # one cluster alive at a time: the idle processes of another (its scheduler,
         # nanny and worker event loops) slowed the 2-worker jobs by ~10% here
+        # clusters: (workers, configuration started under)
         jobs = {
-            1: {"hash sparsedense 1w": hashing_sparsedense(paths),
-                "embed sparsedense 1w": embed_job(paths, words, W),
-                "embed mmap table 1w": embed_job(paths, words, W_mapped)},
-            2: {"hash sparsedense 2w": hashing_sparsedense(paths),
-                "embed sparsedense 2w": embed_job(paths, words, W),
-                "embed mmap table 2w": embed_job(paths, words, W_mapped)},
+            (1, "default"): {"hash sparsedense 1w": hashing_sparsedense(paths),
+                             "embed sparsedense 1w": embed_job(paths, words, W),
+                             "embed mmap table 1w": embed_job(paths, words, W_mapped)},
+            (2, "default"): {"hash sparsedense 2w": hashing_sparsedense(paths),
+                             "embed sparsedense 2w": embed_job(paths, words, W),
+                             "embed mmap table 2w": embed_job(paths, words, W_mapped)},
+            (1, "batch"): {"embed mmap batch 1w": embed_job(paths, words, W_mapped)},
+            (2, "batch"): {"embed mmap batch 2w": embed_job(paths, words, W_mapped)},
         }
+        configs = {"default": {}, "batch": batch_config()}
         if have_dask_ml:
-            jobs[2]["hash dask-ml 2w"] = hashing_dask_ml(paths)
-        times: dict[str, list[float]] = {name: [] for n in jobs for name in jobs[n]}
+            jobs[2, "default"]["hash dask-ml 2w"] = hashing_dask_ml(paths)
+        times: dict[str, list[float]] = {name: [] for c in jobs for name in jobs[c]}
         loads = []
         for r in range(runs):
             loads.append(loadavg())
-            for n in ((1, 2) if r % 2 == 0 else (2, 1)):
-                cluster, client, _ = start_cluster(n)
-                names = list(jobs[n])
+            order = list(jobs)
+            for c in order[r % len(order):] + order[:r % len(order)]:
+                cluster, client, _ = start_cluster(c[0], configs[c[1]])
+                names = list(jobs[c])
                 for name in names:  # warm-up: imports, Numba cache loads on every worker
-                    timed_on(client, jobs[n][name])
+                    timed_on(client, jobs[c][name])
                 for name in names[r % len(names):] + names[:r % len(names)]:
-                    times[name].append(timed_on(client, jobs[n][name]))
+                    times[name].append(timed_on(client, jobs[c][name]))
                 client.close()
                 cluster.close()
             print(f"  run {r + 1}/{runs} done (load average at start {loads[-1]})",
@@ -220,6 +239,10 @@ def main(argv=None) -> int:
           f"{ratio(times['embed sparsedense 1w'], times['embed sparsedense 2w'])}")
     print(f"  embed (mmap table), 1 -> 2:       "
           f"{ratio(times['embed mmap table 1w'], times['embed mmap table 2w'])}")
+    print(f"  embed (mmap, batch config), 1 -> 2:"
+          f"{ratio(times['embed mmap batch 1w'], times['embed mmap batch 2w'])}")
+    print(f"  embed 2w, default -> batch config:"
+          f"{ratio(times['embed mmap table 2w'], times['embed mmap batch 2w'])}")
     print(f"\nload averages at the start of each run: {'; '.join(loads)}; "
           f"at the end: {loadavg()}")
     return 0

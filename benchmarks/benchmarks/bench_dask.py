@@ -24,12 +24,19 @@ DOC_LEN = scaled(100, 4)
 N_FILES = 16
 
 
-def _cluster(n_workers: int):
+def _cluster(n_workers: int, config: str = "default"):
+    import dask
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0")
-    client = Client(cluster, set_as_default=False)
+    settings = {}
+    if config == "batch":
+        from sparsedense.dask import batch_config
+
+        settings = batch_config()
+    with dask.config.set(settings):
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=":0")
+        client = Client(cluster, set_as_default=False)
     client.wait_for_workers(n_workers, timeout=60)
     return cluster, client
 
@@ -40,7 +47,7 @@ class _OnCluster:
     repeat = 3
     warmup_time = 0
 
-    def _setup(self, n_workers: int) -> None:
+    def _setup(self, n_workers: int, config: str = "default") -> None:
         if importlib.util.find_spec("distributed") is None:
             raise NotImplementedError("the dask extra is not installed")
         docs = make_corpus(n_docs=N_DOCS, doc_len=DOC_LEN)
@@ -52,7 +59,7 @@ class _OnCluster:
             path.write_text("\n".join(docs[i * per_file:(i + 1) * per_file]) + "\n",
                             encoding="utf-8")
             self.paths.append(str(path))
-        self.cluster, self.client = _cluster(n_workers)
+        self.cluster, self.client = _cluster(n_workers, config)
 
     def teardown(self, *params) -> None:
         client = getattr(self, "client", None)
@@ -102,15 +109,17 @@ class DaskEmbed(_OnCluster):
     ``table``: ``array``, the table in memory (a key of the graph: each worker
     gets its copy); ``memmap``, the same table memory-mapped from a ``.npy``
     file (the graph holds its path; the workers of a machine share one copy).
+    ``config``: the cluster started with dask's defaults, or under
+    ``sparsedense.dask.batch_config()`` (its self-monitoring turned down).
     """
 
-    params = (["array", "memmap"], [1, 2])
-    param_names = ["table", "n_workers"]
+    params = (["array", "memmap"], [1, 2], ["default", "batch"])
+    param_names = ["table", "n_workers", "config"]
 
-    def setup(self, table, n_workers):
+    def setup(self, table, n_workers, config):
         import numpy as np
 
-        self._setup(n_workers)
+        self._setup(n_workers, config)
         docs = make_corpus(n_docs=N_DOCS, doc_len=DOC_LEN)
         self.words = sorted({w for d in docs[:20_000] for w in d.split()})
         self.W = np.random.default_rng(0).standard_normal(
@@ -118,9 +127,9 @@ class DaskEmbed(_OnCluster):
         if table == "memmap":
             np.save(self.folder / "table.npy", self.W)
             self.W = np.load(self.folder / "table.npy", mmap_mode="r")
-        self.time_fit_transform(table, n_workers)
+        self.time_fit_transform(table, n_workers, config)
 
-    def time_fit_transform(self, table, n_workers):
+    def time_fit_transform(self, table, n_workers, config):
         import sparsedense.dask as sdd
         from sparsedense.dask import _graph
 
