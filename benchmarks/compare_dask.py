@@ -63,18 +63,13 @@ def loadavg() -> str:
 def start_cluster(n_workers: int, config: dict | None = None):
     """A ``LocalCluster`` of ``n_workers`` single-threaded processes, started under ``config``."""
     import dask
-
-    with dask.config.set(config or {}):
-        return _start_cluster(n_workers)
-
-
-def _start_cluster(n_workers: int):
     from distributed import Client, LocalCluster
 
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0")
-    client = Client(cluster, set_as_default=False)
+    with dask.config.set(config or {}):
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=":0")
+        client = Client(cluster, set_as_default=False)
     client.wait_for_workers(n_workers)
     return cluster, client, time.perf_counter() - t0
 

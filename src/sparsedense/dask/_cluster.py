@@ -24,10 +24,10 @@ def batch_config() -> dict[str, Any]:
     Only what serves the dashboard and diagnostics is changed: the workers'
     statistical profiler is off (the dashboard's profile page stays empty;
     outside Python 3.11, where distributed runs them, also the profilers of
-    every process's event loop),
-    the event-loop health check runs every 200 ms instead of 20 ms (a
-    blocked loop is reported later), and the system monitor (the dashboard's
-    CPU and memory charts) samples every 2 s instead of 0.5 s. The memory
+    every process's event loop), the event-loop health check runs every
+    200 ms instead of 20 ms (a blocked loop is reported later), and the
+    system monitor (the dashboard's CPU and memory charts) samples every 2 s
+    instead of 0.5 s. The memory
     monitor that spills, pauses and restarts workers near their memory limit
     is left as it is (changing it measured nothing).
 
