@@ -577,6 +577,57 @@ def test_backward_frequent_rows_streamed_and_the_rest_row_by_row(rng):
             assert np.array_equal(gw, sw) and np.array_equal(gs, ss), (mode, sparse)
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_backward_every_width_through_the_register_passes(rng, dtype):
+    """The per-row path sums with the forward's register-blocked kernel: widths around
+    its vector and pass boundaries (8 / 4 lanes, 13 vectors a pass), with both paths
+    running, give numpy's gradients exactly on small integers (sums exact in any
+    order) and within rounding on floats; the serial kernels (off the main thread) give
+    the parallel bits, and a strided table the contiguous table's gradient bits."""
+    import threading
+
+    from sparsedense.functional._bag import _frequent_rows
+
+    lanes = 8 if dtype == np.float32 else 4
+    n_bags, v = 400, 300
+    sizes = rng.integers(0, 12, size=n_bags)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    ranks = np.minimum(rng.zipf(1.4, size=int(sizes.sum())) - 1, v - 1)
+    idx = rng.permutation(v)[ranks]
+    counts = np.bincount(idx, minlength=v)
+    for dim in (1, lanes - 1, lanes, lanes + 1, 13 * lanes, 13 * lanes + 1, 26 * lanes + 3):
+        frequent = _frequent_rows(counts[counts > 0], n_bags, dim * np.dtype(dtype).itemsize)
+        assert 0 < frequent.size < (counts > 0).sum(), dim  # both paths run
+        W = rng.integers(-8, 8, size=(v, dim)).astype(dtype)
+        g = rng.integers(-8, 8, size=(n_bags, dim)).astype(dtype)
+        psw = rng.integers(1, 4, size=idx.size).astype(dtype)
+        want_w, want_s = reference.embedding_bag_backward(g, idx, W, offsets, "sum", psw, None,
+                                                          False, False)
+        gw, gs = embedding_bag_backward(g, idx, W, offsets, "sum", per_sample_weights=psw)
+        assert np.array_equal(gw, want_w) and np.array_equal(gs, want_s), dim
+        big = rng.standard_normal((v, dim + 3)).astype(dtype)
+        W = np.ascontiguousarray(big[:, 1:dim + 1])
+        g = rng.standard_normal((n_bags, dim)).astype(dtype)
+        psw = (rng.random(idx.size) + 0.5).astype(dtype)
+        want_w, want_s = reference.embedding_bag_backward(g, idx, W, offsets, "sum", psw, None,
+                                                          False, False)
+        gw, gs = embedding_bag_backward(g, idx, W, offsets, "sum", per_sample_weights=psw)
+        # float32 sums of up to ~300 terms: rounding grows with the count
+        tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else _tol(dtype)
+        np.testing.assert_allclose(gw, want_w, **tol)
+        np.testing.assert_allclose(gs, want_s, **tol)
+        side = []
+        t = threading.Thread(target=lambda: side.append(embedding_bag_backward(
+            g, idx, W, offsets, "sum", per_sample_weights=psw)))
+        t.start()
+        t.join()
+        assert np.array_equal(side[0][0], gw) and np.array_equal(side[0][1], gs), dim
+        sw, ss = embedding_bag_backward(g, idx, big[:, 1:dim + 1], offsets, "sum",
+                                        per_sample_weights=psw)
+        assert np.array_equal(sw, gw), dim  # (the dot products' rounding may differ)
+        _close(ss, gs, dtype)
+
+
 # --------------------------------------------------------------------------- EmbeddingBag
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels._dispatch import balanced_order, use_parallel
+from .._kernels._dispatch import use_parallel
 from .._validation import (
     as_array,
     check_indices,
@@ -238,6 +238,14 @@ def _frequent_rows(counts: np.ndarray, n_bags: int, row_bytes: int) -> np.ndarra
     return np.sort(candidates)
 
 
+def _equal_work_bounds(work: np.ndarray, n_tasks: int) -> np.ndarray:
+    """Boundaries of ``n_tasks`` contiguous ranges of the items with about equal total ``work``."""
+    total = np.concatenate(([0], np.cumsum(work)))
+    bounds = np.searchsorted(total, np.linspace(0, total[-1], n_tasks + 1)).astype(np.int64)
+    bounds[0], bounds[-1] = 0, work.shape[0]
+    return bounds
+
+
 def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, offsets: Any = None,
                            mode: str = "mean", per_sample_weights: Any = None,
                            padding_idx: int | None = None, include_last_offset: bool = False,
@@ -282,7 +290,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     ([[3.0, 3.0], [1.0, 1.0]], [5.0, 5.0, 17.0])
     """
     from .._kernels import bag as K
-    from .._kernels.scatter import _bucket_by_row, _nonempty_rows
+    from .._kernels.scatter import _nonempty_rows
 
     mode_code = check_mode(mode)
     if scale_grad_by_freq and mode_code == MODES["max"]:
@@ -302,8 +310,8 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     num_embeddings, dim = weight.shape
     n = bags.indices.shape[0]
     parallel = use_parallel(n * dim)
-    # rows that receive gradient, and their positions (ascending)
-    row_ptr, positions = _bucket_by_row(bags.indices, num_embeddings, -1)
+    # rows that receive gradient (the positions of row r will be row_ptr[r]:row_ptr[r + 1])
+    row_ptr = K._bag_row_ptr(bags.indices, num_embeddings)
     rows, ptr = _nonempty_rows(row_ptr)
     dots = np.empty(n if bags.has_weights else 0, dtype=np.float64)
     if mode_code == MODES["max"]:
@@ -316,7 +324,6 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         K._bag_max_grad(bags.offsets, bags.indices, bags.weights, grad, np.asarray(weight),
                         slot_of, values)
     else:
-        bag_of = K._bag_of_positions(bags.offsets, n)
         scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == MODES["mean"], n)
         if scale_grad_by_freq and n:
             scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
@@ -332,19 +339,32 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         rest = np.ones(rows.shape[0], dtype=bool)
         rest[frequent] = False
         rest = np.flatnonzero(rest)
+        table = np.asarray(weight)
+        part_of = np.full(num_embeddings, -1, dtype=np.int16)  # owner of each frequent row
         if frequent.shape[0]:
             import numba
 
-            slot_of = np.full(num_embeddings, -1, dtype=np.int64)
-            slot_of[rows[frequent]] = np.arange(frequent.shape[0])
+            n_parts = numba.get_num_threads() if parallel else 1
+            part_of[rows[frequent]] = np.arange(frequent.shape[0]) % n_parts
+            target_of = np.zeros(num_embeddings, dtype=np.int64)
+            target_of[rows[frequent]] = frequent if sparse else rows[frequent]
             run = K._bag_frequent_rows_grad if parallel else K._bag_frequent_rows_grad_serial
-            run(grad, bags.offsets, bags.indices, scale, slot_of,
-                frequent if sparse else rows[frequent], values, np.asarray(weight), dots,
-                bags.has_weights, numba.get_num_threads() if parallel else 1)
-        kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
-        order = rest[balanced_order(counts[rest])] if parallel else rest
-        kernel(grad, bag_of, scale, ptr, positions, order, order if sparse else rows[order],
-               values, rows, np.asarray(weight), dots, bags.has_weights)
+            run(grad, bags.offsets, bags.indices, scale, part_of, target_of, values, table, dots,
+                bags.has_weights, n_parts)
+        if rest.shape[0]:
+            # the other rows one by one: their positions bucketed by row (ascending), with
+            # the bag and scale of each, summed in tasks of equal work
+            rest_ptr = row_ptr.copy()
+            rest_ptr[1:] -= np.cumsum(np.where(part_of >= 0, np.diff(row_ptr), 0))
+            positions, seq_bag, seq_scale = K._bucket_bag_positions(bags.offsets, bags.indices,
+                                                                    scale, rest_ptr, part_of)
+            seq_dots = np.empty(positions.shape[0] if bags.has_weights else 0, dtype=np.float64)
+            bounds = _equal_work_bounds(counts[rest], K._N_TASKS if parallel else 1)
+            kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
+            kernel(grad, seq_bag, seq_scale, rest_ptr, rows[rest], bounds,
+                   rest if sparse else rows[rest], values, table, seq_dots, bags.has_weights)
+            if bags.has_weights:
+                dots[positions] = seq_dots
     grad_weight: np.ndarray | RowSparseGrad = (
         RowSparseGrad(rows, values, num_embeddings, _trusted=True) if sparse else values)
     grad_psw = None
