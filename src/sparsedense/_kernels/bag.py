@@ -244,6 +244,23 @@ def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
     return positions, seq_bag, seq_scale
 
 
+@njit(parallel=True, **JIT_OPTIONS)
+def _zero_rows(out):
+    """``out[:] = 0``, both threads in row ranges.
+
+    A fresh gradient array's pages are first touched (and zeroed by the
+    operating system, 2 MB at a time with transparent huge pages) here, in
+    one streaming pass, not in the middle of the gradient kernels' gathers:
+    measured, interleaved with torch's backward, 348 ms median against 456
+    to 513 ms and a 345-593 ms spread with ``np.zeros``.
+    """
+    n_rows = out.shape[0]
+    for t in prange(_N_TASKS):
+        for r in range(t * n_rows // _N_TASKS, (t + 1) * n_rows // _N_TASKS):
+            for j in range(out.shape[1]):
+                out[r, j] = 0
+
+
 @njit(**JIT_OPTIONS)
 def _bag_position_scales(offsets, weights, mean, n):
     """Factor of each position in its bag's output: ``w_p`` (sum) or ``w_p / sum(w)`` (mean)."""

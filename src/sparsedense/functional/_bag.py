@@ -330,6 +330,9 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         scale = scale.astype(grad.dtype)  # the products in the gradient's precision, like torch
         if sparse:
             values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
+        elif parallel:  # the pages first touched in one pass, not during the gathers
+            values = np.empty((num_embeddings, dim), dtype=grad.dtype)
+            K._zero_rows(values)
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
         # frequent rows: the bags streamed in order; the others row by row. The
