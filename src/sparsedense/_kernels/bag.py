@@ -207,21 +207,10 @@ def _normalize_rows_l2_serial(src, out):
 
 
 @njit(**JIT_OPTIONS)
-def _bag_row_ptr(indices, num_embeddings):
-    """Row buckets of the positions: those of row ``r`` will be ``row_ptr[r]:row_ptr[r + 1]``."""
-    row_ptr = np.zeros(num_embeddings + 1, dtype=np.int64)
-    for p in range(indices.shape[0]):
-        row_ptr[indices[p] + 1] += 1
-    for r in range(num_embeddings):
-        row_ptr[r + 1] += row_ptr[r]
-    return row_ptr
-
-
-@njit(**JIT_OPTIONS)
 def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
     """The positions of the rows not owned by the streamed pass (``part_of[r] < 0``),
     sorted by row (a stable counting sort into the buckets ``row_ptr``, which count
-    only those rows), with the bag and the scale of each: ``(positions, seq_bag,
+    only those rows; see ``scatter._row_ptr``), with the bag and the scale of each: ``(positions, seq_bag,
     seq_scale)``, the per-row kernel's input, read in sequence.
 
     Every position belongs to a bag (the caller drops the entries after the
@@ -401,13 +390,7 @@ def _bag_weight_grad_serial(grad_output, seq_bag, seq_scale, row_ptr, ks, bounds
 def _frequent_rows_part(grad_output, offsets, indices, scale, part_of, target_of, out, weight,
                         dots, want_dots, t, zero):
     """Part ``t`` of :func:`_bag_frequent_rows_grad`: the frequent rows ``i`` with
-    ``part_of[i] == t``."""
-    dim = grad_output.shape[1]
-    for i in range(part_of.shape[0]):
-        if part_of[i] == t:
-            r = target_of[i]
-            for j in range(dim):
-                out[r, j] = 0
+    ``part_of[i] == t``, added into their output rows (zero on entry)."""
     for b in range(offsets.shape[0] - 1):
         for p in range(offsets[b], offsets[b + 1]):
             i = indices[p]
@@ -427,11 +410,11 @@ def _bag_frequent_rows_grad(grad_output, offsets, indices, scale, part_of, targe
     caches); here the bags' gradient rows are read once, in sequence, and each
     is added to the frequent rows its bag indexes (``part_of[i]`` >= 0 for a
     frequent row ``i``, the part that owns it; its output row is
-    ``target_of[i]``), which stay in cache. Each row sums its positions in
-    ascending order, one at a time, and belongs to one part: the result does
-    not depend on the number of parts or threads. With ``want_dots``,
-    ``dots[p] = grad_output[b] . weight[indices[p]]`` for the positions of
-    frequent rows.
+    ``target_of[i]``, zero on entry), which stay in cache. Each row sums its
+    positions in ascending order, one at a time, and belongs to one part: the
+    result does not depend on the number of parts or threads. With
+    ``want_dots``, ``dots[p] = grad_output[b] . weight[indices[p]]`` for the
+    positions of frequent rows.
     """
     zero = np.zeros(1, grad_output.dtype)[0]
     for t in prange(n_parts):

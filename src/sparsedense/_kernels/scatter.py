@@ -23,6 +23,20 @@ PREFETCH_DISTANCE = 2
 
 
 @njit(**JIT_OPTIONS)
+def _row_ptr(indices, num_embeddings, padding_idx):
+    """Row buckets of the positions: those pointing at row ``r`` go to
+    ``row_ptr[r]:row_ptr[r + 1]``. Positions at ``padding_idx`` (if >= 0) are not counted."""
+    row_ptr = np.zeros(num_embeddings + 1, dtype=np.int64)
+    for i in range(indices.shape[0]):
+        r = indices[i]
+        if r != padding_idx:
+            row_ptr[r + 1] += 1
+    for r in range(num_embeddings):
+        row_ptr[r + 1] += row_ptr[r]
+    return row_ptr
+
+
+@njit(**JIT_OPTIONS)
 def _bucket_by_row(indices, num_embeddings, padding_idx):
     """Counting sort of positions by row: ``(row_ptr, positions)``.
 
@@ -31,13 +45,7 @@ def _bucket_by_row(indices, num_embeddings, padding_idx):
     ``padding_idx`` (if >= 0) are left out.
     """
     n = indices.shape[0]
-    row_ptr = np.zeros(num_embeddings + 1, dtype=np.int64)
-    for i in range(n):
-        r = indices[i]
-        if r != padding_idx:
-            row_ptr[r + 1] += 1
-    for r in range(num_embeddings):
-        row_ptr[r + 1] += row_ptr[r]
+    row_ptr = _row_ptr(indices, num_embeddings, padding_idx)
     fill = row_ptr[:-1].copy()
     positions = np.empty(row_ptr[num_embeddings], dtype=np.int64)
     for i in range(n):

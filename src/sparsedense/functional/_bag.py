@@ -290,7 +290,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     ([[3.0, 3.0], [1.0, 1.0]], [5.0, 5.0, 17.0])
     """
     from .._kernels import bag as K
-    from .._kernels.scatter import _nonempty_rows
+    from .._kernels.scatter import _nonempty_rows, _row_ptr
 
     mode_code = check_mode(mode)
     if scale_grad_by_freq and mode_code == MODES["max"]:
@@ -311,7 +311,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     n = bags.indices.shape[0]
     parallel = use_parallel(n * dim)
     # rows that receive gradient (the positions of row r will be row_ptr[r]:row_ptr[r + 1])
-    row_ptr = K._bag_row_ptr(bags.indices, num_embeddings)
+    row_ptr = _row_ptr(bags.indices, num_embeddings, -1)
     rows, ptr = _nonempty_rows(row_ptr)
     dots = np.empty(n if bags.has_weights else 0, dtype=np.float64)
     if mode_code == MODES["max"]:
@@ -328,8 +328,9 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         if scale_grad_by_freq and n:
             scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
         scale = scale.astype(grad.dtype)  # the products in the gradient's precision, like torch
+        # zeros: the streamed rows are added into (the others are written whole)
         if sparse:
-            values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
+            values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
         elif parallel:  # the pages first touched in one pass, not during the gathers
             values = np.empty((num_embeddings, dim), dtype=grad.dtype)
             K._zero_rows(values)
