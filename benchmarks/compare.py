@@ -126,8 +126,10 @@ def _lines_only():
     stored value of the CSR X, every 64-byte line of its table row is loaded (one
     value each, into a running scalar) with the row 8 values ahead prefetched, as
     the sum kernel does; no multiply, no output row (one scalar per bag). Its time
-    is the memory floor of ``X @ W`` in this layout and order. Compiled on first
-    use (not cached: a benchmark, not a kernel of the package)."""
+    is the cost of the memory traffic alone, a reference rather than a strict
+    floor: the sum kernel's three column passes order the same loads better and
+    have measured a little faster. Compiled on first use (not cached: a
+    benchmark, not a kernel of the package)."""
     from numba import njit, prange
 
     from sparsedense._kernels._prefetch import prefetch_row
