@@ -127,8 +127,24 @@ def char_wb_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
     return out
 
 
+#: the methods scikit-learn documents as extension points: a subclass (or an
+#: instance) that replaces one of them gets it called, as in scikit-learn
+EXTENSION_POINTS = ("decode", "build_preprocessor", "build_tokenizer", "get_stop_words",
+                    "build_analyzer")
+
+
 class AnalyzerMixin:
     """Decoding, preprocessing, tokenizing and n-grams with scikit-learn's options."""
+
+    def _replaced(self, name: str) -> bool:
+        """True when a subclass or the instance replaces the method ``name`` of this mixin.
+
+        The fast paths skip some of these methods (the Numba tokenizer stands in
+        for ``build_tokenizer``); they ask this, once per call, and fall back to
+        the replacing method. A few attribute lookups, never per document.
+        """
+        return (getattr(type(self), name) is not getattr(AnalyzerMixin, name)
+                or name in vars(self))
 
     def decode(self, doc: Any) -> str:
         """Read (``input='filename'`` / ``'file'``) and decode one document to str."""
@@ -173,9 +189,15 @@ class AnalyzerMixin:
         """The effective stop word set (``'english'``, a collection, or None)."""
         return _check_stop_list(self.stop_words)
 
-    def _check_stop_words_consistency(self, stop_words, preprocess, tokenize) -> None:
+    def _check_stop_words_consistency(self, stop_words, preprocess, tokenize) -> bool | str | None:
+        """Warn (once per stop list) when preprocessing and tokenizing a stop word makes new tokens.
+
+        Returns scikit-learn's values: True if consistent, False if not, None
+        when this stop list was checked already, ``"error"`` when the check
+        could not run (a custom preprocessor or tokenizer that cannot take a word).
+        """
         if id(self.stop_words) == getattr(self, "_stop_words_id", None):
-            return
+            return None
         try:
             inconsistent = set()
             for w in stop_words or ():
@@ -190,13 +212,21 @@ class AnalyzerMixin:
                     "not in stop_words.",
                     stacklevel=3,
                 )
+            return not inconsistent
         except Exception:  # a custom preprocessor/tokenizer that cannot take a word
             self._stop_words_id = id(self.stop_words)
+            return "error"
 
     def _fast_token_min_len(self) -> int:
-        """Minimum token length when the Numba tokenizer applies, else 0."""
+        """Minimum token length when the Numba tokenizer applies, else 0.
+
+        It does not apply when a subclass replaces ``build_tokenizer`` or
+        ``build_analyzer`` (the replacement is called instead).
+        """
         if (self.analyzer == "word" and self.tokenizer is None
-                and isinstance(self.token_pattern, str)):
+                and isinstance(self.token_pattern, str)
+                and not self._replaced("build_tokenizer")
+                and not self._replaced("build_analyzer")):
             return FAST_TOKEN_PATTERNS.get(self.token_pattern, 0)
         return 0
 

@@ -177,7 +177,10 @@ def _text_steps(vectorizer):
     A document must be a str once decoded, unless the user's own
     ``preprocessor`` or ``analyzer`` takes something else (scikit-learn allows
     that, e.g. ``analyzer=lambda tokens: tokens`` on pre-tokenized input).
+    A subclass's own ``build_analyzer`` gets the raw documents, as in scikit-learn.
     """
+    if vectorizer._replaced("build_analyzer"):
+        return (lambda doc, position: doc), vectorizer.build_analyzer()
     if callable(vectorizer.analyzer):
         analyzer = vectorizer.analyzer
 
@@ -189,7 +192,7 @@ def _text_steps(vectorizer):
 
         return to_text, analyzer
     preprocess = vectorizer.build_preprocessor()
-    custom = vectorizer.preprocessor is not None
+    custom = vectorizer.preprocessor is not None or vectorizer._replaced("build_preprocessor")
 
     def to_text(doc, position):
         doc = vectorizer.decode(doc)
@@ -214,11 +217,14 @@ def _lowers_ascii_alike(vectorizer) -> bool:
 
     Then a chunk of ASCII documents can be lowercased in one call on their
     concatenation (ASCII lowercasing keeps every length, so the documents'
-    bounds stay known); accent stripping leaves ASCII unchanged.
+    bounds stay known); accent stripping leaves ASCII unchanged. Not so when a
+    subclass replaces ``decode`` or ``build_preprocessor``.
     """
     return (vectorizer.input == "content" and vectorizer.preprocessor is None
             and vectorizer.strip_accents in (None, False, "ascii", "unicode")
-            and not callable(vectorizer.analyzer))
+            and not callable(vectorizer.analyzer)
+            and not vectorizer._replaced("decode")
+            and not vectorizer._replaced("build_preprocessor"))
 
 
 def _preprocessed_chunks(vectorizer, raw_documents):
@@ -248,15 +254,15 @@ def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: b
     parallel kernel: no interning, no feature strings. Same matrix as
     :func:`extract_counts` followed by hashing each distinct feature.
     """
-    from .._kernels._dispatch import use_parallel
-    from .._kernels.hashing import _hashed_word_csr, _hashed_word_csr_serial
+    from .._kernels._dispatch import choose
+    from .._kernels.hashing import _hashed_word_csr
 
     min_n, max_n = (int(n) for n in vectorizer.ngram_range)
     min_len = vectorizer._fast_token_min_len()
     parts = []
     for text, lengths in _preprocessed_chunks(vectorizer, raw_documents):
         codes, starts, lens, offsets = word_tokens(text, lengths, min_len)
-        kernel = _hashed_word_csr if use_parallel(codes.shape[0]) else _hashed_word_csr_serial
+        kernel = choose(_hashed_word_csr, codes.shape[0])
         parts.append(kernel(codes, starts, lens, offsets, min_n, max_n, n_features,
                             alternate_sign, 0))
     if not parts:
