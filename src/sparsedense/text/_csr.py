@@ -34,23 +34,28 @@ def output_container(X):
 
     scikit-learn returns ``csr_matrix`` by default and ``csr_array`` under
     ``sklearn.set_config(sparse_interface="sparray")``; so do we. Without
-    scikit-learn imported, the result is a ``csr_matrix``.
+    scikit-learn imported, the result is a ``csr_matrix``. A conversion shares
+    ``X``'s arrays (scikit-learn's ``_align_api_if_sparse``), and ``X`` already
+    of the right kind is returned as is.
     """
+    interface = "spmatrix"
     sklearn = sys.modules.get("sklearn")
     if sklearn is not None:
         try:
             interface = sklearn.get_config().get("sparse_interface", "spmatrix")
         except Exception:  # pragma: no cover - very old or partial scikit-learn
             interface = "spmatrix"
-        if interface == "sparray" and not isinstance(X, sp.sparray):
-            return sp.csr_array(X)
-    return X
+    if interface == "sparray":
+        return X if isinstance(X, sp.sparray) else sp.csr_array(X)
+    return sp.csr_matrix(X) if isinstance(X, sp.sparray) else X
 
 
 def as_csr(X, name: str = "X"):
     """Any scipy.sparse matrix/array or dense 2-D array as a canonical CSR copy."""
     if sp.issparse(X):
-        X = sp.csr_matrix(X, copy=True)
+        from .._validation import check_csr
+
+        X = check_csr(X, name, copy=True)
     else:
         from .._validation import as_array
 

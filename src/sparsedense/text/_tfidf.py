@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._kernels.counting import _column_stats
 from .._kernels.tfidf import NORM_L1, NORM_L2, NORM_NONE, _tfidf_inplace
@@ -25,7 +26,27 @@ def _check_samples(X):
     if X.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
                          "is required by TfidfTransformer.")
+    if X.shape[1] == 0:
+        raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+                         "is required by TfidfTransformer.")
     return X
+
+
+def _weighted_in_place(X, copy: bool) -> bool:
+    """True when ``transform(X, copy=False)`` weights ``X`` itself, as scikit-learn does.
+
+    That is when ``X`` is CSR (matrix or array) of float32/float64 with
+    writable values; any other input is converted, which copies it anyway.
+    """
+    return (not copy and sp.issparse(X) and X.format == "csr"
+            and X.dtype in (np.float32, np.float64) and X.data.flags.writeable)
+
+
+def _not_fitted(owner: str) -> NotFittedError:
+    return NotFittedError(
+        f"This {owner} instance is not fitted yet. Call 'fit' with appropriate arguments "
+        "before using this estimator."
+    )
 
 
 def document_frequency(X) -> np.ndarray:
@@ -55,8 +76,13 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     idf_ : ndarray of shape (n_features,)
-        Inverse document frequency of each column (when ``use_idf``).
+        Inverse document frequency of each column (when ``use_idf``). As in
+        scikit-learn, an ``idf_`` assigned to an unfitted transformer makes it
+        usable: its weights are applied by :meth:`transform`.
     n_features_in_ : int
+    feature_names_in_ : ndarray of str objects
+        Column names of ``X`` in ``fit``, when it has string column names (a
+        pandas DataFrame).
 
     Notes
     -----
@@ -94,9 +120,14 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None) -> "TfidfTransformer":
         """Learn the idf vector from a count matrix ``X`` (n_samples, n_features)."""
         validate_params(self, self._constraints)
+        columns = getattr(X, "columns", None)
         X = _check_samples(as_csr(X))
         X.eliminate_zeros()
         self.n_features_in_ = X.shape[1]
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         if self.use_idf:
             self.idf_ = self.idf_from_df(document_frequency(X), X.shape[0],
                                          _float_dtype(X.dtype))
@@ -119,34 +150,119 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         idf += 1.0
         return idf
 
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted, or given an ``idf_`` (scikit-learn's way to transfer weights)."""
+        return hasattr(self, "n_features_in_") or hasattr(self, "idf_")
+
     def transform(self, X, copy: bool = True):
-        """Weight and normalize the counts of ``X``; returns a new CSR matrix."""
-        if not hasattr(self, "n_features_in_"):
-            raise NotFittedError(
-                "This TfidfTransformer instance is not fitted yet. Call 'fit' with "
-                "appropriate arguments before using this estimator."
-            )
-        X = _check_samples(as_csr(X))
-        if X.shape[1] != self.n_features_in_:
+        """Weight and normalize the counts of ``X``.
+
+        Parameters
+        ----------
+        X : sparse matrix or array-like of shape (n_samples, n_features)
+        copy : bool, default=True
+            With False, a CSR ``X`` of float32/float64 is weighted in place and
+            returned (as a ``csr_matrix`` or ``csr_array`` per scikit-learn's
+            ``sparse_interface``, sharing its arrays), as scikit-learn does;
+            duplicate entries of ``X`` are summed in place first. Other input
+            is converted to a new CSR matrix whatever ``copy`` says.
+
+        Returns
+        -------
+        X_tfidf : sparse matrix of shape (n_samples, n_features)
+
+        Raises
+        ------
+        NotFittedError
+            Neither fitted nor given an ``idf_``.
+        ValueError
+            ``X`` has another number of columns than in ``fit``, or fewer than
+            ``idf_`` has entries.
+        IndexError
+            ``X`` has more columns than ``idf_`` has entries.
+        """
+        if not self.__sklearn_is_fitted__():
+            raise _not_fitted(type(self).__name__)
+        in_place = _weighted_in_place(X, copy)
+        X = _check_samples(X if in_place else as_csr(X))
+        n_expected = getattr(self, "n_features_in_", X.shape[1])
+        if X.shape[1] != n_expected:
             raise ValueError(
                 f"X has {X.shape[1]} features, but TfidfTransformer is expecting "
-                f"{self.n_features_in_} features as input."
+                f"{n_expected} features as input."
             )
+        if in_place:
+            self._check_idf(X.shape[1])  # before the first write to X
+            X.sum_duplicates()
         return self._weight(X)
+
+    def _check_idf(self, n_columns: int) -> None:
+        """Refuse an ``idf_`` that is not one number per column of ``X``."""
+        if not hasattr(self, "idf_"):
+            return
+        idf = np.asarray(self.idf_)
+        if idf.dtype.kind not in "biuf":
+            raise TypeError(f"idf_ must hold numbers; got dtype {idf.dtype}")
+        if idf.ndim != 1:
+            raise ValueError(f"idf_ must be 1-D, one weight per column of X; got shape "
+                             f"{idf.shape}")
+        if idf.shape[0] < n_columns:
+            raise IndexError(
+                f"idf_ has {idf.shape[0]} entries, but X has {n_columns} columns: column "
+                f"{idf.shape[0]} of X has no weight (expected len(idf_) == X.shape[1] == "
+                f"{n_columns})"
+            )
+        if idf.shape[0] > n_columns:
+            raise ValueError(
+                f"idf_ has {idf.shape[0]} entries, but X has {n_columns} columns (expected "
+                f"len(idf_) == X.shape[1] == {n_columns}; scikit-learn ignores the extra "
+                "weights, sparsedense refuses them)"
+            )
 
     def _weight(self, X):
         """Weight a canonical CSR matrix in place (its data is converted to float)."""
         _check_samples(X)
+        self._check_idf(X.shape[1])
         dtype = _float_dtype(X.dtype)
         if X.dtype != dtype:
             X = X.astype(dtype)
         if self.sublinear_tf:  # a stored zero is a zero count: log(0) + 1 must not reach it
             X.eliminate_zeros()
         use_idf = hasattr(self, "idf_")
-        idf = self.idf_.astype(dtype, copy=False) if use_idf else np.ones(0, dtype)
+        idf = np.asarray(self.idf_).astype(dtype, copy=False) if use_idf else np.ones(0, dtype)
         _tfidf_inplace(X.indptr, X.indices, X.data, idf, use_idf,
                        bool(self.sublinear_tf), _NORM_CODES[self.norm])
         return output_container(X)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Output feature names: those of the input, since weighting keeps every column.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            Names of the input columns; by default ``feature_names_in_`` when
+            ``fit`` saw column names, else ``x0, x1, ...`` (scikit-learn's rule).
+
+        Returns
+        -------
+        ndarray of str objects, shape (n_features,)
+        """
+        if not hasattr(self, "n_features_in_"):
+            raise _not_fitted(type(self).__name__)
+        n = self.n_features_in_
+        known = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            if known is not None:
+                return known.copy()
+            return np.asarray([f"x{i}" for i in range(n)], dtype=object)
+        names = np.asarray(input_features, dtype=object)
+        if known is not None and (names.shape != known.shape or not np.all(names == known)):
+            raise ValueError(f"input_features is not equal to feature_names_in_: got "
+                             f"{names.tolist()!r}, expected {known.tolist()!r}")
+        if names.ndim != 1 or names.shape[0] != n:
+            raise ValueError(f"input_features should have length equal to number of "
+                             f"features ({n}), got {len(input_features)}")
+        return names
 
 
 class TfidfVectorizer(CountVectorizer):
@@ -213,24 +329,38 @@ max_features, vocabulary, binary
 
     @property
     def idf_(self) -> np.ndarray:
-        """Inverse document frequency of each feature (after ``fit``)."""
+        """Inverse document frequency of each feature (after ``fit``, with ``use_idf``).
+
+        Assignable, as in scikit-learn, to transfer weights to a vectorizer
+        with ``use_idf=True`` (its length must be the vocabulary's); with
+        ``use_idf=False`` the assignment raises ValueError.
+        """
         if not hasattr(self, "_tfidf"):
-            raise NotFittedError("idf vector is not fitted")
+            raise NotFittedError(
+                f"{type(self).__name__} is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this attribute."
+            )
         return self._tfidf.idf_
 
     @idf_.setter
     def idf_(self, value) -> None:
+        if not self.use_idf:
+            raise ValueError(  # the first sentence is scikit-learn's, typo included
+                "`idf_` cannot be set when `user_idf=False`. "
+                f"{type(self).__name__} has use_idf={self.use_idf!r}, so it would not apply "
+                "these weights; set use_idf=True to use them."
+            )
         value = np.asarray(value)
-        if not hasattr(self, "_tfidf"):
-            self._tfidf = TfidfTransformer(norm=self.norm, use_idf=self.use_idf,
-                                           smooth_idf=self.smooth_idf,
-                                           sublinear_tf=self.sublinear_tf)
+        if value.ndim != 1:
+            raise ValueError(f"idf_ must be 1-D, one weight per feature; got shape {value.shape}")
         self._validate_vocabulary()
         if hasattr(self, "vocabulary_") and len(self.vocabulary_) != len(value):
             raise ValueError(
                 f"idf length = {len(value)} must be equal to vocabulary size = "
                 f"{len(self.vocabulary_)}"
             )
+        if not hasattr(self, "_tfidf"):
+            self._tfidf = self._new_transformer()
         self._tfidf.idf_ = value
         self._tfidf.n_features_in_ = len(value)
 
