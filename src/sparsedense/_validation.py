@@ -239,3 +239,32 @@ def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "ou
     if not out.flags.writeable:
         raise ValueError(f"{name} is read-only")
     return out
+
+
+class TruncatedFileError(ValueError, EOFError):
+    """A file ends before what its header or its last record promises.
+
+    Subclasses both ``ValueError`` (a damaged file is a bad value) and
+    ``EOFError`` (what gensim raises for the same file), so code written
+    against either keeps working.
+    """
+
+
+class FileDecodeError(UnicodeDecodeError):
+    """Bytes of a file are not valid in its encoding; the message names the file and place.
+
+    A ``UnicodeDecodeError`` (hence a ``ValueError``), as gensim raises for the
+    same file, whose ``str()`` is the loader's message instead of the codec's.
+    """
+
+    def __init__(self, message: str, encoding: str, obj: bytes, start: int, end: int,
+                 reason: str) -> None:
+        super().__init__(encoding, obj, start, end, reason)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.encoding, self.object, self.start, self.end,
+                             self.reason))

@@ -229,15 +229,17 @@ def _parse_text_rows_serial(buf, starts, ends, out, word_ends, n_tokens, n_slow,
 
 
 @njit(**JIT_OPTIONS)
-def _scan_binary(buf, pos, n, dim, word_starts, word_ends, raw):
-    """Walk ``n`` word2vec binary records from ``buf[pos]``.
+def _scan_binary(buf, pos, n, dim, word_starts, word_ends, vec_starts):
+    """Walk at most ``n`` word2vec binary records from ``buf[pos]``, copying nothing.
 
     A record is: optional ``\\n`` bytes (skipped, as gensim does), the word
     (bytes up to the next space), a space, then ``4 * dim`` bytes of
-    little-endian float32 copied into ``raw[r]``. Returns
+    little-endian float32, whose offset goes to ``vec_starts[r]``. Returns
     ``(n_read, status, pos)``: status 0 = all read; 1 = no space after the
     word before the end (record ``n_read`` starts at ``pos``); 2 = the vector
     of record ``n_read`` is cut short (its word is in ``word_starts``/``word_ends``).
+    Every record reported read lies inside ``buf``, so the caller can size the
+    table from ``n_read`` and copy with :func:`_gather_records`.
     """
     n_buf = buf.shape[0]
     nbytes = 4 * dim
@@ -254,10 +256,19 @@ def _scan_binary(buf, pos, n, dim, word_starts, word_ends, raw):
         pos += 1
         if n_buf - pos < nbytes:
             return r, 2, pos
-        for k in range(nbytes):
-            raw[r, k] = buf[pos + k]
+        vec_starts[r] = pos
         pos += nbytes
     return n, 0, pos
+
+
+@njit(**JIT_OPTIONS)
+def _gather_records(buf, vec_starts, raw):
+    """Copy ``raw.shape[1]`` bytes from each ``buf[vec_starts[r]:]`` into ``raw[r]``."""
+    nbytes = raw.shape[1]
+    for r in range(vec_starts.shape[0]):
+        p = vec_starts[r]
+        for k in range(nbytes):
+            raw[r, k] = buf[p + k]
 
 
 @njit(**JIT_OPTIONS)

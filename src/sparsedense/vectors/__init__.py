@@ -1,8 +1,9 @@
 """Word vectors: the :class:`Vectors` table (gensim's ``KeyedVectors`` surface) and its files."""
 
+from .._validation import FileDecodeError, TruncatedFileError
 from ._vectors import Vectors
 
-__all__ = ["Vectors", "load_vectors", "save_vectors"]
+__all__ = ["Vectors", "load_vectors", "save_vectors", "TruncatedFileError", "FileDecodeError"]
 
 
 def __getattr__(name):

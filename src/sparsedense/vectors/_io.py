@@ -36,6 +36,7 @@ import gzip
 import io
 import json
 import lzma
+import math
 import os
 import re
 import struct
@@ -46,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import is_int
+from .._validation import FileDecodeError, TruncatedFileError, is_int
 
 __all__ = ["load_vectors"]  # save_vectors is in _write (also reachable here)
 
@@ -235,8 +236,8 @@ def _sniff(data: bytes) -> str:
 
 def _parse_text(data: bytes, header: bool, limit: int | None, dtype: np.dtype, encoding: str,
                 unicode_errors: str, source: str) -> tuple[list, np.ndarray]:
-    from .._kernels._dispatch import use_parallel
-    from .._kernels.parse import POW10, _line_bounds, _parse_text_rows, _parse_text_rows_serial
+    from .._kernels._dispatch import choose
+    from .._kernels.parse import POW10, _line_bounds, _parse_text_rows
 
     buf = np.frombuffer(data, dtype=np.uint8)
     everything = np.iinfo(np.int64).max
@@ -268,8 +269,7 @@ def _parse_text(data: bytes, header: bool, limit: int | None, dtype: np.dtype, e
     word_ends = np.empty(n_rows, dtype=np.int64)
     n_tokens = np.empty(n_rows, dtype=np.int64)
     n_slow = np.empty(n_rows, dtype=np.int64)
-    kernel = _parse_text_rows if use_parallel(n_rows * dim) else _parse_text_rows_serial
-    kernel(buf, starts, ends, table, word_ends, n_tokens, n_slow, POW10)
+    choose(_parse_text_rows, n_rows * dim)(buf, starts, ends, table, word_ends, n_tokens, n_slow, POW10)
 
     def line_of(r: int) -> str:
         return f"line {first_line + r}"
@@ -292,17 +292,21 @@ def _parse_text(data: bytes, header: bool, limit: int | None, dtype: np.dtype, e
             hint = f" (the header on line 1 says dimension {dim})"
         elif not header and r == 1 and _looks_like_header(data, starts[0], ends[0]):
             hint = " (line 1 looks like a word2vec header 'N D': use format='word2vec')"
-        raise ValueError(f"{source}: {line_of(r)}: expected {dim} values after the word "
-                         f"{word!r}, found {int(n_tokens[r])}{hint}")
+        error = ValueError
+        if n_tokens[r] < dim and data.find(b"\n", starts[r]) < 0:  # the last line, cut
+            error = TruncatedFileError
+            hint += "; the file ends in the middle of this line (truncated file?)"
+        raise error(f"{source}: {line_of(r)}: expected {dim} values after the word "
+                    f"{word!r}, found {int(n_tokens[r])}{hint}")
     if alloc_dim != dim:  # not reached: a file this short has a short row, found above
         raise ValueError(f"{source}: the file is too short for {n_rows} vectors of dimension "
                          f"{dim}")
     if header and goes_on:
         raise ValueError(f"{source}: line 1: the header promises {n_header} vectors, but the "
                          f"file has more (line {first_line + want} is vector {want + 1})")
-    if header and want == n_header and n_rows < n_header:
-        raise ValueError(f"{source}: line 1: the header promises {n_header} vectors, but the "
-                         f"file has {n_rows}")
+    if header and n_rows < want:  # with a limit too: the file is cut short before it
+        raise TruncatedFileError(f"{source}: line 1: the header promises {n_header} vectors, "
+                                 f"but the file has {n_rows}")
     keys = _decode_words(buf, starts, word_ends, encoding, unicode_errors, source, line_of)
     return keys, table
 
@@ -332,10 +336,13 @@ def _reparse_row(data: bytes, start: int, end: int, table: np.ndarray, r: int, d
         for col, tok in enumerate(tokens):
             try:
                 float(tok.decode(encoding, unicode_errors))
-            except ValueError:
+            except ValueError as exc:
                 shown = tok.decode(encoding, "replace")
-                raise ValueError(f"{where}: {shown!r} is not a number (value {col + 1} "
-                                 "after the word)") from None
+                message = f"{where}: {shown!r} is not a number (value {col + 1} after the word)"
+                if isinstance(exc, UnicodeDecodeError):  # as gensim raises for the line
+                    raise FileDecodeError(message, exc.encoding, exc.object, exc.start,
+                                          exc.end, exc.reason) from None
+                raise ValueError(message) from None
         raise ValueError(f"{where}: the values are not numbers") from None  # not reached
     if len(values) == dim:
         with np.errstate(over="ignore"):  # 1e300 -> inf in float32, like np.float32(1e300)
@@ -344,29 +351,38 @@ def _reparse_row(data: bytes, start: int, end: int, table: np.ndarray, r: int, d
 
 def _parse_binary(data: bytes, limit: int | None, dtype: np.dtype, encoding: str,
                   unicode_errors: str, source: str) -> tuple[list, np.ndarray]:
-    from .._kernels.parse import _scan_binary
+    from .._kernels.parse import _gather_records, _scan_binary
 
     buf = np.frombuffer(data, dtype=np.uint8)
     n_header, dim, body = _read_header(data, source)
     n = n_header if limit is None else min(n_header, limit)
-    record = 4 * dim + 1
-    # a file too short for n records is cut short somewhere: scan without copying
-    n_scan = min(n, (len(data) - body) // record + 1)
-    copy = n_scan == n
+    # the header's count is not trusted: every array below is sized by the file. A record
+    # takes at least 4 * dim + 1 bytes, so a file too short for n records is cut short
+    # within its first n_scan records, and the scan finds where
+    n_scan = min(n, (len(data) - body) // (4 * dim + 1) + 1)
     word_starts = np.empty(n_scan, dtype=np.int64)
     word_ends = np.empty(n_scan, dtype=np.int64)
-    raw = np.empty((n_scan, 4 * dim) if copy else (0, 0), dtype=np.uint8)
-    n_read, status, pos = _scan_binary(buf, body, n_scan, dim, word_starts, word_ends, raw)
-    if status == 1:
-        raise ValueError(
-            f"{source}: vector {n_read + 1} of {n_header} (at byte {pos}): the file ends "
-            "before the space after the word (truncated file, or a wrong header)")
-    if status == 2:
+    vec_starts = np.empty(n_scan, dtype=np.int64)
+    n_read, status, pos = _scan_binary(buf, body, n_scan, dim, word_starts, word_ends,
+                                       vec_starts)
+    if status:
+        # a record holds a word of at least one byte, a space and the vector
+        room = len(data) - body
+        fits = room // (4 * dim + 2)
+        why = " (truncated file, or a wrong header)"
+        if fits < n:
+            why = (f"; the header '{n_header} {dim}' promises {n_header} vectors of dimension "
+                   f"{dim} (at least {4 * dim + 2} bytes each), but the {room} bytes after it "
+                   f"can hold at most {fits}{why}")
+        if status == 1:
+            raise TruncatedFileError(
+                f"{source}: vector {n_read + 1} of {n_header} (at byte {pos}): the file ends "
+                f"before the space after the word{why}")
         word = data[word_starts[n_read]: word_ends[n_read]].decode(encoding, "replace")
-        raise ValueError(
+        raise TruncatedFileError(
             f"{source}: vector {n_read + 1} of {n_header} (word {word!r}, at byte "
             f"{int(word_starts[n_read])}): truncated record: expected {4 * dim} bytes of "
-            f"float32 values after the word, found {len(data) - pos}")
+            f"float32 values after the word, found {len(data) - pos}{why}")
     if n == n_header and data[pos:].strip():
         raise ValueError(
             f"{source}: line 1: the header promises {n_header} vectors of dimension {dim}, "
@@ -380,8 +396,8 @@ def _parse_binary(data: bytes, limit: int | None, dtype: np.dtype, encoding: str
         raise ValueError(f"{source}: {vector_of(int(empty[0]))}: empty word")
     keys = _decode_words(buf, word_starts, word_ends, encoding, unicode_errors, source,
                          vector_of)
-    if dim == 0:
-        return keys, np.zeros((n, 0), dtype=dtype)
+    raw = np.empty((n, 4 * dim), dtype=np.uint8)  # n records were found in the file
+    _gather_records(buf, vec_starts, raw)
     table = raw.view("<f4").reshape(n, dim)
     return keys, table.astype(dtype, copy=dtype != np.float32)
 
@@ -407,8 +423,9 @@ def _decode_words(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, encodin
             try:
                 keys.append(buf[starts[r]: ends[r]].tobytes().decode(encoding, unicode_errors))
             except UnicodeDecodeError as exc:
-                raise ValueError(_bad_word(buf, starts, ends, r, exc, encoding, source,
-                                           where)) from None
+                raise FileDecodeError(_bad_word(buf, starts, ends, r, exc, encoding, source,
+                                                where), exc.encoding, exc.object, exc.start,
+                                      exc.end, exc.reason) from None
     if len(set(keys)) != n:
         seen: dict[str, int] = {}
         for r, key in enumerate(keys):
@@ -428,16 +445,40 @@ def _bad_word(buf, starts, ends, r, exc, encoding, source, where) -> str:
 
 def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
                  source: str) -> tuple[list, np.ndarray]:
-    """Keys and table of a native ``.npz`` (a path, or a file object when in memory)."""
+    """Keys and table of a native ``.npz`` (a path, or a ``BytesIO`` when in memory).
+
+    Nothing the archive says is trusted before it is checked against the bytes
+    present: each ``.npy`` header's shape must fit in its zip member, and each
+    member in the archive, before anything is allocated or mapped.
+    """
+    size = src.getbuffer().nbytes if isinstance(src, io.BytesIO) else os.path.getsize(src)
     try:
-        with np.load(src, allow_pickle=False) as npz:
-            if set(npz.files) != {"meta", "weight"}:
-                raise ValueError(f"members {sorted(npz.files)}")
-            meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
-            table = npz["weight"] if mmap_mode is None else None
+        zf = zipfile.ZipFile(src)
     except Exception as exc:  # a damaged zip can fail in many ways (zlib, struct, ...)
-        raise ValueError(f"{source}: not a valid native vectors file "
-                         f"({type(exc).__name__}: {exc})") from None
+        raise _not_native(source, exc) from None
+    with zf:
+        names = sorted(zf.namelist())
+        if names != ["meta.npy", "weight.npy"]:
+            raise ValueError(f"{source}: not a valid native vectors file (members {names}; "
+                             "expected meta.npy and weight.npy)")
+        meta_head = _npy_member(zf, "meta.npy", size, source)
+        if meta_head[2] != np.uint8 or len(meta_head[0]) != 1:
+            raise ValueError(f"{source}: damaged native vectors file (meta.npy holds "
+                             f"{meta_head[2]} {meta_head[0]}; expected 1-D uint8)")
+        shape, fortran, table_dtype, data_start = _npy_member(zf, "weight.npy", size, source)
+        if table_dtype not in (np.float32, np.float64) or len(shape) != 2:
+            raise ValueError(f"{source}: damaged native vectors file (weight.npy holds "
+                             f"{table_dtype} {shape}; expected a 2-D float32 or float64 table)")
+        try:
+            with zf.open("meta.npy") as fh:
+                meta = json.loads(np.lib.format.read_array(fh, allow_pickle=False).tobytes()
+                                  .decode("utf-8"))
+            table = None
+            if mmap_mode is None:
+                with zf.open("weight.npy") as fh:
+                    table = np.lib.format.read_array(fh, allow_pickle=False)
+        except Exception as exc:
+            raise _not_native(source, exc) from None
     if not isinstance(meta, dict) or meta.get("format") != _NATIVE_FORMAT:
         raise ValueError(f"{source}: not a native vectors file (its meta lacks 'format': "
                          f"{_NATIVE_FORMAT!r})")
@@ -445,14 +486,27 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
         raise ValueError(f"{source}: unsupported native version {meta.get('version')!r} "
                          f"(this version reads {_NATIVE_VERSION})")
     keys = meta.get("keys")
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ValueError(f"{source}: damaged native vectors file (the meta's 'keys' must be a "
+                         "list of str)")
+    if len(keys) != shape[0] or meta.get("shape", list(shape)) != list(shape):
+        said = f" and shape {meta['shape']}" if "shape" in meta else ""
+        raise ValueError(f"{source}: damaged native vectors file (the meta lists {len(keys)} "
+                         f"keys{said}, but weight.npy holds a table of shape {shape}; "
+                         "expected one key per row)")
+    if len(set(keys)) != len(keys):
+        seen: dict[str, int] = {}
+        for r, key in enumerate(keys):
+            first = seen.setdefault(key, r)
+            if first != r:
+                raise ValueError(f"{source}: damaged native vectors file (key {r} = {key!r} "
+                                 f"repeats key {first}; keys must be distinct)")
     if table is None:
-        table = _memmap_member(src, "weight.npy", mmap_mode, source)
-    if (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)
-            or table.ndim != 2 or table.shape[0] != len(keys)
-            or table.dtype not in (np.float32, np.float64)):
-        raise ValueError(f"{source}: damaged native vectors file (keys must be a list of str "
-                         f"with one per row of a 2-D float table; table {table.dtype} "
-                         f"{table.shape})")
+        if data_start is None:
+            raise ValueError(f"{source}: weight.npy is compressed, it cannot be memory-mapped; "
+                             "pass mmap_mode=None")
+        table = np.memmap(src, dtype=table_dtype, mode=mmap_mode, offset=data_start,
+                          shape=shape, order="F" if fortran else "C")
     if limit is not None:
         keys, table = keys[:limit], table[:limit]
     if table.dtype != dtype:
@@ -463,28 +517,82 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
     return keys, table
 
 
-def _memmap_member(path: Path, member: str, mode: str, source: str) -> np.memmap:
-    """Memory-map the ``.npy`` member of an uncompressed zip archive in place."""
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo(member)
-    if info.compress_type != zipfile.ZIP_STORED:
-        raise ValueError(f"{source}: {member} is compressed, it cannot be memory-mapped; "
-                         "pass mmap_mode=None")
-    with open(path, "rb") as fh:
-        fh.seek(info.header_offset)
-        local = fh.read(30)
-        if len(local) != 30 or local[:4] != _ZIP_MAGIC:
-            raise ValueError(f"{source}: damaged zip archive")
-        name_len, extra_len = struct.unpack("<HH", local[26:30])
-        fh.seek(info.header_offset + 30 + name_len + extra_len)
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-        offset = fh.tell()
-    return np.memmap(path, dtype=dtype, mode=mode, offset=offset, shape=shape,
-                     order="F" if fortran else "C")
+#: deflate expands at most about 1032 to 1
+_MAX_DEFLATE_RATIO = 1032
+
+
+def _npy_member(zf: zipfile.ZipFile, member: str, size: int,
+                source: str) -> tuple[tuple, bool, np.dtype, int | None]:
+    """``(shape, fortran_order, dtype, data_start)`` of a ``.npy`` member, checked.
+
+    The member must lie inside the archive's ``size`` bytes, and the array its
+    header describes must fit in the member (a header promising more is a
+    :class:`TruncatedFileError`), so reading or mapping it cannot run past the
+    file or allocate more than the file can hold. ``data_start`` is the offset
+    of the array's first byte in the archive for a stored (uncompressed)
+    member, None for a compressed one.
+    """
+    info = zf.getinfo(member)
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if (info.header_offset + info.compress_size > size
+            or (stored and info.file_size != info.compress_size)
+            or (info.compress_type == zipfile.ZIP_DEFLATED
+                and info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024)):
+        raise TruncatedFileError(
+            f"{source}: damaged native vectors file ({member}: the zip directory says "
+            f"{info.compress_size} bytes at byte {info.header_offset} ({info.file_size} "
+            f"uncompressed), but the file has {size} bytes)")
+    try:
+        with zf.open(member) as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+            header_len = fh.tell()
+    except Exception as exc:
+        raise _not_native(source, exc, member) from None
+    if any(d < 0 for d in shape) or dtype.hasobject:
+        raise ValueError(f"{source}: damaged native vectors file ({member}'s header says "
+                         f"shape {shape}, dtype {dtype})")
+    nbytes = math.prod(shape) * dtype.itemsize
+    room = info.file_size - header_len
+    if nbytes > room:
+        row = math.prod(shape[1:]) * dtype.itemsize
+        rows = f" (room for {room // row} rows)" if len(shape) > 1 and row else ""
+        raise TruncatedFileError(
+            f"{source}: {member}'s header says shape {shape} ({nbytes} bytes of {dtype}), but "
+            f"the member holds {room} bytes after its header{rows}: truncated or damaged file")
+    data_start = None
+    if stored:
+        # the member's bytes start after its local header, whose name and extra field
+        # lengths may differ from the central directory's
+        local = _local_header(zf, info, source)
+        data_start = info.header_offset + 30 + local[0] + local[1] + header_len
+        if data_start + nbytes > size:
+            raise TruncatedFileError(
+                f"{source}: {member}'s table ({nbytes} bytes from byte {data_start}) runs past "
+                f"the end of the file ({size} bytes): truncated file")
+    return shape, fortran, dtype, data_start
+
+
+def _local_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> tuple[int, int]:
+    """``(name length, extra field length)`` of a member's local header."""
+    fp = zf.fp
+    fp.seek(info.header_offset)
+    local = fp.read(30)
+    if len(local) != 30 or local[:4] != _ZIP_MAGIC:
+        raise ValueError(f"{source}: damaged zip archive (no local header where its "
+                         "directory points)")
+    return struct.unpack("<HH", local[26:30])
+
+
+def _not_native(source: str, exc: Exception, member: str | None = None) -> ValueError:
+    where = f"{member}: " if member else ""
+    return ValueError(f"{source}: not a valid native vectors file ({where}"
+                      f"{type(exc).__name__}: {exc})")
 
 
 # -- argument checks ---------------------------------------------------------------------
