@@ -236,7 +236,7 @@ SHAPE_CASES = {
                                ValueError, ["restrict_vocab", "-1"]),
     "vectors_restrict_vocab_float": (
         lambda W: sd.Vectors(WORDS, W).most_similar_batch(["w1"], restrict_vocab=2.5),
-        ValueError, ["restrict_vocab", "2.5"]),
+        TypeError, ["restrict_vocab", "2.5"]),  # a wrong type, as in gensim (issue 21)
     "vectors_positive_int": (lambda W: sd.Vectors(WORDS, W).most_similar(3), TypeError,
                              ["positive", "int 3"]),
     "vectors_key_int": (lambda W: sd.Vectors(WORDS, W)[3], KeyError, ["Key 3"]),

@@ -769,3 +769,109 @@ def test_evaluate_word_analogies_missing_header(tmp_path):
     path.write_text("man king woman queen\n", encoding="utf8")
     with pytest.raises(ValueError, match="section"):
         kv.evaluate_word_analogies(str(path))
+
+
+# ---------------------------------------------------------------------------
+# gensim's argument forms and keyword names (issue 21), against the numpy reference
+
+
+def test_most_similar_2d_array_is_one_vector_per_row(kv, table):
+    keys, W = table
+    rows = [W[i] for i in (3, 4, 5)]
+    assert_same_result(kv.most_similar(positive=W[3:6], topn=9),
+                       ref_most_similar(keys, W, rows, topn=9))
+    assert_same_result(kv.most_similar(positive=[keys[0]], negative=W[[7, 9]], topn=9),
+                       ref_most_similar(keys, W, [keys[0]], [W[7], W[9]], topn=9))
+    assert kv.most_similar(W[3:6], topn=9) == kv.most_similar(rows, topn=9)
+    assert kv.most_similar(W[3], topn=9) == kv.most_similar([W[3]], topn=9)
+
+
+def test_most_similar_clip_start_clip_end(kv, table):
+    keys, W = table
+    U = unit_rows(W)
+    mean, _ = ref_query(keys, W, [keys[150]])
+    for start, end in ((0, None), (10, 60), (100, None), (0, 5), (190, 500), (250, None),
+                       (40, 30)):
+        got = kv.most_similar(keys[150], topn=12, clip_start=start, clip_end=end)
+        rows = np.arange(200)[start:end]
+        scores = U[rows] @ mean
+        order = [rows[i] for i in np.argsort(-scores, kind="stable") if rows[i] != 150][:12]
+        assert_same_result(got, [(keys[i], float(U[i] @ mean)) for i in order])
+    # restrict_vocab overrides the clips, as in gensim
+    assert kv.most_similar(keys[1], topn=5, clip_start=50, clip_end=60, restrict_vocab=20) == \
+        kv.most_similar(keys[1], topn=5, restrict_vocab=20)
+
+
+def test_rank_ties_at_the_cut_and_nan_rows():
+    """Only the rows that can make the cut are sorted: ties at the cut still go by index."""
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((6, 8)).astype(np.float32)
+    W = base[rng.integers(0, 6, size=300)]  # 300 rows, 6 distinct directions: many ties
+    W[[5, 77, 290]] = np.nan
+    W[[10, 11]] = 0.0
+    keys = [f"k{i}" for i in range(300)]
+    kv = Vectors(keys, W)
+    for q in (0, 1, 2):
+        for topn in (1, 7, 50, 120, 299, 300):
+            got = kv.most_similar(keys[q], topn=topn)
+            mean, _ = ref_query(keys, W, [keys[q]])
+            U = unit_rows(np.nan_to_num(W))
+            U[np.isnan(W).any(axis=1)] = np.nan  # a NaN row scores NaN: ranked last
+            scores = U @ mean
+            key = np.where(np.isnan(scores), -np.inf, scores)
+            order = [i for i in np.argsort(-key, kind="stable") if i != q][:topn]
+            assert [k for k, _ in got] == [keys[i] for i in order]
+            assert len(got) == min(topn, 299)
+
+
+def test_keyword_names_of_the_wrappers(kv, table):
+    keys, W = table
+    assert kv.similar_by_word(word=keys[0], topn=4) == kv.most_similar(keys[0], topn=4)
+    assert kv.similar_by_key(key=keys[0], topn=4) == kv.most_similar(keys[0], topn=4)
+    assert kv.similar_by_vector(vector=W[0], topn=4) == kv.most_similar([W[0]], topn=4)
+    assert kv.most_similar(positive=keys[0], topn=4, indexer=None) == \
+        kv.most_similar(keys[0], topn=4)
+    assert kv.get_index(key=keys[5]) == 5
+    assert kv.get_index("not-a-key", default=-1) == -1
+    assert kv[[keys[1]]].shape == (1, 16)
+
+
+@pytest.mark.parametrize("call,exc,words", [
+    (lambda kv, k: kv.most_similar(k[0], topn=2.5), TypeError, ["topn", "float 2.5"]),
+    (lambda kv, k: kv.most_similar(k[0], topn=True), TypeError, ["topn", "bool True"]),
+    (lambda kv, k: kv.most_similar(k[0], topn=None), ValueError, ["topn", "None", "list"]),
+    (lambda kv, k: kv.most_similar(k[0], restrict_vocab="9"), TypeError,
+     ["restrict_vocab", "str '9'"]),
+    (lambda kv, k: kv.most_similar(k[0], clip_start=-1), ValueError, ["clip_start", "-1"]),
+    (lambda kv, k: kv.most_similar(k[0], clip_start=None), TypeError, ["clip_start", "None"]),
+    (lambda kv, k: kv.most_similar(k[0], clip_end=2.0), TypeError, ["clip_end", "float 2.0"]),
+    (lambda kv, k: kv.most_similar([k[0], 1.5]), TypeError, ["positive[1]", "float 1.5"]),
+    (lambda kv, k: kv.most_similar(k[0], [None]), TypeError, ["negative[0]", "None"]),
+    (lambda kv, k: kv.most_similar([(k[0], "2")]), TypeError, ["positive[0][1]", "str '2'"]),
+    (lambda kv, k: kv.most_similar([(np.ones(15), 2.0)]), ValueError,
+     ["positive[0][0]", "(15,)", "16"]),
+    (lambda kv, k: kv.most_similar(np.ones((3, 15))), ValueError, ["positive[0]", "(15,)"]),
+    (lambda kv, k: kv.most_similar(k[0], np.ones((1, 2, 16))), ValueError,
+     ["negative", "(1, 2, 16)"]),
+    (lambda kv, k: kv.most_similar([np.ones((2, 16))]), ValueError, ["positive[0]", "(2, 16)"]),
+    (lambda kv, k: kv.most_similar([["a", "b", "c"]]), TypeError, ["positive[0]", "list"]),
+    (lambda kv, k: kv.distances(np.ones((1, 16))), ValueError, ["word_or_vector", "(1, 16)"]),
+    (lambda kv, k: kv.add_vectors(["new"], np.ones((1, 16)), {"count": [3]}), ValueError,
+     ["extras", "dict"]),
+    (lambda kv, k: kv.add_vectors(["new"], np.ones((1, 16)), True), ValueError,
+     ["extras", "bool"]),
+    (lambda kv, k: kv.evaluate_word_analogies("unused.txt",
+                                              similarity_function="most_similar_cosmul"),
+     ValueError, ["similarity_function", "most_similar_cosmul"]),
+], ids=["topn-float", "topn-bool", "topn-None", "restrict_vocab-str", "clip_start-negative",
+        "clip_start-None", "clip_end-float", "item-float", "item-None", "pair-weight-str",
+        "pair-vector-short", "rows-short", "array-3d", "array-2d-in-list", "list-of-3-str",
+        "distances-2d", "extras-dict", "extras-positional-bool", "similarity_function"])
+def test_query_argument_errors_name_the_argument(kv, table, call, exc, words):
+    keys, W = table
+    with pytest.raises(exc) as info:
+        call(kv, keys)
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+    assert len(kv) == 200 and "new" not in kv  # nothing changed
+    np.testing.assert_array_equal(kv.vectors, W)

@@ -427,3 +427,182 @@ def test_evaluate_word_analogies_case_variants_same_as_gensim(tmp_path):
     assert gscore == 1.0  # gensim finds 'queen'
     assert section_counts(sections) == section_counts(gsections)
     assert score == gscore
+
+
+# ---------------------------------------------------------------------------
+# gensim's argument forms, keyword names and exception types (issue 21)
+
+
+@pytest.mark.parametrize("form", [
+    "2d-positive", "2d-negative", "2d-both", "1d-positive", "row-list", "float64-2d",
+    "key-and-rows", "pairs-with-arrays", "list-pair",
+])
+def test_most_similar_array_arguments_same_as_gensim(random_pair, form):
+    """A 2-D array is one vector per row, as gensim's ``_ensure_list`` takes it."""
+    keys, W, sd, g = random_pair
+    arguments = {
+        "2d-positive": dict(positive=W[0:5]),
+        "2d-negative": dict(negative=W[10:13]),
+        "2d-both": dict(positive=W[[3, 50, 900]], negative=W[[7, 8]]),
+        "1d-positive": dict(positive=W[17], negative=W[18]),
+        "row-list": dict(positive=[W[1], W[2]], negative=[W[3]]),
+        "float64-2d": dict(positive=W[20:24].astype(np.float64)),
+        "key-and-rows": dict(positive=[keys[30], W[31]], negative=[keys[32]]),
+        "pairs-with-arrays": dict(positive=[(W[40], 2.0), keys[41]], negative=[(W[42], -0.5)]),
+        "list-pair": dict(positive=[[keys[43], 3.0], keys[44]]),
+    }[form]
+    assert_same_neighbours(sd.most_similar(**arguments, topn=15),
+                           g.most_similar(**arguments, topn=15))
+
+
+def test_keyword_names_same_as_gensim(random_pair):
+    """gensim's keyword names work and mean the same."""
+    keys, W, sd, g = random_pair
+    for method, kwargs in [
+        ("similar_by_word", dict(word=keys[3], topn=7, restrict_vocab=900)),
+        ("similar_by_key", dict(key=keys[4], topn=7, restrict_vocab=900)),
+        ("similar_by_vector", dict(vector=W[5], topn=7, restrict_vocab=900)),
+        ("most_similar", dict(positive=[keys[6]], negative=[keys[7]], topn=7,
+                              restrict_vocab=900, indexer=None)),
+        ("most_similar", dict(positive=keys[6], topn=7, clip_start=100, clip_end=700)),
+        ("most_similar", dict(positive=keys[6], topn=7, clip_start=100, clip_end=700,
+                              restrict_vocab=300)),  # restrict_vocab overrides the clips
+        ("most_similar", dict(positive=keys[6], topn=7, clip_start=1990)),
+        ("most_similar", dict(positive=keys[6], topn=7, clip_end=5)),
+    ]:
+        assert_same_neighbours(getattr(sd, method)(**kwargs), getattr(g, method)(**kwargs))
+    assert sd.get_index(key=keys[9]) == g.get_index(key=keys[9]) == 9
+    assert sd.get_index("notaword", default=-1) == g.get_index("notaword", default=-1) == -1
+    assert sd.get_index("notaword", 7) == 7
+    assert sd.get_vector(key=keys[2], norm=True).tolist() == pytest.approx(
+        g.get_vector(key=keys[2], norm=True).tolist(), abs=1e-6)
+
+
+def test_positional_arguments_same_as_gensim(random_pair):
+    """gensim's order: most_similar(positive, negative, topn, clip_start, clip_end, ...)."""
+    keys, _, sd, g = random_pair
+    args = ([keys[1]], [keys[2]], 6, 50, 600, None, None)
+    assert_same_neighbours(sd.most_similar(*args), g.most_similar(*args))
+    args = ([keys[1]], None, 6, 0, None, 250)
+    assert_same_neighbours(sd.most_similar(*args), g.most_similar(*args))
+    assert_same_neighbours(sd.similar_by_word(keys[8], 4, 300), g.similar_by_word(keys[8], 4, 300))
+
+
+# methods whose parameters differ from gensim's on purpose (docs/howto/migrating.rst):
+# gensim's save / load pickle the object; Vectors writes and reads its own formats
+SIGNATURE_DIFFERENCES = {"save", "load"}
+
+
+def test_signatures_same_as_gensim():
+    """Every method Vectors shares with KeyedVectors takes gensim's parameters, in order."""
+    import inspect
+
+    shared = [name for name in dir(KeyedVectors)
+              if (not name.startswith("_") or name in ("__getitem__", "__setitem__"))
+              and callable(getattr(KeyedVectors, name, None)) and hasattr(Vectors, name)
+              and not isinstance(getattr(KeyedVectors, name), type)]
+    assert {"most_similar", "similar_by_word", "similar_by_key", "similar_by_vector",
+            "get_index", "add_vectors", "evaluate_word_analogies"} <= set(shared)
+    mismatched = {}
+    for name in shared:
+        if name in SIGNATURE_DIFFERENCES:
+            continue
+        theirs = [p for p in inspect.signature(getattr(KeyedVectors, name)).parameters
+                  if p not in ("self", "cls")]
+        ours = [p for p in inspect.signature(getattr(Vectors, name)).parameters
+                if p not in ("self", "cls")]
+        if ours[:len(theirs)] != theirs:
+            mismatched[name] = (theirs, ours)
+    assert not mismatched
+
+
+def test_indexer_is_asked_like_gensim(random_pair):
+    """With ``indexer``, gensim returns ``indexer.most_similar(mean, topn)``; so does Vectors."""
+    keys, W, sd, g = random_pair
+
+    class RecordingIndexer:
+        def __init__(self):
+            self.calls = []
+
+        def most_similar(self, vector, num_neighbors):
+            self.calls.append((np.array(vector), num_neighbors))
+            return [("answer", 0.5)] * num_neighbors
+
+    mine, theirs = RecordingIndexer(), RecordingIndexer()
+    args = dict(positive=[keys[0], W[1]], negative=[keys[2]], topn=3)
+    assert sd.most_similar(**args, indexer=mine) == g.most_similar(**args, indexer=theirs)
+    (v, n), (gv, gn) = mine.calls[0], theirs.calls[0]
+    assert n == gn == 3
+    np.testing.assert_allclose(v, gv, atol=1e-6)
+
+
+def _error_cases(keys, W):
+    """Calls on which gensim raises a specific exception, keyed by a readable id."""
+    missing = "notaword"
+    return {
+        "most_similar missing key": lambda kv: kv.most_similar(missing),
+        "most_similar missing negative": lambda kv: kv.most_similar(keys[0], [missing]),
+        "most_similar missing in pair": lambda kv: kv.most_similar([(missing, 2.0)]),
+        "most_similar no input": lambda kv: kv.most_similar(),
+        "most_similar empty lists": lambda kv: kv.most_similar([], []),
+        "most_similar short vector": lambda kv: kv.most_similar([np.ones(49)]),
+        "most_similar short 2-D rows": lambda kv: kv.most_similar(np.ones((2, 49))),
+        "most_similar 3-D array": lambda kv: kv.most_similar(np.ones((2, 2, 50))),
+        "most_similar 2-D inside list": lambda kv: kv.most_similar([np.ones((2, 50))]),
+        "most_similar float item": lambda kv: kv.most_similar([1.5]),
+        "most_similar None item": lambda kv: kv.most_similar([None]),
+        "most_similar float argument": lambda kv: kv.most_similar(5.5),
+        "most_similar float topn": lambda kv: kv.most_similar(keys[0], topn=2.5),
+        "most_similar str topn": lambda kv: kv.most_similar(keys[0], topn="3"),
+        "most_similar float restrict_vocab": lambda kv: kv.most_similar(keys[0],
+                                                                        restrict_vocab=2.5),
+        "most_similar str restrict_vocab": lambda kv: kv.most_similar(keys[0],
+                                                                      restrict_vocab="9"),
+        "most_similar float clip_start": lambda kv: kv.most_similar(keys[0], clip_start=1.5),
+        "most_similar float clip_end": lambda kv: kv.most_similar(keys[0], clip_end=9.5),
+        "similar_by_word missing": lambda kv: kv.similar_by_word(missing),
+        "similar_by_key missing": lambda kv: kv.similar_by_key(missing),
+        "similar_by_vector short": lambda kv: kv.similar_by_vector(np.ones(3)),
+        "similarity missing": lambda kv: kv.similarity(keys[0], missing),
+        "distance missing": lambda kv: kv.distance(missing, keys[0]),
+        "distances missing": lambda kv: kv.distances(missing),
+        "distances missing other": lambda kv: kv.distances(keys[0], [keys[1], missing]),
+        "distances short vector": lambda kv: kv.distances(np.ones(3)),
+        "doesnt_match empty": lambda kv: kv.doesnt_match([]),
+        "doesnt_match none known": lambda kv: kv.doesnt_match([missing]),
+        "closer_than missing": lambda kv: kv.closer_than(keys[0], missing),
+        "rank missing": lambda kv: kv.rank(missing, keys[0]),
+        "get_vector missing": lambda kv: kv.get_vector(missing),
+        "get_index missing": lambda kv: kv.get_index(missing),
+        "getitem missing": lambda kv: kv[missing],
+        "getitem list missing": lambda kv: kv[[keys[0], missing]],
+        "add_vectors wrong width": lambda kv: kv.add_vectors(["x1", "x2"], np.ones((2, 49))),
+        "evaluate_word_pairs no file": lambda kv: kv.evaluate_word_pairs("/nonexistent/p.tsv"),
+        "evaluate_word_analogies no file":
+            lambda kv: kv.evaluate_word_analogies("/nonexistent/q.txt"),
+    }
+
+
+def test_exception_types_same_as_gensim(random_pair):
+    """Where gensim raises, Vectors raises the same type or a subclass (with its own message).
+
+    Not compared: a (key, weight) pair whose weight is not a number. gensim's
+    ValueError for a str weight is numpy failing to convert it, a None weight
+    gives it NaN scores; Vectors raises TypeError for both (a wrong type).
+    """
+    keys, W, sd, g = random_pair
+    problems = []
+    for case, call in _error_cases(keys, W).items():
+        with pytest.raises(Exception) as theirs:
+            call(make_gensim(keys[:60], W[:60]))
+        fresh = Vectors(keys[:60], W[:60].copy())
+        try:
+            call(fresh)
+        except Exception as ours:
+            if not isinstance(ours, theirs.type):
+                problems.append((case, theirs.type.__name__, type(ours).__name__, str(ours)))
+        else:
+            problems.append((case, theirs.type.__name__, "nothing", ""))
+        assert fresh.index_to_key == keys[:60]  # a failed call changes nothing
+        np.testing.assert_array_equal(fresh.vectors, W[:60])
+    assert not problems

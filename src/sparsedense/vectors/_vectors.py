@@ -3,28 +3,74 @@
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_weight, is_int
+from .._validation import check_weight, is_bool, is_int
 
 
 def _check_restrict_vocab(restrict_vocab: Any) -> int | None:
     if restrict_vocab is None:
         return None
-    if not is_int(restrict_vocab) or restrict_vocab < 0:
+    if not is_int(restrict_vocab):
+        raise TypeError(f"restrict_vocab must be None or an int >= 0 (the first rows "
+                        f"searched); got {type(restrict_vocab).__name__} {restrict_vocab!r}")
+    if restrict_vocab < 0:
         raise ValueError(f"restrict_vocab must be None or an int >= 0 (the first rows "
                          f"searched); got {restrict_vocab!r}")
     return int(restrict_vocab)
 
 
 def _check_topn(topn: Any) -> int:
-    if not is_int(topn) or topn < 0:
+    if topn is None:
+        raise ValueError("topn must be an int >= 0; got None (gensim's array of every score "
+                         "is not offered: results are always a list of (key, score); "
+                         "distances() gives every distance)")
+    if not is_int(topn):
+        raise TypeError(f"topn must be an int >= 0 (len(vectors) for every key); "
+                        f"got {type(topn).__name__} {topn!r}")
+    if topn < 0:
         raise ValueError(f"topn must be an int >= 0 (len(vectors) for every key); "
                          f"got {topn!r}")
     return int(topn)
+
+
+def _check_clip(name: str, value: Any, allow_none: bool) -> int | None:
+    if value is None and allow_none:
+        return None
+    if not is_int(value):
+        raise TypeError(f"{name} must be an int >= 0{' or None' if allow_none else ''}; "
+                        f"got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an int >= 0{' or None' if allow_none else ''}; "
+                         f"got {value!r}")
+    return int(value)
+
+
+def _as_items(value: Any, name: str) -> list:
+    """gensim's reading of ``positive`` / ``negative``: one item, or a list of items.
+
+    ``None`` is no item; a str or a 1-D array is one item; a 2-D array is one
+    vector per row; any other iterable is a list of items.
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, np.ndarray):
+        if value.ndim == 1:
+            return [value]
+        if value.ndim == 2:
+            return list(value)
+        raise ValueError(f"{name} is an array of shape {value.shape}; expected one vector "
+                         "(1-D) or one vector per row (2-D)")
+    if not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a key (str), a vector, or a list of them; "
+                        f"got {type(value).__name__} {value!r}")
+    return list(value)
 
 
 class Vectors:
@@ -36,7 +82,10 @@ class Vectors:
     ``doesnt_match``, ``evaluate_word_pairs``... Differences on purpose: query
     results are always a list of ``(key, score)`` (never an array depending on
     ``topn``), ties are broken by lower index, and the cached unit vectors are
-    recomputed after every change to the table (see :meth:`_invalidate`).
+    recomputed after every change to the table (see :meth:`_invalidate`); the
+    full list is in the migration guide (docs/howto/migrating.rst). Parameter
+    names, their order and the exception types follow gensim's, and gensim's
+    own KeyedVectors tests run against this class.
 
     Queries (lookups, ``most_similar``, ``similarity``...) may run in several
     threads at once: they only read the table, and the cached unit vectors are
@@ -103,11 +152,12 @@ class Vectors:
     def norms(self) -> np.ndarray:
         """l2 norm of every row (cached, read-only)."""
         if self._norms is None:
+            from .._kernels._dispatch import choose
             from .._kernels.similarity import _row_norms
 
             norms = np.empty(len(self), dtype=np.float64)
             if norms.size:
-                _row_norms(np.ascontiguousarray(self.weight), norms)
+                choose(_row_norms, self.weight.size)(np.ascontiguousarray(self.weight), norms)
             norms.flags.writeable = False
             self._norms = norms
         return self._norms
@@ -128,14 +178,19 @@ class Vectors:
             self._invalidate()
         self.get_normed_vectors()
 
-    def add_vectors(self, keys: str | Sequence[str], weights: Any,
+    def add_vectors(self, keys: str | Sequence[str], weights: Any, extras: Any = None,
                     replace: bool = False) -> None:
-        """Add keys with their vectors (gensim's semantics).
+        """Add keys with their vectors (gensim's semantics and parameters).
 
         A single str is one key (with one vector). Keys already present keep
         their vector unless ``replace=True`` (as in gensim); a key repeated
-        within one call is refused (gensim would store it twice).
+        within one call is refused (gensim would store it twice). ``extras``
+        (gensim's per-key attributes, such as counts) must be None: Vectors
+        keeps no per-key attributes, and dropping them silently would lose data.
         """
+        if extras is not None:
+            raise ValueError(f"extras must be None: Vectors keeps no per-key attributes "
+                             f"(gensim's counts and the like); got {type(extras).__name__}")
         if isinstance(keys, str):
             keys = [keys]
             weights = np.asarray(weights).reshape(1, -1)
@@ -193,10 +248,12 @@ class Vectors:
     def __repr__(self) -> str:
         return f"Vectors({len(self)} keys, vector_size={self.vector_size}, dtype={self.weight.dtype})"
 
-    def get_index(self, key: str) -> int:
-        """Row of ``key``; KeyError naming it (with close matches) when absent."""
+    def get_index(self, key: str, default: int | None = None) -> int:
+        """Row of ``key``; ``default`` if given and ``key`` is absent, else KeyError naming it."""
         i = self.key_to_index.get(key)
         if i is None:
+            if default is not None:
+                return default
             hint = ""
             if isinstance(key, str) and len(self) <= 200_000:
                 close = difflib.get_close_matches(key, self.index_to_key, n=3, cutoff=0.8)
@@ -210,10 +267,10 @@ class Vectors:
         i = self.get_index(key)
         return (self.get_normed_vectors() if norm else self.weight)[i]
 
-    def __getitem__(self, keys: str | Sequence[str]) -> np.ndarray:
-        if isinstance(keys, str) or not isinstance(keys, Iterable):
-            return self.get_vector(keys)  # a KeyError names a key that is not there
-        keys = list(keys)
+    def __getitem__(self, key_or_keys: str | Sequence[str]) -> np.ndarray:
+        if isinstance(key_or_keys, str) or not isinstance(key_or_keys, Iterable):
+            return self.get_vector(key_or_keys)  # a KeyError names a key that is not there
+        keys = list(key_or_keys)
         return np.stack([self.get_vector(k) for k in keys]) if len(keys) else \
             np.empty((0, self.vector_size), self.weight.dtype)
 
@@ -238,95 +295,154 @@ class Vectors:
     def _unit_query(self, item: Any) -> np.ndarray:
         if isinstance(item, str):
             return self.get_vector(item, norm=True)
-        v = np.asarray(item, dtype=np.float64).ravel()
-        if v.shape[0] != self.vector_size:
-            raise ValueError(f"a query vector must have {self.vector_size} values; got "
-                             f"{v.shape[0]}")
+        v = self._query_vector(item, "word_or_vector")
         n = np.linalg.norm(v)
         return v / n if n > 0 else v
+
+    def _query_vector(self, item: Any, where: str) -> np.ndarray:
+        """A raw query vector as float64: TypeError unless numbers, ValueError unless 1-D of
+        ``vector_size`` values (gensim refuses other shapes too)."""
+        wrong_type = TypeError(f"{where} is {type(item).__name__} {item!r:.80}; expected a key "
+                               f"(str), a vector of {self.vector_size} values, or a (key or "
+                               "vector, weight) pair")
+        if item is None or isinstance(item, (numbers.Number, bytes, dict, set)):
+            raise wrong_type
+        try:
+            vec = np.asarray(item, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise wrong_type from None
+        if vec.shape != (self.vector_size,):
+            raise ValueError(f"{where} has shape {vec.shape}; a query vector must have "
+                             f"{self.vector_size} values (shape ({self.vector_size},))")
+        return vec
 
     def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, set]:
         """gensim's query vector and the rows of the query keys.
 
         Keys count as their unit vectors, raw vectors as they are; positive
         items weigh +1 and negative ones -1 (or the weight of a ``(key,
-        weight)`` pair); the weighted mean is made unit length.
+        weight)`` pair); the weighted mean is made unit length. ``positive``
+        and ``negative`` are read as gensim reads them (see :func:`_as_items`).
         """
-        def as_list(x, name):
-            if x is None:
-                return []
-            if isinstance(x, (str, np.ndarray)):
-                return [x]
-            if not isinstance(x, Iterable):
-                raise TypeError(f"{name} must be a key (str), a vector, or a list of them; "
-                                f"got {type(x).__name__} {x!r}")
-            return list(x)
-
-        items = ([(x, 1.0) for x in as_list(positive, "positive")]
-                 + [(x, -1.0) for x in as_list(negative, "negative")])
+        items = ([(x, 1.0, f"positive[{p}]") for p, x in enumerate(_as_items(positive,
+                                                                             "positive"))]
+                 + [(x, -1.0, f"negative[{p}]") for p, x in enumerate(_as_items(negative,
+                                                                              "negative"))])
         if not items:
             raise ValueError("cannot compute similarity with no input: give positive and/or "
                              "negative keys or vectors")
-        rows = set()
+        key_rows, key_weights = [], []
         mean = np.zeros(self.vector_size, dtype=np.float64)
         total = 0.0
-        for item, sign in items:
-            if isinstance(item, tuple) and len(item) == 2:  # gensim's (key, weight) pairs
-                item, sign = item
+        for item, weight, where in items:
+            if ((isinstance(item, tuple) and len(item) == 2)  # gensim's (key, weight) pairs
+                    or (isinstance(item, list) and len(item) == 2
+                        and isinstance(item[0], (str, np.ndarray)))):
+                item, weight = item
+                if not isinstance(weight, numbers.Real) or is_bool(weight):
+                    raise TypeError(f"{where}[1] is {type(weight).__name__} {weight!r:.80}; "
+                                    "the weight of a (key or vector, weight) pair must be a "
+                                    "real number")
+                weight = float(weight)
+                where += "[0]"
             if isinstance(item, str):
-                i = self.get_index(item)
-                rows.add(i)
-                vec = self.get_normed_vectors()[i]
+                key_rows.append(self.get_index(item))
+                key_weights.append(weight)
             else:
-                vec = np.asarray(item, dtype=np.float64).ravel()
-                if vec.shape[0] != self.vector_size:
-                    raise ValueError(f"a query vector must have {self.vector_size} values; "
-                                     f"got {vec.shape[0]}")
-            mean += sign * vec
-            total += abs(sign)
+                mean += weight * self._query_vector(item, where)
+            total += abs(weight)
+        if key_rows:  # keys' unit vectors in one gather and product
+            unit = self.get_normed_vectors()[key_rows]
+            mean += np.asarray(key_weights) @ unit.astype(np.float64)
         if total > 0:
             mean /= total
         n = np.linalg.norm(mean)
-        return (mean / n if n > 0 else mean), rows
+        return (mean / n if n > 0 else mean), set(key_rows)
 
-    def _rank(self, scores: np.ndarray, exclude_rows: set, topn: int) -> list[tuple[str, float]]:
-        if topn < 1:
+    def _rank(self, scores: np.ndarray, exclude_rows: set, topn: int,
+              offset: int = 0) -> list[tuple[str, float]]:
+        """The ``topn`` best rows of ``scores`` (row ``offset + i`` for ``scores[i]``).
+
+        Best first, ties by lower index, NaN last, ``exclude_rows`` left out.
+        Only the rows that can make the cut are sorted: those scoring at least
+        the ``topn + len(exclude_rows)``-th best (found by partition, O(n)).
+        """
+        n = scores.shape[0]
+        if topn < 1 or n == 0:
             return []
-        order = np.argsort(-scores, kind="stable")  # ties: lower index first
+        key = np.where(np.isnan(scores), -np.inf, scores) if np.isnan(scores).any() else scores
+        k = min(n, topn + len(exclude_rows))
+        if k < n:
+            candidates = np.flatnonzero(key >= np.partition(key, n - k)[n - k])
+        else:
+            candidates = np.arange(n)
+        order = candidates[np.lexsort((candidates, -key[candidates]))]
         out = []
         for i in order:
-            if i in exclude_rows:
+            if i + offset in exclude_rows:
                 continue
-            out.append((self.index_to_key[i], float(scores[i])))
+            out.append((self.index_to_key[i + offset], float(scores[i])))
             if len(out) == topn:
                 break
         return out
 
     def most_similar(self, positive: Any = None, negative: Any = None, topn: int = 10,
-                     restrict_vocab: int | None = None) -> list[tuple[str, float]]:
+                     clip_start: int = 0, clip_end: int | None = None,
+                     restrict_vocab: int | None = None,
+                     indexer: Any = None) -> list[tuple[str, float]]:
         """Keys most similar to the weighted mean of ``positive`` and ``negative`` items.
 
-        gensim's semantics: keys count as their unit vectors and raw vectors
-        as given, positive items weigh +1 and negative ones -1, the mean is
-        normalized, and the cosine with every key (the first
-        ``restrict_vocab`` only, if given) is ranked; the query keys
-        themselves are left out.
+        gensim's semantics and parameters: keys count as their unit vectors
+        and raw vectors as given, positive items weigh +1 and negative ones
+        -1, the mean is normalized, and its cosine with the searched keys is
+        ranked; the query keys themselves are left out.
+
+        Parameters
+        ----------
+        positive, negative : key, vector, 2-D array, or list of them, optional
+            Each item is a key (str), a vector (1-D, ``vector_size`` values),
+            or a ``(key or vector, weight)`` pair; a 2-D array is one vector
+            per row.
+        topn : int, default=10
+            Number of results (``0`` gives ``[]``).
+        clip_start, clip_end : int, optional
+            Search only the rows ``clip_start:clip_end`` (default: all).
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` rows; overrides the clips.
+        indexer : object, optional
+            As in gensim, an approximate index: the result is
+            ``indexer.most_similar(query, topn)`` for the normalized query
+            vector (query keys not left out).
 
         Returns
         -------
-        list of (key, cosine), best first (ties: lower index first); ``[]``
-        when ``topn < 1``.
+        list of (key, cosine), best first (ties: lower index first).
+
+        Raises
+        ------
+        KeyError
+            A query key is not in the table.
+        TypeError
+            An item, a weight, ``topn``, ``restrict_vocab`` or a clip of the
+            wrong type.
+        ValueError
+            No item, a vector of the wrong shape, or a negative count.
         """
         topn = _check_topn(topn)
         restrict_vocab = _check_restrict_vocab(restrict_vocab)
+        clip_start = _check_clip("clip_start", clip_start, allow_none=False)
+        clip_end = _check_clip("clip_end", clip_end, allow_none=True)
+        if restrict_vocab is not None:
+            clip_start, clip_end = 0, restrict_vocab
         if topn == 0:
             return []
-        query, exclude = self._combine(positive, negative)
-        unit = self.get_normed_vectors()
-        if restrict_vocab is not None:
-            unit = unit[:restrict_vocab]
+        query, exclude = self._combine(_as_items(positive, "positive"),
+                                       _as_items(negative, "negative"))
+        if indexer is not None:
+            return list(indexer.most_similar(query.astype(self.weight.dtype), topn))
+        unit = self.get_normed_vectors()[clip_start:clip_end]
         scores = unit @ query.astype(unit.dtype)
-        return self._rank(scores, exclude, topn)
+        return self._rank(scores, exclude, topn, offset=min(clip_start, len(self)))
 
     def most_similar_batch(self, keys: Sequence[str], topn: int = 10,
                            restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
@@ -353,7 +469,7 @@ class Vectors:
 
     def similar_by_vector(self, vector: Any, topn: int = 10,
                           restrict_vocab: int | None = None) -> list[tuple[str, float]]:
-        """Keys most similar to a vector."""
+        """Keys most similar to a vector (``most_similar(positive=[vector])``)."""
         return self.most_similar(positive=[np.asarray(vector)], topn=topn,
                                  restrict_vocab=restrict_vocab)
 
@@ -362,7 +478,10 @@ class Vectors:
         """Keys most similar to ``key`` (``most_similar(key)``)."""
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    similar_by_word = similar_by_key
+    def similar_by_word(self, word: str, topn: int = 10,
+                        restrict_vocab: int | None = None) -> list[tuple[str, float]]:
+        """gensim's older name of :meth:`similar_by_key` (its parameter is ``word``)."""
+        return self.similar_by_key(word, topn=topn, restrict_vocab=restrict_vocab)
 
     def doesnt_match(self, words: Iterable[str]) -> str:
         """The key furthest from the mean of the others (gensim's rule)."""
@@ -460,13 +579,16 @@ class Vectors:
 
     def evaluate_word_analogies(self, analogies: Any, restrict_vocab: int = 300000,
                                 case_insensitive: bool = True, dummy4unknown: bool = False,
+                                similarity_function: str = "most_similar",
                                 ) -> tuple[float, list[dict]]:
         """Accuracy on analogies "a b c d" (a is to b as c is to d), gensim's method.
 
         ``analogies`` is a path in the ``questions-words.txt`` format
         (``: section`` headers). The prediction is the first of the top 5 of
         ``most_similar(positive=[b, c], negative=[a])`` that is in the
-        restricted vocabulary and not one of a, b, c.
+        restricted vocabulary and not one of a, b, c. ``similarity_function``
+        must be ``'most_similar'`` (gensim's default; Vectors has no
+        ``most_similar_cosmul``).
 
         Returns
         -------
@@ -476,6 +598,9 @@ class Vectors:
             ``{'section', 'correct', 'incorrect'}`` per section, then the
             ``'Total accuracy'`` section.
         """
+        if similarity_function != "most_similar":
+            raise ValueError(f"similarity_function must be 'most_similar' (the only query "
+                             f"Vectors has for analogies); got {similarity_function!r}")
         ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
         sections: list[dict] = []
         section = None
