@@ -183,3 +183,16 @@ def test_adapter_really_builds_vectors():
     assert own == {"__init__", "load_word2vec_format", "_adopt"}
     kv = GensimStyleVectors(3)
     assert isinstance(kv, Vectors) and len(kv) == 0 and kv.vector_size == 3
+
+
+def test_deliberate_differences_are_documented():
+    """Each 'deliberate difference' reason above is in the migration guide's list."""
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[1] / "docs" / "howto" / "migrating.rst").read_text("utf8")
+    differences = guide[guide.index("Deliberate differences"):]
+    reasons = [reason for tests in EXPECTED_FAILURES.values()
+               for reason, _ in tests.values() if reason.startswith("deliberate difference")]
+    assert len(reasons) == 2
+    assert "``topn=None`` is a ValueError" in differences
+    assert "pickles" in differences and "``Vectors.load``" in differences
