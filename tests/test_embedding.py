@@ -803,3 +803,14 @@ def test_from_pretrained_accepts_vectors():
     assert emb.weight is kv.weight
     np.testing.assert_array_equal(emb([kv.key_to_index["c"]]), W[[2]])
     assert EmbeddingBag.from_pretrained(kv, mode="sum").weight is kv.weight
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_backward_with_zero_columns_like_the_forward(sparse):
+    """A table with embedding_dim 0 has a gradient of shape (num_embeddings, 0), as in torch."""
+    idx = np.array([[1, 2], [3, 4]])
+    W = np.zeros((5, 0), np.float32)
+    assert embedding(idx, W).shape == (2, 2, 0)
+    grad = embedding_backward(np.zeros((2, 2, 0), np.float32), idx, 5, sparse=sparse)
+    assert grad.shape == (5, 0)
+    assert grad.dtype == np.float32

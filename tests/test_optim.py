@@ -449,3 +449,55 @@ def test_step_on_memmap_table(tmp_path, rng, make_opt):
     with pytest.raises(ValueError, match="read-only"):
         make_opt([frozen_file]).step()
     assert np.array_equal(np.fromfile(path, dtype=np.float32).reshape(w.shape), on_disk)
+
+
+_REPLACED_TABLE = r'''
+import numpy as np
+from sparsedense.nn import Embedding
+from sparsedense.optim import SGD, Adagrad, SparseAdam
+make = {"Adagrad": lambda m: Adagrad(m, lr=0.1), "SparseAdam": lambda m: SparseAdam(m),
+        "SGD": lambda m: SGD(m, lr=0.1, momentum=0.9)}[NAME]
+emb = Embedding(10, 4, sparse=SPARSE, seed=0)
+opt = make([emb])
+emb(np.array([1, 2])); emb.backward(np.ones((2, 4), np.float32)); opt.step(); opt.zero_grad()
+emb.weight = np.ones((5000, 4), np.float32)   # a bigger table after the state was made
+before = emb.weight.copy()
+emb(np.array([4000, 4999])); emb.backward(np.ones((2, 4), np.float32))
+try:
+    opt.step()
+    print("stepped")
+except ValueError as exc:
+    print("ValueError:", exc)
+    assert (emb.weight == before).all()
+'''
+
+
+@pytest.mark.parametrize("name, sparse", [("Adagrad", False), ("Adagrad", True),
+                                          ("SparseAdam", True), ("SGD", False)])
+def test_state_of_a_replaced_table_is_refused(name, sparse):
+    """The state made at the first step no longer fits a bigger table: a clear error, no write.
+
+    Before the check the next step indexed the old state out of bounds (a crash
+    or silent corruption), so the case runs in a child process.
+    """
+    import subprocess
+    import sys
+
+    code = _REPLACED_TABLE.replace("NAME", repr(name)).replace("SPARSE", str(sparse))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.startswith("ValueError: modules[0].weight has shape (5000, 4) and dtype "
+                                  "float32, but the optimizer's state"), proc.stdout
+    assert "was made for shape (10, 4)" in proc.stdout and "Make a new" in proc.stdout
+
+
+def test_state_dtype_of_a_replaced_table_is_refused(rng):
+    emb = Embedding(6, 3, seed=0)
+    opt = Adagrad([emb], lr=0.1)
+    emb(np.array([1])); emb.backward(np.ones((1, 3), np.float32)); opt.step()
+    emb.weight = emb.weight.astype(np.float64)
+    emb(np.array([1])); emb.backward(np.ones((1, 3), np.float64))
+    with pytest.raises(ValueError, match=r"state 'sum' was made for shape \(6, 3\) and dtype "
+                                         r"float32"):
+        opt.step()

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from ._validation import as_array, check_param, is_int
+from ._validation import as_array, check_csr, check_param, is_int
 from .functional._bag import Bags, run_bags
 from .text._base import BaseEstimator, NotFittedError, TransformerMixin
 
@@ -25,7 +25,7 @@ _NORMALIZERS = ("auto", "LU", "QR", "none")
 
 
 def _csr(X: Any, dtype) -> sp.csr_matrix:
-    X = sp.csr_matrix(X, dtype=dtype)
+    X = sp.csr_matrix(check_csr(X, "X") if sp.issparse(X) else X, dtype=dtype)
     if not X.has_canonical_format:
         X = X.copy()
         X.sum_duplicates()

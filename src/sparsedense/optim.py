@@ -7,7 +7,8 @@ rows. The arithmetic follows the torch optimizer of the same name, so the
 same gradients give the same weights (to float rounding).
 
 Every check (frozen module, read-only weight, unsupported option for a
-row-sparse gradient, shape mismatch) runs for all modules before any weight
+row-sparse gradient, shape mismatch, a table replaced since the first step)
+runs for all modules before any weight
 changes, so a refused step changes nothing.
 
 Thread safety: a step writes the modules' weights (and its own state) in place,
@@ -85,11 +86,27 @@ class Optimizer:
                 raise ValueError(f"modules[{i}].grad has shape {tuple(shape)}; weight has "
                                  f"shape {w.shape}")
             self._check_grad(i, g)
+            self._check_state(i, w)
             todo.append((i, m, g))
         return todo
 
     def _check_grad(self, i: int, grad: Any) -> None:  # pragma: no cover - overridden
         pass
+
+    def _check_state(self, i: int, weight: np.ndarray) -> None:
+        """The state made at the first step must still fit the module's table.
+
+        A table replaced after the first step (``emb.weight = bigger``) would
+        make the kernels index the old, smaller state arrays out of bounds.
+        """
+        for key, arr in self.state[i].items():
+            if isinstance(arr, np.ndarray) and (arr.shape != weight.shape
+                                                or arr.dtype != weight.dtype):
+                raise ValueError(
+                    f"modules[{i}].weight has shape {weight.shape} and dtype {weight.dtype}, but "
+                    f"the optimizer's state {key!r} was made for shape {arr.shape} and dtype "
+                    f"{arr.dtype} at its first step: the table was replaced. Make a new "
+                    f"{type(self).__name__} for the new table")
 
     def step(self) -> None:
         """Apply one update to every module that has a gradient."""
@@ -143,10 +160,11 @@ class SGD(Optimizer):
                              "for it (momentum and weight_decay would touch every row)")
 
     def _update(self, state, weight, grad) -> None:
+        from ._kernels._dispatch import choose
         from ._kernels.optim import _sgd_rows
 
         if isinstance(grad, RowSparseGrad):
-            _sgd_rows(weight, grad.indices, grad.values, self.lr)
+            choose(_sgd_rows, grad.values.size)(weight, grad.indices, grad.values, self.lr)
             return
         d = np.asarray(grad)
         if self.weight_decay:
@@ -159,7 +177,8 @@ class SGD(Optimizer):
                 buf *= self.momentum
                 buf += (1 - self.dampening) * d
             d = d + self.momentum * buf if self.nesterov else buf
-        _sgd_rows(weight, np.arange(weight.shape[0]), np.ascontiguousarray(d), self.lr)
+        choose(_sgd_rows, weight.size)(weight, np.arange(weight.shape[0]),
+                                       np.ascontiguousarray(d), self.lr)
 
 
 class Adagrad(Optimizer):
@@ -195,6 +214,7 @@ class Adagrad(Optimizer):
                              "gradient (as in torch)")
 
     def _update(self, state, weight, grad) -> None:
+        from ._kernels._dispatch import choose
         from ._kernels.optim import _adagrad_dense, _adagrad_rows
 
         if "sum" not in state:
@@ -203,12 +223,12 @@ class Adagrad(Optimizer):
         state["step"] += 1
         clr = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
         if isinstance(grad, RowSparseGrad):
-            _adagrad_rows(weight, state["sum"], grad.indices, grad.values, clr, self.eps)
+            choose(_adagrad_rows, grad.values.size)(weight, state["sum"], grad.indices, grad.values, clr, self.eps)
             return
         d = np.asarray(grad)
         if self.weight_decay:
             d = d + self.weight_decay * weight
-        _adagrad_dense(weight, state["sum"], np.ascontiguousarray(d), clr, self.eps)
+        choose(_adagrad_dense, weight.size)(weight, state["sum"], np.ascontiguousarray(d), clr, self.eps)
 
 
 class SparseAdam(Optimizer):
@@ -245,6 +265,7 @@ class SparseAdam(Optimizer):
                              "gradients (Embedding(..., sparse=True))")
 
     def _update(self, state, weight, grad) -> None:
+        from ._kernels._dispatch import choose
         from ._kernels.optim import _sparse_adam_rows
 
         if "exp_avg" not in state:
@@ -257,5 +278,6 @@ class SparseAdam(Optimizer):
         b1, b2 = self.betas
         step = state["step"]
         step_size = self.lr * math.sqrt(1 - b2 ** step) / (1 - b1 ** step)
-        _sparse_adam_rows(weight, state["exp_avg"], state["exp_avg_sq"], grad.indices,
-                          grad.values, b1, b2, self.eps, step_size)
+        choose(_sparse_adam_rows, grad.values.size)(
+            weight, state["exp_avg"], state["exp_avg_sq"], grad.indices, grad.values, b1, b2,
+            self.eps, step_size)

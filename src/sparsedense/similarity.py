@@ -27,7 +27,9 @@ def _as_matrix(X: Any, name: str):
             raise ValueError(f"{name} must be 2-D; got shape {X.shape}")
         if X.dtype.kind == "c":
             raise TypeError(f"{name} must be real; got dtype {X.dtype}")
-        return sp.csr_matrix(X)
+        from ._validation import check_csr
+
+        return check_csr(X, name)
     from ._validation import as_array
 
     arr = as_array(X, name)
@@ -61,10 +63,10 @@ def normalize_rows(X: Any, dtype=None):
         X.sum_duplicates()
         _normalize_rows_inplace(X.indptr, X.data, NORM_L2)  # the TF-IDF l2 step
         return X
-    from ._kernels._dispatch import use_parallel
-    from ._kernels.bag import _normalize_rows_l2, _normalize_rows_l2_serial
+    from ._kernels._dispatch import choose
+    from ._kernels.bag import _normalize_rows_l2
 
-    kernel = _normalize_rows_l2 if use_parallel(X.size) else _normalize_rows_l2_serial
+    kernel = choose(_normalize_rows_l2, X.size)
     if X.dtype == dtype and X.size:  # one pass: read X, write the scaled copy
         out = np.empty(X.shape, dtype=dtype)
         kernel(X, out)
@@ -84,11 +86,12 @@ def _transpose(B: sp.csr_matrix) -> sp.csr_matrix:
 
 def _sparse_dot_t(A: sp.csr_matrix, B: sp.csr_matrix, dtype, BT=None) -> np.ndarray:
     """Dense ``A @ B.T`` of two CSR matrices, rows in parallel (``BT``: B.T, if known)."""
+    from ._kernels._dispatch import choose
     from ._kernels.similarity import _csr_dot_csr_t_dense
 
     BT = _transpose(B) if BT is None else BT
     out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
-    _csr_dot_csr_t_dense(A.indptr, A.indices, A.data.astype(dtype, copy=False),
+    choose(_csr_dot_csr_t_dense, out.size + A.nnz)(A.indptr, A.indices, A.data.astype(dtype, copy=False),
                          BT.indptr, BT.indices, BT.data.astype(dtype, copy=False), out)
     return out
 
@@ -107,6 +110,7 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
     multiplied densely with BLAS, and the rest by the sparse kernel, which
     computes the upper triangle only and mirrors it.
     """
+    from ._kernels._dispatch import choose
     from ._kernels.similarity import _csr_gram_dense
 
     n = A.shape[0]
@@ -124,7 +128,7 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
         rest = A
         zero = True
     RT = _transpose(rest)
-    _csr_gram_dense(rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
+    choose(_csr_gram_dense, out.size + rest.nnz)(rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
                     RT.indptr, RT.indices, RT.data.astype(dtype, copy=False), zero, out)
     return out
 
@@ -236,13 +240,12 @@ def _select_topk(tiles, n_tiles: int, k: int, exclude_self: bool, out_idx: np.nd
     run at once. Tiles reach each query left to right, in one thread, so
     the result is the same as selecting from the whole row.
     """
-    from ._kernels._dispatch import use_parallel
+    from ._kernels._dispatch import choose
     from ._kernels.similarity import _topk_block, _topk_block_serial
 
     if n_tiles <= 1:
         for q0, c0, scores in tiles:
-            kernel = _topk_block if use_parallel(scores.size) else _topk_block_serial
-            kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
+            choose(_topk_block, scores.size)(scores, k, c0, q0, exclude_self, out_idx, out_score)
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -298,6 +301,7 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     [1, 0, 1]
     """
     from ._validation import is_int
+    from ._kernels._dispatch import choose
     from ._kernels.similarity import _sort_topk
 
     if metric not in _METRICS:
@@ -345,5 +349,5 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
         tiles = _sparse_blocks(Qn, Cn, dtype, block_size)
         n_tiles = -(-n_q // block_size)
     _select_topk(tiles, n_tiles, k, bool(exclude_self), out_idx, out_score)
-    _sort_topk(out_idx, out_score)
+    choose(_sort_topk, out_idx.size)(out_idx, out_score)
     return out_idx, out_score

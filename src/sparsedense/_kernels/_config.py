@@ -48,13 +48,60 @@ class _TolerantCache:
         return getattr(self._inner, name)
 
 
-def harden_caches(namespace: dict) -> None:
-    """Wrap the cache of every Numba dispatcher in ``namespace`` (a kernel module's globals).
+def _harden(dispatcher) -> None:
+    if not isinstance(dispatcher._cache, _TolerantCache):
+        dispatcher._cache = _TolerantCache(dispatcher._cache)
 
-    Called at the end of each kernel module; nothing is compiled.
+
+def harden_caches(namespace: dict) -> None:
+    """Finish a kernel module: harden every dispatcher's cache and register serial twins.
+
+    Called at the end of each kernel module with its ``globals()``; nothing is
+    compiled. A parallel kernel ``name`` with a hand-written ``name_serial``
+    in the module gets it registered as its twin (see
+    :func:`sparsedense._kernels._dispatch.choose`).
     """
     from numba.core.dispatcher import Dispatcher
 
-    for value in list(namespace.values()):
-        if isinstance(value, Dispatcher) and not isinstance(value._cache, _TolerantCache):
-            value._cache = _TolerantCache(value._cache)
+    from ._dispatch import register_twin
+
+    for key, value in list(namespace.items()):
+        if isinstance(value, Dispatcher):
+            _harden(value)
+            twin = namespace.get(key + "_serial")
+            if value.targetoptions.get("parallel") and isinstance(twin, Dispatcher):
+                register_twin(value, twin)
+
+
+def parallel_kernel(func=None, **options):
+    """``@njit(parallel=True)`` that also compiles a serial twin from the same code.
+
+    The twin is the same function under the name ``<name>_serial`` (so its
+    on-disk cache is its own) compiled without ``parallel``: ``prange`` runs
+    as ``range``. It is put in the kernel's module under that name, beside its
+    sibling, and registered for :func:`sparsedense._kernels._dispatch.choose`,
+    the one place that picks between the two; nothing is compiled here.
+    """
+    if func is None:
+        return lambda f: parallel_kernel(f, **options)
+    from types import FunctionType
+
+    from numba import njit
+
+    from ._dispatch import register_twin
+
+    kernel = njit(parallel=True, **JIT_OPTIONS, **options)(func)
+    code = func.__code__.replace(co_name=func.__name__ + "_serial",
+                                 co_qualname=func.__qualname__ + "_serial") \
+        if hasattr(func.__code__, "co_qualname") else func.__code__
+    twin_func = FunctionType(code, func.__globals__, func.__name__ + "_serial",
+                             func.__defaults__, func.__closure__)
+    twin_func.__qualname__ = func.__qualname__ + "_serial"
+    twin_func.__module__ = func.__module__
+    twin_func.__doc__ = f"Single-threaded :func:`{func.__name__}` (the same code and result)."
+    twin = njit(**JIT_OPTIONS, **options)(twin_func)
+    _harden(kernel)
+    _harden(twin)
+    register_twin(kernel, twin)
+    func.__globals__[twin_func.__name__] = twin
+    return kernel

@@ -1,9 +1,11 @@
 """When to run a kernel's parallel variant (plain Python, no kernels here).
 
-Parallel kernels pay off only above a work size, and Numba's default
-"workqueue" threading layer must not be entered from two Python threads at
-once. So the parallel variant is used only for large inputs and from the main
-thread; elsewhere the serial variant runs. Both give bit-identical results
+Parallel kernels pay off only above a work size, and Numba's "workqueue"
+threading layer (what Numba uses without OpenMP or TBB) aborts the process
+when two Python threads enter parallel code at once. So every parallel kernel
+has a serial twin and is called through :func:`choose`, which runs the
+parallel variant only for large inputs and from the main thread; elsewhere the
+serial twin runs. Both give bit-identical results
 (every parallel kernel here partitions its output, never reduces across
 threads).
 """
@@ -18,8 +20,32 @@ import numpy as np
 PARALLEL_MIN_WORK = 1 << 16
 
 
+#: parallel kernel -> its serial twin (filled as kernel modules are imported)
+_TWINS: dict = {}
+
+
+def register_twin(kernel, serial) -> None:
+    """Record ``serial`` as the single-threaded twin of the parallel ``kernel``."""
+    _TWINS[kernel] = serial
+
+
 def use_parallel(work: int) -> bool:
+    """True for work above :data:`PARALLEL_MIN_WORK` on the main thread."""
     return work >= PARALLEL_MIN_WORK and threading.current_thread() is threading.main_thread()
+
+
+def choose(kernel, work: int, allow: bool = True):
+    """The one way to call a parallel kernel: ``kernel`` itself, or its serial twin.
+
+    The parallel variant runs only for ``work`` of at least
+    :data:`PARALLEL_MIN_WORK` elements, from the main thread, and when the
+    caller allows it (``allow``); anywhere else the twin registered by
+    :func:`register_twin` (both give bit-identical results). A kernel with no
+    twin is a bug in this package (a KeyError here; a test enumerates them).
+    """
+    if allow and use_parallel(work):
+        return kernel
+    return _TWINS[kernel]
 
 
 def balanced_order(work: np.ndarray) -> np.ndarray:

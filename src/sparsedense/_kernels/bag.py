@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import FASTMATH, JIT_OPTIONS, harden_caches
+from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
 from ._prefetch import prefetch_row
 from ._simd import fmuladd, weighted_row_sum
 
@@ -188,7 +188,7 @@ def _normalize_row_l2(src, out, r):
             out[r, j] = src[r, j]
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _normalize_rows_l2(src, out):
     """``out`` = the rows of ``src`` scaled to unit l2 norm (rows of zeros stay zero).
 
@@ -196,13 +196,6 @@ def _normalize_rows_l2(src, out):
     dtype, and the copy and the scaling are one pass over memory.
     """
     for r in prange(src.shape[0]):
-        _normalize_row_l2(src, out, r)
-
-
-@njit(**JIT_OPTIONS)
-def _normalize_rows_l2_serial(src, out):
-    """Single-threaded :func:`_normalize_rows_l2` (bit-identical results)."""
-    for r in range(src.shape[0]):
         _normalize_row_l2(src, out, r)
 
 
@@ -234,7 +227,7 @@ def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
     return positions, seq_bag, seq_scale
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _zero_rows(out):
     """``out[:] = 0``, both threads in row ranges.
 
@@ -400,7 +393,7 @@ def _frequent_rows_part(grad_output, offsets, indices, scale, part_of, target_of
                           want_dots, zero)
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _bag_frequent_rows_grad(grad_output, offsets, indices, scale, part_of, target_of, out, weight,
                             dots, want_dots, n_parts):
     """The table gradient of the frequent rows, the bags streamed in order.
@@ -418,16 +411,6 @@ def _bag_frequent_rows_grad(grad_output, offsets, indices, scale, part_of, targe
     """
     zero = np.zeros(1, grad_output.dtype)[0]
     for t in prange(n_parts):
-        _frequent_rows_part(grad_output, offsets, indices, scale, part_of, target_of, out, weight,
-                            dots, want_dots, t, zero)
-
-
-@njit(**JIT_OPTIONS)
-def _bag_frequent_rows_grad_serial(grad_output, offsets, indices, scale, part_of, target_of, out,
-                                   weight, dots, want_dots, n_parts):
-    """Single-threaded :func:`_bag_frequent_rows_grad` (bit-identical results)."""
-    zero = np.zeros(1, grad_output.dtype)[0]
-    for t in range(n_parts):
         _frequent_rows_part(grad_output, offsets, indices, scale, part_of, target_of, out, weight,
                             dots, want_dots, t, zero)
 
@@ -455,7 +438,7 @@ def _bag_mean_weight_grad(offsets, weights, grad_output, forward, dots):
             dots[p] = (dots[p] - at) / total
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _bag_max_grad(offsets, indices, weights, grad_output, weight, slot_of, out):
     """Max mode: ``grad_output[b, j]`` (times the weight) goes to the arg-max row of (b, j).
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS, harden_caches
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from .counting import insertion_sort
 
 
@@ -132,20 +132,11 @@ def _count_part(ids, word_ptr, positions, win_lo, win_hi, order, q_lo, q_hi, nun
         nuniq[r] = u
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def chunk_reduce_count(ids, word_ptr, positions, win_lo, win_hi, order, bounds,
                        nuniq):
     """``nuniq[r]``: distinct contexts of word ``r`` (rows ``order[bounds[p]:bounds[p+1]]`` per part)."""
     for p in prange(bounds.shape[0] - 1):
-        _count_part(ids, word_ptr, positions, win_lo, win_hi, order,
-                    bounds[p], bounds[p + 1], nuniq)
-
-
-@njit(**JIT_OPTIONS)
-def chunk_reduce_count_serial(ids, word_ptr, positions, win_lo, win_hi, order,
-                              bounds, nuniq):
-    """:func:`chunk_reduce_count` on one thread."""
-    for p in range(bounds.shape[0] - 1):
         _count_part(ids, word_ptr, positions, win_lo, win_hi, order,
                     bounds[p], bounds[p + 1], nuniq)
 
@@ -242,20 +233,11 @@ def _write_part(ids, word_ptr, positions, win_lo, win_hi, weight, order, q_lo, q
             acc[j] = 0
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def chunk_reduce_write(ids, word_ptr, positions, win_lo, win_hi, weight, order,
                        bounds, out_indptr, out_cols, out_vals):
     """Sum each word's contexts into ``out_*`` (sorted columns), rows in parallel."""
     for p in prange(bounds.shape[0] - 1):
-        _write_part(ids, word_ptr, positions, win_lo, win_hi, weight, order,
-                    bounds[p], bounds[p + 1], out_indptr, out_cols, out_vals)
-
-
-@njit(**JIT_OPTIONS)
-def chunk_reduce_write_serial(ids, word_ptr, positions, win_lo, win_hi, weight,
-                              order, bounds, out_indptr, out_cols, out_vals):
-    """:func:`chunk_reduce_write` on one thread (same result)."""
-    for p in range(bounds.shape[0] - 1):
         _write_part(ids, word_ptr, positions, win_lo, win_hi, weight, order,
                     bounds[p], bounds[p + 1], out_indptr, out_cols, out_vals)
 
@@ -313,31 +295,17 @@ def _merge_row(a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, r, o, out_idx, out_val)
         o += 1
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def merge_count(a_ptr, a_idx, b_ptr, b_idx, lens):
     """``lens[r]``: stored entries of row ``r`` of ``A + B`` (sorted-index CSRs)."""
     for r in prange(lens.shape[0]):
         lens[r] = _merge_row_len(a_ptr, a_idx, b_ptr, b_idx, r)
 
 
-@njit(**JIT_OPTIONS)
-def merge_count_serial(a_ptr, a_idx, b_ptr, b_idx, lens):
-    """:func:`merge_count` on one thread."""
-    for r in range(lens.shape[0]):
-        lens[r] = _merge_row_len(a_ptr, a_idx, b_ptr, b_idx, r)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def merge_write(a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, out_ptr, out_idx, out_val):
     """Write ``A + B`` into ``out_*`` (``out_ptr`` from :func:`merge_count`), rows in parallel."""
     for r in prange(out_ptr.shape[0] - 1):
-        _merge_row(a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, r, out_ptr[r], out_idx, out_val)
-
-
-@njit(**JIT_OPTIONS)
-def merge_write_serial(a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, out_ptr, out_idx, out_val):
-    """:func:`merge_write` on one thread."""
-    for r in range(out_ptr.shape[0] - 1):
         _merge_row(a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, r, out_ptr[r], out_idx, out_val)
 
 
@@ -353,7 +321,7 @@ def _ppmi_row(indptr, indices, data, log_row, log_col, alpha, offset, r, vals):
     return kept
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def ppmi_values(indptr, indices, data, log_row, log_col, alpha, offset, vals, kept):
     """``vals[k]``: PMI of stored entry ``k`` (float64); ``kept[r]``: entries of row ``r`` > 0.
 
@@ -361,13 +329,6 @@ def ppmi_values(indptr, indices, data, log_row, log_col, alpha, offset, vals, ke
     with ``offset = log(sum_c col_c**alpha) - log(shift)``. Every stored entry is > 0.
     """
     for r in prange(kept.shape[0]):
-        kept[r] = _ppmi_row(indptr, indices, data, log_row, log_col, alpha, offset, r, vals)
-
-
-@njit(**JIT_OPTIONS)
-def ppmi_values_serial(indptr, indices, data, log_row, log_col, alpha, offset, vals, kept):
-    """:func:`ppmi_values` on one thread."""
-    for r in range(kept.shape[0]):
         kept[r] = _ppmi_row(indptr, indices, data, log_row, log_col, alpha, offset, r, vals)
 
 
@@ -380,17 +341,10 @@ def _keep_positive_row(indptr, indices, vals, r, o, out_indices, out_data):
             o += 1
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def keep_positive(indptr, indices, vals, out_indptr, out_indices, out_data):
     """Copy the entries with ``vals > 0`` into the CSR ``out_*`` (rows in parallel)."""
     for r in prange(out_indptr.shape[0] - 1):
-        _keep_positive_row(indptr, indices, vals, r, out_indptr[r], out_indices, out_data)
-
-
-@njit(**JIT_OPTIONS)
-def keep_positive_serial(indptr, indices, vals, out_indptr, out_indices, out_data):
-    """:func:`keep_positive` on one thread."""
-    for r in range(out_indptr.shape[0] - 1):
         _keep_positive_row(indptr, indices, vals, r, out_indptr[r], out_indices, out_data)
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import FASTMATH, JIT_OPTIONS, harden_caches
+from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
 from .word2vec import (
     _draw_noise,
     _row,
@@ -233,7 +233,7 @@ def _train_shard_ft(
     return loss, effective
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def train_round_ft(
     ids, ends, shard_lo, words_before, syn0, syn1, syn2, local0, local1, local2, slot0, slot1,
     slot2, rows0, rows1, rows2, n0, n1, n2, seen0, seen1, seen2, union0, union1, union2, states,
@@ -259,35 +259,6 @@ def train_round_ft(
     for b in prange((m1 + 255) // 256):
         merge_block(syn1, local1, slot1, union1, seen1, b, m1)
     for b in prange((m2 + 255) // 256):
-        merge_block(syn2, local2, slot2, union2, seen2, b, m2)
-
-
-@njit(**JIT_OPTIONS)
-def train_round_ft_serial(
-    ids, ends, shard_lo, words_before, syn0, syn1, syn2, local0, local1, local2, slot0, slot1,
-    slot2, rows0, rows1, rows2, n0, n1, n2, seen0, seen1, seen2, union0, union1, union2, states,
-    sample_int, prob, alias, exp_table, sub_ptr, sub_idx, sg, window, shrink, negative,
-    cbow_mean, alpha0, min_alpha, total_words, want_loss, losses, effective,
-):
-    """:func:`train_round_ft` on one thread (same result, bit for bit)."""
-    n_shards = shard_lo.shape[0] - 1
-    for s in range(n_shards):
-        n0[s] = 0
-        n1[s] = 0
-        n2[s] = 0
-        losses[s], effective[s] = _train_shard_ft(
-            ids, ends, shard_lo[s], shard_lo[s + 1], words_before[s], syn0, syn1, syn2,
-            local0, local1, local2, slot0, slot1, slot2, rows0, rows1, rows2, n0, n1, n2, s,
-            states[s], sample_int, prob, alias, exp_table, sub_ptr, sub_idx, sg, window,
-            shrink, negative, cbow_mean, alpha0, min_alpha, total_words, want_loss)
-    m0 = touched_rows(rows0, n0, seen0, union0)
-    m1 = touched_rows(rows1, n1, seen1, union1)
-    m2 = touched_rows(rows2, n2, seen2, union2)
-    for b in range((m0 + 255) // 256):
-        merge_block(syn0, local0, slot0, union0, seen0, b, m0)
-    for b in range((m1 + 255) // 256):
-        merge_block(syn1, local1, slot1, union1, seen1, b, m1)
-    for b in range((m2 + 255) // 256):
         merge_block(syn2, local2, slot2, union2, seen2, b, m2)
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import FASTMATH, JIT_OPTIONS, harden_caches
+from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
 from .word2vec import _splitmix64
 
 
@@ -98,7 +98,7 @@ def train_block(rows, cols, logx, fx, perm, lo, hi, W, Wc, b, bc, G, Gc, Gb, Gbc
     return loss
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def train_stratum(rows, cols, logx, fx, perm, lo, hi, states, W, Wc, b, bc, G, Gc, Gb, Gbc,
                   lr, clip, losses):
     """Shard ``s`` shuffles and trains entries ``perm[lo[s]:hi[s]]``; shards in parallel.
@@ -107,16 +107,6 @@ def train_stratum(rows, cols, logx, fx, perm, lo, hi, states, W, Wc, b, bc, G, G
     context row, so no two threads write the same memory.
     """
     for s in prange(lo.shape[0]):
-        shuffle(perm, lo[s], hi[s], states[s])
-        losses[s] = train_block(rows, cols, logx, fx, perm, lo[s], hi[s], W, Wc, b, bc, G, Gc,
-                                Gb, Gbc, lr, clip)
-
-
-@njit(**JIT_OPTIONS)
-def train_stratum_serial(rows, cols, logx, fx, perm, lo, hi, states, W, Wc, b, bc, G, Gc, Gb,
-                         Gbc, lr, clip, losses):
-    """:func:`train_stratum` on one thread (same result, bit for bit)."""
-    for s in range(lo.shape[0]):
         shuffle(perm, lo[s], hi[s], states[s])
         losses[s] = train_block(rows, cols, logx, fx, perm, lo[s], hi[s], W, Wc, b, bc, G, Gc,
                                 Gb, Gbc, lr, clip)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS, harden_caches
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from .counting import insertion_sort
 
 _M32 = np.uint64(0xFFFFFFFF)
@@ -280,7 +280,7 @@ def _hash_setup(doc_offsets, min_n, max_n, n_features):
     return n_docs, key_offsets, keys, key_bits, np.empty(n_docs, dtype=np.int64)
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _hashed_word_csr(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
                      alternate_sign, seed):
     """Canonical CSR ``(indptr, indices, data)`` of hashed word n-gram counts per document.
@@ -302,19 +302,5 @@ def _hashed_word_csr(codes, starts, lengths, doc_offsets, min_n, max_n, n_featur
         _merge_doc(keys, key_offsets[d], key_offsets[d + 1], indices, data, indptr[d])
     return indptr, indices, data
 
-
-@njit(**JIT_OPTIONS)
-def _hashed_word_csr_serial(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
-                            alternate_sign, seed):
-    """Single-threaded :func:`_hashed_word_csr` (the same result)."""
-    n_docs, key_offsets, keys, key_bits, distinct = _hash_setup(doc_offsets, min_n, max_n,
-                                                                n_features)
-    for d in range(n_docs):
-        distinct[d] = _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features,
-                                alternate_sign, seed, key_offsets, keys, key_bits, d)
-    indptr, indices, data = _csr_arrays(distinct)
-    for d in range(n_docs):
-        _merge_doc(keys, key_offsets[d], key_offsets[d + 1], indices, data, indptr[d])
-    return indptr, indices, data
 
 harden_caches(globals())

@@ -10,12 +10,12 @@ loops own their rows and the results do not depend on the thread count.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from ._config import JIT_OPTIONS, harden_caches
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _sgd_rows(weight, rows, values, lr):
     """``weight[rows[k]] -= lr * values[k]``."""
     dim = weight.shape[1]
@@ -25,7 +25,7 @@ def _sgd_rows(weight, rows, values, lr):
             weight[r, j] += -lr * values[k, j]
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _adagrad_rows(weight, state_sum, rows, values, clr, eps):
     """Adagrad on listed rows: ``s += g**2; w -= clr * g / (sqrt(s) + eps)``."""
     dim = weight.shape[1]
@@ -38,7 +38,7 @@ def _adagrad_rows(weight, state_sum, rows, values, clr, eps):
             weight[r, j] += -clr * (g / (np.sqrt(s) + eps))
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _adagrad_dense(weight, state_sum, grad, clr, eps):
     """Adagrad on a whole table (dense gradient)."""
     dim = weight.shape[1]
@@ -50,7 +50,7 @@ def _adagrad_dense(weight, state_sum, grad, clr, eps):
             weight[r, j] += -clr * (g / (np.sqrt(s) + eps))
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _sparse_adam_rows(weight, exp_avg, exp_avg_sq, rows, values, beta1, beta2, eps,
                       step_size):
     """torch's SparseAdam on listed rows (moments updated only where the gradient is)."""

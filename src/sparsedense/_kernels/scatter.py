@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS, harden_caches
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._prefetch import prefetch_row
 
 #: positions ahead whose gradient rows are prefetched
@@ -137,7 +137,7 @@ def _sum_one_row(grad, start, end, positions, scale_by_count, out, r):
                 o[j] += g[j]
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _segment_sum_rows(grad, row_ptr, positions, scale_by_count, order, target_rows, out):
     """``out[target_rows[i]] = sum(grad[p] for p in positions[row_ptr[k]:row_ptr[k+1]])``
     for ``k = order[i]``.
@@ -149,15 +149,6 @@ def _segment_sum_rows(grad, row_ptr, positions, scale_by_count, order, target_ro
     nothing races and the sums do not depend on the number of threads.
     """
     for i in prange(order.shape[0]):
-        k = order[i]
-        _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
-                     target_rows[i])
-
-
-@njit(**JIT_OPTIONS)
-def _segment_sum_rows_serial(grad, row_ptr, positions, scale_by_count, order, target_rows, out):
-    """Single-threaded :func:`_segment_sum_rows` (bit-identical results)."""
-    for i in range(order.shape[0]):
         k = order[i]
         _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
                      target_rows[i])

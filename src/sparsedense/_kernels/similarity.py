@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS, harden_caches
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _row_norms(X, out):
     """l2 norm of each row of a dense 2-D array (accumulated in float64)."""
     for i in prange(X.shape[0]):
@@ -123,7 +123,7 @@ def _topk_row(scores, row, k, col_offset, skip, out_idx, out_score, q):
             j += 1
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _topk_block(scores, k, col_offset, row_offset, exclude_self, out_idx, out_score):
     """Update the running top-k of queries ``row_offset + r`` with a tile of scores."""
     for r in prange(scores.shape[0]):
@@ -132,16 +132,7 @@ def _topk_block(scores, k, col_offset, row_offset, exclude_self, out_idx, out_sc
         _topk_row(scores, r, k, col_offset, skip, out_idx, out_score, q)
 
 
-@njit(**JIT_OPTIONS)
-def _topk_block_serial(scores, k, col_offset, row_offset, exclude_self, out_idx, out_score):
-    """Single-threaded :func:`_topk_block` (the same result)."""
-    for r in range(scores.shape[0]):
-        q = row_offset + r
-        skip = q if exclude_self else -1
-        _topk_row(scores, r, k, col_offset, skip, out_idx, out_score, q)
-
-
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _sort_topk(out_idx, out_score):
     """Order each row's top-k: score descending, ties by index ascending; empty slots last."""
     k = out_idx.shape[1]
@@ -160,7 +151,7 @@ def _sort_topk(out_idx, out_score):
             out_idx[q, b + 1] = i
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _csr_dot_csr_t_dense(a_indptr, a_indices, a_data, bt_indptr, bt_indices, bt_data, out):
     """``out = A @ B.T`` (dense) from CSR ``A`` and the CSR of ``B.T`` (features x rows of B).
 
@@ -203,7 +194,7 @@ def _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, i, 
             o[t_indices[q]] += v * t_data[q]
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, out):
     """``out (+)= A @ A.T`` (dense, symmetric): only the upper triangle, then mirrored.
 

@@ -42,7 +42,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._config import FASTMATH, JIT_OPTIONS, harden_caches
+from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
 
 MAX_EXP = 6.0
 EXP_TABLE_SIZE = 1000
@@ -305,7 +305,7 @@ def merge_block(table, local, slot_of, union, seen, b, m):
         seen[r] = False
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel
 def train_round(
     ids, ends, shard_lo, words_before, syn0, syn1, local0, local1, slot0, slot1,
     rows0, rows1, n0, n1, seen0, seen1, union0, union1, states, sample_int, prob, alias,
@@ -333,31 +333,6 @@ def train_round(
     for b in prange((m0 + 255) // 256):  # each row merged by one thread
         merge_block(syn0, local0, slot0, union0, seen0, b, m0)
     for b in prange((m1 + 255) // 256):
-        merge_block(syn1, local1, slot1, union1, seen1, b, m1)
-
-
-@njit(**JIT_OPTIONS)
-def train_round_serial(
-    ids, ends, shard_lo, words_before, syn0, syn1, local0, local1, slot0, slot1,
-    rows0, rows1, n0, n1, seen0, seen1, union0, union1, states, sample_int, prob, alias,
-    exp_table, sg, window, shrink, negative, cbow_mean, alpha0, min_alpha, total_words,
-    want_loss, losses, effective,
-):
-    """:func:`train_round` on one thread (same result, bit for bit)."""
-    n_shards = shard_lo.shape[0] - 1
-    for s in range(n_shards):
-        n0[s] = 0
-        n1[s] = 0
-        losses[s], effective[s] = _train_shard(
-            ids, ends, shard_lo[s], shard_lo[s + 1], words_before[s], syn0, syn1,
-            local0, local1, slot0, slot1, rows0, rows1, n0, n1, s, states[s],
-            sample_int, prob, alias, exp_table, sg, window, shrink, negative,
-            cbow_mean, alpha0, min_alpha, total_words, want_loss)
-    m0 = touched_rows(rows0, n0, seen0, union0)
-    m1 = touched_rows(rows1, n1, seen1, union1)
-    for b in range((m0 + 255) // 256):
-        merge_block(syn0, local0, slot0, union0, seen0, b, m0)
-    for b in range((m1 + 255) // 256):
         merge_block(syn1, local1, slot1, union1, seen1, b, m1)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels._dispatch import use_parallel
+from .._kernels._dispatch import choose, use_parallel
 from .._validation import (
     as_array,
     check_indices,
@@ -136,12 +136,11 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
 
 def run_bags(bags: Bags, weight: np.ndarray, mode_code: int) -> np.ndarray:
     """The kernel call shared by ``embedding_bag`` and ``sparse_to_dense``."""
-    from .._kernels.bag import _embedding_bag, _embedding_bag_serial
+    from .._kernels.bag import _embedding_bag
 
     out = np.empty((bags.n_bags, weight.shape[1]), dtype=weight.dtype)
     if bags.n_bags:
-        kernel = (_embedding_bag if use_parallel(bags.indices.shape[0] * weight.shape[1])
-                  else _embedding_bag_serial)
+        kernel = choose(_embedding_bag, bags.indices.shape[0] * weight.shape[1])
         kernel(bags.offsets, bags.indices, bags.weights, mode_code, np.asarray(weight), out)
     return out
 
@@ -321,7 +320,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
             slot_of = bags.indices
-        K._bag_max_grad(bags.offsets, bags.indices, bags.weights, grad, np.asarray(weight),
+        choose(K._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad, np.asarray(weight),
                         slot_of, values)
     else:
         scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == MODES["mean"], n)
@@ -333,7 +332,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
             values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
         elif parallel:  # the pages first touched in one pass, not during the gathers
             values = np.empty((num_embeddings, dim), dtype=grad.dtype)
-            K._zero_rows(values)
+            choose(K._zero_rows, n * dim)(values)
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
         # frequent rows: the bags streamed in order; the others row by row. The
@@ -352,7 +351,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
             part_of[rows[frequent]] = np.arange(frequent.shape[0]) % n_parts
             target_of = np.zeros(num_embeddings, dtype=np.int64)
             target_of[rows[frequent]] = frequent if sparse else rows[frequent]
-            run = K._bag_frequent_rows_grad if parallel else K._bag_frequent_rows_grad_serial
+            run = choose(K._bag_frequent_rows_grad, n * dim)
             run(grad, bags.offsets, bags.indices, scale, part_of, target_of, values, table, dots,
                 bags.has_weights, n_parts)
         if rest.shape[0]:
@@ -364,7 +363,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
                                                                     scale, rest_ptr, part_of)
             seq_dots = np.empty(positions.shape[0] if bags.has_weights else 0, dtype=np.float64)
             bounds = _equal_work_bounds(counts[rest], K._N_TASKS if parallel else 1)
-            kernel = K._bag_weight_grad if parallel else K._bag_weight_grad_serial
+            kernel = choose(K._bag_weight_grad, n * dim)
             kernel(grad, seq_bag, seq_scale, rest_ptr, rows[rest], bounds,
                    rest if sparse else rows[rest], values, table, seq_dots, bags.has_weights)
             if bags.has_weights:

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels._dispatch import use_parallel
-from .._validation import check_weight
+from .._kernels._dispatch import choose
+from .._validation import check_csr, check_weight
 from ._bag import Bags, run_bags
 from ._lookup import onehot_rows
 
@@ -27,9 +27,8 @@ def _as_csr_for_bags(X: Any, num_embeddings: int, canonical: bool) -> sp.csr_mat
                          "(num_embeddings); they must be equal")
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X must have real values; got dtype {X.dtype}")
-    X = sp.csr_matrix(X)
+    X = check_csr(X, "X", copy=canonical)
     if canonical:  # the matrix's values, whatever their storage: duplicates summed, no zeros
-        X = X.copy()
         X.sum_duplicates()
         X.eliminate_zeros()
     return X
@@ -100,9 +99,9 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
                 X.nnz, True)
     out = run_bags(bags, weight, code)
     if normalize == "l2" and out.shape[0]:
-        from .._kernels.bag import _normalize_rows_l2, _normalize_rows_l2_serial
+        from .._kernels.bag import _normalize_rows_l2
 
-        (_normalize_rows_l2 if use_parallel(out.size) else _normalize_rows_l2_serial)(out, out)
+        choose(_normalize_rows_l2, out.size)(out, out)
     return out
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels._dispatch import balanced_order, use_parallel
+from .._kernels._dispatch import balanced_order, choose, use_parallel
 from .._validation import (
     as_array,
+    check_csr,
     check_indices,
     check_out,
     check_padding_idx,
@@ -31,7 +33,7 @@ def onehot_rows(X: Any, num_embeddings: int, name: str = "indices") -> np.ndarra
     if X.ndim != 2 or X.shape[1] != num_embeddings:
         raise ValueError(f"{name} is a one-hot sparse matrix of shape {X.shape}; it must have "
                          f"num_embeddings={num_embeddings} columns")
-    X = sp.csr_matrix(X, copy=True)
+    X = check_csr(X, name, copy=True)
     X.sum_duplicates()
     X.eliminate_zeros()
     counts = np.diff(X.indptr)
@@ -134,10 +136,10 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
     target = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, weight.dtype)
     if flat.size:
-        from .._kernels.lookup import _embedding_gather, _embedding_gather_serial
+        from .._kernels.lookup import _embedding_gather
 
         table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
-        gather = _embedding_gather if use_parallel(flat.size * dim) else _embedding_gather_serial
+        gather = choose(_embedding_gather, flat.size * dim)
         gather(flat, table, target.reshape(flat.size, dim))
     if out is not None and target is not out:
         out[...] = target
@@ -156,7 +158,8 @@ def _check_grad_output(grad_output: Any, shape: tuple[int, ...]) -> np.ndarray:
             f"grad_output has shape {grad.shape}; expected indices.shape + (embedding_dim,) "
             f"= {tuple(shape) + ('embedding_dim',)}"
         )
-    return np.ascontiguousarray(grad).reshape(-1, grad.shape[-1])
+    # not reshape(-1, dim): with embedding_dim 0, -1 is ambiguous
+    return np.ascontiguousarray(grad).reshape(math.prod(grad.shape[:-1]), grad.shape[-1])
 
 
 def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
@@ -220,11 +223,10 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
         _bucket_by_row_sorted,
         _nonempty_rows,
         _segment_sum_rows,
-        _segment_sum_rows_serial,
     )
 
     parallel = use_parallel(flat.size * dim)
-    segment_sum = _segment_sum_rows if parallel else _segment_sum_rows_serial
+    segment_sum = choose(_segment_sum_rows, flat.size * dim)
     scale = bool(scale_grad_by_freq)
     if not sparse or num_embeddings <= 4 * flat.size + 1024:
         row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)

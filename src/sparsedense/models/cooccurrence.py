@@ -97,19 +97,19 @@ class _Accumulator:
 
 def _merge(a, b):
     from .._kernels import cooc
-    from .._kernels._dispatch import use_parallel
+    from .._kernels._dispatch import choose
 
     a_ptr, a_idx, a_val = a
     b_ptr, b_idx, b_val = b
     n = a_ptr.shape[0] - 1
-    par = use_parallel(a_idx.shape[0] + b_idx.shape[0])
+    work = a_idx.shape[0] + b_idx.shape[0]
     lens = np.empty(n, np.int64)
-    (cooc.merge_count if par else cooc.merge_count_serial)(a_ptr, a_idx, b_ptr, b_idx, lens)
+    choose(cooc.merge_count, work)(a_ptr, a_idx, b_ptr, b_idx, lens)
     out_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(lens, out=out_ptr[1:])
     out_idx = np.empty(int(out_ptr[-1]), np.int32)
     out_val = np.empty(int(out_ptr[-1]), a_val.dtype)
-    (cooc.merge_write if par else cooc.merge_write_serial)(
+    choose(cooc.merge_write, work)(
         a_ptr, a_idx, a_val, b_ptr, b_idx, b_val, out_ptr, out_idx, out_val)
     return out_ptr, out_idx, out_val
 
@@ -118,7 +118,7 @@ def _chunk_csr(ids: np.ndarray, ends: np.ndarray, n_words: int, window: int, sym
                weight: np.ndarray):
     """One chunk's co-occurrences as a CSR ``(indptr, indices, sums)`` with sorted indices."""
     from .._kernels import cooc
-    from .._kernels._dispatch import balanced_order, use_parallel
+    from .._kernels._dispatch import balanced_order, choose, use_parallel
 
     occurrences = np.bincount(ids, minlength=n_words)
     word_ptr = np.zeros(n_words + 1, np.int64)
@@ -136,14 +136,14 @@ def _chunk_csr(ids: np.ndarray, ends: np.ndarray, n_words: int, window: int, sym
                        for p in range(parts + 1)], np.int64)
     args = (ids, word_ptr, positions, win_lo, win_hi)
     nuniq = np.empty(n_words, np.int64)
-    (cooc.chunk_reduce_count if par else cooc.chunk_reduce_count_serial)(
+    choose(cooc.chunk_reduce_count, visits)(
         *args, order, bounds, nuniq)
     out_ptr = np.zeros(n_words + 1, np.int64)
     np.cumsum(nuniq, out=out_ptr[1:])
     del nuniq
     out_cols = np.empty(int(out_ptr[-1]), np.int32)
     out_vals = np.empty(int(out_ptr[-1]), weight.dtype)
-    (cooc.chunk_reduce_write if par else cooc.chunk_reduce_write_serial)(
+    choose(cooc.chunk_reduce_write, visits)(
         *args, weight, order, bounds, out_ptr, out_cols, out_vals)
     return out_ptr, out_cols, out_vals
 

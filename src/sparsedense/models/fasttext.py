@@ -193,14 +193,13 @@ class FastText(Word2Vec):
     def _run_round(self, tables, budget, ids, ends, shard_lo, words_before, states,
                    sample_int, prob, alias, exp_table, start_alpha, end_alpha, total,
                    compute_loss) -> float:
-        from .._kernels._dispatch import use_parallel
-        from .._kernels.fasttext import train_round_ft, train_round_ft_serial
+        from .._kernels._dispatch import choose
+        from .._kernels.fasttext import train_round_ft
 
         budget.reserve(self._row_needs(ids, ends, shard_lo))
         losses = np.zeros(self.workers, np.float64)
         effective = np.zeros(self.workers, np.int64)
-        kernel = train_round_ft if use_parallel(1 << 20) and self.workers > 1 \
-            else train_round_ft_serial
+        kernel = choose(train_round_ft, 1 << 20, allow=self.workers > 1)
         kernel(ids, ends, shard_lo, words_before, *tables, *budget.local, *budget.slot,
                *budget.rows, *budget.n, *budget.seen, *budget.union, states, sample_int, prob,
                alias, exp_table,

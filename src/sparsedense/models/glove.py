@@ -133,8 +133,8 @@ class GloVe(BaseEstimator):
         vocabulary : Vocabulary or sequence of str
             The ``n_words`` words.
         """
-        from .._kernels._dispatch import use_parallel
-        from .._kernels.glove import train_stratum, train_stratum_serial
+        from .._kernels._dispatch import choose
+        from .._kernels.glove import train_stratum
         from .._kernels.word2vec import shard_seed
         from .._progress import Progress
         from .ppmi import check_counts
@@ -157,7 +157,7 @@ class GloVe(BaseEstimator):
         Gc = np.ones((n, dim), np.float32)
         Gb = np.ones(n, np.float32)
         Gbc = np.ones(n, np.float32)
-        kernel = train_stratum if use_parallel(X.nnz * dim) and T > 1 else train_stratum_serial
+        kernel = choose(train_stratum, X.nnz * dim, allow=T > 1)
         lr = np.float32(self.learning_rate)
         clip = np.float32(GRAD_CLIP)
         losses = np.zeros(T, np.float64)

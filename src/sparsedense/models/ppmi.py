@@ -104,7 +104,7 @@ def ppmi(C: Any, alpha: float = 0.75, shift: float = 1.0, positive: bool = True)
            [0.   , 0.   , 0.981]])
     """
     from .._kernels import cooc
-    from .._kernels._dispatch import use_parallel
+    from .._kernels._dispatch import choose
     from ..text._csr import make_csr
 
     o = _OWNER
@@ -113,10 +113,10 @@ def ppmi(C: Any, alpha: float = 0.75, shift: float = 1.0, positive: bool = True)
     if not is_bool(positive):
         raise TypeError(f"{o}: positive must be a bool; got {_short(positive)}")
     X = check_counts(C, o)
-    return _ppmi_csr(X, alpha, shift, bool(positive), cooc, use_parallel, make_csr)
+    return _ppmi_csr(X, alpha, shift, bool(positive), cooc, choose, make_csr)
 
 
-def _ppmi_csr(X: sp.csr_matrix, alpha: float, shift: float, positive: bool, cooc, use_parallel,
+def _ppmi_csr(X: sp.csr_matrix, alpha: float, shift: float, positive: bool, cooc, choose,
               make_csr):
     n_rows, n_cols = X.shape
     row = np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()
@@ -128,8 +128,7 @@ def _ppmi_csr(X: sp.csr_matrix, alpha: float, shift: float, positive: bool, cooc
     offset = float(np.log(np.sum(col[used] ** alpha)) - np.log(shift)) if used.any() else 0.0
     vals = np.empty(X.nnz, np.float64)
     kept = np.empty(n_rows, np.int64)
-    par = use_parallel(X.nnz)
-    (cooc.ppmi_values if par else cooc.ppmi_values_serial)(
+    choose(cooc.ppmi_values, X.nnz)(
         X.indptr, X.indices, X.data, log_row, log_col, alpha, offset, vals, kept)
     if not positive:
         return make_csr(X.indptr, X.indices, vals.astype(X.dtype, copy=False), X.shape)
@@ -137,6 +136,6 @@ def _ppmi_csr(X: sp.csr_matrix, alpha: float, shift: float, positive: bool, cooc
     np.cumsum(kept, out=out_ptr[1:])
     out_indices = np.empty(int(out_ptr[-1]), X.indices.dtype)
     out_data = np.empty(int(out_ptr[-1]), X.dtype)
-    (cooc.keep_positive if par else cooc.keep_positive_serial)(
+    choose(cooc.keep_positive, X.nnz)(
         X.indptr, X.indices, vals, out_ptr, out_indices, out_data)
     return make_csr(out_ptr, out_indices, out_data, X.shape)
