@@ -65,7 +65,9 @@ def as_csr(X, name: str = "X"):
                 f"{name} must be a 2-D array or scipy.sparse matrix; got shape {arr.shape}"
             )
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+            from ._base import DTypeError  # a TypeError, and the ValueError of scikit-learn
+
+            raise DTypeError(f"{name} must be numeric; got dtype {arr.dtype}")
         if arr.dtype == np.float16:  # scipy.sparse cannot hold it; scikit-learn takes float64
             arr = arr.astype(np.float64)
         X = sp.csr_matrix(arr)

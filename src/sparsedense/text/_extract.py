@@ -38,8 +38,9 @@ from .._kernels.tokenize import (
     _collect_unknown_code_points,
     _word_runs,
 )
-from .._validation import check_document
+from .._validation import check_document as _check_document
 from ._analyzer import iter_chunks
+from ._base import DocumentTypeError
 from ._intern import Interner
 
 #: documents per chunk: bounds the memory of the code point and token arrays
@@ -78,6 +79,17 @@ def _classify_code_points(codes: np.ndarray) -> None:
     pending = _collect_unknown_code_points(codes, _WORD_TABLE)
     if pending.size:
         _fill_table(pending)
+
+
+def check_document(doc, position: int) -> str:
+    """A decoded document must be a str (the shared check, whose TypeError is also an
+    AttributeError here: what scikit-learn raises for such a document)."""
+    if isinstance(doc, str):
+        return doc
+    try:
+        return _check_document(doc, position)
+    except TypeError as exc:
+        raise DocumentTypeError(*exc.args) from None
 
 
 @dataclass

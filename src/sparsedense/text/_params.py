@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._validation import check_param, is_bool, is_int, is_real_not_int
+from .._validation import InvalidParameterError, check_param, is_bool, is_int, is_real_not_int
+from ._base import sklearn_twin
 
 Constraint = tuple[str, Callable[[Any], bool]]
 
@@ -86,7 +87,21 @@ ANALYZER_PARAMS: dict[str, Constraint] = {
 
 
 def validate_params(estimator, constraints: Mapping[str, Constraint]) -> None:
-    """Check every declared parameter of ``estimator`` against ``constraints``."""
+    """Check every declared parameter of ``estimator`` against ``constraints``.
+
+    The error is also scikit-learn's ``InvalidParameterError`` when
+    scikit-learn is imported (see :func:`~sparsedense.text._base.sklearn_twin`).
+    """
+    try:
+        _validate_params(estimator, constraints)
+    except InvalidParameterError as exc:
+        twin = sklearn_twin(InvalidParameterError)
+        if twin is InvalidParameterError or isinstance(exc, twin):
+            raise
+        raise twin(*exc.args) from None
+
+
+def _validate_params(estimator, constraints: Mapping[str, Constraint]) -> None:
     owner = type(estimator).__name__
     for name, (allowed, ok) in constraints.items():
         value = getattr(estimator, name)

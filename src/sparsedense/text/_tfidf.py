@@ -32,6 +32,17 @@ def _check_samples(X):
     return X
 
 
+def _check_finite(X) -> None:
+    """Refuse NaN or infinity among the stored values (scikit-learn raises ValueError too)."""
+    if X.dtype.kind != "f" or np.isfinite(X.data).all():
+        return
+    p = int(np.flatnonzero(~np.isfinite(X.data))[0])
+    row = int(np.searchsorted(X.indptr, p, side="right") - 1)
+    what = "NaN" if np.isnan(X.data[p]) else "infinity"
+    raise ValueError(f"Input X contains {what}: X[{row}, {X.indices[p]}] = {X.data[p]}; "
+                     "TfidfTransformer needs finite counts")
+
+
 def _weighted_in_place(X, copy: bool) -> bool:
     """True when ``transform(X, copy=False)`` weights ``X`` itself, as scikit-learn does.
 
@@ -122,6 +133,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         validate_params(self, self._constraints)
         columns = getattr(X, "columns", None)
         X = _check_samples(as_csr(X))
+        _check_finite(X)
         X.eliminate_zeros()
         self.n_features_in_ = X.shape[1]
         if columns is not None and all(isinstance(c, str) for c in columns):
@@ -191,6 +203,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
                 f"X has {X.shape[1]} features, but TfidfTransformer is expecting "
                 f"{n_expected} features as input."
             )
+        _check_finite(X)
         if in_place:
             self._check_idf(X.shape[1])  # before the first write to X
             X.sum_duplicates()
