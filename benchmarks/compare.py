@@ -150,6 +150,8 @@ def _lines_only():
 
 
 def bag_cases(q: bool) -> list[Case]:
+    from sparsedense._validation import check_csr
+
     rng = np.random.default_rng(0)
     V, D, n_docs, L = (10_000, 64, 2_000, 100) if q else (100_000, 300, 20_000, 100)
     W = rng.standard_normal((V, D), dtype=np.float32)
@@ -162,7 +164,9 @@ def bag_cases(q: bool) -> list[Case]:
     out = []
     touch, touched = _lines_only(), np.empty(n_docs)
     s = {"sparsedense": lambda: sd.sparse_to_dense(X, W, "sum"), "scipy X @ W": lambda: X @ W,
-         "rows' lines only (limit)": lambda: touch(X.indptr, X.indices, W, touched)}
+         "rows' lines only (limit)": lambda: touch(X.indptr, X.indices, W, touched),
+         # the structural check of X inside the call: its ratio is its share of the time
+         "X's structural check (part)": lambda: check_csr(X)}
     m = {"sparsedense": lambda: sd.sparse_to_dense(X, W, "mean"),
          "scipy": lambda: (X @ W) / rowsum[:, None]}
     indptr, indices = X.indptr.astype(np.int64), X.indices.astype(np.int64)

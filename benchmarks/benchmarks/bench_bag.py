@@ -176,6 +176,29 @@ class SparseToDenseMean(_ToDense):
         self.fn()
 
 
+class SparseStructureCheck(_Suite):
+    """The structural check of ``X`` inside ``sparse_to_dense``, beside the call it guards.
+
+    ``check``: ``_validation.check_csr(X)`` alone (one pass over ``indptr`` and
+    ``indices``, run on every sparse input); ``sparse_to_dense``: the whole
+    ``"sum"`` call, check included. The goal is a check under 3% of the call.
+    """
+
+    params = ["check", "sparse_to_dense"]
+
+    def setup(self, impl):
+        from sparsedense._validation import check_csr
+
+        X, W = make_X(), make_table()
+        self.fn = (lambda: check_csr(X)) if impl == "check" else \
+            _to_dense_fn("sparsedense", "sum", X, W)
+        if once((type(self).__name__, "warm", impl)):
+            self.fn()
+
+    def time_check(self, impl):
+        self.fn()
+
+
 # ---------------------------------------------------------------------------
 # backward of a weighted sum bag
 
