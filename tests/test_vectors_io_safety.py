@@ -103,6 +103,10 @@ CASES = {
     "text last line cut": (
         b"2 3\na 1 2 3\nb 4 5", {}, TruncatedFileError,
         r"line 3: expected 3 values after the word 'b', found 2.*ends in the middle"),
+    "text last value cut": (
+        b"2 3\na 1 2 3\nb 4 5 1e-", {}, TruncatedFileError,
+        r"line 3: '1e-' is not a number \(value 3 after the word\); the file ends in the "
+        r"middle of this line"),
     "glove last line cut": (
         b"a 1 2 3\nb 4", {"format": "glove"}, TruncatedFileError,
         r"line 2: expected 3 values .* found 1.*ends in the middle"),

@@ -118,6 +118,15 @@ def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | Non
         error naming both lines (gensim 4.4 keeps the first, logs a warning,
         and leaves a ``None`` key with a zero row where the repeat was).
         Nothing is returned half-loaded.
+    TruncatedFileError
+        (A ValueError and an EOFError, gensim's type.) If the file ends before
+        the number of vectors its header promises, in the middle of a binary
+        record or of its last line, or if a native file's ``.npy`` header
+        promises more rows than it holds. Counts read from the file are
+        checked against its size before anything is allocated by them.
+    FileDecodeError
+        (A UnicodeDecodeError, gensim's type.) With ``unicode_errors='strict'``,
+        if a word or value is not valid in ``encoding``.
 
     Notes
     -----
@@ -339,6 +348,9 @@ def _reparse_row(data: bytes, start: int, end: int, table: np.ndarray, r: int, d
             except ValueError as exc:
                 shown = tok.decode(encoding, "replace")
                 message = f"{where}: {shown!r} is not a number (value {col + 1} after the word)"
+                if col == len(tokens) - 1 and end == len(data):  # the file's last bytes
+                    raise TruncatedFileError(f"{message}; the file ends in the middle of this "
+                                             "line (truncated file?)") from None
                 if isinstance(exc, UnicodeDecodeError):  # as gensim raises for the line
                     raise FileDecodeError(message, exc.encoding, exc.object, exc.start,
                                           exc.end, exc.reason) from None
