@@ -26,6 +26,7 @@ import sklearn.feature_extraction.text as sk
 from sklearn.pipeline import make_pipeline
 
 import sparsedense.text as sd
+from sparsedense import InvalidParameterError
 
 DOCS = [
     "The Bank deposit, the bank!",
@@ -531,8 +532,6 @@ def test_sklearn_classes_are_caught_and_pickled():
     from sklearn.exceptions import NotFittedError as SkNotFitted
     from sklearn.utils._param_validation import InvalidParameterError as SkInvalid
 
-    from sparsedense import InvalidParameterError
-
     with pytest.raises(SkNotFitted) as err:
         sd.TfidfTransformer().transform(COUNTS)
     assert isinstance(err.value, sd.NotFittedError)
@@ -564,3 +563,57 @@ def test_no_sklearn_import_for_exceptions():
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+# ---------------------------------------------------------------------------
+# the deliberate differences are documented, and hold
+# ---------------------------------------------------------------------------
+
+#: phrases of docs/howto/migrating.rst ("From scikit-learn") naming each deliberate
+#: difference this file and tests/test_sklearn_suite.py rely on
+DOCUMENTED = [
+    "CountVectorizer._sort_features",  # test_sklearn_suite.SKIPPED
+    'raises ValueError ("Cannot vectorize\n  empty sequence.")',  # HashingVectorizer-empty
+    "An ``idf_`` longer than ``X`` has columns is refused",
+    "a list too (scikit-learn fails on a list with a TypeError)",  # TfidfTransformer-idf-list
+    "``ngram_range`` with ``min_n`` below 1 is refused",  # *-bad-min_n
+    "``HashingVectorizer.transform`` checks the parameters",
+    "forgets the\n  ``idf_`` of an earlier fit",
+]
+
+
+def test_deliberate_differences_are_in_the_migration_guide():
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[1] / "docs" / "howto" / "migrating.rst").read_text("utf8")
+    section = guide[guide.index("From scikit-learn\n"):guide.index("From gensim\n")]
+    for phrase in DOCUMENTED:
+        assert phrase in section, phrase
+    import test_sklearn_suite
+
+    assert list(test_sklearn_suite.SKIPPED) == [
+        "test_countvectorizer_sort_features_64bit_sparse_indices"]
+
+
+def test_refit_without_idf_forgets_idf():
+    t = sd.TfidfTransformer().fit(COUNTS)
+    t.set_params(use_idf=False).fit(COUNTS)
+    assert not hasattr(t, "idf_")
+    _same(t.transform(COUNTS), sk.TfidfTransformer(use_idf=False).fit(COUNTS).transform(COUNTS))
+
+
+def test_hashing_transform_checks_parameters():
+    hv = sd.HashingVectorizer()
+    hv.n_features = 2**31 - 1
+    with pytest.raises(InvalidParameterError, match="'n_features'"):
+        hv.transform(SMALL)
+
+
+def test_index_dtype_int32_unless_needed():
+    """The rule test_sklearn_suite's skipped _sort_features test checks, on ours."""
+    from sparsedense.text._csr import index_dtype
+
+    X = sd.CountVectorizer().fit_transform(SMALL)
+    assert X.indices.dtype == X.indptr.dtype == np.int32
+    assert index_dtype(10, 2**31 - 1) is np.int32
+    assert index_dtype(2**31, 10) is np.int64 and index_dtype(10, 2**31) is np.int64
