@@ -274,6 +274,41 @@ def test_copy_false_sums_duplicates_in_place():
     _same(out, expected)
 
 
+_MALFORMED_IN_PLACE = textwrap.dedent("""
+    import numpy as np, scipy.sparse as sp
+    from sparsedense import TfidfTransformer
+    X = sp.random_array((200, 300), density=0.05, format="csr", random_state=0)
+    t = TfidfTransformer().fit(X)
+    for container in (sp.csr_matrix, sp.csr_array):
+        bad = container(X.copy())
+        bad.indices[7] = 10**9  # a column far outside X and idf_
+        try:
+            t.transform(bad, copy=False)
+        except ValueError as exc:
+            assert "indices[7] = 1000000000" in str(exc), exc
+        else:
+            raise SystemExit("no ValueError")
+    print("ok")
+""")
+
+
+def test_copy_false_malformed_x_refused_in_subprocess():
+    """The in-place path gets the structure check the copying path has."""
+    out = subprocess.run([sys.executable, "-c", _MALFORMED_IN_PLACE], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_copy_false_storage_past_indptr_end_ignored():
+    X = _counts(10)
+    t = sd.TfidfTransformer().fit(X)
+    expected = t.transform(X)
+    padded = sp.csr_matrix((np.concatenate([X.data, [5.0, 7.0]]),
+                            np.concatenate([X.indices, [0, 1]]), X.indptr), shape=X.shape)
+    _same(t.transform(padded, copy=False), expected)
+
+
 def test_copy_false_wrong_width_changes_nothing():
     X = _counts(9)
     t = sd.TfidfTransformer().fit(X)

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from .._kernels.counting import _column_stats
 from .._kernels.tfidf import NORM_L1, NORM_L2, NORM_NONE, _tfidf_inplace
+from .._validation import check_sparse_structure
 from ._base import BaseEstimator, NotFittedError, TransformerMixin
 from ._count import CountVectorizer
 from ._csr import as_csr, output_container
@@ -196,6 +197,8 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         if not self.__sklearn_is_fitted__():
             raise _not_fitted(type(self).__name__)
         in_place = _weighted_in_place(X, copy)
+        if in_place:  # the structure check as_csr makes on its copy
+            check_sparse_structure(X, "X")
         X = _check_samples(X if in_place else as_csr(X))
         n_expected = getattr(self, "n_features_in_", X.shape[1])
         if X.shape[1] != n_expected:
@@ -206,6 +209,8 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         _check_finite(X)
         if in_place:
             self._check_idf(X.shape[1])  # before the first write to X
+            if X.indices.shape[0] > X.indptr[-1]:
+                X.prune()  # storage past indptr[-1] is not part of X
             X.sum_duplicates()
         return self._weight(X)
 
