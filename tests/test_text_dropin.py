@@ -193,10 +193,11 @@ def test_long_idf_refused():
         t.transform(X)
 
 
-def test_zero_feature_input_refused_like_sklearn():
-    for mod in (sk, sd):
-        with pytest.raises(ValueError, match="0 feature"):
-            mod.TfidfTransformer().fit(np.ones((3, 0)))
+def test_zero_feature_input_gives_empty_rows():
+    """Deliberate: the zero-vector rule (tests/test_matrix_sparse.py); scikit-learn refuses."""
+    with pytest.raises(ValueError, match="0 feature"):
+        sk.TfidfTransformer().fit(np.ones((3, 0)))
+    assert sd.TfidfTransformer().fit_transform(np.ones((3, 0))).shape == (3, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -512,6 +513,8 @@ DELIBERATE = {
     "TfidfTransformer-idf-list": None,
     # scikit-learn makes empty-string "0-grams"; we refuse min_n < 1
     **{f"{cls}-bad-min_n": ValueError for cls in VECTORIZERS},
+    # the zero-vector rule: a matrix without columns gives rows of zeros
+    "TfidfTransformer-fit-no-columns": None,
 }
 
 
@@ -613,6 +616,7 @@ DOCUMENTED = [
     "a list too (scikit-learn fails on a list with a TypeError)",  # TfidfTransformer-idf-list
     "``ngram_range`` with ``min_n`` below 1 is refused",  # *-bad-min_n
     "``HashingVectorizer.transform`` checks the parameters",
+    "A count matrix without columns",
     "forgets the\n  ``idf_`` of an earlier fit",
 ]
 

@@ -27,9 +27,6 @@ def _check_samples(X):
     if X.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
                          "is required by TfidfTransformer.")
-    if X.shape[1] == 0:
-        raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
-                         "is required by TfidfTransformer.")
     return X
 
 
