@@ -140,7 +140,7 @@ CASES = {
         r"the meta lists 4 keys, but weight.npy holds a table of shape \(3, 2\)"),
     "native repeated key": (
         native_file(["a", "b", "a"], (3, 2), 6), {}, ValueError,
-        r"key 2 = 'a' repeats key 0"),
+        r"damaged vectors file \(.*'a' repeats"),
 }
 
 _CHILD = r"""

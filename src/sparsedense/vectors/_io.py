@@ -172,10 +172,13 @@ def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | Non
                              f"uncompressed native file, but this file is {kind}; "
                              "pass mmap_mode=None")
         keys, table = _load_native(path, limit, dtype, mmap_mode, source)
+    else:
+        data = _decompress(path.read_bytes(), source)
+        keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source)
+    try:
         return Vectors(keys, table)
-    data = _decompress(path.read_bytes(), source)
-    keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source)
-    return Vectors(keys, table)
+    except ValueError as exc:  # a native file's repeated keys (the other formats check theirs)
+        raise ValueError(f"{source}: damaged vectors file ({exc})") from None
 
 
 def _parse_bytes(data: bytes, fmt: str, limit: int | None, dtype: np.dtype, encoding: str,
@@ -463,7 +466,11 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
     present: each ``.npy`` header's shape must fit in its zip member, and each
     member in the archive, before anything is allocated or mapped.
     """
-    size = src.getbuffer().nbytes if isinstance(src, io.BytesIO) else os.path.getsize(src)
+    if isinstance(src, io.BytesIO):  # (getbuffer() would copy the bytes it shares)
+        size = src.seek(0, io.SEEK_END)
+        src.seek(0)
+    else:
+        size = os.path.getsize(src)
     try:
         zf = zipfile.ZipFile(src)
     except Exception as exc:  # a damaged zip can fail in many ways (zlib, struct, ...)
@@ -506,13 +513,6 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
         raise ValueError(f"{source}: damaged native vectors file (the meta lists {len(keys)} "
                          f"keys{said}, but weight.npy holds a table of shape {shape}; "
                          "expected one key per row)")
-    if len(set(keys)) != len(keys):
-        seen: dict[str, int] = {}
-        for r, key in enumerate(keys):
-            first = seen.setdefault(key, r)
-            if first != r:
-                raise ValueError(f"{source}: damaged native vectors file (key {r} = {key!r} "
-                                 f"repeats key {first}; keys must be distinct)")
     if table is None:
         if data_start is None:
             raise ValueError(f"{source}: weight.npy is compressed, it cannot be memory-mapped; "
