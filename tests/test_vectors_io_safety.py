@@ -228,6 +228,7 @@ GENSIM_CASES = {
     "binary bad utf-8 word": (b"1 2\n" + _rec2(b"\xff"), True),
     "binary bad header": (b"x\n" + _rec2(b"a"), True),
     "binary empty": (b"", True),
+    "binary bad utf-8 header": (b"\xff 2\n" + _rec2(b"a"), True),
     "text header promises more": (b"5 2\na 1 2\nb 3 4\n", False),
     "text short row": (b"2 3\na 1 2 3\nb 1 2\n", False),
     "text long row": (b"2 3\na 1 2 3\nb 1 2 3 4\n", False),
@@ -236,6 +237,7 @@ GENSIM_CASES = {
     "text bad utf-8 value": (b"1 2\na 1 \xff\n", False),
     "text bad header": (b"3 two\na 1\n", False),
     "text empty": (b"", False),
+    "text bad utf-8 header": (b"1 \xff\na 1 2\n", False),
 }
 
 

@@ -207,15 +207,21 @@ def _decompress(data: bytes, source: str) -> bytes:
     return data
 
 
-def _read_header(data: bytes, source: str) -> tuple[int, int, int]:
+def _read_header(data: bytes, source: str, encoding: str = "utf-8") -> tuple[int, int, int]:
     """``(N, D, offset of line 2)`` from a word2vec header line."""
     nl = data.find(b"\n")
     line = data[: nl if nl >= 0 else len(data)]
     parts = line.split()
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError(
-            f"{source}: line 1: expected the header 'N D' (number of vectors, then dimension),"
-            f" found {_shorten(line)}; a file without a header line is format='glove'")
+        message = (f"{source}: line 1: expected the header 'N D' (number of vectors, then "
+                   f"dimension), found {_shorten(line)}; a file without a header line is "
+                   "format='glove'")
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError as exc:  # gensim decodes the header first
+            raise FileDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
+                                  exc.reason) from None
+        raise ValueError(message)
     n, dim = int(parts[0]), int(parts[1])
     if dim >= 2 ** 31:
         raise ValueError(f"{source}: line 1: the header's dimension {dim} is too large "
@@ -254,7 +260,7 @@ def _parse_text(data: bytes, header: bool, limit: int | None, dtype: np.dtype, e
     buf = np.frombuffer(data, dtype=np.uint8)
     everything = np.iinfo(np.int64).max
     if header:
-        n_header, dim, body = _read_header(data, source)
+        n_header, dim, body = _read_header(data, source, encoding)
         first_line = 2
         want = n_header if limit is None else min(n_header, limit)
         # one line more than promised tells "the file goes on"
@@ -369,7 +375,7 @@ def _parse_binary(data: bytes, limit: int | None, dtype: np.dtype, encoding: str
     from .._kernels.parse import _gather_records, _scan_binary
 
     buf = np.frombuffer(data, dtype=np.uint8)
-    n_header, dim, body = _read_header(data, source)
+    n_header, dim, body = _read_header(data, source, encoding)
     n = n_header if limit is None else min(n_header, limit)
     # the header's count is not trusted: every array below is sized by the file. A record
     # takes at least 4 * dim + 1 bytes, so a file too short for n records is cut short
