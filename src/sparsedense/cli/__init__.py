@@ -2,14 +2,21 @@
 
 Every command reports a user's mistake (a missing file, bad input) as one
 line on standard error and exit status 2, without a traceback (``--debug``
-shows it).
+shows it); a full disk is exit status 1. Every file a command writes appears
+whole or not at all: it is built under a temporary name beside its target,
+removed on any error or interruption (Ctrl-C: status 130; SIGTERM and SIGHUP
+are handled the same way: status 128 + the signal's number).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from . import demo, embed, neighbors, train, vectorize, vectors
@@ -24,7 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sparsedense",
         description="Sparse and dense vector representations of text.",
-        epilog="Examples: sparsedense demo; sparsedense embed corpus.txt --lsa 100 -o docs.npy",
+        epilog="Examples: sparsedense demo; sparsedense embed corpus.txt --lsa 100 -o docs.npy. "
+               "Output files are written to a temporary file beside them and renamed when "
+               "complete: an existing output is replaced only then (a symbolic link is replaced "
+               "by the new file, not followed), and a failure, a full disk (exit status 1), "
+               "Ctrl-C or SIGTERM leaves it as it was and no temporary file behind.",
     )
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error")
@@ -45,13 +56,87 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(COMMANDS[args.command].run(args) or 0)
-    except (UsageError, OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        if args.debug:
+        with _signals_raise():
+            return int(COMMANDS[args.command].run(args) or 0)
+    except BaseException as exc:
+        stop = _stop_signal(exc)
+        if stop is not None:
+            return _report_stop(args.command, stop)
+        if not isinstance(exc, (UsageError, OSError, ValueError, KeyError, TypeError,
+                                IndexError)) or args.debug:
             raise
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"sparsedense {args.command}: error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"sparsedense {args.command}: interrupted", file=sys.stderr)
-        return 130
+        # the machine's fault, not the user's input: 1
+        return 1 if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) else 2
+
+
+def _stop_signal(exc: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt or :class:`Terminated` that ``exc`` is or comes from, or None.
+
+    A signal's exception raised while Numba dispatches a call (its handler
+    runs between two bytecodes of the dispatcher's Python part) comes out
+    as a SystemError caused by it: still an interruption, not an error.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (KeyboardInterrupt, Terminated)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _report_stop(command: str, stop: BaseException) -> int:
+    """One line on standard error; the exit status of a program stopped by the signal."""
+    signum = stop.signum if isinstance(stop, Terminated) else signal.SIGINT
+    text = "interrupted" if signum == signal.SIGINT else \
+        f"terminated ({signal.Signals(signum).name})"
+    with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+        print(f"sparsedense {command}: {text}", file=sys.stderr)
+    return 128 + int(signum)
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program runs so that clean-up code runs.
+
+    A BaseException (like KeyboardInterrupt), so that ``except Exception``
+    does not swallow it; ``signum`` is the signal's number.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: the signals that stop a command like Ctrl-C does (temporary files removed)
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+
+
+def _raise_terminated(signum: int, frame) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second signal stops at once, as usual
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals_raise():
+    """SIGTERM and SIGHUP raise :class:`Terminated` while the block runs (main thread only).
+
+    Python's default for them ends the process at once, skipping every
+    ``finally`` and so leaving temporary files behind; the handlers before
+    are restored afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for signum in _STOP_SIGNALS:
+        if signal.getsignal(signum) == signal.SIG_IGN:  # e.g. nohup: keep ignoring it
+            continue
+        previous[signum] = signal.signal(signum, _raise_terminated)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

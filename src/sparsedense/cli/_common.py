@@ -58,14 +58,43 @@ def iter_documents(files: list[str], encoding: str = "utf-8") -> Iterator[str]:
                              f"{exc.start})") from None
 
 
+def check_output(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, refused in one line if it cannot be an output file.
+
+    Checked before the work: a missing directory, or a directory at ``path``.
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise UsageError(f"{target.parent}: output directory does not exist")
+    if target.is_dir():
+        raise UsageError(f"{target}: is a directory (give a file name)")
+    return target
+
+
 def atomic_output(path: str | os.PathLike):
-    """:func:`sparsedense._io.atomic_path`, refusing a missing output directory in one line."""
+    """:func:`sparsedense._io.atomic_path` of a checked output path (:func:`check_output`).
+
+    The output is written under a unique temporary name beside it and
+    renamed over it when complete (a symbolic link at ``path`` is replaced,
+    its target left as it was); on any error or interruption the temporary
+    file is removed and ``path`` is left as it was.
+    """
     from .._io import atomic_path
 
-    target = Path(path)
-    if not target.parent.exists():
-        raise UsageError(f"{target.parent}: output directory does not exist")
-    return atomic_path(target)
+    return atomic_path(check_output(path))
+
+
+def array_output(path: str | os.PathLike, shape: tuple[int, ...], dtype, key: str):
+    """:func:`sparsedense._io.atomic_array` (rows streamed to ``.npy``/``.npz``), checked path."""
+    from .._io import atomic_array
+
+    return atomic_array(check_output(path), shape, dtype, key=key)
+
+
+#: what the help of every command that writes a file says about it
+OUTPUT_NOTE = ("written to a temporary file beside it and renamed over it when complete: an "
+               "existing file (or symbolic link, which is replaced, not followed) is left as it "
+               "was if the command fails or is interrupted")
 
 
 def load_vectors_with_progress(path: str, quiet: bool = False, **kwargs: Any):

@@ -11,6 +11,8 @@ import argparse
 
 import numpy as np
 
+from ._common import OUTPUT_NOTE, check_output
+
 HELP = "run the library's main job on the shipped sample corpus"
 EXAMPLE = """examples:
   sparsedense demo                    # TF-IDF -> LSA -> neighbours, on the sample corpus
@@ -35,7 +37,8 @@ def register(sub) -> None:
     p.add_argument("--vectors", metavar="FILE", default=None,
                    help="also embed the documents with this word-vector file")
     p.add_argument("--plot", metavar="FILE.png", default=None,
-                   help="write a 2-D map of chosen words and documents (needs matplotlib)")
+                   help="write a 2-D map of chosen words and documents (needs matplotlib); "
+                        "the file is " + OUTPUT_NOTE)
 
 
 def _shorten(text: str, width: int = 60) -> str:
@@ -64,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.docs < 1 or args.top < 1:
         raise ValueError(f"--docs and --top must be >= 1; got {args.docs} and {args.top}")
+    if args.plot:
+        check_output(args.plot)
     corpus = load_sample_corpus()
     vectorizer = TfidfVectorizer()
     X = vectorizer.fit_transform(corpus.texts)

@@ -1,10 +1,16 @@
 """``sparsedense embed``: the main job, count vectors of a corpus to dense document embeddings.
 
 With ``--vectors`` the corpus streams in chunks twice (document frequencies,
-then embeddings written into a memory-mapped ``.npy``), so memory stays
-bounded whatever the corpus size; ``-`` (stdin) is first spooled to a
-temporary file. With ``--lsa`` the TF-IDF matrix (sparse) is held in memory
-for the SVD.
+then embeddings, each chunk's rows appended to the output as computed), so
+memory stays bounded whatever the corpus size; ``-`` (stdin) is first spooled
+to a temporary file. With ``--lsa`` the TF-IDF matrix (sparse) is held in
+memory for the SVD.
+
+The output (``.npy``, or ``.npz`` holding the array ``embeddings``) is built
+under a unique temporary name beside it, its room reserved first, and renamed
+over it when complete (:func:`sparsedense._io.atomic_array`): a failure, a
+full disk, Ctrl-C or SIGTERM leaves no file behind and the previous output as
+it was, and no other name is ever written.
 
 With ``--scheduler ADDRESS`` (a running ``dask scheduler``) or ``--workers N``
 (a local cluster of N processes) the ``--vectors`` job runs on Dask through
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import shutil
 import sys
@@ -27,7 +34,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import Progress, UsageError, atomic_output, chunks, corpus_files, iter_documents
+from ._common import (
+    OUTPUT_NOTE,
+    Progress,
+    UsageError,
+    array_output,
+    check_output,
+    chunks,
+    corpus_files,
+    iter_documents,
+)
 
 HELP = "convert the count vectors of a corpus to dense document embeddings"
 EXAMPLE = """examples:
@@ -51,7 +67,8 @@ def register(sub) -> None:
     p.add_argument("--chunk-size", type=int, default=10000, help="documents per chunk")
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--seed", type=int, default=0, help="random seed of the LSA")
-    p.add_argument("-o", "--output", required=True, help="output .npy or .npz")
+    p.add_argument("-o", "--output", required=True,
+                   help="output .npy, or .npz holding the array 'embeddings'; " + OUTPUT_NOTE)
     cluster = p.add_mutually_exclusive_group()
     cluster.add_argument("--scheduler", metavar="ADDRESS",
                          help="run the --vectors job on the Dask scheduler at ADDRESS "
@@ -61,18 +78,26 @@ def register(sub) -> None:
 
 
 def _spool_stdin() -> str:
+    """Standard input copied to a new temporary file (removed here if the copy fails)."""
     fd, path = tempfile.mkstemp(prefix="sparsedense-stdin-", suffix=".txt")
-    with os.fdopen(fd, "wb") as fh:
-        shutil.copyfileobj(sys.stdin.buffer, fh)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh)
+    except BaseException as exc:
+        os.unlink(path)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            from .._io import NoSpaceError
+
+            raise NoSpaceError(exc.errno, f"{Path(path).parent}: no space left on device for "
+                                          "the copy of standard input (set TMPDIR to a "
+                                          "directory with room)") from exc
+        raise
     return path
 
 
 def _save(out: Path, array: np.ndarray) -> None:
-    with atomic_output(out) as tmp:
-        if out.suffix == ".npz":
-            np.savez(tmp, embeddings=array)
-        else:
-            np.save(tmp, array)
+    with array_output(out, array.shape, array.dtype, key="embeddings") as rows:
+        rows.write(array)
 
 
 def _embed_lsa(args, files) -> np.ndarray:
@@ -124,28 +149,15 @@ def _embed_vectors(args, files, out: Path) -> int:
         tfidf = TfidfTransformer()
         tfidf.idf_ = tfidf.idf_from_df(df, n_docs, weight.dtype)
         tfidf.n_features_in_ = len(mapping)
-    # pass 2: embeddings, written chunk by chunk into the output
-    target = out if out.suffix == ".npy" else out.with_suffix(".npy")
-    with atomic_output(target) as tmp:
-        dense = np.lib.format.open_memmap(tmp, mode="w+", dtype=weight.dtype,
-                                          shape=(n_docs, weight.shape[1]))
-        row = 0
-        with Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
-            for chunk in chunks(iter_documents(files, args.encoding), args.chunk_size):
-                X = counter.transform(chunk)
-                if tfidf is not None:
-                    X = tfidf.transform(X)
-                dense[row:row + X.shape[0]] = sparse_to_dense(X, weight, mode=args.mode,
-                                                              normalize=args.normalize)
-                row += X.shape[0]
-                bar.update(len(chunk))
-        dense.flush()
-        del dense
-    if out.suffix == ".npz":
-        array = np.load(target, mmap_mode="r")
-        _save(out, np.asarray(array))
-        del array
-        target.unlink()
+    # pass 2: embeddings, appended chunk by chunk to the output
+    with array_output(out, (n_docs, weight.shape[1]), weight.dtype, key="embeddings") as rows, \
+            Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
+        for chunk in chunks(iter_documents(files, args.encoding), args.chunk_size):
+            X = counter.transform(chunk)
+            if tfidf is not None:
+                X = tfidf.transform(X)
+            rows.write(sparse_to_dense(X, weight, mode=args.mode, normalize=args.normalize))
+            bar.update(len(chunk))
     return n_docs
 
 
@@ -235,8 +247,6 @@ def _embed_vectors_dask(args, files, out: Path) -> int:
     vectors = load_vectors_with_progress(args.vectors, args.quiet)
     with _shared_table(vectors.weight, local=args.scheduler is None) as weight, \
             _dask_client(args) as client:
-        from distributed import as_completed
-
         from ..dask import EmbeddingVectorizer, read_text
         from ..dask._graph import allow_in_graph
 
@@ -255,26 +265,14 @@ def _embed_vectors_dask(args, files, out: Path) -> int:
         n_docs, dim = D.shape
         if n_docs == 0:
             raise UsageError(f"{args.corpus}: the corpus is empty")
-        starts = np.concatenate([[0], np.cumsum(D.chunks[0])]).tolist()
-        target = out if out.suffix == ".npy" else out.with_suffix(".npy")
-        with atomic_output(target) as tmp:
-            dense = np.lib.format.open_memmap(tmp, mode="w+", dtype=D.dtype,
-                                              shape=(n_docs, dim))
+        with array_output(out, (n_docs, dim), D.dtype, key="embeddings") as rows:
             with allow_in_graph(D):  # the vectorizer and the table: one key each, by design
                 futures = client.compute(D.to_delayed().ravel().tolist())
-            block_of = {f.key: i for i, f in enumerate(futures)}
             _progress_bar(futures, args.quiet)
-            for future, block in as_completed(futures, with_results=True):
-                i = block_of[future.key]
-                dense[starts[i]:starts[i + 1]] = block
+            # appended in order (the workers compute ahead; a block waits on its worker)
+            for future in futures:
+                rows.write(future.result())
                 future.release()
-            dense.flush()
-            del dense
-    if out.suffix == ".npz":
-        array = np.load(target, mmap_mode="r")
-        _save(out, np.asarray(array))
-        del array
-        target.unlink()
     return n_docs
 
 
@@ -290,6 +288,7 @@ def run(args: argparse.Namespace) -> int:
     if on_dask and args.lsa is not None:
         raise UsageError("--scheduler and --workers run the --vectors job; the LSA runs on "
                          "one machine (leave them out)")
+    check_output(out)  # before the work
     spooled = None
     try:
         if args.corpus == "-":

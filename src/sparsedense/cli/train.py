@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from ._common import UsageError
+from ._common import OUTPUT_NOTE, UsageError, check_output
 
 HELP = "train word vectors (word2vec, fastText, GloVe, PPMI-SVD) on a corpus, one sentence a line"
 EXAMPLE = """examples:
@@ -37,7 +37,8 @@ def register(sub) -> None:
     p = sub.add_parser("train", help=HELP, description=HELP, epilog=EXAMPLE,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus", metavar="CORPUS", help="text file (.gz/.bz2 too), one sentence a line")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="vector file to write")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="vector file to write; " + OUTPUT_NOTE)
     p.add_argument("--method", default="word2vec", choices=sorted(_methods()),
                    help="default: word2vec (fasttext with --subwords)")
     p.add_argument("--sg", action="store_true", help="skip-gram (default: CBOW)")
@@ -58,7 +59,8 @@ def register(sub) -> None:
                    choices=["word2vec", "word2vec-binary", "glove", "native"],
                    help="default: from OUT's extension")
     p.add_argument("--save-model", metavar="PATH",
-                   help="also save the whole model (to continue training later)")
+                   help="also save the whole model (to continue training later), written "
+                        "the same way as OUT")
     from ._train_count import add_arguments
 
     add_arguments(p)
@@ -97,9 +99,9 @@ def run(args: argparse.Namespace) -> int:
                          f"{corpus}: not a file")
     out = Path(args.output)
     fmt = args.format or _BY_SUFFIX.get(out.suffix, "word2vec")
-    for target in (out, Path(args.save_model) if args.save_model else None):
-        if target is not None and not target.parent.is_dir():  # before hours of training
-            raise UsageError(f"{target.parent}: output directory does not exist")
+    for target in (out, args.save_model):
+        if target is not None:
+            check_output(target)  # before hours of training
     start = time.perf_counter()
     vectors = _methods()[args.method](args, str(corpus))
     seconds = time.perf_counter() - start

@@ -6,7 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from ._common import Progress, atomic_output, corpus_files, iter_documents
+from ._common import (
+    OUTPUT_NOTE,
+    Progress,
+    atomic_output,
+    check_output,
+    corpus_files,
+    iter_documents,
+)
 
 HELP = "turn a corpus into a sparse matrix (scipy .npz) and its vocabulary"
 EXAMPLE = """example:
@@ -53,16 +60,33 @@ def register(sub) -> None:
     p = sub.add_parser("vectorize", help=HELP, description=HELP, epilog=EXAMPLE,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus", metavar="CORPUS")
-    p.add_argument("-o", "--output", required=True, help="output .npz (scipy.sparse.save_npz)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output .npz (scipy.sparse.save_npz; '.npz' is added to a name without "
+                        "it); " + OUTPUT_NOTE)
     p.add_argument("--vocabulary-out", default=None,
-                   help="where to write the column names (default: OUTPUT.vocab.json)")
+                   help="where to write the column names (default: OUTPUT.vocab.json), "
+                        "written the same way")
     add_vectorizer_options(p)
+
+
+def _output_paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The matrix's and the vocabulary's paths, checked before the work."""
+    out = Path(args.output)
+    if out.suffix != ".npz":
+        out = out.with_name(out.name + ".npz")
+    vocab_path = Path(args.vocabulary_out) if args.vocabulary_out else \
+        out.with_name(out.name[: -len(".npz")] + ".vocab.json")
+    check_output(out)
+    if args.weighting != "hashing":
+        check_output(vocab_path)
+    return out, vocab_path
 
 
 def run(args: argparse.Namespace) -> int:
     import scipy.sparse as sp
 
     files = corpus_files(args.corpus)
+    out, vocab_path = _output_paths(args)
     vectorizer = build_vectorizer(args)
     with Progress("reading", unit="doc", quiet=args.quiet) as bar:
         def docs():
@@ -72,11 +96,6 @@ def run(args: argparse.Namespace) -> int:
         X = vectorizer.fit_transform(docs())
     if X.shape[0] == 0:
         raise ValueError(f"{args.corpus}: the corpus is empty")
-    out = Path(args.output)
-    if out.suffix != ".npz":
-        out = out.with_name(out.name + ".npz")
-    vocab_path = Path(args.vocabulary_out) if args.vocabulary_out else \
-        out.with_name(out.name[: -len(".npz")] + ".vocab.json")
     with atomic_output(out) as tmp:
         sp.save_npz(tmp, X.tocsr())
         if args.weighting != "hashing":

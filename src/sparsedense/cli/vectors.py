@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._common import OUTPUT_NOTE
+
 HELP = "convert word-vector files (word2vec text/binary, GloVe, native) and describe them"
 EXAMPLE = """examples:
   sparsedense vectors convert glove.6B.100d.txt glove.npz     # to the memory-mappable format
@@ -22,7 +24,8 @@ def register(sub) -> None:
     c = action.add_parser("convert", help="convert IN to OUT", epilog=EXAMPLE,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("input", metavar="IN")
-    c.add_argument("output", metavar="OUT")
+    c.add_argument("output", metavar="OUT", help="the vector file to write; " +
+                   OUTPUT_NOTE)
     c.add_argument("--from", dest="source_format", default="auto",
                    choices=["auto", "word2vec", "word2vec-binary", "glove", "native"])
     c.add_argument("--to", dest="target_format", default=None,
@@ -36,11 +39,11 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ._common import load_vectors_with_progress
+    from ._common import check_output, load_vectors_with_progress
 
     if args.action == "convert":
+        out = check_output(args.output)  # before reading a large file
         vectors = load_vectors_with_progress(args.input, args.quiet, format=args.source_format)
-        out = Path(args.output)
         fmt = args.target_format or _BY_SUFFIX.get(out.suffix, "word2vec")
         vectors.save(out, format=fmt)
         print(f"{len(vectors)} vectors of dimension {vectors.vector_size} -> {out} ({fmt})")
