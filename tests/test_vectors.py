@@ -875,3 +875,25 @@ def test_query_argument_errors_name_the_argument(kv, table, call, exc, words):
         assert word in str(info.value), (word, str(info.value))
     assert len(kv) == 200 and "new" not in kv  # nothing changed
     np.testing.assert_array_equal(kv.vectors, W)
+
+
+def test_analogies_do_not_swap_the_lookup_table_while_they_run(tmp_path):
+    """Other threads may query the same Vectors during an evaluation (no key_to_index swap)."""
+    keys = ["a", "b", "c", "d", "e", "A"]
+    kv = Vectors(keys, np.random.default_rng(3).standard_normal((6, 4)).astype(np.float32))
+    path = tmp_path / "q.txt"
+    path.write_text(": s\na b c d\nA b c e\n")
+    table = kv.key_to_index
+    seen = []
+    original = Vectors.most_similar
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.key_to_index is table and dict(table) == dict(zip(keys, range(6))))
+        return original(self, *args, **kwargs)
+
+    Vectors.most_similar = spy
+    try:
+        kv.evaluate_word_analogies(path)
+    finally:
+        Vectors.most_similar = original
+    assert seen == [True, True]

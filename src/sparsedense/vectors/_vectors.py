@@ -507,14 +507,7 @@ class Vectors:
         """Rank of ``key2`` among the neighbours of ``key1`` (1 = nearest)."""
         return len(self.closer_than(key1, key2)) + 1
 
-    # -- evaluation -----------------------------------------------------------------
-    def _ok_vocab(self, restrict_vocab: int, case_insensitive: bool) -> dict[str, int]:
-        restrict_vocab = _check_restrict_vocab(restrict_vocab)
-        ok = [(w, i) for i, w in enumerate(self.index_to_key[:restrict_vocab])]
-        if case_insensitive:
-            return {w.upper(): i for w, i in reversed(ok)}
-        return dict(ok)
-
+    # -- evaluation (vectors/_evaluate.py) ------------------------------------------
     def evaluate_word_pairs(self, pairs: Any, delimiter: str = "\t", encoding: str = "utf8",
                             restrict_vocab: int = 300000, case_insensitive: bool = True,
                             dummy4unknown: bool = False):
@@ -532,50 +525,10 @@ class Vectors:
         oov_ratio : float
             Percentage of pairs with a word outside the (restricted) vocabulary.
         """
-        from scipy import stats
+        from ._evaluate import evaluate_word_pairs
 
-        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
-        gold, model = [], []
-        oov = 0
-        unit = self.get_normed_vectors()
-        for a, b, sim in self._read_pairs(pairs, delimiter, encoding):
-            if case_insensitive:
-                a, b = a.upper(), b.upper()
-            if a not in ok_vocab or b not in ok_vocab:
-                oov += 1
-                if dummy4unknown:
-                    model.append(0.0)
-                    gold.append(sim)
-                continue
-            gold.append(sim)
-            model.append(float(np.dot(unit[ok_vocab[a]], unit[ok_vocab[b]])))
-        if not gold:
-            raise ValueError("no word pair has both words in the vocabulary")
-        pearson = stats.pearsonr(gold, model)
-        spearman = stats.spearmanr(gold, model)
-        oov_ratio = float(oov) / (len(gold) + oov) * 100 if not dummy4unknown else \
-            float(oov) / len(gold) * 100
-        return (float(pearson[0]), float(pearson[1])), spearman, oov_ratio
-
-    @staticmethod
-    def _read_pairs(pairs: Any, delimiter: str, encoding: str):
-        import os
-
-        if isinstance(pairs, (str, os.PathLike)):
-            with open(pairs, encoding=encoding) as fh:
-                for n, line in enumerate(fh, 1):
-                    if line.startswith("#") or not line.strip():
-                        continue
-                    parts = line.rstrip("\n").split(delimiter)
-                    try:
-                        a, b, sim = parts[0], parts[1], float(parts[2])
-                    except (IndexError, ValueError):
-                        raise ValueError(f"{pairs}: line {n}: expected word1{delimiter!r}word2"
-                                         f"{delimiter!r}score; got {line.rstrip()!r}") from None
-                    yield a, b, sim
-        else:
-            for a, b, sim in pairs:
-                yield a, b, float(sim)
+        return evaluate_word_pairs(self, pairs, delimiter, encoding, restrict_vocab,
+                                   case_insensitive, dummy4unknown)
 
     def evaluate_word_analogies(self, analogies: Any, restrict_vocab: int = 300000,
                                 case_insensitive: bool = True, dummy4unknown: bool = False,
@@ -598,58 +551,10 @@ class Vectors:
             ``{'section', 'correct', 'incorrect'}`` per section, then the
             ``'Total accuracy'`` section.
         """
-        if similarity_function != "most_similar":
-            raise ValueError(f"similarity_function must be 'most_similar' (the only query "
-                             f"Vectors has for analogies); got {similarity_function!r}")
-        ok_vocab = self._ok_vocab(restrict_vocab, case_insensitive)
-        sections: list[dict] = []
-        section = None
-        with open(analogies, encoding="utf8") as fh:
-            for n, line in enumerate(fh, 1):
-                if line.startswith(": "):
-                    if section:
-                        sections.append(section)
-                    section = {"section": line.lstrip(": ").strip(), "correct": [],
-                               "incorrect": []}
-                    continue
-                if not line.strip():
-                    continue
-                if section is None:
-                    raise ValueError(f"{analogies}: line {n}: missing section header before "
-                                     "the first analogy")
-                parts = line.split()
-                if len(parts) != 4:
-                    raise ValueError(f"{analogies}: line {n}: expected 4 words; got "
-                                     f"{line.rstrip()!r}")
-                a, b, c, expected = [w.upper() for w in parts] if case_insensitive else parts
-                if any(w not in ok_vocab for w in (a, b, c, expected)):
-                    if dummy4unknown:
-                        section["incorrect"].append((a, b, c, expected))
-                    continue
-                original = self.key_to_index
-                self.key_to_index = ok_vocab
-                try:
-                    sims = self.most_similar(positive=[b, c], negative=[a], topn=5,
-                                             restrict_vocab=restrict_vocab)
-                finally:
-                    self.key_to_index = original
-                predicted = None  # gensim's rule: the first valid of the top 5, else the last
-                for key, _ in sims:
-                    predicted = key.upper() if case_insensitive else key
-                    if predicted in ok_vocab and predicted not in (a, b, c):
-                        break
-                (section["correct"] if predicted == expected else section["incorrect"]).append(
-                    (a, b, c, expected))
-        if section:
-            sections.append(section)
-        correct = sum(len(s["correct"]) for s in sections)
-        incorrect = sum(len(s["incorrect"]) for s in sections)
-        total = {"section": "Total accuracy",
-                 "correct": [q for s in sections for q in s["correct"]],
-                 "incorrect": [q for s in sections for q in s["incorrect"]]}
-        sections.append(total)
-        score = correct / (correct + incorrect) if correct + incorrect else 0.0
-        return score, sections
+        from ._evaluate import evaluate_word_analogies
+
+        return evaluate_word_analogies(self, analogies, restrict_vocab, case_insensitive,
+                                       dummy4unknown, similarity_function)
 
     # -- files --------------------------------------------------------------------------
     def save(self, path, format: str = "native", **kwargs: Any) -> None:

@@ -16,14 +16,8 @@ import numpy as np
 
 from .._io import atomic_write
 from .._validation import is_int
-from ._io import (
-    _CHUNK_ROWS,
-    _COMPRESSORS,
-    _NATIVE_FORMAT,
-    _NATIVE_VERSION,
-    _SAVE_FORMATS,
-    _check_choice,
-)
+from ._io import _CHUNK_ROWS, _COMPRESSORS, _SAVE_FORMATS, _check_choice
+from ._native import _NATIVE_FORMAT, _NATIVE_VERSION
 
 __all__ = ["save_vectors"]
 

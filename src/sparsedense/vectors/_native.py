@@ -1,0 +1,173 @@
+"""The native vectors file: a ``.npz`` of the keys and the table, read without trusting it.
+
+Every ``.npy`` member's header (shape, dtype) is checked against its zip entry
+and the entry against the file's real size before numpy reads or maps
+anything, so a cut or hand-edited file is a clear error naming the file, never
+an allocation sized by a lying header or numpy's bare mmap message.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import struct
+import zipfile
+
+import numpy as np
+
+from .._validation import TruncatedFileError
+
+_NATIVE_FORMAT = "sparsedense.Vectors"
+_NATIVE_VERSION = 1
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
+                 source: str) -> tuple[list, np.ndarray]:
+    """Keys and table of a native ``.npz`` (a path, or a ``BytesIO`` when in memory).
+
+    Nothing the archive says is trusted before it is checked against the bytes
+    present: each ``.npy`` header's shape must fit in its zip member, and each
+    member in the archive, before anything is allocated or mapped.
+    """
+    if isinstance(src, io.BytesIO):  # (getbuffer() would copy the bytes it shares)
+        size = src.seek(0, io.SEEK_END)
+        src.seek(0)
+    else:
+        size = os.path.getsize(src)
+    try:
+        zf = zipfile.ZipFile(src)
+    except Exception as exc:  # a damaged zip can fail in many ways (zlib, struct, ...)
+        raise _not_native(source, exc) from None
+    with zf:
+        names = sorted(zf.namelist())
+        if names != ["meta.npy", "weight.npy"]:
+            raise ValueError(f"{source}: not a valid native vectors file (members {names}; "
+                             "expected meta.npy and weight.npy)")
+        meta_head = _npy_member(zf, "meta.npy", size, source)
+        if meta_head[2] != np.uint8 or len(meta_head[0]) != 1:
+            raise ValueError(f"{source}: damaged native vectors file (meta.npy holds "
+                             f"{meta_head[2]} {meta_head[0]}; expected 1-D uint8)")
+        shape, fortran, table_dtype, data_start = _npy_member(zf, "weight.npy", size, source)
+        if table_dtype not in (np.float32, np.float64) or len(shape) != 2:
+            raise ValueError(f"{source}: damaged native vectors file (weight.npy holds "
+                             f"{table_dtype} {shape}; expected a 2-D float32 or float64 table)")
+        try:
+            with zf.open("meta.npy") as fh:
+                meta = json.loads(np.lib.format.read_array(fh, allow_pickle=False).tobytes()
+                                  .decode("utf-8"))
+            table = None
+            if mmap_mode is None:
+                with zf.open("weight.npy") as fh:
+                    table = np.lib.format.read_array(fh, allow_pickle=False)
+        except Exception as exc:
+            raise _not_native(source, exc) from None
+    if not isinstance(meta, dict) or meta.get("format") != _NATIVE_FORMAT:
+        raise ValueError(f"{source}: not a native vectors file (its meta lacks 'format': "
+                         f"{_NATIVE_FORMAT!r})")
+    if meta.get("version") != _NATIVE_VERSION:
+        raise ValueError(f"{source}: unsupported native version {meta.get('version')!r} "
+                         f"(this version reads {_NATIVE_VERSION})")
+    keys = meta.get("keys")
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ValueError(f"{source}: damaged native vectors file (the meta's 'keys' must be a "
+                         "list of str)")
+    if len(keys) != shape[0] or meta.get("shape", list(shape)) != list(shape):
+        said = f" and shape {meta['shape']}" if "shape" in meta else ""
+        raise ValueError(f"{source}: damaged native vectors file (the meta lists {len(keys)} "
+                         f"keys{said}, but weight.npy holds a table of shape {shape}; "
+                         "expected one key per row)")
+    if table is None:
+        if data_start is None:
+            raise ValueError(f"{source}: weight.npy is compressed, it cannot be memory-mapped; "
+                             "pass mmap_mode=None")
+        table = np.memmap(src, dtype=table_dtype, mode=mmap_mode, offset=data_start,
+                          shape=shape, order="F" if fortran else "C")
+    if limit is not None:
+        keys, table = keys[:limit], table[:limit]
+    if table.dtype != dtype:
+        if mmap_mode is not None:
+            raise ValueError(f"{source}: the table is {table.dtype}; with mmap_mode it cannot "
+                             f"be converted: pass dtype=np.{table.dtype}")
+        table = table.astype(dtype)
+    return keys, table
+
+
+#: deflate expands at most about 1032 to 1
+_MAX_DEFLATE_RATIO = 1032
+
+
+def _npy_member(zf: zipfile.ZipFile, member: str, size: int,
+                source: str) -> tuple[tuple, bool, np.dtype, int | None]:
+    """``(shape, fortran_order, dtype, data_start)`` of a ``.npy`` member, checked.
+
+    The member must lie inside the archive's ``size`` bytes, and the array its
+    header describes must fit in the member (a header promising more is a
+    :class:`TruncatedFileError`), so reading or mapping it cannot run past the
+    file or allocate more than the file can hold. ``data_start`` is the offset
+    of the array's first byte in the archive for a stored (uncompressed)
+    member, None for a compressed one.
+    """
+    info = zf.getinfo(member)
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if (info.header_offset + info.compress_size > size
+            or (stored and info.file_size != info.compress_size)
+            or (info.compress_type == zipfile.ZIP_DEFLATED
+                and info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024)):
+        raise TruncatedFileError(
+            f"{source}: damaged native vectors file ({member}: the zip directory says "
+            f"{info.compress_size} bytes at byte {info.header_offset} ({info.file_size} "
+            f"uncompressed), but the file has {size} bytes)")
+    try:
+        with zf.open(member) as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+            header_len = fh.tell()
+    except Exception as exc:
+        raise _not_native(source, exc, member) from None
+    if any(d < 0 for d in shape) or dtype.hasobject:
+        raise ValueError(f"{source}: damaged native vectors file ({member}'s header says "
+                         f"shape {shape}, dtype {dtype})")
+    nbytes = math.prod(shape) * dtype.itemsize
+    room = info.file_size - header_len
+    if nbytes > room:
+        row = math.prod(shape[1:]) * dtype.itemsize
+        rows = f" (room for {room // row} rows)" if len(shape) > 1 and row else ""
+        raise TruncatedFileError(
+            f"{source}: {member}'s header says shape {shape} ({nbytes} bytes of {dtype}), but "
+            f"the member holds {room} bytes after its header{rows}: truncated or damaged file")
+    data_start = None
+    if stored:
+        # the member's bytes start after its local header, whose name and extra field
+        # lengths may differ from the central directory's
+        local = _local_header(zf, info, source)
+        data_start = info.header_offset + 30 + local[0] + local[1] + header_len
+        if data_start + nbytes > size:
+            raise TruncatedFileError(
+                f"{source}: {member}'s table ({nbytes} bytes from byte {data_start}) runs past "
+                f"the end of the file ({size} bytes): truncated file")
+    return shape, fortran, dtype, data_start
+
+
+def _local_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> tuple[int, int]:
+    """``(name length, extra field length)`` of a member's local header."""
+    fp = zf.fp
+    fp.seek(info.header_offset)
+    local = fp.read(30)
+    if len(local) != 30 or local[:4] != _ZIP_MAGIC:
+        raise ValueError(f"{source}: damaged zip archive (no local header where its "
+                         "directory points)")
+    return struct.unpack("<HH", local[26:30])
+
+
+def _not_native(source: str, exc: Exception, member: str | None = None) -> ValueError:
+    where = f"{member}: " if member else ""
+    return ValueError(f"{source}: not a valid native vectors file ({where}"
+                      f"{type(exc).__name__}: {exc})")
