@@ -39,9 +39,8 @@ FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
 SECONDS = 10.0
 
 
-def _seeds():
-    kv = sd.Vectors(["예금", "bank", "a"], np.array([[0.5, -1.25], [3.0, 1e-3], [0.0, 7.0]],
-                                                   dtype=np.float32))
+def _files_of(kv) -> dict[str, bytes]:
+    """The bytes of ``kv`` saved in each vector format."""
     import tempfile
     from pathlib import Path
 
@@ -51,6 +50,17 @@ def _seeds():
             p = Path(d) / f"v.{fmt}"
             save_vectors(kv, p, format=fmt)
             out[fmt] = p.read_bytes()
+    return out
+
+
+def _seeds():
+    kv = sd.Vectors(["예금", "bank", "a"], np.array([[0.5, -1.25], [3.0, 1e-3], [0.0, 7.0]],
+                                                   dtype=np.float32))
+    import tempfile
+    from pathlib import Path
+
+    out = _files_of(kv)
+    with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "vocab.json"
         sd.Vocabulary.from_texts(["예금 적금 bank bank"], specials=["<pad>", "<unk>"]).save(p)
         out["vocab"] = p.read_bytes()
@@ -367,16 +377,7 @@ def _big_seeds():
     rng = np.random.default_rng(21)
     kv = sd.Vectors([f"w{i}" for i in range(6)] + ["예금"],
                     rng.standard_normal((7, 3)).astype(np.float32))
-    import tempfile
-    from pathlib import Path
-
-    out = {}
-    with tempfile.TemporaryDirectory() as d:
-        for fmt in ("word2vec", "word2vec-binary", "glove", "native"):
-            p = Path(d) / f"v.{fmt}"
-            save_vectors(kv, p, format=fmt)
-            out[fmt] = p.read_bytes()
-    return out
+    return _files_of(kv)
 
 
 @pytest.mark.parametrize("name", ["word2vec", "word2vec-binary", "glove", "native"])
