@@ -21,8 +21,9 @@ DOCS = [
 ]
 
 
-def run(*args, stdin=None, check=True):
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+def run(*args, stdin=None, check=True, **environ):
+    """``sparsedense *args`` in a subprocess (``environ``: extra environment variables)."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
     proc = subprocess.run([sys.executable, "-m", "sparsedense", *map(str, args)],
                           capture_output=True, text=True, encoding="utf-8", env=env,
                           input=stdin, timeout=600)

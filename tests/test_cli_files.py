@@ -23,18 +23,9 @@ import scipy.sparse as sp
 
 import sparsedense as sd
 from sparsedense import _io
+from test_cli_commands import run
 
 WORDS = [f"w{i}" for i in range(200)]
-
-
-def run(*args, stdin=None, check=True, **environ):
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
-    proc = subprocess.run([sys.executable, "-m", "sparsedense", *map(str, args)],
-                          capture_output=True, text=True, encoding="utf-8", env=env,
-                          input=stdin, timeout=600)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 def write_corpus(path: Path, n_docs: int, seed: int = 0) -> Path:
