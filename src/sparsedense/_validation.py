@@ -371,3 +371,50 @@ class FileDecodeError(UnicodeDecodeError):
     def __reduce__(self):
         return (type(self), (self.message, self.encoding, self.object, self.start, self.end,
                              self.reason))
+
+
+class NotTrainableError(ValueError, RuntimeError):
+    """A trainer has nothing it can train: no vocabulary yet, or an empty one, or tables not its own.
+
+    Subclasses ``ValueError`` (our type for a bad value) and ``RuntimeError``
+    (what gensim raises for training before a vocabulary is built, and for a
+    corpus in which no word reaches ``min_count``).
+    """
+
+
+class UnsupportedOptionError(ValueError, NotImplementedError):
+    """A gensim option value this library does not implement (``hs=1``, ``word_ngrams=2``, ...).
+
+    Subclasses ``ValueError`` (a value we refuse) and ``NotImplementedError``
+    (what gensim raises for the options it does not implement itself).
+    """
+
+
+class CorpusFileNotFoundError(FileNotFoundError, TypeError):
+    """A trainer's ``corpus_file`` is missing or not a file.
+
+    Subclasses ``FileNotFoundError`` and ``TypeError`` (gensim's type for the same mistake).
+    """
+
+
+def check_param_int(owner: str, name: str, value: Any, low: int,
+                    allow_none: bool = False) -> None:
+    """:func:`check_int` for a trainer's parameter: a wrong type is an :class:`InvalidParameterError`.
+
+    gensim converts its parameters with ``int()`` / ``float()``, so the same
+    wrong type is a TypeError for some of them and a ValueError for others;
+    InvalidParameterError is both, the same for every parameter of every trainer.
+    """
+    try:
+        check_int(owner, name, value, low, allow_none)
+    except TypeError as exc:
+        raise InvalidParameterError(str(exc)) from None
+
+
+def check_param_real(owner: str, name: str, value: Any, low: float, high: float | None = None,
+                     low_open: bool = False) -> float:
+    """:func:`check_real` for a trainer's parameter (wrong type: :class:`InvalidParameterError`)."""
+    try:
+        return check_real(owner, name, value, low, high, low_open)
+    except TypeError as exc:
+        raise InvalidParameterError(str(exc)) from None

@@ -396,6 +396,10 @@ class Vocabulary:
                 or not all(isinstance(c, int) and not isinstance(c, bool) for c in counts)):
             raise ValueError(f"{path}: damaged vocabulary file ('tokens' and 'counts' must be "
                              "lists of equal length, counts integers)")
+        for i, c in enumerate(counts):  # corpus frequencies: never negative, int64
+            if not 0 <= c < 2 ** 63:
+                raise ValueError(f"{path}: damaged vocabulary file ('counts'[{i}] = {c}; "
+                                 "expected an int in 0..2**63-1)")
         settings = {"unk_token": payload.get("unk_token"), "pad_token": payload.get("pad_token"),
                     "lowercase": payload.get("lowercase", True),
                     "token_pattern": payload.get("token_pattern", r"(?u)\b\w+\b")}

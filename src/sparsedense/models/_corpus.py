@@ -77,8 +77,10 @@ class Corpus:
         else:
             path = Path(os.fspath(corpus_file))
             if not path.is_file():
+                from .._validation import CorpusFileNotFoundError
+
                 what = "a directory" if path.is_dir() else "no such file"
-                raise FileNotFoundError(f"corpus_file {str(path)!r}: {what}")
+                raise CorpusFileNotFoundError(f"corpus_file {str(path)!r}: {what}")
             corpus_file = path
         self.sentences = sentences
         self.corpus_file = corpus_file
@@ -145,7 +147,7 @@ class Corpus:
                 yield words
 
     # -- pass 1: counts --------------------------------------------------------
-    def word_counts(self, max_vocab_size: int | None = None,
+    def word_counts(self, max_vocab_size: int | None = None, trim_rule: Any = None,
                     ) -> tuple[list[str], np.ndarray, int, int]:
         """``(words, counts, total_words, n_sentences)``; words in order of first appearance.
 
@@ -154,7 +156,8 @@ class Corpus:
         words seen fewer than ``min_reduce`` times are forgotten and
         ``min_reduce`` (starting at 1) goes up by one -- so the counts are then
         approximate, as in gensim. (The file is then read line by line in
-        Python, since the cap is checked after every sentence.)
+        Python, since the cap is checked after every sentence.) ``trim_rule``
+        (gensim's) may keep or forget a word instead at each such pruning.
         """
         if self.corpus_file is None or max_vocab_size is not None:
             counts: dict[str, int] = {}
@@ -167,7 +170,10 @@ class Corpus:
                 total += len(sentence)
                 n_sent += 1
                 if max_vocab_size is not None and len(counts) > max_vocab_size:
-                    counts = {w: c for w, c in counts.items() if c >= min_reduce}
+                    from ._vocab import keep_word
+
+                    counts = {w: c for w, c in counts.items()
+                              if keep_word(w, c, min_reduce, trim_rule)}
                     min_reduce += 1
             return list(counts), np.fromiter(counts.values(), np.int64, len(counts)), total, n_sent
         from ..text._intern import Interner

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..vectors import Vectors
-from .._validation import check_int
+from .._validation import NotTrainableError, UnsupportedOptionError, _short, check_param_int
 from .word2vec import Word2Vec, _shard_words, _ShardBuffers
 
 
@@ -119,6 +119,8 @@ class FastText(Word2Vec):
         disables them (plain word vectors).
     bucket : int, default=2_000_000
         Rows of the n-gram table.
+    word_ngrams : {1}, default=1
+        gensim's signature; like gensim, only 1 (no word n-grams) is implemented.
     **kwargs
         The parameters of :class:`~sparsedense.models.Word2Vec`.
 
@@ -138,17 +140,42 @@ class FastText(Word2Vec):
 
     def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
                  corpus_file: str | os.PathLike | None = None, min_n: int = 3, max_n: int = 6,
-                 bucket: int = 2_000_000, **kwargs: Any) -> None:
-        check_int("FastText", "min_n", min_n, 1)
-        check_int("FastText", "max_n", max_n, 0)
-        check_int("FastText", "bucket", bucket, 0)
+                 bucket: int = 2_000_000, word_ngrams: int = 1, **kwargs: Any) -> None:
+        check_param_int("FastText", "min_n", min_n, 1)
+        check_param_int("FastText", "max_n", max_n, 0)
+        check_param_int("FastText", "bucket", bucket, 0)
+        check_param_int("FastText", "word_ngrams", word_ngrams, 1)
+        if word_ngrams != 1:
+            raise UnsupportedOptionError(
+                f"FastText: word_ngrams={_short(word_ngrams)} (word n-grams) is not implemented, "
+                "as in gensim; use word_ngrams=1")
         self.min_n, self.max_n, self.bucket = int(min_n), int(max_n), int(bucket)
+        self.word_ngrams = 1
         super().__init__(sentences, corpus_file, **kwargs)
 
-    def _params(self) -> dict[str, Any]:
-        params = super()._params()
-        params.update(min_n=self.min_n, max_n=self.max_n, bucket=self.bucket)
-        return params
+    def _table_specs(self, n_words: int) -> dict[str, tuple[tuple[int, ...], str]]:
+        specs = super()._table_specs(n_words)
+        specs["ngrams"] = ((self.bucket, self.vector_size), "(bucket, vector_size) from the "
+                           f"parameters bucket={self.bucket}, vector_size={self.vector_size}")
+        return specs
+
+    def _check_trainable(self) -> None:
+        wv = self.wv
+        if wv is not None and not isinstance(wv, FastTextVectors):
+            raise NotTrainableError(f"FastText: wv is a {type(wv).__name__}, not the model's "
+                                    "FastTextVectors; build_vocab() before train()")
+        super()._check_trainable()
+        ngrams = wv.vectors_ngrams
+        expected = (self.bucket, self.vector_size)
+        if not (isinstance(ngrams, np.ndarray) and ngrams.shape == expected
+                and ngrams.dtype == np.float32 and ngrams.flags.c_contiguous
+                and ngrams.flags.writeable):
+            raise NotTrainableError(f"FastText: wv.vectors_ngrams must be a writable C-contiguous "
+                                    f"float32 array of shape {expected} (bucket, vector_size)")
+        if self._sub_ptr.shape[0] != len(wv) + 1 or (
+                self._sub_idx.shape[0] and int(self._sub_idx.max()) >= self.bucket):
+            raise NotTrainableError("FastText: the n-gram buckets do not match wv; "
+                                    "build_vocab() again")
 
     def _set_state(self, words: list[str], counts: np.ndarray, syn0: np.ndarray,
                    syn1neg: np.ndarray, ngrams: np.ndarray | None = None) -> None:
@@ -175,7 +202,10 @@ class FastText(Word2Vec):
         wv._invalidate()
 
     def _training_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.wv.vectors_vocab, self.syn1neg, self.wv.vectors_ngrams
+        wv = self.wv
+        if not (wv.vectors_vocab.flags.c_contiguous and wv.vectors_vocab.flags.writeable):
+            wv.vectors_vocab = np.ascontiguousarray(wv.vectors_vocab).copy()
+        return wv.vectors_vocab, self.syn1neg, wv.vectors_ngrams
 
     def _shard_buffers(self) -> _ShardBuffers:
         n = len(self._counts)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._validation import _short, check_int, check_real, is_bool
+from .._validation import (InvalidParameterError, NotTrainableError, UnsupportedOptionError,
+                           _short, check_param_int, check_param_real, is_bool, is_int)
 from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
@@ -31,6 +31,8 @@ SHARD_WORDS = 40000
 #: shards when ``workers=None``
 DEFAULT_WORKERS = 2
 _FORMAT_VERSION = 1
+#: gensim's ``MAX_WORDS_IN_BATCH``, the default of ``batch_words``
+MAX_WORDS_IN_BATCH = 10000
 
 
 class Word2Vec:
@@ -101,6 +103,24 @@ class Word2Vec:
         ``on_epoch_begin``, ``on_train_begin``, ``on_train_end``), as in gensim.
     compute_loss : bool, default=False
         Record the loss of each epoch in ``training_loss_``.
+    hashfxn : callable, default=hash
+        Accepted for gensim's signature and stored; no effect, as in gensim 4.4,
+        whose initial vectors also come from ``seed`` alone.
+    null_word : {0, 1}, default=0
+        1 adds gensim's padding word ``"\\0"`` (count 1) to the vocabulary.
+    trim_rule : callable, optional
+        ``trim_rule(word, count, min_count)`` returns ``gensim.utils.RULE_KEEP``
+        (2), ``RULE_DISCARD`` (1) or ``RULE_DEFAULT`` (0, the ``min_count``
+        rule) for every counted word, as in gensim; used by the vocabulary built
+        here, not stored.
+    sorted_vocab : {0, 1}, default=1
+        1 orders the vocabulary by descending count (ties: code point order);
+        0 keeps the order in which the words first occur in the corpus.
+    batch_words : int, default=10000
+        Accepted for gensim's signature; no effect here (the corpus is cut into
+        rounds of ``SHARD_WORDS`` words per shard, see ``workers``).
+    comment : str, optional
+        Stored, as in gensim.
 
     Attributes
     ----------
@@ -137,31 +157,41 @@ class Word2Vec:
                  min_alpha: float = 1e-4, sg: int = 0, hs: int = 0, negative: int = 5,
                  ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5,
                  shrink_windows: bool = True, callbacks: Sequence[Any] = (),
-                 compute_loss: bool = False) -> None:
+                 compute_loss: bool = False, hashfxn: Any = hash, null_word: int = 0,
+                 trim_rule: Any = None, sorted_vocab: int = 1,
+                 batch_words: int = MAX_WORDS_IN_BATCH, comment: str | None = None) -> None:
         o = self._owner
-        check_int(o, "vector_size", vector_size, 1)
-        check_real(o, "alpha", alpha, 0.0, low_open=True)
-        check_real(o, "min_alpha", min_alpha, 0.0)
-        check_int(o, "window", window, 1)
-        check_int(o, "min_count", min_count, 1)
-        check_int(o, "max_vocab_size", max_vocab_size, 1, allow_none=True)
-        check_int(o, "max_final_vocab", max_final_vocab, 1, allow_none=True)
-        check_real(o, "sample", sample, 0.0)
-        check_int(o, "seed", seed, 0)
-        check_int(o, "workers", workers, 1, allow_none=True)
-        check_int(o, "negative", negative, 1)
-        check_real(o, "ns_exponent", ns_exponent, -10.0, 10.0)
-        check_int(o, "epochs", epochs, 1)
-        for name, value in (("sg", sg), ("hs", hs), ("cbow_mean", cbow_mean)):
-            if is_bool(value) or value not in (0, 1):
-                raise ValueError(f"{o}: {name} must be 0 or 1; got {_short(value)}")
+        check_param_int(o, "vector_size", vector_size, 1)
+        check_param_real(o, "alpha", alpha, 0.0, low_open=True)
+        check_param_real(o, "min_alpha", min_alpha, 0.0)
+        check_param_int(o, "window", window, 1)
+        check_param_int(o, "min_count", min_count, 1)
+        check_param_int(o, "max_vocab_size", max_vocab_size, 1, allow_none=True)
+        check_param_int(o, "max_final_vocab", max_final_vocab, 1, allow_none=True)
+        check_param_real(o, "sample", sample, 0.0)
+        check_param_int(o, "seed", seed, 0)
+        check_param_int(o, "workers", workers, 1, allow_none=True)
+        check_param_int(o, "negative", negative, 1)
+        check_param_real(o, "ns_exponent", ns_exponent, -10.0, 10.0)
+        check_param_int(o, "epochs", epochs, 1)
+        check_param_int(o, "batch_words", batch_words, 1)
+        for name, value in (("sg", sg), ("hs", hs), ("cbow_mean", cbow_mean),
+                            ("null_word", null_word), ("sorted_vocab", sorted_vocab)):
+            _check_flag(o, name, value)
         if hs:
-            raise ValueError(f"{o}: hs=1 (hierarchical softmax) is not implemented; use "
-                             "negative sampling (hs=0, negative >= 1)")
-        if not is_bool(shrink_windows) or not is_bool(compute_loss):
-            bad = "shrink_windows" if not is_bool(shrink_windows) else "compute_loss"
-            raise TypeError(f"{o}: {bad} must be a bool; got "
-                            f"{_short(shrink_windows if bad == 'shrink_windows' else compute_loss)}")
+            raise UnsupportedOptionError(
+                f"{o}: hs=1 (hierarchical softmax) is not implemented; use negative sampling "
+                "(hs=0, negative >= 1)")
+        for name, value in (("shrink_windows", shrink_windows), ("compute_loss", compute_loss)):
+            if not is_bool(value):
+                raise InvalidParameterError(f"{o}: {name} must be a bool; got {_short(value)}")
+        for name, value in (("hashfxn", hashfxn), ("trim_rule", trim_rule)):
+            if not callable(value) and not (value is None and name == "trim_rule"):
+                raise InvalidParameterError(f"{o}: {name} must be a callable"
+                                            f"{' or None' if name == 'trim_rule' else ''}; "
+                                            f"got {_short(value)}")
+        if comment is not None and not isinstance(comment, str):
+            raise InvalidParameterError(f"{o}: comment must be a str or None; got {_short(comment)}")
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -181,6 +211,12 @@ class Word2Vec:
         self.shrink_windows = bool(shrink_windows)
         self.callbacks = tuple(callbacks)
         self.compute_loss = bool(compute_loss)
+        self.hashfxn = hashfxn
+        self.null_word = int(null_word)
+        self.sorted_vocab = int(sorted_vocab)
+        self.batch_words = int(batch_words)
+        self.comment = comment
+        self.raw_vocab: dict[str, int] = {}
         self.wv: Vectors | None = None
         self.syn1neg: np.ndarray | None = None
         self.training_loss_: list[float] = []
@@ -188,22 +224,43 @@ class Word2Vec:
         self.corpus_total_words = 0
         self.corpus_count = 0
         if sentences is not None or corpus_file is not None:
-            self.build_vocab(sentences, corpus_file)
+            self.build_vocab(sentences, corpus_file, trim_rule=trim_rule)
             self.train(sentences, corpus_file)
 
     # -- vocabulary ------------------------------------------------------------
     def build_vocab(self, corpus_iterable: Iterable[Sequence[str]] | None = None,
-                    corpus_file: str | os.PathLike | None = None) -> "Word2Vec":
+                    corpus_file: str | os.PathLike | None = None, update: bool = False,
+                    progress_per: int = 10000, keep_raw_vocab: bool = False,
+                    trim_rule: Any = None) -> "Word2Vec":
         """Count the corpus, keep the words reaching ``min_count``, initialise the tables.
 
         The input table starts as gensim's does (uniform in
         ``[-1/vector_size, 1/vector_size)`` from ``numpy.random.default_rng(seed)``),
         the output table at zero. Building again starts the model over.
+
+        ``trim_rule`` is gensim's (see the class parameters); ``keep_raw_vocab``
+        keeps every counted word and its count in ``raw_vocab``;
+        ``progress_per`` (a logging interval in gensim) has no effect.
+        ``update=True`` (gensim's online vocabulary update) is not implemented.
         """
-        corpus = Corpus(corpus_iterable, corpus_file, owner=self._owner)
-        words, counts, total, n_sent = corpus.word_counts(self.max_vocab_size)
-        vocab = select_vocabulary(words, counts, self.min_count, self.max_final_vocab,
-                                  self._owner)
+        o = self._owner
+        if update is not False and update not in (0, None):
+            raise UnsupportedOptionError(
+                f"{o}: build_vocab(update={_short(update)}) (adding words to a trained model) "
+                "is not implemented; build the vocabulary of the whole corpus at once")
+        check_param_int(o, "progress_per", progress_per, 1)
+        if not is_bool(keep_raw_vocab):
+            raise InvalidParameterError(f"{o}: keep_raw_vocab must be a bool; got "
+                                        f"{_short(keep_raw_vocab)}")
+        if trim_rule is not None and not callable(trim_rule):
+            raise InvalidParameterError(f"{o}: trim_rule must be a callable or None; got "
+                                        f"{_short(trim_rule)}")
+        corpus = Corpus(corpus_iterable, corpus_file, owner=o)
+        words, counts, total, n_sent = corpus.word_counts(self.max_vocab_size, trim_rule)
+        vocab = select_vocabulary(words, counts, self.min_count, self.max_final_vocab, o,
+                                  trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab),
+                                  null_word=bool(self.null_word))
+        self.raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else {}
         rng = np.random.default_rng(seed=self.seed)
         syn0 = rng.random((len(vocab), self.vector_size), dtype=np.float32)
         syn0 *= 2.0
@@ -226,36 +283,51 @@ class Word2Vec:
 
     # -- training --------------------------------------------------------------
     def train(self, corpus_iterable: Iterable[Sequence[str]] | None = None,
-              corpus_file: str | os.PathLike | None = None, epochs: int | None = None,
+              corpus_file: str | os.PathLike | None = None, total_examples: int | None = None,
+              total_words: int | None = None, epochs: int | None = None,
               start_alpha: float | None = None, end_alpha: float | None = None,
-              total_words: int | None = None, compute_loss: bool | None = None,
-              callbacks: Sequence[Any] | None = None, progress: bool = True) -> "Word2Vec":
+              word_count: int = 0, queue_factor: int = 2, report_delay: float = 1.0,
+              compute_loss: bool | None = None, callbacks: Sequence[Any] | None = None, *,
+              progress: bool = True) -> "Word2Vec":
         """Train on a corpus (usually the one given to :meth:`build_vocab`).
 
-        Training continues from the current tables, so calling it again (or on
-        a loaded model) goes on learning. The learning rate decays linearly
-        from ``start_alpha`` (default ``alpha``) to ``end_alpha`` (default
-        ``min_alpha``) over the ``epochs`` of this call, measured in
-        in-vocabulary words: ``total_words`` of them per epoch (counted from
-        the vocabulary when the corpus is the one it was built from,
-        otherwise in one extra pass).
+        gensim's signature and meaning. Training continues from the current
+        tables, so calling it again (or on a loaded model) goes on learning.
+        The learning rate decays linearly from ``start_alpha`` (default
+        ``alpha``) to ``end_alpha`` (default ``min_alpha``, never gone below)
+        over the ``epochs`` of this call (default ``epochs``), by the progress
+        through the corpus that gensim uses: sentences out of
+        ``total_examples``, else raw words out of ``total_words``, else (not
+        in gensim, which requires one of them) the corpus itself -- counted from
+        the vocabulary when it is the one it was built from, otherwise in one
+        extra pass. ``compute_loss`` and ``callbacks`` default to the model's.
+        ``word_count`` (unused by gensim too), ``queue_factor`` and
+        ``report_delay`` (thread-queue and logging settings) have no effect.
 
         Returns
         -------
         self
+            (gensim returns the trained and raw word counts.)
         """
         from .._kernels.word2vec import shard_seed, sigmoid_table
         from .._progress import Progress
 
         o = self._owner
-        if self.wv is None:
-            raise RuntimeError(f"{o}: call build_vocab() before train()")
+        self._check_trainable()
         epochs = self.epochs if epochs is None else epochs
-        check_int(o, "epochs", epochs, 1)
+        check_param_int(o, "epochs", epochs, 1)
+        check_param_int(o, "total_examples", total_examples, 1, allow_none=True)
+        check_param_int(o, "total_words", total_words, 1, allow_none=True)
+        check_param_int(o, "word_count", word_count, 0)
+        check_param_int(o, "queue_factor", queue_factor, 1)
+        check_param_real(o, "report_delay", report_delay, 0.0)
         start_alpha = self.alpha if start_alpha is None else start_alpha
         end_alpha = self.min_alpha if end_alpha is None else end_alpha
-        check_real(o, "start_alpha", start_alpha, 0.0, low_open=True)
-        check_real(o, "end_alpha", end_alpha, 0.0)
+        check_param_real(o, "start_alpha", start_alpha, 0.0, low_open=True)
+        check_param_real(o, "end_alpha", end_alpha, 0.0)
+        if compute_loss is not None and not is_bool(compute_loss):
+            raise InvalidParameterError(f"{o}: compute_loss must be a bool or None; got "
+                                        f"{_short(compute_loss)}")
         compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
         if corpus_iterable is None and corpus_file is None:
@@ -265,15 +337,7 @@ class Word2Vec:
         else:
             corpus = Corpus(corpus_iterable, corpus_file, owner=o)
         key_to_index = self.wv.key_to_index
-        if total_words is None:
-            same = getattr(self, "_vocab_corpus", None)
-            if same is not None and (same.sentences is corpus.sentences and
-                                     same.corpus_file == corpus.corpus_file):
-                total_words = int(self._counts.sum())
-            else:
-                total_words = sum(int(ids.shape[0]) for ids, _ in
-                                  corpus.iter_chunks(key_to_index, 1 << 20))
-        check_int(o, "total_words", total_words, 1)
+        per_epoch, pass_words = self._words_per_epoch(corpus, total_examples, total_words)
 
         tables = self._training_tables()
         sample_int = sample_ints(self._counts, self.sample)
@@ -284,7 +348,7 @@ class Word2Vec:
         for cb in callbacks:
             if hasattr(cb, "on_train_begin"):
                 cb.on_train_begin(self)
-        with Progress(f"{o} training", total=epochs * total_words, unit="word",
+        with Progress(f"{o} training", total=epochs * pass_words, unit="word",
                       quiet=not progress) as bar:
             for e in range(epochs):
                 for cb in callbacks:
@@ -292,7 +356,7 @@ class Word2Vec:
                         cb.on_epoch_begin(self)
                 global_epoch = self.epochs_trained_
                 loss = 0.0
-                done = e * total_words
+                done = e * per_epoch
                 for chunk_no, (ids, ends) in enumerate(
                         corpus.iter_chunks(key_to_index, self._round_words * shards)):
                     shard_lo = _split_shards(ends, shards)
@@ -302,7 +366,7 @@ class Word2Vec:
                                        for s in range(shards)], dtype=np.uint64)
                     loss += self._run_round(tables, budget, ids, ends, shard_lo, words_before,
                                             states, sample_int, prob, alias, exp_table,
-                                            start_alpha, end_alpha, epochs * total_words,
+                                            start_alpha, end_alpha, epochs * per_epoch,
                                             compute_loss)
                     done += int(ids.shape[0])
                     bar.update(int(ids.shape[0]))
@@ -317,6 +381,72 @@ class Word2Vec:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end(self)
         return self
+
+    def _words_per_epoch(self, corpus: Corpus, total_examples: int | None,
+                         total_words: int | None) -> tuple[float, int]:
+        """In-vocabulary words that make one epoch of the schedule (gensim's meaning), and of one pass.
+
+        gensim measures an epoch's progress as sentences out of
+        ``total_examples``, else raw words out of ``total_words``; the kernel
+        measures in-vocabulary words, so a pass of the corpus counts as
+        ``declared / actual`` of an epoch in both.
+        """
+        same = getattr(self, "_vocab_corpus", None)
+        if same is not None and (same.sentences is corpus.sentences and
+                                 same.corpus_file == corpus.corpus_file):
+            in_vocab = int(self._counts.sum()) - (1 if self._null_word_index() >= 0 else 0)
+            raw, sentences = self.corpus_total_words, self.corpus_count
+        elif total_examples is None and total_words is None:
+            in_vocab = sum(int(ids.shape[0]) for ids, _ in
+                           corpus.iter_chunks(self.wv.key_to_index, 1 << 20))
+            raw = sentences = 1
+        else:
+            words, counts, raw, sentences = corpus.word_counts()
+            k2i = self.wv.key_to_index
+            in_vocab = int(sum(c for w, c in zip(words, counts.tolist()) if w in k2i))
+        if in_vocab < 1:
+            raise ValueError(f"{self._owner}: no word of the corpus is in the vocabulary of "
+                             f"{len(self.wv)} words; nothing to train on")
+        if total_examples is not None:
+            return in_vocab * total_examples / max(sentences, 1), in_vocab
+        if total_words is not None:
+            return in_vocab * total_words / max(raw, 1), in_vocab
+        return float(in_vocab), in_vocab
+
+    def _null_word_index(self) -> int:
+        """Row of gensim's padding word ``"\\0"`` when ``null_word`` added it, else -1."""
+        return self.wv.key_to_index.get("\0", -1) if self.null_word else -1
+
+    def _check_trainable(self) -> None:
+        """The tables and counts the kernels will index match the vocabulary (cheap: shapes only).
+
+        A model whose ``wv`` (or ``syn1neg``) was assigned by hand is refused
+        here rather than trained out of bounds.
+        """
+        o = self._owner
+        if self.wv is None:
+            raise NotTrainableError(f"{o}: call build_vocab() before train()")
+        counts = getattr(self, "_counts", None)
+        n = len(self.wv)
+        if counts is None or self.syn1neg is None:
+            raise NotTrainableError(
+                f"{o}: wv holds {n} words but the model has no training state for them (word "
+                "counts, syn1neg): wv was assigned by hand; build the vocabulary with "
+                "build_vocab() (or load a model saved with save()) before train()")
+        shapes = {"wv.vectors": self._training_tables()[0], "syn1neg": self.syn1neg}
+        for name, table in shapes.items():
+            if not (isinstance(table, np.ndarray) and table.shape == (n, self.vector_size)
+                    and table.dtype == np.float32):
+                got = (f"shape {table.shape} and dtype {table.dtype}"
+                       if isinstance(table, np.ndarray) else type(table).__name__)
+                raise NotTrainableError(
+                    f"{o}: {name} has {got}; training needs float32 of shape "
+                    f"({n}, {self.vector_size}) (len(wv), vector_size)")
+        if counts.shape != (n,):
+            raise NotTrainableError(f"{o}: the model has {counts.shape[0]} word counts for "
+                                    f"{n} words in wv; build_vocab() again")
+        if not (self.syn1neg.flags.c_contiguous and self.syn1neg.flags.writeable):
+            self.syn1neg = np.ascontiguousarray(self.syn1neg).copy()
 
     def _epoch_done(self) -> None:
         """Bring ``wv`` up to date with the trained tables."""
@@ -359,10 +489,13 @@ class Word2Vec:
 
     # -- persistence -----------------------------------------------------------
     def _params(self) -> dict[str, Any]:
-        names = ("vector_size", "alpha", "window", "min_count", "max_vocab_size",
-                 "max_final_vocab", "sample", "seed", "workers", "min_alpha", "sg", "negative",
-                 "ns_exponent", "cbow_mean", "epochs", "shrink_windows", "compute_loss")
-        return {n: getattr(self, n) for n in names}
+        return {n: getattr(self, n) for n in _PARAM_NAMES[self._owner]}
+
+    def _table_specs(self, n_words: int) -> dict[str, tuple[tuple[int, ...], str]]:
+        """Shape of every float32 table of a saved model, and where that shape comes from."""
+        why = f"(len(words), vector_size) from the vocabulary of {n_words} words"
+        return {"syn0": ((n_words, self.vector_size), why),
+                "syn1neg": ((n_words, self.vector_size), why)}
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
         return {"syn0": np.asarray(self.wv.vectors), "syn1neg": self.syn1neg}
@@ -389,28 +522,50 @@ class Word2Vec:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Word2Vec":
-        """Load a model written by :meth:`save`."""
-        p = Path(path)
-        try:
-            with np.load(p, allow_pickle=False) as data:
-                meta = json.loads(str(data["meta"]))
-                arrays = {k: data[k] for k in data.files if k not in ("meta", "words")}
-                words_text = str(data["words"])
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # not a zip, damaged member, pickled data, missing key...
-            detail = exc if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model: {detail}") from None
-        if not isinstance(meta, dict) or meta.get("format") != "sparsedense." + cls._owner:
-            found = meta.get("format") if isinstance(meta, dict) else meta
-            raise ValueError(f"{str(p)!r} is not a saved {cls._owner} model (format {found!r})")
-        model = cls(**meta["params"])
-        words = json.loads(words_text)
+        """Load a model written by :meth:`save`.
+
+        The file is not trusted: every entry's dtype and shape is checked
+        against the file's parameters and vocabulary before it is read, the
+        counts must be >= 1, so that a damaged or hand-edited file cannot make
+        the next :meth:`train` index out of bounds.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If the file is not a saved model of this class, or an entry is
+            missing, unexpected or does not match (the message names the file
+            and the entry).
+        """
+        from . import _modelfile as mf
+
+        o = cls._owner
+        with mf.ModelFile(path, o) as f:
+            if "meta" not in f.entries:
+                raise ValueError(f"{str(f.path)!r} is not a saved {o} model (no 'meta' entry)")
+            meta = mf.check_meta(f, f.json("meta"), "sparsedense." + o, _FORMAT_VERSION)
+            params = mf.meta_params(f, meta, _PARAM_NAMES[o])
+            try:
+                model = cls(**params)
+            except (TypeError, ValueError) as exc:
+                raise f.error("meta", f"has bad parameters: {exc}") from None
+            extra = {"epochs_trained_": mf.meta_int(f, meta, "epochs_trained_"),
+                     "training_loss_": mf.meta_losses(f, meta),
+                     "corpus_total_words": mf.meta_int(f, meta, "corpus_total_words"),
+                     "corpus_count": mf.meta_int(f, meta, "corpus_count")}
+            specs = model._table_specs(0)
+            f.check_entries(["meta", "words", "counts", *specs])
+            words = mf.check_words(f, f.json("words"))
+            n = len(words)
+            counts = mf.check_counts(f, f.array(
+                "counts", np.int64, (n,), f"(len(words),) from the vocabulary of {n} words"))
+            arrays = {"counts": counts}
+            for name, (shape, why) in model._table_specs(n).items():
+                arrays[name] = f.array(name, np.float32, shape, why)
         model._restore(words, arrays)
-        model.epochs_trained_ = int(meta["epochs_trained_"])
-        model.training_loss_ = [float(x) for x in meta["training_loss_"]]
-        model.corpus_total_words = int(meta["corpus_total_words"])
-        model.corpus_count = int(meta["corpus_count"])
+        for name, value in extra.items():
+            setattr(model, name, value)
         return model
 
     def _restore(self, words: list[str], arrays: dict[str, np.ndarray]) -> None:
@@ -421,6 +576,22 @@ class Word2Vec:
         n = 0 if self.wv is None else len(self.wv)
         return (f"{self._owner}<vocab={n}, vector_size={self.vector_size}, "
                 f"{'sg' if self.sg else 'cbow'}, alpha={self.alpha}>")
+
+
+def _check_flag(owner: str, name: str, value: Any) -> None:
+    """A gensim 0/1 option (a bool is refused, as for every int parameter)."""
+    if not is_int(value):
+        raise InvalidParameterError(f"{owner}: {name} must be 0 or 1; got {_short(value)}")
+    if value not in (0, 1):
+        raise ValueError(f"{owner}: {name} must be 0 or 1; got {_short(value)}")
+
+
+#: the parameters a saved model's meta may hold (older files hold fewer: the rest default)
+_PARAM_NAMES = {"Word2Vec": (
+    "vector_size", "alpha", "window", "min_count", "max_vocab_size", "max_final_vocab", "sample",
+    "seed", "workers", "min_alpha", "sg", "negative", "ns_exponent", "cbow_mean", "epochs",
+    "shrink_windows", "compute_loss", "null_word", "sorted_vocab", "batch_words", "comment")}
+_PARAM_NAMES["FastText"] = _PARAM_NAMES["Word2Vec"] + ("min_n", "max_n", "bucket", "word_ngrams")
 
 
 def _split_shards(ends: np.ndarray, shards: int) -> np.ndarray:

@@ -1,0 +1,190 @@
+"""Reading a trainer's saved model (an npz file) without trusting it.
+
+A model file feeds the training kernels, which index the tables by word id
+without checking (see :mod:`sparsedense._kernels.word2vec`): a table with too
+few rows, counts of the wrong length or a float64 table would make the next
+``train`` read or write out of bounds. So every entry is checked against the
+file's own header (its parameters and its vocabulary) before anything is
+built from it: the npy header of an array (dtype, shape) before its bytes are
+read, so a header announcing a huge array allocates nothing. A bad file is a
+ValueError naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import _short, is_int
+
+
+class ModelFile:
+    """The entries of a saved model, each read only after its npy header is checked.
+
+    Use as a context manager; ``error(entry, text)`` builds the ValueError of a
+    bad entry.
+    """
+
+    def __init__(self, path: str | os.PathLike, owner: str) -> None:
+        self.path = Path(path)
+        self.owner = owner
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except FileNotFoundError:
+            raise
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ValueError(f"{str(self.path)!r} is not a saved {owner} model: "
+                             f"{type(exc).__name__}: {exc}") from None
+        self.entries: dict[str, zipfile.ZipInfo] = {}
+        for info in self._zip.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            self.entries[name] = info
+
+    def __enter__(self) -> "ModelFile":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._zip.close()
+
+    def error(self, entry: str, text: str) -> ValueError:
+        return ValueError(f"{self.path}: entry {entry!r} {text}")
+
+    def check_entries(self, expected: list[str]) -> None:
+        """The file holds exactly ``expected`` (a missing or an unknown entry is a ValueError)."""
+        for name in expected:
+            if name not in self.entries:
+                raise self.error(name, f"is missing (a {self.owner} model file holds "
+                                       f"{', '.join(map(repr, expected))})")
+        for name in self.entries:
+            if name not in expected:
+                raise self.error(name, f"is not part of a {self.owner} model file (expected "
+                                       f"only {', '.join(map(repr, expected))})")
+
+    def _header(self, name: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+        """``(shape, fortran_order, dtype, data_bytes)`` from the entry's npy header."""
+        info = self.entries[name]
+        fmt = np.lib.format
+        try:
+            with self._zip.open(info) as fh:
+                version = fmt.read_magic(fh)
+                if version == (1, 0):
+                    shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+                elif version == (2, 0):
+                    shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+                else:
+                    raise ValueError(f"npy format version {version} is not read here")
+                offset = fh.tell()
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError,
+                RuntimeError, NotImplementedError) as exc:
+            raise self.error(name, f"is not a readable array ({type(exc).__name__}: "
+                                   f"{str(exc)[:200]})") from None
+        return tuple(int(s) for s in shape), bool(fortran), dtype, info.file_size - offset
+
+    def array(self, name: str, dtype: Any, shape: tuple[int, ...], why: str) -> np.ndarray:
+        """The entry as a C-contiguous array of exactly ``dtype`` and ``shape`` (``why``: where ``shape`` comes from)."""
+        got_shape, _, got_dtype, data_bytes = self._header(name)
+        dtype = np.dtype(dtype)
+        if got_dtype != dtype:
+            raise self.error(name, f"has dtype {got_dtype}; expected {dtype}")
+        if got_shape != tuple(shape):
+            raise self.error(name, f"has shape {got_shape}; expected {tuple(shape)} {why}")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if data_bytes != nbytes:
+            raise self.error(name, f"holds {data_bytes} bytes of data; its header "
+                                   f"{got_shape} {got_dtype} needs {nbytes}")
+        return np.ascontiguousarray(self._read(name))
+
+    def text(self, name: str, max_chars: int | None = None) -> str:
+        """A 0-d str entry (JSON text)."""
+        shape, _, dtype, data_bytes = self._header(name)
+        if dtype.kind != "U" or shape != ():
+            raise self.error(name, f"has dtype {dtype} and shape {shape}; expected a 0-d str "
+                                   "array (JSON text)")
+        if data_bytes != dtype.itemsize:
+            raise self.error(name, f"holds {data_bytes} bytes of data; expected {dtype.itemsize}")
+        return str(self._read(name))
+
+    def json(self, name: str) -> Any:
+        try:
+            return json.loads(self.text(name))
+        except (ValueError, RecursionError) as exc:
+            raise self.error(name, f"is not valid JSON ({type(exc).__name__}: "
+                                   f"{str(exc)[:200]})") from None
+
+    def _read(self, name: str) -> np.ndarray:
+        try:
+            with self._zip.open(self.entries[name]) as fh:
+                return np.lib.format.read_array(fh, allow_pickle=False)
+        except Exception as exc:  # damaged member (bad CRC, truncated deflate stream, ...)
+            raise self.error(name, f"cannot be read ({type(exc).__name__}: "
+                                   f"{str(exc)[:200]})") from None
+
+
+def check_meta(f: ModelFile, meta: Any, fmt: str, version: int) -> dict[str, Any]:
+    """The ``meta`` entry: a dict of this format and version."""
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        found = meta.get("format") if isinstance(meta, dict) else meta
+        raise ValueError(f"{str(f.path)!r} is not a saved {f.owner} model "
+                         f"(format {_short(found)})")
+    if meta.get("version") != version or isinstance(meta.get("version"), bool):
+        raise f.error("meta", f"has version {_short(meta.get('version'))}; this version of "
+                              f"sparsedense reads version {version}")
+    return meta
+
+
+def meta_int(f: ModelFile, meta: dict, key: str) -> int:
+    value = meta.get(key)
+    if not is_int(value) or value < 0:
+        raise f.error("meta", f"has {key} = {_short(value)}; expected an int >= 0")
+    return int(value)
+
+
+def meta_losses(f: ModelFile, meta: dict) -> list[float]:
+    value = meta.get("training_loss_")
+    if not isinstance(value, list) or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
+        raise f.error("meta", f"has training_loss_ = {_short(value)}; expected a list of numbers")
+    return [float(x) for x in value]
+
+
+def meta_params(f: ModelFile, meta: dict, known: tuple[str, ...]) -> dict[str, Any]:
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise f.error("meta", f"has params = {_short(params)}; expected a dict")
+    for key in params:
+        if key not in known:
+            raise f.error("meta", f"has an unknown parameter {_short(key)} (known: "
+                                  f"{', '.join(known)})")
+    return params
+
+
+def check_words(f: ModelFile, words: Any) -> list[str]:
+    """The ``words`` entry: a non-empty list of distinct str."""
+    if not isinstance(words, list) or not words:
+        raise f.error("words", f"is {type(words).__name__} {_short(words)}; expected a "
+                               "non-empty list of str")
+    seen: dict[str, int] = {}
+    for i, w in enumerate(words):
+        if not isinstance(w, str):
+            raise f.error("words", f"holds {type(w).__name__} {_short(w)} at [{i}]; "
+                                   "expected str")
+        if seen.setdefault(w, i) != i:
+            raise f.error("words", f"holds {_short(w)} twice (at [{seen[w]}] and [{i}])")
+    return words
+
+
+def check_counts(f: ModelFile, counts: np.ndarray) -> np.ndarray:
+    """Word counts are >= 1 and their sum fits in int64 with room to spare."""
+    if counts.shape[0] and int(counts.min()) < 1:
+        i = int(np.argmin(counts))
+        raise f.error("counts", f"holds {int(counts[i])} at [{i}]; expected counts >= 1")
+    if float(counts.sum(dtype=np.float64)) >= 2.0 ** 62:
+        raise f.error("counts", f"sums to {float(counts.sum(dtype=np.float64)):.3g}; expected "
+                                "a total below 2**62 words")
+    return counts
