@@ -28,7 +28,7 @@ _MAX_EXACT_SCALE = 1 << 24
 
 def _check_int(name: str, value: Any, low: int, allow_none: bool = False,
                owner: str = _OWNER) -> None:
-    from .._validation import check_int as check
+    from .._validation import check_param_int as check
 
     check(owner, name, value, low, allow_none)
 
@@ -252,7 +252,7 @@ def cooccurrence_matrix(sentences_or_corpus_file: Iterable[Sequence[str]] | str 
            [1. , 1. , 0. , 0. ]], dtype=float32)
     """
     from .._progress import Progress
-    from .._validation import is_bool
+    from .._validation import InvalidParameterError, is_bool
     from ..text._csr import make_csr
     from ._corpus import Corpus
     from ._vocab import select_vocabulary
@@ -263,12 +263,13 @@ def cooccurrence_matrix(sentences_or_corpus_file: Iterable[Sequence[str]] | str 
     _check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
     _check_int("chunk_words", chunk_words, 1, allow_none=True)
     if not isinstance(weighting, str):
-        raise TypeError(f"{o}: weighting must be one of {_WEIGHTINGS}; got {_short(weighting)}")
+        raise InvalidParameterError(f"{o}: weighting must be one of {_WEIGHTINGS}; got "
+                                    f"{_short(weighting)}")
     if weighting not in _WEIGHTINGS:
         raise ValueError(f"{o}: weighting must be one of {_WEIGHTINGS}; got {weighting!r}")
     for name, value in (("symmetric", symmetric), ("progress", progress)):
         if not is_bool(value):
-            raise TypeError(f"{o}: {name} must be a bool; got {_short(value)}")
+            raise InvalidParameterError(f"{o}: {name} must be a bool; got {_short(value)}")
     dtype = _check_dtype(dtype, o)
     if isinstance(sentences_or_corpus_file, (str, os.PathLike)):
         corpus = Corpus(corpus_file=sentences_or_corpus_file, owner=o)

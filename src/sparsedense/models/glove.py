@@ -104,7 +104,8 @@ class GloVe(BaseEstimator):
 
     def _check_params(self) -> None:
         from .._validation import is_bool
-        from .._validation import check_int, check_real
+        from .._validation import InvalidParameterError
+        from .._validation import check_param_int as check_int, check_param_real as check_real
 
         o = _OWNER
         check_int(o, "vector_size", self.vector_size, 1)
@@ -115,11 +116,13 @@ class GloVe(BaseEstimator):
         check_real(o, "alpha", self.alpha, 0.0, 1.0, low_open=True)
         check_real(o, "learning_rate", self.learning_rate, 0.0, low_open=True)
         if not isinstance(self.output, str):
-            raise TypeError(f"{o}: output must be one of {_OUTPUTS}; got {_short(self.output)}")
+            raise InvalidParameterError(f"{o}: output must be one of {_OUTPUTS}; got "
+                                        f"{_short(self.output)}")
         if self.output not in _OUTPUTS:
             raise ValueError(f"{o}: output must be one of {_OUTPUTS}; got {self.output!r}")
         if not is_bool(self.progress):
-            raise TypeError(f"{o}: progress must be a bool; got {_short(self.progress)}")
+            raise InvalidParameterError(f"{o}: progress must be a bool; got "
+                                        f"{_short(self.progress)}")
 
     def fit(self, C: Any, vocabulary: Any) -> "GloVe":
         """Train on a co-occurrence matrix; returns ``self``.

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import _short, check_real, is_bool
+from .._validation import InvalidParameterError, _short, check_param_real, is_bool
 
 _OWNER = "ppmi"
 
@@ -108,10 +108,10 @@ def ppmi(C: Any, alpha: float = 0.75, shift: float = 1.0, positive: bool = True)
     from ..text._csr import make_csr
 
     o = _OWNER
-    alpha = check_real(o, "alpha", alpha, 0.0, 1.0, low_open=True)
-    shift = check_real(o, "shift", shift, 0.0, low_open=True)
+    alpha = check_param_real(o, "alpha", alpha, 0.0, 1.0, low_open=True)
+    shift = check_param_real(o, "shift", shift, 0.0, low_open=True)
     if not is_bool(positive):
-        raise TypeError(f"{o}: positive must be a bool; got {_short(positive)}")
+        raise InvalidParameterError(f"{o}: positive must be a bool; got {_short(positive)}")
     X = check_counts(C, o)
     return _ppmi_csr(X, alpha, shift, bool(positive), cooc, choose, make_csr)
 

@@ -89,7 +89,8 @@ class PPMISVD(BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        from .._validation import check_int, check_real
+        from .._validation import InvalidParameterError
+        from .._validation import check_param_int as check_int, check_param_real as check_real
 
         o = _OWNER
         check_int(o, "vector_size", self.vector_size, 1)
@@ -101,7 +102,7 @@ class PPMISVD(BaseEstimator):
         rs = self.random_state
         if not (rs is None or is_int(rs) or isinstance(rs, (np.random.RandomState,
                                                             np.random.Generator))):
-            raise TypeError(f"{o}: random_state must be None, an int, a numpy RandomState or "
+            raise InvalidParameterError(f"{o}: random_state must be None, an int, a numpy RandomState or "
                             f"Generator; got {_short(rs)}")
 
     def fit(self, C: Any, vocabulary: Any) -> "PPMISVD":
