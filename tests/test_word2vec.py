@@ -483,7 +483,7 @@ def _gen():
     (dict(epochs=0), ValueError, "epochs must be an int >= 1"),
     (dict(workers=0), ValueError, "workers must be an int >= 1"),
     (dict(shrink_windows="yes"), TypeError, "shrink_windows must be a bool"),
-    (dict(min_count=0), ValueError, "min_count must be an int >= 1"),
+    (dict(min_count=-1), ValueError, "min_count must be an int >= 0; got -1"),
 ])
 def test_bad_parameters(kwargs, exc, match):
     with pytest.raises(exc, match=match):

@@ -74,7 +74,7 @@ class Word2Vec:
     window : int, default=5
         Maximum distance between the center and a context word.
     min_count : int, default=5
-        Words seen fewer times are ignored.
+        Words seen fewer times are ignored (0 and 1 keep every word).
     max_vocab_size : int, optional
         Memory cap while counting words (gensim's pruning rule).
     max_final_vocab : int, optional
@@ -165,12 +165,16 @@ class Word2Vec:
         check_param_real(o, "alpha", alpha, 0.0, low_open=True)
         check_param_real(o, "min_alpha", min_alpha, 0.0)
         check_param_int(o, "window", window, 1)
-        check_param_int(o, "min_count", min_count, 1)
+        check_param_int(o, "min_count", min_count, 0)  # gensim's 0 keeps every word, as 1
         check_param_int(o, "max_vocab_size", max_vocab_size, 1, allow_none=True)
         check_param_int(o, "max_final_vocab", max_final_vocab, 1, allow_none=True)
         check_param_real(o, "sample", sample, 0.0)
         check_param_int(o, "seed", seed, 0)
         check_param_int(o, "workers", workers, 1, allow_none=True)
+        if is_int(hs) and hs == 1:  # before negative: gensim's hs=1 comes with negative=0
+            raise UnsupportedOptionError(
+                f"{o}: hs=1 (hierarchical softmax) is not implemented; use negative sampling "
+                "(hs=0, negative >= 1)")
         check_param_int(o, "negative", negative, 1)
         check_param_real(o, "ns_exponent", ns_exponent, -10.0, 10.0)
         check_param_int(o, "epochs", epochs, 1)
@@ -178,10 +182,6 @@ class Word2Vec:
         for name, value in (("sg", sg), ("hs", hs), ("cbow_mean", cbow_mean),
                             ("null_word", null_word), ("sorted_vocab", sorted_vocab)):
             _check_flag(o, name, value)
-        if hs:
-            raise UnsupportedOptionError(
-                f"{o}: hs=1 (hierarchical softmax) is not implemented; use negative sampling "
-                "(hs=0, negative >= 1)")
         for name, value in (("shrink_windows", shrink_windows), ("compute_loss", compute_loss)):
             if not is_bool(value):
                 raise InvalidParameterError(f"{o}: {name} must be a bool; got {_short(value)}")
