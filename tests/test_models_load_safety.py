@@ -16,7 +16,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sparsedense import Vocabulary
@@ -282,12 +282,16 @@ def _mutate_entries(entries, data):
     return entries
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
-def test_fuzz_mutated_model_files_load_or_raise_value_error(saved, tmp_path_factory, data):
-    cls = data.draw(st.sampled_from([Word2Vec, FastText]))
+def test_fuzz_mutated_model_files_load_or_raise_value_error(saved, glove_entries,
+                                                           tmp_path_factory, data):
+    from sparsedense.models import GloVe
+
+    cls = data.draw(st.sampled_from([Word2Vec, FastText, GloVe]))
     path = tmp_path_factory.mktemp("fuzz") / "m.npz"
-    np.savez(path, **_mutate_entries(saved[cls], data))
+    entries = glove_entries[1] if cls is GloVe else saved[cls]
+    np.savez(path, **_mutate_entries(entries, data))
     if data.draw(st.booleans()):  # damage the zip itself
         raw = bytearray(path.read_bytes())
         for _ in range(data.draw(st.integers(1, 4))):
@@ -296,9 +300,14 @@ def test_fuzz_mutated_model_files_load_or_raise_value_error(saved, tmp_path_fact
     try:
         model = cls.load(path)
     except ValueError:
+        event("refused")
         return
     except TypeError as exc:  # allowed by the contract, but not expected here
         pytest.fail(f"TypeError from load: {exc}")
+    event("loaded")
+    if cls is GloVe:  # whatever loads answers queries within bounds
+        assert len(model.wv.most_similar(model.wv.index_to_key[0], topn=2)) == 2
+        return
     # whatever loads must train within bounds
     before = model.epochs_trained_
     model.train(CORPUS, epochs=1, progress=False)
@@ -357,3 +366,44 @@ def test_fuzz_smoke_in_a_subprocess(saved, tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     lines = res.stdout.split()
     assert lines.count("refused") == 12
+
+
+# -- GloVe ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def glove_entries(tmp_path_factory):
+    from sparsedense.models import GloVe
+
+    path = tmp_path_factory.mktemp("glove") / "g.npz"
+    model = GloVe(vector_size=4, epochs=3, progress=False).fit_corpus(CORPUS, min_count=1)
+    model.save(path)
+    with np.load(path) as data:
+        return model, {k: data[k] for k in data.files}
+
+
+def test_glove_save_load_round_trip(glove_entries, tmp_path):
+    from sparsedense.models import GloVe
+
+    model, entries = glove_entries
+    back = GloVe.load(write(tmp_path / "g.npz", entries))
+    np.testing.assert_array_equal(back.wv.vectors, model.wv.vectors)
+    np.testing.assert_array_equal(back.context_biases_, model.context_biases_)
+    assert back.training_loss_ == model.training_loss_ and back.get_params() == model.get_params()
+    assert back.vocabulary_ == model.vocabulary_
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda e: dict(e, context_vectors=np.zeros((2, 4), np.float32)),
+     r"entry 'context_vectors' has shape \(2, 4\); expected \(6, 4\)"),
+    (lambda e: dict(e, word_biases=np.zeros(6, np.float64)),
+     "entry 'word_biases' has dtype float64; expected float32"),
+    (lambda e: without(e, "context_biases"), "entry 'context_biases' is missing"),
+    (lambda e: edit_meta(e, **{"params.output": "both"}), "entry 'meta' has bad parameters: "
+     "GloVe: output must be one of"),
+    (lambda e: dict(e, counts=np.full(6, -1, np.int64)), "entry 'counts' holds -1"),
+])
+def test_glove_entry_checked(glove_entries, tmp_path, mutate, match):
+    from sparsedense.models import GloVe
+
+    with pytest.raises(ValueError, match=match):
+        GloVe.load(write(tmp_path / "g.npz", mutate(glove_entries[1])))

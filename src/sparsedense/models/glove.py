@@ -18,6 +18,10 @@ _OUTPUTS = ("sum", "word")
 GRAD_CLIP = 100.0
 #: shards when ``workers=None`` (as Word2Vec)
 DEFAULT_WORKERS = 2
+_FORMAT = "sparsedense.GloVe"
+_FORMAT_VERSION = 1
+_PARAMS = ("vector_size", "x_max", "alpha", "learning_rate", "epochs", "seed", "workers",
+           "output", "progress")
 
 
 class GloVe(BaseEstimator):
@@ -186,6 +190,79 @@ class GloVe(BaseEstimator):
         table = W + Wc if self.output == "sum" else W.copy()
         self.wv = Vectors(vocab.tokens, table)
         return self
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the fitted model (tables, biases, vocabulary, losses, parameters) to ``path`` (npz).
+
+        Written atomically; :meth:`load` checks every entry against the file's
+        parameters and vocabulary.
+        """
+        import json
+
+        from .._io import atomic_path
+        from ..text._base import NotFittedError
+
+        if not hasattr(self, "word_vectors_"):
+            raise NotFittedError(f"This {_OWNER} instance is not fitted yet; call fit() or "
+                                 "fit_corpus() before save()")
+        vocab = self.vocabulary_
+        meta = {"format": _FORMAT, "version": _FORMAT_VERSION,
+                "params": {k: getattr(self, k) for k in _PARAMS},
+                "training_loss_": [float(x) for x in self.training_loss_]}
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, meta=np.array(json.dumps(meta)),
+                         words=np.array(json.dumps(vocab.tokens)),
+                         counts=np.asarray(vocab.counts, np.int64),
+                         word_vectors=self.word_vectors_, context_vectors=self.context_vectors_,
+                         word_biases=self.word_biases_, context_biases=self.context_biases_)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "GloVe":
+        """Load a model written by :meth:`save`; every entry is checked first.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``path`` does not exist.
+        ValueError
+            If the file is not a saved GloVe model, or an entry is missing,
+            unexpected or does not match (the message names the file and the entry).
+        """
+        from ..vocabulary import Vocabulary
+        from . import _modelfile as mf
+
+        with mf.ModelFile(path, _OWNER) as f:
+            if "meta" not in f.entries:
+                raise ValueError(f"{str(f.path)!r} is not a saved {_OWNER} model (no 'meta' entry)")
+            meta = mf.check_meta(f, f.json("meta"), _FORMAT, _FORMAT_VERSION)
+            params = mf.meta_params(f, meta, _PARAMS)
+            model = cls(**params)
+            try:
+                model._check_params()
+            except (TypeError, ValueError) as exc:
+                raise f.error("meta", f"has bad parameters: {exc}") from None
+            losses = mf.meta_losses(f, meta)
+            f.check_entries(["meta", "words", "counts", "word_vectors", "context_vectors",
+                             "word_biases", "context_biases"])
+            words = mf.check_words(f, f.json("words"))
+            n, dim = len(words), int(model.vector_size)
+            why = f"from the vocabulary of {n} words and vector_size={dim}"
+            counts = f.array("counts", np.int64, (n,), why)
+            if counts.shape[0] and int(counts.min()) < 0:
+                raise f.error("counts", f"holds {int(counts.min())}; expected counts >= 0")
+            tables = {name: f.array(name, np.float32, (n, dim), why)
+                      for name in ("word_vectors", "context_vectors")}
+            biases = {name: f.array(name, np.float32, (n,), why)
+                      for name in ("word_biases", "context_biases")}
+        W, Wc = tables["word_vectors"], tables["context_vectors"]
+        model.word_vectors_, model.context_vectors_ = W, Wc
+        model.word_biases_, model.context_biases_ = biases["word_biases"], biases["context_biases"]
+        model.training_loss_ = losses
+        model.vocabulary_ = Vocabulary(words, counts, unk_token=None, pad_token=None)
+        model.n_features_in_ = n
+        model.wv = Vectors(words, W + Wc if model.output == "sum" else W.copy())
+        return model
 
     def fit_corpus(self, sentences: Iterable[Sequence[str]] | str | os.PathLike,
                    **cooccurrence_options: Any) -> "GloVe":
