@@ -145,6 +145,12 @@ def test_batch_words_and_hashfxn_have_no_effect_as_in_gensim():
     base = Word2Vec(sents, **SMALL)
     other = Word2Vec(sents, batch_words=17, hashfxn=lambda s: 7, comment="x", **SMALL)
     np.testing.assert_array_equal(base.wv.vectors, other.wv.vectors)
+    # gensim 4.4 draws the initial vectors from seed alone: hashfxn changes nothing there either
+    g = [gensim_models.Word2Vec(vector_size=8, min_count=1, seed=5, workers=1, **kw)
+         for kw in ({}, {"hashfxn": lambda s: 7})]
+    for m in g:
+        m.build_vocab(sents)
+    np.testing.assert_array_equal(g[0].wv.vectors, g[1].wv.vectors)
     with pytest.raises(TypeError, match="hashfxn must be a callable; got 3"):
         Word2Vec(hashfxn=3)
     with pytest.raises(ValueError, match="batch_words must be an int >= 1; got 0"):

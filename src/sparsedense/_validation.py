@@ -374,7 +374,7 @@ class FileDecodeError(UnicodeDecodeError):
 
 
 class NotTrainableError(ValueError, RuntimeError):
-    """A trainer has nothing it can train: no vocabulary yet, or an empty one, or tables not its own.
+    """A trainer has nothing to train: no vocabulary yet, an empty one, or tables not its own.
 
     Subclasses ``ValueError`` (our type for a bad value) and ``RuntimeError``
     (what gensim raises for training before a vocabulary is built, and for a
@@ -399,7 +399,7 @@ class CorpusFileNotFoundError(FileNotFoundError, TypeError):
 
 def check_param_int(owner: str, name: str, value: Any, low: int,
                     allow_none: bool = False) -> None:
-    """:func:`check_int` for a trainer's parameter: a wrong type is an :class:`InvalidParameterError`.
+    """:func:`check_int` for a trainer's parameter; a wrong type is an InvalidParameterError.
 
     gensim converts its parameters with ``int()`` / ``float()``, so the same
     wrong type is a TypeError for some of them and a ValueError for others;

@@ -87,7 +87,10 @@ class ModelFile:
         return tuple(int(s) for s in shape), bool(fortran), dtype, info.file_size - offset
 
     def array(self, name: str, dtype: Any, shape: tuple[int, ...], why: str) -> np.ndarray:
-        """The entry as a C-contiguous array of exactly ``dtype`` and ``shape`` (``why``: where ``shape`` comes from)."""
+        """The entry as a C-contiguous array of exactly ``dtype`` and ``shape``.
+
+        ``why`` says where ``shape`` comes from, for the message.
+        """
         got_shape, _, got_dtype, data_bytes = self._header(name)
         dtype = np.dtype(dtype)
         if got_dtype != dtype:

@@ -102,8 +102,8 @@ class PPMISVD(BaseEstimator):
         rs = self.random_state
         if not (rs is None or is_int(rs) or isinstance(rs, (np.random.RandomState,
                                                             np.random.Generator))):
-            raise InvalidParameterError(f"{o}: random_state must be None, an int, a numpy RandomState or "
-                            f"Generator; got {_short(rs)}")
+            raise InvalidParameterError(f"{o}: random_state must be None, an int, a numpy "
+                                        f"RandomState or Generator; got {_short(rs)}")
 
     def fit(self, C: Any, vocabulary: Any) -> "PPMISVD":
         """Learn the word vectors from a co-occurrence matrix.

@@ -191,7 +191,8 @@ class Word2Vec:
                                             f"{' or None' if name == 'trim_rule' else ''}; "
                                             f"got {_short(value)}")
         if comment is not None and not isinstance(comment, str):
-            raise InvalidParameterError(f"{o}: comment must be a str or None; got {_short(comment)}")
+            raise InvalidParameterError(f"{o}: comment must be a str or None; got "
+                                        f"{_short(comment)}")
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -384,7 +385,7 @@ class Word2Vec:
 
     def _words_per_epoch(self, corpus: Corpus, total_examples: int | None,
                          total_words: int | None) -> tuple[float, int]:
-        """In-vocabulary words that make one epoch of the schedule (gensim's meaning), and of one pass.
+        """In-vocabulary words of one epoch of the schedule (gensim's meaning), and of one pass.
 
         gensim measures an epoch's progress as sentences out of
         ``total_examples``, else raw words out of ``total_words``; the kernel
