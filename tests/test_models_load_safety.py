@@ -350,22 +350,26 @@ def test_fuzz_smoke_in_a_subprocess(saved, tmp_path):
         shape[0] = int(rng.choice([1, 2, 3, 5, 7, 11]))  # never the vocabulary's 6 rows
         entries[name] = np.ones(shape, entries[name].dtype)
         np.savez(tmp_path / f"m{i}.npz", **entries)
+    for i, rows in enumerate([1, 49, 51, 500]):  # FastText's n-gram table: bucket=50 rows
+        np.savez(tmp_path / f"f{i}.npz", **dict(saved[FastText],
+                                                ngrams=np.ones((rows, D), np.float32)))
     code = textwrap.dedent(f"""
         import glob
-        from sparsedense.models import Word2Vec
+        from sparsedense.models import FastText, Word2Vec
         corpus = {CORPUS!r}
-        for p in sorted(glob.glob({str(tmp_path / 'm*.npz')!r})):
-            try:
-                Word2Vec.load(p).train(corpus, epochs=2, progress=False)
-                print("trained", p)
-            except ValueError:
-                print("refused", p)
+        for cls, pattern in ((Word2Vec, "m*.npz"), (FastText, "f*.npz")):
+            for p in sorted(glob.glob({str(tmp_path)!r} + "/" + pattern)):
+                try:
+                    cls.load(p).train(corpus, epochs=2, progress=False)
+                    print("trained", p)
+                except ValueError:
+                    print("refused", p)
     """)
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     lines = res.stdout.split()
-    assert lines.count("refused") == 12
+    assert lines.count("refused") == 16
 
 
 # -- GloVe ----------------------------------------------------------------------------------------
