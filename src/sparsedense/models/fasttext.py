@@ -18,7 +18,8 @@ import numpy as np
 
 from ..vectors import Vectors
 from .._validation import NotTrainableError, UnsupportedOptionError, _short, check_param_int
-from .word2vec import Word2Vec, _shard_words, _ShardBuffers
+from ._shards import _shard_words, _ShardBuffers
+from .word2vec import Word2Vec
 
 
 def ngram_buckets(words: Sequence[str], min_n: int, max_n: int,

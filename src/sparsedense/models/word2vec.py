@@ -21,6 +21,7 @@ from .._validation import (InvalidParameterError, NotTrainableError, Unsupported
 from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
+from ._shards import _ShardBuffers, _shard_words, _split_shards
 
 #: in-vocabulary words each shard trains on between two merges: larger rounds
 #: copy and merge fewer rows per word (measured: 40,000 trains 13-17% faster than
@@ -593,51 +594,3 @@ _PARAM_NAMES = {"Word2Vec": (
     "seed", "workers", "min_alpha", "sg", "negative", "ns_exponent", "cbow_mean", "epochs",
     "shrink_windows", "compute_loss", "null_word", "sorted_vocab", "batch_words", "comment")}
 _PARAM_NAMES["FastText"] = _PARAM_NAMES["Word2Vec"] + ("min_n", "max_n", "bucket", "word_ngrams")
-
-
-def _split_shards(ends: np.ndarray, shards: int) -> np.ndarray:
-    """Sentence index where each shard starts (contiguous sentences, about equal words)."""
-    total = int(ends[-1]) if ends.shape[0] else 0
-    targets = (np.arange(1, shards) * total) // shards
-    cuts = np.searchsorted(ends, targets, side="left") + 1
-    cuts = np.minimum(cuts, ends.shape[0])
-    return np.concatenate(([0], cuts, [ends.shape[0]])).astype(np.int64)
-
-
-class _ShardBuffers:
-    """Private row copies of every shard for each trained table, grown as needed and reused.
-
-    For table ``t`` (``sizes[t]`` rows): ``local[t]`` holds the copies (shard
-    ``s`` owns rows ``s * cap .. s * cap + cap - 1``), ``rows[t]`` the shared
-    row of each copy, ``slot[t][s, r]`` the copy of row ``r`` (-1: none) and
-    ``n[t][s]`` how many rows shard ``s`` copied; ``seen[t]`` and ``union[t]``
-    are the merge's scratch space.
-    """
-
-    def __init__(self, shards: int, sizes: Sequence[int], dim: int) -> None:
-        self.shards, self.sizes, self.dim = shards, list(sizes), dim
-        self.slot = [np.full((shards, n), -1, np.int32) for n in sizes]
-        self.n = [np.zeros(shards, np.int64) for _ in sizes]
-        self.seen = [np.zeros(n, np.bool_) for n in sizes]
-        self.caps = [0] * len(sizes)
-        self.local: list[np.ndarray] = []
-        self.rows: list[np.ndarray] = []
-        self._alloc(self.caps)
-
-    def _alloc(self, caps: list[int]) -> None:
-        self.caps = caps
-        self.local = [np.empty((self.shards * max(c, 1), self.dim), np.float32) for c in caps]
-        self.rows = [np.empty(self.shards * max(c, 1), np.int64) for c in caps]
-        self.union = [np.empty(self.shards * max(c, 1), np.int64) for c in caps]
-
-    def reserve(self, needs: Sequence[int]) -> None:
-        """Make room for ``needs[t]`` copied rows of table ``t`` in every shard."""
-        needs = [min(int(x), n) for x, n in zip(needs, self.sizes)]
-        if any(x > c for x, c in zip(needs, self.caps)):
-            self._alloc([max(x, c) for x, c in zip(needs, self.caps)])
-
-
-def _shard_words(ends: np.ndarray, shard_lo: np.ndarray) -> np.ndarray:
-    """Words of every shard."""
-    starts = np.concatenate(([0], ends))
-    return starts[shard_lo[1:]] - starts[shard_lo[:-1]]
