@@ -621,3 +621,19 @@ def test_cli_embed_failing_job_leaves_nothing_behind(client, cli_corpus, tmp_pat
                    check=False)
     assert proc.returncode == 2 and "--workers must be >= 1; got 0" in proc.stderr
     assert out.read_bytes() == b"previous"
+
+
+def test_partition_errors_are_new_objects_of_the_same_kind():
+    """Raised ``from exc``, the error must never be ``exc`` itself (a cycle of causes that
+    distributed's error report follows forever; a document error of a TypeError subclass
+    once hung a worker this way)."""
+    from sparsedense.dask._text import _in_partition
+    from sparsedense.text._base import DocumentTypeError
+
+    for exc in (TypeError("t"), ValueError("v"), DocumentTypeError("d"),
+                UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")):
+        new = _in_partition(exc, 3)
+        assert new is not exc
+        assert str(new).startswith("in partition 3 of the documents: ")
+        assert isinstance(new, TypeError if isinstance(exc, TypeError) else ValueError)
+    assert type(_in_partition(DocumentTypeError("d"), 0)) is DocumentTypeError

@@ -27,10 +27,18 @@ from ._graph import (
 
 # -- what runs in the tasks ---------------------------------------------------
 def _in_partition(exc: Exception, index: int) -> Exception:
-    """A user's mistake inside partition ``index``: the same error, saying where it is."""
-    if type(exc) in (TypeError, ValueError):
-        return type(exc)(f"in partition {index} of the documents: {exc}")
-    return exc
+    """A user's mistake inside partition ``index``: a new error of its type, saying where it is.
+
+    Always a new object (raised ``from exc``: the same object would be its own
+    cause, a cycle that distributed's error reporting follows forever). An
+    exception class that cannot be made from a message (UnicodeDecodeError's
+    subclasses, say) gives the plain TypeError or ValueError it derives from.
+    """
+    message = f"in partition {index} of the documents: {exc}"
+    try:
+        return type(exc)(message)
+    except Exception:
+        return (TypeError if isinstance(exc, TypeError) else ValueError)(message)
 
 
 def empty_block(n_cols: int, dtype) -> Any:
