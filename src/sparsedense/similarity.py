@@ -2,10 +2,9 @@
 
 ``cosine_similarity`` matches scikit-learn's (rows of zeros give 0, never
 NaN); ``topk_similar`` finds the ``k`` most similar corpus rows of each query
-tile by tile — a BLAS product per tile of (queries x corpus rows), and a heap
-selection per row that runs on a second thread while the next tile is
-computed — so memory is two tiles plus ``Q * k``, never the full ``Q x N``
-matrix.
+tile by tile — a BLAS product per tile of (queries x corpus rows), then a heap
+selection per row that rules out most of the tile in vectorised passes — so
+memory is one tile plus ``Q * k``, never the full ``Q x N`` matrix.
 """
 
 from __future__ import annotations
@@ -63,16 +62,26 @@ def normalize_rows(X: Any, dtype=None):
         X.sum_duplicates()
         _normalize_rows_inplace(X.indptr, X.data, NORM_L2)  # the TF-IDF l2 step
         return X
+    return _normalize_into(X, np.empty(X.shape, dtype=dtype))
+
+
+def _normalize_into(X: np.ndarray, out: np.ndarray, parallel: bool = True) -> np.ndarray:
+    """``out`` = the rows of dense ``X`` scaled to unit l2 norm, in ``out``'s dtype.
+
+    ``parallel=False`` keeps to this thread (between two BLAS products, where
+    waking Numba's thread pool costs more than it saves); the rows are the same.
+    """
     from ._kernels._dispatch import choose
     from ._kernels.bag import _normalize_rows_l2
 
-    kernel = choose(_normalize_rows_l2, X.size)
-    if X.dtype == dtype and X.size:  # one pass: read X, write the scaled copy
-        out = np.empty(X.shape, dtype=dtype)
-        kernel(X, out)
+    if not X.size:
+        out[...] = X
         return out
-    out = np.array(X, dtype=dtype, order="C", copy=True)
-    if out.size:  # the same l2 kernels as sparse_to_dense(normalize="l2"), in place
+    kernel = choose(_normalize_rows_l2, X.size, allow=parallel)
+    if X.dtype == out.dtype:  # one pass: read X, write the scaled copy
+        kernel(X, out)
+    else:  # the same l2 kernels as sparse_to_dense(normalize="l2"), in place
+        out[...] = X
         kernel(out, out)
     return out
 
@@ -191,26 +200,26 @@ TILE_MIN_COLS = 2048
 
 
 def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
-                 n_buffers: int):
+                 normalize: bool = False):
     """Yield ``(row_start, col_start, scores)`` tiles of ``Qn @ Cn.T``, left to right.
 
-    With two buffers, used in turn, the tile being selected from (by the
-    consumer, one step behind) is never the one being written; one is
-    enough when there is a single tile.
+    Every tile is written into one buffer: the consumer is done with a tile
+    before it asks for the next. With ``normalize``, each tile's corpus rows
+    are first scaled to unit norm (as :func:`normalize_rows` does) into a
+    buffer of their own.
     """
     n_q, n_c = Qn.shape[0], Cn.shape[0]
-    buffers = [np.empty(min(block_size, n_q) * min(tile_cols, n_c), dtype=Qn.dtype)
-               for _ in range(n_buffers)]
-    t = 0
+    buf = np.empty(min(block_size, n_q) * min(tile_cols, n_c), dtype=Qn.dtype)
+    unit = np.empty((min(tile_cols, n_c), Cn.shape[1]), dtype=Qn.dtype) if normalize else None
     for q0 in range(0, n_q, block_size):
         block = Qn[q0:q0 + block_size]
         for c0 in range(0, n_c, tile_cols):
             part = Cn[c0:c0 + tile_cols]
-            buf = buffers[t % len(buffers)]
+            if normalize:
+                part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
             np.matmul(block, part.T, out=scores)
             yield q0, c0, scores
-            t += 1
 
 
 def _sparse_blocks(Qn, Cn, dtype, block_size: int):
@@ -230,34 +239,24 @@ def _sparse_blocks(Qn, Cn, dtype, block_size: int):
 
 def _select_topk(tiles, n_tiles: int, k: int, exclude_self: bool, out_idx: np.ndarray,
                  out_score: np.ndarray) -> None:
-    """Run the heap selection over every tile, overlapped with the making of the next.
+    """Run the heap selection over every tile, right after the tile is made.
 
-    One tile: the parallel selection, on this thread. More: a second thread
-    selects from tile ``t`` (serial kernel, GIL released) while this one
-    computes tile ``t + 1`` (BLAS, GIL released). Alternating BLAS's threads
-    with Numba's on the same two cores costs more than the selection itself
-    (each pool keeps spinning for a while after its work); this way both
-    run at once. Tiles reach each query left to right, in one thread, so
-    the result is the same as selecting from the whole row.
+    One tile: the parallel selection. More: the single-threaded selection on
+    this thread after each tile's product, which had every BLAS thread. The
+    selection counts a block of scores against each row's k-th best in one
+    vectorised pass and touches the heap only in the few blocks that hold a
+    candidate, so it costs a small fraction of the product on any CPU; running
+    it beside the next product instead would take a core from BLAS, and a
+    parallel selection between two products wakes Numba's thread pool while
+    BLAS's is still spinning. Tiles reach each query left to right, so the
+    result is the same as selecting from the whole row.
     """
     from ._kernels._dispatch import choose
     from ._kernels.similarity import _topk_block, _topk_block_serial
 
-    if n_tiles <= 1:
-        for q0, c0, scores in tiles:
-            choose(_topk_block, scores.size)(scores, k, c0, q0, exclude_self, out_idx, out_score)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1, thread_name_prefix="sparsedense-topk") as pool:
-        pending = None
-        for q0, c0, scores in tiles:
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(_topk_block_serial, scores, k, c0, q0, exclude_self,
-                                  out_idx, out_score)
-        if pending is not None:
-            pending.result()
+    for q0, c0, scores in tiles:
+        kernel = choose(_topk_block, scores.size) if n_tiles <= 1 else _topk_block_serial
+        kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
 
 
 def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bool = False,
@@ -278,7 +277,7 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     block_size : int, optional
         Queries per block. Dense inputs are scored in tiles of ``block_size``
         queries x about ``TILE_SCORES / block_size`` corpus rows (at least
-        2,048), two tiles in memory at a time: about 2 x 32 MiB of float32
+        2,048), one tile in memory at a time: about 32 MiB of float32
         scores by default (``block_size`` = min(n_queries, 1024)). With a
         sparse input each block holds ``block_size * n_corpus`` scores;
         the default is then a quarter of the full ``Q x N`` matrix, between
@@ -320,15 +319,8 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
         raise ValueError("exclude_self needs query i to be corpus row i; there are more "
                          "queries than corpus rows")
     dtype = _result_dtype(Q, C)
-    if metric == "cosine":
-        Qn = normalize_rows(Q, dtype)
-        Cn = Qn if C is Q else normalize_rows(C, dtype)
-    else:
-        Qn = Q.astype(dtype) if sp.issparse(Q) else np.ascontiguousarray(Q, dtype=dtype)
-        Cn = Qn if C is Q else (C.astype(dtype) if sp.issparse(C)
-                                else np.ascontiguousarray(C, dtype=dtype))
     n_q, n_c = Q.shape[0], C.shape[0]
-    dense = not (sp.issparse(Qn) or sp.issparse(Cn))
+    dense = not (sp.issparse(Q) or sp.issparse(C))
     if block_size is None:
         if dense:
             block_size = min(n_q, TILE_QUERIES)
@@ -339,12 +331,22 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     elif not is_int(block_size) or block_size < 1:
         raise ValueError(f"block_size must be an int >= 1; got {block_size!r}")
     block_size = max(1, min(int(block_size), n_q))
+    # one block of queries meets each corpus row once: its rows are normalised tile by
+    # tile into a buffer that stays in cache (the same rows, the same arithmetic)
+    per_tile = metric == "cosine" and dense and C is not Q and block_size >= n_q
+    if metric == "cosine":
+        Qn = normalize_rows(Q, dtype)
+        Cn = Qn if C is Q else (C if per_tile else normalize_rows(C, dtype))
+    else:
+        Qn = Q.astype(dtype) if sp.issparse(Q) else np.ascontiguousarray(Q, dtype=dtype)
+        Cn = Qn if C is Q else (C.astype(dtype) if sp.issparse(C)
+                                else np.ascontiguousarray(C, dtype=dtype))
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
     if dense:
         tile_cols = min(n_c, max(TILE_MIN_COLS, TILE_SCORES // block_size))
         n_tiles = -(-n_q // block_size) * -(-n_c // tile_cols)
-        tiles = _dense_tiles(Qn, Cn, block_size, tile_cols, 2 if n_tiles > 1 else 1)
+        tiles = _dense_tiles(Qn, Cn, block_size, tile_cols, normalize=per_tile)
     else:
         tiles = _sparse_blocks(Qn, Cn, dtype, block_size)
         n_tiles = -(-n_q // block_size)

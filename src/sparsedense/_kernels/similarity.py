@@ -57,8 +57,13 @@ def _sift_down(hs, hi, n, pos):
             return
 
 
-#: scores tested together against the current k-th best before any heap work
-_CHUNK = 64
+#: scores counted together against the current k-th best before any heap work: a
+#: fixed trip count that LLVM turns into whole vector compares with one reduction
+#: per block; a block with a candidate is counted again in sub-blocks, and only a
+#: sub-block with one is scanned score by score (on random data most blocks of the
+#: first tiles hold a candidate, few sub-blocks do)
+_BLOCK = 512
+_SUB_BLOCK = 64
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -78,9 +83,10 @@ def _topk_row(scores, row, k, col_offset, skip, out_idx, out_score, q):
     column ``skip`` (global) is ignored. Columns must reach a query in
     ascending order over successive calls (tiles left to right): then a score
     can only enter a full heap by being strictly greater than the worst kept
-    one, so whole chunks of scores are ruled out by one vectorized comparison
-    and the heap is touched only for the few that pass (about ``k log(N/k)``
-    per row on random data).
+    one, so a block of scores none of which beats it is ruled out by one
+    vectorized count, and the heap is touched only in the few blocks that
+    hold a candidate (about ``k log(N/k)`` scores per row on random data).
+    The scores that enter, and so the result, are those of a plain scan.
     """
     hs = out_score[q]
     hi = out_idx[q]
@@ -106,16 +112,25 @@ def _topk_row(scores, row, k, col_offset, skip, out_idx, out_score, q):
         j += 1
     while j < m:
         top = hs[0]
-        if top == top and j + _CHUNK <= m:  # (a NaN on top: every number beats it)
-            hit = False
-            for t in range(j, j + _CHUNK):
-                hit |= srow[t] > top
-            if hit:
-                for t in range(j, j + _CHUNK):
-                    c = t + col_offset
-                    if c != skip:
-                        _offer(hs, hi, k, srow[t], c)
-            j += _CHUNK
+        if top == top and j + _BLOCK <= m:  # (a NaN on top: every number beats it)
+            block = srow[j:j + _BLOCK]
+            hits = 0
+            for t in range(_BLOCK):
+                hits += block[t] > top
+            if hits:
+                for u in range(0, _BLOCK, _SUB_BLOCK):
+                    sub = block[u:u + _SUB_BLOCK]
+                    top = hs[0]  # (the worst kept score rises as the block goes)
+                    hits = 0
+                    for t in range(_SUB_BLOCK):
+                        hits += sub[t] > top
+                    if hits:
+                        for t in range(_SUB_BLOCK):
+                            if sub[t] > hs[0]:
+                                c = j + u + t + col_offset
+                                if c != skip:
+                                    _offer(hs, hi, k, sub[t], c)
+            j += _BLOCK
         else:
             c = j + col_offset
             if c != skip:
