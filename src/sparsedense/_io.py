@@ -27,6 +27,11 @@ _NO_SPACE = frozenset(e for e in (getattr(errno, "ENOSPC", None), getattr(errno,
                       if e is not None)
 
 
+def is_no_space(exc: BaseException) -> bool:
+    """True for an OSError saying the disk (or the user's quota) is full."""
+    return isinstance(exc, OSError) and exc.errno in _NO_SPACE
+
+
 class NoSpaceError(OSError):
     """A write ran out of room (ENOSPC, EDQUOT); the message names the file it was for."""
 
@@ -92,8 +97,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.errno in _NO_SPACE \
-                and not isinstance(exc, NoSpaceError):
+        if is_no_space(exc) and not isinstance(exc, NoSpaceError):
             raise NoSpaceError(exc.errno, f"{path}: no space left on device (the partial "
                                           f"file was removed; {path.name} is unchanged)") from exc
         raise
@@ -126,9 +130,26 @@ def preallocate(fh: IO, size: int) -> None:
     try:
         os.posix_fallocate(fh.fileno(), 0, size)
     except OSError as exc:
-        if exc.errno in _NO_SPACE:
+        if is_no_space(exc):
             raise
         # EOPNOTSUPP, EINVAL, ENODEV...: this file system does not preallocate
+
+
+def read_npy_header(fh: IO) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """``(shape, fortran_order, dtype, header_length)`` of the ``.npy`` stream ``fh``.
+
+    Reads the header only (no data), so a header announcing a huge array
+    allocates nothing; the caller checks it against the bytes present.
+    """
+    fmt = np.lib.format
+    version = fmt.read_magic(fh)
+    if version == (1, 0):
+        shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    return tuple(int(s) for s in shape), bool(fortran), dtype, fh.tell()
 
 
 def _npy_header(shape: tuple[int, ...], dtype: np.dtype) -> bytes:

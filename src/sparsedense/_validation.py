@@ -260,8 +260,6 @@ def check_sparse_structure(X: Any, name: str = "X") -> None:
     lengths, not values, when it builds one); a kernel reading it would read
     or write outside its tables.
     """
-    import scipy.sparse as sp
-
     fmt = X.format
     shape = X.shape
     if len(shape) != 2:

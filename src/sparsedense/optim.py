@@ -223,12 +223,14 @@ class Adagrad(Optimizer):
         state["step"] += 1
         clr = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
         if isinstance(grad, RowSparseGrad):
-            choose(_adagrad_rows, grad.values.size)(weight, state["sum"], grad.indices, grad.values, clr, self.eps)
+            choose(_adagrad_rows, grad.values.size)(weight, state["sum"], grad.indices,
+                                                    grad.values, clr, self.eps)
             return
         d = np.asarray(grad)
         if self.weight_decay:
             d = d + self.weight_decay * weight
-        choose(_adagrad_dense, weight.size)(weight, state["sum"], np.ascontiguousarray(d), clr, self.eps)
+        choose(_adagrad_dense, weight.size)(weight, state["sum"], np.ascontiguousarray(d), clr,
+                                            self.eps)
 
 
 class SparseAdam(Optimizer):

@@ -100,8 +100,9 @@ def _sparse_dot_t(A: sp.csr_matrix, B: sp.csr_matrix, dtype, BT=None) -> np.ndar
 
     BT = _transpose(B) if BT is None else BT
     out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
-    choose(_csr_dot_csr_t_dense, out.size + A.nnz)(A.indptr, A.indices, A.data.astype(dtype, copy=False),
-                         BT.indptr, BT.indices, BT.data.astype(dtype, copy=False), out)
+    choose(_csr_dot_csr_t_dense, out.size + A.nnz)(
+        A.indptr, A.indices, A.data.astype(dtype, copy=False),
+        BT.indptr, BT.indices, BT.data.astype(dtype, copy=False), out)
     return out
 
 
@@ -137,8 +138,9 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
         rest = A
         zero = True
     RT = _transpose(rest)
-    choose(_csr_gram_dense, out.size + rest.nnz)(rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
-                    RT.indptr, RT.indices, RT.data.astype(dtype, copy=False), zero, out)
+    choose(_csr_gram_dense, out.size + rest.nnz)(
+        rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
+        RT.indptr, RT.indices, RT.data.astype(dtype, copy=False), zero, out)
     return out
 
 

@@ -42,21 +42,16 @@ def _compressed_fault(indptr, indices, n_minor):
     end = indptr[n - 1]
     if end > indices.shape[0]:
         return PAST_END, n - 1
-    bad = False
-    for p in range(end):  # one vectorised comparison a value; the position only on failure
-        j = indices[p]
-        bad |= (j < 0) | (j >= n_minor)
-    if bad:
-        for p in range(end):
-            j = indices[p]
-            if j < 0 or j >= n_minor:
-                return OUT_OF_RANGE, p
-    return OK, -1
+    p = _first_out_of_range(indices[:end], n_minor)
+    return (OUT_OF_RANGE, p) if p >= 0 else (OK, -1)
 
 
 @njit(**JIT_OPTIONS)
 def _first_out_of_range(values, upper):
-    """Position of the first value outside ``[0, upper)``, or -1 (COO coordinates)."""
+    """Position of the first value outside ``[0, upper)``, or -1 (indices, COO coordinates).
+
+    One vectorised comparison a value; the position is looked for only on failure.
+    """
     bad = False
     for p in range(values.shape[0]):
         v = values[p]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import logging
 import signal
 import sys
@@ -67,8 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"sparsedense {args.command}: error: {message}", file=sys.stderr)
+        from .._io import is_no_space
+
         # the machine's fault, not the user's input: 1
-        return 1 if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) else 2
+        return 1 if is_no_space(exc) else 2
 
 
 def _stop_signal(exc: BaseException) -> BaseException | None:

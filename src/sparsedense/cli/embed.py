@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import os
 import shutil
 import sys
@@ -85,9 +84,9 @@ def _spool_stdin() -> str:
             shutil.copyfileobj(sys.stdin.buffer, fh)
     except BaseException as exc:
         os.unlink(path)
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            from .._io import NoSpaceError
+        from .._io import NoSpaceError, is_no_space
 
+        if is_no_space(exc):
             raise NoSpaceError(exc.errno, f"{Path(path).parent}: no space left on device for "
                                           "the copy of standard input (set TMPDIR to a "
                                           "directory with room)") from exc

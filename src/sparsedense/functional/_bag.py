@@ -320,8 +320,8 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
             slot_of = bags.indices
-        choose(K._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad, np.asarray(weight),
-                        slot_of, values)
+        choose(K._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad,
+                                         np.asarray(weight), slot_of, values)
     else:
         scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == MODES["mean"], n)
         if scale_grad_by_freq and n:

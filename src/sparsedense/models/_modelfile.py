@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import read_npy_header
 from .._validation import _short, is_int
 
 
@@ -69,22 +70,14 @@ class ModelFile:
     def _header(self, name: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
         """``(shape, fortran_order, dtype, data_bytes)`` from the entry's npy header."""
         info = self.entries[name]
-        fmt = np.lib.format
         try:
             with self._zip.open(info) as fh:
-                version = fmt.read_magic(fh)
-                if version == (1, 0):
-                    shape, fortran, dtype = fmt.read_array_header_1_0(fh)
-                elif version == (2, 0):
-                    shape, fortran, dtype = fmt.read_array_header_2_0(fh)
-                else:
-                    raise ValueError(f"npy format version {version} is not read here")
-                offset = fh.tell()
+                shape, fortran, dtype, offset = read_npy_header(fh)
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError,
                 RuntimeError, NotImplementedError) as exc:
             raise self.error(name, f"is not a readable array ({type(exc).__name__}: "
                                    f"{str(exc)[:200]})") from None
-        return tuple(int(s) for s in shape), bool(fortran), dtype, info.file_size - offset
+        return shape, fortran, dtype, info.file_size - offset
 
     def array(self, name: str, dtype: Any, shape: tuple[int, ...], why: str) -> np.ndarray:
         """The entry as a C-contiguous array of exactly ``dtype`` and ``shape``.

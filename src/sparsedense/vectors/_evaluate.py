@@ -58,7 +58,8 @@ def evaluate_word_pairs(kv: Vectors, pairs: Any, delimiter: str = "\t", encoding
 
 
 def read_pairs(pairs: Any, delimiter: str, encoding: str):
-    """``(word1, word2, score)`` from a file (``#`` comments, blank lines skipped) or an iterable."""
+    """``(word1, word2, score)`` from a file (``#`` comments and blank lines skipped) or
+    an iterable."""
     if isinstance(pairs, (str, os.PathLike)):
         with open(pairs, encoding=encoding) as fh:
             for n, line in enumerate(fh, 1):

@@ -17,6 +17,7 @@ import zipfile
 
 import numpy as np
 
+from .._io import read_npy_header
 from .._validation import TruncatedFileError
 
 _NATIVE_FORMAT = "sparsedense.Vectors"
@@ -122,14 +123,7 @@ def _npy_member(zf: zipfile.ZipFile, member: str, size: int,
             f"uncompressed), but the file has {size} bytes)")
     try:
         with zf.open(member) as fh:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
-            header_len = fh.tell()
+            shape, fortran, dtype, header_len = read_npy_header(fh)
     except Exception as exc:
         raise _not_native(source, exc, member) from None
     if any(d < 0 for d in shape) or dtype.hasobject:
