@@ -236,13 +236,14 @@ def test_sum_kernel_every_row_width(rng, dtype):
     # float64 sums, and (float32) nothing written outside the output rows. The
     # arrays have the types sparse_to_dense passes (int32 CSR arrays, C outputs),
     # so the kernels compiled for the other tests serve here too
+    from sparsedense._kernels._simd import MAX_VECTORS
     from sparsedense._kernels.bag import _embedding_bag, _embedding_bag_serial
 
     lanes = 32 // np.dtype(dtype).itemsize
     n_bags = 7
     sizes = np.array([0, 1, 2, 9, 17, 0, 40])  # empty bags, short ones, longer than the prefetch
     offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int32)
-    for dim in range(0, 3 * 13 * lanes + 3):
+    for dim in range(0, 3 * MAX_VECTORS * lanes + 3):  # up to three passes of registers
         W = rng.integers(-8, 8, size=(50, dim)).astype(dtype)  # small integers: sums exact
         idx = rng.integers(0, 50, size=int(sizes.sum())).astype(np.int32)
         w = rng.integers(-3, 4, size=idx.size).astype(dtype)
@@ -260,14 +261,14 @@ def test_sum_kernel_every_row_width(rng, dtype):
         mean[nz] = want[nz].astype(dtype) / totals[nz].astype(dtype)[:, None]
         for mode, expected in ((0, want), (1, mean), (2, top)):
             out = np.empty((n_bags, dim), dtype)
-            _embedding_bag(offsets, idx, w, mode, W, out)
+            _embedding_bag(offsets, idx, w, mode, W, out, 64)
             np.testing.assert_array_equal(out, expected, err_msg=f"mode {mode}, dim {dim}")
             serial = np.empty((n_bags, dim), dtype)
-            _embedding_bag_serial(offsets, idx, w, mode, W, serial)
+            _embedding_bag_serial(offsets, idx, w, mode, W, serial, 1)
             np.testing.assert_array_equal(serial, out)
         if dtype == np.float32:  # the masked stores stay inside the rows
             padded = np.full((n_bags, dim + 5), np.nan, dtype)
-            _embedding_bag_serial(offsets, idx, w, 0, W, padded[:, 2:dim + 2])
+            _embedding_bag_serial(offsets, idx, w, 0, W, padded[:, 2:dim + 2], 1)
             np.testing.assert_array_equal(padded[:, 2:dim + 2], want)
             assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
 

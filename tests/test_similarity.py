@@ -10,7 +10,7 @@
   data whose products are exact in floating point (entries 0 / 1 with four
   ones per row, so unit rows hold 0.5 and every cosine is a multiple of 1/4).
 * Memory: the score tiles handed to the top-k kernels have at most
-  ``block_size`` queries (dense: and about ``TILE_SCORES`` scores), cover
+  ``block_size`` queries (dense: and about ``TOPK_TILE_SCORES`` scores), cover
   every pair exactly once, and the traced peak stays far below the full
   ``Q x N`` matrix.
 * Determinism: bit-identical results with ``NUMBA_NUM_THREADS=1`` and ``=2``.
@@ -510,8 +510,11 @@ def small_tiles(monkeypatch):
     """Dense tiles of a few columns, so small tests cross many tile boundaries."""
     import sparsedense.similarity as sim
 
+    from sparsedense._kernels import _tuning
+
     monkeypatch.setattr(sim, "TILE_MIN_COLS", 3)
-    monkeypatch.setattr(sim, "TILE_SCORES", 40)
+    with _tuning.override(TOPK_TILE_SCORES=40):
+        yield
 
 
 @pytest.mark.parametrize("kinds", [("dense", "dense"), ("csr", "csr"), ("csr", "dense"),
@@ -522,7 +525,7 @@ def test_topk_score_blocks_are_at_most_block_size_rows(rng, monkeypatch, small_t
     """Every tile has at most block_size queries; dense tiles also split the corpus.
 
     Sparse inputs are scored block x n_corpus; dense ones in tiles of about
-    TILE_SCORES scores (at least TILE_MIN_COLS corpus rows). The tiles cover
+    TOPK_TILE_SCORES scores (at least TILE_MIN_COLS corpus rows). The tiles cover
     every (query, corpus row) pair exactly once.
     """
     import sparsedense.similarity as sim
@@ -534,7 +537,9 @@ def test_topk_score_blocks_are_at_most_block_size_rows(rng, monkeypatch, small_t
                                block_size=block_size)
     assert tiles, "the top-k kernels were not called through the module attributes"
     if kinds == ("dense", "dense"):
-        cols = max(sim.TILE_MIN_COLS, sim.TILE_SCORES // block_size)
+        from sparsedense._kernels import _tuning
+
+        cols = max(sim.TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size)
         assert all(r <= block_size and c <= cols for _, _, (r, c), _ in tiles), tiles
         assert len({c0 for _, c0, _, _ in tiles}) > 1
     else:

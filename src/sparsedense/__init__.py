@@ -42,6 +42,8 @@ _EXPORTS = {
     "topk_similar": "sparsedense.similarity",
     "sparse_to_dense": "sparsedense.functional",
     "RowSparseGrad": "sparsedense.grad",
+    "machine_info": "sparsedense._kernels._tuning",
+    "show_config": "sparsedense._kernels._tuning",
     "functional": None,
     "nn": None,
     "optim": None,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import functional, nn, optim
     from .data import load_sample_corpus
     from .grad import RowSparseGrad
+    from ._kernels._tuning import machine_info, show_config
     from .decomposition import LSA
     from .similarity import cosine_similarity, topk_similar
     from .vectors import Vectors, load_vectors

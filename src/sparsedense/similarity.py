@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ._kernels import _tuning
+
 
 __all__ = ["cosine_similarity", "topk_similar", "normalize_rows"]
 
@@ -194,9 +196,8 @@ def cosine_similarity(A: Any, B: Any = None, dense_output: bool = True):
 
 
 #: dense inputs are scored in tiles of (queries x corpus rows): at most this many
-#: queries per tile by default, and about this many scores per tile
+#: queries per tile by default, and about the tuned ``TOPK_TILE_SCORES`` scores per tile
 TILE_QUERIES = 1024
-TILE_SCORES = 1 << 23
 #: corpus rows per tile at least (a narrower GEMM runs below BLAS's best speed)
 TILE_MIN_COLS = 2048
 
@@ -278,9 +279,9 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
         own neighbour).
     block_size : int, optional
         Queries per block. Dense inputs are scored in tiles of ``block_size``
-        queries x about ``TILE_SCORES / block_size`` corpus rows (at least
-        2,048), one tile in memory at a time: about 32 MiB of float32
-        scores by default (``block_size`` = min(n_queries, 1024)). With a
+        queries x about ``TOPK_TILE_SCORES / block_size`` corpus rows (at least
+        2,048), one tile in memory at a time: about the L3 cache's size of
+        float32 scores by default (``block_size`` = min(n_queries, 1024)). With a
         sparse input each block holds ``block_size * n_corpus`` scores;
         the default is then a quarter of the full ``Q x N`` matrix, between
         16 and 128 MiB.
@@ -346,7 +347,8 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
     if dense:
-        tile_cols = min(n_c, max(TILE_MIN_COLS, TILE_SCORES // block_size))
+        tile_scores = _tuning.get("TOPK_TILE_SCORES")
+        tile_cols = min(n_c, max(TILE_MIN_COLS, tile_scores // block_size))
         n_tiles = -(-n_q // block_size) * -(-n_c // tile_cols)
         tiles = _dense_tiles(Qn, Cn, block_size, tile_cols, normalize=per_tile)
     else:

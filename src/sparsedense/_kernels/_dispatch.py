@@ -16,8 +16,13 @@ import threading
 
 import numpy as np
 
-#: elements (rows x columns) below which the serial variant is used
-PARALLEL_MIN_WORK = 1 << 16
+from . import _tuning
+
+
+def __getattr__(name: str):
+    if name == "PARALLEL_MIN_WORK":  # elements below which the serial variant is used
+        return _tuning.get("PARALLEL_MIN_WORK")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: parallel kernel -> its serial twin (filled as kernel modules are imported)
@@ -30,15 +35,16 @@ def register_twin(kernel, serial) -> None:
 
 
 def use_parallel(work: int) -> bool:
-    """True for work above :data:`PARALLEL_MIN_WORK` on the main thread."""
-    return work >= PARALLEL_MIN_WORK and threading.current_thread() is threading.main_thread()
+    """True for work above the tuned ``PARALLEL_MIN_WORK`` on the main thread."""
+    return (work >= _tuning.get("PARALLEL_MIN_WORK")
+            and threading.current_thread() is threading.main_thread())
 
 
 def choose(kernel, work: int, allow: bool = True):
     """The one way to call a parallel kernel: ``kernel`` itself, or its serial twin.
 
     The parallel variant runs only for ``work`` of at least
-    :data:`PARALLEL_MIN_WORK` elements, from the main thread, and when the
+    ``PARALLEL_MIN_WORK`` elements (:mod:`._tuning`), from the main thread, and when the
     caller allows it (``allow``); anywhere else the twin registered by
     :func:`register_twin` (both give bit-identical results). A kernel with no
     twin is a bug in this package (a KeyError here; a test enumerates them).

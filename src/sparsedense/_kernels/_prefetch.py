@@ -18,7 +18,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-_CACHE_LINE = 64
+from ._tuning import get as _tuned
 
 
 @intrinsic
@@ -47,7 +47,7 @@ def prefetch_row(typingctx, table, row):
         rw = ir.Constant(ir.IntType(32), 0)
         locality = ir.Constant(ir.IntType(32), 3)
         cache = ir.Constant(ir.IntType(32), 1)
-        step = context.get_constant(types.intp, _CACHE_LINE)
+        step = context.get_constant(types.intp, _tuned("CACHE_LINE"))
         with cgutils.for_range_slice(builder, zero, nbytes, step) as (offset, _):
             builder.call(fn, [builder.gep(base, [offset]), rw, locality, cache])
         return context.get_dummy_value()

@@ -35,13 +35,17 @@ from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches
 
-#: vector registers summed at once (AVX2 has 16; one holds the weight, one the mask)
-MAX_VECTORS = 13
+from ._tuning import get as _tuned
+
+#: vector registers summed at once: the tuned ``SUM_VECTORS`` (all the registers the ISA
+#: has but the weight, the mask and a spare: 13 of AVX2's 16, 29 of AVX-512's 32)
+MAX_VECTORS = _tuned("SUM_VECTORS")
 #: positions between a row and the row whose segment is prefetched
 PREFETCH_DISTANCE = 8
-#: bytes of a register (the accumulators are 256-bit vectors)
+#: bytes of a register (the accumulators are 256-bit vectors, the width every AVX2 and
+#: AVX-512 CPU runs at full speed)
 VECTOR_BYTES = 32
-_CACHE_LINE = 64
+_CACHE_LINE = _tuned("CACHE_LINE")
 
 
 def _splat(builder, value, vty):

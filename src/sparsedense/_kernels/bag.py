@@ -24,7 +24,7 @@ The backward pass (table gradient ``X.T @ G`` and the sample weights'
 gradient ``g_b . weight[i_p]``) reads a gradient row per position. For a row
 indexed in many bags those reads are scattered over the whole gradient,
 which is larger than the caches; so the most indexed rows (their gradient
-rows held in cache, :data:`sparsedense.functional._bag.FREQUENT_ROWS_BYTES`)
+rows held in cache, the tuned ``FREQUENT_ROWS_BYTES``)
 are built by streaming the bags in order (:func:`_bag_frequent_rows_grad`),
 and only the others row by row (:func:`_bag_weight_grad`): their positions
 bucketed by row with the bag and scale of each (:func:`_bucket_bag_positions`),
@@ -116,11 +116,6 @@ def _bag_max_row(indices, weights, start, end, weight, out, b, other):
             o[j] = other[j]
 
 
-#: tasks of the parallel loop, equal ranges of bags (max mode: a scratch row each); a
-#: power of two, so that Numba's equal split of the tasks among the threads is even
-_N_TASKS = 64
-
-
 @njit(inline="always", **JIT_OPTIONS)
 def _bag_range(offsets, indices, weights, mode, weight, out, first, last):
     # bags [first, last), one scratch row for all of them (max mode)
@@ -135,17 +130,21 @@ def _bag_range(offsets, indices, weights, mode, weight, out, first, last):
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def _embedding_bag(offsets, indices, weights, mode, weight, out):
-    """All bags at once; ``mode`` 0 = sum, 1 = mean, 2 = max. ``weights`` has one entry per index."""
+def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks):
+    """All bags at once; ``mode`` 0 = sum, 1 = mean, 2 = max. ``weights`` has one entry per index.
+
+    ``n_tasks`` equal ranges of bags (max mode: a scratch row each), the tuned
+    ``PARALLEL_TASKS``; bags are independent, so the result does not depend on it.
+    """
     n_bags = offsets.shape[0] - 1
-    n_tasks = min(n_bags, _N_TASKS)
+    n_tasks = max(1, min(n_bags, n_tasks))
     for t in prange(n_tasks):
         _bag_range(offsets, indices, weights, mode, weight, out, t * n_bags // n_tasks,
                    (t + 1) * n_bags // n_tasks)
 
 
 @njit(**JIT_OPTIONS)
-def _embedding_bag_serial(offsets, indices, weights, mode, weight, out):
+def _embedding_bag_serial(offsets, indices, weights, mode, weight, out, n_tasks):
     """Single-threaded :func:`_embedding_bag` (bit-identical results)."""
     _bag_range(offsets, indices, weights, mode, weight, out, 0, offsets.shape[0] - 1)
 
@@ -228,7 +227,7 @@ def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
 
 
 @parallel_kernel
-def _zero_rows(out):
+def _zero_rows(out, n_tasks):
     """``out[:] = 0``, both threads in row ranges.
 
     A fresh gradient array's pages are first touched (and zeroed by the
@@ -238,8 +237,8 @@ def _zero_rows(out):
     to 513 ms and a 345-593 ms spread with ``np.zeros``.
     """
     n_rows = out.shape[0]
-    for t in prange(_N_TASKS):
-        for r in range(t * n_rows // _N_TASKS, (t + 1) * n_rows // _N_TASKS):
+    for t in prange(n_tasks):
+        for r in range(t * n_rows // n_tasks, (t + 1) * n_rows // n_tasks):
             for j in range(out.shape[1]):
                 out[r, j] = 0
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._kernels import _tuning
 from .._kernels._dispatch import choose, use_parallel
 from .._validation import (
     as_array,
@@ -141,7 +142,8 @@ def run_bags(bags: Bags, weight: np.ndarray, mode_code: int) -> np.ndarray:
     out = np.empty((bags.n_bags, weight.shape[1]), dtype=weight.dtype)
     if bags.n_bags:
         kernel = choose(_embedding_bag, bags.indices.shape[0] * weight.shape[1])
-        kernel(bags.offsets, bags.indices, bags.weights, mode_code, np.asarray(weight), out)
+        kernel(bags.offsets, bags.indices, bags.weights, mode_code, np.asarray(weight), out,
+               _tuning.get("PARALLEL_TASKS"))
     return out
 
 
@@ -219,18 +221,14 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
     return run_bags(bags, weight, mode_code)
 
 
-#: bytes of table-gradient rows kept in cache while the bags are streamed (fixed, so that
-#: which rows are "frequent" -- and so the summation order -- never depends on the threads)
-FREQUENT_ROWS_BYTES = 768 * 1024
-
-
 def _frequent_rows(counts: np.ndarray, n_bags: int, row_bytes: int) -> np.ndarray:
     """The rows (indices into ``counts``) whose gradient is built by streaming the bags.
 
     Rows indexed at least ``max(8, n_bags / 64)`` times, the most indexed first,
-    as many as fit in :data:`FREQUENT_ROWS_BYTES`.
+    as many as fit in the tuned ``FREQUENT_ROWS_BYTES`` (a budget from the cache
+    sizes, never from the thread count).
     """
-    cap = FREQUENT_ROWS_BYTES // max(row_bytes, 1)
+    cap = _tuning.get("FREQUENT_ROWS_BYTES") // max(row_bytes, 1)
     candidates = np.flatnonzero(counts >= max(8, n_bags // 64))
     if candidates.shape[0] > cap:
         candidates = candidates[np.argsort(-counts[candidates], kind="stable")[:cap]]
@@ -332,7 +330,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
             values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
         elif parallel:  # the pages first touched in one pass, not during the gathers
             values = np.empty((num_embeddings, dim), dtype=grad.dtype)
-            choose(K._zero_rows, n * dim)(values)
+            choose(K._zero_rows, n * dim)(values, _tuning.get("PARALLEL_TASKS"))
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
         # frequent rows: the bags streamed in order; the others row by row. The
@@ -362,7 +360,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
             positions, seq_bag, seq_scale = K._bucket_bag_positions(bags.offsets, bags.indices,
                                                                     scale, rest_ptr, part_of)
             seq_dots = np.empty(positions.shape[0] if bags.has_weights else 0, dtype=np.float64)
-            bounds = _equal_work_bounds(counts[rest], K._N_TASKS if parallel else 1)
+            bounds = _equal_work_bounds(counts[rest], _tuning.get("PARALLEL_TASKS") if parallel else 1)
             kernel = choose(K._bag_weight_grad, n * dim)
             kernel(grad, seq_bag, seq_scale, rest_ptr, rows[rest], bounds,
                    rest if sparse else rows[rest], values, table, seq_dots, bags.has_weights)

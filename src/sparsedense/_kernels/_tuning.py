@@ -1,0 +1,308 @@
+"""Every constant that depends on the hardware, derived from what this machine reports.
+
+Kernels and their callers read tile sizes, task counts, cache budgets and
+small-input crossovers from here, never from a literal: what pays on a 2-core
+AVX2 machine with a 512 KiB L2 is wrong on an AVX-512 one with a 2 MiB L2.
+Each value is derived from :func:`machine` (usable CPUs from
+``os.sched_getaffinity``, cache sizes from ``/sys/devices/system/cpu``, the
+instruction set from the features LLVM compiles for) with its reason in one
+line, and can be overridden for benchmarking by an environment variable
+``SPARSEDENSE_<NAME>`` (or :func:`override` in code).
+
+Most values are read at call time. Those marked *compile time* are baked
+into the generated code: they depend only on the CPU features, which are
+part of Numba's cache key, so a cached kernel always matches its machine; an
+environment override of one of them takes effect on a fresh cache
+(``NUMBA_CACHE_DIR``).
+
+Examples
+--------
+>>> from sparsedense._kernels import _tuning
+>>> _tuning.get("CACHE_LINE") in (32, 64, 128, 256)
+True
+>>> with _tuning.override(PARALLEL_MIN_WORK=0):
+...     _tuning.get("PARALLEL_MIN_WORK")
+0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+
+_SYS_CACHE = "/sys/devices/system/cpu/cpu0/cache"
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What the kernels are tuned for: CPU, instruction set, caches (bytes), usable CPUs."""
+
+    cpu: str
+    isa: str
+    vector_registers: int
+    n_cpus: int
+    l1d: int
+    l2: int
+    l3: int
+    cache_line: int
+    caches_from: str
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def _size(text: str | None) -> int | None:
+    if not text:
+        return None
+    unit = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1].upper())
+    try:
+        return int(text[:-1]) * unit if unit else int(text)
+    except ValueError:
+        return None
+
+
+def _caches() -> tuple[dict[int, int], int | None]:
+    """Data/unified cache size per level of CPU 0 (the L3 as one core sees it), and the line size."""
+    sizes: dict[int, int] = {}
+    line = None
+    try:
+        entries = sorted(os.listdir(_SYS_CACHE))
+    except OSError:
+        return sizes, line
+    for entry in entries:
+        base = os.path.join(_SYS_CACHE, entry)
+        kind, level = _read(base + "/type"), _read(base + "/level")
+        size = _size(_read(base + "/size"))
+        if kind in ("Data", "Unified") and level and level.isdigit() and size:
+            sizes[int(level)] = size
+            line = line or _size(_read(base + "/coherency_line_size"))
+    return sizes, line
+
+
+def _features() -> set[str]:
+    """The CPU features Numba compiles for (its ``NUMBA_CPU_FEATURES``, else the host's)."""
+    from numba import config
+
+    text = config.CPU_FEATURES
+    if text is None:
+        if config.CPU_NAME:  # a named target without features (e.g. "generic"): the baseline
+            return set()
+        import llvmlite.binding as llvm
+
+        text = llvm.get_host_cpu_features().flatten()
+    return {f[1:] for f in text.split(",") if f.startswith("+")}
+
+
+def _cpu_model() -> str:
+    for line in (_read("/proc/cpuinfo") or "").splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    import platform
+
+    return platform.processor() or platform.machine() or "unknown"
+
+
+@functools.lru_cache(maxsize=1)
+def machine() -> Machine:
+    """This machine, read once per process (nothing here compiles a kernel)."""
+    feats = _features()
+    if "avx512f" in feats:
+        # AVX-512VL gives 32 vector registers to 256-bit code too
+        isa, regs = "avx512", 32 if "avx512vl" in feats else 16
+    elif "avx2" in feats:
+        isa, regs = "avx2", 16
+    elif "avx" in feats:
+        isa, regs = "avx", 16
+    elif feats & {"sse4.2", "sse4.1", "ssse3", "sse3"}:
+        isa, regs = "sse", 16
+    else:
+        isa, regs = ("neon", 32) if "neon" in feats else ("baseline", 16)
+    sizes, line = _caches()
+    try:
+        n_cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n_cpus = os.cpu_count() or 1
+    return Machine(cpu=_cpu_model(), isa=isa, vector_registers=regs, n_cpus=n_cpus,
+                   l1d=sizes.get(1, 32 << 10), l2=sizes.get(2, 512 << 10),
+                   l3=sizes.get(3, sizes.get(2, 512 << 10)), cache_line=line or 64,
+                   caches_from=_SYS_CACHE if sizes else "defaults (no /sys cache information)")
+
+
+@dataclass(frozen=True)
+class _Constant:
+    name: str
+    derive: Callable[[Machine], int]
+    reason: str
+    compile_time: bool = False
+
+
+_CONSTANTS: dict[str, _Constant] = {}
+_OVERRIDES: dict[str, int] = {}
+
+
+def _constant(name: str, reason: str, compile_time: bool = False):
+    def register(derive: Callable[[Machine], int]) -> Callable[[Machine], int]:
+        _CONSTANTS[name] = _Constant(name, derive, reason, compile_time)
+        return derive
+    return register
+
+
+def _power_of_two_at_least(n: int) -> int:
+    return 1 << max(0, int(n) - 1).bit_length()
+
+
+@_constant("CACHE_LINE", "prefetches step one cache line (coherency_line_size)", compile_time=True)
+def _cache_line(m: Machine) -> int:
+    return m.cache_line
+
+
+@_constant("SUM_VECTORS", "bag sums keep this many 256-bit accumulators in registers: all the "
+           "vector registers but the weight, the mask and one spare", compile_time=True)
+def _sum_vectors(m: Machine) -> int:
+    return max(4, m.vector_registers - 3)
+
+
+@_constant("PARALLEL_MIN_WORK", "elements below which waking the other threads costs more than "
+           "it saves; never parallel on one usable CPU")
+def _parallel_min_work(m: Machine) -> int:
+    return 1 << 16 if m.n_cpus > 1 else sys.maxsize
+
+
+@_constant("PARALLEL_TASKS", "equal ranges a parallel loop is cut into: 32 per usable CPU (even "
+           "when the work per range is uneven), a power of two so each thread gets as many")
+def _parallel_tasks(m: Machine) -> int:
+    return _power_of_two_at_least(32 * m.n_cpus)
+
+
+@_constant("FREQUENT_ROWS_BYTES", "gradient rows the bag backward keeps hot while it streams the "
+           "bags: one and a half L2 caches (L2 plus a slice of L3)")
+def _frequent_rows_bytes(m: Machine) -> int:
+    return m.l2 * 3 // 2
+
+
+@_constant("TOPK_TILE_SCORES", "scores of one top-k tile: a float32 tile as large as the L3, so "
+           "that the GEMM's blocks stay efficient and the selection reads it from cache")
+def _topk_tile_scores(m: Machine) -> int:
+    return max(1 << 21, m.l3 // 4)
+
+
+def get(name: str) -> int:
+    """The value of constant ``name``: an :func:`override`, else ``SPARSEDENSE_<NAME>``, else derived."""
+    if name in _OVERRIDES:
+        return _OVERRIDES[name]
+    const = _CONSTANTS[name]
+    env = os.environ.get("SPARSEDENSE_" + name)
+    if env is not None:
+        try:
+            return int(env)
+        except ValueError:
+            raise ValueError(f"environment variable SPARSEDENSE_{name}={env!r}: expected an "
+                             "integer") from None
+    return const.derive(machine())
+
+
+@contextlib.contextmanager
+def override(**values: int) -> Iterator[None]:
+    """Set constants for the duration of a ``with`` block (benchmarks, tests, warm-up)."""
+    unknown = sorted(set(values) - set(_CONSTANTS))
+    if unknown:
+        raise KeyError(f"unknown tuning constant(s) {unknown}; known: {sorted(_CONSTANTS)}")
+    saved = {k: _OVERRIDES[k] for k in values if k in _OVERRIDES}
+    _OVERRIDES.update({k: int(v) for k, v in values.items()})
+    try:
+        yield
+    finally:
+        for k in values:
+            _OVERRIDES.pop(k, None)
+        _OVERRIDES.update(saved)
+
+
+def table() -> list[dict]:
+    """Every constant: name, value, where the value came from, compile time or not, and why."""
+    rows = []
+    for name, const in _CONSTANTS.items():
+        source = ("override" if name in _OVERRIDES else
+                  "environment" if "SPARSEDENSE_" + name in os.environ else "derived")
+        rows.append({"name": name, "value": get(name), "source": source,
+                     "compile_time": const.compile_time, "reason": const.reason})
+    return rows
+
+
+def _blas() -> list[dict]:
+    try:
+        import threadpoolctl
+    except ImportError:
+        return []
+    import numpy  # noqa: F401  (loads the BLAS threadpoolctl reports)
+
+    return [{k: info.get(k) for k in ("internal_api", "version", "architecture",
+                                      "num_threads", "threading_layer")}
+            for info in threadpoolctl.threadpool_info()]
+
+
+def machine_info() -> dict:
+    """This machine as the kernels see it, the BLAS numpy uses, and every tuned constant.
+
+    Keys: ``cpu``, ``isa``, ``vector_registers``, ``n_cpus``, ``l1d``, ``l2``,
+    ``l3``, ``cache_line`` (bytes), ``caches_from``, ``blas`` (threadpoolctl's
+    view, empty when it is not installed), ``numba_threads`` and ``tuning``
+    (:func:`table`). Benchmarks print it beside every figure.
+
+    Examples
+    --------
+    >>> import sparsedense as sd
+    >>> info = sd.machine_info()
+    >>> info["n_cpus"] >= 1 and info["l2"] > 0
+    True
+    """
+    import numba
+
+    info = asdict(machine())
+    info["blas"] = _blas()
+    info["numba_threads"] = numba.get_num_threads()
+    info["tuning"] = table()
+    return info
+
+
+def _kib(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n >> 10} KiB"
+
+
+def cpu_line(info: dict | None = None) -> str:
+    """One line naming the CPU, its ISA, caches, usable CPUs and BLAS, to print beside figures."""
+    info = info or machine_info()
+    blas = ", ".join(f"{b['internal_api']} {b['version']} {b['architecture']} "
+                     f"({b['num_threads']} threads)" for b in info["blas"]
+                     if b.get("internal_api") in ("openblas", "mkl", "blis")) or "BLAS unknown"
+    return (f"{info['cpu']}, {info['isa'].upper()}, L2 {_kib(info['l2'])}/core, "
+            f"L3 {_kib(info['l3'])}, {info['n_cpus']} CPUs; {blas}")
+
+
+def show_config(file=None) -> None:
+    """Print the machine, the BLAS and every tuned constant with its source and reason.
+
+    Examples
+    --------
+    >>> import io, sparsedense as sd
+    >>> buf = io.StringIO()
+    >>> sd.show_config(file=buf)
+    >>> "PARALLEL_MIN_WORK" in buf.getvalue()
+    True
+    """
+    info = machine_info()
+    out = file or sys.stdout
+    print(cpu_line(info), file=out)
+    print(f"caches from {info['caches_from']}; numba threads {info['numba_threads']}", file=out)
+    for row in info["tuning"]:
+        flag = ", compile time" if row["compile_time"] else ""
+        print(f"  {row['name']:<20} {row['value']:>12}  ({row['source']}{flag}) "
+              f"{row['reason']}", file=out)
