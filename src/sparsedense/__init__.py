@@ -42,6 +42,7 @@ _EXPORTS = {
     "topk_similar": "sparsedense.similarity",
     "sparse_to_dense": "sparsedense.functional",
     "RowSparseGrad": "sparsedense.grad",
+    "warmup": "sparsedense._warmup",
     "machine_info": "sparsedense._kernels._tuning",
     "show_config": "sparsedense._kernels._tuning",
     "functional": None,

@@ -18,12 +18,12 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from . import demo, embed, neighbors, train, vectorize, vectors
+from . import demo, embed, neighbors, train, vectorize, vectors, warmup
 from ._common import UsageError
 
 #: command name -> module with ``register(subparsers)`` and ``run(args) -> int``
 COMMANDS = {"demo": demo, "vectorize": vectorize, "embed": embed, "neighbors": neighbors,
-            "vectors": vectors, "train": train}
+            "vectors": vectors, "train": train, "warmup": warmup}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if not args.quiet:
+        _first_use_note(args.command)
     try:
         with _signals_raise():
             return int(COMMANDS[args.command].run(args) or 0)
@@ -70,6 +72,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # the machine's fault, not the user's input: 1
         return 1 if is_no_space(exc) else 2
+
+
+#: per command: kernels of which every run compiles at least one (helpers that the serial
+#: and the parallel variant share), so the disk cache is cold for the command when none of
+#: them has code for this CPU; and about how long its first run takes then (seconds,
+#: measured on a busy 2-core machine)
+FIRST_USE = {
+    "demo": (("similarity._topk_row", "similarity._gram_upper_row"), 60),
+    "vectorize": (("tokenize._word_runs",), 20),
+    "embed": (("bag._bag_max_row",), 40),
+    "neighbors": (("similarity._topk_row", "similarity._row_norms_serial",
+                   "similarity._row_norms"), 20),
+    "vectors": (("parse._parse_text_row", "parse._scan_binary", "parse._write_decimal",
+                 "similarity._row_norms_serial", "similarity._row_norms"), 10),
+    "train": (("corpus._split_sentences",), 45),
+}
+
+
+def _first_use_note(command: str) -> None:
+    """Say once on stderr that this run compiles kernels, when the disk cache is cold for it."""
+    if command not in FIRST_USE:
+        return
+    from .._warmup import cache_is_cold
+
+    names, seconds = FIRST_USE[command]
+    if cache_is_cold(names):
+        print(f"sparsedense: compiling kernels for this machine, first run only (about "
+              f"{seconds} s; run `sparsedense warmup` to do it ahead)", file=sys.stderr)
 
 
 def _stop_signal(exc: BaseException) -> BaseException | None:
