@@ -111,3 +111,24 @@ def test_show_config_and_machine_info():
     text = buf.getvalue()
     assert info["isa"].upper() in text and "TOPK_TILE_SCORES" in text
     assert _tuning.cpu_line(info).startswith(info["cpu"])
+
+
+def test_task_kernels_hand_out_tasks_one_at_a_time():
+    """Kernels over tasks run with chunk size 1 (a paused thread holds up one task), same result."""
+    import numba
+    import numpy as np
+
+    from sparsedense._kernels._dispatch import choose
+    from sparsedense._kernels.lookup import _embedding_gather, _embedding_gather_serial
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((50, 7), dtype=np.float32)
+    idx = rng.integers(0, 50, 1000)
+    run = choose(_embedding_gather, 1 << 30)
+    assert run is not _embedding_gather and run.__wrapped__ is _embedding_gather
+    out, serial = np.empty((1000, 7), np.float32), np.empty((1000, 7), np.float32)
+    run(idx, W, out, 64)
+    _embedding_gather_serial(idx, W, serial, 1)
+    np.testing.assert_array_equal(out, W[idx])
+    np.testing.assert_array_equal(serial, W[idx])
+    assert numba.get_parallel_chunksize() == 0  # restored after the call

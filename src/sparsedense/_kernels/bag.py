@@ -129,7 +129,7 @@ def _bag_range(offsets, indices, weights, mode, weight, out, first, last):
             _bag_sum_row(indices, weights, start, end, weight, out, b, mode == 1)
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@parallel_kernel(tasks=True)
 def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks):
     """All bags at once; ``mode`` 0 = sum, 1 = mean, 2 = max. ``weights`` has one entry per index.
 
@@ -141,12 +141,6 @@ def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks):
     for t in prange(n_tasks):
         _bag_range(offsets, indices, weights, mode, weight, out, t * n_bags // n_tasks,
                    (t + 1) * n_bags // n_tasks)
-
-
-@njit(**JIT_OPTIONS)
-def _embedding_bag_serial(offsets, indices, weights, mode, weight, out, n_tasks):
-    """Single-threaded :func:`_embedding_bag` (bit-identical results)."""
-    _bag_range(offsets, indices, weights, mode, weight, out, 0, offsets.shape[0] - 1)
 
 
 @njit(**JIT_OPTIONS)
@@ -226,7 +220,7 @@ def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
     return positions, seq_bag, seq_scale
 
 
-@parallel_kernel
+@parallel_kernel(tasks=True)
 def _zero_rows(out, n_tasks):
     """``out[:] = 0``, both threads in row ranges.
 

@@ -12,28 +12,30 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS, harden_caches
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def _embedding_gather(indices, weight, out):
-    """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``."""
+@njit(inline="always", **JIT_OPTIONS)
+def _gather_range(indices, weight, out, start, end):
+    dim = weight.shape[1]
+    for i in range(start, end):
+        r = indices[i]
+        for j in range(dim):
+            out[i, j] = weight[r, j]
+
+
+@parallel_kernel(tasks=True)
+def _embedding_gather(indices, weight, out, n_tasks):
+    """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``.
+
+    The rows are cut into ``n_tasks`` equal ranges handed out one at a time
+    (chunk size 1): a thread the system pauses holds up one range, not half
+    of the output, so a busy machine slows the call without stalling it.
+    """
     n = indices.shape[0]
-    dim = weight.shape[1]
-    for i in prange(n):
-        r = indices[i]
-        for j in range(dim):
-            out[i, j] = weight[r, j]
-
-
-@njit(**JIT_OPTIONS)
-def _embedding_gather_serial(indices, weight, out):
-    """Single-threaded :func:`_embedding_gather` (small inputs, and callers in threads)."""
-    dim = weight.shape[1]
-    for i in range(indices.shape[0]):
-        r = indices[i]
-        for j in range(dim):
-            out[i, j] = weight[r, j]
+    n_tasks = max(1, min(n, n_tasks))
+    for t in prange(n_tasks):
+        _gather_range(indices, weight, out, t * n // n_tasks, (t + 1) * n // n_tasks)
 
 
 @njit(**JIT_OPTIONS)

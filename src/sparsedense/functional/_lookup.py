@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._kernels import _tuning
 from .._kernels._dispatch import balanced_order, choose, use_parallel
 from .._validation import (
     as_array,
@@ -140,7 +141,7 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
 
         table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
         gather = choose(_embedding_gather, flat.size * dim)
-        gather(flat, table, target.reshape(flat.size, dim))
+        gather(flat, table, target.reshape(flat.size, dim), _tuning.get("PARALLEL_TASKS"))
     if out is not None and target is not out:
         out[...] = target
         return out
