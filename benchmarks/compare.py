@@ -4,21 +4,32 @@ Runs each workload of the issues with sparsedense and its peers (numpy,
 scipy, scikit-learn, torch CPU, gensim — each only if installed) in ONE
 process, interleaving the contenders run by run (the machines are shared and
 noisy: interleaving spreads the noise over everyone), and prints the median
-and min-max of each and the ratio peer / sparsedense (> 1: sparsedense is
-faster). ``--quick`` uses small sizes, for CI: it checks that every workload
+and min-max of each, the ratio peer / sparsedense (> 1: sparsedense is
+faster) with the min-max of the per-run ratios, and sparsedense's p95/median
+(a steady kernel stays near 1). Every workload runs at three sizes a user
+meets (``--sizes small,medium,large``; large is the issues' size), and the
+output starts with the machine it ran on (CPU, ISA, caches, BLAS, threads,
+load, date, versions): a ratio means nothing without it. The last line lists
+every (workload, size, peer) where sparsedense is slower than its peer.
+``--quick`` runs the small size only, for CI: it checks that every workload
 runs and agrees with its peer, not the speed.
 
-    python benchmarks/compare.py            # the issues' sizes (several minutes)
+    python benchmarks/compare.py            # all three sizes (many minutes; a quiet machine)
     python benchmarks/compare.py --quick    # small sizes (under a minute)
-    python benchmarks/compare.py --only lookup,bag --runs 7 --json out.json --plot out.png
+    python benchmarks/compare.py --only embedding,bag --sizes medium --runs 7 --json out.json
+    python benchmarks/compare.py --markdown table.md   # the README speed table, to a file
+    python benchmarks/compare.py --readme   # ... rewritten in README.md between its markers
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
+import importlib.metadata
 import json
 import os
+import platform
 import statistics
 import sys
 import time
@@ -53,17 +64,48 @@ def zipf_indices(rng, n, size):
     return rng.choice(n, size=size, p=p / p.sum()).astype(np.int64)
 
 
+#: the sizes of every workload: small and medium are what a user meets in a
+#: notebook or a mini-batch, large is the size the issues name
+SIZES = ("small", "medium", "large")
+#: interleaved runs per contender when --runs is not given (the large calls take seconds)
+RUNS = {"small": 25, "medium": 11, "large": 5}
+#: runs of --quick (CI: it checks that everything runs, not the speed)
+QUICK_RUNS = 3
+#: a contender whose name contains one of these is a reference, not a peer: a physical
+#: limit (the copy of the output, the bare GEMM) or a part of sparsedense's own call
+REFERENCE_MARKS = ("(limit)", "(part)")
+
+
+def _n(x: int) -> str:
+    return f"{x:,}"
+
+
 class Case:
-    """One workload: contenders (name -> zero-argument callable), sparsedense first."""
+    """One workload at one size: contenders (name -> zero-argument callable), sparsedense first.
 
-    def __init__(self, group: str, name: str, contenders: dict[str, Callable[[], object]],
-                 check: Callable[[], None] | None = None, reference: str | None = None) -> None:
-        self.group, self.name, self.contenders = group, name, contenders
-        self.check, self.reference = check, reference
+    ``workload`` names the operation, ``detail`` the size in a user's terms
+    (e.g. "1,000 ids in 100,000 x 300 float32"); ``name`` joins them and the size.
+    """
+
+    def __init__(self, group: str, workload: str, contenders: dict[str, Callable[[], object]],
+                 check: Callable[[], None] | None = None, reference: str | None = None, *,
+                 size: str = "large", detail: str = "") -> None:
+        self.group, self.workload, self.contenders = group, workload, contenders
+        self.check, self.reference, self.size, self.detail = check, reference, size, detail
+        self.name = f"{workload}, {detail} [{size}]" if detail else f"{workload} [{size}]"
 
 
-def text_cases(q: bool) -> list[Case]:
-    docs = make_corpus(2_000, 50, 5_000) if q else make_corpus()
+#: documents of 200 Zipf tokens over 50,000 word types (benchmarks/_corpus.py)
+TEXT_DOCS = {"small": 200, "medium": 2_000, "large": 20_000}
+
+
+def corpus(size: str) -> list[str]:
+    return make_corpus(TEXT_DOCS[size], 200, 50_000)
+
+
+def text_cases(size: str) -> list[Case]:
+    docs = corpus(size)
+    detail = f"{_n(len(docs))} docs x 200 Zipf tokens"
     out = []
     if sklearn is None:
         return out
@@ -79,13 +121,20 @@ def text_cases(q: bool) -> list[Case]:
             assert a.shape == b.shape and abs(a - b).max() <= 1e-12
         out.append(Case("text", f"{name}.{method}", {
             "sparsedense": lambda ours=ours, m=method: getattr(ours(), m)(docs),
-            "sklearn": lambda theirs=theirs, m=method: getattr(theirs(), m)(docs)}, check))
+            "sklearn": lambda theirs=theirs, m=method: getattr(theirs(), m)(docs)}, check,
+            size=size, detail=detail))
     return out
 
 
-def dense_cases(q: bool) -> list[Case]:
+#: ids looked up (or scattered) in the 100,000 x 300 float32 table: a mini-batch, a
+#: large batch, the issues' size
+LOOKUP_IDS = {"small": 1_000, "medium": 20_000, "large": 200_000}
+
+
+def dense_cases(size: str) -> list[Case]:
     rng = np.random.default_rng(0)
-    V, D, N = (10_000, 64, 20_000) if q else (100_000, 300, 200_000)
+    V, D, N = 100_000, 300, LOOKUP_IDS[size]
+    detail = f"{_n(N)} Zipf ids in {_n(V)} x {D} float32"
     W = rng.standard_normal((V, D), dtype=np.float32)
     idx = zipf_indices(rng, V, N)
     G = rng.standard_normal((N, D), dtype=np.float32)
@@ -115,9 +164,9 @@ def dense_cases(q: bool) -> list[Case]:
         sparse["torch autograd sparse"] = autograd(True)
     out.append(Case("embedding", "lookup", lookup,
                     lambda: np.testing.assert_array_equal(F.embedding(idx, W), W[idx]),
-                    reference="copy (limit)"))
-    out.append(Case("embedding", "dense gradient", grad))
-    out.append(Case("embedding", "row-sparse gradient", sparse))
+                    reference="copy (limit)", size=size, detail=detail))
+    out.append(Case("embedding", "dense gradient", grad, size=size, detail=detail))
+    out.append(Case("embedding", "row-sparse gradient", sparse, size=size, detail=detail))
     return out
 
 
@@ -149,11 +198,11 @@ def _lines_only():
     return touch
 
 
-def bag_cases(q: bool) -> list[Case]:
+def bag_cases(size: str) -> list[Case]:
     from sparsedense._validation import check_csr
 
     rng = np.random.default_rng(0)
-    V, D, n_docs, L = (10_000, 64, 2_000, 100) if q else (100_000, 300, 20_000, 100)
+    V, D, n_docs, L = 100_000, 300, TEXT_DOCS[size], 100
     W = rng.standard_normal((V, D), dtype=np.float32)
     ids = zipf_indices(rng, V, n_docs * L)
     X = sp.csr_matrix((np.ones(ids.size, np.float32), (np.repeat(np.arange(n_docs), L), ids)),
@@ -199,17 +248,19 @@ def bag_cases(q: bool) -> list[Case]:
             w1.grad = None
             y1.backward(Gt, retain_graph=True)
         back["torch autograd, table gradient only"] = tb1
+    detail = f"{_n(n_docs)} docs, {_n(X.nnz)} values, {_n(V)} x {D} float32"
     out.append(Case("bag", "sparse_to_dense sum", s, lambda: np.testing.assert_allclose(
         sd.sparse_to_dense(X, W, "sum"), X @ W, rtol=1e-4, atol=1e-3),
-        reference="rows' lines only (limit)"))
-    out.append(Case("bag", "sparse_to_dense mean", m))
-    out.append(Case("bag", "embedding_bag backward (sum, weighted)", back))
+        reference="rows' lines only (limit)", size=size, detail=detail))
+    out.append(Case("bag", "sparse_to_dense mean", m, size=size, detail=detail))
+    out.append(Case("bag", "embedding_bag backward (sum, weighted)", back, size=size,
+                    detail=detail))
     if sklearn is not None:
         from sklearn.decomposition import TruncatedSVD
 
-        docs = make_corpus(2_000, 50, 5_000) if q else make_corpus()
+        docs = corpus(size)
         T = sd.TfidfVectorizer().fit_transform(docs)
-        k = 20 if q else 100
+        k = 20 if size == "small" else 100  # 200 documents hold a few dozen topics
         # EmbeddingVectorizer end to end (text -> dense) vs scikit-learn's TfidfVectorizer + X @ W
         from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
 
@@ -226,28 +277,36 @@ def bag_cases(q: bool) -> list[Case]:
             lambda: np.testing.assert_allclose(
                 sd.EmbeddingVectorizer(E, words, mode="sum").fit_transform(docs[:300]),
                 SkTfidf(vocabulary=vocab, dtype=np.float32).fit_transform(docs[:300]) @ E,
-                rtol=1e-4, atol=1e-4)))
+                rtol=1e-4, atol=1e-4), size=size,
+            detail=f"{_n(len(docs))} docs x 200 tokens, {D}-d rows"))
         out.append(Case("bag", f"LSA {k} components", {
             "sparsedense": lambda: sd.LSA(k, random_state=0).fit(T),
             "sklearn TruncatedSVD": lambda: TruncatedSVD(k, random_state=0).fit(T)},
             lambda: np.testing.assert_allclose(
                 sd.LSA(k, random_state=0).fit(T).explained_variance_ratio_.sum(),
                 TruncatedSVD(k, random_state=0).fit(T).explained_variance_ratio_.sum(),
-                rtol=1e-3)))
+                rtol=1e-3), size=size,
+            detail=f"TF-IDF of {_n(T.shape[0])} docs, {_n(T.nnz)} values"))
     return out
 
 
-def similarity_cases(q: bool) -> list[Case]:
+#: (queries, table rows) of the top-k search in a 300-d float32 table
+TOPK = {"small": (10, 10_000), "medium": (100, 100_000), "large": (1_000, 100_000)}
+#: documents of the sparse TF-IDF cosine
+COSINE_DOCS = {"small": 200, "medium": 1_000, "large": 5_000}
+
+
+def similarity_cases(size: str) -> list[Case]:
     if sklearn is not None:
         from sklearn.metrics.pairwise import cosine_similarity as skcos
     rng = np.random.default_rng(0)
-    V, D, nq = (10_000, 64, 100) if q else (100_000, 300, 1_000)
+    (nq, V), D = TOPK[size], 300
     W = rng.standard_normal((V, D), dtype=np.float32)
     Q = W[rng.choice(V, nq, replace=False)]
     out = []
     scores = np.empty((nq, V), dtype=np.float32)  # the GEMM without its allocation's page faults
     topk = {"sparsedense": lambda: sd.topk_similar(Q, W, k=10), "GEMM Q @ W.T (limit)": lambda: Q @ W.T,
-            "GEMM into a preallocated out": lambda: np.matmul(Q, W.T, out=scores)}
+            "GEMM into a preallocated out (limit)": lambda: np.matmul(Q, W.T, out=scores)}
     if sklearn is not None:
         from benchmarks.bench_similarity import _sklearn_topk  # the asv suite's, row by row
 
@@ -258,23 +317,26 @@ def similarity_cases(q: bool) -> list[Case]:
         kv = KeyedVectors(D)
         kv.add_vectors([f"w{i}" for i in range(V)], W)
         kv.fill_norms()
-        sub = list(range(0, nq, 10))  # gensim answers one query per call: 1 in 10, scaled
 
-        def gs():
-            for i in sub:
-                kv.most_similar(positive=[Q[i]], topn=10)
-        topk["gensim most_similar (x10)"] = gs
-    out.append(Case("similarity", f"top-10 of {nq} queries in {V}x{D}", topk,
-                    reference="GEMM Q @ W.T (limit)"))
+        def gs():  # gensim answers one query per call: every one of the queries, in a loop
+            for q in Q:
+                kv.most_similar(positive=[q], topn=10)
+        topk["gensim most_similar"] = gs
+    out.append(Case("similarity", "top-10 cosine", topk, reference="GEMM Q @ W.T (limit)",
+                    size=size, detail=f"{_n(nq)} queries in {_n(V)} x {D} float32"))
     if sklearn is not None:
-        docs = make_corpus(1_000, 50, 5_000) if q else make_corpus(5_000)
+        docs = make_corpus(COSINE_DOCS[size], 200, 50_000)
         T = sd.TfidfVectorizer().fit_transform(docs)
-        out.append(Case("similarity", f"sparse TF-IDF cosine {T.shape[0]} docs", {
+        out.append(Case("similarity", "sparse TF-IDF cosine", {
             "sparsedense": lambda: sd.cosine_similarity(T), "sklearn": lambda: skcos(T)},
             lambda: np.testing.assert_allclose(sd.cosine_similarity(T[:200]), skcos(T[:200]),
-                                               atol=1e-6)))
+                                               atol=1e-6),
+            size=size, detail=f"{_n(T.shape[0])} docs x 200 tokens"))
     return out
 
+
+#: README.md at the repository root, whose speed table --readme rewrites
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 
 GROUPS = {"text": text_cases, "embedding": dense_cases, "bag": bag_cases,
           "similarity": similarity_cases}
@@ -291,46 +353,339 @@ def measure(case: Case, runs: int) -> dict[str, list[float]]:
             t0 = time.perf_counter()
             case.contenders[name]()
             times[name].append(time.perf_counter() - t0)
-    if "gensim most_similar (x10)" in times:
-        times["gensim most_similar (x10)"] = [t * 10 for t in times["gensim most_similar (x10)"]]
     return times
+
+
+# -- the machine a figure was measured on ------------------------------------------
+
+#: the distributions whose versions are printed beside the figures
+VERSIONS = ("sparsedense", "numpy", "scipy", "numba", "torch", "scikit-learn", "gensim",
+            "threadpoolctl")
+#: the /proc/cpuinfo flags that name the vector ISA (printed in the JSON, as lscpu would)
+ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+             "avx512_bf16", "amx_tile", "asimd", "sve")
+
+
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's block of /proc/cpuinfo (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            block = fh.read().split("\n\n")[0]
+    except OSError:
+        return {}
+    fields = (line.split(":", 1) for line in block.splitlines() if ":" in line)
+    return {k.strip(): v.strip() for k, v in fields}
+
+
+def _cache_bytes(text: str) -> int:
+    text = text.strip().upper()
+    unit = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    return int(text.rstrip("KMG") or 0) * unit
+
+
+def _proc_machine() -> dict:
+    """The keys of ``sparsedense.machine_info()``, read from /proc/cpuinfo and /sys by this script.
+
+    Used when the installed sparsedense has no ``machine_info`` (an older version
+    under test), so the figures still carry their CPU.
+    """
+    cpu = _cpuinfo()
+    flags = set((cpu.get("flags") or cpu.get("Features") or "").split())
+    isa = ("avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "avx"
+           if "avx" in flags else "neon" if "asimd" in flags else "sse" if "sse2" in flags
+           else platform.machine() or "unknown")
+    info = {"cpu": cpu.get("model name") or platform.processor() or platform.machine(),
+            "isa": isa, "vector_registers": 32 if {"avx512vl", "asimd"} & flags else 16,
+            "n_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1, "l1d": 0, "l2": 0, "l3": 0, "cache_line": 0}
+    root = "/sys/devices/system/cpu/cpu0/cache"
+    for entry in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        def read(name, entry=entry):
+            try:
+                with open(os.path.join(root, entry, name)) as fh:
+                    return fh.read().strip()
+            except OSError:
+                return ""
+        level, kind = read("level"), read("type")
+        key = {"1": "l1d", "2": "l2", "3": "l3"}.get(level)
+        if key and kind != "Instruction" and read("size"):
+            info[key] = _cache_bytes(read("size"))
+            info["cache_line"] = int(read("coherency_line_size") or info["cache_line"])
+    info["blas"] = _blas()
+    return info
+
+
+def _blas() -> list[dict]:
+    """threadpoolctl's view of the thread pools numpy/scipy/torch loaded (empty without it)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    keys = ("user_api", "internal_api", "version", "architecture", "num_threads",
+            "threading_layer", "filepath")
+    out = []
+    for d in threadpool_info():
+        entry = {k: d.get(k) for k in keys if k in d}
+        # numpy and scipy each bring their own OpenBLAS: name the package a library came with
+        parts = (d.get("filepath") or "").split(os.sep)
+        owner = [p[:-5] for p in parts if p.endswith(".libs")] or \
+            [parts[i + 1] for i, p in enumerate(parts[:-2]) if p == "site-packages"]
+        if owner:
+            entry["package"] = owner[0]
+        out.append(entry)
+    return out
+
+
+def _numba_threads() -> dict:
+    """numba's version, threading layer and thread count (the layer starts on a first
+    parallel call: a two-line prange is compiled here for that)."""
+    import numba
+
+    @numba.njit(parallel=True)
+    def count(n):
+        s = 0
+        for i in numba.prange(n):
+            s += i
+        return s
+    try:
+        count(1_000)
+        layer = numba.threading_layer()
+    except Exception as exc:  # a broken layer must not stop the comparison: print it
+        layer = f"unknown ({type(exc).__name__}: {exc})"
+    return {"version": numba.__version__, "threading_layer": layer,
+            "threads": numba.get_num_threads(), "configured": numba.config.THREADING_LAYER}
+
+
+def machine() -> dict:
+    """Everything a ratio depends on besides the code: CPU, caches, BLAS, threads, versions,
+    date, load (``sparsedense.machine_info()`` where the installed version has it)."""
+    info_fn = getattr(sd, "machine_info", None)
+    info = dict(info_fn()) if info_fn is not None else _proc_machine()
+    info["source"] = "sparsedense.machine_info()" if info_fn is not None else "/proc, /sys"
+    info["blas"] = _blas()  # threadpoolctl's view, each library with the package it came with
+    cpu = _cpuinfo()
+    if "cpu family" in cpu:
+        info["cpu_id"] = f"family {cpu['cpu family']}, model {cpu.get('model', '?')}"
+    info["flags"] = [f for f in ISA_FLAGS
+                     if f in set((cpu.get("flags") or cpu.get("Features") or "").split())]
+    info["numba"] = _numba_threads()
+    info["torch_threads"] = torch.get_num_threads() if torch is not None else None
+    versions = {}
+    for dist in VERSIONS:
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = None
+    info["versions"] = versions
+    info["python"] = platform.python_version()
+    info["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    info["load_start"] = _load()
+    return info
+
+
+def _load() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def _bytes(n) -> str:
+    if not n:
+        return "?"
+    return f"{n >> 20} MiB" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n >> 10} KiB"
+
+
+def cpu_line(info: dict) -> str:
+    """One line: CPU, ISA, caches, usable CPUs, BLAS and threads."""
+    cpu = info.get("cpu", "unknown CPU") + (f" ({info['cpu_id']})" if info.get("cpu_id") else "")
+    blas = [b for b in info.get("blas", []) if b.get("user_api") == "blas"
+            or b.get("internal_api") in ("openblas", "mkl", "blis", "accelerate", "flexiblas")]
+    blas_text = "; ".join(f"{b.get('internal_api')} {b.get('version')} "
+                          f"{b.get('architecture') or ''}".rstrip()
+                          + (f" ({b['package']})" if b.get("package") else "")
+                          + f", {b.get('num_threads')} threads" for b in blas) or \
+        "BLAS unknown (no threadpoolctl)"
+    nb = info.get("numba", {})
+    torch_text = f", torch {info['torch_threads']} threads" if info.get("torch_threads") else ""
+    return (f"{cpu}, {str(info.get('isa', '?')).upper()}, L2 {_bytes(info.get('l2'))}/core, "
+            f"L3 {_bytes(info.get('l3'))}, {info.get('n_cpus', '?')} usable CPUs; "
+            f"BLAS {blas_text}; numba {nb.get('threading_layer', '?')} layer, "
+            f"{nb.get('threads', '?')} threads{torch_text}")
+
+
+def versions_line(info: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in info.get("versions", {}).items() if v) \
+        + f", Python {info.get('python', '?')}"
+
+
+# -- ratios, the summary, the README table -------------------------------------
+
+def ratio_rows(results: list[dict]) -> list[dict]:
+    """One row per (workload, size, peer): the ratio of medians and the range of the per-run
+    ratios (run r of the peer over run r of sparsedense: the two ran next to each other)."""
+    rows = []
+    for r in results:
+        ours = r["times"]["sparsedense"]
+        base = statistics.median(ours)
+        tail = float(np.percentile(ours, 95)) / base
+        for name, ts in r["times"].items():
+            if name == "sparsedense":
+                continue
+            per_run = [t / b for t, b in zip(ts, ours)]
+            rows.append({"group": r["group"], "workload": r["workload"], "size": r["size"],
+                         "detail": r["detail"], "peer": name,
+                         "ratio": statistics.median(ts) / base,
+                         "low": min(per_run), "high": max(per_run), "p95_median": tail,
+                         "reference": any(m in name for m in REFERENCE_MARKS)})
+    return rows
+
+
+def slower(rows: list[dict]) -> list[dict]:
+    """The rows where sparsedense is slower than a peer (the reference rows excepted)."""
+    return [row for row in rows if not row["reference"] and row["ratio"] < 1]
+
+
+def summary_line(rows: list[dict]) -> str:
+    bad = slower(rows)
+    if not bad:
+        return "sparsedense is slower than no peer at any size measured here"
+    return "sparsedense is SLOWER than: " + "; ".join(
+        f"{row['workload']} [{row['size']}] vs {row['peer']} ({_ratio(row['ratio'])})"
+        for row in bad)
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+
+
+BEGIN = "<!-- compare.py --markdown: begin -->"
+END = "<!-- compare.py --markdown: end -->"
+
+
+def markdown(results: list[dict], info: dict) -> str:
+    """The README speed table of one run, preceded by its machine, load and date."""
+    rows = ratio_rows(results)
+    runs = sorted({(r["size"], len(r["times"]["sparsedense"])) for r in results},
+                  key=lambda x: SIZES.index(x[0]) if x[0] in SIZES else len(SIZES))
+    lines = [
+        f"Measured by `python benchmarks/compare.py` on {info.get('date', '?')}: "
+        f"{cpu_line(info)}. Load average {info.get('load_start')} at the start, "
+        f"{info.get('load_end')} at the end. {versions_line(info)}.",
+        "",
+        "Contenders interleaved run by run (" + ", ".join(f"{s}: {n} runs" for s, n in runs)
+        + "). Ratio = the peer's median time / sparsedense's (> 1: sparsedense is faster), "
+        "in brackets the lowest and highest ratio of a run to its neighbouring run; "
+        "p95/median is sparsedense's (a steady kernel stays near 1). "
+        "Rows marked (limit) or (part) are references, not peers.",
+        "",
+        "| workload | size | peer | ratio (per-run range) | sparsedense p95/median |",
+        "|---|---|---|---|---|",
+    ]
+    last = None
+    for row in rows:
+        case = (row["workload"], row["size"], row["detail"])
+        first = case != last  # the case's first peer names it; the next ones leave it blank
+        last = case
+        size = f"{row['size']}: {row['detail']}" if row["detail"] else row["size"]
+        tail = f"{row['p95_median']:.2f}"
+        lines.append(f"| {row['workload'] if first else ''} | {size if first else ''} "
+                     f"| {row['peer']} | {_ratio(row['ratio'])} "
+                     f"({_ratio(row['low'])}-{_ratio(row['high'])}) "
+                     f"| {tail if first else ''} |")
+    lines += ["", summary_line(rows) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def replace_table(text: str, block: str) -> str:
+    """``text`` with everything between the BEGIN and END markers replaced by ``block``."""
+    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
+        raise ValueError(f"README must hold the markers {BEGIN!r} and {END!r} once each, "
+                         "in that order")
+    head, rest = text.split(BEGIN)
+    tail = rest.split(END)[1]
+    return f"{head}{BEGIN}\n{block.strip(chr(10))}\n{END}{tail}"
+
+
+def write_readme(path: str, block: str) -> None:
+    """Rewrite the table between the markers of the README at ``path`` (nothing else)."""
+    with open(path, encoding="utf-8") as fh:
+        text = replace_table(fh.read(), block)
+    tmp = f"{path}.compare-tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
-    parser.add_argument("--runs", type=int, default=None, help="runs per contender")
+    parser.add_argument("--quick", action="store_true", help="the small size only (CI)")
+    parser.add_argument("--sizes", default=None,
+                        help=f"comma-separated sizes of {list(SIZES)} (default: all)")
+    parser.add_argument("--runs", type=int, default=None,
+                        help=f"runs per contender (default by size: {RUNS})")
     parser.add_argument("--only", default=None, help=f"comma-separated groups of {list(GROUPS)}")
-    parser.add_argument("--json", default=None, help="write the raw timings here")
+    parser.add_argument("--json", default=None, help="write the machine and raw timings here")
     parser.add_argument("--plot", default=None, help="write a bar chart of the ratios (PNG)")
+    parser.add_argument("--markdown", default=None, metavar="PATH",
+                        help="write the README speed table (markdown) of this run here")
+    parser.add_argument("--readme", action="store_true",
+                        help="rewrite README.md's speed table (between its markers) from this "
+                        "run: every group at every size")
     args = parser.parse_args(argv)
-    runs = args.runs or (2 if args.quick else 5)
+    sizes = ["small"] if args.quick else (args.sizes.split(",") if args.sizes else list(SIZES))
     groups = args.only.split(",") if args.only else list(GROUPS)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"# sparsedense {sd.__version__} compare ({'quick' if args.quick else 'full'}), "
-          f"{runs} interleaved runs, {os.cpu_count()} CPUs, load {load:.2f} at start")
+    for name, chosen, known in (("size", sizes, SIZES), ("group", groups, GROUPS)):
+        for x in chosen:
+            if x not in known:
+                parser.error(f"unknown {name} {x!r}; expected one of {list(known)}")
+    if args.readme and (sizes != list(SIZES) or groups != list(GROUPS)):
+        parser.error("--readme publishes one full run: every group at every size "
+                     "(no --quick, --sizes or --only)")
+    info = machine()
+    print(f"# sparsedense {sd.__version__} compare, sizes {','.join(sizes)}, {info['date']}")
+    print(f"# {cpu_line(info)}")
+    print(f"# {versions_line(info)}")
+    runs_of = {s: args.runs or (QUICK_RUNS if args.quick else RUNS[s]) for s in sizes}
+    print(f"# load average {info['load_start']} at start; runs per contender: "
+          + ", ".join(f"{s} {n}" for s, n in runs_of.items()))
     results = []
-    for g in groups:
-        for case in GROUPS[g](args.quick):
-            if case.check is not None:
-                case.check()
-            times = measure(case, runs)
-            base = statistics.median(times["sparsedense"])
-            print(f"\n{case.group}: {case.name}")
-            for name, ts in times.items():
-                med = statistics.median(ts)
-                ratio = med / base
-                tail = float(np.percentile(ts, 95)) / med  # a steady kernel stays near 1
-                print(f"  {name:<32} {med * 1e3:10.1f} ms  ({min(ts) * 1e3:.1f}-{max(ts) * 1e3:.1f})"
-                      f"  p95/med {tail:4.2f}"
-                      + ("" if name == "sparsedense" else f"   ratio {ratio:6.2f}"))
-            results.append({"group": case.group, "case": case.name, "times": times})
-    end_load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\n# load {end_load:.2f} at end; ratio = peer median / sparsedense median "
-          "(> 1: sparsedense faster)")
+    for size in sizes:
+        runs = runs_of[size]
+        for g in groups:
+            for case in GROUPS[g](size):
+                if case.check is not None:
+                    case.check()
+                times = measure(case, runs)
+                ours = times["sparsedense"]
+                base = statistics.median(ours)
+                print(f"\n{case.group}: {case.name}")
+                for name, ts in times.items():
+                    med = statistics.median(ts)
+                    tail = float(np.percentile(ts, 95)) / med  # a steady kernel stays near 1
+                    per_run = [t / b for t, b in zip(ts, ours)]
+                    print(f"  {name:<36} {med * 1e3:10.2f} ms  ({min(ts) * 1e3:.2f}-"
+                          f"{max(ts) * 1e3:.2f})  p95/med {tail:4.2f}"
+                          + ("" if name == "sparsedense" else
+                             f"   ratio {_ratio(med / base):>6} ({_ratio(min(per_run))}-"
+                             f"{_ratio(max(per_run))})"))
+                results.append({"group": case.group, "workload": case.workload,
+                                "size": case.size, "detail": case.detail, "case": case.name,
+                                "reference": case.reference, "times": times})
+                del case
+                gc.collect()
+    info["load_end"] = _load()
+    rows = ratio_rows(results)
+    print(f"\n# load average {info['load_end']} at end; ratio = peer median / sparsedense "
+          "median (> 1: sparsedense faster), in brackets the range of the per-run ratios")
+    print(f"# {summary_line(rows)}")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"quick": args.quick, "runs": runs, "results": results}, fh, indent=1)
+            json.dump({"machine": info, "sizes": sizes, "results": results, "ratios": rows,
+                       "slower": slower(rows)}, fh, indent=1, default=str)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(markdown(results, info))
+    if args.readme:
+        write_readme(README, markdown(results, info))
+        print(f"# {README}: speed table rewritten")
     if args.plot:
         plot(results, args.plot)
     return 0
