@@ -261,14 +261,15 @@ def test_sum_kernel_every_row_width(rng, dtype):
         mean[nz] = want[nz].astype(dtype) / totals[nz].astype(dtype)[:, None]
         for mode, expected in ((0, want), (1, mean), (2, top)):
             out = np.empty((n_bags, dim), dtype)
-            _embedding_bag(offsets, idx, w, mode, W, out, 64)
+            _embedding_bag(offsets, idx, w, mode, W, out, 5, 2, np.zeros(1, np.int64))
             np.testing.assert_array_equal(out, expected, err_msg=f"mode {mode}, dim {dim}")
             serial = np.empty((n_bags, dim), dtype)
-            _embedding_bag_serial(offsets, idx, w, mode, W, serial, 1)
+            _embedding_bag_serial(offsets, idx, w, mode, W, serial, 3, 1, np.zeros(1, np.int64))
             np.testing.assert_array_equal(serial, out)
         if dtype == np.float32:  # the masked stores stay inside the rows
             padded = np.full((n_bags, dim + 5), np.nan, dtype)
-            _embedding_bag_serial(offsets, idx, w, 0, W, padded[:, 2:dim + 2], 1)
+            _embedding_bag_serial(offsets, idx, w, 0, W, padded[:, 2:dim + 2], 1, 1,
+                                  np.zeros(1, np.int64))
             np.testing.assert_array_equal(padded[:, 2:dim + 2], want)
             assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
 

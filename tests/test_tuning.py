@@ -113,22 +113,30 @@ def test_show_config_and_machine_info():
     assert _tuning.cpu_line(info).startswith(info["cpu"])
 
 
-def test_task_kernels_hand_out_tasks_one_at_a_time():
-    """Kernels over tasks run with chunk size 1 (a paused thread holds up one task), same result."""
+def test_task_kernels_take_tasks_from_a_shared_counter():
+    """Every task runs exactly once, whoever takes it; one worker alone runs them all."""
     import numba
     import numpy as np
 
     from sparsedense._kernels._dispatch import choose
+    from sparsedense._kernels._tasks import task_args
     from sparsedense._kernels.lookup import _embedding_gather, _embedding_gather_serial
 
     rng = np.random.default_rng(0)
     W = rng.standard_normal((50, 7), dtype=np.float32)
     idx = rng.integers(0, 50, 1000)
-    run = choose(_embedding_gather, 1 << 30)
-    assert run is not _embedding_gather and run.__wrapped__ is _embedding_gather
-    out, serial = np.empty((1000, 7), np.float32), np.empty((1000, 7), np.float32)
-    run(idx, W, out, 64)
-    _embedding_gather_serial(idx, W, serial, 1)
+    assert choose(_embedding_gather, 1 << 30) is _embedding_gather
+    for kernel in (_embedding_gather, _embedding_gather_serial):
+        for n_tasks in (1, 3, 64, 1000):
+            out = np.full((1000, 7), np.nan, np.float32)
+            n_tasks_, n_workers, counter = task_args(kernel, n_tasks)
+            assert (n_workers > 1) == (kernel is _embedding_gather and numba.get_num_threads() > 1)
+            kernel(idx, W, out, n_tasks_, n_workers, counter)
+            np.testing.assert_array_equal(out, W[idx])
+            # each worker takes tasks until one past the end: n_tasks + n_workers draws
+            assert counter[0] == n_tasks + n_workers
+    # more workers than tasks (a worker that finds nothing to do), and the serial twin
+    # given several "workers": the first takes every task
+    out = np.full((1000, 7), np.nan, np.float32)
+    _embedding_gather_serial(idx, W, out, 2, 4, np.zeros(1, np.int64))
     np.testing.assert_array_equal(out, W[idx])
-    np.testing.assert_array_equal(serial, W[idx])
-    assert numba.get_parallel_chunksize() == 0  # restored after the call

@@ -73,13 +73,8 @@ def harden_caches(namespace: dict) -> None:
                 register_twin(value, twin)
 
 
-def parallel_kernel(func=None, *, tasks: bool = False, **options):
+def parallel_kernel(func=None, **options):
     """``@njit(parallel=True)`` that also compiles a serial twin from the same code.
-
-    ``tasks=True`` marks a kernel whose ``prange`` runs over a few dozen
-    equal tasks (the tuned ``PARALLEL_TASKS``): :func:`._dispatch.choose`
-    then has the threads take them one at a time (Numba's chunk size 1), so a
-    thread the system pauses holds up one task instead of half the work.
 
     The twin is the same function under the name ``<name>_serial`` (so its
     on-disk cache is its own) compiled without ``parallel``: ``prange`` runs
@@ -88,7 +83,7 @@ def parallel_kernel(func=None, *, tasks: bool = False, **options):
     the one place that picks between the two; nothing is compiled here.
     """
     if func is None:
-        return lambda f: parallel_kernel(f, tasks=tasks, **options)
+        return lambda f: parallel_kernel(f, **options)
     from types import FunctionType
 
     from numba import njit
@@ -96,10 +91,6 @@ def parallel_kernel(func=None, *, tasks: bool = False, **options):
     from ._dispatch import register_twin
 
     kernel = njit(parallel=True, **JIT_OPTIONS, **options)(func)
-    if tasks:
-        from ._dispatch import take_tasks_one_at_a_time
-
-        take_tasks_one_at_a_time(kernel)
     code = func.__code__.replace(co_name=func.__name__ + "_serial",
                                  co_qualname=func.__qualname__ + "_serial") \
         if hasattr(func.__code__, "co_qualname") else func.__code__

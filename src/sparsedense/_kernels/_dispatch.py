@@ -29,31 +29,14 @@ def __getattr__(name: str):
 _TWINS: dict = {}
 
 
-#: parallel kernel -> the same kernel run with its tasks handed out one at a time
-_ONE_AT_A_TIME: dict = {}
-
-
 def register_twin(kernel, serial) -> None:
     """Record ``serial`` as the single-threaded twin of the parallel ``kernel``."""
     _TWINS[kernel] = serial
 
 
-def take_tasks_one_at_a_time(kernel) -> None:
-    """Have :func:`choose` run ``kernel`` (a loop over tasks) with a parallel chunk size of 1.
-
-    Numba cannot cache a kernel that sets the chunk size itself, so the
-    caller's thread sets it around the call.
-    """
-    import functools
-
-    from numba import parallel_chunksize
-
-    @functools.wraps(kernel)
-    def run(*args):
-        with parallel_chunksize(1):
-            return kernel(*args)
-
-    _ONE_AT_A_TIME[kernel] = run
+def is_parallel(kernel) -> bool:
+    """True for a registered parallel kernel, False for its twin (or any other function)."""
+    return kernel in _TWINS
 
 
 def use_parallel(work: int) -> bool:
@@ -72,7 +55,7 @@ def choose(kernel, work: int, allow: bool = True):
     twin is a bug in this package (a KeyError here; a test enumerates them).
     """
     if allow and use_parallel(work):
-        return _ONE_AT_A_TIME.get(kernel, kernel)
+        return kernel
     return _TWINS[kernel]
 
 

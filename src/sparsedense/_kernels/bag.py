@@ -49,6 +49,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
+from ._tasks import next_task
 from ._prefetch import prefetch_row
 from ._simd import fmuladd, weighted_row_sum
 
@@ -129,18 +130,21 @@ def _bag_range(offsets, indices, weights, mode, weight, out, first, last):
             _bag_sum_row(indices, weights, start, end, weight, out, b, mode == 1)
 
 
-@parallel_kernel(tasks=True)
-def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks):
+@parallel_kernel
+def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks, n_workers, counter):
     """All bags at once; ``mode`` 0 = sum, 1 = mean, 2 = max. ``weights`` has one entry per index.
 
-    ``n_tasks`` equal ranges of bags (max mode: a scratch row each), the tuned
-    ``PARALLEL_TASKS``; bags are independent, so the result does not depend on it.
+    ``n_tasks`` equal ranges of bags (max mode: a scratch row each) taken one
+    at a time by ``n_workers`` threads (:mod:`._tasks`); bags are independent,
+    so the result does not depend on who runs them.
     """
     n_bags = offsets.shape[0] - 1
-    n_tasks = max(1, min(n_bags, n_tasks))
-    for t in prange(n_tasks):
-        _bag_range(offsets, indices, weights, mode, weight, out, t * n_bags // n_tasks,
-                   (t + 1) * n_bags // n_tasks)
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            _bag_range(offsets, indices, weights, mode, weight, out, t * n_bags // n_tasks,
+                       (t + 1) * n_bags // n_tasks)
+            t = next_task(counter)
 
 
 @njit(**JIT_OPTIONS)
@@ -220,8 +224,8 @@ def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
     return positions, seq_bag, seq_scale
 
 
-@parallel_kernel(tasks=True)
-def _zero_rows(out, n_tasks):
+@parallel_kernel
+def _zero_rows(out, n_tasks, n_workers, counter):
     """``out[:] = 0``, both threads in row ranges.
 
     A fresh gradient array's pages are first touched (and zeroed by the
@@ -231,10 +235,13 @@ def _zero_rows(out, n_tasks):
     to 513 ms and a 345-593 ms spread with ``np.zeros``.
     """
     n_rows = out.shape[0]
-    for t in prange(n_tasks):
-        for r in range(t * n_rows // n_tasks, (t + 1) * n_rows // n_tasks):
-            for j in range(out.shape[1]):
-                out[r, j] = 0
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            for r in range(t * n_rows // n_tasks, (t + 1) * n_rows // n_tasks):
+                for j in range(out.shape[1]):
+                    out[r, j] = 0
+            t = next_task(counter)
 
 
 @njit(**JIT_OPTIONS)

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._tasks import next_task
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -24,18 +25,20 @@ def _gather_range(indices, weight, out, start, end):
             out[i, j] = weight[r, j]
 
 
-@parallel_kernel(tasks=True)
-def _embedding_gather(indices, weight, out, n_tasks):
+@parallel_kernel
+def _embedding_gather(indices, weight, out, n_tasks, n_workers, counter):
     """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``.
 
-    The rows are cut into ``n_tasks`` equal ranges handed out one at a time
-    (chunk size 1): a thread the system pauses holds up one range, not half
-    of the output, so a busy machine slows the call without stalling it.
+    The rows are cut into ``n_tasks`` equal ranges that the ``n_workers``
+    threads take one at a time (:mod:`._tasks`): a paused thread holds up one
+    range, not half of the output.
     """
     n = indices.shape[0]
-    n_tasks = max(1, min(n, n_tasks))
-    for t in prange(n_tasks):
-        _gather_range(indices, weight, out, t * n // n_tasks, (t + 1) * n // n_tasks)
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            _gather_range(indices, weight, out, t * n // n_tasks, (t + 1) * n // n_tasks)
+            t = next_task(counter)
 
 
 @njit(**JIT_OPTIONS)

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from .._kernels import _tuning
 from .._kernels._dispatch import choose, use_parallel
+from .._kernels._tasks import task_args
 from .._validation import (
     as_array,
     check_indices,
@@ -142,8 +143,9 @@ def run_bags(bags: Bags, weight: np.ndarray, mode_code: int) -> np.ndarray:
     out = np.empty((bags.n_bags, weight.shape[1]), dtype=weight.dtype)
     if bags.n_bags:
         kernel = choose(_embedding_bag, bags.indices.shape[0] * weight.shape[1])
+        n_tasks = min(bags.n_bags, _tuning.get("PARALLEL_TASKS"))
         kernel(bags.offsets, bags.indices, bags.weights, mode_code, np.asarray(weight), out,
-               _tuning.get("PARALLEL_TASKS"))
+               *task_args(kernel, n_tasks))
     return out
 
 
@@ -330,7 +332,9 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
             values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
         elif parallel:  # the pages first touched in one pass, not during the gathers
             values = np.empty((num_embeddings, dim), dtype=grad.dtype)
-            choose(K._zero_rows, n * dim)(values, _tuning.get("PARALLEL_TASKS"))
+            zero = choose(K._zero_rows, n * dim)
+            zero(values, *task_args(zero,
+                                    min(num_embeddings, _tuning.get("PARALLEL_TASKS"))))
         else:
             values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
         # frequent rows: the bags streamed in order; the others row by row. The

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from .._kernels import _tuning
 from .._kernels._dispatch import balanced_order, choose, use_parallel
+from .._kernels._tasks import task_args
 from .._validation import (
     as_array,
     check_csr,
@@ -141,7 +142,9 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
 
         table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
         gather = choose(_embedding_gather, flat.size * dim)
-        gather(flat, table, target.reshape(flat.size, dim), _tuning.get("PARALLEL_TASKS"))
+        n_tasks = min(flat.size, _tuning.get("PARALLEL_TASKS"))
+        gather(flat, table, target.reshape(flat.size, dim),
+               *task_args(gather, n_tasks))
     if out is not None and target is not out:
         out[...] = target
         return out

@@ -1,0 +1,60 @@
+"""Tasks handed out one at a time to the threads of a parallel loop.
+
+Numba splits a ``prange`` statically: with two threads each gets half of the
+iterations, and a thread the system pauses (a shared machine, another
+library's thread pool still spinning) holds up its whole half. A kernel that
+cuts its work into equal tasks instead runs one loop iteration per thread,
+and each thread takes the next task from a shared counter
+(:func:`next_task`, an atomic fetch-and-add) until none is left: a paused
+thread holds up one task and the others do the rest. Which thread runs a task
+never changes what the task writes, so results stay bit-identical.
+
+Usage in a kernel (``counter`` a fresh ``np.zeros(1, np.int64)``)::
+
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            ...  # task t
+            t = next_task(counter)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+
+@intrinsic
+def next_task(typingctx, counter):
+    """Atomically ``counter[0] += 1``; returns the value before (an int64 array of one element)."""
+    if not (isinstance(counter, types.Array) and counter.dtype == types.int64):
+        return None
+    sig = types.int64(counter)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [zero], wraparound=False)
+        one = context.get_constant(types.int64, 1)
+        return builder.atomic_rmw("add", ptr, one, "monotonic")
+
+    return sig, codegen
+
+
+def task_args(kernel, n_tasks: int) -> tuple[int, int, np.ndarray]:
+    """``(n_tasks, n_workers, counter)`` for ``kernel`` as :func:`._dispatch.choose` gave it.
+
+    A parallel kernel gets one worker per Numba thread, its serial twin one.
+    """
+    from ._dispatch import is_parallel
+
+    if is_parallel(kernel):
+        import numba
+
+        n_workers = numba.get_num_threads()
+    else:
+        n_workers = 1
+    return n_tasks, n_workers, np.zeros(1, dtype=np.int64)
