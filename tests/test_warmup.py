@@ -1,0 +1,190 @@
+"""First use (issue 22): ``sparsedense.warmup()``, ``sparsedense warmup`` and the first-use note.
+
+The cold-cache runs happen in child processes with ``NUMBA_CACHE_DIR`` set to
+a fresh directory, so they compile for real and leave the package's own cache
+alone. The full warm-up on a cold cache takes minutes on a 2-core machine: it
+runs once, in a module-scoped fixture, and the tests read its output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sparsedense import _warmup
+from sparsedense.cli import FIRST_USE
+
+NOTE = "sparsedense: compiling kernels for this machine, first run only"
+
+_WARMUP_JSON = textwrap.dedent("""
+    import json, sparsedense
+    report = sparsedense.warmup(progress=False)
+    print("REPORT " + json.dumps(report))
+""")
+
+
+def _run(args: list[str], cache: Path, cwd: Path | None = None,
+         timeout: float = 1500) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=timeout)
+    assert proc.returncode == 0, f"{args} failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
+    return proc
+
+
+def _report(proc: subprocess.CompletedProcess) -> dict:
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("REPORT "))
+    return json.loads(line[len("REPORT "):])
+
+
+@pytest.fixture(scope="module")
+def cold_warmup(tmp_path_factory):
+    """warmup() in a child on a fresh cache, then `python -m sparsedense warmup` on it."""
+    cache = tmp_path_factory.mktemp("numba-cache-warmup")
+    first = _run(["-c", _WARMUP_JSON], cache)
+    second = _run(["-m", "sparsedense", "warmup"], cache)
+    third = _run(["-c", _WARMUP_JSON], cache)
+    return {"cache": cache, "first": _report(first), "cli": second, "third": _report(third)}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    path.write_text("the bank raised the rate\nrain and snow today\n", encoding="utf-8")
+    return path
+
+
+# -- the note on a cold cache (a cheap command: vectorize compiles the counting kernels) ----
+
+def _vectorize(corpus: Path, cache: Path, *flags: str) -> subprocess.CompletedProcess:
+    return _run(["-m", "sparsedense", *flags, "vectorize", str(corpus), "-o",
+                 str(corpus.with_name("out.npz"))], cache)
+
+
+def test_cold_cache_note_once_then_never(corpus, tmp_path):
+    first = _vectorize(corpus, tmp_path / "cache")
+    assert first.stderr.count(NOTE) == 1, first.stderr
+    assert "run `sparsedense warmup` to do it ahead" in first.stderr
+    second = _vectorize(corpus, tmp_path / "cache")
+    assert NOTE not in second.stderr, second.stderr
+
+
+def test_quiet_silences_the_note(corpus, tmp_path):
+    proc = _vectorize(corpus, tmp_path / "cache", "--quiet")
+    assert NOTE not in proc.stderr, proc.stderr
+
+
+# -- warmup() on a cold cache, then from the cache ------------------------------------------
+
+@pytest.mark.timeout(3000)  # the fixture compiles every kernel: minutes on 2 busy cores
+def test_warmup_compiles_on_a_cold_cache(cold_warmup):
+    report = cold_warmup["first"]
+    assert report["kernels"] == len(_warmup.kernels())
+    assert report["compiled"] > 100 and report["loaded"] == 0
+    assert report["signatures"] == report["compiled"]  # a fresh process: all compiled here
+    assert report["cache_dir"] and report["cache_dir"].startswith(str(cold_warmup["cache"]))
+
+
+@pytest.mark.timeout(3000)
+def test_warmup_reaches_every_kernel(cold_warmup):
+    """Every kernel has code after warmup(), except the allowlisted ones (each with a reason)."""
+    missed = set(cold_warmup["first"]["not_reached"])
+    assert missed <= set(_warmup.NOT_REACHED_ALLOWED), \
+        f"kernels warmup() does not run: {sorted(missed - set(_warmup.NOT_REACHED_ALLOWED))}"
+    assert all(len(reason) > 20 for reason in _warmup.NOT_REACHED_ALLOWED.values())
+    # an allowlisted kernel that is reached after all should leave the allowlist
+    assert set(_warmup.NOT_REACHED_ALLOWED) <= missed
+
+
+@pytest.mark.timeout(3000)
+def test_second_warmup_loads_everything_from_the_cache(cold_warmup):
+    first, third = cold_warmup["first"], cold_warmup["third"]
+    assert third["compiled"] == 0, third
+    assert third["loaded"] > 0
+    assert third["not_reached"] == first["not_reached"]
+
+
+@pytest.mark.timeout(3000)
+def test_warmup_command_prints_a_summary_and_no_note(cold_warmup):
+    proc = cold_warmup["cli"]
+    assert " kernels: 0 signatures compiled, " in proc.stdout, proc.stdout
+    assert " loaded from the cache, in " in proc.stdout
+    assert NOTE not in proc.stderr
+    assert "not compiled" not in proc.stdout
+
+
+@pytest.mark.timeout(3000)
+def test_no_note_after_warmup(cold_warmup, corpus):
+    proc = _vectorize(corpus, cold_warmup["cache"])
+    assert NOTE not in proc.stderr, proc.stderr
+
+
+# -- cheap checks ------------------------------------------------------------------------------
+
+def test_warmup_help(tmp_path):
+    for entry in (["-m", "sparsedense"], ["-c", "import sys; from sparsedense.cli import main; "
+                                                 "sys.exit(main())"]):
+        proc = _run([*entry, "warmup", "--help"], tmp_path)
+        assert proc.stdout.startswith("usage: sparsedense warmup")
+        assert "--dtype" in proc.stdout and "NUMBA_CACHE_DIR" in proc.stdout
+
+
+def test_public_name():
+    import sparsedense
+
+    assert sparsedense.warmup is _warmup.warmup
+    assert "warmup" in sparsedense.__all__
+
+
+def test_first_use_kernels_exist():
+    """A renamed kernel would silence the note for good: every probed name is a kernel."""
+    found = _warmup.kernels()
+    for command, (names, seconds) in FIRST_USE.items():
+        assert names and seconds > 0
+        for name in names:
+            assert name in found, f"{command}: {name} is not a kernel"
+
+
+def test_probe_says_nothing_on_error():
+    assert _warmup.cached_for_this_machine(object()) is None
+    assert not _warmup.cache_is_cold(["nope.nope"])
+    assert not _warmup.cache_is_cold([])
+
+
+@pytest.mark.parametrize("dtypes, error, match", [
+    ("float32", TypeError, "sequence of float dtypes"),
+    (["float16"], ValueError, r"dtypes\[0\] = 'float16'"),
+    ([object()], TypeError, r"dtypes\[0\] = <object"),
+    ([], ValueError, "dtypes is empty"),
+])
+def test_bad_dtypes(dtypes, error, match):
+    with pytest.raises(error, match=match):
+        _warmup.warmup(progress=False, dtypes=dtypes)
+
+
+def test_bad_progress():
+    with pytest.raises(TypeError, match="progress must be True, False or None; got 'yes'"):
+        _warmup.warmup(progress="yes")
+
+
+def test_not_reached_counts_callees_of_reached_kernels():
+    """A kernel loaded from the cache carries its callees, which then have no signature."""
+
+    class Kernel:  # what not_reached reads of a dispatcher: its signatures and Python code
+        def __init__(self, py_func, signatures):
+            self.py_func, self.signatures = py_func, signatures
+
+    ns: dict = {}
+    exec("def helper(x):\n    return x\n"
+         "def top(x):\n    return helper(x) + 1\n"
+         "def alone(x):\n    return x\n", ns)
+    found = {"m.top": Kernel(ns["top"], [("int64",)]), "m.helper": Kernel(ns["helper"], []),
+             "m.alone": Kernel(ns["alone"], [])}
+    ns["helper"] = found["m.helper"]  # the global name is the kernel, as in a kernel module
+    assert _warmup.not_reached(found) == ["m.alone"]
