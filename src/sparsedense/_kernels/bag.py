@@ -350,7 +350,7 @@ def _bag_grad_rows(grad_output, seq_bag, seq_scale, row_ptr, ks, first, last, ta
 
 @njit(parallel=True, fastmath=FASTMATH, **JIT_OPTIONS)
 def _bag_weight_grad(grad_output, seq_bag, seq_scale, row_ptr, ks, bounds, target_rows, out,
-                     weight, seq_dots, want_dots):
+                     weight, seq_dots, want_dots, n_workers, counter):
     """``out[target_rows[x]] = sum_q seq_scale[q] * grad_output[seq_bag[q]]`` over the
     terms ``q`` in ``[row_ptr[i], row_ptr[i + 1])`` of table row ``i = ks[x]``; with
     ``want_dots`` also ``seq_dots[q] = grad_output[seq_bag[q]] . weight[i]``.
@@ -363,17 +363,22 @@ def _bag_weight_grad(grad_output, seq_bag, seq_scale, row_ptr, ks, bounds, targe
     (contiguous; written at their positions, each would be a store to a
     random cache line) and moved to the positions by the caller. Tasks are the
     ranges ``ks[bounds[t]:bounds[t + 1]]`` (the caller makes them about equal
-    in terms); each row is summed by one thread, its terms in ascending
-    position order, so the results do not depend on the number of threads.
+    in terms), taken one at a time by ``n_workers`` threads (:mod:`._tasks`);
+    each row is summed by one thread, its terms in ascending position order,
+    so the results do not depend on the number of threads.
     """
-    for t in prange(bounds.shape[0] - 1):
-        _bag_grad_rows(grad_output, seq_bag, seq_scale, row_ptr, ks, bounds[t], bounds[t + 1],
-                       target_rows, out, weight, seq_dots, want_dots)
+    n_tasks = bounds.shape[0] - 1
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            _bag_grad_rows(grad_output, seq_bag, seq_scale, row_ptr, ks, bounds[t],
+                           bounds[t + 1], target_rows, out, weight, seq_dots, want_dots)
+            t = next_task(counter)
 
 
 @njit(fastmath=FASTMATH, **JIT_OPTIONS)
 def _bag_weight_grad_serial(grad_output, seq_bag, seq_scale, row_ptr, ks, bounds, target_rows,
-                            out, weight, seq_dots, want_dots):
+                            out, weight, seq_dots, want_dots, n_workers, counter):
     """Single-threaded :func:`_bag_weight_grad` (bit-identical results)."""
     _bag_grad_rows(grad_output, seq_bag, seq_scale, row_ptr, ks, 0, ks.shape[0], target_rows,
                    out, weight, seq_dots, want_dots)

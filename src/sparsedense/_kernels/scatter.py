@@ -17,6 +17,7 @@ from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._prefetch import prefetch_row
+from ._tasks import next_task
 
 #: positions ahead whose gradient rows are prefetched
 PREFETCH_DISTANCE = 2
@@ -138,20 +139,28 @@ def _sum_one_row(grad, start, end, positions, scale_by_count, out, r):
 
 
 @parallel_kernel
-def _segment_sum_rows(grad, row_ptr, positions, scale_by_count, order, target_rows, out):
+def _segment_sum_rows(grad, row_ptr, positions, scale_by_count, order, target_rows, out,
+                      n_tasks, n_workers, counter):
     """``out[target_rows[i]] = sum(grad[p] for p in positions[row_ptr[k]:row_ptr[k+1]])``
     for ``k = order[i]``.
 
     Terms are added in the order of ``positions`` (ascending). With
     ``scale_by_count`` each term is multiplied by ``1 / count`` (torch's
     ``scale_grad_by_freq``). ``order`` only decides which thread does which
-    row (``_dispatch.balanced_order``); each thread owns whole output rows, so
-    nothing races and the sums do not depend on the number of threads.
+    row (``_dispatch.balanced_order``): ``n_tasks`` equal ranges of it, taken
+    one at a time by ``n_workers`` threads (:mod:`._tasks`); each thread owns
+    whole output rows, so nothing races and the sums do not depend on the
+    number of threads.
     """
-    for i in prange(order.shape[0]):
-        k = order[i]
-        _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
-                     target_rows[i])
+    n = order.shape[0]
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            for i in range(t * n // n_tasks, (t + 1) * n // n_tasks):
+                k = order[i]
+                _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
+                             target_rows[i])
+            t = next_task(counter)
 
 
 harden_caches(globals())

@@ -136,13 +136,17 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
     return Bags(bag_offsets, flat, weights, kept, n_input, has_weights, all_indices)
 
 
-def run_bags(bags: Bags, weight: np.ndarray, mode_code: int) -> np.ndarray:
-    """The kernel call shared by ``embedding_bag`` and ``sparse_to_dense``."""
+def run_bags(bags: Bags, weight: np.ndarray, mode_code: int, allow: bool = True) -> np.ndarray:
+    """The kernel call shared by ``embedding_bag`` and ``sparse_to_dense``.
+
+    ``allow=False`` keeps to this thread (same result): LSA's products between
+    two LAPACK calls, where BLAS's threads still spin.
+    """
     from .._kernels.bag import _embedding_bag
 
     out = np.empty((bags.n_bags, weight.shape[1]), dtype=weight.dtype)
     if bags.n_bags:
-        kernel = choose(_embedding_bag, bags.indices.shape[0] * weight.shape[1])
+        kernel = choose(_embedding_bag, bags.indices.shape[0] * weight.shape[1], allow)
         n_tasks = min(bags.n_bags, _tuning.get("PARALLEL_TASKS"))
         kernel(bags.offsets, bags.indices, bags.weights, mode_code, np.asarray(weight), out,
                *task_args(kernel, n_tasks))
@@ -364,10 +368,12 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
             positions, seq_bag, seq_scale = K._bucket_bag_positions(bags.offsets, bags.indices,
                                                                     scale, rest_ptr, part_of)
             seq_dots = np.empty(positions.shape[0] if bags.has_weights else 0, dtype=np.float64)
-            bounds = _equal_work_bounds(counts[rest], _tuning.get("PARALLEL_TASKS") if parallel else 1)
             kernel = choose(K._bag_weight_grad, n * dim)
+            n_tasks, n_workers, counter = task_args(kernel, _tuning.get("PARALLEL_TASKS"))
+            bounds = _equal_work_bounds(counts[rest], n_tasks if parallel else 1)
             kernel(grad, seq_bag, seq_scale, rest_ptr, rows[rest], bounds,
-                   rest if sparse else rows[rest], values, table, seq_dots, bags.has_weights)
+                   rest if sparse else rows[rest], values, table, seq_dots, bags.has_weights,
+                   n_workers, counter)
             if bags.has_weights:
                 dots[positions] = seq_dots
     grad_weight: np.ndarray | RowSparseGrad = (

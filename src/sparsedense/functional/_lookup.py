@@ -239,10 +239,11 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
         rows, ptr, positions = _bucket_by_row_sorted(flat, pad)
     # frequent rows (Zipf) spread over the threads; the sums are the same in any order
     order = balanced_order(np.diff(ptr)) if parallel else np.arange(rows.shape[0])
+    tasks = task_args(segment_sum, min(rows.shape[0], _tuning.get("PARALLEL_TASKS")))
     if not sparse:
         out = np.zeros((num_embeddings, dim), dtype=grad.dtype)
-        segment_sum(grad, ptr, positions, scale, order, rows[order], out)
+        segment_sum(grad, ptr, positions, scale, order, rows[order], out, *tasks)
         return out
     values = np.empty((rows.shape[0], dim), dtype=grad.dtype)
-    segment_sum(grad, ptr, positions, scale, order, order, values)
+    segment_sum(grad, ptr, positions, scale, order, order, values, *tasks)
     return RowSparseGrad(rows, values, num_embeddings, _trusted=True)
