@@ -49,7 +49,7 @@ class _OnCluster:
 
     def _setup(self, n_workers: int, config: str = "default") -> None:
         if importlib.util.find_spec("distributed") is None:
-            raise NotImplementedError("the dask extra is not installed")
+            raise NotImplementedError("n/a: the dask extra is not installed")
         docs = make_corpus(n_docs=N_DOCS, doc_len=DOC_LEN)
         self.folder = Path(tempfile.mkdtemp(prefix="sparsedense-bench-dask-"))
         per_file = -(-len(docs) // N_FILES)
@@ -80,14 +80,18 @@ class _OnCluster:
 
 
 class DaskHashing(_OnCluster):
-    """``HashingVectorizer().transform(read_text(files))`` persisted on the workers."""
+    """``HashingVectorizer().transform(read_text(files))`` persisted on the workers.
+
+    n/a rows: ``dask-ml`` when dask-ml is not installed; every row without the
+    dask extra (setup says which).
+    """
 
     params = (["sparsedense", "dask-ml"], [1, 2])
     param_names = ["impl", "n_workers"]
 
     def setup(self, impl, n_workers):
         if impl == "dask-ml" and importlib.util.find_spec("dask_ml") is None:
-            raise NotImplementedError("dask-ml is not installed")
+            raise NotImplementedError("n/a: dask-ml is not installed (not a dependency)")
         self._setup(n_workers)
         self.time_transform(impl, n_workers)  # imports, kernels and scatter on every worker
 
@@ -150,7 +154,7 @@ class ClusterStartup:
 
     def setup(self, n_workers):
         if importlib.util.find_spec("distributed") is None:
-            raise NotImplementedError("the dask extra is not installed")
+            raise NotImplementedError("n/a: the dask extra is not installed")
 
     def time_start(self, n_workers):
         cluster, client = _cluster(n_workers)

@@ -21,15 +21,19 @@ benchmark fails instead of timing wrong output.  Cold start is measured on
 its own in ``LookupFirstCall``.
 
 torch runs with ``torch.set_num_threads(2)`` (the machines have 2 cores;
-Numba uses 2 threads by default).  Libraries are imported inside ``setup``
+Numba uses 2 threads by default). The torch rows are n/a when torch is not
+installed (``setup`` raises NotImplementedError saying so); without torch,
+``OptimizerStep`` skips its check against torch's step.  Libraries are imported inside ``setup``
 only, so that each ``peakmem_`` row carries only its own library.
 """
 
 from __future__ import annotations
 
 from ._corpus import scaled  # noqa: E402
+from ._peers import require_peer
 
 import importlib
+import importlib.util
 import subprocess
 import sys
 
@@ -172,6 +176,7 @@ class Lookup(_Suite):
     params = ["sparsedense", "numpy_index", "numpy_take", "torch", "copy"]
 
     def setup(self, impl):
+        require_peer(impl)
         if impl == "copy":
             src = _CACHE.get("copy_src")
             if src is None:
@@ -244,6 +249,7 @@ class DenseGrad(_Suite):
     repeat = (1, 5, 3.0)
 
     def setup(self, impl):
+        require_peer(impl)
         W, idx, G = make_table(), make_indices(), make_grad_output()
         self.fn = _dense_grad_fn(impl, W, idx, G)
         if once(("DenseGrad.check", impl)):
@@ -306,6 +312,7 @@ class SparseGrad(_Suite):
     params = ["sparsedense", "torch_autograd_sparse"]
 
     def setup(self, impl):
+        require_peer(impl)
         W, idx, G = make_table(), make_indices(), make_grad_output()
         self.fn = _sparse_grad_fn(impl, W, idx, G)
         if once(("SparseGrad.check", impl)):
@@ -380,8 +387,10 @@ class OptimizerStep(_Suite):
     param_names = ["optimizer", "impl"]
 
     def setup(self, optimizer, impl):
+        require_peer(impl)
         W, grad = make_table(), row_sparse_gradient()
-        if once(("OptimizerStep.check", optimizer)):
+        if importlib.util.find_spec("torch") is not None and once(("OptimizerStep.check",
+                                                                    optimizer)):
             steps = {}
             for name in ("sparsedense", "torch"):
                 step, weight = _optimizer(optimizer, name, W, grad)
@@ -450,6 +459,7 @@ class LookupFirstCall:
     warmup_time = 0
 
     def setup(self, impl):
+        require_peer(impl)
         self.code = _FIRST_CALL_DATA + _FIRST_CALL_CODE[impl] + _FIRST_CALL_CHECK
         if once(("LookupFirstCall.populate", impl)):
             exec(compile(self.code, "<first-call>", "exec"), {})  # fills Numba's cache

@@ -13,12 +13,15 @@ imports are not part of the timed call.  Cold start is measured on its own in
 ``FirstCall``.
 
 Library imports happen inside ``setup`` only, so that the ``sklearn`` rows of
-the ``peakmem_`` benchmarks do not carry Numba's memory and vice versa.
+the ``peakmem_`` benchmarks do not carry Numba's memory and vice versa.  The
+``sklearn`` rows are n/a when scikit-learn is not installed (``setup`` raises
+NotImplementedError saying so).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -28,6 +31,7 @@ import tempfile
 import numpy as np
 
 from ._corpus import make_corpus
+from ._peers import require_peer
 
 IMPLS = ["sparsedense", "sklearn"]
 
@@ -63,6 +67,7 @@ class _Suite:
     method = "fit_transform"
 
     def setup(self, impl):
+        require_peer(impl)
         self.docs = make_corpus()
         self.cls = _vectorizer_cls(impl, self.estimator)
         self._warm_up()
@@ -169,7 +174,8 @@ class TfidfTransform(_Suite):
 
     def setup(self, impl):
         global _PARITY_CHECKED
-        if not _PARITY_CHECKED:
+        require_peer(impl)
+        if not _PARITY_CHECKED and importlib.util.find_spec("sklearn") is not None:
             check_parity()
             _PARITY_CHECKED = True
         self.docs = make_corpus()
@@ -223,6 +229,7 @@ class FirstCall:
     warmup_time = 0
 
     def setup(self, impl):
+        require_peer(impl)
         self.tmpdir = tempfile.mkdtemp(prefix="sd-bench-")
         path = os.path.join(self.tmpdir, "docs.txt")
         docs = make_corpus()[:N_WARMUP_DOCS]
