@@ -195,6 +195,33 @@ def _topk_tile_scores(m: Machine) -> int:
     return max(1 << 21, m.l3 // 4)
 
 
+@_constant("LSA_PARALLEL_MIN_WORK", "multiply-adds below which an LSA product, run right after "
+           "a LAPACK call whose BLAS threads still spin, is faster on one thread: measured tie "
+           "at 32M (2,000 docs x 200 tokens, k=100; 3x slower parallel at 2-3M) on 2 CPUs")
+def _lsa_parallel_min_work(m: Machine) -> int:
+    return 1 << 25 if m.n_cpus > 1 else sys.maxsize
+
+
+@_constant("STREAM_MIN_BYTES", "outputs at least this large are written with streaming stores: "
+           "twice the L3, so that they would not stay in cache anyway")
+def _stream_min_bytes(m: Machine) -> int:
+    return 2 * m.l3
+
+
+@_constant("COSINE_DENSE_MIN_ROWS", "rows from which sparse cosine multiplies its frequent "
+           "columns with BLAS: below, waking BLAS's threads costs more than the product "
+           "(measured on TF-IDF of 50- and 200-token docs: 5-12x slower at 200 rows, a tie at 300)")
+def _cosine_dense_min_rows(m: Machine) -> int:
+    return 256
+
+
+@_constant("COSINE_PARALLEL_MIN_WORK", "output + stored elements from which sparse cosine's "
+           "Gram kernel runs in parallel right after the BLAS product (whose threads still "
+           "spin): measured 1.2-1.3x slower at 1,000 docs (1M), a tie at 2,000 and 5,000 (26M)")
+def _cosine_parallel_min_work(m: Machine) -> int:
+    return 1 << 25 if m.n_cpus > 1 else sys.maxsize
+
+
 def get(name: str) -> int:
     """The value of constant ``name``: an :func:`override`, else ``SPARSEDENSE_<NAME>``, else derived."""
     if name in _OVERRIDES:
