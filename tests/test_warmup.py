@@ -75,6 +75,16 @@ def test_cold_cache_note_once_then_never(corpus, tmp_path):
     assert NOTE not in second.stderr, second.stderr
 
 
+def test_no_note_when_nothing_compiles(tmp_path):
+    """A mistake found before any kernel runs is the only line, even on a cold cache."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-m", "sparsedense", "demo", "--docs", "0"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "sparsedense demo: error: --docs and --top must be >= 1; got 0 and 5"]
+
+
 def test_quiet_silences_the_note(corpus, tmp_path):
     proc = _vectorize(corpus, tmp_path / "cache", "--quiet")
     assert NOTE not in proc.stderr, proc.stderr

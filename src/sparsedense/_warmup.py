@@ -14,10 +14,11 @@ import contextlib
 import importlib
 import os
 import pkgutil
+import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -447,6 +448,37 @@ def cached_for_this_machine(dispatcher) -> bool | None:
         return any(key[1] == magic for key in index)
     except Exception:
         return None
+
+
+@contextlib.contextmanager
+def note_first_compile(message: str) -> Iterator[None]:
+    """Print ``message`` on stderr once, when the first kernel starts compiling in the block.
+
+    A run that compiles nothing (everything cached, or an error found before
+    any kernel runs) prints nothing. Uses Numba's event API, made for such
+    listeners; without it, the message is printed at once.
+    """
+    try:
+        from numba.core import event
+        base = event.Listener
+    except (ImportError, AttributeError):
+        print(message, file=sys.stderr, flush=True)
+        yield
+        return
+
+    class Once(base):
+        said = False
+
+        def on_start(self, ev) -> None:
+            if not self.said:
+                self.said = True
+                print(message, file=sys.stderr, flush=True)
+
+        def on_end(self, ev) -> None:
+            pass
+
+    with event.install_listener("numba:compile", Once()):
+        yield
 
 
 def cache_is_cold(names: Sequence[str]) -> bool:

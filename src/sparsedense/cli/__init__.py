@@ -54,10 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if not args.quiet:
-        _first_use_note(args.command)
     try:
-        with _signals_raise():
+        with _signals_raise(), _first_use_note(args.command, args.quiet):
             return int(COMMANDS[args.command].run(args) or 0)
     except BaseException as exc:
         stop = _stop_signal(exc)
@@ -90,16 +88,22 @@ FIRST_USE = {
 }
 
 
-def _first_use_note(command: str) -> None:
-    """Say once on stderr that this run compiles kernels, when the disk cache is cold for it."""
-    if command not in FIRST_USE:
-        return
-    from .._warmup import cache_is_cold
+def _first_use_note(command: str, quiet: bool):
+    """Around a command: say once on stderr that it compiles kernels, if its cache is cold.
+
+    Said when the first kernel starts compiling, so that a run that compiles
+    nothing (an error found first) says nothing.
+    """
+    if quiet or command not in FIRST_USE:
+        return contextlib.nullcontext()
+    from .._warmup import cache_is_cold, note_first_compile
 
     names, seconds = FIRST_USE[command]
-    if cache_is_cold(names):
-        print(f"sparsedense: compiling kernels for this machine, first run only (about "
-              f"{seconds} s; run `sparsedense warmup` to do it ahead)", file=sys.stderr)
+    if not cache_is_cold(names):
+        return contextlib.nullcontext()
+    return note_first_compile(f"sparsedense: compiling kernels for this machine, first run "
+                              f"only (about {seconds} s; run `sparsedense warmup` to do it "
+                              "ahead)")
 
 
 def _stop_signal(exc: BaseException) -> BaseException | None:
