@@ -174,3 +174,28 @@ def test_embedding_streams_large_outputs_with_the_same_result():
         np.testing.assert_array_equal(F.embedding(idx, W), expected)
         strided = W[:, ::2]  # rows without unit stride: the ordinary loop
         np.testing.assert_array_equal(F.embedding(idx, strided), strided[idx])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_rows", [0, 5, 8, 23])
+def test_l2_rows_eight_at_a_time_equal_one_at_a_time(dtype, n_rows):
+    """The interleaved norms are the one-row kernel's bit for bit (zeros, NaN, inf, tiny)."""
+    from numba import njit
+
+    from sparsedense._kernels.bag import _normalize_row_l2, _normalize_rows_l2_serial
+
+    @njit(cache=False)
+    def one_at_a_time(src, out):
+        for r in range(src.shape[0]):
+            _normalize_row_l2(src, out, r)
+
+    rng = np.random.default_rng(3)
+    X = (rng.standard_normal((n_rows, 37)) * rng.lognormal(0, 3, (n_rows, 1))).astype(dtype)
+    for r, value in zip(range(n_rows), (0.0, np.nan, np.inf, 1e-30)):
+        X[r, r] = value
+    expected, got = np.empty_like(X), np.empty_like(X)
+    one_at_a_time(X, expected)
+    _normalize_rows_l2_serial(X, got)
+    assert got.tobytes() == expected.tobytes()
+    _normalize_rows_l2_serial(X, X)  # in place
+    assert X.tobytes() == expected.tobytes()
