@@ -17,6 +17,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
+from ._kernels import _tuning
 from ._validation import as_array, check_csr, check_param, is_int
 from .functional._bag import Bags, run_bags
 from .text._base import BaseEstimator, NotFittedError, TransformerMixin
@@ -43,10 +44,17 @@ def _check_input(X: Any):
     return X
 
 
-def _spmm(A: sp.csr_matrix, B: np.ndarray) -> np.ndarray:
-    """``A @ B`` for CSR ``A`` and dense ``B``, on the bag kernel (rows in parallel)."""
+def _spmm(A: sp.csr_matrix, B: np.ndarray, between_lapack: bool = False) -> np.ndarray:
+    """``A @ B`` for CSR ``A`` and dense ``B``, on the bag kernel (rows in parallel).
+
+    ``between_lapack``: the product runs right after a LAPACK/BLAS call, whose
+    threads keep spinning for a while after it returns, so a parallel product
+    pays only from the tuned ``LSA_PARALLEL_MIN_WORK`` multiply-adds (serial and
+    parallel give the same result).
+    """
     bags = Bags(A.indptr, A.indices, A.data, None, A.nnz, True)
-    return run_bags(bags, np.ascontiguousarray(B), 0)
+    allow = not between_lapack or A.nnz * B.shape[1] >= _tuning.get("LSA_PARALLEL_MIN_WORK")
+    return run_bags(bags, np.ascontiguousarray(B), 0, allow)
 
 
 def _svd_flip_v(u: np.ndarray, vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,10 +105,10 @@ def randomized_svd(X, n_components: int, *, n_oversamples: int = 10, n_iter: int
         return Y
 
     for _ in range(n_iter):
-        Q = normalize(_spmm(M, Q))
-        Q = normalize(_spmm(MT, Q))
-    Q = la.qr(_spmm(M, Q), mode="economic", check_finite=False)[0]
-    B = _spmm(MT, Q).T  # Q.T @ M
+        Q = normalize(_spmm(M, Q, True))
+        Q = normalize(_spmm(MT, Q, True))
+    Q = la.qr(_spmm(M, Q, True), mode="economic", check_finite=False)[0]
+    B = _spmm(MT, Q, True).T  # Q.T @ M
     Uhat, s, Vt = la.svd(B, full_matrices=False, check_finite=False, lapack_driver="gesdd")
     U = Q @ Uhat
     if transpose:
@@ -208,7 +216,7 @@ class LSA(TransformerMixin, BaseEstimator):
             random_state=self.random_state)
         self.components_ = Vt
         self.n_features_in_ = X.shape[1]
-        X_new = _spmm(X, Vt.T)
+        X_new = _spmm(X, Vt.T, True)
         self.explained_variance_ = np.var(X_new, axis=0)
         full_var = _column_variance_sum(X)
         self.explained_variance_ratio_ = self.explained_variance_ / full_var

@@ -120,14 +120,22 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
     tens of times faster per operation. So the frequent columns (in more than
     :data:`DENSE_COLUMN_FRACTION` of the rows: on text, the common words) are
     multiplied densely with BLAS, and the rest by the sparse kernel, which
-    computes the upper triangle only and mirrors it.
+    computes the upper triangle only and mirrors it. Below the tuned
+    ``COSINE_DENSE_MIN_ROWS`` rows waking BLAS's threads costs more than the
+    product, so every column goes to the sparse kernel; that kernel runs in
+    parallel only from ``COSINE_PARALLEL_MIN_WORK`` (right after the BLAS
+    product, whose threads still spin). Either way the sums are exact up to
+    rounding, and the same for any thread count.
     """
     from ._kernels._dispatch import choose
     from ._kernels.similarity import _csr_gram_dense
 
     n = A.shape[0]
-    df = np.bincount(A.indices, minlength=A.shape[1])
-    dense_cols = np.flatnonzero(df > max(8, DENSE_COLUMN_FRACTION * n))
+    if n >= _tuning.get("COSINE_DENSE_MIN_ROWS"):
+        df = np.bincount(A.indices, minlength=A.shape[1])
+        dense_cols = np.flatnonzero(df > max(8, DENSE_COLUMN_FRACTION * n))
+    else:
+        dense_cols = np.empty(0, dtype=np.intp)
     if dense_cols.size:
         out = np.ascontiguousarray(A[:, dense_cols].toarray().astype(dtype, copy=False))
         out = out @ out.T
@@ -140,7 +148,8 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
         rest = A
         zero = True
     RT = _transpose(rest)
-    choose(_csr_gram_dense, out.size + rest.nnz)(
+    work = out.size + rest.nnz
+    choose(_csr_gram_dense, work, work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"))(
         rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
         RT.indptr, RT.indices, RT.data.astype(dtype, copy=False), zero, out)
     return out

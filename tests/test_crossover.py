@@ -1,0 +1,128 @@
+"""Small-input crossovers (issue 22): each side of a tuned crossover gives the same result.
+
+Below a measured size a public call takes another path (a serial kernel, or
+no BLAS product) because there the parallel or BLAS path loses to the peer.
+Each test forces both sides with :func:`sparsedense._kernels._tuning.override`
+and checks that the results agree, and that the path taken is the one the
+constant asks for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import sparsedense as sd
+from sparsedense._kernels import _dispatch, _tuning
+
+HUGE = 1 << 62
+
+
+def _tfidf(n_docs: int, seed: int = 0, n_words: int = 400, length: int = 30) -> sp.csr_matrix:
+    """TF-IDF of Zipf-distributed documents: a few words in most rows, most words rare."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, n_words + 1)
+    ids = rng.choice(n_words, size=(n_docs, length), p=p / p.sum())
+    docs = [" ".join(f"w{i}" for i in row) for row in ids]
+    return sd.TfidfVectorizer().fit_transform(docs)
+
+
+@pytest.fixture
+def parallel_calls(monkeypatch):
+    """The kernels :func:`_dispatch.choose` hands out, recorded as parallel (True) or not."""
+    seen: list[bool] = []
+    real = _dispatch.choose
+
+    def spy(kernel, work, allow=True):
+        chosen = real(kernel, work, allow)
+        seen.append(chosen is kernel)
+        return chosen
+
+    import sparsedense.functional._bag as bag_mod
+
+    monkeypatch.setattr(bag_mod, "choose", spy)
+    monkeypatch.setattr(_dispatch, "choose", spy)  # similarity imports it at call time
+    return seen
+
+
+def test_lsa_products_between_lapack_calls_serial_below_crossover(parallel_calls):
+    X = _tfidf(300, seed=1)
+    with _tuning.override(PARALLEL_MIN_WORK=0, LSA_PARALLEL_MIN_WORK=HUGE):
+        serial = sd.LSA(n_components=8, random_state=0)
+        Z_serial = serial.fit_transform(X)
+    assert parallel_calls and not any(parallel_calls)
+    parallel_calls.clear()
+    with _tuning.override(PARALLEL_MIN_WORK=0, LSA_PARALLEL_MIN_WORK=0):
+        par = sd.LSA(n_components=8, random_state=0)
+        Z_par = par.fit_transform(X)
+    assert parallel_calls and all(parallel_calls)
+    # the bag kernel and its serial twin give the same bits
+    np.testing.assert_array_equal(Z_par, Z_serial)
+    np.testing.assert_array_equal(par.components_, serial.components_)
+    np.testing.assert_array_equal(par.singular_values_, serial.singular_values_)
+    np.testing.assert_array_equal(par.explained_variance_ratio_,
+                                  serial.explained_variance_ratio_)
+
+
+def test_lsa_transform_alone_keeps_the_general_rule(parallel_calls):
+    X = _tfidf(300, seed=2)
+    lsa = sd.LSA(n_components=5, random_state=0).fit(X)
+    parallel_calls.clear()
+    with _tuning.override(PARALLEL_MIN_WORK=0, LSA_PARALLEL_MIN_WORK=HUGE):
+        Z = lsa.transform(X)  # not between two LAPACK calls: parallel as anywhere else
+    assert parallel_calls == [True]
+    with _tuning.override(PARALLEL_MIN_WORK=HUGE):
+        np.testing.assert_array_equal(lsa.transform(X), Z)
+
+
+@pytest.fixture
+def gram_columns(monkeypatch):
+    """The number of columns the sparse Gram kernel of ``cosine_similarity`` gets."""
+    import sparsedense.similarity as sim_mod
+
+    seen: list[int] = []
+    real = sim_mod._transpose
+
+    def spy(B):
+        seen.append(B.shape[1])
+        return real(B)
+
+    monkeypatch.setattr(sim_mod, "_transpose", spy)
+    return seen
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_cosine_blas_split_only_from_crossover(gram_columns, dtype):
+    from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
+
+    X = _tfidf(120, seed=3).astype(dtype)
+    with _tuning.override(COSINE_DENSE_MIN_ROWS=HUGE):
+        sparse_only = sd.cosine_similarity(X)
+    assert gram_columns == [X.shape[1]]  # every column through the sparse kernel
+    with _tuning.override(COSINE_DENSE_MIN_ROWS=0):
+        split = sd.cosine_similarity(X)
+    assert gram_columns[1] < X.shape[1]  # the frequent words went to BLAS
+    assert sparse_only.dtype == split.dtype == dtype
+    # the same sums in another order: equal up to rounding, and symmetric, unit diagonal
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(sparse_only, split, rtol=0, atol=16 * eps)
+    np.testing.assert_array_equal(sparse_only, sparse_only.T)
+    np.testing.assert_allclose(np.diag(sparse_only), 1, atol=16 * eps)
+    np.testing.assert_allclose(sparse_only, sk_cosine(X), rtol=0, atol=16 * eps)
+
+
+def test_sparse_cosine_gram_kernel_serial_below_crossover(parallel_calls):
+    X = _tfidf(150, seed=4)
+    for rows in (0, HUGE):  # with and without the BLAS part
+        parallel_calls.clear()
+        with _tuning.override(PARALLEL_MIN_WORK=0, COSINE_DENSE_MIN_ROWS=rows,
+                              COSINE_PARALLEL_MIN_WORK=HUGE):
+            serial = sd.cosine_similarity(X)
+        assert parallel_calls and not any(parallel_calls)
+        parallel_calls.clear()
+        with _tuning.override(PARALLEL_MIN_WORK=0, COSINE_DENSE_MIN_ROWS=rows,
+                              COSINE_PARALLEL_MIN_WORK=0):
+            par = sd.cosine_similarity(X)
+        assert parallel_calls[-1]  # the Gram kernel
+        np.testing.assert_array_equal(par, serial)
