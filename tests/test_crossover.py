@@ -126,3 +126,20 @@ def test_sparse_cosine_gram_kernel_serial_below_crossover(parallel_calls):
             par = sd.cosine_similarity(X)
         assert parallel_calls[-1]  # the Gram kernel
         np.testing.assert_array_equal(par, serial)
+
+
+@pytest.mark.parametrize("ngram_range,alternate_sign", [((1, 1), True), ((1, 2), False)])
+def test_hashing_parallel_only_from_crossover(parallel_calls, ngram_range, alternate_sign):
+    rng = np.random.default_rng(5)
+    words = np.array(["alpha", "beta", "gamma", "delta", "éclair", "x", "word42", "zeta"])
+    docs = [" ".join(rng.choice(words, size=rng.integers(0, 40))) for _ in range(300)]
+    vec = sd.HashingVectorizer(n_features=2**10, ngram_range=ngram_range,
+                               alternate_sign=alternate_sign)
+    with _tuning.override(PARALLEL_MIN_WORK=0, HASHING_PARALLEL_MIN_CODES=HUGE):
+        serial = vec.transform(docs)
+    assert parallel_calls == [False]
+    with _tuning.override(PARALLEL_MIN_WORK=0, HASHING_PARALLEL_MIN_CODES=0):
+        par = vec.transform(docs)
+    assert parallel_calls == [False, True]
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(par, name), getattr(serial, name))

@@ -263,9 +263,12 @@ def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: b
     """Hashed counts ``(indptr, indices, data)`` of the fast word path without stop words.
 
     Tokens and word n-grams are hashed straight from their code points by a
-    parallel kernel: no interning, no feature strings. Same matrix as
-    :func:`extract_counts` followed by hashing each distinct feature.
+    kernel, parallel for chunks of at least the tuned
+    ``HASHING_PARALLEL_MIN_CODES`` code points: no interning, no feature
+    strings. Same matrix as :func:`extract_counts` followed by hashing each
+    distinct feature.
     """
+    from .._kernels import _tuning
     from .._kernels._dispatch import choose
     from .._kernels.hashing import _hashed_word_csr
 
@@ -274,7 +277,8 @@ def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: b
     parts = []
     for text, lengths in _preprocessed_chunks(vectorizer, raw_documents):
         codes, starts, lens, offsets = word_tokens(text, lengths, min_len)
-        kernel = choose(_hashed_word_csr, codes.shape[0])
+        kernel = choose(_hashed_word_csr, codes.shape[0],
+                        codes.shape[0] >= _tuning.get("HASHING_PARALLEL_MIN_CODES"))
         parts.append(kernel(codes, starts, lens, offsets, min_n, max_n, n_features,
                             alternate_sign, 0))
     if not parts:
