@@ -199,3 +199,23 @@ def test_l2_rows_eight_at_a_time_equal_one_at_a_time(dtype, n_rows):
     assert got.tobytes() == expected.tobytes()
     _normalize_rows_l2_serial(X, X)  # in place
     assert X.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("limit", [0, 1 << 40])
+def test_small_lookups_take_numpys_path_with_the_same_result(limit):
+    """Below LOOKUP_NUMPY_MAX_BYTES numpy copies the rows; above, the kernel: same values."""
+    import sparsedense.functional as F
+
+    rng = np.random.default_rng(4)
+    W = rng.standard_normal((40, 6), dtype=np.float32)
+    idx = rng.integers(0, 40, (3, 5)).astype(np.int32)
+    with _tuning.override(LOOKUP_NUMPY_MAX_BYTES=limit):
+        np.testing.assert_array_equal(F.embedding(idx, W), W[idx])
+        out = np.empty((3, 5, 6), np.float32)
+        assert F.embedding(idx, W, out=out) is out
+        np.testing.assert_array_equal(out, W[idx])
+        strided = np.empty((3, 5, 12), np.float32)[..., ::2]
+        F.embedding(idx, W, out=strided)
+        np.testing.assert_array_equal(strided, W[idx])
+        with pytest.raises(IndexError, match=r"indices\[1, 2\] = -1"):
+            F.embedding(np.where(np.arange(15).reshape(3, 5) == 7, -1, idx), W)

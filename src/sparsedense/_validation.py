@@ -193,8 +193,9 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
         else:
             raise TypeError(f"{name} must be an array of integers; got dtype {arr.dtype}")
     if arr.size:
-        lo, hi = arr.min(), arr.max()
-        if lo < 0 or hi >= num_embeddings:
+        # one reduction: as unsigned integers of the same width, negatives are huge
+        unsigned = arr.view(arr.dtype.str.replace("i", "u")) if arr.dtype.kind == "i" else arr
+        if unsigned.max() >= num_embeddings:
             bad = (arr < 0) | (arr >= num_embeddings)
             pos = np.unravel_index(int(np.argmax(bad.ravel())), arr.shape)
             raise IndexError(

@@ -222,11 +222,23 @@ def _cosine_parallel_min_work(m: Machine) -> int:
     return 1 << 25 if m.n_cpus > 1 else sys.maxsize
 
 
+@_constant("TOPK_PARALLEL_SELECT", "1: top-k normalises and selects each tile with every thread "
+           "right after its product; 0: on this thread alone")
+def _topk_parallel_select(m: Machine) -> int:
+    return 0
+
+
 @_constant("HASHING_PARALLEL_MIN_CODES", "code points of a chunk from which HashingVectorizer "
            "hashes documents in parallel: measured never faster than serial up to 28.6M "
            "(20,000 docs x 200 tokens: 1.3x slower; 7-10x at 100-200 docs) on 2 shared CPUs")
 def _hashing_parallel_min_codes(m: Machine) -> int:
     return 1 << 25 if m.n_cpus > 1 else sys.maxsize
+
+
+@_constant("LOOKUP_NUMPY_MAX_BYTES", "lookups with an output up to this size copy rows with "
+           "numpy's take: within the L2 cache a kernel call costs more than it saves")
+def _lookup_numpy_max_bytes(m: Machine) -> int:
+    return m.l2
 
 
 def get(name: str) -> int:
@@ -291,6 +303,11 @@ def machine_info() -> dict:
     view, empty when it is not installed), ``numba_threads`` and ``tuning``
     (:func:`table`). Benchmarks print it beside every figure.
 
+    Returns
+    -------
+    dict
+        The machine, its BLAS and the tuned constants.
+
     Examples
     --------
     >>> import sparsedense as sd
@@ -323,6 +340,11 @@ def cpu_line(info: dict | None = None) -> str:
 
 def show_config(file=None) -> None:
     """Print the machine, the BLAS and every tuned constant with its source and reason.
+
+    Parameters
+    ----------
+    file : file-like, optional
+        Where to print (default: ``sys.stdout``).
 
     Examples
     --------
