@@ -7,9 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels.counting import _column_stats
 from .._kernels.tfidf import NORM_L1, NORM_L2, NORM_NONE, _tfidf_inplace
-from .._validation import check_sparse_structure
+from .._validation import check_csr, check_sparse_structure
 from ._base import BaseEstimator, NotFittedError, TransformerMixin
 from ._count import CountVectorizer
 from ._csr import as_csr, output_container
@@ -51,6 +50,23 @@ def _weighted_in_place(X, copy: bool) -> bool:
             and X.dtype in (np.float32, np.float64) and X.data.flags.writeable)
 
 
+def _float_csr_copy(X):
+    """A canonical CSR copy of ``X`` for :meth:`TfidfTransformer.transform` to weight in place.
+
+    A canonical CSR input is copied once, its values straight to the float
+    dtype (``as_csr`` and then ``astype`` copied every array twice); anything
+    else goes through ``as_csr``.
+    """
+    if sp.issparse(X):
+        X = check_csr(X, "X")
+        if X.has_canonical_format:
+            out = sp.csr_matrix((X.data.astype(_float_dtype(X.dtype)), X.indices.copy(),
+                                 X.indptr.copy()), shape=X.shape)
+            out.has_canonical_format = True
+            return out
+    return as_csr(X)
+
+
 def _not_fitted(owner: str) -> NotFittedError:
     return NotFittedError(
         f"This {owner} instance is not fitted yet. Call 'fit' with appropriate arguments "
@@ -59,10 +75,12 @@ def _not_fitted(owner: str) -> NotFittedError:
 
 
 def document_frequency(X) -> np.ndarray:
-    """Number of rows in which each column has a non-zero entry (canonical CSR ``X``)."""
-    ones = np.ones(X.indices.shape[0], dtype=np.int64)
-    df, _ = _column_stats(X.indices.astype(np.int64, copy=False), ones, X.shape[1])
-    return df
+    """Number of rows in which each column has a non-zero entry (canonical CSR ``X``).
+
+    Stored zeros are not counted; ``X`` is not modified.
+    """
+    indices = X.indices if X.data.all() else X.indices[X.data != 0]
+    return np.bincount(indices, minlength=X.shape[1]).astype(np.int64, copy=False)
 
 
 class TfidfTransformer(TransformerMixin, BaseEstimator):
@@ -130,9 +148,14 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         """Learn the idf vector from a count matrix ``X`` (n_samples, n_features)."""
         validate_params(self, self._constraints)
         columns = getattr(X, "columns", None)
-        X = _check_samples(as_csr(X))
+        if sp.issparse(X):  # read only: a canonical CSR matrix is not copied
+            X = check_csr(X, "X")
+            if not X.has_canonical_format:
+                X = as_csr(X)
+        else:
+            X = as_csr(X)
+        X = _check_samples(X)
         _check_finite(X)
-        X.eliminate_zeros()
         self.n_features_in_ = X.shape[1]
         if columns is not None and all(isinstance(c, str) for c in columns):
             self.feature_names_in_ = np.asarray(columns, dtype=object)
@@ -196,7 +219,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         in_place = _weighted_in_place(X, copy)
         if in_place:  # the structure check as_csr makes on its copy
             check_sparse_structure(X, "X")
-        X = _check_samples(X if in_place else as_csr(X))
+        X = _check_samples(X if in_place else _float_csr_copy(X))
         n_expected = getattr(self, "n_features_in_", X.shape[1])
         if X.shape[1] != n_expected:
             raise ValueError(
@@ -235,12 +258,15 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
             )
 
     def _weight(self, X):
-        """Weight a canonical CSR matrix in place (its data is converted to float)."""
+        """Weight a canonical CSR matrix in place (its data is converted to float).
+
+        ``X`` is the caller's own copy: a conversion shares its index arrays.
+        """
         _check_samples(X)
         self._check_idf(X.shape[1])
         dtype = _float_dtype(X.dtype)
         if X.dtype != dtype:
-            X = X.astype(dtype)
+            X = sp.csr_matrix((X.data.astype(dtype), X.indices, X.indptr), shape=X.shape)
         if self.sublinear_tf:  # a stored zero is a zero count: log(0) + 1 must not reach it
             X.eliminate_zeros()
         use_idf = hasattr(self, "idf_")
