@@ -120,7 +120,7 @@ def test_task_kernels_take_tasks_from_a_shared_counter():
     import numpy as np
 
     from sparsedense._kernels._dispatch import choose
-    from sparsedense._kernels._tasks import task_args
+    from sparsedense._kernels._dispatch import task_args
     from sparsedense._kernels.lookup import _embedding_gather, _embedding_gather_serial
 
     rng = np.random.default_rng(0)
@@ -219,3 +219,19 @@ def test_small_lookups_take_numpys_path_with_the_same_result(limit):
         np.testing.assert_array_equal(strided, W[idx])
         with pytest.raises(IndexError, match=r"indices\[1, 2\] = -1"):
             F.embedding(np.where(np.arange(15).reshape(3, 5) == 7, -1, idx), W)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 130])
+def test_sparse_gram_tasks_give_the_serial_result(n):
+    """Sparse cosine's Gram kernel over tasks (triangle, then mirror): bit-identical to serial."""
+    import scipy.sparse as sp
+
+    import sparsedense as sd
+
+    X = sp.random(n, 60, density=0.2, format="csr", random_state=5, dtype=np.float64)
+    with _tuning.override(COSINE_PARALLEL_MIN_WORK=1 << 60):
+        serial = sd.cosine_similarity(X)
+    with _tuning.override(COSINE_PARALLEL_MIN_WORK=0, PARALLEL_MIN_WORK=0, PARALLEL_TASKS=3):
+        tasks = sd.cosine_similarity(X)
+    assert tasks.tobytes() == serial.tobytes()
+    np.testing.assert_array_equal(tasks, tasks.T)

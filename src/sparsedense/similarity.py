@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._kernels import _tuning
+from ._kernels._dispatch import task_args
 
 
 __all__ = ["cosine_similarity", "topk_similar", "normalize_rows"]
@@ -149,9 +150,10 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
         zero = True
     RT = _transpose(rest)
     work = out.size + rest.nnz
-    choose(_csr_gram_dense, work, work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"))(
-        rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
-        RT.indptr, RT.indices, RT.data.astype(dtype, copy=False), zero, out)
+    gram = choose(_csr_gram_dense, work, work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"))
+    gram(rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
+         RT.indptr, RT.indices, RT.data.astype(dtype, copy=False), zero, out,
+         *task_args(gram, min((n + 1) // 2, _tuning.get("PARALLEL_TASKS"))))
     return out
 
 
@@ -228,7 +230,8 @@ def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int
         for c0 in range(0, n_c, tile_cols):
             part = Cn[c0:c0 + tile_cols]
             if normalize:
-                part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
+                part = _normalize_into(part, unit[:part.shape[0]],
+                                       parallel=bool(_tuning.get("TOPK_PARALLEL_SELECT")))
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
             np.matmul(block, part.T, out=scores)
             yield q0, c0, scores
@@ -267,7 +270,8 @@ def _select_topk(tiles, n_tiles: int, k: int, exclude_self: bool, out_idx: np.nd
     from ._kernels.similarity import _topk_block, _topk_block_serial
 
     for q0, c0, scores in tiles:
-        kernel = choose(_topk_block, scores.size) if n_tiles <= 1 else _topk_block_serial
+        parallel = n_tiles <= 1 or _tuning.get("TOPK_PARALLEL_SELECT")
+        kernel = choose(_topk_block, scores.size) if parallel else _topk_block_serial
         kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
 
 

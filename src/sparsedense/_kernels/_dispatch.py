@@ -39,6 +39,21 @@ def is_parallel(kernel) -> bool:
     return kernel in _TWINS
 
 
+def task_args(kernel, n_tasks: int) -> tuple[int, int, np.ndarray]:
+    """``(n_tasks, n_workers, counter)`` for a task kernel (:mod:`._tasks`) as :func:`choose` gave it.
+
+    A parallel kernel gets one worker per Numba thread, its serial twin one;
+    the counter has two slots (a kernel with two task loops uses both).
+    """
+    if is_parallel(kernel):
+        import numba
+
+        n_workers = numba.get_num_threads()
+    else:
+        n_workers = 1
+    return n_tasks, n_workers, np.zeros(2, dtype=np.int64)
+
+
 def use_parallel(work: int) -> bool:
     """True for work above the tuned ``PARALLEL_MIN_WORK`` on the main thread."""
     return (work >= _tuning.get("PARALLEL_MIN_WORK")

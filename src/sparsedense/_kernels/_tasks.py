@@ -9,18 +9,21 @@ and each thread takes the next task from a shared counter
 thread holds up one task and the others do the rest. Which thread runs a task
 never changes what the task writes, so results stay bit-identical.
 
-Usage in a kernel (``counter`` a fresh ``np.zeros(1, np.int64)``)::
+Usage in a kernel (``counter`` a fresh ``np.zeros(2, np.int64)``; a second task
+loop in the same kernel counts in ``counter[1:]``)::
 
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
             ...  # task t
             t = next_task(counter)
+
+The caller gets ``(n_tasks, n_workers, counter)`` from
+:func:`._dispatch.task_args`.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -42,19 +45,3 @@ def next_task(typingctx, counter):
         return builder.atomic_rmw("add", ptr, one, "monotonic")
 
     return sig, codegen
-
-
-def task_args(kernel, n_tasks: int) -> tuple[int, int, np.ndarray]:
-    """``(n_tasks, n_workers, counter)`` for ``kernel`` as :func:`._dispatch.choose` gave it.
-
-    A parallel kernel gets one worker per Numba thread, its serial twin one.
-    """
-    from ._dispatch import is_parallel
-
-    if is_parallel(kernel):
-        import numba
-
-        n_workers = numba.get_num_threads()
-    else:
-        n_workers = 1
-    return n_tasks, n_workers, np.zeros(1, dtype=np.int64)

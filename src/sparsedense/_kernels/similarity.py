@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._tasks import next_task
 
 
 @parallel_kernel
@@ -209,24 +210,46 @@ def _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, i, 
             o[t_indices[q]] += v * t_data[q]
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _mirror_row(out, i):
+    for j in range(i):
+        out[i, j] = out[j, i]
+
+
 @parallel_kernel
-def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, out):
+def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, out, n_tasks,
+                    n_workers, counter):
     """``out (+)= A @ A.T`` (dense, symmetric): only the upper triangle, then mirrored.
 
     ``t_*`` is the CSR of ``A.T`` with sorted indices. With ``zero=False`` the
-    products are added to the upper triangle already in ``out``. Iteration ``r`` does
-    rows ``r`` and ``n - 1 - r`` so both threads get the same amount of work;
-    each thread owns its rows, so the result does not depend on the thread count.
+    products are added to the upper triangle already in ``out``. Step ``r``
+    does rows ``r`` and ``n - 1 - r``, so steps cost about the same; ``n_tasks``
+    ranges of steps are taken one at a time by ``n_workers`` threads
+    (:mod:`._tasks`, ``counter`` of two slots: the triangle, then the mirror).
+    Each row is computed by one thread, so the result does not depend on the
+    thread count.
     """
     n = out.shape[0]
-    for r in prange((n + 1) // 2):
-        _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, r, zero)
-        if n - 1 - r != r:
-            _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, n - 1 - r,
-                            zero)
-    for i in prange(n):
-        for j in range(i):
-            out[i, j] = out[j, i]
+    half = (n + 1) // 2
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            for r in range(t * half // n_tasks, (t + 1) * half // n_tasks):
+                _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, r,
+                                zero)
+                if n - 1 - r != r:
+                    _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out,
+                                    n - 1 - r, zero)
+            t = next_task(counter)
+    mirror = counter[1:]
+    for _ in prange(n_workers):
+        t = next_task(mirror)
+        while t < n_tasks:
+            for r in range(t * half // n_tasks, (t + 1) * half // n_tasks):
+                _mirror_row(out, r)
+                if n - 1 - r != r:
+                    _mirror_row(out, n - 1 - r)
+            t = next_task(mirror)
 
 
 harden_caches(globals())

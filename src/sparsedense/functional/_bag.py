@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from .._kernels import _tuning
 from .._kernels._dispatch import choose, use_parallel
-from .._kernels._tasks import task_args
+from .._kernels._dispatch import task_args
 from .._validation import (
     as_array,
     check_indices,
