@@ -90,11 +90,30 @@ def _counts(found: dict[str, Any]) -> tuple[int, int]:
     return compiled, loaded
 
 
-def _parallel_forced():
-    """Every call through ``_dispatch.choose`` takes the parallel variant (main thread)."""
+def _tuned_for(parallel: bool):
+    """Every size test of the public layer takes a kernel: the serial or the parallel one.
+
+    The tuned constants (:mod:`sparsedense._kernels._tuning`) choose per call
+    between a peer's path (``*_MAX_*``: numpy below it), a serial and a
+    parallel kernel (``*_MIN_*``: parallel from it) and other variants (0/1
+    switches). Tiny inputs with the real values would mostly take numpy and
+    the serial kernels; these overrides make them take every kernel, in two
+    passes. Compile-time constants and sizes (tasks, tiles) are left alone.
+    """
     from ._kernels import _tuning
 
-    return _tuning.override(PARALLEL_MIN_WORK=0)
+    values = {}
+    for row in _tuning.table():
+        name, value = row["name"], row["value"]
+        if row["compile_time"]:
+            continue
+        if "_MAX_" in name:
+            values[name] = 0
+        elif "_MIN_" in name:
+            values[name] = 0 if parallel else sys.maxsize
+        elif value in (0, 1):
+            values[name] = int(parallel)
+    return _tuning.override(**values)
 
 
 # -- the steps: each runs a family of public calls on tiny inputs ------------------------------
@@ -350,7 +369,8 @@ def warmup(*, progress: bool | None = None,
     forward and backward, ``sparse_to_dense``, optimizers, similarity and
     top-k, LSA, vector files and queries, the trainers and co-occurrences)
     on tiny inputs for each of ``dtypes`` with 32- and 64-bit indices, once
-    with the serial kernels and once with the parallel ones forced. Later
+    with the serial kernels and once with the parallel ones forced (the
+    tuned size thresholds overridden, so that tiny inputs reach every kernel). Later
     calls in any process on this machine then load the kernels from the
     cache instead of compiling them (seconds instead of tens of seconds).
 
@@ -406,7 +426,7 @@ def warmup(*, progress: bool | None = None,
                      quiet=progress is False) as bar:
         warnings.simplefilter("ignore")  # about the tiny inputs, not the user's data
         for parallel in (False, True):
-            with _parallel_forced() if parallel else contextlib.nullcontext():
+            with _tuned_for(parallel):
                 for dtype in float_dtypes:
                     for _, step in STEPS:
                         step(_Step(dtype, parallel, scratch))
@@ -472,7 +492,8 @@ def note_first_compile(message: str) -> Iterator[None]:
         def on_start(self, ev) -> None:
             if not self.said:
                 self.said = True
-                print(message, file=sys.stderr, flush=True)
+                with contextlib.suppress(OSError):  # a closed terminal must not stop a compile
+                    print(message, file=sys.stderr, flush=True)
 
         def on_end(self, ev) -> None:
             pass
