@@ -235,3 +235,20 @@ def test_sparse_gram_tasks_give_the_serial_result(n):
         tasks = sd.cosine_similarity(X)
     assert tasks.tobytes() == serial.tobytes()
     np.testing.assert_array_equal(tasks, tasks.T)
+
+
+def test_dense_gradient_parallel_crossover_gives_the_same_sums():
+    """Below SCATTER_PARALLEL_MIN_WORK the dense gradient is serial; both paths agree bitwise."""
+    import sparsedense.functional as F
+
+    rng = np.random.default_rng(6)
+    idx = rng.integers(0, 500, 3000)
+    G = rng.standard_normal((3000, 17), dtype=np.float32)
+    with _tuning.override(SCATTER_PARALLEL_MIN_WORK=1 << 60, PARALLEL_MIN_WORK=0):
+        serial = F.embedding_backward(G, idx, 500)
+    with _tuning.override(SCATTER_PARALLEL_MIN_WORK=0, PARALLEL_MIN_WORK=0, PARALLEL_TASKS=7):
+        parallel = F.embedding_backward(G, idx, 500)
+    assert parallel.tobytes() == serial.tobytes()
+    expected = np.zeros((500, 17), np.float64)
+    np.add.at(expected, idx, G.astype(np.float64))
+    np.testing.assert_allclose(serial, expected, rtol=1e-5, atol=1e-5)

@@ -236,9 +236,17 @@ def _hashing_parallel_min_codes(m: Machine) -> int:
 
 
 @_constant("LOOKUP_NUMPY_MAX_BYTES", "lookups with an output up to this size copy rows with "
-           "numpy's take: within the L2 cache a kernel call costs more than it saves")
+           "numpy's take: up to a quarter of the L3 the copy takes less than waking the "
+           "threads saves")
 def _lookup_numpy_max_bytes(m: Machine) -> int:
-    return m.l2
+    return max(m.l2, m.l3 // 4)
+
+
+@_constant("SCATTER_PARALLEL_MIN_WORK", "positions x columns from which the dense embedding "
+           "gradient runs in parallel: two threads first-touching a fresh table-sized output "
+           "fault slower than one (measured tie at 100,000 ids x 300, 3x slower at 1,000)")
+def _scatter_parallel_min_work(m: Machine) -> int:
+    return 1 << 25 if m.n_cpus > 1 else sys.maxsize
 
 
 def get(name: str) -> int:

@@ -234,8 +234,12 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
         _segment_sum_rows,
     )
 
-    parallel = use_parallel(flat.size * dim)
-    segment_sum = choose(_segment_sum_rows, flat.size * dim)
+    work = flat.size * dim
+    # a dense gradient's first touches of its fresh table-sized output are slow from two
+    # threads at once: in parallel only from SCATTER_PARALLEL_MIN_WORK
+    allow = sparse or work >= _tuning.get("SCATTER_PARALLEL_MIN_WORK")
+    parallel = allow and use_parallel(work)
+    segment_sum = choose(_segment_sum_rows, work, allow)
     scale = bool(scale_grad_by_freq)
     if not sparse or num_embeddings <= 4 * flat.size + 1024:
         row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)
