@@ -138,8 +138,9 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
     target = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, weight.dtype)
     if flat.size and target.nbytes <= _tuning.get("LOOKUP_NUMPY_MAX_BYTES"):
-        # a small lookup: numpy's row copies, no kernel call to dispatch (the same values)
-        np.take(np.asarray(weight), flat, axis=0, out=target.reshape(flat.size, dim))
+        # a small lookup: numpy's row copies, no kernel call to dispatch (the same values;
+        # the indices are checked, and mode="clip" spares take's buffered copy of out)
+        np.take(np.asarray(weight), flat, axis=0, out=target.reshape(flat.size, dim), mode="clip")
     elif flat.size:
         from .._kernels.lookup import _embedding_gather
 
