@@ -132,48 +132,15 @@ def test_task_kernels_take_tasks_from_a_shared_counter():
             out = np.full((1000, 7), np.nan, np.float32)
             n_tasks_, n_workers, counter = task_args(kernel, n_tasks)
             assert (n_workers > 1) == (kernel is _embedding_gather and numba.get_num_threads() > 1)
-            kernel(idx, W, out, n_tasks % 2 == 1, n_tasks_, n_workers, counter)
+            kernel(idx, W, out, n_tasks_, n_workers, counter)
             np.testing.assert_array_equal(out, W[idx])
             # each worker takes tasks until one past the end: n_tasks + n_workers draws
             assert counter[0] == n_tasks + n_workers
     # more workers than tasks (a worker that finds nothing to do), and the serial twin
     # given several "workers": the first takes every task
     out = np.full((1000, 7), np.nan, np.float32)
-    _embedding_gather_serial(idx, W, out, False, 2, 4, np.zeros(1, np.int64))
+    _embedding_gather_serial(idx, W, out, 2, 4, np.zeros(1, np.int64))
     np.testing.assert_array_equal(out, W[idx])
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_streaming_gather_copies_rows_exactly_and_stays_inside_them(dtype):
-    """Streaming stores: every width and alignment of the output rows, bit for bit."""
-    from sparsedense._kernels.lookup import _embedding_gather, _embedding_gather_serial
-
-    rng = np.random.default_rng(1)
-    for dim in range(0, 41):
-        W = rng.standard_normal((30, dim)).astype(dtype)
-        W[0, :min(dim, 2)] = [np.nan, -0.0][:min(dim, 2)]  # copied as bits, not as values
-        idx = rng.integers(0, 30, 57)
-        for lead in (0, 1, 3):  # rows starting off the 32-byte boundary
-            buf = np.full((57, dim + 5), 7.0, dtype)
-            out = buf[:, lead:lead + dim]
-            for kernel in (_embedding_gather, _embedding_gather_serial):
-                out[...] = 7.0
-                kernel(idx, W, out, True, 5, 2, np.zeros(1, np.int64))
-                assert out.tobytes() == W[idx].tobytes(), (dim, lead)
-                assert (buf[:, :lead] == 7).all() and (buf[:, lead + dim:] == 7).all()
-
-
-def test_embedding_streams_large_outputs_with_the_same_result():
-    import sparsedense.functional as F
-
-    rng = np.random.default_rng(2)
-    W = rng.standard_normal((1000, 33), dtype=np.float32)
-    idx = rng.integers(0, 1000, (64, 70))
-    expected = W[idx]
-    with _tuning.override(STREAM_MIN_BYTES=0, PARALLEL_MIN_WORK=0):
-        np.testing.assert_array_equal(F.embedding(idx, W), expected)
-        strided = W[:, ::2]  # rows without unit stride: the ordinary loop
-        np.testing.assert_array_equal(F.embedding(idx, strided), strided[idx])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -196,28 +196,21 @@ def _topk_tile_scores(m: Machine) -> int:
 
 
 @_constant("LSA_PARALLEL_MIN_WORK", "multiply-adds below which an LSA product, run right after "
-           "a LAPACK call whose BLAS threads still spin, is faster on one thread: measured tie "
-           "at 32M (2,000 docs x 200 tokens, k=100; 3x slower parallel at 2-3M) on 2 CPUs")
+           "a LAPACK call whose BLAS threads still spin, is faster on one thread (the "
+           "crossover in docs/howto/benchmarks.rst)")
 def _lsa_parallel_min_work(m: Machine) -> int:
     return 1 << 25 if m.n_cpus > 1 else sys.maxsize
 
 
-@_constant("STREAM_MIN_BYTES", "outputs at least this large are written with streaming stores: "
-           "twice the L3, so that they would not stay in cache anyway")
-def _stream_min_bytes(m: Machine) -> int:
-    return 2 * m.l3
-
-
 @_constant("COSINE_DENSE_MIN_ROWS", "rows from which sparse cosine multiplies its frequent "
-           "columns with BLAS: below, waking BLAS's threads costs more than the product "
-           "(measured on TF-IDF of 50- and 200-token docs: 5-12x slower at 200 rows, a tie at 300)")
+           "columns with BLAS: below, waking BLAS's threads costs more than the product")
 def _cosine_dense_min_rows(m: Machine) -> int:
     return 256
 
 
 @_constant("COSINE_PARALLEL_MIN_WORK", "output + stored elements from which sparse cosine's "
            "Gram kernel runs in parallel right after the BLAS product (whose threads still "
-           "spin): measured 1.2-1.3x slower at 1,000 docs (1M), a tie at 2,000 and 5,000 (26M)")
+           "spin)")
 def _cosine_parallel_min_work(m: Machine) -> int:
     return 1 << 25 if m.n_cpus > 1 else sys.maxsize
 
@@ -229,8 +222,7 @@ def _topk_parallel_select(m: Machine) -> int:
 
 
 @_constant("HASHING_PARALLEL_MIN_CODES", "code points of a chunk from which HashingVectorizer "
-           "hashes documents in parallel: measured never faster than serial up to 28.6M "
-           "(20,000 docs x 200 tokens: 1.3x slower; 7-10x at 100-200 docs) on 2 shared CPUs")
+           "hashes documents in parallel: below, waking the threads costs more than hashing")
 def _hashing_parallel_min_codes(m: Machine) -> int:
     return 1 << 25 if m.n_cpus > 1 else sys.maxsize
 
@@ -243,8 +235,8 @@ def _lookup_numpy_max_bytes(m: Machine) -> int:
 
 
 @_constant("SCATTER_PARALLEL_MIN_WORK", "positions x columns from which the dense embedding "
-           "gradient runs in parallel: two threads first-touching a fresh table-sized output "
-           "fault slower than one (measured tie at 100,000 ids x 300, 3x slower at 1,000)")
+           "gradient runs in parallel: below, two threads first-touching a fresh table-sized "
+           "output fault slower than one")
 def _scatter_parallel_min_work(m: Machine) -> int:
     return 1 << 25 if m.n_cpus > 1 else sys.maxsize
 

@@ -13,16 +13,11 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._stream import store_fence, stream_row
 from ._tasks import next_task
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _gather_range(indices, weight, out, start, end, stream):
-    if stream:
-        for i in range(start, end):
-            stream_row(out, i, weight, indices[i])
-        return
+def _gather_range(indices, weight, out, start, end):
     dim = weight.shape[1]
     for i in range(start, end):
         r = indices[i]
@@ -31,23 +26,19 @@ def _gather_range(indices, weight, out, start, end, stream):
 
 
 @parallel_kernel
-def _embedding_gather(indices, weight, out, stream, n_tasks, n_workers, counter):
+def _embedding_gather(indices, weight, out, n_tasks, n_workers, counter):
     """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``.
 
     The rows are cut into ``n_tasks`` equal ranges that the ``n_workers``
     threads take one at a time (:mod:`._tasks`): a paused thread holds up one
-    range, not half of the output. With ``stream`` (an output larger than the
-    caches; unit-stride rows) the rows are written with streaming stores
-    (:mod:`._stream`), fenced before the call returns.
+    range, not half of the output.
     """
     n = indices.shape[0]
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            _gather_range(indices, weight, out, t * n // n_tasks, (t + 1) * n // n_tasks, stream)
+            _gather_range(indices, weight, out, t * n // n_tasks, (t + 1) * n // n_tasks)
             t = next_task(counter)
-        if stream:
-            store_fence()
 
 
 @njit(**JIT_OPTIONS)

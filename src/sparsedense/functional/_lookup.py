@@ -147,10 +147,7 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
         gather = choose(_embedding_gather, flat.size * dim)
         n_tasks = min(flat.size, _tuning.get("PARALLEL_TASKS"))
-        # an output larger than the caches is streamed to memory (not read back soon)
-        stream = (target.nbytes >= _tuning.get("STREAM_MIN_BYTES")
-                  and table.strides[1] == table.itemsize)
-        gather(flat, table, target.reshape(flat.size, dim), stream, *task_args(gather, n_tasks))
+        gather(flat, table, target.reshape(flat.size, dim), *task_args(gather, n_tasks))
     if out is not None and target is not out:
         out[...] = target
         return out
