@@ -74,8 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 #: per command: kernels of which every run compiles at least one (helpers that the serial
 #: and the parallel variant share), so the disk cache is cold for the command when none of
-#: them has code for this CPU; and about how long its first run takes then (seconds,
-#: measured on a busy 2-core machine)
+#: them has code for this CPU; and about how long its first run takes then (seconds, on
+#: a 2-core machine)
 FIRST_USE = {
     "demo": (("similarity._topk_row", "similarity._gram_upper_row"), 60),
     "vectorize": (("tokenize._word_runs",), 20),
