@@ -230,8 +230,7 @@ def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int
         for c0 in range(0, n_c, tile_cols):
             part = Cn[c0:c0 + tile_cols]
             if normalize:
-                part = _normalize_into(part, unit[:part.shape[0]],
-                                       parallel=bool(_tuning.get("TOPK_PARALLEL_SELECT")))
+                part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
             np.matmul(block, part.T, out=scores)
             yield q0, c0, scores
@@ -270,8 +269,7 @@ def _select_topk(tiles, n_tiles: int, k: int, exclude_self: bool, out_idx: np.nd
     from ._kernels.similarity import _topk_block, _topk_block_serial
 
     for q0, c0, scores in tiles:
-        parallel = n_tiles <= 1 or _tuning.get("TOPK_PARALLEL_SELECT")
-        kernel = choose(_topk_block, scores.size) if parallel else _topk_block_serial
+        kernel = choose(_topk_block, scores.size) if n_tiles <= 1 else _topk_block_serial
         kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
 
 

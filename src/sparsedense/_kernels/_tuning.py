@@ -156,6 +156,11 @@ def _constant(name: str, reason: str, compile_time: bool = False):
     return register
 
 
+def _parallel_from(m: Machine, work: int) -> int:
+    """A parallel threshold of ``work``, or never on a machine with one usable CPU."""
+    return work if m.n_cpus > 1 else sys.maxsize
+
+
 def _power_of_two_at_least(n: int) -> int:
     return 1 << max(0, int(n) - 1).bit_length()
 
@@ -174,7 +179,7 @@ def _sum_vectors(m: Machine) -> int:
 @_constant("PARALLEL_MIN_WORK", "elements below which waking the other threads costs more than "
            "it saves; never parallel on one usable CPU")
 def _parallel_min_work(m: Machine) -> int:
-    return 1 << 16 if m.n_cpus > 1 else sys.maxsize
+    return _parallel_from(m, 1 << 16)
 
 
 @_constant("PARALLEL_TASKS", "equal ranges a parallel loop is cut into: 32 per usable CPU (even "
@@ -199,7 +204,7 @@ def _topk_tile_scores(m: Machine) -> int:
            "a LAPACK call whose BLAS threads still spin, is faster on one thread (the "
            "crossover in docs/howto/benchmarks.rst)")
 def _lsa_parallel_min_work(m: Machine) -> int:
-    return 1 << 25 if m.n_cpus > 1 else sys.maxsize
+    return _parallel_from(m, 1 << 25)
 
 
 @_constant("COSINE_DENSE_MIN_ROWS", "rows from which sparse cosine multiplies its frequent "
@@ -212,19 +217,13 @@ def _cosine_dense_min_rows(m: Machine) -> int:
            "Gram kernel runs in parallel right after the BLAS product (whose threads still "
            "spin)")
 def _cosine_parallel_min_work(m: Machine) -> int:
-    return 1 << 25 if m.n_cpus > 1 else sys.maxsize
-
-
-@_constant("TOPK_PARALLEL_SELECT", "1: top-k normalises and selects each tile with every thread "
-           "right after its product; 0: on this thread alone")
-def _topk_parallel_select(m: Machine) -> int:
-    return 0
+    return _parallel_from(m, 1 << 25)
 
 
 @_constant("HASHING_PARALLEL_MIN_CODES", "code points of a chunk from which HashingVectorizer "
            "hashes documents in parallel: below, waking the threads costs more than hashing")
 def _hashing_parallel_min_codes(m: Machine) -> int:
-    return 1 << 25 if m.n_cpus > 1 else sys.maxsize
+    return _parallel_from(m, 1 << 25)
 
 
 @_constant("LOOKUP_NUMPY_MAX_BYTES", "lookups with an output up to this size copy rows with "
@@ -238,7 +237,7 @@ def _lookup_numpy_max_bytes(m: Machine) -> int:
            "gradient runs in parallel: below, two threads first-touching a fresh table-sized "
            "output fault slower than one")
 def _scatter_parallel_min_work(m: Machine) -> int:
-    return 1 << 25 if m.n_cpus > 1 else sys.maxsize
+    return _parallel_from(m, 1 << 25)
 
 
 def get(name: str) -> int:
