@@ -486,7 +486,10 @@ def test_topk_k_all_rows_with_nan_corpus_rows_puts_them_last(rng):
 
 def record_tiles(monkeypatch):
     """Record ``(row_offset, col_offset, shape, nbytes)`` of every tile given to either kernel."""
+    from sparsedense._kernels import _dispatch
+
     tiles = []
+    wrapped = {}
     for name in ("_topk_block", "_topk_block_serial"):
         original = getattr(ksim, name)
 
@@ -495,6 +498,9 @@ def record_tiles(monkeypatch):
             return _original(scores, k, col_offset, row_offset, *args)
 
         monkeypatch.setattr(ksim, name, recording)
+        wrapped[name] = recording
+    # the recording parallel kernel's serial twin is the recording serial kernel
+    monkeypatch.setitem(_dispatch._TWINS, wrapped["_topk_block"], wrapped["_topk_block_serial"])
     return tiles
 
 

@@ -251,25 +251,25 @@ def _sparse_blocks(Qn, Cn, dtype, block_size: int):
             yield start, 0, np.ascontiguousarray(block @ CnT, dtype=dtype)
 
 
-def _select_topk(tiles, n_tiles: int, k: int, exclude_self: bool, out_idx: np.ndarray,
+def _select_topk(tiles, after_blas: bool, k: int, exclude_self: bool, out_idx: np.ndarray,
                  out_score: np.ndarray) -> None:
     """Run the heap selection over every tile, right after the tile is made.
 
-    One tile: the parallel selection. More: the single-threaded selection on
-    this thread after each tile's product, which had every BLAS thread. The
-    selection counts a block of scores against each row's k-th best in one
-    vectorised pass and touches the heap only in the few blocks that hold a
-    candidate, so it costs a small fraction of the product on any CPU; running
-    it beside the next product instead would take a core from BLAS, and a
-    parallel selection between two products wakes Numba's thread pool while
-    BLAS's is still spinning. Tiles reach each query left to right, so the
-    result is the same as selecting from the whole row.
+    Dense tiles (``after_blas``) are selected on this thread, between two BLAS
+    products that had every core: BLAS's threads are still spinning when a
+    product returns, and waking Numba's threads beside them costs more than
+    the whole selection (milliseconds, against a fraction of the product: it
+    counts a block of scores against each row's k-th best in one vectorised
+    pass and touches the heap only in the few blocks that hold a candidate).
+    Sparse blocks come from no BLAS call and are selected in parallel. Tiles
+    reach each query left to right, so the result is the same as selecting
+    from the whole row.
     """
     from ._kernels._dispatch import choose
     from ._kernels.similarity import _topk_block, _topk_block_serial
 
     for q0, c0, scores in tiles:
-        kernel = choose(_topk_block, scores.size) if n_tiles <= 1 else _topk_block_serial
+        kernel = _topk_block_serial if after_blas else choose(_topk_block, scores.size)
         kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
 
 
@@ -291,8 +291,8 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     block_size : int, optional
         Queries per block. Dense inputs are scored in tiles of ``block_size``
         queries x about ``TOPK_TILE_SCORES / block_size`` corpus rows (at least
-        2,048), one tile in memory at a time: about the L3 cache's size of
-        float32 scores by default (``block_size`` = min(n_queries, 1024)). With a
+        2,048), one tile in memory at a time: float32 scores filling about half
+        the L3 cache by default (``block_size`` = min(n_queries, 1024)). With a
         sparse input each block holds ``block_size * n_corpus`` scores;
         the default is then a quarter of the full ``Q x N`` matrix, between
         16 and 128 MiB.
@@ -360,11 +360,9 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     if dense:
         tile_scores = _tuning.get("TOPK_TILE_SCORES")
         tile_cols = min(n_c, max(TILE_MIN_COLS, tile_scores // block_size))
-        n_tiles = -(-n_q // block_size) * -(-n_c // tile_cols)
         tiles = _dense_tiles(Qn, Cn, block_size, tile_cols, normalize=per_tile)
     else:
         tiles = _sparse_blocks(Qn, Cn, dtype, block_size)
-        n_tiles = -(-n_q // block_size)
-    _select_topk(tiles, n_tiles, k, bool(exclude_self), out_idx, out_score)
+    _select_topk(tiles, dense, k, bool(exclude_self), out_idx, out_score)
     choose(_sort_topk, out_idx.size)(out_idx, out_score)
     return out_idx, out_score

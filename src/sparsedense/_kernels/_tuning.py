@@ -194,10 +194,11 @@ def _frequent_rows_bytes(m: Machine) -> int:
     return m.l2 * 3 // 2
 
 
-@_constant("TOPK_TILE_SCORES", "scores of one top-k tile: a float32 tile as large as the L3, so "
-           "that the GEMM's blocks stay efficient and the selection reads it from cache")
+@_constant("TOPK_TILE_SCORES", "scores of one top-k tile: float32 scores filling half the L3, "
+           "the other half holding BLAS's packed panels and the corpus tile, so the product "
+           "keeps its speed and the selection reads the tile from cache")
 def _topk_tile_scores(m: Machine) -> int:
-    return max(1 << 21, m.l3 // 4)
+    return max(1 << 20, m.l3 // 8)
 
 
 @_constant("LSA_PARALLEL_MIN_WORK", "multiply-adds below which an LSA product, run right after "
