@@ -356,17 +356,48 @@ GROUPS = {"text": text_cases, "embedding": dense_cases, "bag": bag_cases,
           "similarity": similarity_cases}
 
 
+#: a sample lasts at least this long: a faster call is timed over several calls in a
+#: row (asv's and timeit's rule), one call alone being mostly timer and cold caches
+MIN_SAMPLE = 0.01
+
+
+def calls_per_sample(fn: Callable[[], object]) -> int:
+    """How many calls in a row make one sample of ``fn`` last ``MIN_SAMPLE``: 1, 2, 5, 10, 20..."""
+    scale = 1
+    while True:
+        for number in (scale, 2 * scale, 5 * scale):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            if time.perf_counter() - t0 >= MIN_SAMPLE or number >= 100_000:
+                return number
+        scale *= 10
+
+
+def _time(seconds: float) -> str:
+    """``12.34 ms``, or ``56.7 us`` below a millisecond."""
+    return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.1f} us"
+
+
 def measure(case: Case, runs: int) -> dict[str, list[float]]:
+    """Seconds per call of every contender, ``runs`` samples each, contenders interleaved.
+
+    Each sample follows a ``gc.collect()`` and times ``calls_per_sample`` calls
+    in a row (one call when a call takes ``MIN_SAMPLE`` or more).
+    """
     times: dict[str, list[float]] = {k: [] for k in case.contenders}
     for fn in case.contenders.values():  # warm-up: compilation, caches, lazy imports
         fn()
+    number = {name: calls_per_sample(fn) for name, fn in case.contenders.items()}
     names = list(case.contenders)
     for r in range(runs):
         for name in (names if r % 2 == 0 else names[::-1]):
+            fn, n = case.contenders[name], number[name]
             gc.collect()
             t0 = time.perf_counter()
-            case.contenders[name]()
-            times[name].append(time.perf_counter() - t0)
+            for _ in range(n):
+                fn()
+            times[name].append((time.perf_counter() - t0) / n)
     return times
 
 
@@ -675,8 +706,8 @@ def main(argv=None) -> int:
                     med = statistics.median(ts)
                     tail = float(np.percentile(ts, 95)) / med  # a steady kernel stays near 1
                     per_run = [t / b for t, b in zip(ts, ours)]
-                    print(f"  {name:<44} {med * 1e3:10.2f} ms  ({min(ts) * 1e3:.2f}-"
-                          f"{max(ts) * 1e3:.2f})  p95/med {tail:4.2f}"
+                    print(f"  {name:<44} {_time(med):>10}  ({_time(min(ts))}-"
+                          f"{_time(max(ts))})  p95/med {tail:4.2f}"
                           + ("" if name == "sparsedense" else
                              f"   ratio {_ratio(med / base):>6} ({_ratio(min(per_run))}-"
                              f"{_ratio(max(per_run))})"))

@@ -33,7 +33,7 @@ second cluster's event loops slowed the 2-worker jobs by about 10%
   ``embed --workers`` starts its own.
 * cluster start-up: ``LocalCluster`` + ``Client`` until the workers are up.
 
-dask-ml is needed only here (``pip install dask-ml``); without it its row is skipped.
+dask-ml comes with the ``bench`` extra (``pip install -e ".[bench]"``); without it its row is skipped.
 """
 
 from __future__ import annotations
