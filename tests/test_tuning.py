@@ -12,9 +12,9 @@ from sparsedense._kernels import _tuning
 
 @pytest.fixture
 def fresh_machine():
-    _tuning.machine.cache_clear()
+    _tuning.refresh()
     yield
-    _tuning.machine.cache_clear()
+    _tuning.refresh()
 
 
 def test_every_constant_is_derived_from_the_machine():
@@ -33,7 +33,10 @@ def test_every_constant_is_derived_from_the_machine():
 def test_environment_and_override_take_precedence(monkeypatch):
     derived = _tuning.get("TOPK_TILE_SCORES")
     monkeypatch.setenv("SPARSEDENSE_TOPK_TILE_SCORES", "4096")
+    assert _tuning.get("TOPK_TILE_SCORES") == derived  # read on first use only
+    _tuning.refresh()
     assert _tuning.get("TOPK_TILE_SCORES") == 4096
+    assert {r["name"]: r["source"] for r in _tuning.table()}["TOPK_TILE_SCORES"] == "environment"
     with _tuning.override(TOPK_TILE_SCORES=7):
         assert _tuning.get("TOPK_TILE_SCORES") == 7
         with _tuning.override(TOPK_TILE_SCORES=9):
@@ -41,13 +44,18 @@ def test_environment_and_override_take_precedence(monkeypatch):
         assert _tuning.get("TOPK_TILE_SCORES") == 7
     assert _tuning.get("TOPK_TILE_SCORES") == 4096
     monkeypatch.delenv("SPARSEDENSE_TOPK_TILE_SCORES")
+    _tuning.refresh()
     assert _tuning.get("TOPK_TILE_SCORES") == derived
 
 
 def test_bad_environment_value_and_unknown_name_are_named(monkeypatch):
     monkeypatch.setenv("SPARSEDENSE_PARALLEL_TASKS", "lots")
+    _tuning.refresh()
     with pytest.raises(ValueError, match=r"SPARSEDENSE_PARALLEL_TASKS='lots'.*integer"):
         _tuning.get("PARALLEL_TASKS")
+    monkeypatch.delenv("SPARSEDENSE_PARALLEL_TASKS")
+    _tuning.refresh()
+    assert _tuning.get("PARALLEL_TASKS") > 0
     with pytest.raises(KeyError, match="TILE"):
         with _tuning.override(TILE=3):
             pass

@@ -7,7 +7,8 @@ Each value is derived from :func:`machine` (usable CPUs from
 ``os.sched_getaffinity``, cache sizes from ``/sys/devices/system/cpu``, the
 instruction set from the features LLVM compiles for) with its reason in one
 line, and can be overridden for benchmarking by an environment variable
-``SPARSEDENSE_<NAME>`` (or :func:`override` in code).
+``SPARSEDENSE_<NAME>``, read when the constant is first used (or
+:func:`override` in code).
 
 Most values are read at call time. Those marked *compile time* are baked
 into the generated code: they depend only on the CPU features, which are
@@ -147,6 +148,8 @@ class _Constant:
 
 _CONSTANTS: dict[str, _Constant] = {}
 _OVERRIDES: dict[str, int] = {}
+#: name -> (value, where it came from), read on first use (see get)
+_RESOLVED: dict[str, tuple[int, str]] = {}
 
 
 def _constant(name: str, reason: str, compile_time: bool = False):
@@ -242,18 +245,37 @@ def _scatter_parallel_min_work(m: Machine) -> int:
 
 
 def get(name: str) -> int:
-    """The value of constant ``name``: an :func:`override`, else ``SPARSEDENSE_<NAME>``, else derived."""
-    if name in _OVERRIDES:
+    """The value of constant ``name``: an :func:`override`, else ``SPARSEDENSE_<NAME>``, else derived.
+
+    The environment and the machine are read the first time a constant is
+    used in a process (kernels ask on every call, so this stays a dict
+    lookup); :func:`refresh` reads them again.
+    """
+    if _OVERRIDES and name in _OVERRIDES:
         return _OVERRIDES[name]
+    resolved = _RESOLVED.get(name)
+    if resolved is None:
+        resolved = _RESOLVED[name] = _resolve(name)
+    return resolved[0]
+
+
+def _resolve(name: str) -> tuple[int, str]:
+    """``(value, "environment" or "derived")`` of constant ``name``, read now."""
     const = _CONSTANTS[name]
     env = os.environ.get("SPARSEDENSE_" + name)
-    if env is not None:
-        try:
-            return int(env)
-        except ValueError:
-            raise ValueError(f"environment variable SPARSEDENSE_{name}={env!r}: expected an "
-                             "integer") from None
-    return const.derive(machine())
+    if env is None:
+        return const.derive(machine()), "derived"
+    try:
+        return int(env), "environment"
+    except ValueError:
+        raise ValueError(f"environment variable SPARSEDENSE_{name}={env!r}: expected an "
+                         "integer") from None
+
+
+def refresh() -> None:
+    """Read the machine and the ``SPARSEDENSE_<NAME>`` variables again on the next :func:`get`."""
+    machine.cache_clear()
+    _RESOLVED.clear()
 
 
 @contextlib.contextmanager
@@ -276,9 +298,9 @@ def table() -> list[dict]:
     """Every constant: name, value, where the value came from, compile time or not, and why."""
     rows = []
     for name, const in _CONSTANTS.items():
-        source = ("override" if name in _OVERRIDES else
-                  "environment" if "SPARSEDENSE_" + name in os.environ else "derived")
-        rows.append({"name": name, "value": get(name), "source": source,
+        value = get(name)
+        source = "override" if name in _OVERRIDES else _RESOLVED[name][1]
+        rows.append({"name": name, "value": value, "source": source,
                      "compile_time": const.compile_time, "reason": const.reason})
     return rows
 
