@@ -13,6 +13,7 @@ script with medians, ranges and load averages is ``benchmarks/compare_dask.py``.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,6 +23,10 @@ from ._corpus import make_corpus, scaled
 N_DOCS = scaled(200_000)
 DOC_LEN = scaled(100, 4)
 N_FILES = 16
+
+
+#: a fresh seed for each call's graph keys (see _OnCluster._persist)
+_CALLS = itertools.count()
 
 
 def _cluster(n_workers: int, config: str = "default"):
@@ -70,11 +75,20 @@ class _OnCluster:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _persist(self, job) -> None:
+        """Compute ``job()`` on the workers and wait, then drop the result.
+
+        The graph gets keys of its own on every call (``clone`` with a fresh
+        seed): the same keys as the previous call's, whose cancellation may
+        still be on its way, would be cancelled with it (dask-ml's graph is
+        the same from call to call).
+        """
         import dask
+        from dask.graph_manipulation import clone
         from distributed import wait
 
+        seed = next(_CALLS)
         with dask.config.set(scheduler=self.client.get), self.client.as_current():
-            result = self.client.persist(job())
+            result = self.client.persist(clone(job(), seed=seed))
             wait(result)
             self.client.cancel(result)
 
