@@ -94,25 +94,23 @@ def _tuned_for(parallel: bool):
     """Every size test of the public layer takes a kernel: the serial or the parallel one.
 
     The tuned constants (:mod:`sparsedense._kernels._tuning`) choose per call
-    between a peer's path (``*_MAX_*``: numpy below it), a serial and a
-    parallel kernel (``*_MIN_*``: parallel from it) and other variants (0/1
-    switches). Tiny inputs with the real values would mostly take numpy and
-    the serial kernels; these overrides make them take every kernel, in two
-    passes. Compile-time constants and sizes (tasks, tiles) are left alone.
+    between a peer's path (``*_MAX_*``: numpy below it) and a serial and a
+    parallel kernel (``*_MIN_*``: parallel from it). Tiny inputs with the
+    real values would mostly take numpy and the serial kernels; these
+    overrides make them take every kernel, in two passes. Compile-time
+    constants and sizes (tasks, tiles) are left alone.
     """
     from ._kernels import _tuning
 
     values = {}
     for row in _tuning.table():
-        name, value = row["name"], row["value"]
+        name = row["name"]
         if row["compile_time"]:
             continue
         if "_MAX_" in name:
             values[name] = 0
         elif "_MIN_" in name:
             values[name] = 0 if parallel else sys.maxsize
-        elif value in (0, 1):
-            values[name] = int(parallel)
     return _tuning.override(**values)
 
 
