@@ -200,7 +200,7 @@ def _lines_only():
 
 
 def bag_cases(size: str) -> list[Case]:
-    from sparsedense._validation import check_csr
+    from sparsedense._base.sparse import check_csr
 
     rng = np.random.default_rng(0)
     V, D, n_docs, L = 100_000, 300, TEXT_DOCS[size], 100

@@ -22,7 +22,7 @@ import pytest
 import scipy.sparse as sp
 
 import sparsedense as sd
-from sparsedense import _io
+from sparsedense._base import files as _io
 from test_cli_commands import run
 
 WORDS = [f"w{i}" for i in range(200)]

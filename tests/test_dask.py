@@ -27,7 +27,7 @@ from distributed import Client, LocalCluster  # noqa: E402
 
 import sparsedense as sd  # noqa: E402
 import sparsedense.dask as sdd  # noqa: E402
-from sparsedense.dask._graph import memmap_source  # noqa: E402
+from sparsedense._base.files import memmap_source  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -560,7 +560,7 @@ def test_cli_embed_with_local_workers_to_npz(cli_corpus, tmp_path):
 
 def test_cli_local_workers_share_a_memory_mapped_table(tmp_path):
     from sparsedense.cli.embed import _shared_table
-    from sparsedense.dask._graph import memmap_source
+    from sparsedense._base.files import memmap_source
 
     W = np.arange(12, dtype=np.float32).reshape(4, 3)
     with _shared_table(W, local=True) as shared:
@@ -628,7 +628,7 @@ def test_partition_errors_are_new_objects_of_the_same_kind():
     distributed's error report follows forever; a document error of a TypeError subclass
     once hung a worker this way)."""
     from sparsedense.dask._text import _in_partition
-    from sparsedense.text._base import DocumentTypeError
+    from sparsedense._base.errors import DocumentTypeError
 
     for exc in (TypeError("t"), ValueError("v"), DocumentTypeError("d"),
                 UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")):

@@ -9,7 +9,7 @@ import reference
 from sparsedense._kernels.counting import _count_csr, _ngram_windows
 from sparsedense._kernels.hashing import _hash_features
 from sparsedense.text import _extract
-from sparsedense.text._intern import Interner
+from sparsedense._base.intern import Interner
 
 SETTINGS = settings(max_examples=80, deadline=None)
 

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sparsedense._validation import check_csr, check_sparse_structure
+from sparsedense._base.sparse import check_csr, check_sparse_structure
 
 #: run by the child process: every (caller, malformation) pair, one JSON line each
 _CHILD = r'''

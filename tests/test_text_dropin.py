@@ -650,7 +650,7 @@ def test_hashing_transform_checks_parameters():
 
 def test_index_dtype_int32_unless_needed():
     """The rule test_sklearn_suite's skipped _sort_features test checks, on ours."""
-    from sparsedense.text._csr import index_dtype
+    from sparsedense._base.sparse import index_dtype
 
     X = sd.CountVectorizer().fit_transform(SMALL)
     assert X.indices.dtype == X.indptr.dtype == np.int32

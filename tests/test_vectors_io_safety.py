@@ -18,7 +18,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from sparsedense._validation import FileDecodeError, TruncatedFileError
+from sparsedense._base.errors import FileDecodeError, TruncatedFileError
 from sparsedense.vectors import load_vectors
 
 

@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 import pytest
 
-from sparsedense._validation import InvalidParameterError
+from sparsedense._base.errors import InvalidParameterError
 from sparsedense.models import PPMISVD, FastText, GloVe, Word2Vec, cooccurrence_matrix, ppmi
 from sparsedense.vectors import Vectors
 

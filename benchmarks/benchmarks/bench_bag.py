@@ -193,7 +193,7 @@ class SparseStructureCheck(_Suite):
     params = ["check", "sparse_to_dense"]
 
     def setup(self, impl):
-        from sparsedense._validation import check_csr
+        from sparsedense._base.sparse import check_csr
 
         X, W = make_X(), make_table()
         self.fn = (lambda: check_csr(X)) if impl == "check" else \

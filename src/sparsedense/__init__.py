@@ -24,14 +24,14 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Vocabulary": "sparsedense.vocabulary",
     "CountVectorizer": "sparsedense.text",
-    "EmbeddingVectorizer": "sparsedense.text",
+    "EmbeddingVectorizer": "sparsedense.embed",
     "TfidfTransformer": "sparsedense.text",
     "TfidfVectorizer": "sparsedense.text",
     "HashingVectorizer": "sparsedense.text",
     "one_hot": "sparsedense.text",
     "ENGLISH_STOP_WORDS": "sparsedense.text",
     "NotFittedError": "sparsedense.text",
-    "InvalidParameterError": "sparsedense._validation",
+    "InvalidParameterError": "sparsedense._base.errors",
     "load_sample_corpus": "sparsedense.data",
     "Embedding": "sparsedense.nn",
     "EmbeddingBag": "sparsedense.nn",
@@ -53,7 +53,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._validation import InvalidParameterError
+    from ._base.errors import InvalidParameterError
     from . import functional, nn, optim
     from .data import load_sample_corpus
     from .grad import RowSparseGrad
@@ -63,10 +63,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .vectors import Vectors, load_vectors
     from .functional import sparse_to_dense
     from .nn import Embedding, EmbeddingBag
+    from .embed import EmbeddingVectorizer
     from .text import (
         ENGLISH_STOP_WORDS,
         CountVectorizer,
-        EmbeddingVectorizer,
         HashingVectorizer,
         NotFittedError,
         TfidfTransformer,

@@ -409,7 +409,7 @@ def warmup(*, progress: bool | None = None,
     >>> report["not_reached"]  # doctest: +SKIP
     []
     """
-    from ._progress import Progress
+    from ._base.progress import Progress
 
     float_dtypes = _check_dtypes(dtypes)
     if progress not in (None, True, False):

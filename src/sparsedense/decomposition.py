@@ -18,9 +18,10 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from ._kernels import _tuning
-from ._validation import as_array, check_csr, check_param, is_int
-from .functional._bag import Bags, run_bags
-from .text._base import BaseEstimator, NotFittedError, TransformerMixin
+from ._base.validation import as_array, check_param, check_samples, float_dtype, is_int
+from ._base.sparse import bag_product, check_csr
+from ._base.estimator import BaseEstimator, TransformerMixin
+from ._base.errors import NotFittedError
 
 _NORMALIZERS = ("auto", "LU", "QR", "none")
 
@@ -52,9 +53,8 @@ def _spmm(A: sp.csr_matrix, B: np.ndarray, between_lapack: bool = False) -> np.n
     pays only from the tuned ``LSA_PARALLEL_MIN_WORK`` multiply-adds (serial and
     parallel give the same result).
     """
-    bags = Bags(A.indptr, A.indices, A.data, None, A.nnz, True)
     allow = not between_lapack or A.nnz * B.shape[1] >= _tuning.get("LSA_PARALLEL_MIN_WORK")
-    return run_bags(bags, np.ascontiguousarray(B), 0, allow)
+    return bag_product(A.indptr, A.indices, A.data, np.ascontiguousarray(B), 0, allow)
 
 
 def _svd_flip_v(u: np.ndarray, vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,10 +192,8 @@ class LSA(TransformerMixin, BaseEstimator):
                     f"a str among {set(_NORMALIZERS)}",
                     self.power_iteration_normalizer in _NORMALIZERS)
         X = _check_input(X)
-        if X.shape[0] == 0:
-            raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
-                             "of 1 is required by LSA.")
-        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        check_samples(X, "LSA")
+        dtype = float_dtype(X.dtype)
         X = _csr(X, dtype)
         if self.n_components > X.shape[1]:
             raise ValueError(f"n_components({self.n_components}) must be <= "

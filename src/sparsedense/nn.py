@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
-from ._validation import (
+from ._base.validation import (
+    check_mode,
     check_padding_idx,
     check_positive_float,
     check_positive_int,
     check_weight,
 )
-from .functional._bag import check_mode
 from .grad import RowSparseGrad
 
 __all__ = ["Embedding", "EmbeddingBag", "RowSparseGrad"]

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_positive_float
+from ._base.validation import check_positive_float
 from .grad import RowSparseGrad
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "SparseAdam"]

@@ -16,39 +16,10 @@ import scipy.sparse as sp
 
 from ._kernels import _tuning
 from ._kernels._dispatch import task_args
+from ._base.validation import as_matrix, check_metric, result_dtype
 
 
 __all__ = ["cosine_similarity", "topk_similar", "normalize_rows"]
-
-_METRICS = ("cosine", "dot")
-
-
-def _as_matrix(X: Any, name: str):
-    if sp.issparse(X):
-        if X.ndim != 2:
-            raise ValueError(f"{name} must be 2-D; got shape {X.shape}")
-        if X.dtype.kind == "c":
-            raise TypeError(f"{name} must be real; got dtype {X.dtype}")
-        from ._validation import check_csr
-
-        return check_csr(X, name)
-    from ._validation import as_array
-
-    arr = as_array(X, name)
-    if arr.dtype.kind == "c":
-        raise TypeError(f"{name} must be real; got dtype {arr.dtype}")
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (rows are vectors); got shape {arr.shape}")
-    return arr
-
-
-def _result_dtype(*arrays) -> np.dtype:
-    """float32 only when every input is float32 (scikit-learn's rule), else float64."""
-    return np.dtype(np.float32) if all(a.dtype == np.float32 for a in arrays) else \
-        np.dtype(np.float64)
-
 
 def normalize_rows(X: Any, dtype=None):
     """Rows scaled to unit l2 norm (rows of zeros stay zero); dense in, dense out.
@@ -56,8 +27,8 @@ def normalize_rows(X: Any, dtype=None):
     Sparse input gives a CSR copy. ``dtype`` defaults to float32 for float32
     input and float64 otherwise.
     """
-    X = _as_matrix(X, "X")
-    dtype = np.dtype(dtype) if dtype is not None else _result_dtype(X)
+    X = as_matrix(X, "X")
+    dtype = np.dtype(dtype) if dtype is not None else result_dtype(X)
     if sp.issparse(X):
         from ._kernels.tfidf import NORM_L2, _normalize_rows_inplace
 
@@ -185,12 +156,12 @@ def cosine_similarity(A: Any, B: Any = None, dense_output: bool = True):
     >>> cosine_similarity([[1.0, 0.0], [0.0, 0.0]], [[2.0, 0.0]]).tolist()
     [[1.0], [0.0]]
     """
-    A = _as_matrix(A, "A")
-    B = A if B is None else _as_matrix(B, "B")
+    A = as_matrix(A, "A")
+    B = A if B is None else as_matrix(B, "B")
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"A and B must have the same number of columns; got {A.shape[1]} "
                          f"and {B.shape[1]}")
-    dtype = _result_dtype(A, B)
+    dtype = result_dtype(A, B)
     An = normalize_rows(A, dtype)
     Bn = An if B is A else normalize_rows(B, dtype)
     if sp.issparse(An) and sp.issparse(Bn):
@@ -313,14 +284,13 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     >>> idx.ravel().tolist()
     [1, 0, 1]
     """
-    from ._validation import is_int
+    from ._base.validation import is_int
     from ._kernels._dispatch import choose
     from ._kernels.similarity import _sort_topk
 
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}")
-    Q = _as_matrix(queries, "queries")
-    C = Q if corpus is None else _as_matrix(corpus, "corpus")
+    check_metric(metric)
+    Q = as_matrix(queries, "queries")
+    C = Q if corpus is None else as_matrix(corpus, "corpus")
     if Q.shape[1] != C.shape[1]:
         raise ValueError(f"queries and corpus must have the same number of columns; got "
                          f"{Q.shape[1]} and {C.shape[1]}")
@@ -332,7 +302,7 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     if exclude_self and corpus is not None and Q.shape[0] > C.shape[0]:
         raise ValueError("exclude_self needs query i to be corpus row i; there are more "
                          "queries than corpus rows")
-    dtype = _result_dtype(Q, C)
+    dtype = result_dtype(Q, C)
     n_q, n_c = Q.shape[0], C.shape[0]
     dense = not (sp.issparse(Q) or sp.issparse(C))
     if block_size is None:

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ._io import atomic_write
-from ._validation import check_ids
+from ._base.files import atomic_write
+from ._base.validation import check_ids
 
 _FORMAT = "sparsedense.Vocabulary"
 _VERSION = 1
@@ -151,15 +151,14 @@ class Vocabulary:
         tokens); it runs in the same Numba kernel as the vectorizers. Pass
         ``tokenizer`` (a callable str -> list of str) to use your own.
         """
-        from ._validation import check_documents
+        from ._base.validation import check_documents
         from ._kernels.counting import _column_stats
-        from .text._count import CountVectorizer
-        from .text._extract import extract_counts
+        from .text import CountVectorizer
 
         check_documents(texts)
         cv = CountVectorizer(lowercase=lowercase, token_pattern=token_pattern,
                              tokenizer=tokenizer)
-        local = extract_counts(cv, texts)
+        local = cv._local_counts(texts)
         _, counts = _column_stats(local.indices, local.data, len(local.features))
         kwargs.update(lowercase=lowercase, token_pattern=token_pattern, tokenizer=tokenizer)
         return cls._from_counts(local.features, counts, min_count, max_size, specials, kwargs)
@@ -167,7 +166,7 @@ class Vocabulary:
     @classmethod
     def _from_counts(cls, tokens: list, counts: np.ndarray, min_count, max_size, specials,
                      kwargs) -> "Vocabulary":
-        from ._validation import check_positive_int, is_int
+        from ._base.validation import check_positive_int, is_int
 
         min_count = check_positive_int("min_count", min_count, "Vocabulary")
         specials = list(specials)

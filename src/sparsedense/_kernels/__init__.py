@@ -2,5 +2,5 @@
 
 One module per family. Every kernel is ``@njit(cache=True, nogil=True)`` and
 assumes its inputs were validated and coerced by the public layer above it
-(see ``sparsedense._validation``). Nothing here is compiled at import time.
+(see ``sparsedense._base.validation``). Nothing here is compiled at import time.
 """

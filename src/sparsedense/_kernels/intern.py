@@ -7,7 +7,7 @@ stored back to back in a growing ``pool``. It is the Numba counterpart of the
 distinct key gets id 0, the next id 1, and so on, in order of first appearance.
 
 The state lives in plain arrays owned by the caller (see
-``sparsedense.text._intern.Interner``), which grows them when the kernel
+``sparsedense._base.intern.Interner``), which grows them when the kernel
 stops for room, so a corpus can be interned chunk by chunk.
 """
 

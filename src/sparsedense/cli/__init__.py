@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"sparsedense {args.command}: error: {message}", file=sys.stderr)
-        from .._io import is_no_space
+        from .._base.files import is_no_space
 
         # the machine's fault, not the user's input: 1
         return 1 if is_no_space(exc) else 2

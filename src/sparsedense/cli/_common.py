@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .._progress import Progress  # noqa: F401  (shared with the trainers)
-from ..text._analyzer import iter_chunks as chunks  # noqa: F401  (shared chunking)
+from .._base.progress import Progress  # noqa: F401  (shared with the trainers)
+from .._base.chunks import iter_chunks as chunks  # noqa: F401  (shared chunking)
 
 
 class UsageError(Exception):
@@ -72,21 +72,21 @@ def check_output(path: str | os.PathLike) -> Path:
 
 
 def atomic_output(path: str | os.PathLike):
-    """:func:`sparsedense._io.atomic_path` of a checked output path (:func:`check_output`).
+    """:func:`sparsedense._base.files.atomic_path` of a checked output path (:func:`check_output`).
 
     The output is written under a unique temporary name beside it and
     renamed over it when complete (a symbolic link at ``path`` is replaced,
     its target left as it was); on any error or interruption the temporary
     file is removed and ``path`` is left as it was.
     """
-    from .._io import atomic_path
+    from .._base.files import atomic_path
 
     return atomic_path(check_output(path))
 
 
 def array_output(path: str | os.PathLike, shape: tuple[int, ...], dtype, key: str):
-    """:func:`sparsedense._io.atomic_array` (rows streamed to ``.npy``/``.npz``), checked path."""
-    from .._io import atomic_array
+    """:func:`sparsedense._base.files.atomic_array` (rows streamed to ``.npy``/``.npz``), checked path."""
+    from .._base.files import atomic_array
 
     return atomic_array(check_output(path), shape, dtype, key=key)
 

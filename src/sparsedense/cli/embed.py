@@ -8,7 +8,7 @@ memory for the SVD.
 
 The output (``.npy``, or ``.npz`` holding the array ``embeddings``) is built
 under a unique temporary name beside it, its room reserved first, and renamed
-over it when complete (:func:`sparsedense._io.atomic_array`): a failure, a
+over it when complete (:func:`sparsedense._base.files.atomic_array`): a failure, a
 full disk, Ctrl-C or SIGTERM leaves no file behind and the previous output as
 it was, and no other name is ever written.
 
@@ -28,7 +28,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +83,7 @@ def _spool_stdin() -> str:
             shutil.copyfileobj(sys.stdin.buffer, fh)
     except BaseException as exc:
         os.unlink(path)
-        from .._io import NoSpaceError, is_no_space
+        from .._base.files import NoSpaceError, is_no_space
 
         if is_no_space(exc):
             raise NoSpaceError(exc.errno, f"{Path(path).parent}: no space left on device for "
@@ -123,39 +122,27 @@ def _embed_lsa(args, files) -> np.ndarray:
 
 
 def _embed_vectors(args, files, out: Path) -> int:
-    from ..functional import sparse_to_dense
-    from ..text import CountVectorizer, TfidfTransformer
+    from ..embed import EmbeddingVectorizer
     from ._common import load_vectors_with_progress
 
     vectors = load_vectors_with_progress(args.vectors, args.quiet)
-    weight = np.asarray(vectors.weight)
-    mapping = {w: i for i, w in enumerate(vectors.index_to_key)}
-    counter = CountVectorizer(vocabulary=mapping, binary=args.weighting == "binary",
-                              dtype=weight.dtype)
-    # pass 1: number of documents and document frequencies
+    ev = EmbeddingVectorizer(vectors, weighting=args.weighting, mode=args.mode,
+                             normalize=args.normalize)
+    # pass 1: the weighting (document count and frequencies), chunk by chunk
     n_docs = 0
-    df = np.zeros(len(mapping), dtype=np.int64)
     with Progress("counting", unit="doc", quiet=args.quiet) as bar:
         for chunk in chunks(iter_documents(files, args.encoding), args.chunk_size):
-            X = counter.transform(chunk)
-            n_docs += X.shape[0]
-            df += np.bincount(X.indices, minlength=len(mapping))
+            ev.partial_fit(chunk)
+            n_docs += len(chunk)
             bar.update(len(chunk))
     if n_docs == 0:
         raise UsageError(f"{args.corpus}: the corpus is empty")
-    tfidf = None
-    if args.weighting == "tfidf":
-        tfidf = TfidfTransformer()
-        tfidf.idf_ = tfidf.idf_from_df(df, n_docs, weight.dtype)
-        tfidf.n_features_in_ = len(mapping)
     # pass 2: embeddings, appended chunk by chunk to the output
-    with array_output(out, (n_docs, weight.shape[1]), weight.dtype, key="embeddings") as rows, \
+    dim, dtype = vectors.weight.shape[1], vectors.weight.dtype
+    with array_output(out, (n_docs, dim), dtype, key="embeddings") as rows, \
             Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
         for chunk in chunks(iter_documents(files, args.encoding), args.chunk_size):
-            X = counter.transform(chunk)
-            if tfidf is not None:
-                X = tfidf.transform(X)
-            rows.write(sparse_to_dense(X, weight, mode=args.mode, normalize=args.normalize))
+            rows.write(ev.transform(chunk))
             bar.update(len(chunk))
     return n_docs
 
@@ -193,24 +180,6 @@ def _blocksize(files: list[str], n_workers: int) -> int:
     return int(min(64 << 20, max(1 << 20, total // max(1, 4 * n_workers))))
 
 
-def _progress_bar(futures, quiet: bool) -> None:
-    """Dask's text progress bar, on standard error (a terminal only), in a thread."""
-    if quiet or not sys.stderr.isatty():
-        return
-    from distributed.diagnostics.progressbar import TextProgressBar
-
-    class StderrProgressBar(TextProgressBar):
-        def _draw_bar(self, remaining, all, **kwargs):
-            with contextlib.redirect_stdout(sys.stderr):
-                super()._draw_bar(remaining, all, **kwargs)
-
-        def _draw_stop(self, **kwargs):
-            with contextlib.redirect_stdout(sys.stderr):
-                super()._draw_stop(**kwargs)
-
-    threading.Thread(target=StderrProgressBar, args=(futures,), daemon=True).start()
-
-
 @contextlib.contextmanager
 def _shared_table(weight: np.ndarray, local: bool):
     """The table the workers read: on a local cluster, memory-mapped from a temporary ``.npy``.
@@ -223,7 +192,7 @@ def _shared_table(weight: np.ndarray, local: bool):
     temporary directory without room: the table itself, a key of the graph.
     The file is removed after the cluster is closed.
     """
-    from ..dask._graph import memmap_source
+    from .._base.files import memmap_source
 
     if not local or memmap_source(weight) is not None:
         yield weight
@@ -241,13 +210,13 @@ def _shared_table(weight: np.ndarray, local: bool):
 
 
 def _embed_vectors_dask(args, files, out: Path) -> int:
+    from .._base.errors import NoSamplesError
     from ._common import load_vectors_with_progress
 
     vectors = load_vectors_with_progress(args.vectors, args.quiet)
     with _shared_table(vectors.weight, local=args.scheduler is None) as weight, \
             _dask_client(args) as client:
-        from ..dask import EmbeddingVectorizer, read_text
-        from ..dask._graph import allow_in_graph
+        from ..dask import EmbeddingVectorizer, iter_blocks, read_text
 
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         bag = read_text(files, blocksize=_blocksize(files, n_workers), encoding=args.encoding)
@@ -256,22 +225,18 @@ def _embed_vectors_dask(args, files, out: Path) -> int:
                                  normalize=args.normalize)
         try:
             ev.fit(bag)
-        except ValueError as exc:
-            if "0 sample(s)" in str(exc):
-                raise UsageError(f"{args.corpus}: the corpus is empty") from None
-            raise
+        except NoSamplesError:
+            raise UsageError(f"{args.corpus}: the corpus is empty") from None
         D = ev.transform(bag)
         n_docs, dim = D.shape
         if n_docs == 0:
             raise UsageError(f"{args.corpus}: the corpus is empty")
-        with array_output(out, (n_docs, dim), D.dtype, key="embeddings") as rows:
-            with allow_in_graph(D):  # the vectorizer and the table: one key each, by design
-                futures = client.compute(D.to_delayed().ravel().tolist())
-            _progress_bar(futures, args.quiet)
-            # appended in order (the workers compute ahead; a block waits on its worker)
-            for future in futures:
-                rows.write(future.result())
-                future.release()
+        # appended in order (the workers compute ahead; a block waits on its worker)
+        with array_output(out, (n_docs, dim), D.dtype, key="embeddings") as rows, \
+                Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
+            for block in iter_blocks(D, client):
+                rows.write(block)
+                bar.update(block.shape[0])
     return n_docs
 
 

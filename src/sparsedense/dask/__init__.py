@@ -28,7 +28,7 @@ del _array, _bag
 
 from ._cluster import batch_config
 from ._dense import EmbeddingVectorizer, sparse_to_dense
-from ._graph import as_bag, read_text
+from ._graph import as_bag, iter_blocks, read_text
 from ._similarity import topk_similar
 from ._text import CountVectorizer, HashingVectorizer, TfidfVectorizer
 
@@ -39,6 +39,7 @@ __all__ = [
     "TfidfVectorizer",
     "as_bag",
     "batch_config",
+    "iter_blocks",
     "read_text",
     "sparse_to_dense",
     "topk_similar",

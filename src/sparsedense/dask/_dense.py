@@ -11,21 +11,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import text as _text
+from ..embed import EmbeddingVectorizer as _LocalEmbeddingVectorizer
 from ..functional import sparse_to_dense as _sparse_to_dense
-from ._graph import (
-    SPLIT_EVERY,
-    allow_in_graph,
-    as_bag,
-    graph_node,
-    memmap_source,
-    open_table,
-    partition_lengths,
-    per_partition,
-    remember_lengths,
-    row_blocks,
-    stack_blocks,
-    tree_reduce,
-)
+from ._graph import SPLIT_EVERY, allow_in_graph, as_bag, graph_node, partition_lengths, per_partition, remember_lengths, row_blocks, stack_blocks, tree_reduce
+from .._base.files import memmap_source, open_table
 from ._text import (
     _in_partition,
     check_fit,
@@ -142,7 +131,7 @@ def _count_partition(docs, index: int, vectorizer) -> Any:
     if not docs:
         return empty_block(len(vectorizer.vocabulary_), vectorizer.dtype)
     try:
-        X = vectorizer._count_fixed(docs)
+        X = vectorizer._count_fixed(docs)[0]
     except (TypeError, ValueError) as exc:
         raise _in_partition(exc, index) from exc
     if vectorizer.binary:
@@ -152,7 +141,7 @@ def _count_partition(docs, index: int, vectorizer) -> Any:
 
 def _count_stats(X) -> tuple:
     """The statistics of :func:`merge_stats` of a block of counts over a fixed vocabulary."""
-    from ..text._tfidf import document_frequency
+    from .._base.sparse import document_frequency
 
     return [X.shape[0]], None, document_frequency(X), None
 
@@ -168,7 +157,7 @@ def _dense_from_counts(X, transformer, weight, mode: str = "mean",
     return _sparse_to_dense(X, open_table(weight), mode=mode, normalize=normalize)
 
 
-class EmbeddingVectorizer(_text.EmbeddingVectorizer):
+class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
     """:class:`sparsedense.EmbeddingVectorizer` over dask collections: text to dense, by partition.
 
     ``fit`` (the idf, for ``weighting='tfidf'``) sums the partitions'
@@ -267,7 +256,7 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         if not hasattr(self, "vectorizer_"):
             raise _text.NotFittedError("This EmbeddingVectorizer instance is not fitted yet. "
                                        "Call 'fit' first.")
-        weight, _ = self._table()
+        weight, _ = self._table(with_vocabulary=False)
         bag = as_bag(raw_documents)
         lengths = partition_lengths(bag)
         dim = weight.shape[1]
@@ -277,6 +266,6 @@ class EmbeddingVectorizer(_text.EmbeddingVectorizer):
         meta = np.empty((0, 0), dtype=weight.dtype)
         return row_blocks(func, bag, lengths, dim, meta, shipped, "embed")
 
-    def to_local(self) -> _text.EmbeddingVectorizer:
+    def to_local(self) -> _LocalEmbeddingVectorizer:
         """The fitted estimator as a single-machine :class:`sparsedense.EmbeddingVectorizer`."""
-        return plain_copy(self, _text.EmbeddingVectorizer)
+        return plain_copy(self, _LocalEmbeddingVectorizer)

@@ -16,23 +16,20 @@ Everything else in :mod:`sparsedense.dask` is a thin layer over three helpers:
 from __future__ import annotations
 
 import codecs
-import functools
 import glob
-import mmap
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import dask
 import dask.array as da
 import dask.bag as db
-import numpy as np
 from dask.base import tokenize
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 
-from .._validation import _short, check_documents, check_positive_int
+from .._base.validation import _short, check_documents, check_positive_int
 
 #: default fan-in of the reduction trees (each inner task combines this many results)
 SPLIT_EVERY = 8
@@ -205,54 +202,6 @@ def remember_lengths(bag: db.Bag, lengths: Sequence[int]) -> None:
 
 
 # -- shipping ----------------------------------------------------------------
-class MemmapTable:
-    """A memory-mapped ``.npy``/raw table described by its path: what tasks carry instead of it.
-
-    Pickles as a few bytes; each worker process maps the file once
-    (:func:`open_table` caches it), so the table is never copied.
-    """
-
-    def __init__(self, filename: str, offset: int, dtype, shape: tuple[int, ...]) -> None:
-        self.filename = os.fspath(filename)  # np.memmap keeps a pathlib.Path as it is
-        self.offset = int(offset)
-        self.dtype = np.dtype(dtype)
-        self.shape = tuple(int(s) for s in shape)
-
-    def key(self) -> tuple:
-        return (self.filename, self.offset, self.dtype.str, self.shape)
-
-    def __repr__(self) -> str:
-        return f"MemmapTable({self.filename!r}, shape={self.shape}, dtype={self.dtype})"
-
-
-@functools.lru_cache(maxsize=8)
-def _map_file(filename: str, offset: int, dtype: str, shape: tuple) -> np.ndarray:
-    table = np.memmap(filename, dtype=np.dtype(dtype), mode="r", offset=offset, shape=shape)
-    return np.asarray(table)  # an ndarray view of the map, as check_weight expects
-
-
-def open_table(table: Any) -> Any:
-    """The object itself, or the mapped array of a :class:`MemmapTable`."""
-    return _map_file(*table.key()) if isinstance(table, MemmapTable) else table
-
-
-def memmap_source(weight: Any) -> MemmapTable | None:
-    """A :class:`MemmapTable` when ``weight`` is a whole, C-ordered memory-mapped file region."""
-    if not isinstance(weight, np.memmap) or not getattr(weight, "filename", None):
-        return None
-    mm = getattr(weight, "_mmap", None)
-    if mm is None or not weight.flags.c_contiguous:
-        return None
-    try:
-        base = np.frombuffer(mm, dtype=np.uint8).ctypes.data
-    except (TypeError, ValueError):
-        return None
-    start = weight.offset - weight.offset % mmap.ALLOCATIONGRANULARITY
-    if weight.ctypes.data != base + (weight.offset - start):
-        return None  # a view into the map (a slice): its offset is not the file's
-    return MemmapTable(weight.filename, weight.offset, weight.dtype, weight.shape)
-
-
 #: the names :func:`graph_node` gives its keys: ``{name}-shipped-{uuid4 hex}``
 _NODE_MARK = "shipped"
 _NODE_NAME = re.compile(rf"[A-Za-z_]+-{_NODE_MARK}-[0-9a-f]{{32}}")
@@ -421,3 +370,38 @@ def check_split_every(split_every: Any) -> int:
     if value < 2:
         raise ValueError(f"split_every must be an int >= 2; got {value}")
     return value
+
+
+def iter_blocks(array: Any, client: Any = None) -> Iterator[Any]:
+    """The row blocks of a 2-D dask ``array``, computed and yielded in order.
+
+    The blocks are submitted at once (the workers compute ahead) and each
+    one is released once yielded, so a caller writing them one after another
+    into a file holds one block at a time. With ``client`` (a
+    ``distributed.Client``) the blocks run on its cluster; without it, on the
+    active scheduler, one block after the other. The objects this package
+    ships in the graph (a vectorizer, a table) do not make distributed warn.
+
+    Examples
+    --------
+    >>> import dask, dask.array as da, numpy as np
+    >>> from sparsedense.dask import iter_blocks
+    >>> X = da.from_array(np.arange(6).reshape(3, 2), chunks=(2, 2))
+    >>> with dask.config.set(scheduler="sync"):
+    ...     [block.tolist() for block in iter_blocks(X)]
+    [[[0, 1], [2, 3]], [[4, 5]]]
+    """
+    if getattr(array, "ndim", None) != 2 or len(array.chunks[1]) != 1:
+        raise ValueError("array must be a 2-D dask array of row blocks (one column chunk); "
+                         f"got {array!r}")
+    blocks = array.to_delayed().ravel().tolist()
+    if client is None:
+        for block in blocks:
+            with allow_in_graph(block):
+                yield block.compute()
+        return
+    with allow_in_graph(array):
+        futures = client.compute(blocks)
+    for future in futures:
+        yield future.result()
+        future.release()

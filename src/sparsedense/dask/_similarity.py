@@ -9,8 +9,7 @@ import dask.array as da
 import numpy as np
 from dask.base import tokenize
 
-from .._validation import is_int
-from ..similarity import _METRICS, _as_matrix, _result_dtype
+from .._base.validation import as_matrix, check_metric, is_int, result_dtype
 from ..similarity import topk_similar as _topk_similar
 from ._graph import SPLIT_EVERY, allow_in_graph, check_split_every, graph_node, tree_reduce
 
@@ -88,13 +87,12 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
     [[0, 3, 1]]
     """
     split_every = check_split_every(split_every)
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}")
+    check_metric(metric)
     if isinstance(queries, da.Array):
         queries = queries.compute()
-    Q = _as_matrix(queries, "queries")
+    Q = as_matrix(queries, "queries")
     if not isinstance(corpus, da.Array):
-        C = _as_matrix(corpus, "corpus")
+        C = as_matrix(corpus, "corpus")
         corpus = da.from_array(C, chunks=C.shape, asarray=False)
     if corpus.ndim != 2:
         raise ValueError(f"corpus must be 2-D (rows are vectors); got shape {corpus.shape}")
@@ -119,7 +117,7 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
         raise ValueError(f"block_size must be an int >= 1; got {block_size!r}")
     if len(corpus.chunks[1]) > 1:
         corpus = corpus.rechunk({1: -1})
-    dtype = _result_dtype(Q, np.empty(0, corpus.dtype))
+    dtype = result_dtype(Q, np.empty(0, corpus.dtype))
     shipped = graph_node(Q, "queries")
     name = f"topk-{tokenize(corpus.name, shipped.key, k, exclude_self, block_size, metric)}"
     leaves = {}

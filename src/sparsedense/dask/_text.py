@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import text as _text
-from ..text._csr import make_csr
-from ..text._params import validate_params
-from ..text._tfidf import _check_samples, _float_dtype
+from .._base.sparse import make_csr
+from .._base.params import validate_params
+from .._base.validation import float_dtype
 from ._graph import (
     SPLIT_EVERY,
     allow_in_graph,
@@ -66,15 +65,14 @@ def _partition_stats(docs, index: int, vectorizer) -> tuple:
     (``df`` then has one entry per vocabulary column and ``tf`` is None).
     """
     from .._kernels.counting import _column_stats
-    from ..text._extract import extract_counts
-    from ..text._tfidf import document_frequency
+    from .._base.sparse import document_frequency
 
     docs = list(docs)
     try:
         if vectorizer.fixed_vocabulary_:
-            X = vectorizer._count_fixed(docs)
+            X = vectorizer._count_fixed(docs)[0]
             return [X.shape[0]], None, document_frequency(X), None
-        local = extract_counts(vectorizer, docs)
+        local = vectorizer._local_counts(docs)
     except (TypeError, ValueError) as exc:
         raise _in_partition(exc, index) from exc
     df, tf = _column_stats(local.indices, local.data, len(local.features))
@@ -150,13 +148,7 @@ def finish_fit(vec, lengths, features, df, tf) -> None:
         vec.vocabulary_ = vocabulary
         vec.stop_words_ = pruned
     if isinstance(vec, _text.TfidfVectorizer):
-        tfidf = vec._new_transformer()
-        validate_params(tfidf, tfidf._constraints)
-        _check_samples(sp.csr_matrix((n_doc, len(vec.vocabulary_))))
-        tfidf.n_features_in_ = len(vec.vocabulary_)
-        if tfidf.use_idf:
-            tfidf.idf_ = tfidf.idf_from_df(df_cols, n_doc, _float_dtype(vec.dtype))
-        vec._tfidf = tfidf
+        vec._tfidf = vec._new_transformer()._fit_from_stats(df_cols, n_doc, vec.dtype)
 
 
 def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
@@ -366,4 +358,4 @@ class TfidfVectorizer(_FitMixin, _text.TfidfVectorizer):
         if not hasattr(self, "_tfidf"):
             raise _text.NotFittedError("The TF-IDF vectorizer is not fitted")
         self._check_vocabulary()
-        return self._blocks(raw_documents, _float_dtype(self.dtype), "tfidf")
+        return self._blocks(raw_documents, float_dtype(self.dtype), "tfidf")

@@ -10,18 +10,17 @@ import scipy.sparse as sp
 from .._kernels import _tuning
 from .._kernels._dispatch import choose, use_parallel
 from .._kernels._dispatch import task_args
-from .._validation import (
+from .._base.sparse import bag_product
+from .._base.validation import (
+    BAG_MODES,
     as_array,
     check_indices,
+    check_mode,
     check_padding_idx,
     check_positive_float,
     check_weight,
 )
 from ..grad import RowSparseGrad
-
-#: mode name -> kernel code (the kernels see integers only)
-MODES = {"sum": 0, "mean": 1, "max": 2}
-
 
 class Bags:
     """Validated bags: ``indices[offsets[b]:offsets[b + 1]]`` with one weight per entry."""
@@ -43,12 +42,6 @@ class Bags:
     @property
     def n_bags(self) -> int:
         return self.offsets.shape[0] - 1
-
-
-def check_mode(mode: Any) -> int:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {sorted(MODES)}; got {mode!r}")
-    return MODES[mode]
 
 
 def _check_offsets(offsets: Any, n: int, include_last_offset: bool) -> np.ndarray:
@@ -113,7 +106,7 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
     flat = flat[:n_used]  # entries after the last bag's end belong to no bag (torch ignores them)
     has_weights = per_sample_weights is not None
     if has_weights:
-        if mode_code == MODES["max"] and not allow_max_weights:
+        if mode_code == BAG_MODES["max"] and not allow_max_weights:
             raise ValueError("per_sample_weights is not supported with mode='max' (only "
                              "'sum' and 'mean')")
         if sp.issparse(per_sample_weights):
@@ -139,18 +132,9 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
 def run_bags(bags: Bags, weight: np.ndarray, mode_code: int, allow: bool = True) -> np.ndarray:
     """The kernel call shared by ``embedding_bag`` and ``sparse_to_dense``.
 
-    ``allow=False`` keeps to this thread (same result): LSA's products between
-    two LAPACK calls, where BLAS's threads still spin.
+    ``allow=False`` keeps to this thread (same result).
     """
-    from .._kernels.bag import _embedding_bag
-
-    out = np.empty((bags.n_bags, weight.shape[1]), dtype=weight.dtype)
-    if bags.n_bags:
-        kernel = choose(_embedding_bag, bags.indices.shape[0] * weight.shape[1], allow)
-        n_tasks = min(bags.n_bags, _tuning.get("PARALLEL_TASKS"))
-        kernel(bags.offsets, bags.indices, bags.weights, mode_code, np.asarray(weight), out,
-               *task_args(kernel, n_tasks))
-    return out
+    return bag_product(bags.offsets, bags.indices, bags.weights, weight, mode_code, allow)
 
 
 def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: str = "mean",
@@ -296,7 +280,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     from .._kernels.scatter import _nonempty_rows, _row_ptr
 
     mode_code = check_mode(mode)
-    if scale_grad_by_freq and mode_code == MODES["max"]:
+    if scale_grad_by_freq and mode_code == BAG_MODES["max"]:
         raise ValueError("scale_grad_by_freq is not supported with mode='max' (as in torch)")
     weight = check_weight(weight)
     bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
@@ -317,7 +301,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     row_ptr = _row_ptr(bags.indices, num_embeddings, -1)
     rows, ptr = _nonempty_rows(row_ptr)
     dots = np.empty(n if bags.has_weights else 0, dtype=np.float64)
-    if mode_code == MODES["max"]:
+    if mode_code == BAG_MODES["max"]:
         if sparse:
             values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
             slot_of = np.searchsorted(rows, bags.indices).astype(np.int64)
@@ -327,7 +311,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         choose(K._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad,
                                          np.asarray(weight), slot_of, values)
     else:
-        scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == MODES["mean"], n)
+        scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == BAG_MODES["mean"], n)
         if scale_grad_by_freq and n:
             scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
         scale = scale.astype(grad.dtype)  # the products in the gradient's precision, like torch
@@ -380,7 +364,7 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
         RowSparseGrad(rows, values, num_embeddings, _trusted=True) if sparse else values)
     grad_psw = None
     if bags.has_weights:
-        if mode_code == MODES["mean"]:  # (g_b . weight[i_p] - g_b . forward_b) / sum(w_b)
+        if mode_code == BAG_MODES["mean"]:  # (g_b . weight[i_p] - g_b . forward_b) / sum(w_b)
             K._bag_mean_weight_grad(bags.offsets, bags.weights, grad,
                                     run_bags(bags, weight, mode_code), dots)
         full = np.zeros(bags.n_input, dtype=weight.dtype)

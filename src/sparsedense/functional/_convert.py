@@ -8,7 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels._dispatch import choose
-from .._validation import check_csr, check_weight
+from .._base.validation import check_weight
+from .._base.sparse import check_csr
 from ._bag import Bags, run_bags
 from ._lookup import onehot_rows
 
@@ -145,6 +146,6 @@ def indices_to_onehot(indices: Any, num_classes: int, dtype=np.float32):
     >>> indices_to_onehot([1, 0], 2).toarray().tolist()
     [[0.0, 1.0], [1.0, 0.0]]
     """
-    from ..text._onehot import one_hot
+    from ..text import one_hot
 
     return one_hot(indices, num_classes, dtype=dtype)

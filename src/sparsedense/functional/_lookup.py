@@ -11,15 +11,8 @@ import scipy.sparse as sp
 from .._kernels import _tuning
 from .._kernels._dispatch import balanced_order, choose, use_parallel
 from .._kernels._dispatch import task_args
-from .._validation import (
-    as_array,
-    check_csr,
-    check_indices,
-    check_out,
-    check_padding_idx,
-    check_positive_float,
-    check_weight,
-)
+from .._base.validation import as_array, check_indices, check_out, check_padding_idx, check_positive_float, check_weight
+from .._base.sparse import check_csr
 from ..grad import RowSparseGrad
 
 
@@ -218,7 +211,7 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
     >>> s.indices.tolist(), s.values.tolist()
     ([1, 3], [[2.0, 2.0], [1.0, 1.0]])
     """
-    from .._validation import check_positive_int
+    from .._base.validation import check_positive_int
 
     num_embeddings = check_positive_int("num_embeddings", num_embeddings)
     flat, shape = _flat_indices(indices, num_embeddings)

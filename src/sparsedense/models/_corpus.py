@@ -77,7 +77,7 @@ class Corpus:
         else:
             path = Path(os.fspath(corpus_file))
             if not path.is_file():
-                from .._validation import CorpusFileNotFoundError
+                from .._base.errors import CorpusFileNotFoundError
 
                 what = "a directory" if path.is_dir() else "no such file"
                 raise CorpusFileNotFoundError(f"corpus_file {str(path)!r}: {what}")
@@ -176,7 +176,7 @@ class Corpus:
                               if keep_word(w, c, min_reduce, trim_rule)}
                     min_reduce += 1
             return list(counts), np.fromiter(counts.values(), np.int64, len(counts)), total, n_sent
-        from ..text._intern import Interner
+        from .._base.intern import Interner
 
         interner = Interner(np.uint8)
         counts_arr = np.zeros(0, np.int64)

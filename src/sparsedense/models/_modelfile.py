@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .._io import read_npy_header
-from .._validation import _short, is_int
+from .._base.files import read_npy_header
+from .._base.validation import _short, is_int
 
 
 class ModelFile:

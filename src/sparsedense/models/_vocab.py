@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import NotTrainableError, _short
+from .._base.validation import _short
+from .._base.errors import NotTrainableError
 from ..vocabulary import Vocabulary
 
 #: ``sample_int`` value of a word that subsampling always keeps

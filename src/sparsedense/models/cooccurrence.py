@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import _short
+from .._base.validation import _short
 from ..vocabulary import Vocabulary
 
 _OWNER = "cooccurrence_matrix"
@@ -28,7 +28,7 @@ _MAX_EXACT_SCALE = 1 << 24
 
 def _check_int(name: str, value: Any, low: int, allow_none: bool = False,
                owner: str = _OWNER) -> None:
-    from .._validation import check_param_int as check
+    from .._base.validation import check_param_int as check
 
     check(owner, name, value, low, allow_none)
 
@@ -251,9 +251,10 @@ def cooccurrence_matrix(sentences_or_corpus_file: Iterable[Sequence[str]] | str 
            [1. , 0.5, 0. , 0. ],
            [1. , 1. , 0. , 0. ]], dtype=float32)
     """
-    from .._progress import Progress
-    from .._validation import InvalidParameterError, is_bool
-    from ..text._csr import make_csr
+    from .._base.progress import Progress
+    from .._base.validation import is_bool
+    from .._base.errors import InvalidParameterError
+    from .._base.sparse import make_csr
     from ._corpus import Corpus
     from ._vocab import select_vocabulary
 

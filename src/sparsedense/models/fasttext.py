@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..vectors import Vectors
-from .._validation import NotTrainableError, UnsupportedOptionError, _short, check_param_int
+from .._base.validation import _short, check_param_int
+from .._base.errors import NotTrainableError, UnsupportedOptionError
 from ._shards import _shard_words, _ShardBuffers
 from .word2vec import Word2Vec
 

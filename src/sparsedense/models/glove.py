@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import _short
-from ..text._base import BaseEstimator
+from .._base.validation import _short
+from .._base.estimator import BaseEstimator
 from ..vectors import Vectors
 
 _OWNER = "GloVe"
@@ -107,9 +107,9 @@ class GloVe(BaseEstimator):
         self.progress = progress
 
     def _check_params(self) -> None:
-        from .._validation import is_bool
-        from .._validation import InvalidParameterError
-        from .._validation import check_param_int as check_int, check_param_real as check_real
+        from .._base.validation import is_bool
+        from .._base.errors import InvalidParameterError
+        from .._base.validation import check_param_int as check_int, check_param_real as check_real
 
         o = _OWNER
         check_int(o, "vector_size", self.vector_size, 1)
@@ -143,7 +143,7 @@ class GloVe(BaseEstimator):
         from .._kernels._dispatch import choose
         from .._kernels.glove import train_stratum
         from .._kernels.word2vec import shard_seed
-        from .._progress import Progress
+        from .._base.progress import Progress
         from .ppmi import check_counts
         from .ppmi_svd import check_vocabulary_for
 
@@ -199,8 +199,8 @@ class GloVe(BaseEstimator):
         """
         import json
 
-        from .._io import atomic_path
-        from ..text._base import NotFittedError
+        from .._base.files import atomic_path
+        from .._base.errors import NotFittedError
 
         if not hasattr(self, "word_vectors_"):
             raise NotFittedError(f"This {_OWNER} instance is not fitted yet; call fit() or "

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import InvalidParameterError, _short, check_param_real, is_bool
+from .._base.validation import _short, check_param_real, is_bool
+from .._base.errors import InvalidParameterError
 
 _OWNER = "ppmi"
 
@@ -20,7 +21,7 @@ def check_counts(C: Any, owner: str, name: str = "C", square: bool = False):
     NaN, inf and negative counts (ValueError naming the first such entry),
     and, with ``square``, a non-square matrix. Explicit zeros are dropped.
     """
-    from ..text._csr import as_csr
+    from .._base.sparse import as_csr
 
     if isinstance(C, (str, bytes)) or C is None:
         raise TypeError(f"{owner}: {name} must be a scipy.sparse matrix or a 2-D array of "
@@ -105,7 +106,7 @@ def ppmi(C: Any, alpha: float = 0.75, shift: float = 1.0, positive: bool = True)
     """
     from .._kernels import cooc
     from .._kernels._dispatch import choose
-    from ..text._csr import make_csr
+    from .._base.sparse import make_csr
 
     o = _OWNER
     alpha = check_param_real(o, "alpha", alpha, 0.0, 1.0, low_open=True)

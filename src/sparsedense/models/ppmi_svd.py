@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import _short, is_int
-from ..text._base import BaseEstimator
+from .._base.validation import _short, is_int
+from .._base.estimator import BaseEstimator
 from ..vectors import Vectors
 
 _OWNER = "PPMISVD"
@@ -89,8 +89,8 @@ class PPMISVD(BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        from .._validation import InvalidParameterError
-        from .._validation import check_param_int as check_int, check_param_real as check_real
+        from .._base.errors import InvalidParameterError
+        from .._base.validation import check_param_int as check_int, check_param_real as check_real
 
         o = _OWNER
         check_int(o, "vector_size", self.vector_size, 1)

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import (InvalidParameterError, NotTrainableError, UnsupportedOptionError,
-                           _short, check_param_int, check_param_real, is_bool, is_int)
+from .._base.validation import _short, check_param_int, check_param_real, is_bool, is_int
+from .._base.errors import InvalidParameterError, NotTrainableError, UnsupportedOptionError
 from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
@@ -312,7 +312,7 @@ class Word2Vec:
             (gensim returns the trained and raw word counts.)
         """
         from .._kernels.word2vec import shard_seed, sigmoid_table
-        from .._progress import Progress
+        from .._base.progress import Progress
 
         o = self._owner
         self._check_trainable()
@@ -508,7 +508,7 @@ class Word2Vec:
         The file is written atomically; :meth:`load` gives a model that
         continues training exactly as this one would.
         """
-        from .._io import atomic_path
+        from .._base.files import atomic_path
 
         if self.wv is None:
             raise RuntimeError(f"{self._owner}: nothing to save; build_vocab() first")

@@ -6,9 +6,8 @@ doing the counting, hashing and weighting.
 """
 
 from ._analyzer import strip_accents_ascii, strip_accents_unicode, strip_tags
-from ._base import NotFittedError
+from .._base.errors import NotFittedError  # noqa: F401  (scikit-learn has it here too)
 from ._count import CountVectorizer
-from ._embedding_vectorizer import EmbeddingVectorizer
 from ._hashing import HashingVectorizer
 from ._onehot import one_hot
 from ._stop_words import ENGLISH_STOP_WORDS
@@ -27,3 +26,13 @@ __all__ = [
     "strip_accents_unicode",
     "strip_tags",
 ]
+
+
+def __getattr__(name: str):
+    # EmbeddingVectorizer lives above text/ (it uses text/ and functional/);
+    # imported on first use, since sparsedense.embed imports this package.
+    if name == "EmbeddingVectorizer":
+        from ..embed import EmbeddingVectorizer
+
+        return EmbeddingVectorizer
+    raise AttributeError(f"module 'sparsedense.text' has no attribute {name!r}")

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from .._base.params import DEFAULT_TOKEN_PATTERN
 from ._stop_words import ENGLISH_STOP_WORDS
 
-DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 #: token patterns the Numba tokenizer implements, with their minimum token
 #: length (``re.UNICODE`` is implied for ``str`` patterns, so ``(?u)`` is optional)
 FAST_TOKEN_PATTERNS = {
@@ -297,15 +297,3 @@ def _analyze(doc, analyzer=None, tokenizer=None, ngrams=None, preprocessor=None,
     if ngrams is not None:
         doc = ngrams(doc)
     return doc
-
-
-def iter_chunks(items: Iterable, size: int):
-    """Lists of up to ``size`` consecutive items (a generator is consumed once)."""
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

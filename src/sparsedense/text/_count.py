@@ -10,12 +10,13 @@ from typing import Any
 import numpy as np
 
 from .._kernels.counting import _column_stats, _remap_csr
-from .._validation import check_documents
+from .._base.validation import check_documents
 from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin
-from ._base import BaseEstimator, NotFittedError
-from ._csr import make_csr
+from .._base.estimator import BaseEstimator
+from .._base.errors import NotFittedError
+from .._base.sparse import make_csr
 from ._extract import LocalCounts, extract_counts, extract_fixed, vocabulary_lookup
-from ._params import ANALYZER_PARAMS, BOOLEAN, DF, MAX_FEATURES, VOCABULARY, validate_params
+from .._base.params import ANALYZER_PARAMS, BOOLEAN, DF, MAX_FEATURES, VOCABULARY, validate_params
 
 
 def remap_counts(local: LocalCounts, new_col: np.ndarray, n_cols: int, dtype) -> Any:
@@ -200,23 +201,30 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
             raise ValueError("Vocabulary is empty")
 
     # -- counting ----------------------------------------------------------
-    def _count_fixed(self, raw_documents) -> Any:
+    def _local_counts(self, raw_documents) -> LocalCounts:
+        """Counts of each document over features numbered in first-seen order.
+
+        The step before any vocabulary is chosen: ``Vocabulary.from_texts``
+        and the Dask fit build theirs from these counts.
+        """
+        return extract_counts(self, raw_documents)
+
+    def _count_fixed(self, raw_documents) -> tuple[Any, int, int]:
+        """Counts over the fixed vocabulary, the tokens without a column, and all tokens."""
         vocab = self.vocabulary_
         if (self._fast_token_min_len() and tuple(self.ngram_range) == (1, 1)
                 and self.get_stop_words() is None):
             table = vocabulary_lookup(vocab)
             if table is not None:  # tokens looked up directly: no interning, no remap
                 indptr, indices, data, unknown, total = extract_fixed(self, raw_documents, table)
-                self._last_unknown_ = (unknown, total)
                 return make_csr(indptr, indices, data, (indptr.shape[0] - 1, len(vocab)),
-                                dtype=self.dtype)
-        local = extract_counts(self, raw_documents)
+                                dtype=self.dtype), unknown, total
+        local = self._local_counts(raw_documents)
         new_col = np.fromiter((vocab.get(f, -1) for f in local.features), dtype=np.int64,
                               count=len(local.features))
         total = int(local.data.sum())
         unknown = int(local.data[new_col[local.indices] < 0].sum()) if total else 0
-        self._last_unknown_ = (unknown, total)  # read by EmbeddingVectorizer
-        return remap_counts(local, new_col, len(vocab), self.dtype)
+        return remap_counts(local, new_col, len(vocab), self.dtype), unknown, total
 
     def _fit_vocabulary(self, local: LocalCounts) -> tuple[np.ndarray, dict, set]:
         """Final column of each local feature (-1 if pruned), the vocabulary, the pruned terms."""
@@ -276,6 +284,10 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         -------
         X : scipy.sparse.csr_matrix of shape (n_docs, n_features)
         """
+        return self._fit_transform(raw_documents)[0]
+
+    def _fit_transform(self, raw_documents: Iterable) -> tuple[Any, int, int]:
+        """:meth:`fit_transform`, and the tokens without a column and all tokens (or 0, 0)."""
         check_documents(raw_documents)
         validate_params(self, self._constraints)
         self._validate_ngram_range()
@@ -287,34 +299,39 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
                     warnings.warn(
                         "Upper case characters found in vocabulary while 'lowercase' is "
                         "True. These entries will not be matched with any documents",
-                        stacklevel=2,
+                        stacklevel=3,
                     )
                     break
+        unknown = total = 0
         if self.fixed_vocabulary_:
-            X = self._count_fixed(raw_documents)
+            X, unknown, total = self._count_fixed(raw_documents)
         else:
-            local = extract_counts(self, raw_documents)
+            local = self._local_counts(raw_documents)
             new_col, vocabulary, pruned = self._fit_vocabulary(local)
             X = remap_counts(local, new_col, len(vocabulary), self.dtype)
             self.vocabulary_ = vocabulary
             self.stop_words_ = pruned
         if self.binary:
             X.data.fill(1)
-        return X
+        return X, unknown, total
 
     def transform(self, raw_documents: Iterable):
         """Count the vocabulary's terms in ``raw_documents`` (unknown terms are ignored)."""
+        return self._transform(raw_documents)[0]
+
+    def _transform(self, raw_documents: Iterable) -> tuple[Any, int, int]:
+        """:meth:`transform`, and the tokens without a column and all tokens."""
         check_documents(raw_documents)
         self._check_vocabulary()
         validate_params(self, self._constraints)
-        X = self._count_fixed(raw_documents)
+        X, unknown, total = self._count_fixed(raw_documents)
         if self.binary:
             X.data.fill(1)
-        return X
+        return X, unknown, total
 
     def inverse_transform(self, X) -> list[np.ndarray]:
         """Terms with a non-zero entry in each row of ``X``."""
-        from ._csr import as_csr
+        from .._base.sparse import as_csr
 
         self._check_vocabulary()
         X = as_csr(X)

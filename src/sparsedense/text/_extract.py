@@ -38,10 +38,10 @@ from .._kernels.tokenize import (
     _collect_unknown_code_points,
     _word_runs,
 )
-from .._validation import check_document as _check_document
-from ._analyzer import iter_chunks
-from ._base import DocumentTypeError
-from ._intern import Interner
+from .._base.validation import check_document as _check_document
+from .._base.chunks import iter_chunks
+from .._base.errors import DocumentTypeError
+from .._base.intern import Interner
 
 #: documents per chunk: bounds the memory of the code point and token arrays
 CHUNK_SIZE = 4096

@@ -8,12 +8,12 @@ import numpy as np
 
 from .._kernels.hashing import _hash_features
 from .._kernels.tfidf import _normalize_rows_inplace
-from .._validation import check_documents
+from .._base.validation import check_documents
 from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin
-from ._base import BaseEstimator, TransformerMixin
-from ._csr import make_csr
+from .._base.estimator import BaseEstimator, TransformerMixin
+from .._base.sparse import make_csr
 from ._extract import extract_counts, extract_hashed
-from ._params import ANALYZER_PARAMS, BOOLEAN, N_FEATURES, NORM, validate_params
+from .._base.params import ANALYZER_PARAMS, BOOLEAN, N_FEATURES, NORM, validate_params
 from .._kernels.counting import _hashed_csr
 from ._tfidf import _NORM_CODES
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_ids, check_positive_int
-from ._csr import make_csr
+from .._base.validation import check_ids, check_positive_int
+from .._base.sparse import make_csr
 
 
 def one_hot(ids, num_classes: int, dtype=np.float32):

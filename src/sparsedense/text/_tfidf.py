@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._kernels.tfidf import NORM_L1, NORM_L2, NORM_NONE, _tfidf_inplace
-from .._validation import check_csr, check_sparse_structure
-from ._base import BaseEstimator, NotFittedError, TransformerMixin
+from .._base.sparse import check_csr, check_sparse_structure, document_frequency
+from .._base.validation import check_samples, float_dtype
+from .._base.estimator import BaseEstimator, TransformerMixin
+from .._base.errors import NotFittedError
 from ._count import CountVectorizer
-from ._csr import as_csr, output_container
-from ._params import BOOLEAN, NORM, validate_params
+from .._base.sparse import as_csr, output_container
+from .._base.params import BOOLEAN, NORM, validate_params
 
 _NORM_CODES = {None: NORM_NONE, "l1": NORM_L1, "l2": NORM_L2}
-
-
-def _float_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
-
-
-def _check_samples(X):
-    if X.shape[0] == 0:
-        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-                         "is required by TfidfTransformer.")
-    return X
 
 
 def _check_finite(X) -> None:
@@ -60,7 +51,7 @@ def _float_csr_copy(X):
     if sp.issparse(X):
         X = check_csr(X, "X")
         if X.has_canonical_format:
-            out = sp.csr_matrix((X.data.astype(_float_dtype(X.dtype)), X.indices.copy(),
+            out = sp.csr_matrix((X.data.astype(float_dtype(X.dtype)), X.indices.copy(),
                                  X.indptr.copy()), shape=X.shape)
             out.has_canonical_format = True
             return out
@@ -72,15 +63,6 @@ def _not_fitted(owner: str) -> NotFittedError:
         f"This {owner} instance is not fitted yet. Call 'fit' with appropriate arguments "
         "before using this estimator."
     )
-
-
-def document_frequency(X) -> np.ndarray:
-    """Number of rows in which each column has a non-zero entry (canonical CSR ``X``).
-
-    Stored zeros are not counted; ``X`` is not modified.
-    """
-    indices = X.indices if X.data.all() else X.indices[X.data != 0]
-    return np.bincount(indices, minlength=X.shape[1]).astype(np.int64, copy=False)
 
 
 class TfidfTransformer(TransformerMixin, BaseEstimator):
@@ -154,7 +136,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
                 X = as_csr(X)
         else:
             X = as_csr(X)
-        X = _check_samples(X)
+        X = check_samples(X)
         _check_finite(X)
         self.n_features_in_ = X.shape[1]
         if columns is not None and all(isinstance(c, str) for c in columns):
@@ -163,7 +145,22 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
             del self.feature_names_in_
         if self.use_idf:
             self.idf_ = self.idf_from_df(document_frequency(X), X.shape[0],
-                                         _float_dtype(X.dtype))
+                                         float_dtype(X.dtype))
+        elif hasattr(self, "idf_"):
+            del self.idf_
+        return self
+
+    def _fit_from_stats(self, df: np.ndarray, n_samples: int, dtype) -> "TfidfTransformer":
+        """Fit from document frequencies and a document count summed elsewhere.
+
+        The statistics of :meth:`fit` are sums over documents, so chunks
+        counted apart (a stream, Dask partitions) give the idf of one ``fit``.
+        """
+        validate_params(self, self._constraints)
+        check_samples(sp.csr_matrix((n_samples, len(df))))
+        self.n_features_in_ = len(df)
+        if self.use_idf:
+            self.idf_ = self.idf_from_df(df, n_samples, float_dtype(dtype))
         elif hasattr(self, "idf_"):
             del self.idf_
         return self
@@ -219,7 +216,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         in_place = _weighted_in_place(X, copy)
         if in_place:  # the structure check as_csr makes on its copy
             check_sparse_structure(X, "X")
-        X = _check_samples(X if in_place else _float_csr_copy(X))
+        X = check_samples(X if in_place else _float_csr_copy(X))
         n_expected = getattr(self, "n_features_in_", X.shape[1])
         if X.shape[1] != n_expected:
             raise ValueError(
@@ -262,9 +259,9 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
 
         ``X`` is the caller's own copy: a conversion shares its index arrays.
         """
-        _check_samples(X)
+        check_samples(X)
         self._check_idf(X.shape[1])
-        dtype = _float_dtype(X.dtype)
+        dtype = float_dtype(X.dtype)
         if X.dtype != dtype:
             X = sp.csr_matrix((X.data.astype(dtype), X.indices, X.indptr), shape=X.shape)
         if self.sublinear_tf:  # a stored zero is a zero count: log(0) + 1 must not reach it
@@ -426,17 +423,23 @@ max_features, vocabulary, binary
 
     def fit_transform(self, raw_documents: Iterable, y=None):
         """Learn the vocabulary and idf, and return the TF-IDF matrix."""
+        return self._fit_transform(raw_documents)[0]
+
+    def _fit_transform(self, raw_documents: Iterable) -> tuple[Any, int, int]:
         validate_params(self, self._constraints)
         self._check_params()
         tfidf = self._new_transformer()
-        X = super().fit_transform(raw_documents)
+        X, unknown, total = super()._fit_transform(raw_documents)
         tfidf.fit(X)
         self._tfidf = tfidf
-        return tfidf._weight(X)
+        return tfidf._weight(X), unknown, total
 
     def transform(self, raw_documents: Iterable):
         """TF-IDF matrix of ``raw_documents`` with the fitted vocabulary and idf."""
+        return self._transform(raw_documents)[0]
+
+    def _transform(self, raw_documents: Iterable) -> tuple[Any, int, int]:
         if not hasattr(self, "_tfidf"):
             raise NotFittedError("The TF-IDF vectorizer is not fitted")
-        X = super().transform(raw_documents)
-        return self._tfidf._weight(X)
+        X, unknown, total = super()._transform(raw_documents)
+        return self._tfidf._weight(X), unknown, total

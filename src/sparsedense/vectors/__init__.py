@@ -1,6 +1,6 @@
 """Word vectors: the :class:`Vectors` table (gensim's ``KeyedVectors`` surface) and its files."""
 
-from .._validation import FileDecodeError, TruncatedFileError
+from .._base.errors import FileDecodeError, TruncatedFileError
 from ._vectors import Vectors
 
 __all__ = ["Vectors", "load_vectors", "save_vectors", "TruncatedFileError", "FileDecodeError"]

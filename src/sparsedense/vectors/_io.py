@@ -43,7 +43,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import FileDecodeError, TruncatedFileError, is_int
+from .._base.validation import is_int
+from .._base.errors import FileDecodeError, TruncatedFileError
 from ._native import _ZIP_MAGIC, _load_native
 
 __all__ = ["load_vectors"]  # save_vectors is in _write (also reachable here)

@@ -17,8 +17,8 @@ import zipfile
 
 import numpy as np
 
-from .._io import read_npy_header
-from .._validation import TruncatedFileError
+from .._base.files import read_npy_header
+from .._base.errors import TruncatedFileError
 
 _NATIVE_FORMAT = "sparsedense.Vectors"
 _NATIVE_VERSION = 1

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_weight, is_bool, is_int
+from .._base.validation import check_weight, is_bool, is_int
 
 
 def _check_restrict_vocab(restrict_vocab: Any) -> int | None:

@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 import numpy as np
 
-from .._io import atomic_write
-from .._validation import is_int
+from .._base.files import atomic_write
+from .._base.validation import is_int
 from ._io import _CHUNK_ROWS, _COMPRESSORS, _SAVE_FORMATS, _check_choice
 from ._native import _NATIVE_FORMAT, _NATIVE_VERSION
 
@@ -105,7 +105,7 @@ def _check_vectors(vectors) -> tuple[list, np.ndarray]:
     if not hasattr(vectors, "index_to_key") or not hasattr(vectors, "weight"):
         raise TypeError(f"vectors must be a Vectors (with index_to_key and weight); got "
                         f"{type(vectors).__name__}")
-    from .._validation import check_weight
+    from .._base.validation import check_weight
 
     keys = list(vectors.index_to_key)
     weight = check_weight(vectors.weight, "vectors.weight")

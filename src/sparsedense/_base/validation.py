@@ -17,13 +17,7 @@ from typing import Any
 
 import numpy as np
 
-
-class InvalidParameterError(ValueError, TypeError):
-    """A constructor parameter has a bad type or value.
-
-    Subclasses both ``ValueError`` and ``TypeError``, like scikit-learn's
-    exception of the same name, so code written against either keeps working.
-    """
+from .errors import InvalidParameterError, NoSamplesError
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -242,160 +236,6 @@ def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "ou
     return out
 
 
-_COMPRESSED_AXES = {"csr": ("row", "column", 0), "csc": ("column", "row", 1),
-                    "bsr": ("block row", "block column", 0)}
-
-
-def check_sparse_structure(X: Any, name: str = "X") -> None:
-    """Refuse a scipy.sparse matrix or array whose index arrays are malformed (ValueError).
-
-    What is checked, in one pass over the index arrays (a Numba kernel, about
-    a millisecond for a million stored values): for CSR, CSC and BSR that
-    ``indptr`` has one entry per row (column, block row) plus one, starts at
-    0, never decreases and ends within ``indices``; that ``indices`` and
-    ``data`` have the same length and integer ``indices`` lie in
-    ``[0, n)`` for the other axis; for COO that ``row`` and ``col`` have
-    ``data``'s length and lie within the shape. Other formats (LIL, DOK, DIA)
-    hold no raw index arrays a kernel reads: check the CSR made from them.
-    Such a matrix can only come from arrays assigned by hand (scipy checks
-    lengths, not values, when it builds one); a kernel reading it would read
-    or write outside its tables.
-    """
-    fmt = X.format
-    shape = X.shape
-    if len(shape) != 2:
-        return  # the callers refuse non-2-D input with their own message
-    if fmt == "coo":
-        from ._kernels.sparse import _first_out_of_range
-
-        coords = getattr(X, "coords", None) or (X.row, X.col)
-        for axis, (label, values) in enumerate(zip(("row", "col"), coords)):
-            values = np.asarray(values)
-            if values.dtype.kind not in "iu":
-                raise TypeError(f"{name}.{label} must be integers; got dtype {values.dtype}")
-            if values.ndim != 1 or values.shape[0] != np.shape(X.data)[0]:
-                raise ValueError(f"{name}.{label} has {values.size} entries but {name}.data has "
-                                 f"{np.size(X.data)}; a COO matrix needs one per stored value")
-            p = int(_first_out_of_range(values, shape[axis]))
-            if p >= 0:
-                raise ValueError(
-                    f"{name}.{label}[{p}] = {values[p]} is out of range for {name}.shape[{axis}]"
-                    f" = {shape[axis]} (valid: 0..{shape[axis] - 1}); the COO matrix is malformed")
-        return
-    if fmt not in _COMPRESSED_AXES:
-        return
-    major, minor, axis = _COMPRESSED_AXES[fmt]
-    indptr, indices = np.asarray(X.indptr), np.asarray(X.indices)
-    n_major, n_minor = shape[axis], shape[1 - axis]
-    if fmt == "bsr":
-        r, c = X.blocksize
-        n_major, n_minor = shape[0] // r, shape[1] // c
-    for label, arr in (("indptr", indptr), ("indices", indices)):
-        if arr.dtype.kind not in "iu":
-            raise TypeError(f"{name}.{label} must be integers; got dtype {arr.dtype}")
-        if arr.ndim != 1:
-            raise ValueError(f"{name}.{label} must be 1-D; got shape {arr.shape}")
-    if indptr.shape[0] != n_major + 1:
-        raise ValueError(f"{name}.indptr has {indptr.shape[0]} entries; a {fmt.upper()} matrix "
-                         f"of shape {shape} needs {n_major + 1} (one per {major}, plus one)")
-    n_data = np.shape(X.data)[0] if np.ndim(X.data) else 0
-    if indices.shape[0] != n_data:
-        raise ValueError(f"{name}.indices has {indices.shape[0]} entries but {name}.data has "
-                         f"{n_data}; they must be equal")
-    from ._kernels.sparse import DECREASING, FIRST_NOT_ZERO, OK, PAST_END, _compressed_fault
-
-    code, pos = _compressed_fault(indptr, indices, n_minor)
-    if code == OK:
-        return
-    kind = f"the {fmt.upper()} matrix is malformed"
-    if code == FIRST_NOT_ZERO:
-        raise ValueError(f"{name}.indptr[0] = {indptr[0]}; it must be 0 ({kind})")
-    if code == DECREASING:
-        raise ValueError(f"{name}.indptr must be non-decreasing; {name}.indptr[{pos}] = "
-                         f"{indptr[pos]} < {name}.indptr[{pos - 1}] = {indptr[pos - 1]} ({kind})")
-    if code == PAST_END:
-        raise ValueError(f"{name}.indptr[-1] = {indptr[-1]} is past the end of {name}.indices "
-                         f"(length {indices.shape[0]}) ({kind})")
-    where = int(np.searchsorted(indptr, pos, side="right") - 1)
-    raise ValueError(f"{name}.indices[{pos}] = {indices[pos]} ({major} {where}) is out of range "
-                     f"for {n_minor} {minor}s (valid: 0..{n_minor - 1}); {kind}")
-
-
-def check_csr(X: Any, name: str = "X", copy: bool = False):
-    """A scipy.sparse matrix or array of any format as a ``csr_matrix`` whose structure is checked.
-
-    The structure is checked before any conversion (scipy's conversions trust
-    it too) and, for formats without raw index arrays, after it (see
-    :func:`check_sparse_structure`). No copy when ``X`` is already CSR and
-    ``copy`` is False; storage past ``indptr[-1]`` is dropped (on a copy).
-    """
-    import scipy.sparse as sp
-
-    check_sparse_structure(X, name)
-    checked = X.format in _COMPRESSED_AXES or X.format == "coo"
-    if copy or type(X) is not sp.csr_matrix:
-        X = sp.csr_matrix(X, copy=copy)
-    if not checked:
-        check_sparse_structure(X, name)
-    if X.indices.shape[0] > X.indptr[-1]:
-        X = X.copy() if not copy else X
-        X.prune()
-    return X
-
-
-class TruncatedFileError(ValueError, EOFError):
-    """A file ends before what its header or its last record promises.
-
-    Subclasses both ``ValueError`` (a damaged file is a bad value) and
-    ``EOFError`` (what gensim raises for the same file), so code written
-    against either keeps working.
-    """
-
-
-class FileDecodeError(UnicodeDecodeError):
-    """Bytes of a file are not valid in its encoding; the message names the file and place.
-
-    A ``UnicodeDecodeError`` (hence a ``ValueError``), as gensim raises for the
-    same file, whose ``str()`` is the loader's message instead of the codec's.
-    """
-
-    def __init__(self, message: str, encoding: str, obj: bytes, start: int, end: int,
-                 reason: str) -> None:
-        super().__init__(encoding, obj, start, end, reason)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __reduce__(self):
-        return (type(self), (self.message, self.encoding, self.object, self.start, self.end,
-                             self.reason))
-
-
-class NotTrainableError(ValueError, RuntimeError):
-    """A trainer has nothing to train: no vocabulary yet, an empty one, or tables not its own.
-
-    Subclasses ``ValueError`` (our type for a bad value) and ``RuntimeError``
-    (what gensim raises for training before a vocabulary is built, and for a
-    corpus in which no word reaches ``min_count``).
-    """
-
-
-class UnsupportedOptionError(ValueError, NotImplementedError):
-    """A gensim option value this library does not implement (``hs=1``, ``word_ngrams=2``, ...).
-
-    Subclasses ``ValueError`` (a value we refuse) and ``NotImplementedError``
-    (what gensim raises for the options it does not implement itself).
-    """
-
-
-class CorpusFileNotFoundError(FileNotFoundError, TypeError):
-    """A trainer's ``corpus_file`` is missing or not a file.
-
-    Subclasses ``FileNotFoundError`` and ``TypeError`` (gensim's type for the same mistake).
-    """
-
-
 def check_param_int(owner: str, name: str, value: Any, low: int,
                     allow_none: bool = False) -> None:
     """:func:`check_int` for a trainer's parameter; a wrong type is an InvalidParameterError.
@@ -417,3 +257,66 @@ def check_param_real(owner: str, name: str, value: Any, low: float, high: float 
         return check_real(owner, name, value, low, high, low_open)
     except TypeError as exc:
         raise InvalidParameterError(str(exc)) from None
+
+
+def float_dtype(dtype) -> np.dtype:
+    """``dtype`` when it is float32 or float64, else float64 (scikit-learn's TF-IDF rule)."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+def check_samples(X: Any, owner: str = "TfidfTransformer") -> Any:
+    """Refuse a matrix without rows, in scikit-learn's words."""
+    if X.shape[0] == 0:
+        raise NoSamplesError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+                         f"is required by {owner}.")
+    return X
+
+
+#: the similarity metrics of topk_similar
+METRICS = ("cosine", "dot")
+
+
+def check_metric(metric: Any) -> str:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}; got {metric!r}")
+    return metric
+
+
+#: embedding-bag mode name -> kernel code (the kernels see integers only)
+BAG_MODES = {"sum": 0, "mean": 1, "max": 2}
+
+
+def check_mode(mode: Any) -> int:
+    """The kernel code of an embedding-bag ``mode`` ("sum", "mean" or "max")."""
+    if mode not in BAG_MODES:
+        raise ValueError(f"mode must be one of {sorted(BAG_MODES)}; got {mode!r}")
+    return BAG_MODES[mode]
+
+
+def as_matrix(X: Any, name: str):
+    """A real 2-D dense array or a checked CSR matrix (rows are vectors)."""
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D; got shape {X.shape}")
+        if X.dtype.kind == "c":
+            raise TypeError(f"{name} must be real; got dtype {X.dtype}")
+        from .sparse import check_csr  # sparse.py imports this module
+
+        return check_csr(X, name)
+    arr = as_array(X, name)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real; got dtype {arr.dtype}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (rows are vectors); got shape {arr.shape}")
+    return arr
+
+
+def result_dtype(*arrays) -> np.dtype:
+    """float32 only when every input is float32 (scikit-learn's rule), else float64."""
+    return np.dtype(np.float32) if all(a.dtype == np.float32 for a in arrays) else \
+        np.dtype(np.float64)

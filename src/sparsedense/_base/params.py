@@ -2,7 +2,7 @@
 
 The wording follows scikit-learn's ("The 'min_df' parameter of CountVectorizer
 must be ... Got -1 instead."), and the exception is
-:class:`~sparsedense._validation.InvalidParameterError` (a ValueError and a
+:class:`~sparsedense._base.validation.InvalidParameterError` (a ValueError and a
 TypeError), so the same bad parameter fails the same way in both libraries.
 """
 
@@ -13,10 +13,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._validation import InvalidParameterError, check_param, is_bool, is_int, is_real_not_int
-from ._base import sklearn_twin
+from .validation import check_param, is_bool, is_int, is_real_not_int
+from .errors import InvalidParameterError
+from .errors import sklearn_twin
 
 Constraint = tuple[str, Callable[[Any], bool]]
+
+#: scikit-learn's default ``token_pattern``: tokens of two or more word characters
+DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 
 def options(*values: str, none: bool = False, call: bool = False) -> Constraint:
@@ -90,7 +94,7 @@ def validate_params(estimator, constraints: Mapping[str, Constraint]) -> None:
     """Check every declared parameter of ``estimator`` against ``constraints``.
 
     The error is also scikit-learn's ``InvalidParameterError`` when
-    scikit-learn is imported (see :func:`~sparsedense.text._base.sklearn_twin`).
+    scikit-learn is imported (see :func:`~sparsedense._base.estimator.sklearn_twin`).
     """
     try:
         _validate_params(estimator, constraints)

@@ -7,9 +7,7 @@ read them back by introspecting the signature, so ``sklearn.base.clone``,
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import sys
 from typing import Any
 
 
@@ -91,74 +89,3 @@ class TransformerMixin:
 
     def fit_transform(self, X, y=None, **fit_params):
         return self.fit(X, y, **fit_params).transform(X)
-
-
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a method needs a fitted estimator (like scikit-learn's).
-
-    When scikit-learn is imported, what is raised is also an instance of
-    ``sklearn.exceptions.NotFittedError`` (see :func:`sklearn_twin`), so code
-    that catches scikit-learn's class catches ours.
-    """
-
-    def __new__(cls, *args, **kwargs):
-        if cls is NotFittedError:
-            cls = sklearn_twin(cls)
-        return super().__new__(cls, *args, **kwargs)
-
-
-class DocumentTypeError(TypeError, AttributeError):
-    """A document is not text: a TypeError, and the AttributeError scikit-learn raises.
-
-    scikit-learn fails on such a document inside its preprocessing
-    (``'int' object has no attribute 'lower'``); we say which document it is.
-    """
-
-
-class DTypeError(TypeError, ValueError):
-    """An array holds values that are not numbers: a TypeError, and scikit-learn's ValueError."""
-
-
-#: our exception -> (scikit-learn module, class) whose instance it must also be
-_SKLEARN_CLASSES = {
-    "NotFittedError": ("sklearn.exceptions", "NotFittedError"),
-    "InvalidParameterError": ("sklearn.utils._param_validation", "InvalidParameterError"),
-}
-_twins: dict[str, type] = {}
-
-
-def _ours(name: str) -> type:
-    if name == "NotFittedError":
-        return NotFittedError
-    from .._validation import InvalidParameterError
-
-    return InvalidParameterError
-
-
-def sklearn_twin(ours: type) -> type:
-    """``ours``, or a subclass of it and of scikit-learn's class of the same name.
-
-    The subclass when scikit-learn's module is already imported (it is never
-    imported for this), so that ``except sklearn.exceptions.NotFittedError``
-    catches ours. It shows as ``ours`` in tracebacks and pickles by name.
-    """
-    module, attr = _SKLEARN_CLASSES[ours.__name__]
-    if module not in sys.modules:
-        return ours
-    twin = _twins.get(ours.__name__)
-    if twin is None:
-        theirs = getattr(importlib.import_module(module), attr)
-        twin = type(ours.__name__, (ours, theirs), {
-            "__module__": ours.__module__, "__qualname__": ours.__qualname__,
-            "__doc__": ours.__doc__, "__reduce__": _reduce_twin})
-        _twins[ours.__name__] = twin
-    return twin
-
-
-def _reduce_twin(exc):
-    return _rebuild, (type(exc).__name__, exc.args)
-
-
-def _rebuild(name: str, args: tuple) -> Exception:
-    """Unpickle a twin: scikit-learn's too if it is imported where it is unpickled."""
-    return sklearn_twin(_ours(name))(*args)

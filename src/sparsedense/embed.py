@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_weight
-from ._analyzer import DEFAULT_TOKEN_PATTERN
-from ._base import BaseEstimator, NotFittedError, TransformerMixin
-from ._count import CountVectorizer
-from ._tfidf import TfidfVectorizer
+from ._base.validation import check_weight
+from ._base.estimator import BaseEstimator, TransformerMixin
+from ._base.errors import NotFittedError
+from ._base.params import DEFAULT_TOKEN_PATTERN
+from .text import CountVectorizer, TfidfVectorizer
 
 _WEIGHTINGS = ("tfidf", "count", "binary")
 _MODES = ("sum", "mean", "max")
@@ -19,7 +19,7 @@ _MODES = ("sum", "mean", "max")
 
 def _table_vocabulary(vocabulary: Any, n_rows: int) -> dict:
     """Word -> row of the table, from a Vocabulary, a mapping or a sequence of words."""
-    from ..vocabulary import Vocabulary
+    from .vocabulary import Vocabulary
 
     if isinstance(vocabulary, Vocabulary):
         words = vocabulary.tokens
@@ -79,6 +79,9 @@ smooth_idf, sublinear_tf
     ----------
     vectorizer_ : TfidfVectorizer or CountVectorizer
         The fitted sparse step (its ``vocabulary_`` is the table's words).
+    n_samples_seen_ : int
+        Documents the weighting was fitted on (by :meth:`fit` or the
+        :meth:`partial_fit` calls since).
     n_tokens_, n_skipped_tokens_ : int
         Tokens seen by the last ``transform`` and how many had no vector.
     skipped_ratio_ : float
@@ -126,7 +129,8 @@ smooth_idf, sublinear_tf
         self.smooth_idf = smooth_idf
         self.sublinear_tf = sublinear_tf
 
-    def _table(self) -> tuple[np.ndarray, dict]:
+    def _table(self, with_vocabulary: bool = True) -> tuple[np.ndarray, dict | None]:
+        """The checked table, and its word -> row mapping (None when not asked: O(words))."""
         weight, vocabulary = self.weight, self.vocabulary
         if hasattr(weight, "index_to_key") and hasattr(weight, "weight"):  # a Vectors
             if vocabulary is not None:
@@ -142,6 +146,8 @@ smooth_idf, sublinear_tf
                                      ("normalize", self.normalize, (None, "l2"))):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+        if not with_vocabulary:
+            return weight, None
         return weight, _table_vocabulary(vocabulary, weight.shape[0])
 
     def _make_vectorizer(self, mapping: dict, dtype) -> CountVectorizer:
@@ -157,39 +163,87 @@ smooth_idf, sublinear_tf
                                    **common)
         return CountVectorizer(binary=self.weighting == "binary", **common)
 
-    def _embed(self, X, weight: np.ndarray) -> np.ndarray:
-        from ..functional import sparse_to_dense
+    def _embed(self, X, unknown: int, total: int, weight: np.ndarray) -> np.ndarray:
+        from .functional import sparse_to_dense
 
-        unknown, total = getattr(self.vectorizer_, "_last_unknown_", (0, 0))
         self.n_skipped_tokens_ = unknown
         self.n_tokens_ = total
         self.skipped_ratio_ = unknown / total if total else 0.0
         return sparse_to_dense(X, weight, mode=self.mode, normalize=self.normalize)
 
+    def _fit_chunk(self, raw_documents: Iterable, start_over: bool) -> tuple:
+        """Count a chunk, add its statistics to the fitted ones; the counts and coverage.
+
+        The vocabulary is the table's, so the statistics TF-IDF needs (the
+        document count and frequencies) are sums over documents: chunks
+        counted one after the other give the idf of one pass over all of them.
+        Nothing is set when the chunk is refused.
+        """
+        from ._base.sparse import document_frequency
+
+        start_over = start_over or not hasattr(self, "n_samples_seen_")
+        weight, mapping = self._table(with_vocabulary=start_over)
+        # the counts before any weighting (binary applied), over the table's words
+        if start_over:
+            vectorizer = self._make_vectorizer(mapping, weight.dtype)
+            df, n_samples = np.zeros(len(mapping), dtype=np.int64), 0
+            X, unknown, total = CountVectorizer._fit_transform(vectorizer, raw_documents)
+        else:
+            vectorizer, df, n_samples = self.vectorizer_, self._df, self.n_samples_seen_
+            X, unknown, total = CountVectorizer._transform(vectorizer, raw_documents)
+        df = df + document_frequency(X)
+        n_samples += X.shape[0]
+        if isinstance(vectorizer, TfidfVectorizer):
+            vectorizer._tfidf = vectorizer._new_transformer()._fit_from_stats(
+                df, n_samples, weight.dtype)
+        self.vectorizer_, self._df, self.n_samples_seen_ = vectorizer, df, n_samples
+        return X, unknown, total
+
     def fit(self, raw_documents: Iterable, y=None) -> "EmbeddingVectorizer":
         """Fit the weighting (the idf for 'tfidf') on ``raw_documents``; returns ``self``."""
-        weight, mapping = self._table()
-        self.vectorizer_ = self._make_vectorizer(mapping, weight.dtype)
-        self.vectorizer_.fit(raw_documents)
+        self._fit_chunk(raw_documents, start_over=True)
+        return self
+
+    def partial_fit(self, raw_documents: Iterable, y=None) -> "EmbeddingVectorizer":
+        """Add a chunk of documents to the fitted weighting; returns ``self``.
+
+        After any sequence of chunks the idf is the one :meth:`fit` gives on
+        all of them, so a corpus larger than memory is fitted chunk by chunk
+        (``sparsedense embed`` does this). ``transform`` works between calls;
+        :meth:`fit` starts over.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import EmbeddingVectorizer
+        >>> W = np.eye(3, dtype=np.float32)
+        >>> docs = ["a b", "b c", "c c"]
+        >>> ev = EmbeddingVectorizer(W, ["a", "b", "c"], token_pattern=r"\\w")
+        >>> for chunk in (docs[:1], docs[1:]):
+        ...     ev = ev.partial_fit(chunk)
+        >>> whole = EmbeddingVectorizer(W, ["a", "b", "c"], token_pattern=r"\\w").fit(docs)
+        >>> ev.n_samples_seen_, bool((ev.transform(docs) == whole.transform(docs)).all())
+        (3, True)
+        """
+        self._fit_chunk(raw_documents, start_over=False)
         return self
 
     def fit_transform(self, raw_documents: Iterable, y=None) -> np.ndarray:
         """Fit, then return one dense vector per document (n_docs, dim)."""
-        weight, mapping = self._table()
-        self.vectorizer_ = self._make_vectorizer(mapping, weight.dtype)
-        X = self.vectorizer_.fit_transform(raw_documents)
-        return self._embed(X, weight)
+        X, unknown, total = self._fit_chunk(raw_documents, start_over=True)
+        if isinstance(self.vectorizer_, TfidfVectorizer):
+            X = self.vectorizer_._tfidf._weight(X)
+        return self._embed(X, unknown, total, self._table(with_vocabulary=False)[0])
 
     def transform(self, raw_documents: Iterable) -> np.ndarray:
         """One dense vector per document, shape (n_docs, dim), dtype of ``weight``."""
         if not hasattr(self, "vectorizer_"):
             raise NotFittedError("This EmbeddingVectorizer instance is not fitted yet. "
                                  "Call 'fit' first.")
-        weight, _ = self._table()
-        X = self.vectorizer_.transform(raw_documents)
-        return self._embed(X, weight)
+        weight, _ = self._table(with_vocabulary=False)
+        return self._embed(*self.vectorizer_._transform(raw_documents), weight)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """``embedding0 .. embedding{dim-1}`` (one name per output column)."""
-        dim = self._table()[0].shape[1]
+        dim = self._table(with_vocabulary=False)[0].shape[1]
         return np.asarray([f"embedding{i}" for i in range(dim)], dtype=object)

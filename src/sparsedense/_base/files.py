@@ -1,5 +1,11 @@
-"""File helpers shared by everything that writes: atomic replacement, streamed arrays.
+"""Files: opening what users give (plain, .gz, .bz2, .xz), and writing atomically.
 
+Reading: every reader of a corpus or vectors file opens it through
+:func:`open_binary` / :func:`open_text` (compression chosen by the file's
+suffix) or, for a file held in memory, :func:`decompress` (chosen by its
+first bytes), so every command and loader accepts the same compressions.
+
+Writing: 
 Every file sparsedense writes is built under a unique temporary name beside
 its target and renamed over the target (``os.replace``) only once complete,
 so the target holds either its old content or the whole new one; the
@@ -10,17 +16,78 @@ name is ever touched.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
+import functools
 import errno
+import gzip
 import io
+import lzma
+import mmap
 import os
 import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
+
+#: file suffix -> the module that opens such a compressed file
+COMPRESSIONS = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
+#: first bytes of a compressed stream -> (format name, module)
+_MAGIC = {b"\x1f\x8b": ("gzip", gzip), b"BZh": ("bz2", bz2), b"\xfd7zXZ\x00": ("xz", lzma)}
+
+
+def compression_of(path: str | os.PathLike) -> Any:
+    """The module (gzip, bz2, lzma) that opens ``path`` by its suffix, or None for a plain file."""
+    return COMPRESSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
+
+
+def open_binary(path: str | os.PathLike, mode: str = "rb") -> IO[bytes]:
+    """``path`` opened in binary mode, decompressed on the fly when its suffix says so."""
+    module = compression_of(path)
+    return module.open(path, mode) if module is not None else open(path, mode)
+
+
+def open_text(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict",
+              newline: str | None = None) -> IO[str]:
+    """``path`` opened for reading text, decompressed on the fly when its suffix says so."""
+    module = compression_of(path)
+    if module is not None:
+        return module.open(path, "rt", encoding=encoding, errors=errors, newline=newline)
+    return open(path, encoding=encoding, errors=errors, newline=newline)
+
+
+def decompress(data: bytes, source: str) -> bytes:
+    """``data`` decompressed when it starts with a gzip, bz2 or xz header; else as it is.
+
+    A damaged stream is a ValueError naming ``source``.
+    """
+    import zlib
+
+    for magic, (name, module) in _MAGIC.items():
+        if data.startswith(magic):
+            try:
+                return module.decompress(data)
+            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+                raise ValueError(f"{source}: damaged {name} file ({exc})") from None
+    return data
+
+
+def compressed_writer(path: str | os.PathLike, raw: IO[bytes]) -> IO[bytes] | None:
+    """A compressing writer into ``raw`` for ``path``'s suffix (None for a plain file).
+
+    gzip output carries no name and no time stamp, so the same content
+    gives the same bytes.
+    """
+    module = compression_of(path)
+    if module is gzip:
+        return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
+    if module is not None:
+        return module.open(raw, "wb")
+    return None
+
 
 #: errno values that mean the disk (or the user's quota) is full
 _NO_SPACE = frozenset(e for e in (getattr(errno, "ENOSPC", None), getattr(errno, "EDQUOT", None))
@@ -223,3 +290,52 @@ def atomic_array(path: str | os.PathLike, shape: tuple[int, ...], dtype,
 def _check_complete(writer: RowWriter, path: Path) -> None:
     if writer.rows_written != writer.shape[0]:
         raise ValueError(f"{path}: {writer.rows_written} rows written of {writer.shape[0]}")
+
+
+# -- memory-mapped tables, by path ------------------------------------------
+class MemmapTable:
+    """A memory-mapped ``.npy``/raw table described by its path: what tasks carry instead of it.
+
+    Pickles as a few bytes; each worker process maps the file once
+    (:func:`open_table` caches it), so the table is never copied.
+    """
+
+    def __init__(self, filename: str, offset: int, dtype, shape: tuple[int, ...]) -> None:
+        self.filename = os.fspath(filename)  # np.memmap keeps a pathlib.Path as it is
+        self.offset = int(offset)
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(s) for s in shape)
+
+    def key(self) -> tuple:
+        return (self.filename, self.offset, self.dtype.str, self.shape)
+
+    def __repr__(self) -> str:
+        return f"MemmapTable({self.filename!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+@functools.lru_cache(maxsize=8)
+def _map_file(filename: str, offset: int, dtype: str, shape: tuple) -> np.ndarray:
+    table = np.memmap(filename, dtype=np.dtype(dtype), mode="r", offset=offset, shape=shape)
+    return np.asarray(table)  # an ndarray view of the map, as check_weight expects
+
+
+def open_table(table: Any) -> Any:
+    """The object itself, or the mapped array of a :class:`MemmapTable`."""
+    return _map_file(*table.key()) if isinstance(table, MemmapTable) else table
+
+
+def memmap_source(weight: Any) -> MemmapTable | None:
+    """A :class:`MemmapTable` when ``weight`` is a whole, C-ordered memory-mapped file region."""
+    if not isinstance(weight, np.memmap) or not getattr(weight, "filename", None):
+        return None
+    mm = getattr(weight, "_mmap", None)
+    if mm is None or not weight.flags.c_contiguous:
+        return None
+    try:
+        base = np.frombuffer(mm, dtype=np.uint8).ctypes.data
+    except (TypeError, ValueError):
+        return None
+    start = weight.offset - weight.offset % mmap.ALLOCATIONGRANULARITY
+    if weight.ctypes.data != base + (weight.offset - start):
+        return None  # a view into the map (a slice): its offset is not the file's
+    return MemmapTable(weight.filename, weight.offset, weight.dtype, weight.shape)
