@@ -182,15 +182,10 @@ class LSA(TransformerMixin, BaseEstimator):
 
     def _validate(self, X) -> sp.csr_matrix:
         owner = "LSA"
-        check_param(owner, "n_components", self.n_components, "an int in the range [1, inf)",
-                    is_int(self.n_components) and self.n_components >= 1)
-        check_param(owner, "n_oversamples", self.n_oversamples, "an int in the range [1, inf)",
-                    is_int(self.n_oversamples) and self.n_oversamples >= 1)
-        check_param(owner, "n_iter", self.n_iter, "an int in the range [0, inf)",
-                    is_int(self.n_iter) and self.n_iter >= 0)
-        check_param(owner, "power_iteration_normalizer", self.power_iteration_normalizer,
-                    f"a str among {set(_NORMALIZERS)}",
-                    self.power_iteration_normalizer in _NORMALIZERS)
+        check_param(self.n_components, "n_components", "an int in the range [1, inf)", is_int(self.n_components) and self.n_components >= 1, owner=owner)
+        check_param(self.n_oversamples, "n_oversamples", "an int in the range [1, inf)", is_int(self.n_oversamples) and self.n_oversamples >= 1, owner=owner)
+        check_param(self.n_iter, "n_iter", "an int in the range [0, inf)", is_int(self.n_iter) and self.n_iter >= 0, owner=owner)
+        check_param(self.power_iteration_normalizer, "power_iteration_normalizer", f"a str among {set(_NORMALIZERS)}", self.power_iteration_normalizer in _NORMALIZERS, owner=owner)
         X = _check_input(X)
         check_samples(X, "LSA")
         dtype = float_dtype(X.dtype)

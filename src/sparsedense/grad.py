@@ -39,9 +39,9 @@ class RowSparseGrad:
     def __init__(self, indices: Any, values: Any, num_embeddings: int, *,
                  _trusted: bool = False) -> None:
         if not _trusted:
-            from ._base.validation import check_ids, check_positive_int
+            from ._base.validation import check_ids, check_int
 
-            num_embeddings = check_positive_int("num_embeddings", num_embeddings)
+            num_embeddings = check_int(num_embeddings, "num_embeddings", 1)
             indices = check_ids(indices, "indices", num_embeddings, "num_embeddings")
             values = np.asarray(values)
             if indices.ndim != 1:

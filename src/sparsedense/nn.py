@@ -15,8 +15,8 @@ from . import functional as F
 from ._base.validation import (
     check_mode,
     check_padding_idx,
-    check_positive_float,
-    check_positive_int,
+    check_real,
+    check_int,
     check_weight,
 )
 from .grad import RowSparseGrad
@@ -37,12 +37,12 @@ class _Table:
     def _init_table(self, num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
                     scale_grad_by_freq, sparse, dtype, seed, weight, freeze) -> None:
         owner = type(self).__name__
-        num_embeddings = check_positive_int("num_embeddings", num_embeddings, owner)
-        embedding_dim = check_positive_int("embedding_dim", embedding_dim, owner)
+        num_embeddings = check_int(num_embeddings, "num_embeddings", 1, owner=owner)
+        embedding_dim = check_int(embedding_dim, "embedding_dim", 1, owner=owner)
         self.padding_idx = None if padding_idx is None else check_padding_idx(
             padding_idx, num_embeddings)
-        self.max_norm = None if max_norm is None else check_positive_float("max_norm", max_norm)
-        self.norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
+        self.max_norm = None if max_norm is None else check_real(max_norm, "max_norm", 0, low_open=True)
+        self.norm_type = check_real(norm_type, "norm_type", 0, low_open=True, allow_inf=True)
         self.scale_grad_by_freq = bool(scale_grad_by_freq)
         self.sparse = bool(sparse)
         if weight is None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base.validation import check_positive_float
+from ._base.validation import check_real
 from .grad import RowSparseGrad
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "SparseAdam"]
@@ -206,7 +206,7 @@ class Adagrad(Optimizer):
         self.weight_decay = _check_rate("weight_decay", weight_decay)
         self.initial_accumulator_value = _check_rate("initial_accumulator_value",
                                                      initial_accumulator_value)
-        self.eps = check_positive_float("eps", eps)
+        self.eps = check_real(eps, "eps", 0, low_open=True)
 
     def _check_grad(self, i, grad) -> None:
         if isinstance(grad, RowSparseGrad) and self.weight_decay:
@@ -259,7 +259,7 @@ class SparseAdam(Optimizer):
             if not 0.0 <= float(b) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1); got {b!r}")
         self.betas = (float(b1), float(b2))
-        self.eps = check_positive_float("eps", eps)
+        self.eps = check_real(eps, "eps", 0, low_open=True)
 
     def _check_grad(self, i, grad) -> None:
         if not isinstance(grad, RowSparseGrad):

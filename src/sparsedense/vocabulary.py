@@ -166,9 +166,9 @@ class Vocabulary:
     @classmethod
     def _from_counts(cls, tokens: list, counts: np.ndarray, min_count, max_size, specials,
                      kwargs) -> "Vocabulary":
-        from ._base.validation import check_positive_int, is_int
+        from ._base.validation import check_int, is_int
 
-        min_count = check_positive_int("min_count", min_count, "Vocabulary")
+        min_count = check_int(min_count, "min_count", 1, owner="Vocabulary")
         specials = list(specials)
         if len(set(specials)) != len(specials):
             raise ValueError(f"specials must be distinct; got {specials!r}")

@@ -109,16 +109,16 @@ def _validate_params(estimator, constraints: Mapping[str, Constraint]) -> None:
     owner = type(estimator).__name__
     for name, (allowed, ok) in constraints.items():
         value = getattr(estimator, name)
-        check_param(owner, name, value, allowed, bool(ok(value)))
+        check_param(value, name, allowed, bool(ok(value)), owner=owner)
     dtype = getattr(estimator, "dtype", None)
     if "dtype" in constraints:
         try:
             kind = np.dtype(dtype)
         except TypeError:
-            check_param(owner, "dtype", dtype, "a numpy dtype", False)
+            check_param(dtype, "dtype", "a numpy dtype", False, owner=owner)
         else:
             # what scipy.sparse can hold (scikit-learn fails inside scipy for the rest)
-            check_param(owner, "dtype", dtype, "a bool, integer, float32/float64 or "
+            check_param(dtype, "dtype", "a bool, integer, float32/float64 or "
                         "longdouble dtype (scipy.sparse does not support float16 or complex "
                         "counts)", kind.kind in "biu" or kind in (np.float32, np.float64,
-                                                               np.longdouble))
+                                                               np.longdouble), owner=owner)

@@ -25,12 +25,62 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def check_param(owner: str, name: str, value: Any, allowed: str, ok: bool) -> None:
-    """Raise :class:`InvalidParameterError` in scikit-learn's wording unless ``ok``."""
+def check_param(value: Any, name: str, allowed: str, ok: bool, *, owner: str) -> None:
+    """Raise :class:`InvalidParameterError` in scikit-learn's wording unless ``ok``.
+
+    The estimators' message ("The 'min_df' parameter of CountVectorizer must
+    be ... Got ... instead."); :func:`check_int` and :func:`check_real` give
+    the functions' and trainers' shorter one.
+    """
     if not ok:
         raise InvalidParameterError(
             f"The {name!r} parameter of {owner} must be {allowed}. Got {_short(value)} instead."
         )
+
+
+def check_int(value: Any, name: str, low: int | None = None, high: int | None = None, *,
+              owner: str | None = None, allow_none: bool = False) -> int | None:
+    """An integer in ``[low, high]`` (either bound optional; None too with ``allow_none``).
+
+    A wrong type or value is an :class:`InvalidParameterError`: a TypeError
+    and a ValueError, so the same mistake fails the same way for every
+    parameter of every function, estimator and trainer (gensim converts its
+    parameters with ``int()``, which raises either). ``owner`` prefixes the
+    message (``"Word2Vec: min_count must be an int >= 1; got '3'"``).
+    """
+    if value is None and allow_none:
+        return None
+    prefix = f"{owner}: " if owner else ""
+    bounds = " and ".join(b for b in (f">= {low}" if low is not None else "",
+                                      f"<= {high}" if high is not None else "") if b)
+    what = f"an int {bounds}".rstrip()
+    if not is_int(value):
+        raise InvalidParameterError(f"{prefix}{name} must be {what}"
+                                    f"{' or None' if allow_none else ''}; got {_short(value)}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidParameterError(f"{prefix}{name} must be {what}; got {value}")
+    return int(value)
+
+
+def check_real(value: Any, name: str, low: float | None = None, high: float | None = None, *,
+               owner: str | None = None, low_open: bool = False,
+               allow_inf: bool = False) -> float:
+    """A number in ``[low, high]`` (``(low, high]`` with ``low_open``), finite unless
+    ``allow_inf``; returned as a float. Wrong type or value: :class:`InvalidParameterError`.
+    """
+    prefix = f"{owner}: " if owner else ""
+    if is_bool(value) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(f"{prefix}{name} must be a number; got {_short(value)}")
+    v = float(value)
+    bad = (np.isnan(v) or (np.isinf(v) and not allow_inf)
+           or (low is not None and (v <= low if low_open else v < low))
+           or (high is not None and v > high))
+    if bad:
+        rng = " and ".join(b for b in (f"{'>' if low_open else '>='} {low}" if low is not None
+                                        else "", f"<= {high}" if high is not None else "") if b)
+        what = f"a{'' if allow_inf else ' finite'} number {rng}".rstrip()
+        raise InvalidParameterError(f"{prefix}{name} must be {what}; got {value!r}")
+    return v
 
 
 def is_int(value: Any) -> bool:
@@ -97,41 +147,6 @@ def check_ids(ids: Any, name: str, upper: int, upper_name: str) -> np.ndarray:
 def _where(pos: tuple) -> str:
     """``[1, 3]`` for a position in an array, nothing for a 0-d array."""
     return "[" + ", ".join(str(int(p)) for p in pos) + "]" if len(pos) else ""
-
-
-def check_positive_int(name: str, value: Any, owner: str | None = None) -> int:
-    """An integer >= 1 (ValueError otherwise, TypeError for non-integers)."""
-    prefix = f"{owner}: " if owner else ""
-    if not is_int(value):
-        raise TypeError(f"{prefix}{name} must be an int >= 1; got {_short(value)}")
-    if value < 1:
-        raise ValueError(f"{prefix}{name} must be an int >= 1; got {value}")
-    return int(value)
-
-
-def check_int(owner: str, name: str, value: Any, low: int, allow_none: bool = False) -> None:
-    """An integer ``>= low`` (or None with ``allow_none``); the trainers' message, prefixed by ``owner``."""
-    if value is None and allow_none:
-        return
-    if not is_int(value):
-        raise TypeError(f"{owner}: {name} must be an int >= {low}"
-                        f"{' or None' if allow_none else ''}; got {_short(value)}")
-    if value < low:
-        raise ValueError(f"{owner}: {name} must be an int >= {low}; got {value}")
-
-
-def check_real(owner: str, name: str, value: Any, low: float, high: float | None = None,
-               low_open: bool = False) -> float:
-    """A finite number ``>= low`` (``> low`` with ``low_open``) and ``<= high``; returned as float."""
-    if is_bool(value) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a number; got {_short(value)}")
-    v = float(value)
-    bad = not np.isfinite(v) or (v <= low if low_open else v < low) or \
-        (high is not None and v > high)
-    if bad:
-        rng = f"{'>' if low_open else '>='} {low}" + (f" and <= {high}" if high is not None else "")
-        raise ValueError(f"{owner}: {name} must be a finite number {rng}; got {value!r}")
-    return v
 
 
 def check_weight(weight: Any, name: str = "weight", writable: bool = False,
@@ -214,16 +229,6 @@ def check_padding_idx(padding_idx: Any, num_embeddings: int) -> int:
     return int(padding_idx) % num_embeddings
 
 
-def check_positive_float(name: str, value: Any, allow_inf: bool = False) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number; got {_short(value)}")
-    v = float(value)
-    if not (v > 0) or (np.isinf(v) and not allow_inf):
-        raise ValueError(f"{name} must be a positive{'' if allow_inf else ' finite'} number; "
-                         f"got {value!r}")
-    return v
-
-
 def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "out") -> np.ndarray:
     """An ``out`` array must have exactly ``shape`` and ``dtype`` and be writable."""
     if not isinstance(out, np.ndarray):
@@ -234,29 +239,6 @@ def check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, name: str = "ou
     if not out.flags.writeable:
         raise ValueError(f"{name} is read-only")
     return out
-
-
-def check_param_int(owner: str, name: str, value: Any, low: int,
-                    allow_none: bool = False) -> None:
-    """:func:`check_int` for a trainer's parameter; a wrong type is an InvalidParameterError.
-
-    gensim converts its parameters with ``int()`` / ``float()``, so the same
-    wrong type is a TypeError for some of them and a ValueError for others;
-    InvalidParameterError is both, the same for every parameter of every trainer.
-    """
-    try:
-        check_int(owner, name, value, low, allow_none)
-    except TypeError as exc:
-        raise InvalidParameterError(str(exc)) from None
-
-
-def check_param_real(owner: str, name: str, value: Any, low: float, high: float | None = None,
-                     low_open: bool = False) -> float:
-    """:func:`check_real` for a trainer's parameter (wrong type: :class:`InvalidParameterError`)."""
-    try:
-        return check_real(owner, name, value, low, high, low_open)
-    except TypeError as exc:
-        raise InvalidParameterError(str(exc)) from None
 
 
 def float_dtype(dtype) -> np.dtype:

@@ -29,7 +29,7 @@ from dask.base import tokenize
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 
-from .._base.validation import _short, check_documents, check_positive_int
+from .._base.validation import _short, check_documents, check_int
 
 #: default fan-in of the reduction trees (each inner task combines this many results)
 SPLIT_EVERY = 8
@@ -366,7 +366,7 @@ def tree_reduce(leaves: Sequence[Any], combine: Callable, split_every: int, name
 
 
 def check_split_every(split_every: Any) -> int:
-    value = check_positive_int("split_every", split_every)
+    value = check_int(split_every, "split_every", 1)
     if value < 2:
         raise ValueError(f"split_every must be an int >= 2; got {value}")
     return value

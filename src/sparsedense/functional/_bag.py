@@ -17,7 +17,7 @@ from .._base.validation import (
     check_indices,
     check_mode,
     check_padding_idx,
-    check_positive_float,
+    check_real,
     check_weight,
 )
 from ..grad import RowSparseGrad
@@ -202,8 +202,8 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
     bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
                         include_last_offset)
     if renorm:
-        max_norm = check_positive_float("max_norm", max_norm)
-        norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
+        max_norm = check_real(max_norm, "max_norm", 0, low_open=True)
+        norm_type = check_real(norm_type, "norm_type", 0, low_open=True, allow_inf=True)
         if bags.all_indices.size:  # every row named in indices, as torch (padding included)
             from .._kernels.lookup import _renorm_rows
 

@@ -11,7 +11,14 @@ import scipy.sparse as sp
 from .._kernels import _tuning
 from .._kernels._dispatch import balanced_order, choose, use_parallel
 from .._kernels._dispatch import task_args
-from .._base.validation import as_array, check_indices, check_out, check_padding_idx, check_positive_float, check_weight
+from .._base.validation import (
+    as_array,
+    check_indices,
+    check_out,
+    check_padding_idx,
+    check_real,
+    check_weight,
+)
 from .._base.sparse import check_csr
 from ..grad import RowSparseGrad
 
@@ -119,8 +126,8 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     flat, shape = _flat_indices(indices, num_embeddings)
     check_padding_idx(padding_idx, num_embeddings)
     if renorm:
-        max_norm = check_positive_float("max_norm", max_norm)
-        norm_type = check_positive_float("norm_type", norm_type, allow_inf=True)
+        max_norm = check_real(max_norm, "max_norm", 0, low_open=True)
+        norm_type = check_real(norm_type, "norm_type", 0, low_open=True, allow_inf=True)
     out_shape = shape + (dim,)
     if out is not None:
         out = check_out(out, out_shape, weight.dtype)
@@ -211,9 +218,9 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
     >>> s.indices.tolist(), s.values.tolist()
     ([1, 3], [[2.0, 2.0], [1.0, 1.0]])
     """
-    from .._base.validation import check_positive_int
+    from .._base.validation import check_int
 
-    num_embeddings = check_positive_int("num_embeddings", num_embeddings)
+    num_embeddings = check_int(num_embeddings, "num_embeddings", 1)
     flat, shape = _flat_indices(indices, num_embeddings)
     grad = _check_grad_output(grad_output, shape)
     pad = check_padding_idx(padding_idx, num_embeddings)

@@ -28,9 +28,9 @@ _MAX_EXACT_SCALE = 1 << 24
 
 def _check_int(name: str, value: Any, low: int, allow_none: bool = False,
                owner: str = _OWNER) -> None:
-    from .._base.validation import check_param_int as check
+    from .._base.validation import check_int
 
-    check(owner, name, value, low, allow_none)
+    check_int(value, name, low, owner=owner, allow_none=allow_none)
 
 
 def as_vocabulary(vocabulary: Any, owner: str, name: str = "vocabulary") -> Vocabulary:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..vectors import Vectors
-from .._base.validation import _short, check_param_int
+from .._base.validation import _short, check_int
 from .._base.errors import NotTrainableError, UnsupportedOptionError
 from ._shards import _shard_words, _ShardBuffers
 from .word2vec import Word2Vec
@@ -143,10 +143,10 @@ class FastText(Word2Vec):
     def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
                  corpus_file: str | os.PathLike | None = None, min_n: int = 3, max_n: int = 6,
                  bucket: int = 2_000_000, word_ngrams: int = 1, **kwargs: Any) -> None:
-        check_param_int("FastText", "min_n", min_n, 1)
-        check_param_int("FastText", "max_n", max_n, 0)
-        check_param_int("FastText", "bucket", bucket, 0)
-        check_param_int("FastText", "word_ngrams", word_ngrams, 1)
+        check_int(min_n, "min_n", 1, owner="FastText")
+        check_int(max_n, "max_n", 0, owner="FastText")
+        check_int(bucket, "bucket", 0, owner="FastText")
+        check_int(word_ngrams, "word_ngrams", 1, owner="FastText")
         if word_ngrams != 1:
             raise UnsupportedOptionError(
                 f"FastText: word_ngrams={_short(word_ngrams)} (word n-grams) is not implemented, "

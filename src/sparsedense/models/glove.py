@@ -109,16 +109,16 @@ class GloVe(BaseEstimator):
     def _check_params(self) -> None:
         from .._base.validation import is_bool
         from .._base.errors import InvalidParameterError
-        from .._base.validation import check_param_int as check_int, check_param_real as check_real
+        from .._base.validation import check_int, check_real
 
         o = _OWNER
-        check_int(o, "vector_size", self.vector_size, 1)
-        check_int(o, "epochs", self.epochs, 1)
-        check_int(o, "seed", self.seed, 0)
-        check_int(o, "workers", self.workers, 1, allow_none=True)
-        check_real(o, "x_max", self.x_max, 0.0, low_open=True)
-        check_real(o, "alpha", self.alpha, 0.0, 1.0, low_open=True)
-        check_real(o, "learning_rate", self.learning_rate, 0.0, low_open=True)
+        check_int(self.vector_size, "vector_size", 1, owner=o)
+        check_int(self.epochs, "epochs", 1, owner=o)
+        check_int(self.seed, "seed", 0, owner=o)
+        check_int(self.workers, "workers", 1, owner=o, allow_none=True)
+        check_real(self.x_max, "x_max", 0.0, owner=o, low_open=True)
+        check_real(self.alpha, "alpha", 0.0, 1.0, owner=o, low_open=True)
+        check_real(self.learning_rate, "learning_rate", 0.0, owner=o, low_open=True)
         if not isinstance(self.output, str):
             raise InvalidParameterError(f"{o}: output must be one of {_OUTPUTS}; got "
                                         f"{_short(self.output)}")

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._base.validation import _short, check_param_real, is_bool
+from .._base.validation import _short, check_real, is_bool
 from .._base.errors import InvalidParameterError
 
 _OWNER = "ppmi"
@@ -109,8 +109,8 @@ def ppmi(C: Any, alpha: float = 0.75, shift: float = 1.0, positive: bool = True)
     from .._base.sparse import make_csr
 
     o = _OWNER
-    alpha = check_param_real(o, "alpha", alpha, 0.0, 1.0, low_open=True)
-    shift = check_param_real(o, "shift", shift, 0.0, low_open=True)
+    alpha = check_real(alpha, "alpha", 0.0, 1.0, owner=o, low_open=True)
+    shift = check_real(shift, "shift", 0.0, owner=o, low_open=True)
     if not is_bool(positive):
         raise InvalidParameterError(f"{o}: positive must be a bool; got {_short(positive)}")
     X = check_counts(C, o)

@@ -90,15 +90,15 @@ class PPMISVD(BaseEstimator):
 
     def _check_params(self) -> None:
         from .._base.errors import InvalidParameterError
-        from .._base.validation import check_param_int as check_int, check_param_real as check_real
+        from .._base.validation import check_int, check_real
 
         o = _OWNER
-        check_int(o, "vector_size", self.vector_size, 1)
-        check_int(o, "n_iter", self.n_iter, 0)
-        check_int(o, "n_oversamples", self.n_oversamples, 1)
-        check_real(o, "alpha", self.alpha, 0.0, 1.0, low_open=True)
-        check_real(o, "shift", self.shift, 0.0, low_open=True)
-        check_real(o, "eigenvalue_weighting", self.eigenvalue_weighting, -10.0, 10.0)
+        check_int(self.vector_size, "vector_size", 1, owner=o)
+        check_int(self.n_iter, "n_iter", 0, owner=o)
+        check_int(self.n_oversamples, "n_oversamples", 1, owner=o)
+        check_real(self.alpha, "alpha", 0.0, 1.0, owner=o, low_open=True)
+        check_real(self.shift, "shift", 0.0, owner=o, low_open=True)
+        check_real(self.eigenvalue_weighting, "eigenvalue_weighting", -10.0, 10.0, owner=o)
         rs = self.random_state
         if not (rs is None or is_int(rs) or isinstance(rs, (np.random.RandomState,
                                                             np.random.Generator))):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._base.validation import _short, check_param_int, check_param_real, is_bool, is_int
+from .._base.validation import _short, check_int, check_real, is_bool, is_int
 from .._base.errors import InvalidParameterError, NotTrainableError, UnsupportedOptionError
 from ..vectors import Vectors
 from ._corpus import Corpus
@@ -162,24 +162,24 @@ class Word2Vec:
                  trim_rule: Any = None, sorted_vocab: int = 1,
                  batch_words: int = MAX_WORDS_IN_BATCH, comment: str | None = None) -> None:
         o = self._owner
-        check_param_int(o, "vector_size", vector_size, 1)
-        check_param_real(o, "alpha", alpha, 0.0, low_open=True)
-        check_param_real(o, "min_alpha", min_alpha, 0.0)
-        check_param_int(o, "window", window, 1)
-        check_param_int(o, "min_count", min_count, 0)  # gensim's 0 keeps every word, as 1
-        check_param_int(o, "max_vocab_size", max_vocab_size, 1, allow_none=True)
-        check_param_int(o, "max_final_vocab", max_final_vocab, 1, allow_none=True)
-        check_param_real(o, "sample", sample, 0.0)
-        check_param_int(o, "seed", seed, 0)
-        check_param_int(o, "workers", workers, 1, allow_none=True)
+        check_int(vector_size, "vector_size", 1, owner=o)
+        check_real(alpha, "alpha", 0.0, owner=o, low_open=True)
+        check_real(min_alpha, "min_alpha", 0.0, owner=o)
+        check_int(window, "window", 1, owner=o)
+        check_int(min_count, "min_count", 0, owner=o)  # gensim's 0 keeps every word, as 1
+        check_int(max_vocab_size, "max_vocab_size", 1, owner=o, allow_none=True)
+        check_int(max_final_vocab, "max_final_vocab", 1, owner=o, allow_none=True)
+        check_real(sample, "sample", 0.0, owner=o)
+        check_int(seed, "seed", 0, owner=o)
+        check_int(workers, "workers", 1, owner=o, allow_none=True)
         if is_int(hs) and hs == 1:  # before negative: gensim's hs=1 comes with negative=0
             raise UnsupportedOptionError(
                 f"{o}: hs=1 (hierarchical softmax) is not implemented; use negative sampling "
                 "(hs=0, negative >= 1)")
-        check_param_int(o, "negative", negative, 1)
-        check_param_real(o, "ns_exponent", ns_exponent, -10.0, 10.0)
-        check_param_int(o, "epochs", epochs, 1)
-        check_param_int(o, "batch_words", batch_words, 1)
+        check_int(negative, "negative", 1, owner=o)
+        check_real(ns_exponent, "ns_exponent", -10.0, 10.0, owner=o)
+        check_int(epochs, "epochs", 1, owner=o)
+        check_int(batch_words, "batch_words", 1, owner=o)
         for name, value in (("sg", sg), ("hs", hs), ("cbow_mean", cbow_mean),
                             ("null_word", null_word), ("sorted_vocab", sorted_vocab)):
             _check_flag(o, name, value)
@@ -250,7 +250,7 @@ class Word2Vec:
             raise UnsupportedOptionError(
                 f"{o}: build_vocab(update={_short(update)}) (adding words to a trained model) "
                 "is not implemented; build the vocabulary of the whole corpus at once")
-        check_param_int(o, "progress_per", progress_per, 1)
+        check_int(progress_per, "progress_per", 1, owner=o)
         if not is_bool(keep_raw_vocab):
             raise InvalidParameterError(f"{o}: keep_raw_vocab must be a bool; got "
                                         f"{_short(keep_raw_vocab)}")
@@ -317,16 +317,16 @@ class Word2Vec:
         o = self._owner
         self._check_trainable()
         epochs = self.epochs if epochs is None else epochs
-        check_param_int(o, "epochs", epochs, 1)
-        check_param_int(o, "total_examples", total_examples, 1, allow_none=True)
-        check_param_int(o, "total_words", total_words, 1, allow_none=True)
-        check_param_int(o, "word_count", word_count, 0)
-        check_param_int(o, "queue_factor", queue_factor, 1)
-        check_param_real(o, "report_delay", report_delay, 0.0)
+        check_int(epochs, "epochs", 1, owner=o)
+        check_int(total_examples, "total_examples", 1, owner=o, allow_none=True)
+        check_int(total_words, "total_words", 1, owner=o, allow_none=True)
+        check_int(word_count, "word_count", 0, owner=o)
+        check_int(queue_factor, "queue_factor", 1, owner=o)
+        check_real(report_delay, "report_delay", 0.0, owner=o)
         start_alpha = self.alpha if start_alpha is None else start_alpha
         end_alpha = self.min_alpha if end_alpha is None else end_alpha
-        check_param_real(o, "start_alpha", start_alpha, 0.0, low_open=True)
-        check_param_real(o, "end_alpha", end_alpha, 0.0)
+        check_real(start_alpha, "start_alpha", 0.0, owner=o, low_open=True)
+        check_real(end_alpha, "end_alpha", 0.0, owner=o)
         if compute_loss is not None and not is_bool(compute_loss):
             raise InvalidParameterError(f"{o}: compute_loss must be a bool or None; got "
                                         f"{_short(compute_loss)}")

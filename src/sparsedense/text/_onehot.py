@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._base.validation import check_ids, check_positive_int
+from .._base.validation import check_ids, check_int
 from .._base.sparse import make_csr
 
 
@@ -49,7 +49,7 @@ def one_hot(ids, num_classes: int, dtype=np.float32):
     ...
     IndexError: ids[1] = 3 is out of range for num_classes=3 (valid: 0..2)
     """
-    num_classes = check_positive_int("num_classes", num_classes)
+    num_classes = check_int(num_classes, "num_classes", 1)
     arr = check_ids(ids, "ids", num_classes, "num_classes")
     if arr.ndim != 1:
         raise ValueError(f"ids must be 1-D; got shape {arr.shape}")
