@@ -182,10 +182,13 @@ class LSA(TransformerMixin, BaseEstimator):
 
     def _validate(self, X) -> sp.csr_matrix:
         owner = "LSA"
-        check_param(self.n_components, "n_components", "an int in the range [1, inf)", is_int(self.n_components) and self.n_components >= 1, owner=owner)
-        check_param(self.n_oversamples, "n_oversamples", "an int in the range [1, inf)", is_int(self.n_oversamples) and self.n_oversamples >= 1, owner=owner)
-        check_param(self.n_iter, "n_iter", "an int in the range [0, inf)", is_int(self.n_iter) and self.n_iter >= 0, owner=owner)
-        check_param(self.power_iteration_normalizer, "power_iteration_normalizer", f"a str among {set(_NORMALIZERS)}", self.power_iteration_normalizer in _NORMALIZERS, owner=owner)
+        for name, low in (("n_components", 1), ("n_oversamples", 1), ("n_iter", 0)):
+            value = getattr(self, name)
+            check_param(value, name, f"an int in the range [{low}, inf)",
+                        is_int(value) and value >= low, owner=owner)
+        normalizer = self.power_iteration_normalizer
+        check_param(normalizer, "power_iteration_normalizer", f"a str among {set(_NORMALIZERS)}",
+                    normalizer in _NORMALIZERS, owner=owner)
         X = _check_input(X)
         check_samples(X, "LSA")
         dtype = float_dtype(X.dtype)

@@ -41,7 +41,8 @@ class _Table:
         embedding_dim = check_int(embedding_dim, "embedding_dim", 1, owner=owner)
         self.padding_idx = None if padding_idx is None else check_padding_idx(
             padding_idx, num_embeddings)
-        self.max_norm = None if max_norm is None else check_real(max_norm, "max_norm", 0, low_open=True)
+        self.max_norm = (None if max_norm is None
+                         else check_real(max_norm, "max_norm", 0, low_open=True))
         self.norm_type = check_real(norm_type, "norm_type", 0, low_open=True, allow_inf=True)
         self.scale_grad_by_freq = bool(scale_grad_by_freq)
         self.sparse = bool(sparse)

@@ -25,21 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from ._base.errors import InvalidParameterError
 from ._base.validation import check_real
 from .grad import RowSparseGrad
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "SparseAdam"]
-
-
-def _check_rate(name: str, value: Any, allow_zero: bool = True) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.floating,
-                                                                     np.integer)):
-        raise TypeError(f"{name} must be a number; got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number >= 0{'' if allow_zero else ' (> 0)'}; "
-                         f"got {value!r}")
-    return v
 
 
 class Optimizer:
@@ -146,10 +136,10 @@ class SGD(Optimizer):
     def __init__(self, modules, lr: float, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(modules)
-        self.lr = _check_rate("lr", lr)
-        self.momentum = _check_rate("momentum", momentum)
-        self.dampening = _check_rate("dampening", dampening)
-        self.weight_decay = _check_rate("weight_decay", weight_decay)
+        self.lr = check_real(lr, "lr", 0)
+        self.momentum = check_real(momentum, "momentum", 0)
+        self.dampening = check_real(dampening, "dampening", 0)
+        self.weight_decay = check_real(weight_decay, "weight_decay", 0)
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
@@ -201,11 +191,11 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10) -> None:
         super().__init__(modules)
-        self.lr = _check_rate("lr", lr)
-        self.lr_decay = _check_rate("lr_decay", lr_decay)
-        self.weight_decay = _check_rate("weight_decay", weight_decay)
-        self.initial_accumulator_value = _check_rate("initial_accumulator_value",
-                                                     initial_accumulator_value)
+        self.lr = check_real(lr, "lr", 0)
+        self.lr_decay = check_real(lr_decay, "lr_decay", 0)
+        self.weight_decay = check_real(weight_decay, "weight_decay", 0)
+        self.initial_accumulator_value = check_real(initial_accumulator_value,
+                                                    "initial_accumulator_value", 0)
         self.eps = check_real(eps, "eps", 0, low_open=True)
 
     def _check_grad(self, i, grad) -> None:
@@ -250,14 +240,14 @@ class SparseAdam(Optimizer):
     def __init__(self, modules, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8) -> None:
         super().__init__(modules)
-        self.lr = _check_rate("lr", lr, allow_zero=False)
+        self.lr = check_real(lr, "lr", 0, low_open=True)
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2); got {betas!r}")
         b1, b2 = betas
         for name, b in (("betas[0]", b1), ("betas[1]", b2)):
-            _check_rate(name, b)
-            if not 0.0 <= float(b) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1); got {b!r}")
+            check_real(b, name, 0)
+            if not float(b) < 1.0:
+                raise InvalidParameterError(f"{name} must be in [0, 1); got {b!r}")
         self.betas = (float(b1), float(b2))
         self.eps = check_real(eps, "eps", 0, low_open=True)
 

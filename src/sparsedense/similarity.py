@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from ._kernels import _tuning
 from ._kernels._dispatch import task_args
-from ._base.validation import as_matrix, check_metric, result_dtype
+from ._base.validation import as_matrix, check_metric, check_topk, result_dtype
 
 
 __all__ = ["cosine_similarity", "topk_similar", "normalize_rows"]
@@ -284,24 +284,13 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     >>> idx.ravel().tolist()
     [1, 0, 1]
     """
-    from ._base.validation import is_int
     from ._kernels._dispatch import choose
     from ._kernels.similarity import _sort_topk
 
     check_metric(metric)
     Q = as_matrix(queries, "queries")
     C = Q if corpus is None else as_matrix(corpus, "corpus")
-    if Q.shape[1] != C.shape[1]:
-        raise ValueError(f"queries and corpus must have the same number of columns; got "
-                         f"{Q.shape[1]} and {C.shape[1]}")
-    if not is_int(k) or k < 1:
-        raise ValueError(f"k must be an int >= 1; got {k!r}")
-    available = C.shape[0] - (1 if exclude_self else 0)
-    if k > available:
-        raise ValueError(f"k = {k} is more than the {available} corpus rows available")
-    if exclude_self and corpus is not None and Q.shape[0] > C.shape[0]:
-        raise ValueError("exclude_self needs query i to be corpus row i; there are more "
-                         "queries than corpus rows")
+    k = check_topk(k, block_size, exclude_self, Q.shape, C.shape, corpus_is_queries=corpus is None)
     dtype = result_dtype(Q, C)
     n_q, n_c = Q.shape[0], C.shape[0]
     dense = not (sp.issparse(Q) or sp.issparse(C))
@@ -312,8 +301,6 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
             full = n_q * max(n_c, 1) * dtype.itemsize
             target = min(128 << 20, max(16 << 20, full // 4))
             block_size = max(1, target // (max(n_c, 1) * dtype.itemsize))
-    elif not is_int(block_size) or block_size < 1:
-        raise ValueError(f"block_size must be an int >= 1; got {block_size!r}")
     block_size = max(1, min(int(block_size), n_q))
     # one block of queries meets each corpus row once: its rows are normalised tile by
     # tile into a buffer that stays in cache (the same rows, the same arithmetic)

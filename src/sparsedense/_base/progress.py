@@ -7,7 +7,7 @@ from typing import Any
 
 
 class Progress:
-    """A tqdm progress bar on stderr when it is a terminal (and tqdm is installed), else nothing."""
+    """A tqdm progress bar on stderr when it is a terminal and tqdm is installed, else nothing."""
 
     def __init__(self, desc: str, total: int | None = None, unit: str = "it",
                  quiet: bool = False) -> None:

@@ -250,8 +250,8 @@ def float_dtype(dtype) -> np.dtype:
 def check_samples(X: Any, owner: str = "TfidfTransformer") -> Any:
     """Refuse a matrix without rows, in scikit-learn's words."""
     if X.shape[0] == 0:
-        raise NoSamplesError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-                         f"is required by {owner}.")
+        raise NoSamplesError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
+                             f"of 1 is required by {owner}.")
     return X
 
 
@@ -263,6 +263,23 @@ def check_metric(metric: Any) -> str:
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}; got {metric!r}")
     return metric
+
+
+def check_topk(k: Any, block_size: Any, exclude_self: bool, queries_shape: tuple,
+               corpus_shape: tuple, corpus_is_queries: bool = False) -> int:
+    """The arguments of a top-k search against the shapes it runs on; returns ``k``."""
+    if queries_shape[1] != corpus_shape[1]:
+        raise ValueError(f"queries and corpus must have the same number of columns; got "
+                         f"{queries_shape[1]} and {corpus_shape[1]}")
+    check_int(k, "k", 1)
+    available = corpus_shape[0] - (1 if exclude_self else 0)
+    if k > available:
+        raise ValueError(f"k = {k} is more than the {available} corpus rows available")
+    if exclude_self and not corpus_is_queries and queries_shape[0] > corpus_shape[0]:
+        raise ValueError("exclude_self needs query i to be corpus row i; there are more "
+                         "queries than corpus rows")
+    check_int(block_size, "block_size", 1, allow_none=True)
+    return int(k)
 
 
 #: embedding-bag mode name -> kernel code (the kernels see integers only)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import sys
@@ -10,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .._base import files
 from .._base.progress import Progress  # noqa: F401  (shared with the trainers)
 from .._base.chunks import iter_chunks as chunks  # noqa: F401  (shared chunking)
 
@@ -19,28 +19,27 @@ class UsageError(Exception):
 
 
 def open_text(path: str | os.PathLike, encoding: str = "utf-8"):
-    """Open a text file for reading; ``.gz`` is decompressed on the fly, ``-`` is stdin."""
+    """Open a text file for reading (``.gz``/``.bz2``/``.xz`` decompressed); ``-`` is stdin."""
     if str(path) == "-":
         return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, errors="strict")
     p = Path(path)
     if not p.exists():
         raise UsageError(f"{p}: no such file or directory")
-    if p.suffix == ".gz":
-        return gzip.open(p, "rt", encoding=encoding)
-    return open(p, encoding=encoding)
+    return files.open_text(p, encoding)
 
 
 def corpus_files(corpus: str) -> list[str]:
-    """The files of a CORPUS argument: a file, ``-``, or a directory of ``.txt``/``.txt.gz``."""
+    """The files of a CORPUS argument: a file, ``-``, or a directory of ``.txt`` files
+    (``.txt.gz``, ``.txt.bz2`` and ``.txt.xz`` too)."""
     if corpus == "-":
         return ["-"]
     p = Path(corpus)
     if p.is_dir():
-        files = sorted(str(f) for f in p.iterdir()
-                       if f.is_file() and (f.name.endswith(".txt") or f.name.endswith(".txt.gz")))
-        if not files:
+        suffixes = (".txt", *(".txt" + s for s in files.COMPRESSIONS))
+        found = sorted(str(f) for f in p.iterdir() if f.is_file() and f.name.endswith(suffixes))
+        if not found:
             raise UsageError(f"{p}: directory has no .txt files")
-        return files
+        return found
     if not p.exists():
         raise UsageError(f"{p}: no such file or directory")
     return [str(p)]
@@ -85,7 +84,7 @@ def atomic_output(path: str | os.PathLike):
 
 
 def array_output(path: str | os.PathLike, shape: tuple[int, ...], dtype, key: str):
-    """:func:`sparsedense._base.files.atomic_array` (rows streamed to ``.npy``/``.npz``), checked path."""
+    """:func:`~sparsedense._base.files.atomic_array` (rows streamed to .npy/.npz), path checked."""
     from .._base.files import atomic_array
 
     return atomic_array(check_output(path), shape, dtype, key=key)

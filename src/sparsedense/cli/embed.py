@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._base import files as files_mod
 from ._common import (
     OUTPUT_NOTE,
     Progress,
@@ -176,7 +177,7 @@ def _dask_client(args):
 
 def _blocksize(files: list[str], n_workers: int) -> int:
     """Bytes per partition: about 4 partitions per worker, between 1 and 64 MiB."""
-    total = sum(os.path.getsize(f) for f in files if not f.endswith(".gz"))
+    total = sum(os.path.getsize(f) for f in files if files_mod.compression_of(f) is None)
     return int(min(64 << 20, max(1 << 20, total // max(1, 4 * n_workers))))
 
 

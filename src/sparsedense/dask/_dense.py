@@ -13,8 +13,19 @@ import scipy.sparse as sp
 from .. import text as _text
 from ..embed import EmbeddingVectorizer as _LocalEmbeddingVectorizer
 from ..functional import sparse_to_dense as _sparse_to_dense
-from ._graph import SPLIT_EVERY, allow_in_graph, as_bag, graph_node, partition_lengths, per_partition, remember_lengths, row_blocks, stack_blocks, tree_reduce
 from .._base.files import memmap_source, open_table
+from ._graph import (
+    SPLIT_EVERY,
+    allow_in_graph,
+    as_bag,
+    graph_node,
+    partition_lengths,
+    per_partition,
+    remember_lengths,
+    row_blocks,
+    stack_blocks,
+    tree_reduce,
+)
 from ._text import (
     _in_partition,
     check_fit,

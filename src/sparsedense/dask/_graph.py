@@ -41,7 +41,6 @@ _LENGTHS_MAX = 64
 _FILES: dict[str, tuple[tuple[str, ...], str]] = {}
 #: encodings in which a line break is the byte \n, \r or \r\n (counted on the bytes)
 _BYTE_NEWLINE_ENCODINGS = {"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"}
-_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 _COUNT_BLOCK = 1 << 24
 
 
@@ -113,14 +112,12 @@ def count_lines(path: str) -> int:
     line, and a last line without one counts too. Reads the (decompressed)
     file in blocks at C speed, without decoding it.
     """
-    import importlib
+    from .._base.files import open_binary
 
-    suffix = os.path.splitext(path)[1]
-    opener = importlib.import_module(_OPENERS[suffix]).open if suffix in _OPENERS else open
     breaks = 0
     last = b""
     prev_cr = False
-    with opener(path, "rb") as fh:
+    with open_binary(path) as fh:
         while True:
             block = fh.read(_COUNT_BLOCK)
             if not block:

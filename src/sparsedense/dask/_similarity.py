@@ -9,7 +9,7 @@ import dask.array as da
 import numpy as np
 from dask.base import tokenize
 
-from .._base.validation import as_matrix, check_metric, is_int, result_dtype
+from .._base.validation import as_matrix, check_metric, check_topk, result_dtype
 from ..similarity import topk_similar as _topk_similar
 from ._graph import SPLIT_EVERY, allow_in_graph, check_split_every, graph_node, tree_reduce
 
@@ -101,20 +101,7 @@ def topk_similar(queries: Any, corpus: Any, k: int = 10, exclude_self: bool = Fa
                          "corpus.compute_chunk_sizes() first")
     if corpus.dtype.kind not in "biuf":
         raise TypeError(f"corpus must be numeric; got dtype {corpus.dtype}")
-    if Q.shape[1] != corpus.shape[1]:
-        raise ValueError(f"queries and corpus must have the same number of columns; got "
-                         f"{Q.shape[1]} and {corpus.shape[1]}")
-    if not is_int(k) or k < 1:
-        raise ValueError(f"k must be an int >= 1; got {k!r}")
-    n_c = corpus.shape[0]
-    available = n_c - (1 if exclude_self else 0)
-    if k > available:
-        raise ValueError(f"k = {k} is more than the {available} corpus rows available")
-    if exclude_self and Q.shape[0] > n_c:
-        raise ValueError("exclude_self needs query i to be corpus row i; there are more "
-                         "queries than corpus rows")
-    if block_size is not None and (not is_int(block_size) or block_size < 1):
-        raise ValueError(f"block_size must be an int >= 1; got {block_size!r}")
+    k = check_topk(k, block_size, exclude_self, Q.shape, corpus.shape)
     if len(corpus.chunks[1]) > 1:
         corpus = corpus.rechunk({1: -1})
     dtype = result_dtype(Q, np.empty(0, corpus.dtype))
