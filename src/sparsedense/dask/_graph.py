@@ -388,7 +388,7 @@ def iter_blocks(array: Any, client: Any = None) -> Iterator[Any]:
     ...     [block.tolist() for block in iter_blocks(X)]
     [[[0, 1], [2, 3]], [[4, 5]]]
     """
-    if getattr(array, "ndim", None) != 2 or len(array.chunks[1]) != 1:
+    if not isinstance(array, da.Array) or array.ndim != 2 or len(array.chunks[1]) != 1:
         raise ValueError("array must be a 2-D dask array of row blocks (one column chunk); "
                          f"got {array!r}")
     blocks = array.to_delayed().ravel().tolist()
