@@ -43,7 +43,7 @@ def test_partition_lengths_of_files_use_the_byte_count(tmp_path, monkeypatch):
         p.write_bytes(content)
         paths.append(str(p))
     bag = _graph.read_text(paths)
-    assert bag.name in _graph._FILES
+    assert _graph._files_of(bag) == tuple(paths)  # a TextFiles bag: one file a partition
     expected = tuple(len(part) for part in
                      dask.compute(*bag.map_partitions(list).to_delayed(), scheduler="sync"))
 
@@ -55,7 +55,7 @@ def test_partition_lengths_of_files_use_the_byte_count(tmp_path, monkeypatch):
         assert _graph.partition_lengths(bag) == expected
     # split into byte blocks, a file is several partitions: counted in Python
     blocked = _graph.read_text(paths, blocksize=4)
-    assert blocked.name not in _graph._FILES
+    assert _graph._files_of(blocked) == ()
 
 
 def _documents(docs, index):
@@ -71,7 +71,7 @@ def test_partition_tasks_read_what_the_bag_reads(tmp_path, content):
     with gzip.open(packed, "wb") as fh:
         fh.write(content + b"\nlast")
     bag = _graph.read_text([str(plain), str(packed)])
-    assert bag.name in _graph._FILES  # the one-task-a-partition path is taken
+    assert _graph._files_of(bag)  # the one-task-a-partition path is taken
     parts = _graph.per_partition(_documents, bag)
     assert len(parts) == 2
     got = dask.compute(*parts, scheduler="sync")
@@ -79,3 +79,32 @@ def test_partition_tasks_read_what_the_bag_reads(tmp_path, content):
     assert [i for i, _ in got] == [0, 1]
     assert [docs for _, docs in got] == want
     assert [len(d) for d in want] == list(_graph.partition_lengths(bag))
+
+
+def test_lengths_live_on_the_bag_and_the_fitted_estimator_not_in_a_registry(tmp_path,
+                                                                              monkeypatch):
+    """A fit's partition lengths serve the transform of the same bag; a derived bag recounts."""
+    from sparsedense.dask import CountVectorizer
+
+    paths = []
+    for i, content in enumerate(CONTENTS):
+        p = tmp_path / f"q{i}.txt"
+        p.write_bytes(content)
+        paths.append(str(p))
+    bag = _graph.read_text(paths)
+    with dask.config.set(scheduler="sync"):
+        cv = CountVectorizer(token_pattern=r"\S+").fit(bag)
+        name, lengths = cv._partition_lengths_
+        assert name == bag.name and bag.lengths == lengths
+        assert "_partition_lengths_" not in vars(cv.to_local())
+
+        def no_count(*args, **kwargs):
+            raise AssertionError("the lengths were counted again")
+
+        monkeypatch.setattr(_graph, "count_lines", no_count)
+        monkeypatch.setattr(_graph, "_count_partition", no_count)
+        assert cv.transform(bag).chunks[0] == lengths
+        derived = bag.map(str.upper)
+        assert type(derived) is _graph.TextFiles and _graph._files_of(derived) == ()
+        monkeypatch.undo()
+        assert _graph.partition_lengths(derived) == lengths

@@ -223,10 +223,17 @@ def test_fixed_vocabulary_lookup_equals_remapped_counts(token_pattern):
 def test_vocabulary_lookup_is_rebuilt_for_another_vocabulary():
     a = {"alpha": 0, "beta": 1}
     b = {"beta": 0, "alpha": 1}
-    ta, tb = _extract.vocabulary_lookup(a), _extract.vocabulary_lookup(b)
-    assert ta is not tb and _extract.vocabulary_lookup(a) is ta
     from sparsedense import CountVectorizer
 
-    X = CountVectorizer(vocabulary=b).fit_transform(["alpha alpha beta"])
+    cv = CountVectorizer(vocabulary=a).fit(["x"])
+    ta = cv._vocabulary_table()  # kept by the estimator, not in a module-level registry
+    assert cv._vocabulary_table() is ta
+    cv.set_params(vocabulary=b).fit(["x"])
+    tb = cv._vocabulary_table()
+    assert ta is not tb and not hasattr(_extract, "_LOOKUPS")
+    X = cv.transform(["alpha alpha beta"])
     assert X.toarray().tolist() == [[1, 2]]
+    import pickle
+
+    assert "_vocabulary_table_" not in vars(pickle.loads(pickle.dumps(cv)))
     assert _extract.vocabulary_lookup({1: 0}) is None  # not str keys: the general path

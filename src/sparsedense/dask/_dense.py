@@ -19,9 +19,9 @@ from ._graph import (
     allow_in_graph,
     as_bag,
     graph_node,
+    fitted_lengths,
     partition_lengths,
     per_partition,
-    remember_lengths,
     row_blocks,
     stack_blocks,
     tree_reduce,
@@ -212,7 +212,7 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
         weight, mapping = self._table()
         vec = self._make_vectorizer(mapping, weight.dtype)
         lengths = fit_vectorizer(vec, bag, split_every)
-        remember_lengths(bag, lengths)
+        self._partition_lengths_ = fitted_lengths(bag, lengths)
         self.vectorizer_ = vec
         return self
 
@@ -248,7 +248,7 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
             *counts, total, table = dask.persist(*counts, total, table)
         lengths, features, df, tf = total.compute()
         finish_fit(vec, lengths, features, df, tf)
-        remember_lengths(bag, lengths)
+        self._partition_lengths_ = fitted_lengths(bag, lengths)
         self.vectorizer_ = vec
         shipped = [table]
         transformer = getattr(vec, "_tfidf", None)
@@ -269,7 +269,7 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
                                        "Call 'fit' first.")
         weight, _ = self._table(with_vocabulary=False)
         bag = as_bag(raw_documents)
-        lengths = partition_lengths(bag)
+        lengths = partition_lengths(bag, vars(self).get("_partition_lengths_"))
         dim = weight.shape[1]
         func = partial(_embed_partition, mode=self.mode, normalize=self.normalize, dim=dim,
                        dtype=weight.dtype)

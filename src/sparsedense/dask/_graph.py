@@ -34,17 +34,37 @@ from .._base.validation import _short, check_documents, check_int
 #: default fan-in of the reduction trees (each inner task combines this many results)
 SPLIT_EVERY = 8
 
-#: partition lengths already counted, by the name (a hash of the graph) of the bag
-_LENGTHS: dict[str, tuple[int, ...]] = {}
-_LENGTHS_MAX = 64
-#: the files of the bags read_text made with one partition per file, by bag name
-_FILES: dict[str, tuple[tuple[str, ...], str]] = {}
 #: encodings in which a line break is the byte \n, \r or \r\n (counted on the bytes)
 _BYTE_NEWLINE_ENCODINGS = {"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"}
 _COUNT_BLOCK = 1 << 24
 
 
 # -- inputs ----------------------------------------------------------------
+class TextFiles(db.Bag):
+    """The bag :func:`read_text` makes when each partition is one whole file.
+
+    It knows its ``files`` and their ``encoding``, so a task can read its file
+    itself and the line breaks can be counted on the bytes; ``lengths`` (the
+    documents of each file) is set once, when first counted. dask makes the
+    bags derived from it (``map``, ``filter``, ...) with ``type(self)`` and
+    no files: those are read as ordinary bags (see :func:`_files_of`).
+    """
+
+    def __init__(self, dsk, name: str, npartitions: int, files: tuple[str, ...] = (),
+                 encoding: str = "utf-8") -> None:
+        super().__init__(dsk, name, npartitions)
+        self.files = tuple(files)
+        self.encoding = encoding
+        self.lengths: tuple[int, ...] | None = None
+
+
+def _files_of(bag: db.Bag) -> tuple[str, ...]:
+    """The files of a :class:`TextFiles` bag, one per partition; empty for any other bag."""
+    if isinstance(bag, TextFiles) and len(bag.files) == bag.npartitions:
+        return bag.files
+    return ()
+
+
 def _strip_line(line: str) -> str:
     """A line of a file as a document: the trailing newline removed (as the CLI reads files)."""
     return line.rstrip("\n").rstrip("\r")
@@ -101,7 +121,7 @@ def read_text(urlpath, blocksize: int | str | None = None, encoding: str = "utf-
     if ((blocksize is None or compressed) and bag.npartitions == len(files)
             and codecs.lookup(encoding).name in _BYTE_NEWLINE_ENCODINGS
             and not any("://" in f or f.endswith(".zst") for f in files)):
-        _remember(_FILES, bag.name, (tuple(files), encoding))
+        return TextFiles(bag.dask, bag.name, bag.npartitions, files, encoding)
     return bag
 
 
@@ -128,12 +148,6 @@ def count_lines(path: str) -> int:
             prev_cr = block[-1:] == b"\r"
             last = block[-1:]
     return breaks + (1 if last and last not in (b"\n", b"\r") else 0)
-
-
-def _remember(table: dict, key: str, value: Any) -> None:
-    if len(table) >= _LENGTHS_MAX:
-        table.pop(next(iter(table)))
-    table[key] = value
 
 
 def as_bag(raw_documents: Any, name: str = "raw_documents") -> db.Bag:
@@ -172,30 +186,33 @@ def _count_partition(part) -> list[int]:
     return [sum(1 for _ in part)]
 
 
-def partition_lengths(bag: db.Bag) -> tuple[int, ...]:
-    """Number of documents in each partition (computed once per bag, then remembered).
+def partition_lengths(bag: db.Bag, fitted: tuple | None = None) -> tuple[int, ...]:
+    """Number of documents in each partition.
 
-    A pass over the input that only counts (no tokenizing); free for a bag
-    whose lengths a ``fit`` has already counted. For the files of
-    :func:`read_text` (one partition a file, a byte-compatible encoding) the
+    ``fitted`` is what :func:`fitted_lengths` gave the estimator's ``fit``:
+    free when ``bag`` is the bag it was fitted on. Otherwise a pass over the
+    input that only counts (no tokenizing); for a :class:`TextFiles` bag the
     line breaks are counted on the bytes by :func:`count_lines`, one task a
-    file, without decoding or splitting lines in Python.
+    file, without decoding or splitting lines in Python, once per bag.
     """
-    got = _LENGTHS.get(bag.name)
-    if got is None:
-        files = _FILES.get(bag.name, (None, None))[0]
-        if files is not None:  # one file a partition: count line breaks on the bytes
-            got = tuple(int(n) for n in dask.compute(
+    if fitted is not None and fitted[0] == bag.name:
+        return fitted[1]
+    files = _files_of(bag)
+    if files:
+        if bag.lengths is None:
+            bag.lengths = tuple(int(n) for n in dask.compute(
                 *[dask.delayed(count_lines)(f, dask_key_name=f"count-lines-{tokenize(f, i)}")
                   for i, f in enumerate(files)]))
-        else:
-            got = tuple(int(n) for n in bag.map_partitions(_count_partition).compute())
-        remember_lengths(bag, got)
-    return got
+        return bag.lengths
+    return tuple(int(n) for n in bag.map_partitions(_count_partition).compute())
 
 
-def remember_lengths(bag: db.Bag, lengths: Sequence[int]) -> None:
-    _remember(_LENGTHS, bag.name, tuple(lengths))
+def fitted_lengths(bag: db.Bag, lengths: Sequence[int]) -> tuple[str, tuple[int, ...]]:
+    """What an estimator keeps of the bag it was fitted on: its name and partition lengths."""
+    lengths = tuple(int(n) for n in lengths)
+    if _files_of(bag) and bag.lengths is None:
+        bag.lengths = lengths
+    return bag.name, lengths
 
 
 # -- shipping ----------------------------------------------------------------
@@ -275,12 +292,11 @@ def per_partition(func: Callable, bag: db.Bag, shipped: Sequence[Delayed] = ()) 
     list (a bag's partition is otherwise a lazy iterator, which cannot be sent
     to another worker when the scheduler runs ``func`` elsewhere).
     """
-    files = _FILES.get(bag.name)
-    if files is not None:  # a file a partition: read it in the task that uses it
+    files = _files_of(bag)
+    if files:  # a file a partition: read it in the task that uses it
         from fsspec import open_files
 
-        paths, encoding = files
-        opened = open_files(list(paths), mode="rt", encoding=encoding, compression="infer")
+        opened = open_files(list(files), mode="rt", encoding=bag.encoding, compression="infer")
         name = (f"read-{getattr(func, '__name__', 'partition')}-"
                 f"{tokenize(bag.name, func, [getattr(x, 'key', x) for x in shipped])}")
         return [dask.delayed(_read_with_index, pure=True)(f, func, i, *shipped,

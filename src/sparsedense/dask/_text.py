@@ -16,9 +16,9 @@ from ._graph import (
     as_bag,
     check_split_every,
     graph_node,
+    fitted_lengths,
     partition_lengths,
     per_partition,
-    remember_lengths,
     row_blocks,
     tree_reduce,
 )
@@ -108,7 +108,7 @@ def plain_copy(estimator, base: type) -> Any:
     params = estimator.get_params(deep=False)
     out = base(**params)
     for key, value in vars(estimator).items():
-        if key not in params:
+        if key not in params and key != "_partition_lengths_":  # of a bag: Dask's only
             setattr(out, key, value)
     return out
 
@@ -171,11 +171,14 @@ def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
     return lengths
 
 
-def blocks_of(func_kwargs: dict, fitted, bag, name: str):
-    """The row blocks ``fitted.transform(partition)`` of ``bag``; the fitted estimator is one key."""
+def blocks_of(func_kwargs: dict, fitted, bag, name: str, known: tuple | None = None):
+    """The row blocks ``fitted.transform(partition)`` of ``bag``; the fitted estimator is one key.
+
+    ``known``: the partition lengths a fit counted (see :func:`partition_lengths`).
+    """
     from functools import partial
 
-    lengths = partition_lengths(bag)
+    lengths = partition_lengths(bag, known)
     shipped = graph_node(fitted, "vectorizer")
     func = partial(_transform_partition, **func_kwargs)
     meta = empty_block(func_kwargs["n_cols"], func_kwargs["dtype"])
@@ -257,7 +260,7 @@ class _FitMixin:
         bag = as_bag(raw_documents)
         vec = self._base(**self.get_params(deep=False))
         lengths = fit_vectorizer(vec, bag, split_every)
-        remember_lengths(bag, lengths)
+        self._partition_lengths_ = fitted_lengths(bag, lengths)
         for attr in ("vocabulary_", "fixed_vocabulary_", "stop_words_", "_tfidf"):
             if hasattr(vec, attr):
                 setattr(self, attr, getattr(vec, attr))
@@ -278,7 +281,8 @@ class _FitMixin:
         bag = as_bag(raw_documents)
         local = self.to_local()
         validate_params(local, local._constraints)
-        return blocks_of({"n_cols": len(local.vocabulary_), "dtype": dtype}, local, bag, name)
+        return blocks_of({"n_cols": len(local.vocabulary_), "dtype": dtype}, local, bag, name,
+                         vars(self).get("_partition_lengths_"))
 
 
 class CountVectorizer(_FitMixin, _text.CountVectorizer):

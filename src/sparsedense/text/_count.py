@@ -209,12 +209,30 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         """
         return extract_counts(self, raw_documents)
 
+    def _vocabulary_table(self) -> Any:
+        """The lookup table of the fixed vocabulary's words (ids are columns), or None.
+
+        Built at the first transform of each ``vocabulary_`` and kept on the
+        estimator (not pickled: rebuilt where it is unpickled).
+        """
+        cached = self.__dict__.get("_vocabulary_table_")
+        vocab = self.vocabulary_
+        if cached is None or cached[0] is not vocab or cached[1] != len(vocab):
+            cached = (vocab, len(vocab), vocabulary_lookup(vocab))
+            self._vocabulary_table_ = cached
+        return cached[2]
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_vocabulary_table_", None)
+        return state
+
     def _count_fixed(self, raw_documents) -> tuple[Any, int, int]:
         """Counts over the fixed vocabulary, the tokens without a column, and all tokens."""
         vocab = self.vocabulary_
         if (self._fast_token_min_len() and tuple(self.ngram_range) == (1, 1)
                 and self.get_stop_words() is None):
-            table = vocabulary_lookup(vocab)
+            table = self._vocabulary_table()
             if table is not None:  # tokens looked up directly: no interning, no remap
                 indptr, indices, data, unknown, total = extract_fixed(self, raw_documents, table)
                 return make_csr(indptr, indices, data, (indptr.shape[0] - 1, len(vocab)),

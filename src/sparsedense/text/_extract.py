@@ -286,21 +286,13 @@ def extract_hashed(vectorizer, raw_documents, n_features: int, alternate_sign: b
     return _stack(parts)
 
 
-#: lookup tables of recently used fixed vocabularies: id(vocabulary) -> (vocabulary, size, table)
-_LOOKUPS: dict = {}
-_MAX_LOOKUPS = 4
-
-
 def vocabulary_lookup(vocabulary: dict) -> Interner | None:
     """A lookup-only table of a fixed vocabulary's words whose ids are their columns.
 
-    Built once per vocabulary object (a few are remembered), so a transform
-    looks tokens up directly instead of interning them anew and remapping.
-    None when a key is not a str.
+    A transform looks tokens up in it directly instead of interning them
+    anew and remapping (the vectorizer keeps it, see
+    ``CountVectorizer._vocabulary_table``). None when a key is not a str.
     """
-    hit = _LOOKUPS.get(id(vocabulary))
-    if hit is not None and hit[0] is vocabulary and hit[1] == len(vocabulary):
-        return hit[2]
     words = sorted(vocabulary, key=vocabulary.__getitem__)  # column order: ids are columns
     if not all(isinstance(w, str) for w in words):
         return None
@@ -310,9 +302,6 @@ def vocabulary_lookup(vocabulary: dict) -> Interner | None:
     codes = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = Interner(np.uint32)
     table.intern(codes, starts, lengths)
-    if len(_LOOKUPS) >= _MAX_LOOKUPS:
-        _LOOKUPS.pop(next(iter(_LOOKUPS)))
-    _LOOKUPS[id(vocabulary)] = (vocabulary, len(vocabulary), table)
     return table
 
 
