@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base.validation import check_weight
+from ._base.validation import check_option, check_weight
 from ._base.estimator import BaseEstimator, TransformerMixin
 from ._base.errors import NotFittedError
 from ._base.params import DEFAULT_TOKEN_PATTERN
@@ -141,11 +141,9 @@ smooth_idf, sublinear_tf
             raise ValueError("EmbeddingVectorizer needs a word-vector table: pass weight "
                              "(n_words x dim) and vocabulary (its words), or a Vectors object")
         weight = check_weight(np.asarray(weight) if isinstance(weight, np.memmap) else weight)
-        for name, value, allowed in (("weighting", self.weighting, _WEIGHTINGS),
-                                     ("mode", self.mode, _MODES),
-                                     ("normalize", self.normalize, (None, "l2"))):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+        check_option(self.weighting, "weighting", _WEIGHTINGS)
+        check_option(self.mode, "mode", _MODES)
+        check_option(self.normalize, "normalize", (None, "l2"))
         if not with_vocabulary:
             return weight, None
         return weight, _table_vocabulary(vocabulary, weight.shape[0])

@@ -257,7 +257,10 @@ class Vocabulary:
         if unknown is None:
             return "unk" if self.unk_id is not None else "error"
         if unknown not in _UNKNOWN_POLICIES:
-            raise ValueError(f"unknown must be one of {_UNKNOWN_POLICIES} or None; got {unknown!r}")
+            from ._base.errors import InvalidParameterError
+
+            raise InvalidParameterError(f"unknown must be one of {_UNKNOWN_POLICIES} or None; "
+                                        f"got {unknown!r}")
         if unknown == "unk" and self.unk_id is None:
             raise ValueError(
                 f"unknown='unk' needs an unk token, but {self.unk_token!r} is not in the vocabulary"

@@ -12,7 +12,7 @@ Kernels never validate; the functions here are the only gate in front of them.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -259,10 +259,22 @@ def check_samples(X: Any, owner: str = "TfidfTransformer") -> Any:
 METRICS = ("cosine", "dot")
 
 
+def check_option(value: Any, name: str, options: Any, *, owner: str | None = None) -> Any:
+    """``value`` when it is one of ``options`` (a tuple, or a mapping's keys); else an
+    :class:`InvalidParameterError` naming the options."""
+    try:
+        ok = value in options
+    except TypeError:  # unhashable: not a key of a mapping
+        ok = False
+    if not ok:
+        shown = sorted(options) if isinstance(options, Mapping) else options
+        prefix = f"{owner}: " if owner else ""
+        raise InvalidParameterError(f"{prefix}{name} must be one of {shown}; got {value!r}")
+    return value
+
+
 def check_metric(metric: Any) -> str:
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}; got {metric!r}")
-    return metric
+    return check_option(metric, "metric", METRICS)
 
 
 def check_topk(k: Any, block_size: Any, exclude_self: bool, queries_shape: tuple,
@@ -288,9 +300,7 @@ BAG_MODES = {"sum": 0, "mean": 1, "max": 2}
 
 def check_mode(mode: Any) -> int:
     """The kernel code of an embedding-bag ``mode`` ("sum", "mean" or "max")."""
-    if mode not in BAG_MODES:
-        raise ValueError(f"mode must be one of {sorted(BAG_MODES)}; got {mode!r}")
-    return BAG_MODES[mode]
+    return BAG_MODES[check_option(mode, "mode", BAG_MODES)]
 
 
 def as_matrix(X: Any, name: str):
