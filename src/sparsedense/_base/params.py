@@ -17,7 +17,10 @@ bad one is reported. A constraint is one of two kinds:
 
 Either way a wrong type or value is an
 :class:`~sparsedense._base.errors.InvalidParameterError` (a ValueError and a
-TypeError); a few checks keep the narrower type they always raised (see each).
+TypeError), except where the trainers always raised a narrower type:
+:class:`Flag` and :class:`OneOf` raise a plain ValueError for a value of the
+right type outside the options, :class:`FloatDType` a TypeError, and
+:class:`Implemented` an ``UnsupportedOptionError``.
 """
 
 from __future__ import annotations
@@ -30,8 +33,7 @@ import numpy as np
 
 from .validation import (_short, check_int, check_param, check_real, is_bool, is_int,
                          is_real_not_int)
-from .errors import InvalidParameterError, UnsupportedOptionError
-from .errors import sklearn_twin
+from .errors import InvalidParameterError, UnsupportedOptionError, sklearn_twin
 
 #: a vectorizer's constraint: what is allowed (scikit-learn's words), and its test
 Described = tuple[str, Callable[[Any], bool]]
