@@ -2,8 +2,8 @@
 
 Shared by every trainer (Word2Vec, FastText, the co-occurrence matrix). A
 corpus comes either as ``sentences`` -- a re-iterable of token lists, read
-once per pass -- or as ``corpus_file`` -- a text file (``.gz`` / ``.bz2``
-too), one sentence a line, tokens separated by whitespace (gensim's
+once per pass -- or as ``corpus_file`` -- a text file (``.gz``, ``.bz2`` or
+``.xz`` too, by its suffix), one sentence a line, tokens separated by whitespace (gensim's
 ``LineSentence`` rules, including cutting lines longer than
 ``MAX_SENTENCE_LENGTH`` tokens into pieces). The file path never builds
 Python lists: blocks of bytes are split by a Numba kernel and the tokens
@@ -22,8 +22,6 @@ later passes (the epochs) neither read nor intern it again.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -50,7 +48,8 @@ class Corpus:
         over); a one-shot iterator such as a generator is refused, since a
         second pass over it would silently be empty.
     corpus_file : str or path-like, optional
-        A text file, one sentence a line (UTF-8).
+        A text file, one sentence a line (UTF-8), plain or compressed (``.gz``,
+        ``.bz2``, ``.xz``: see :func:`~sparsedense._base.files.open_binary`).
     owner : str
         Name used in error messages.
     """
@@ -89,12 +88,11 @@ class Corpus:
     # -- raw token blocks ------------------------------------------------------
     def _file_blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         """Blocks of the file: ``(buf, tok_start, tok_len, sent_len)`` over whole lines."""
+        from .._base.files import open_binary
         from .._kernels.corpus import _split_sentences
 
-        path = self.corpus_file
-        opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix, open)
         carry = b""
-        with opener(path, "rb") as fh:
+        with open_binary(self.corpus_file) as fh:
             while True:
                 data = fh.read(BLOCK_BYTES)
                 last = not data

@@ -1,4 +1,4 @@
-"""Reading a trainer's saved model (an npz file) without trusting it.
+"""A trainer's saved model (an npz file): writing it, and reading it without trusting it.
 
 A model file feeds the training kernels, which index the tables by word id
 without checking (see :mod:`sparsedense._kernels.word2vec`): a table with too
@@ -184,3 +184,60 @@ def check_counts(f: ModelFile, counts: np.ndarray) -> np.ndarray:
         raise f.error("counts", f"sums to {float(counts.sum(dtype=np.float64)):.3g}; expected "
                                 "a total below 2**62 words")
     return counts
+
+
+def save_trainer(model: Any, path: str | os.PathLike, version: int) -> None:
+    """Write a Word2Vec or FastText ``model`` to ``path`` atomically (its ``save``).
+
+    Entries: ``meta`` (JSON: format, ``version``, parameters, training
+    history), ``words`` (JSON), ``counts`` and the model's float32 tables
+    (``model._state_arrays()``).
+    """
+    from .._base.files import atomic_path
+
+    meta = {"format": "sparsedense." + model._owner, "version": version,
+            "params": model._params(), "epochs_trained_": model.epochs_trained_,
+            "training_loss_": model.training_loss_,
+            "corpus_total_words": model.corpus_total_words, "corpus_count": model.corpus_count}
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, meta=np.array(json.dumps(meta)),
+                     words=np.array(json.dumps(model.wv.index_to_key)), counts=model._counts,
+                     **model._state_arrays())
+
+
+def load_trainer(cls: type, path: str | os.PathLike, known: tuple[str, ...],
+                 version: int) -> Any:
+    """Read a model written by :func:`save_trainer` as a ``cls`` (its ``load``).
+
+    ``known`` are the parameters the file's meta may hold. Every entry is
+    checked against the file's parameters and vocabulary before it is read
+    (see the module's docstring).
+    """
+    o = cls._owner
+    with ModelFile(path, o) as f:
+        if "meta" not in f.entries:
+            raise ValueError(f"{str(f.path)!r} is not a saved {o} model (no 'meta' entry)")
+        meta = check_meta(f, f.json("meta"), "sparsedense." + o, version)
+        params = meta_params(f, meta, known)
+        try:
+            model = cls(**params)
+        except (TypeError, ValueError) as exc:
+            raise f.error("meta", f"has bad parameters: {exc}") from None
+        extra = {"epochs_trained_": meta_int(f, meta, "epochs_trained_"),
+                 "training_loss_": meta_losses(f, meta),
+                 "corpus_total_words": meta_int(f, meta, "corpus_total_words"),
+                 "corpus_count": meta_int(f, meta, "corpus_count")}
+        specs = model._table_specs(0)
+        f.check_entries(["meta", "words", "counts", *specs])
+        words = check_words(f, f.json("words"))
+        n = len(words)
+        counts = check_counts(f, f.array(
+            "counts", np.int64, (n,), f"(len(words),) from the vocabulary of {n} words"))
+        arrays = {"counts": counts}
+        for name, (shape, why) in model._table_specs(n).items():
+            arrays[name] = f.array(name, np.float32, shape, why)
+    model._restore(words, arrays)
+    for name, value in extra.items():
+        setattr(model, name, value)
+    return model

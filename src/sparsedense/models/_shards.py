@@ -1,12 +1,13 @@
 """Shards of a training round: contiguous sentences per shard, and each shard's private row copies.
 
 Shared by Word2Vec and FastText (see :mod:`sparsedense._kernels.word2vec` for
-how shards train and merge).
+how shards train and merge), with what every round of a ``train()`` call shares.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -57,3 +58,24 @@ def _shard_words(ends: np.ndarray, shard_lo: np.ndarray) -> np.ndarray:
     """Words of every shard."""
     starts = np.concatenate(([0], ends))
     return starts[shard_lo[1:]] - starts[shard_lo[:-1]]
+
+
+@dataclass
+class _Run:
+    """What every round of one :meth:`~sparsedense.models.Word2Vec.train` call shares.
+
+    The tables the kernel updates, the shards' row copies, the subsampling
+    and noise tables, the sigmoid table, and the learning-rate schedule
+    (``start_alpha`` to ``end_alpha`` over ``total`` in-vocabulary words).
+    """
+
+    tables: tuple[np.ndarray, ...]
+    budget: _ShardBuffers
+    sample_int: np.ndarray
+    prob: np.ndarray
+    alias: np.ndarray
+    exp_table: np.ndarray
+    start_alpha: float
+    end_alpha: float
+    total: float
+    compute_loss: bool

@@ -15,22 +15,26 @@ from typing import Any
 
 import numpy as np
 
+from .._base.params import Bool, FloatDType, Int, OneOf, check_params
 from .._base.validation import _short
 from ..vocabulary import Vocabulary
 
 _OWNER = "cooccurrence_matrix"
-_WEIGHTINGS = ("harmonic", "uniform")
 #: words per chunk by default (about 16 bytes each, plus the chunk's CSR)
 CHUNK_WORDS = 1 << 22
 #: largest lcm(1..window) for which harmonic weights are summed as exact integers
 _MAX_EXACT_SCALE = 1 << 24
-
-
-def _check_int(name: str, value: Any, low: int, allow_none: bool = False,
-               owner: str = _OWNER) -> None:
-    from .._base.validation import check_int
-
-    check_int(value, name, low, owner=owner, allow_none=allow_none)
+#: the parameters of :func:`cooccurrence_matrix`, checked in this order
+_CONSTRAINTS = {
+    "window": Int(1),
+    "min_count": Int(1),
+    "max_vocab_size": Int(1, none=True),
+    "chunk_words": Int(1, none=True),
+    "weighting": OneOf("harmonic", "uniform"),
+    "symmetric": Bool(),
+    "progress": Bool(),
+    "dtype": FloatDType(),
+}
 
 
 def as_vocabulary(vocabulary: Any, owner: str, name: str = "vocabulary") -> Vocabulary:
@@ -174,7 +178,7 @@ def cooccurrence_matrix(sentences_or_corpus_file: Iterable[Sequence[str]] | str 
     ----------
     sentences_or_corpus_file : iterable of lists of str, or str or path-like
         A re-iterable corpus of token lists, or the path of a text file
-        (``.gz``/``.bz2`` too), one sentence a line, tokens separated by
+        (``.gz``/``.bz2``/``.xz`` too), one sentence a line, tokens separated by
         whitespace (gensim's ``LineSentence`` rules: lines of more than
         10,000 tokens are cut). A ``str`` is always a path.
     vocabulary : Vocabulary or sequence of str, optional
@@ -251,27 +255,13 @@ def cooccurrence_matrix(sentences_or_corpus_file: Iterable[Sequence[str]] | str 
            [1. , 0.5, 0. , 0. ],
            [1. , 1. , 0. , 0. ]], dtype=float32)
     """
+    dtype = check_params(locals(), _CONSTRAINTS, _OWNER)["dtype"]  # the arguments, first
     from .._base.progress import Progress
-    from .._base.validation import is_bool
-    from .._base.errors import InvalidParameterError
     from .._base.sparse import make_csr
     from ._corpus import Corpus
     from ._vocab import select_vocabulary
 
     o = _OWNER
-    _check_int("window", window, 1)
-    _check_int("min_count", min_count, 1)
-    _check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
-    _check_int("chunk_words", chunk_words, 1, allow_none=True)
-    if not isinstance(weighting, str):
-        raise InvalidParameterError(f"{o}: weighting must be one of {_WEIGHTINGS}; got "
-                                    f"{_short(weighting)}")
-    if weighting not in _WEIGHTINGS:
-        raise ValueError(f"{o}: weighting must be one of {_WEIGHTINGS}; got {weighting!r}")
-    for name, value in (("symmetric", symmetric), ("progress", progress)):
-        if not is_bool(value):
-            raise InvalidParameterError(f"{o}: {name} must be a bool; got {_short(value)}")
-    dtype = _check_dtype(dtype, o)
     if isinstance(sentences_or_corpus_file, (str, os.PathLike)):
         corpus = Corpus(corpus_file=sentences_or_corpus_file, owner=o)
     else:
@@ -300,17 +290,6 @@ def cooccurrence_matrix(sentences_or_corpus_file: Iterable[Sequence[str]] | str 
         data /= scale
     C = make_csr(indptr, indices, data.astype(dtype, copy=False), (n_words, n_words))
     return C, vocab
-
-
-def _check_dtype(dtype: Any, owner: str) -> type:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in (np.float32, np.float64):
-        raise TypeError(f"{owner}: dtype must be numpy.float32 or numpy.float64; "
-                        f"got {_short(dtype)}")
-    return dt.type
 
 
 __all__ = ["cooccurrence_matrix"]

@@ -17,17 +17,27 @@ from typing import Any
 import numpy as np
 
 from ..vectors import Vectors
-from .._base.validation import _short, check_int
-from .._base.errors import NotTrainableError, UnsupportedOptionError
-from ._shards import _shard_words, _ShardBuffers
-from .word2vec import Word2Vec
+from .._base.errors import NotTrainableError
+from .._base.params import Implemented, Int, check_params
+from ._shards import _Run, _shard_words, _ShardBuffers
+from .word2vec import Word2Vec, initial_vectors
+
+#: the n-gram parameters, checked before those of Word2Vec
+_CONSTRAINTS = {
+    "min_n": Int(1),
+    "max_n": Int(0),
+    "bucket": Int(0),
+    "word_ngrams": Implemented(Int(1), (1,), "word_ngrams={value} (word n-grams) is not "
+                                             "implemented, as in gensim; use word_ngrams=1"),
+}
 
 
 def ngram_buckets(words: Sequence[str], min_n: int, max_n: int,
                   bucket: int) -> tuple[np.ndarray, np.ndarray]:
-    """The n-gram buckets of every word, as ``(ptr, buckets)`` (word ``i``: ``buckets[ptr[i]:ptr[i+1]]``).
+    """The n-gram buckets of every word, as ``(ptr, buckets)``.
 
-    Equal to gensim's ``ft_ngram_hashes(word, min_n, max_n, bucket)`` for each word.
+    Word ``i`` has ``buckets[ptr[i]:ptr[i+1]]``, equal to gensim's
+    ``ft_ngram_hashes(word, min_n, max_n, bucket)``.
 
     Examples
     --------
@@ -49,7 +59,7 @@ def ngram_buckets(words: Sequence[str], min_n: int, max_n: int,
 
 
 class FastTextVectors(Vectors):
-    """Word vectors that also answer for words outside the vocabulary (gensim's ``FastTextKeyedVectors``).
+    """Word vectors that answer for unseen words too (gensim's ``FastTextKeyedVectors``).
 
     ``vectors`` holds the composed vector of every vocabulary word (its row
     of ``vectors_vocab`` averaged with its n-gram rows of ``vectors_ngrams``);
@@ -72,7 +82,7 @@ class FastTextVectors(Vectors):
             ngram_buckets([key], self.min_n, self.max_n, self.bucket)[0][1] > 0
 
     def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
-        """The vector of ``key``; for a word outside the vocabulary, the mean of its n-gram rows."""
+        """The vector of ``key``; for a word outside the vocabulary, its n-gram rows' mean."""
         if key in self.key_to_index or not isinstance(key, str) or self.bucket == 0:
             return super().get_vector(key, norm=norm)
         _, buckets = ngram_buckets([key], self.min_n, self.max_n, self.bucket)
@@ -143,14 +153,8 @@ class FastText(Word2Vec):
     def __init__(self, sentences: Iterable[Sequence[str]] | None = None,
                  corpus_file: str | os.PathLike | None = None, min_n: int = 3, max_n: int = 6,
                  bucket: int = 2_000_000, word_ngrams: int = 1, **kwargs: Any) -> None:
-        check_int(min_n, "min_n", 1, owner="FastText")
-        check_int(max_n, "max_n", 0, owner="FastText")
-        check_int(bucket, "bucket", 0, owner="FastText")
-        check_int(word_ngrams, "word_ngrams", 1, owner="FastText")
-        if word_ngrams != 1:
-            raise UnsupportedOptionError(
-                f"FastText: word_ngrams={_short(word_ngrams)} (word n-grams) is not implemented, "
-                "as in gensim; use word_ngrams=1")
+        check_params({"min_n": min_n, "max_n": max_n, "bucket": bucket,
+                      "word_ngrams": word_ngrams}, _CONSTRAINTS, "FastText")
         self.min_n, self.max_n, self.bucket = int(min_n), int(max_n), int(bucket)
         self.word_ngrams = 1
         super().__init__(sentences, corpus_file, **kwargs)
@@ -182,11 +186,7 @@ class FastText(Word2Vec):
     def _set_state(self, words: list[str], counts: np.ndarray, syn0: np.ndarray,
                    syn1neg: np.ndarray, ngrams: np.ndarray | None = None) -> None:
         if ngrams is None:  # a fresh model: gensim's initialisation (seed + 1 for the n-grams)
-            rng = np.random.default_rng(seed=self.seed + 1)
-            ngrams = rng.random((self.bucket, self.vector_size), dtype=np.float32)
-            ngrams *= 2.0
-            ngrams -= 1.0
-            ngrams /= self.vector_size
+            ngrams = initial_vectors(self.seed + 1, self.bucket, self.vector_size)
         self._counts = np.asarray(counts, np.int64)
         self.syn1neg = syn1neg
         self._sub_ptr, self._sub_idx = ngram_buckets(words, self.min_n, self.max_n, self.bucket)
@@ -222,22 +222,22 @@ class FastText(Word2Vec):
         return [words, words * (2 * self.window + self.negative + 1),
                 int((per_token[hi] - per_token[lo]).max())]
 
-    def _run_round(self, tables, budget, ids, ends, shard_lo, words_before, states,
-                   sample_int, prob, alias, exp_table, start_alpha, end_alpha, total,
-                   compute_loss) -> float:
+    def _run_round(self, run: _Run, ids: np.ndarray, ends: np.ndarray, shard_lo: np.ndarray,
+                   words_before: np.ndarray, states: np.ndarray) -> float:
         from .._kernels._dispatch import choose
         from .._kernels.fasttext import train_round_ft
 
+        budget = run.budget
         budget.reserve(self._row_needs(ids, ends, shard_lo))
         losses = np.zeros(self.workers, np.float64)
         effective = np.zeros(self.workers, np.int64)
         kernel = choose(train_round_ft, 1 << 20, allow=self.workers > 1)
-        kernel(ids, ends, shard_lo, words_before, *tables, *budget.local, *budget.slot,
-               *budget.rows, *budget.n, *budget.seen, *budget.union, states, sample_int, prob,
-               alias, exp_table,
+        kernel(ids, ends, shard_lo, words_before, *run.tables, *budget.local, *budget.slot,
+               *budget.rows, *budget.n, *budget.seen, *budget.union, states, run.sample_int,
+               run.prob, run.alias, run.exp_table,
                self._sub_ptr, self._sub_idx, bool(self.sg), self.window, self.shrink_windows,
-               self.negative, bool(self.cbow_mean), np.float32(start_alpha),
-               np.float32(end_alpha), float(total), compute_loss, losses, effective)
+               self.negative, bool(self.cbow_mean), np.float32(run.start_alpha),
+               np.float32(run.end_alpha), float(run.total), run.compute_loss, losses, effective)
         return float(losses.sum())
 
     def _state_arrays(self) -> dict[str, np.ndarray]:

@@ -8,12 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from .._base.validation import _short
 from .._base.estimator import BaseEstimator
+from .._base.params import Bool, Int, OneOf, Real, check_params
 from ..vectors import Vectors
 
 _OWNER = "GloVe"
-_OUTPUTS = ("sum", "word")
 #: gradient components are clipped to [-GRAD_CLIP, GRAD_CLIP] (glove.c's value)
 GRAD_CLIP = 100.0
 #: shards when ``workers=None`` (as Word2Vec)
@@ -93,6 +92,19 @@ class GloVe(BaseEstimator):
     True
     """
 
+    #: the parameters, checked by :meth:`fit` in this order
+    _constraints = {
+        "vector_size": Int(1),
+        "epochs": Int(1),
+        "seed": Int(0),
+        "workers": Int(1, none=True),
+        "x_max": Real(0.0, low_open=True),
+        "alpha": Real(0.0, 1.0, low_open=True),
+        "learning_rate": Real(0.0, low_open=True),
+        "output": OneOf("sum", "word"),
+        "progress": Bool(),
+    }
+
     def __init__(self, *, vector_size: int = 100, x_max: float = 100.0, alpha: float = 0.75,
                  learning_rate: float = 0.05, epochs: int = 25, seed: int = 1,
                  workers: int | None = None, output: str = "sum", progress: bool = True) -> None:
@@ -107,26 +119,9 @@ class GloVe(BaseEstimator):
         self.progress = progress
 
     def _check_params(self) -> None:
-        from .._base.validation import is_bool
-        from .._base.errors import InvalidParameterError
-        from .._base.validation import check_int, check_real
-
-        o = _OWNER
-        check_int(self.vector_size, "vector_size", 1, owner=o)
-        check_int(self.epochs, "epochs", 1, owner=o)
-        check_int(self.seed, "seed", 0, owner=o)
-        check_int(self.workers, "workers", 1, owner=o, allow_none=True)
-        check_real(self.x_max, "x_max", 0.0, owner=o, low_open=True)
-        check_real(self.alpha, "alpha", 0.0, 1.0, owner=o, low_open=True)
-        check_real(self.learning_rate, "learning_rate", 0.0, owner=o, low_open=True)
-        if not isinstance(self.output, str):
-            raise InvalidParameterError(f"{o}: output must be one of {_OUTPUTS}; got "
-                                        f"{_short(self.output)}")
-        if self.output not in _OUTPUTS:
-            raise ValueError(f"{o}: output must be one of {_OUTPUTS}; got {self.output!r}")
-        if not is_bool(self.progress):
-            raise InvalidParameterError(f"{o}: progress must be a bool; got "
-                                        f"{_short(self.progress)}")
+        """Check the parameters against ``_constraints``; the first bad one raises."""
+        check_params({name: getattr(self, name) for name in self._constraints},
+                     self._constraints, _OWNER)
 
     def fit(self, C: Any, vocabulary: Any) -> "GloVe":
         """Train on a co-occurrence matrix; returns ``self``.
@@ -140,10 +135,6 @@ class GloVe(BaseEstimator):
         vocabulary : Vocabulary or sequence of str
             The ``n_words`` words.
         """
-        from .._kernels._dispatch import choose
-        from .._kernels.glove import train_stratum
-        from .._kernels.word2vec import shard_seed
-        from .._base.progress import Progress
         from .ppmi import check_counts
         from .ppmi_svd import check_vocabulary_for
 
@@ -155,21 +146,38 @@ class GloVe(BaseEstimator):
         n, dim = X.shape[0], int(self.vector_size)
         T = DEFAULT_WORKERS if self.workers is None else int(self.workers)
         entries = _Blocks(X, T, float(self.x_max), float(self.alpha))
-        rng = np.random.default_rng(self.seed)
-        W = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
-        Wc = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
-        b = ((rng.random(n, dtype=np.float32) - 0.5) / dim).astype(np.float32)
-        bc = ((rng.random(n, dtype=np.float32) - 0.5) / dim).astype(np.float32)
-        G = np.ones((n, dim), np.float32)
-        Gc = np.ones((n, dim), np.float32)
-        Gb = np.ones(n, np.float32)
-        Gbc = np.ones(n, np.float32)
-        kernel = choose(train_stratum, X.nnz * dim, allow=T > 1)
+        W, Wc, b, bc = _initial_tables(self.seed, n, dim)
+        history = self._train(entries, W, Wc, b, bc)
+        self.word_vectors_, self.context_vectors_ = W, Wc
+        self.word_biases_, self.context_biases_ = b, bc
+        self.training_loss_ = history
+        self.vocabulary_ = vocab
+        self.n_features_in_ = n
+        table = W + Wc if self.output == "sum" else W.copy()
+        self.wv = Vectors(vocab.tokens, table)
+        return self
+
+    def _train(self, entries: "_Blocks", W: np.ndarray, Wc: np.ndarray, b: np.ndarray,
+               bc: np.ndarray) -> list[float]:
+        """AdaGrad on the tables in place, ``epochs`` times; returns each epoch's mean loss.
+
+        An epoch trains the ``T`` strata of :class:`_Blocks` in turn, the
+        ``T`` shards of a stratum in parallel, each in an order drawn from
+        the seed, the epoch, the stratum and the shard.
+        """
+        from .._kernels._dispatch import choose
+        from .._kernels.glove import train_stratum
+        from .._kernels.word2vec import shard_seed
+        from .._base.progress import Progress
+
+        T, nnz, dim = entries.T, entries.n_entries, W.shape[1]
+        G, Gc, Gb, Gbc = (np.ones(a.shape, np.float32) for a in (W, Wc, b, bc))
+        kernel = choose(train_stratum, nnz * dim, allow=T > 1)
         lr = np.float32(self.learning_rate)
         clip = np.float32(GRAD_CLIP)
         losses = np.zeros(T, np.float64)
         history = []
-        with Progress(f"{_OWNER} training", total=self.epochs * X.nnz, unit="pair",
+        with Progress(f"{_OWNER} training", total=self.epochs * nnz, unit="pair",
                       quiet=not self.progress) as bar:
             for epoch in range(int(self.epochs)):
                 total = 0.0
@@ -181,18 +189,11 @@ class GloVe(BaseEstimator):
                            lo, hi, states, W, Wc, b, bc, G, Gc, Gb, Gbc, lr, clip, losses)
                     total += float(losses.sum())
                     bar.update(int((hi - lo).sum()))
-                history.append(total / X.nnz)
-        self.word_vectors_, self.context_vectors_ = W, Wc
-        self.word_biases_, self.context_biases_ = b, bc
-        self.training_loss_ = history
-        self.vocabulary_ = vocab
-        self.n_features_in_ = n
-        table = W + Wc if self.output == "sum" else W.copy()
-        self.wv = Vectors(vocab.tokens, table)
-        return self
+                history.append(total / nnz)
+        return history
 
     def save(self, path: str | os.PathLike) -> None:
-        """Save the fitted model (tables, biases, vocabulary, losses, parameters) to ``path`` (npz).
+        """Save the fitted model (tables, biases, vocabulary, losses, parameters) as npz.
 
         Written atomically; :meth:`load` checks every entry against the file's
         parameters and vocabulary.
@@ -234,7 +235,8 @@ class GloVe(BaseEstimator):
 
         with mf.ModelFile(path, _OWNER) as f:
             if "meta" not in f.entries:
-                raise ValueError(f"{str(f.path)!r} is not a saved {_OWNER} model (no 'meta' entry)")
+                raise ValueError(f"{str(f.path)!r} is not a saved {_OWNER} model "
+                                 "(no 'meta' entry)")
             meta = mf.check_meta(f, f.json("meta"), _FORMAT, _FORMAT_VERSION)
             params = mf.meta_params(f, meta, _PARAMS)
             model = cls(**params)
@@ -278,6 +280,16 @@ class GloVe(BaseEstimator):
         return self.fit(C, vocab)
 
 
+def _initial_tables(seed: int, n: int, dim: int) -> list[np.ndarray]:
+    """``W, Wc, b, bc`` as ``glove.c`` starts them: uniform in ``[-0.5, 0.5) / dim``, float32.
+
+    Drawn in this order from ``numpy.random.default_rng(seed)``.
+    """
+    rng = np.random.default_rng(seed)
+    return [((rng.random(shape, dtype=np.float32) - 0.5) / dim).astype(np.float32)
+            for shape in ((n, dim), (n, dim), n, n)]
+
+
 class _Blocks:
     """The stored entries sorted into the ``T x T`` blocks of (word group, context group).
 
@@ -300,10 +312,15 @@ class _Blocks:
         self.ptr = np.zeros(T * T + 1, np.int64)
         np.cumsum(np.bincount(block, minlength=T * T), out=self.ptr[1:])
         self.perm = np.arange(x.shape[0], dtype=np.int64)
+        self.n_entries = int(x.shape[0])
         self.T = T
 
     def stratum(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(lo, hi)`` of each shard's block in stratum ``k``: shard ``s`` has ``(s, (s + k) % T)``."""
+        """``(lo, hi)`` of each shard's block in stratum ``k``.
+
+        Shard ``s`` has block ``(s, (s + k) % T)``: no two shards share a row group or a
+        column group.
+        """
         T = self.T
         blocks = np.array([s * T + (s + k) % T for s in range(T)], np.int64)
         return self.ptr[blocks], self.ptr[blocks + 1]

@@ -7,10 +7,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._base.validation import _short, check_real, is_bool
-from .._base.errors import InvalidParameterError
+from .._base.params import Bool, Real, check_params
+from .._base.validation import _short
 
 _OWNER = "ppmi"
+#: the parameters of :func:`ppmi`, checked in this order
+_CONSTRAINTS = {
+    "alpha": Real(0.0, 1.0, low_open=True),
+    "shift": Real(0.0, low_open=True),
+    "positive": Bool(),
+}
 
 
 def check_counts(C: Any, owner: str, name: str = "C", square: bool = False):
@@ -108,13 +114,11 @@ def ppmi(C: Any, alpha: float = 0.75, shift: float = 1.0, positive: bool = True)
     from .._kernels._dispatch import choose
     from .._base.sparse import make_csr
 
-    o = _OWNER
-    alpha = check_real(alpha, "alpha", 0.0, 1.0, owner=o, low_open=True)
-    shift = check_real(shift, "shift", 0.0, owner=o, low_open=True)
-    if not is_bool(positive):
-        raise InvalidParameterError(f"{o}: positive must be a bool; got {_short(positive)}")
-    X = check_counts(C, o)
-    return _ppmi_csr(X, alpha, shift, bool(positive), cooc, choose, make_csr)
+    params = check_params({"alpha": alpha, "shift": shift, "positive": positive},
+                          _CONSTRAINTS, _OWNER)
+    X = check_counts(C, _OWNER)
+    return _ppmi_csr(X, params["alpha"], params["shift"], params["positive"], cooc, choose,
+                     make_csr)
 
 
 def _ppmi_csr(X: sp.csr_matrix, alpha: float, shift: float, positive: bool, cooc, choose,

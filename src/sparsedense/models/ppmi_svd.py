@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .._base.validation import _short, is_int
 from .._base.estimator import BaseEstimator
+from .._base.params import Int, RandomState, Real, check_params
 from ..vectors import Vectors
 
 _OWNER = "PPMISVD"
@@ -77,6 +77,17 @@ class PPMISVD(BaseEstimator):
     True
     """
 
+    #: the parameters, checked by :meth:`fit` in this order
+    _constraints = {
+        "vector_size": Int(1),
+        "n_iter": Int(0),
+        "n_oversamples": Int(1),
+        "alpha": Real(0.0, 1.0, low_open=True),
+        "shift": Real(0.0, low_open=True),
+        "eigenvalue_weighting": Real(-10.0, 10.0),
+        "random_state": RandomState(),
+    }
+
     def __init__(self, *, vector_size: int = 100, alpha: float = 0.75, shift: float = 1.0,
                  eigenvalue_weighting: float = 0.5, n_iter: int = 5, n_oversamples: int = 10,
                  random_state: Any = None) -> None:
@@ -89,21 +100,9 @@ class PPMISVD(BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        from .._base.errors import InvalidParameterError
-        from .._base.validation import check_int, check_real
-
-        o = _OWNER
-        check_int(self.vector_size, "vector_size", 1, owner=o)
-        check_int(self.n_iter, "n_iter", 0, owner=o)
-        check_int(self.n_oversamples, "n_oversamples", 1, owner=o)
-        check_real(self.alpha, "alpha", 0.0, 1.0, owner=o, low_open=True)
-        check_real(self.shift, "shift", 0.0, owner=o, low_open=True)
-        check_real(self.eigenvalue_weighting, "eigenvalue_weighting", -10.0, 10.0, owner=o)
-        rs = self.random_state
-        if not (rs is None or is_int(rs) or isinstance(rs, (np.random.RandomState,
-                                                            np.random.Generator))):
-            raise InvalidParameterError(f"{o}: random_state must be None, an int, a numpy "
-                                        f"RandomState or Generator; got {_short(rs)}")
+        """Check the parameters against ``_constraints``; the first bad one raises."""
+        check_params({name: getattr(self, name) for name in self._constraints},
+                     self._constraints, _OWNER)
 
     def fit(self, C: Any, vocabulary: Any) -> "PPMISVD":
         """Learn the word vectors from a co-occurrence matrix.

@@ -9,31 +9,79 @@ corpus in chunks of word ids and keeps the model state.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._base.validation import _short, check_int, check_real, is_bool, is_int
-from .._base.errors import InvalidParameterError, NotTrainableError, UnsupportedOptionError
+from .._base.validation import _short
+from .._base.errors import NotTrainableError, UnsupportedOptionError
+from .._base.params import Bool, Flag, Func, Implemented, Int, Real, Text, check_params
 from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
-from ._shards import _ShardBuffers, _shard_words, _split_shards
+from ._shards import _Run, _ShardBuffers, _shard_words, _split_shards
 
-#: in-vocabulary words each shard trains on between two merges: larger rounds
-#: copy and merge fewer rows per word (measured: 40,000 trains 13-17% faster than
-#: gensim's job size of 10,000, with the same quality). FastText keeps 10,000
-#: (its n-gram rows are shared by many words, and longer rounds measurably
-#: hurt the vectors of unseen words).
+#: in-vocabulary words each shard trains on between two merges. Longer rounds
+#: copy and merge fewer rows per word, so they train faster; a shard then sees
+#: the other shards' updates later. Word2Vec's rows tolerate that at four times
+#: gensim's job size of 10,000 words; FastText keeps 10,000 (its n-gram rows are
+#: shared by many words, and the vectors of unseen words suffer from long rounds).
 SHARD_WORDS = 40000
 #: shards when ``workers=None``
 DEFAULT_WORKERS = 2
 _FORMAT_VERSION = 1
 #: gensim's ``MAX_WORDS_IN_BATCH``, the default of ``batch_words``
 MAX_WORDS_IN_BATCH = 10000
+
+#: the constructor's parameters, checked in this order (the first bad one is reported)
+_CONSTRAINTS = {
+    "vector_size": Int(1),
+    "alpha": Real(0.0, low_open=True),
+    "min_alpha": Real(0.0),
+    "window": Int(1),
+    "min_count": Int(0),  # gensim's 0 keeps every word, as 1
+    "max_vocab_size": Int(1, none=True),
+    "max_final_vocab": Int(1, none=True),
+    "sample": Real(0.0),
+    "seed": Int(0),
+    "workers": Int(1, none=True),
+    # before negative: gensim's hs=1 comes with negative=0
+    "hs": Implemented(Flag(), (0,), "hs=1 (hierarchical softmax) is not implemented; use "
+                                   "negative sampling (hs=0, negative >= 1)"),
+    "negative": Int(1),
+    "ns_exponent": Real(-10.0, 10.0),
+    "epochs": Int(1),
+    "batch_words": Int(1),
+    "sg": Flag(),
+    "cbow_mean": Flag(),
+    "null_word": Flag(),
+    "sorted_vocab": Flag(),
+    "shrink_windows": Bool(),
+    "compute_loss": Bool(),
+    "hashfxn": Func(),
+    "trim_rule": Func(none=True),
+    "comment": Text(none=True),
+}
+#: :meth:`Word2Vec.build_vocab`'s options
+_BUILD_VOCAB_CONSTRAINTS = {
+    "progress_per": Int(1),
+    "keep_raw_vocab": Bool(),
+    "trim_rule": Func(none=True),
+}
+#: :meth:`Word2Vec.train`'s options, once ``None`` is replaced by the model's value
+_TRAIN_CONSTRAINTS = {
+    "epochs": Int(1),
+    "total_examples": Int(1, none=True),
+    "total_words": Int(1, none=True),
+    "word_count": Int(0),
+    "queue_factor": Int(1),
+    "report_delay": Real(0.0),
+    "start_alpha": Real(0.0, low_open=True),
+    "end_alpha": Real(0.0),
+    "compute_loss": Bool(none=True),
+}
 
 
 class Word2Vec:
@@ -66,7 +114,7 @@ class Word2Vec:
         over). Given with ``corpus_file`` or alone, the model is built and
         trained at once; otherwise call :meth:`build_vocab` and :meth:`train`.
     corpus_file : str or path-like, optional
-        A text file (``.gz``/``.bz2`` too), one sentence a line, tokens
+        A text file (``.gz``/``.bz2``/``.xz`` too), one sentence a line, tokens
         separated by whitespace: the fast path (read by Numba kernels). The
         same tokens give the same vectors as ``sentences``.
     vector_size : int, default=100
@@ -161,39 +209,7 @@ class Word2Vec:
                  compute_loss: bool = False, hashfxn: Any = hash, null_word: int = 0,
                  trim_rule: Any = None, sorted_vocab: int = 1,
                  batch_words: int = MAX_WORDS_IN_BATCH, comment: str | None = None) -> None:
-        o = self._owner
-        check_int(vector_size, "vector_size", 1, owner=o)
-        check_real(alpha, "alpha", 0.0, owner=o, low_open=True)
-        check_real(min_alpha, "min_alpha", 0.0, owner=o)
-        check_int(window, "window", 1, owner=o)
-        check_int(min_count, "min_count", 0, owner=o)  # gensim's 0 keeps every word, as 1
-        check_int(max_vocab_size, "max_vocab_size", 1, owner=o, allow_none=True)
-        check_int(max_final_vocab, "max_final_vocab", 1, owner=o, allow_none=True)
-        check_real(sample, "sample", 0.0, owner=o)
-        check_int(seed, "seed", 0, owner=o)
-        check_int(workers, "workers", 1, owner=o, allow_none=True)
-        if is_int(hs) and hs == 1:  # before negative: gensim's hs=1 comes with negative=0
-            raise UnsupportedOptionError(
-                f"{o}: hs=1 (hierarchical softmax) is not implemented; use negative sampling "
-                "(hs=0, negative >= 1)")
-        check_int(negative, "negative", 1, owner=o)
-        check_real(ns_exponent, "ns_exponent", -10.0, 10.0, owner=o)
-        check_int(epochs, "epochs", 1, owner=o)
-        check_int(batch_words, "batch_words", 1, owner=o)
-        for name, value in (("sg", sg), ("hs", hs), ("cbow_mean", cbow_mean),
-                            ("null_word", null_word), ("sorted_vocab", sorted_vocab)):
-            _check_flag(o, name, value)
-        for name, value in (("shrink_windows", shrink_windows), ("compute_loss", compute_loss)):
-            if not is_bool(value):
-                raise InvalidParameterError(f"{o}: {name} must be a bool; got {_short(value)}")
-        for name, value in (("hashfxn", hashfxn), ("trim_rule", trim_rule)):
-            if not callable(value) and not (value is None and name == "trim_rule"):
-                raise InvalidParameterError(f"{o}: {name} must be a callable"
-                                            f"{' or None' if name == 'trim_rule' else ''}; "
-                                            f"got {_short(value)}")
-        if comment is not None and not isinstance(comment, str):
-            raise InvalidParameterError(f"{o}: comment must be a str or None; got "
-                                        f"{_short(comment)}")
+        check_params(locals(), _CONSTRAINTS, self._owner)  # the arguments, before anything else
         self.vector_size = int(vector_size)
         self.alpha = float(alpha)
         self.min_alpha = float(min_alpha)
@@ -250,24 +266,15 @@ class Word2Vec:
             raise UnsupportedOptionError(
                 f"{o}: build_vocab(update={_short(update)}) (adding words to a trained model) "
                 "is not implemented; build the vocabulary of the whole corpus at once")
-        check_int(progress_per, "progress_per", 1, owner=o)
-        if not is_bool(keep_raw_vocab):
-            raise InvalidParameterError(f"{o}: keep_raw_vocab must be a bool; got "
-                                        f"{_short(keep_raw_vocab)}")
-        if trim_rule is not None and not callable(trim_rule):
-            raise InvalidParameterError(f"{o}: trim_rule must be a callable or None; got "
-                                        f"{_short(trim_rule)}")
+        check_params({"progress_per": progress_per, "keep_raw_vocab": keep_raw_vocab,
+                      "trim_rule": trim_rule}, _BUILD_VOCAB_CONSTRAINTS, o)
         corpus = Corpus(corpus_iterable, corpus_file, owner=o)
         words, counts, total, n_sent = corpus.word_counts(self.max_vocab_size, trim_rule)
         vocab = select_vocabulary(words, counts, self.min_count, self.max_final_vocab, o,
                                   trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab),
                                   null_word=bool(self.null_word))
         self.raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else {}
-        rng = np.random.default_rng(seed=self.seed)
-        syn0 = rng.random((len(vocab), self.vector_size), dtype=np.float32)
-        syn0 *= 2.0
-        syn0 -= 1.0
-        syn0 /= self.vector_size
+        syn0 = initial_vectors(self.seed, len(vocab), self.vector_size)
         self._set_state(vocab.tokens, vocab.counts, syn0,
                         np.zeros((len(vocab), self.vector_size), np.float32))
         self.corpus_total_words = int(total)
@@ -311,78 +318,84 @@ class Word2Vec:
         self
             (gensim returns the trained and raw word counts.)
         """
-        from .._kernels.word2vec import shard_seed, sigmoid_table
         from .._base.progress import Progress
 
-        o = self._owner
         self._check_trainable()
         epochs = self.epochs if epochs is None else epochs
-        check_int(epochs, "epochs", 1, owner=o)
-        check_int(total_examples, "total_examples", 1, owner=o, allow_none=True)
-        check_int(total_words, "total_words", 1, owner=o, allow_none=True)
-        check_int(word_count, "word_count", 0, owner=o)
-        check_int(queue_factor, "queue_factor", 1, owner=o)
-        check_real(report_delay, "report_delay", 0.0, owner=o)
         start_alpha = self.alpha if start_alpha is None else start_alpha
         end_alpha = self.min_alpha if end_alpha is None else end_alpha
-        check_real(start_alpha, "start_alpha", 0.0, owner=o, low_open=True)
-        check_real(end_alpha, "end_alpha", 0.0, owner=o)
-        if compute_loss is not None and not is_bool(compute_loss):
-            raise InvalidParameterError(f"{o}: compute_loss must be a bool or None; got "
-                                        f"{_short(compute_loss)}")
+        check_params(locals(), _TRAIN_CONSTRAINTS, self._owner)
         compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
         callbacks = self.callbacks if callbacks is None else tuple(callbacks)
-        if corpus_iterable is None and corpus_file is None:
-            corpus = getattr(self, "_vocab_corpus", None)
-            if corpus is None:
-                raise TypeError(f"{o}: train() needs corpus_iterable or corpus_file")
-        else:
-            corpus = Corpus(corpus_iterable, corpus_file, owner=o)
+        corpus = self._training_corpus(corpus_iterable, corpus_file)
         key_to_index = self.wv.key_to_index
         per_epoch, pass_words = self._words_per_epoch(corpus, total_examples, total_words)
-
-        tables = self._training_tables()
-        sample_int = sample_ints(self._counts, self.sample)
-        prob, alias = noise_alias(self._counts, self.ns_exponent)
-        exp_table = sigmoid_table()
-        shards = self.workers
-        budget = self._shard_buffers()
-        for cb in callbacks:
-            if hasattr(cb, "on_train_begin"):
-                cb.on_train_begin(self)
-        with Progress(f"{o} training", total=epochs * pass_words, unit="word",
+        run = self._start_run(start_alpha, end_alpha, epochs * per_epoch, compute_loss)
+        self._notify(callbacks, "on_train_begin")
+        with Progress(f"{self._owner} training", total=epochs * pass_words, unit="word",
                       quiet=not progress) as bar:
             for e in range(epochs):
-                for cb in callbacks:
-                    if hasattr(cb, "on_epoch_begin"):
-                        cb.on_epoch_begin(self)
-                global_epoch = self.epochs_trained_
-                loss = 0.0
-                done = e * per_epoch
-                for chunk_no, (ids, ends) in enumerate(
-                        corpus.iter_chunks(key_to_index, self._round_words * shards)):
-                    shard_lo = _split_shards(ends, shards)
-                    starts = np.concatenate(([0], ends))[shard_lo[:-1]]
-                    words_before = (done + starts).astype(np.float64)
-                    states = np.array([shard_seed(self.seed, global_epoch, chunk_no, s)
-                                       for s in range(shards)], dtype=np.uint64)
-                    loss += self._run_round(tables, budget, ids, ends, shard_lo, words_before,
-                                            states, sample_int, prob, alias, exp_table,
-                                            start_alpha, end_alpha, epochs * per_epoch,
-                                            compute_loss)
-                    done += int(ids.shape[0])
-                    bar.update(int(ids.shape[0]))
+                self._notify(callbacks, "on_epoch_begin")
+                loss = self._train_epoch(run, corpus, key_to_index, e * per_epoch, bar)
                 self.epochs_trained_ += 1
                 if compute_loss:
                     self.training_loss_.append(float(loss))
                 self._epoch_done()
-                for cb in callbacks:
-                    if hasattr(cb, "on_epoch_end"):
-                        cb.on_epoch_end(self)
-        for cb in callbacks:
-            if hasattr(cb, "on_train_end"):
-                cb.on_train_end(self)
+                self._notify(callbacks, "on_epoch_end")
+        self._notify(callbacks, "on_train_end")
         return self
+
+    def _notify(self, callbacks: Sequence[Any], event: str) -> None:
+        """Call method ``event`` (``"on_epoch_end"``, ...) of each callback that has it."""
+        for cb in callbacks:
+            if hasattr(cb, event):
+                getattr(cb, event)(self)
+
+    def _training_corpus(self, corpus_iterable: Iterable[Sequence[str]] | None,
+                         corpus_file: str | os.PathLike | None) -> Corpus:
+        """The corpus given to :meth:`train`, else the one the vocabulary was built from."""
+        if corpus_iterable is None and corpus_file is None:
+            corpus = getattr(self, "_vocab_corpus", None)
+            if corpus is None:
+                raise TypeError(f"{self._owner}: train() needs corpus_iterable or corpus_file")
+            return corpus
+        return Corpus(corpus_iterable, corpus_file, owner=self._owner)
+
+    def _start_run(self, start_alpha: float, end_alpha: float, total: float,
+                   compute_loss: bool) -> _Run:
+        """What every round of one :meth:`train` call shares."""
+        from .._kernels.word2vec import sigmoid_table
+
+        tables = self._training_tables()
+        sample_int = sample_ints(self._counts, self.sample)
+        prob, alias = noise_alias(self._counts, self.ns_exponent)
+        return _Run(tables, self._shard_buffers(), sample_int, prob, alias, sigmoid_table(),
+                    start_alpha, end_alpha, total, compute_loss)
+
+    def _train_epoch(self, run: _Run, corpus: Corpus, key_to_index: dict[str, int],
+                     done: float, bar: Any) -> float:
+        """One pass over the corpus, a round per chunk; returns the pass's loss.
+
+        ``done`` is the schedule's progress (in-vocabulary words) before the
+        pass; each shard's random state comes from the seed, the epoch, the
+        chunk and the shard, so no draw depends on the threads.
+        """
+        from .._kernels.word2vec import shard_seed
+
+        shards = self.workers
+        global_epoch = self.epochs_trained_
+        loss = 0.0
+        for chunk_no, (ids, ends) in enumerate(
+                corpus.iter_chunks(key_to_index, self._round_words * shards)):
+            shard_lo = _split_shards(ends, shards)
+            starts = np.concatenate(([0], ends))[shard_lo[:-1]]
+            words_before = (done + starts).astype(np.float64)
+            states = np.array([shard_seed(self.seed, global_epoch, chunk_no, s)
+                               for s in range(shards)], dtype=np.uint64)
+            loss += self._run_round(run, ids, ends, shard_lo, words_before, states)
+            done += int(ids.shape[0])
+            bar.update(int(ids.shape[0]))
+        return loss
 
     def _words_per_epoch(self, corpus: Corpus, total_examples: int | None,
                          total_words: int | None) -> tuple[float, int]:
@@ -470,23 +483,24 @@ class Word2Vec:
         words = int(_shard_words(ends, shard_lo).max())
         return [words, words * (self.negative + 1)]
 
-    def _run_round(self, tables, budget, ids, ends, shard_lo, words_before, states,
-                   sample_int, prob, alias, exp_table, start_alpha, end_alpha, total,
-                   compute_loss) -> float:
+    def _run_round(self, run: _Run, ids: np.ndarray, ends: np.ndarray, shard_lo: np.ndarray,
+                   words_before: np.ndarray, states: np.ndarray) -> float:
+        """Train the shards of one chunk and merge them; returns the round's loss."""
         from .._kernels._dispatch import choose
         from .._kernels.word2vec import train_round
 
-        syn0, syn1 = tables
+        syn0, syn1 = run.tables
+        budget = run.budget
         budget.reserve(self._row_needs(ids, ends, shard_lo))
         losses = np.zeros(self.workers, np.float64)
         effective = np.zeros(self.workers, np.int64)
         kernel = choose(train_round, 1 << 20, allow=self.workers > 1)
         kernel(ids, ends, shard_lo, words_before, syn0, syn1, *budget.local, *budget.slot,
-               *budget.rows, *budget.n, *budget.seen, *budget.union, states, sample_int, prob,
-               alias, exp_table,
+               *budget.rows, *budget.n, *budget.seen, *budget.union, states, run.sample_int,
+               run.prob, run.alias, run.exp_table,
                bool(self.sg), self.window, self.shrink_windows, self.negative,
-               bool(self.cbow_mean), np.float32(start_alpha), np.float32(end_alpha),
-               float(total), compute_loss, losses, effective)
+               bool(self.cbow_mean), np.float32(run.start_alpha), np.float32(run.end_alpha),
+               float(run.total), run.compute_loss, losses, effective)
         return float(losses.sum())
 
     # -- persistence -----------------------------------------------------------
@@ -508,19 +522,11 @@ class Word2Vec:
         The file is written atomically; :meth:`load` gives a model that
         continues training exactly as this one would.
         """
-        from .._base.files import atomic_path
+        from . import _modelfile as mf
 
         if self.wv is None:
             raise RuntimeError(f"{self._owner}: nothing to save; build_vocab() first")
-        meta = {"format": "sparsedense." + self._owner, "version": _FORMAT_VERSION,
-                "params": self._params(), "epochs_trained_": self.epochs_trained_,
-                "training_loss_": self.training_loss_,
-                "corpus_total_words": self.corpus_total_words, "corpus_count": self.corpus_count}
-        with atomic_path(path) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, meta=np.array(json.dumps(meta)),
-                         words=np.array(json.dumps(self.wv.index_to_key)), counts=self._counts,
-                         **self._state_arrays())
+        mf.save_trainer(self, path, _FORMAT_VERSION)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Word2Vec":
@@ -542,33 +548,7 @@ class Word2Vec:
         """
         from . import _modelfile as mf
 
-        o = cls._owner
-        with mf.ModelFile(path, o) as f:
-            if "meta" not in f.entries:
-                raise ValueError(f"{str(f.path)!r} is not a saved {o} model (no 'meta' entry)")
-            meta = mf.check_meta(f, f.json("meta"), "sparsedense." + o, _FORMAT_VERSION)
-            params = mf.meta_params(f, meta, _PARAM_NAMES[o])
-            try:
-                model = cls(**params)
-            except (TypeError, ValueError) as exc:
-                raise f.error("meta", f"has bad parameters: {exc}") from None
-            extra = {"epochs_trained_": mf.meta_int(f, meta, "epochs_trained_"),
-                     "training_loss_": mf.meta_losses(f, meta),
-                     "corpus_total_words": mf.meta_int(f, meta, "corpus_total_words"),
-                     "corpus_count": mf.meta_int(f, meta, "corpus_count")}
-            specs = model._table_specs(0)
-            f.check_entries(["meta", "words", "counts", *specs])
-            words = mf.check_words(f, f.json("words"))
-            n = len(words)
-            counts = mf.check_counts(f, f.array(
-                "counts", np.int64, (n,), f"(len(words),) from the vocabulary of {n} words"))
-            arrays = {"counts": counts}
-            for name, (shape, why) in model._table_specs(n).items():
-                arrays[name] = f.array(name, np.float32, shape, why)
-        model._restore(words, arrays)
-        for name, value in extra.items():
-            setattr(model, name, value)
-        return model
+        return mf.load_trainer(cls, path, _PARAM_NAMES[cls._owner], _FORMAT_VERSION)
 
     def _restore(self, words: list[str], arrays: dict[str, np.ndarray]) -> None:
         self._set_state(words, arrays["counts"], np.ascontiguousarray(arrays["syn0"]),
@@ -580,12 +560,17 @@ class Word2Vec:
                 f"{'sg' if self.sg else 'cbow'}, alpha={self.alpha}>")
 
 
-def _check_flag(owner: str, name: str, value: Any) -> None:
-    """A gensim 0/1 option (a bool is refused, as for every int parameter)."""
-    if not is_int(value):
-        raise InvalidParameterError(f"{owner}: {name} must be 0 or 1; got {_short(value)}")
-    if value not in (0, 1):
-        raise ValueError(f"{owner}: {name} must be 0 or 1; got {_short(value)}")
+def initial_vectors(seed: int, rows: int, dim: int) -> np.ndarray:
+    """gensim's initial vectors: float32, uniform in ``[-1/dim, 1/dim)``.
+
+    Drawn from ``numpy.random.default_rng(seed)``, as gensim 4.4 does.
+    """
+    rng = np.random.default_rng(seed=seed)
+    vectors = rng.random((rows, dim), dtype=np.float32)
+    vectors *= 2.0
+    vectors -= 1.0
+    vectors /= dim
+    return vectors
 
 
 #: the parameters a saved model's meta may hold (older files hold fewer: the rest default)
