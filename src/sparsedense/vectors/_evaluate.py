@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._vectors import _check_restrict_vocab
+from ._checks import _check_restrict_vocab
 
 if TYPE_CHECKING:
     from ._vectors import Vectors

@@ -30,35 +30,24 @@ magic bytes) are decompressed in memory first.
 
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
 import io
-import lzma
 import os
 import re
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._base.validation import is_int
 from .._base.errors import FileDecodeError, TruncatedFileError
+from .._base.files import decompress as _decompress
+from ._checks import FORMATS, _check_choice, _check_dtype, _check_encoding, _check_limit
 from ._native import _ZIP_MAGIC, _load_native
+from ._write import save_vectors
 
-__all__ = ["load_vectors"]  # save_vectors is in _write (also reachable here)
+__all__ = ["load_vectors", "save_vectors"]  # save_vectors is _write's, reachable here too
 
-FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native")
-_SAVE_FORMATS = FORMATS[1:]
-_COMPRESSED = {b"\x1f\x8b": ("gzip", gzip.decompress), b"BZh": ("bz2", bz2.decompress),
-               b"\xfd7zXZ\x00": ("xz", lzma.decompress)}
-_COMPRESSORS = {".gz": lambda raw: gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0),
-                ".bz2": lambda raw: bz2.BZ2File(raw, "wb"),
-                ".xz": lambda raw: lzma.LZMAFile(raw, "wb")}
 _NUMBERISH = re.compile(rb"[0-9eE+\-.naifty NAIFTY\t\r]*")
-#: rows formatted per chunk when saving text (bounded memory)
-_CHUNK_ROWS = 8192
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -190,16 +179,6 @@ def _parse_bytes(data: bytes, fmt: str, limit: int | None, dtype: np.dtype, enco
     if fmt == "word2vec-binary":
         return _parse_binary(data, limit, dtype, encoding, unicode_errors, source)
     return _parse_text(data, fmt == "word2vec", limit, dtype, encoding, unicode_errors, source)
-
-
-def _decompress(data: bytes, source: str) -> bytes:
-    for magic, (name, decompress) in _COMPRESSED.items():
-        if data.startswith(magic):
-            try:
-                return decompress(data)
-            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
-                raise ValueError(f"{source}: damaged {name} file ({exc})") from None
-    return data
 
 
 def _read_header(data: bytes, source: str, encoding: str = "utf-8") -> tuple[int, int, int]:
@@ -459,60 +438,6 @@ def _bad_word(buf, starts, ends, r, exc, encoding, source, where) -> str:
             f"({exc.reason}); pass unicode_errors='replace' or 'ignore' to load it anyway")
 
 
-# -- argument checks ---------------------------------------------------------------------
-
-def _check_choice(name: str, value: Any, choices: tuple) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; "
-                         f"got {value!r}")
-    return value
-
-
-def _check_limit(limit: Any) -> int | None:
-    if limit is None:
-        return None
-    if not is_int(limit):
-        raise TypeError(f"limit must be None or an int >= 0; got {type(limit).__name__} "
-                        f"{limit!r}")
-    if limit < 0:
-        raise ValueError(f"limit must be None or an int >= 0; got {limit}")
-    return int(limit)
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}") from None
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be np.float32 or np.float64; got {dt}")
-    return dt
-
-
-def _check_encoding(encoding: Any, unicode_errors: Any) -> None:
-    try:
-        codecs.lookup(encoding)
-    except (LookupError, TypeError):
-        raise ValueError(f"encoding {encoding!r} is not a known text encoding") from None
-    if " 0123456789.-+e\n".encode(encoding) != b" 0123456789.-+e\n":
-        raise ValueError(f"encoding {encoding!r} is not ASCII-compatible; vector files are "
-                         "split on the bytes of ' ' and '\\n' (use UTF-8 or a similar one)")
-    try:
-        codecs.lookup_error(unicode_errors)
-    except (LookupError, TypeError):
-        raise ValueError(f"unicode_errors {unicode_errors!r} is not a known error handler "
-                         "('strict', 'replace', 'ignore', ...)") from None
-
-
 def _shorten(raw: bytes, limit: int = 60) -> str:
     text = repr(raw[:limit])
     return text + ("..." if len(raw) > limit else "")
-
-
-def __getattr__(name: str):
-    # save_vectors lives in _write (which imports this module)
-    if name == "save_vectors":
-        from ._write import save_vectors
-
-        return save_vectors
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,14 +12,18 @@ import io
 import json
 import os
 from pathlib import Path
+
 import numpy as np
 
-from .._base.files import atomic_write
-from .._base.validation import is_int
-from ._io import _CHUNK_ROWS, _COMPRESSORS, _SAVE_FORMATS, _check_choice
+from .._base.files import atomic_write, compressed_writer, compression_of
+from .._base.validation import check_weight, is_int
+from ._checks import SAVE_FORMATS, _check_choice
 from ._native import _NATIVE_FORMAT, _NATIVE_VERSION
 
 __all__ = ["save_vectors"]
+
+#: rows formatted per chunk when saving text (bounded memory)
+_CHUNK_ROWS = 8192
 
 
 def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
@@ -49,7 +53,7 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
     every key exactly. In the text and binary formats a key must be non-empty,
     hold no space and no newline, and be encodable in UTF-8.
     """
-    fmt = _check_choice("format", format, _SAVE_FORMATS)
+    fmt = _check_choice("format", format, SAVE_FORMATS)
     if binary is not None:
         if binary not in (True, False):
             raise TypeError(f"binary must be True, False or None; got {binary!r}")
@@ -69,7 +73,7 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
                            "keys": keys}, ensure_ascii=True).encode("ascii")
         with _open_for_writing(path) as fh:
             # zipfile seeks back over what it wrote: a compressor gets the finished archive
-            target = fh if path.suffix.lower() not in _COMPRESSORS else io.BytesIO()
+            target = fh if compression_of(path) is None else io.BytesIO()
             np.savez(target, meta=np.frombuffer(meta, dtype=np.uint8),
                      weight=np.ascontiguousarray(weight))
             if target is not fh:
@@ -93,11 +97,11 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
 def _open_for_writing(path: Path):
     """``atomic_write(path, 'wb')``, compressed when the name ends in .gz/.bz2/.xz."""
     with atomic_write(path, "wb", encoding=None) as raw:
-        suffix = path.suffix.lower()
-        if suffix not in _COMPRESSORS:
+        writer = compressed_writer(path, raw)
+        if writer is None:
             yield raw
             return
-        with _COMPRESSORS[suffix](raw) as fh:
+        with writer as fh:
             yield fh
 
 
@@ -105,8 +109,6 @@ def _check_vectors(vectors) -> tuple[list, np.ndarray]:
     if not hasattr(vectors, "index_to_key") or not hasattr(vectors, "weight"):
         raise TypeError(f"vectors must be a Vectors (with index_to_key and weight); got "
                         f"{type(vectors).__name__}")
-    from .._base.validation import check_weight
-
     keys = list(vectors.index_to_key)
     weight = check_weight(vectors.weight, "vectors.weight")
     if weight.shape[0] != len(keys):
