@@ -2,9 +2,10 @@
 
 Both the readers (``_io``) and the writers (``_write``) of vector files, and
 the queries of :class:`~sparsedense.vectors.Vectors`, take their checks from
-here, so no module of the package imports another for a check. Every message
-names the argument and the value it got; a wrong type is a TypeError, a
-wrong value a ValueError (gensim's types).
+here, so no module of the package imports another for a check. Arguments
+come in ``_base.validation``'s order (value, name, ...). Every message names
+the argument and the value it got; a wrong type is a TypeError, a wrong
+value a ValueError (gensim's types).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native")
 SAVE_FORMATS = FORMATS[1:]
 
 
-def _check_choice(name: str, value: Any, choices: tuple) -> str:
+def _check_choice(value: Any, name: str, choices: tuple) -> str:
     """``value`` when it is one of the strings ``choices``; else ValueError listing them."""
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; "
@@ -96,7 +97,7 @@ def _check_restrict_vocab(restrict_vocab: Any) -> int | None:
                         "None or an int >= 0 (the first rows searched)")
 
 
-def _check_clip(name: str, value: Any, allow_none: bool) -> int | None:
+def _check_clip(value: Any, name: str, allow_none: bool) -> int | None:
     """``most_similar``'s ``clip_start`` / ``clip_end`` (None too with ``allow_none``)."""
     if value is None and allow_none:
         return None

@@ -139,7 +139,7 @@ def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | Non
     """
     from ._vectors import Vectors
 
-    fmt = _check_choice("format", format, FORMATS)
+    fmt = _check_choice(format, "format", FORMATS)
     limit = _check_limit(limit)
     dtype = _check_dtype(dtype)
     _check_encoding(encoding, unicode_errors)
@@ -251,7 +251,7 @@ def _parse_text(data: bytes, header: bool, limit: int | None, dtype: np.dtype, e
     table, word_ends = _parse_lines(data, buf, starts[:want], ends[:want], dim, dtype, header,
                                     encoding, unicode_errors, source, line_of)
     if header:
-        _check_vector_count(data, starts, n_header, want, source)
+        _verify_vector_count(data, starts, n_header, want, source)
     keys = _decode_words(buf, starts[:want], word_ends, encoding, unicode_errors, source,
                          line_of)
     return keys, table
@@ -328,7 +328,7 @@ def _bad_line(data: bytes, starts: np.ndarray, ends: np.ndarray, word_ends: np.n
                  f"{n_values}{hint}")
 
 
-def _check_vector_count(data: bytes, starts: np.ndarray, n_header: int, want: int,
+def _verify_vector_count(data: bytes, starts: np.ndarray, n_header: int, want: int,
                         source: str) -> None:
     """The header's count against the lines found (``starts``: at most ``want + 1``)."""
     if starts.shape[0] > want and data[starts[want]:].strip():

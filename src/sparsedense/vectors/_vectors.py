@@ -394,8 +394,8 @@ class Vectors:
         """
         topn = _check_topn(topn)
         restrict_vocab = _check_restrict_vocab(restrict_vocab)
-        clip_start = _check_clip("clip_start", clip_start, allow_none=False)
-        clip_end = _check_clip("clip_end", clip_end, allow_none=True)
+        clip_start = _check_clip(clip_start, "clip_start", allow_none=False)
+        clip_end = _check_clip(clip_end, "clip_end", allow_none=True)
         if restrict_vocab is not None:
             clip_start, clip_end = 0, restrict_vocab
         if topn == 0:

@@ -78,7 +78,7 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
 
 def _save_format(format: Any, binary: Any) -> str:
     """The format to write: ``format``, or 'word2vec-binary' with gensim's ``binary=True``."""
-    fmt = _check_choice("format", format, SAVE_FORMATS)
+    fmt = _check_choice(format, "format", SAVE_FORMATS)
     if binary is None:
         return fmt
     if binary not in (True, False):
