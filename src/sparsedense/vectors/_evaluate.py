@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._vectors import _check_restrict_vocab
+from ._checks import _check_restrict_vocab
 
 if TYPE_CHECKING:
     from ._vectors import Vectors
@@ -81,50 +81,26 @@ def evaluate_word_analogies(kv: Vectors, analogies: Any, restrict_vocab: int = 3
                             case_insensitive: bool = True, dummy4unknown: bool = False,
                             similarity_function: str = "most_similar",
                             ) -> tuple[float, list[dict]]:
-    """:meth:`Vectors.evaluate_word_analogies` of ``kv``."""
+    """:meth:`Vectors.evaluate_word_analogies` of ``kv``.
+
+    ``kv`` is only read: the restricted vocabulary is a mapping of its own,
+    and the searched rows are passed to each query as ``restrict_vocab``, so
+    other threads may query ``kv`` meanwhile (see :class:`Vectors`).
+    """
     if similarity_function != "most_similar":
         raise ValueError(f"similarity_function must be 'most_similar' (the only query "
                          f"Vectors has for analogies); got {similarity_function!r}")
     ok_vocab = ok_vocab_of(kv, restrict_vocab, case_insensitive)
     sections: list[dict] = []
-    section = None
-    with open(analogies, encoding="utf8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.startswith(": "):
-                if section:
-                    sections.append(section)
-                section = {"section": line.lstrip(": ").strip(), "correct": [],
-                           "incorrect": []}
-                continue
-            if not line.strip():
-                continue
-            if section is None:
-                raise ValueError(f"{analogies}: line {n}: missing section header before "
-                                 "the first analogy")
-            parts = line.split()
-            if len(parts) != 4:
-                raise ValueError(f"{analogies}: line {n}: expected 4 words; got "
-                                 f"{line.rstrip()!r}")
-            a, b, c, expected = [w.upper() for w in parts] if case_insensitive else parts
-            if any(w not in ok_vocab for w in (a, b, c, expected)):
-                if dummy4unknown:
-                    section["incorrect"].append((a, b, c, expected))
-                continue
-            # the rows' own keys, not the upper-cased ones: no lookup table is swapped
-            # while the query runs, so other threads can query kv meanwhile
-            keys = kv.index_to_key
-            sims = kv.most_similar(positive=[keys[ok_vocab[b]], keys[ok_vocab[c]]],
-                                   negative=[keys[ok_vocab[a]]], topn=5,
-                                   restrict_vocab=restrict_vocab)
-            predicted = None  # gensim's rule: the first valid of the top 5, else the last
-            for key, _ in sims:
-                predicted = key.upper() if case_insensitive else key
-                if predicted in ok_vocab and predicted not in (a, b, c):
-                    break
-            (section["correct"] if predicted == expected else section["incorrect"]).append(
-                (a, b, c, expected))
-    if section:
-        sections.append(section)
+    for kind, value in read_analogies(analogies, case_insensitive):
+        if kind == "section":
+            sections.append({"section": value, "correct": [], "incorrect": []})
+        elif any(w not in ok_vocab for w in value):
+            if dummy4unknown:
+                sections[-1]["incorrect"].append(value)
+        else:
+            predicted = _predict(kv, ok_vocab, value, restrict_vocab, case_insensitive)
+            sections[-1]["correct" if predicted == value[3] else "incorrect"].append(value)
     correct = sum(len(s["correct"]) for s in sections)
     incorrect = sum(len(s["incorrect"]) for s in sections)
     total = {"section": "Total accuracy",
@@ -133,3 +109,45 @@ def evaluate_word_analogies(kv: Vectors, analogies: Any, restrict_vocab: int = 3
     sections.append(total)
     score = correct / (correct + incorrect) if correct + incorrect else 0.0
     return score, sections
+
+
+def read_analogies(path: Any, case_insensitive: bool):
+    """``("section", name)`` for each ``: name`` line of a ``questions-words.txt`` file and
+    ``("question", (a, b, c, expected))`` for each analogy (upper-cased when
+    ``case_insensitive``); blank lines are skipped."""
+    seen_section = False
+    with open(path, encoding="utf8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.startswith(": "):
+                seen_section = True
+                yield "section", line.lstrip(": ").strip()
+                continue
+            if not line.strip():
+                continue
+            if not seen_section:
+                raise ValueError(f"{path}: line {n}: missing section header before "
+                                 "the first analogy")
+            parts = line.split()
+            if len(parts) != 4:
+                raise ValueError(f"{path}: line {n}: expected 4 words; got "
+                                 f"{line.rstrip()!r}")
+            yield "question", tuple(w.upper() for w in parts) if case_insensitive else \
+                tuple(parts)
+
+
+def _predict(kv: Vectors, ok_vocab: dict[str, int], question: tuple, restrict_vocab: Any,
+             case_insensitive: bool) -> str | None:
+    """gensim's answer to "a is to b as c is to ?": the first of the top 5 of
+    ``most_similar(positive=[b, c], negative=[a])`` that is in ``ok_vocab`` and
+    not a, b or c, else the last of the 5 (as ``ok_vocab`` spells it)."""
+    a, b, c, _ = question
+    # ok_vocab's keys may be upper-cased: ask with the rows' own keys
+    keys = kv.index_to_key
+    sims = kv.most_similar(positive=[keys[ok_vocab[b]], keys[ok_vocab[c]]],
+                           negative=[keys[ok_vocab[a]]], topn=5, restrict_vocab=restrict_vocab)
+    predicted = None
+    for key, _ in sims:
+        predicted = key.upper() if case_insensitive else key
+        if predicted in ok_vocab and predicted not in (a, b, c):
+            break
+    return predicted

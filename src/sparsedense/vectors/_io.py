@@ -30,35 +30,26 @@ magic bytes) are decompressed in memory first.
 
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
 import io
-import lzma
 import os
 import re
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._base.validation import is_int
 from .._base.errors import FileDecodeError, TruncatedFileError
+from .._base.files import decompress as _decompress
+from ._checks import FORMATS, _check_choice, _check_dtype, _check_encoding, _check_limit
 from ._native import _ZIP_MAGIC, _load_native
+from ._write import save_vectors
 
-__all__ = ["load_vectors"]  # save_vectors is in _write (also reachable here)
+__all__ = ["load_vectors", "save_vectors"]  # save_vectors is _write's, reachable here too
 
-FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native")
-_SAVE_FORMATS = FORMATS[1:]
-_COMPRESSED = {b"\x1f\x8b": ("gzip", gzip.decompress), b"BZh": ("bz2", bz2.decompress),
-               b"\xfd7zXZ\x00": ("xz", lzma.decompress)}
-_COMPRESSORS = {".gz": lambda raw: gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0),
-                ".bz2": lambda raw: bz2.BZ2File(raw, "wb"),
-                ".xz": lambda raw: lzma.LZMAFile(raw, "wb")}
 _NUMBERISH = re.compile(rb"[0-9eE+\-.naifty NAIFTY\t\r]*")
-#: rows formatted per chunk when saving text (bounded memory)
-_CHUNK_ROWS = 8192
+#: more lines than any file holds (the kernels count lines in int64)
+_EVERYTHING = np.iinfo(np.int64).max
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -148,7 +139,7 @@ def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | Non
     """
     from ._vectors import Vectors
 
-    fmt = _check_choice("format", format, FORMATS)
+    fmt = _check_choice(format, "format", FORMATS)
     limit = _check_limit(limit)
     dtype = _check_dtype(dtype)
     _check_encoding(encoding, unicode_errors)
@@ -190,16 +181,6 @@ def _parse_bytes(data: bytes, fmt: str, limit: int | None, dtype: np.dtype, enco
     if fmt == "word2vec-binary":
         return _parse_binary(data, limit, dtype, encoding, unicode_errors, source)
     return _parse_text(data, fmt == "word2vec", limit, dtype, encoding, unicode_errors, source)
-
-
-def _decompress(data: bytes, source: str) -> bytes:
-    for magic, (name, decompress) in _COMPRESSED.items():
-        if data.startswith(magic):
-            try:
-                return decompress(data)
-            except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
-                raise ValueError(f"{source}: damaged {name} file ({exc})") from None
-    return data
 
 
 def _read_header(data: bytes, source: str, encoding: str = "utf-8") -> tuple[int, int, int]:
@@ -249,79 +230,113 @@ def _sniff(data: bytes) -> str:
 
 def _parse_text(data: bytes, header: bool, limit: int | None, dtype: np.dtype, encoding: str,
                 unicode_errors: str, source: str) -> tuple[list, np.ndarray]:
-    from .._kernels._dispatch import choose
-    from .._kernels.parse import POW10, _line_bounds, _parse_text_rows
-
+    """Keys and table of a word2vec text file (``header``) or a GloVe file."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    everything = np.iinfo(np.int64).max
     if header:
         n_header, dim, body = _read_header(data, source, encoding)
-        first_line = 2
         want = n_header if limit is None else min(n_header, limit)
         # one line more than promised tells "the file goes on"
-        starts, ends, stop = _line_bounds(buf, body, min(want + (want == n_header), everything))
+        starts, ends = _lines(buf, body, want + (want == n_header))
     else:
-        first_line = 1
-        want = everything if limit is None else limit
-        starts, ends, stop = _line_bounds(buf, 0, max(min(want, everything), 1))
-    # blank lines at the very end of the file are not vectors
+        want = _EVERYTHING if limit is None else limit
+        starts, ends = _lines(buf, 0, max(want, 1))  # line 1 gives the dimension
+        if starts.shape[0] == 0:
+            raise ValueError(f"{source}: the file is empty (no vectors)")
+        dim = _glove_dim(data, starts[0], ends[0], source)
+    first_line = 2 if header else 1
+
+    def line_of(r: int) -> str:
+        return f"line {first_line + r}"
+
+    table, word_ends = _parse_lines(data, buf, starts[:want], ends[:want], dim, dtype, header,
+                                    encoding, unicode_errors, source, line_of)
+    if header:
+        _verify_vector_count(data, starts, n_header, want, source)
+    keys = _decode_words(buf, starts[:want], word_ends, encoding, unicode_errors, source,
+                         line_of)
+    return keys, table
+
+
+def _lines(buf: np.ndarray, start: int, max_lines: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of at most ``max_lines`` lines from ``buf[start:]`` (see
+    ``_line_bounds``); blank lines at the very end of the file are not vectors."""
+    from .._kernels.parse import _line_bounds
+
+    starts, ends, stop = _line_bounds(buf, start, min(max_lines, _EVERYTHING))
     n_rows = starts.shape[0]
     if stop >= buf.shape[0]:
         while n_rows and ends[n_rows - 1] == starts[n_rows - 1]:
             n_rows -= 1
-    goes_on = n_rows > want and bool(data[starts[want]:].strip())
-    if not header:
-        if n_rows == 0:
-            raise ValueError(f"{source}: the file is empty (no vectors)")
-        dim = _glove_dim(data, starts[0], ends[0], source)
-    n_rows = min(n_rows, want)
-    starts, ends = starts[:n_rows], ends[:n_rows]
+    return starts[:n_rows], ends[:n_rows]
+
+
+def _parse_lines(data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, dim: int,
+                 dtype: np.dtype, header: bool, encoding: str, unicode_errors: str, source: str,
+                 line_of) -> tuple[np.ndarray, np.ndarray]:
+    """The table of the lines ``starts``/``ends``, and where each line's word ends.
+
+    The kernel parses the numbers it can parse exactly; the lines holding
+    others are parsed again with ``float()``. The first line that is not a
+    word then ``dim`` values is an error naming it (``line_of(row)``).
+    """
+    from .._kernels._dispatch import choose
+    from .._kernels.parse import POW10, _parse_text_rows
+
+    n_rows = starts.shape[0]
     # a table too large for the file means some row is short: find it without allocating
     alloc_dim = dim if 2 * n_rows * dim <= len(data) else 0
     table = np.empty((n_rows, alloc_dim), dtype=dtype)
     word_ends = np.empty(n_rows, dtype=np.int64)
     n_tokens = np.empty(n_rows, dtype=np.int64)
     n_slow = np.empty(n_rows, dtype=np.int64)
-    choose(_parse_text_rows, n_rows * dim)(buf, starts, ends, table, word_ends, n_tokens, n_slow, POW10)
-
-    def line_of(r: int) -> str:
-        return f"line {first_line + r}"
-
+    choose(_parse_text_rows, n_rows * dim)(buf, starts, ends, table, word_ends, n_tokens,
+                                           n_slow, POW10)
     bad = np.flatnonzero((n_tokens != dim) | (word_ends == starts))
     first_bad = int(bad[0]) if bad.size else n_rows
     empty_word = first_bad < n_rows and word_ends[first_bad] == starts[first_bad]
+    # the rows up to the first bad one, and that one too if it has a word
     for r in np.flatnonzero(n_slow[: first_bad + (not empty_word)]).tolist():
         _reparse_row(data, int(word_ends[r]), int(ends[r]), table, r, dim, encoding,
                      unicode_errors, f"{source}: {line_of(r)}")
     if first_bad < n_rows:
-        r = first_bad
-        if empty_word:
-            what = "an empty line" if ends[r] == starts[r] else "a line starting with a space"
-            raise ValueError(f"{source}: {line_of(r)}: expected a word then {dim} values, "
-                             f"found {what}")
-        word = data[starts[r]: word_ends[r]].decode(encoding, "replace")
-        hint = ""
-        if header and r == 0:
-            hint = f" (the header on line 1 says dimension {dim})"
-        elif not header and r == 1 and _looks_like_header(data, starts[0], ends[0]):
-            hint = " (line 1 looks like a word2vec header 'N D': use format='word2vec')"
-        error = ValueError
-        if n_tokens[r] < dim and data.find(b"\n", starts[r]) < 0:  # the last line, cut
-            error = TruncatedFileError
-            hint += "; the file ends in the middle of this line (truncated file?)"
-        raise error(f"{source}: {line_of(r)}: expected {dim} values after the word "
-                    f"{word!r}, found {int(n_tokens[r])}{hint}")
+        raise _bad_line(data, starts, ends, word_ends, first_bad, int(n_tokens[first_bad]),
+                        dim, header, encoding, f"{source}: {line_of(first_bad)}")
     if alloc_dim != dim:  # not reached: a file this short has a short row, found above
         raise ValueError(f"{source}: the file is too short for {n_rows} vectors of dimension "
                          f"{dim}")
-    if header and goes_on:
+    return table, word_ends
+
+
+def _bad_line(data: bytes, starts: np.ndarray, ends: np.ndarray, word_ends: np.ndarray, r: int,
+              n_values: int, dim: int, header: bool, encoding: str, where: str) -> ValueError:
+    """The error for line ``r``: no word, or ``n_values`` values after it instead of ``dim``
+    (a TruncatedFileError when it is the file's last line and too short)."""
+    if word_ends[r] == starts[r]:
+        what = "an empty line" if ends[r] == starts[r] else "a line starting with a space"
+        return ValueError(f"{where}: expected a word then {dim} values, found {what}")
+    word = data[starts[r]: word_ends[r]].decode(encoding, "replace")
+    hint = ""
+    if header and r == 0:
+        hint = f" (the header on line 1 says dimension {dim})"
+    elif not header and r == 1 and _looks_like_header(data, starts[0], ends[0]):
+        hint = " (line 1 looks like a word2vec header 'N D': use format='word2vec')"
+    error = ValueError
+    if n_values < dim and data.find(b"\n", starts[r]) < 0:  # the last line, cut
+        error = TruncatedFileError
+        hint += "; the file ends in the middle of this line (truncated file?)"
+    return error(f"{where}: expected {dim} values after the word {word!r}, found "
+                 f"{n_values}{hint}")
+
+
+def _verify_vector_count(data: bytes, starts: np.ndarray, n_header: int, want: int,
+                        source: str) -> None:
+    """The header's count against the lines found (``starts``: at most ``want + 1``)."""
+    if starts.shape[0] > want and data[starts[want]:].strip():
         raise ValueError(f"{source}: line 1: the header promises {n_header} vectors, but the "
-                         f"file has more (line {first_line + want} is vector {want + 1})")
-    if header and n_rows < want:  # with a limit too: the file is cut short before it
+                         f"file has more (line {2 + want} is vector {want + 1})")
+    if starts.shape[0] < want:  # with a limit too: the file is cut short before it
         raise TruncatedFileError(f"{source}: line 1: the header promises {n_header} vectors, "
-                                 f"but the file has {n_rows}")
-    keys = _decode_words(buf, starts, word_ends, encoding, unicode_errors, source, line_of)
-    return keys, table
+                                 f"but the file has {starts.shape[0]}")
 
 
 def _glove_dim(data: bytes, start: int, end: int, source: str) -> int:
@@ -459,60 +474,6 @@ def _bad_word(buf, starts, ends, r, exc, encoding, source, where) -> str:
             f"({exc.reason}); pass unicode_errors='replace' or 'ignore' to load it anyway")
 
 
-# -- argument checks ---------------------------------------------------------------------
-
-def _check_choice(name: str, value: Any, choices: tuple) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; "
-                         f"got {value!r}")
-    return value
-
-
-def _check_limit(limit: Any) -> int | None:
-    if limit is None:
-        return None
-    if not is_int(limit):
-        raise TypeError(f"limit must be None or an int >= 0; got {type(limit).__name__} "
-                        f"{limit!r}")
-    if limit < 0:
-        raise ValueError(f"limit must be None or an int >= 0; got {limit}")
-    return int(limit)
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}") from None
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be np.float32 or np.float64; got {dt}")
-    return dt
-
-
-def _check_encoding(encoding: Any, unicode_errors: Any) -> None:
-    try:
-        codecs.lookup(encoding)
-    except (LookupError, TypeError):
-        raise ValueError(f"encoding {encoding!r} is not a known text encoding") from None
-    if " 0123456789.-+e\n".encode(encoding) != b" 0123456789.-+e\n":
-        raise ValueError(f"encoding {encoding!r} is not ASCII-compatible; vector files are "
-                         "split on the bytes of ' ' and '\\n' (use UTF-8 or a similar one)")
-    try:
-        codecs.lookup_error(unicode_errors)
-    except (LookupError, TypeError):
-        raise ValueError(f"unicode_errors {unicode_errors!r} is not a known error handler "
-                         "('strict', 'replace', 'ignore', ...)") from None
-
-
 def _shorten(raw: bytes, limit: int = 60) -> str:
     text = repr(raw[:limit])
     return text + ("..." if len(raw) > limit else "")
-
-
-def __getattr__(name: str):
-    # save_vectors lives in _write (which imports this module)
-    if name == "save_vectors":
-        from ._write import save_vectors
-
-        return save_vectors
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

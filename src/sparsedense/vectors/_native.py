@@ -14,6 +14,7 @@ import math
 import os
 import struct
 import zipfile
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,29 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
     present: each ``.npy`` header's shape must fit in its zip member, and each
     member in the archive, before anything is allocated or mapped.
     """
+    meta, table, (shape, fortran, table_dtype, data_start) = _read_archive(
+        src, mmap_mode is None, source)
+    keys = _keys_of(meta, shape, source)
+    if table is None:
+        if data_start is None:
+            raise ValueError(f"{source}: weight.npy is compressed, it cannot be memory-mapped; "
+                             "pass mmap_mode=None")
+        table = np.memmap(src, dtype=table_dtype, mode=mmap_mode, offset=data_start,
+                          shape=shape, order="F" if fortran else "C")
+    if limit is not None:
+        keys, table = keys[:limit], table[:limit]
+    if table.dtype != dtype:
+        if mmap_mode is not None:
+            raise ValueError(f"{source}: the table is {table.dtype}; with mmap_mode it cannot "
+                             f"be converted: pass dtype=np.{table.dtype}")
+        table = table.astype(dtype)
+    return keys, table
+
+
+def _read_archive(src, read_table: bool,
+                  source: str) -> tuple[Any, np.ndarray | None, tuple]:
+    """The archive's meta (parsed JSON), its table (None unless ``read_table``) and the
+    table's checked ``.npy`` header (see :func:`_npy_member`)."""
     if isinstance(src, io.BytesIO):  # (getbuffer() would copy the bytes it shares)
         size = src.seek(0, io.SEEK_END)
         src.seek(0)
@@ -51,7 +75,8 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
         if meta_head[2] != np.uint8 or len(meta_head[0]) != 1:
             raise ValueError(f"{source}: damaged native vectors file (meta.npy holds "
                              f"{meta_head[2]} {meta_head[0]}; expected 1-D uint8)")
-        shape, fortran, table_dtype, data_start = _npy_member(zf, "weight.npy", size, source)
+        head = _npy_member(zf, "weight.npy", size, source)
+        shape, table_dtype = head[0], head[2]
         if table_dtype not in (np.float32, np.float64) or len(shape) != 2:
             raise ValueError(f"{source}: damaged native vectors file (weight.npy holds "
                              f"{table_dtype} {shape}; expected a 2-D float32 or float64 table)")
@@ -60,11 +85,16 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
                 meta = json.loads(np.lib.format.read_array(fh, allow_pickle=False).tobytes()
                                   .decode("utf-8"))
             table = None
-            if mmap_mode is None:
+            if read_table:
                 with zf.open("weight.npy") as fh:
                     table = np.lib.format.read_array(fh, allow_pickle=False)
         except Exception as exc:
             raise _not_native(source, exc) from None
+    return meta, table, head
+
+
+def _keys_of(meta: Any, shape: tuple, source: str) -> list:
+    """The keys the meta lists: one str per row of a table of ``shape``."""
     if not isinstance(meta, dict) or meta.get("format") != _NATIVE_FORMAT:
         raise ValueError(f"{source}: not a native vectors file (its meta lacks 'format': "
                          f"{_NATIVE_FORMAT!r})")
@@ -80,20 +110,7 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
         raise ValueError(f"{source}: damaged native vectors file (the meta lists {len(keys)} "
                          f"keys{said}, but weight.npy holds a table of shape {shape}; "
                          "expected one key per row)")
-    if table is None:
-        if data_start is None:
-            raise ValueError(f"{source}: weight.npy is compressed, it cannot be memory-mapped; "
-                             "pass mmap_mode=None")
-        table = np.memmap(src, dtype=table_dtype, mode=mmap_mode, offset=data_start,
-                          shape=shape, order="F" if fortran else "C")
-    if limit is not None:
-        keys, table = keys[:limit], table[:limit]
-    if table.dtype != dtype:
-        if mmap_mode is not None:
-            raise ValueError(f"{source}: the table is {table.dtype}; with mmap_mode it cannot "
-                             f"be converted: pass dtype=np.{table.dtype}")
-        table = table.astype(dtype)
-    return keys, table
+    return keys
 
 
 #: deflate expands at most about 1032 to 1

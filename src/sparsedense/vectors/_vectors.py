@@ -9,45 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .._base.validation import check_weight, is_bool, is_int
-
-
-def _check_restrict_vocab(restrict_vocab: Any) -> int | None:
-    if restrict_vocab is None:
-        return None
-    if not is_int(restrict_vocab):
-        raise TypeError(f"restrict_vocab must be None or an int >= 0 (the first rows "
-                        f"searched); got {type(restrict_vocab).__name__} {restrict_vocab!r}")
-    if restrict_vocab < 0:
-        raise ValueError(f"restrict_vocab must be None or an int >= 0 (the first rows "
-                         f"searched); got {restrict_vocab!r}")
-    return int(restrict_vocab)
-
-
-def _check_topn(topn: Any) -> int:
-    if topn is None:
-        raise ValueError("topn must be an int >= 0; got None (gensim's array of every score "
-                         "is not offered: results are always a list of (key, score); "
-                         "distances() gives every distance)")
-    if not is_int(topn):
-        raise TypeError(f"topn must be an int >= 0 (len(vectors) for every key); "
-                        f"got {type(topn).__name__} {topn!r}")
-    if topn < 0:
-        raise ValueError(f"topn must be an int >= 0 (len(vectors) for every key); "
-                         f"got {topn!r}")
-    return int(topn)
-
-
-def _check_clip(name: str, value: Any, allow_none: bool) -> int | None:
-    if value is None and allow_none:
-        return None
-    if not is_int(value):
-        raise TypeError(f"{name} must be an int >= 0{' or None' if allow_none else ''}; "
-                        f"got {type(value).__name__} {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an int >= 0{' or None' if allow_none else ''}; "
-                         f"got {value!r}")
-    return int(value)
+from .._base.validation import check_weight, is_bool
+from ._checks import _check_clip, _check_restrict_vocab, _check_topn
 
 
 def _as_items(value: Any, name: str) -> list:
@@ -246,7 +209,8 @@ class Vectors:
         return iter(self.index_to_key)
 
     def __repr__(self) -> str:
-        return f"Vectors({len(self)} keys, vector_size={self.vector_size}, dtype={self.weight.dtype})"
+        return (f"Vectors({len(self)} keys, vector_size={self.vector_size}, "
+                f"dtype={self.weight.dtype})")
 
     def get_index(self, key: str, default: int | None = None) -> int:
         """Row of ``key``; ``default`` if given and ``key`` is absent, else KeyError naming it."""
@@ -430,8 +394,8 @@ class Vectors:
         """
         topn = _check_topn(topn)
         restrict_vocab = _check_restrict_vocab(restrict_vocab)
-        clip_start = _check_clip("clip_start", clip_start, allow_none=False)
-        clip_end = _check_clip("clip_end", clip_end, allow_none=True)
+        clip_start = _check_clip(clip_start, "clip_start", allow_none=False)
+        clip_end = _check_clip(clip_end, "clip_end", allow_none=True)
         if restrict_vocab is not None:
             clip_start, clip_end = 0, restrict_vocab
         if topn == 0:

@@ -12,14 +12,19 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
+
 import numpy as np
 
-from .._base.files import atomic_write
-from .._base.validation import is_int
-from ._io import _CHUNK_ROWS, _COMPRESSORS, _SAVE_FORMATS, _check_choice
+from .._base.files import atomic_write, compressed_writer, compression_of
+from .._base.validation import check_weight, is_int
+from ._checks import SAVE_FORMATS, _check_choice
 from ._native import _NATIVE_FORMAT, _NATIVE_VERSION
 
 __all__ = ["save_vectors"]
+
+#: rows formatted per chunk when saving text (bounded memory)
+_CHUNK_ROWS = 8192
 
 
 def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
@@ -49,31 +54,13 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
     every key exactly. In the text and binary formats a key must be non-empty,
     hold no space and no newline, and be encodable in UTF-8.
     """
-    fmt = _check_choice("format", format, _SAVE_FORMATS)
-    if binary is not None:
-        if binary not in (True, False):
-            raise TypeError(f"binary must be True, False or None; got {binary!r}")
-        if binary and fmt not in ("word2vec", "word2vec-binary"):
-            raise ValueError(f"binary=True is the word2vec binary format; it contradicts "
-                             f"format={format!r}")
-        if not binary and fmt == "word2vec-binary":
-            raise ValueError("binary=False contradicts format='word2vec-binary'")
-        fmt = "word2vec-binary" if binary else fmt
+    fmt = _save_format(format, binary)
     if precision is not None and (not is_int(precision) or not 1 <= precision <= 17):
         raise ValueError(f"precision must be None or an int in 1..17; got {precision!r}")
     keys, weight = _check_vectors(vectors)
     path = Path(os.fspath(path))
     if fmt == "native":
-        meta = json.dumps({"format": _NATIVE_FORMAT, "version": _NATIVE_VERSION,
-                           "dtype": str(weight.dtype), "shape": list(weight.shape),
-                           "keys": keys}, ensure_ascii=True).encode("ascii")
-        with _open_for_writing(path) as fh:
-            # zipfile seeks back over what it wrote: a compressor gets the finished archive
-            target = fh if path.suffix.lower() not in _COMPRESSORS else io.BytesIO()
-            np.savez(target, meta=np.frombuffer(meta, dtype=np.uint8),
-                     weight=np.ascontiguousarray(weight))
-            if target is not fh:
-                fh.write(target.getbuffer())
+        _write_native(path, keys, weight)
         return
     if fmt == "glove" and (weight.shape[0] == 0 or weight.shape[1] == 0):
         raise ValueError(f"a GloVe file cannot hold a table of shape {weight.shape} (it has no "
@@ -89,15 +76,44 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
             _write_text_rows(fh, encoded, weight, precision)
 
 
+def _save_format(format: Any, binary: Any) -> str:
+    """The format to write: ``format``, or 'word2vec-binary' with gensim's ``binary=True``."""
+    fmt = _check_choice(format, "format", SAVE_FORMATS)
+    if binary is None:
+        return fmt
+    if binary not in (True, False):
+        raise TypeError(f"binary must be True, False or None; got {binary!r}")
+    if binary and fmt not in ("word2vec", "word2vec-binary"):
+        raise ValueError(f"binary=True is the word2vec binary format; it contradicts "
+                         f"format={format!r}")
+    if not binary and fmt == "word2vec-binary":
+        raise ValueError("binary=False contradicts format='word2vec-binary'")
+    return "word2vec-binary" if binary else fmt
+
+
+def _write_native(path: Path, keys: list, weight: np.ndarray) -> None:
+    """The native ``.npz``: ``meta.npy`` (the JSON meta as uint8) and ``weight.npy``."""
+    meta = json.dumps({"format": _NATIVE_FORMAT, "version": _NATIVE_VERSION,
+                       "dtype": str(weight.dtype), "shape": list(weight.shape),
+                       "keys": keys}, ensure_ascii=True).encode("ascii")
+    with _open_for_writing(path) as fh:
+        # zipfile seeks back over what it wrote: a compressor gets the finished archive
+        target = fh if compression_of(path) is None else io.BytesIO()
+        np.savez(target, meta=np.frombuffer(meta, dtype=np.uint8),
+                 weight=np.ascontiguousarray(weight))
+        if target is not fh:
+            fh.write(target.getbuffer())
+
+
 @contextlib.contextmanager
 def _open_for_writing(path: Path):
     """``atomic_write(path, 'wb')``, compressed when the name ends in .gz/.bz2/.xz."""
     with atomic_write(path, "wb", encoding=None) as raw:
-        suffix = path.suffix.lower()
-        if suffix not in _COMPRESSORS:
+        writer = compressed_writer(path, raw)
+        if writer is None:
             yield raw
             return
-        with _COMPRESSORS[suffix](raw) as fh:
+        with writer as fh:
             yield fh
 
 
@@ -105,8 +121,6 @@ def _check_vectors(vectors) -> tuple[list, np.ndarray]:
     if not hasattr(vectors, "index_to_key") or not hasattr(vectors, "weight"):
         raise TypeError(f"vectors must be a Vectors (with index_to_key and weight); got "
                         f"{type(vectors).__name__}")
-    from .._base.validation import check_weight
-
     keys = list(vectors.index_to_key)
     weight = check_weight(vectors.weight, "vectors.weight")
     if weight.shape[0] != len(keys):
