@@ -1,8 +1,20 @@
 """Word vectors: the :class:`Vectors` table (gensim's ``KeyedVectors`` surface) and its files."""
 
 from .._base.errors import FileDecodeError, TruncatedFileError
-from ._io import load_vectors
 from ._vectors import Vectors
-from ._write import save_vectors
 
 __all__ = ["Vectors", "load_vectors", "save_vectors", "TruncatedFileError", "FileDecodeError"]
+
+
+def __getattr__(name: str):
+    # the file readers and writers (json, zipfile, the compressors) load on first use,
+    # so importing Vectors (and the trainers that return it) stays cheap
+    if name == "load_vectors":
+        from ._io import load_vectors
+
+        return load_vectors
+    if name == "save_vectors":
+        from ._write import save_vectors
+
+        return save_vectors
+    raise AttributeError(f"module 'sparsedense.vectors' has no attribute {name!r}")
