@@ -4,8 +4,9 @@ Both the readers (``_io``) and the writers (``_write``) of vector files, and
 the queries of :class:`~sparsedense.vectors.Vectors`, take their checks from
 here, so no module of the package imports another for a check. Arguments
 come in ``_base.validation``'s order (value, name, ...). Every message names
-the argument and the value it got; a wrong type is a TypeError, a wrong
-value a ValueError (gensim's types).
+the argument and the value it got; a wrong type or value is an
+:class:`~sparsedense.InvalidParameterError`, as everywhere: a TypeError and a
+ValueError (gensim raises one or the other for the same mistakes).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._base.errors import InvalidParameterError
 from .._base.validation import is_int
 
 #: the ``format`` of :func:`~sparsedense.vectors.load_vectors` ('auto' sniffs the file)
@@ -24,23 +26,24 @@ SAVE_FORMATS = FORMATS[1:]
 
 
 def _check_choice(value: Any, name: str, choices: tuple) -> str:
-    """``value`` when it is one of the strings ``choices``; else ValueError listing them."""
+    """``value`` when it is one of the strings ``choices``; else an error listing them."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; "
-                         f"got {value!r}")
+        raise InvalidParameterError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
 
 
 def _check_count(value: Any, name: str, expected: str) -> int:
-    """``value`` as an int >= 0: TypeError unless an int, ValueError if negative.
+    """``value`` as an int >= 0.
 
     ``expected`` completes the messages "``{name} must be {expected}; got
     ...``" (the wrong type is named: "got float 2.5").
     """
     if not is_int(value):
-        raise TypeError(f"{name} must be {expected}; got {type(value).__name__} {value!r}")
+        raise InvalidParameterError(
+            f"{name} must be {expected}; got {type(value).__name__} {value!r}")
     if value < 0:
-        raise ValueError(f"{name} must be {expected}; got {value!r}")
+        raise InvalidParameterError(f"{name} must be {expected}; got {value!r}")
     return int(value)
 
 
@@ -53,13 +56,14 @@ def _check_limit(limit: Any) -> int | None:
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
-    """The table's dtype: float32 or float64 (TypeError for what is not a dtype)."""
+    """The table's dtype: float32 or float64."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"dtype must be np.float32 or np.float64; got {dtype!r}") from None
+        raise InvalidParameterError(
+            f"dtype must be np.float32 or np.float64; got {dtype!r}") from None
     if dt not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be np.float32 or np.float64; got {dt}")
+        raise InvalidParameterError(f"dtype must be np.float32 or np.float64; got {dt}")
     return dt
 
 
@@ -69,23 +73,27 @@ def _check_encoding(encoding: Any, unicode_errors: Any) -> None:
     try:
         codecs.lookup(encoding)
     except (LookupError, TypeError):
-        raise ValueError(f"encoding {encoding!r} is not a known text encoding") from None
+        raise InvalidParameterError(
+            f"encoding {encoding!r} is not a known text encoding") from None
     if " 0123456789.-+e\n".encode(encoding) != b" 0123456789.-+e\n":
-        raise ValueError(f"encoding {encoding!r} is not ASCII-compatible; vector files are "
-                         "split on the bytes of ' ' and '\\n' (use UTF-8 or a similar one)")
+        raise InvalidParameterError(
+            f"encoding {encoding!r} is not ASCII-compatible; vector files are split on the "
+            "bytes of ' ' and '\\n' (use UTF-8 or a similar one)")
     try:
         codecs.lookup_error(unicode_errors)
     except (LookupError, TypeError):
-        raise ValueError(f"unicode_errors {unicode_errors!r} is not a known error handler "
-                         "('strict', 'replace', 'ignore', ...)") from None
+        raise InvalidParameterError(
+            f"unicode_errors {unicode_errors!r} is not a known error handler "
+            "('strict', 'replace', 'ignore', ...)") from None
 
 
 def _check_topn(topn: Any) -> int:
     """A query's ``topn``: an int >= 0 (None, gensim's "every score", is refused)."""
     if topn is None:
-        raise ValueError("topn must be an int >= 0; got None (gensim's array of every score "
-                         "is not offered: results are always a list of (key, score); "
-                         "distances() gives every distance)")
+        raise InvalidParameterError(
+            "topn must be an int >= 0; got None (gensim's array of every score is not "
+            "offered: results are always a list of (key, score); distances() gives every "
+            "distance)")
     return _check_count(topn, "topn", "an int >= 0 (len(vectors) for every key)")
 
 
