@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
+from ._base.errors import InvalidParameterError
 from ._base.validation import (
     check_mode,
     check_padding_idx,
@@ -49,7 +50,7 @@ class _Table:
         if weight is None:
             dtype = np.dtype(dtype)
             if dtype not in (np.float32, np.float64):
-                raise TypeError(f"dtype must be float32 or float64; got {dtype}")
+                raise InvalidParameterError(f"dtype must be float32 or float64; got {dtype}")
             rng = np.random.default_rng(seed)
             weight = rng.standard_normal((num_embeddings, embedding_dim), dtype=dtype)
             if self.padding_idx is not None:

@@ -318,11 +318,12 @@ class Vocabulary:
         if isinstance(items, str) or not isinstance(items, Iterable):
             raise TypeError("encode_batch expects an iterable of texts or token lists, "
                             f"not a single {type(items).__name__} (use encode for one text)")
+        from ._base.validation import check_int
+
+        max_length = check_int(max_length, "max_length", 0, allow_none=True)
         policy = self._resolve_unknown(unknown)
         rows = [self._encode_one(item, policy, f"items[{i}]") for i, item in enumerate(items)]
         if max_length is not None:
-            if not isinstance(max_length, (int, np.integer)) or max_length < 0:
-                raise ValueError(f"max_length must be an int >= 0; got {max_length!r}")
             rows = [r[:max_length] for r in rows]
         if not padding:
             return rows
