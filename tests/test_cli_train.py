@@ -13,7 +13,7 @@ import pytest
 from sparsedense.models import FastText, Word2Vec
 from sparsedense.vectors import load_vectors
 
-from test_word2vec import planted_corpus
+from test_models_word2vec import planted_corpus
 
 
 def run(*args, check=True):

@@ -21,8 +21,8 @@ from hypothesis import strategies as st  # noqa: E402
 from sparsedense import Vocabulary  # noqa: E402
 from sparsedense.models import cooccurrence_matrix, ppmi  # noqa: E402
 
-from test_cooccurrence import as_dense, naive_cooccurrence  # noqa: E402
-from test_ppmi import dense_ppmi  # noqa: E402
+from test_models_cooccurrence import as_dense, naive_cooccurrence  # noqa: E402
+from test_models_ppmi import dense_ppmi  # noqa: E402
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None,
                     phases=(Phase.explicit, Phase.generate),

@@ -11,7 +11,7 @@ from sparsedense import Vectors
 from sparsedense.models import GloVe
 from sparsedense.models.glove import GRAD_CLIP, _Blocks
 
-from test_ppmi import planted_corpus, topic_margin
+from test_models_ppmi import planted_corpus, topic_margin
 
 
 def reference_epoch(rows, cols, x, order, tables, lr, x_max, alpha, clip=GRAD_CLIP):
