@@ -1,11 +1,12 @@
 """Embedding bags and their gradients against plain numpy (tests/reference.py).
 
-Covers ``sparsedense.functional.embedding_bag`` / ``embedding_bag_backward`` and
-the ``EmbeddingBag`` module: the three modes on 1-D indices with offsets and on
-2-D indices, ``include_last_offset``, empty bags, ``padding_idx``,
-``per_sample_weights`` (sum, and the weighted mean this library adds),
-``max_norm``, dense and row-sparse gradients (with ``scale_grad_by_freq``),
-and every refused input (right exception, useful message, nothing changed).
+Covers ``sparsedense.functional.embedding_bag`` / ``embedding_bag_backward``:
+the three modes on 1-D indices with offsets and on 2-D indices,
+``include_last_offset``, empty bags, ``padding_idx``, ``per_sample_weights``
+(sum, and the weighted mean this library adds), ``max_norm``, dense and
+row-sparse gradients (with ``scale_grad_by_freq``), and every refused input
+(right exception, useful message, nothing changed). The ``EmbeddingBag``
+module is tested in test_nn.py.
 """
 
 from __future__ import annotations
@@ -226,52 +227,6 @@ def test_large_input_takes_parallel_path_and_matches(rng):
     for mode in MODES:
         _close(embedding_bag(idx, W, offsets, mode=mode),
                reference.embedding_bag(idx, W, offsets, mode))
-
-
-@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-def test_sum_kernel_every_row_width(rng, dtype):
-    # the register-blocked sum (_kernels/_simd.py) has a generated loop for each
-    # count of vectors (1-13) and a masked last vector: every width up to three
-    # passes, sum, mean and max, serial == parallel bit for bit, exact against
-    # float64 sums, and (float32) nothing written outside the output rows. The
-    # arrays have the types sparse_to_dense passes (int32 CSR arrays, C outputs),
-    # so the kernels compiled for the other tests serve here too
-    from sparsedense._kernels._simd import MAX_VECTORS
-    from sparsedense._kernels.bag import _embedding_bag, _embedding_bag_serial
-
-    lanes = 32 // np.dtype(dtype).itemsize
-    n_bags = 7
-    sizes = np.array([0, 1, 2, 9, 17, 0, 40])  # empty bags, short ones, longer than the prefetch
-    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int32)
-    for dim in range(0, 3 * MAX_VECTORS * lanes + 3):  # up to three passes of registers
-        W = rng.integers(-8, 8, size=(50, dim)).astype(dtype)  # small integers: sums exact
-        idx = rng.integers(0, 50, size=int(sizes.sum())).astype(np.int32)
-        w = rng.integers(-3, 4, size=idx.size).astype(dtype)
-        want = np.zeros((n_bags, dim))
-        top = np.zeros((n_bags, dim), dtype)
-        for b in range(n_bags):
-            s = slice(offsets[b], offsets[b + 1])
-            want[b] = (w[s, None].astype(np.float64) * W[idx[s]]).sum(axis=0)
-            for k, p in enumerate(range(offsets[b], offsets[b + 1])):  # odd and even step counts
-                v = w[p] * W[idx[p]]
-                top[b] = v if k == 0 else np.where(v > top[b], v, top[b])
-        totals = np.add.reduceat(w, offsets[:-1]) * (sizes > 0)
-        mean = np.zeros((n_bags, dim), dtype)
-        nz = totals != 0  # mean: divided in the same pass, in the table's dtype; 0 if no weight
-        mean[nz] = want[nz].astype(dtype) / totals[nz].astype(dtype)[:, None]
-        for mode, expected in ((0, want), (1, mean), (2, top)):
-            out = np.empty((n_bags, dim), dtype)
-            _embedding_bag(offsets, idx, w, mode, W, out, 5, 2, np.zeros(1, np.int64))
-            np.testing.assert_array_equal(out, expected, err_msg=f"mode {mode}, dim {dim}")
-            serial = np.empty((n_bags, dim), dtype)
-            _embedding_bag_serial(offsets, idx, w, mode, W, serial, 3, 1, np.zeros(1, np.int64))
-            np.testing.assert_array_equal(serial, out)
-        if dtype == np.float32:  # the masked stores stay inside the rows
-            padded = np.full((n_bags, dim + 5), np.nan, dtype)
-            _embedding_bag_serial(offsets, idx, w, 0, W, padded[:, 2:dim + 2], 1, 1,
-                                  np.zeros(1, np.int64))
-            np.testing.assert_array_equal(padded[:, 2:dim + 2], want)
-            assert np.isnan(padded[:, :2]).all() and np.isnan(padded[:, dim + 2:]).all(), dim
 
 
 def _gen_bags(seed, sizes, v, pool_size):
@@ -628,111 +583,6 @@ def test_backward_every_width_through_the_register_passes(rng, dtype):
                                         per_sample_weights=psw)
         assert np.array_equal(sw, gw), dim  # (the dot products' rounding may differ)
         _close(ss, gs, dtype)
-
-
-# --------------------------------------------------------------------------- EmbeddingBag
-
-
-def test_module_forward_backward_and_accumulation(rng):
-    W = _table(rng, 12, 3)
-    bag = EmbeddingBag.from_pretrained(W, freeze=False, mode="sum")
-    assert bag.weight is W  # no copy
-    assert bag.num_embeddings == 12 and bag.embedding_dim == 3 and bag.requires_grad
-    idx1, off1 = np.array([1, 2, 4, 5, 1]), np.array([0, 2])
-    out = bag(idx1, off1)
-    assert np.array_equal(out, embedding_bag(idx1, W, off1, "sum"))
-    g1 = rng.standard_normal((2, 3)).astype(np.float32)
-    gw1, gs1 = bag.backward(g1)
-    assert gs1 is None
-    _close(gw1, reference.embedding_bag_backward(g1, idx1, W, off1, "sum")[0])
-    assert np.array_equal(bag.grad, gw1)
-    assert bag.grad is not gw1  # accumulated into its own array
-    idx2 = np.array([[1, 7], [7, 7]])
-    psw = np.array([[2.0, 1.0], [0.5, 0.5]], np.float32)
-    bag(idx2, per_sample_weights=psw)
-    g2 = rng.standard_normal((2, 3)).astype(np.float32)
-    gw2, gs2 = bag.backward(g2)
-    want2, want_s2 = reference.embedding_bag_backward(g2, idx2, W, None, "sum", psw)
-    _close(gw2, want2)
-    _close(gs2, want_s2)
-    _close(bag.grad, gw1 + gw2)
-    bag.zero_grad()
-    assert bag.grad is None
-
-
-@pytest.mark.parametrize("mode", MODES)
-def test_module_sparse_grad_accumulates(rng, mode):
-    W = _table(rng, 20, 4)
-    dense = EmbeddingBag.from_pretrained(W.copy(), freeze=False, mode=mode, padding_idx=3)
-    sparse = EmbeddingBag.from_pretrained(W.copy(), freeze=False, mode=mode, padding_idx=3,
-                                          sparse=True)
-    for _ in range(3):
-        idx = rng.integers(0, 20, size=(4, 5))
-        g = rng.standard_normal((4, 4)).astype(np.float32)
-        for m in (dense, sparse):
-            m(idx)
-            m.backward(g)
-    assert isinstance(sparse.grad, RowSparseGrad)
-    _close(sparse.grad.to_dense(), dense.grad)
-    assert np.array_equal(dense.grad[3], np.zeros(4))
-
-
-def test_module_options_match_functional(rng):
-    W = _table(rng, 10, 3) * 3
-    kw = dict(mode="mean", padding_idx=0, include_last_offset=True, max_norm=2.0,
-              scale_grad_by_freq=True)
-    bag = EmbeddingBag.from_pretrained(W.copy(), freeze=False, **kw)
-    idx, offsets = np.array([0, 1, 1, 4, 0, 9]), np.array([0, 3, 6])
-    out = bag(idx, offsets)
-    w = W.copy()
-    want = embedding_bag(idx, w, offsets, mode="mean", padding_idx=0,
-                         include_last_offset=True, max_norm=2.0)
-    assert np.array_equal(out, want)
-    assert np.array_equal(bag.weight, w)
-    g = rng.standard_normal((2, 3)).astype(np.float32)
-    gw, _ = bag.backward(g)
-    _close(gw, reference.embedding_bag_backward(g, idx, w, offsets, "mean", None, 0, True,
-                                                True)[0])
-
-
-def test_module_init_and_freeze(rng):
-    bag = EmbeddingBag(10, 3, padding_idx=2, seed=0)
-    assert bag.weight.shape == (10, 3) and bag.weight.dtype == np.float32
-    assert np.array_equal(bag.weight[2], np.zeros(3))
-    assert bag.mode == "mean"
-    assert np.array_equal(EmbeddingBag(10, 3, seed=0).weight, EmbeddingBag(10, 3, seed=0).weight)
-    assert EmbeddingBag(4, 2, dtype=np.float64, seed=1).weight.dtype == np.float64
-    W = _table(rng, 5, 2)
-    frozen = EmbeddingBag.from_pretrained(W)  # freeze=True by default, as torch
-    assert not frozen.requires_grad
-    _close(frozen([[1, 2]]), [(W[1] + W[2]) / 2])
-    with pytest.raises(RuntimeError, match="frozen"):
-        frozen.backward(np.ones((1, 2), np.float32))
-    assert frozen.grad is None
-    fresh = EmbeddingBag.from_pretrained(W, freeze=False)
-    with pytest.raises(RuntimeError, match="forward"):
-        fresh.backward(np.ones((1, 2), np.float32))
-    with pytest.raises(ValueError, match="mode"):
-        EmbeddingBag(5, 2, mode="median")
-    with pytest.raises(ValueError):
-        EmbeddingBag(5, 2, padding_idx=5)
-
-
-def test_module_failed_calls_change_nothing(rng):
-    W = _table(rng, 6, 2) * 4
-    bag = EmbeddingBag.from_pretrained(W.copy(), freeze=False, mode="sum", max_norm=1.0)
-    bag(np.array([[1, 2]]))
-    before_w = bag.weight.copy()
-    with pytest.raises(IndexError):
-        bag(np.array([[3, 4], [5, 6]]))  # rows 3, 4, 5 would be renormalized first
-    assert np.array_equal(bag.weight, before_w)
-    g = np.ones((1, 2), np.float32)
-    gw, _ = bag.backward(g)  # still the gradient of the last successful call
-    assert np.count_nonzero(gw.sum(axis=1)) == 2 and gw[1].tolist() == [1.0, 1.0]
-    grad_before = bag.grad.copy()
-    with pytest.raises(ValueError, match="grad_output"):
-        bag.backward(np.ones((2, 2), np.float32))
-    assert np.array_equal(bag.grad, grad_before)
 
 
 # --------------------------------------------------------------------------- errors

@@ -1,4 +1,4 @@
-"""Parity with torch: F.embedding_bag and nn.EmbeddingBag, forward and autograd.
+"""Parity with torch: F.embedding_bag, forward and autograd (nn.EmbeddingBag: test_nn_torch.py).
 
 Every mode and option torch supports (sum / mean / max, ``padding_idx``,
 ``include_last_offset``, ``per_sample_weights`` with sum, 2-D input,
@@ -23,7 +23,6 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as TF  # noqa: E402
 
 from sparsedense.functional import embedding_bag, embedding_bag_backward  # noqa: E402
-from sparsedense.nn import EmbeddingBag  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks:UserWarning")
 
@@ -181,62 +180,6 @@ def test_max_norm_renormalizes_the_same_rows_as_torch(rng, case):
     out = embedding_bag(idx, ours, offsets, mode="sum", max_norm=1.0, **kw)
     _close(out, t_out)
     _close(ours, tw)
-
-
-# --------------------------------------------------------------------------- nn.EmbeddingBag
-
-
-@pytest.mark.parametrize("padding_idx", [None, 2])
-@pytest.mark.parametrize("mode,sparse", [("sum", False), ("sum", True), ("mean", False),
-                                         ("mean", True), ("max", False)])
-def test_module_accumulated_gradients_equal_torch(rng, mode, sparse, padding_idx):
-    # (torch refuses sparse=True with mode='max')
-    w = rng.standard_normal((V, D)).astype(np.float32)
-    t_bag = torch.nn.EmbeddingBag.from_pretrained(_t(w.copy()), freeze=False, mode=mode,
-                                                  sparse=sparse, padding_idx=padding_idx)
-    ours = EmbeddingBag.from_pretrained(w.copy(), freeze=False, mode=mode, sparse=sparse,
-                                        padding_idx=padding_idx)
-    for step in range(3):
-        if step == 1:  # a 2-D batch
-            idx, offsets = rng.integers(0, V, size=(3, 4)), None
-            idx[0, :2] = 2
-            n_bags = 3
-        else:
-            idx = rng.integers(0, V, size=10)
-            idx[:3] = 2
-            offsets = np.array([0, 3, 3, 7])
-            n_bags = 4
-        psw = rng.random(idx.shape).astype(np.float32) if mode == "sum" else None
-        g = rng.standard_normal((n_bags, D)).astype(np.float32)
-        t_psw = None if psw is None else _t(psw).requires_grad_(True)
-        t_out = t_bag(_t(idx), None if offsets is None else _t(offsets),
-                      per_sample_weights=t_psw)
-        (t_out * _t(g)).sum().backward()
-        out = ours(idx, offsets, per_sample_weights=psw)
-        _close(out, t_out)
-        _, gpsw = ours.backward(g)
-        if psw is not None:
-            _close(gpsw, t_psw.grad)
-        t_grad = t_bag.weight.grad
-        t_grad = t_grad.coalesce().to_dense() if sparse else t_grad
-        _close(ours.grad.to_dense() if sparse else ours.grad, t_grad)
-
-
-def test_module_include_last_offset_and_max_norm_equal_torch(rng):
-    w = (rng.standard_normal((V, D)) * 3).astype(np.float32)
-    t_bag = torch.nn.EmbeddingBag.from_pretrained(_t(w.copy()), freeze=False, mode="mean",
-                                                  include_last_offset=True, max_norm=2.0)
-    ours = EmbeddingBag.from_pretrained(w.copy(), freeze=False, mode="mean",
-                                        include_last_offset=True, max_norm=2.0)
-    idx = rng.integers(0, V, size=12)
-    offsets = np.array([0, 5, 5, 12])
-    g = rng.standard_normal((3, D)).astype(np.float32)
-    t_out = t_bag(_t(idx), _t(offsets))
-    (t_out * _t(g)).sum().backward()
-    _close(ours(idx, offsets), t_out)
-    ours.backward(g)
-    _close(ours.weight, t_bag.weight)
-    _close(ours.grad, t_bag.weight.grad)
 
 
 # --------------------------------------------------------------- scale_grad_by_freq

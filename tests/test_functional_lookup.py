@@ -1,10 +1,10 @@
 """Embedding lookup and its gradient against plain numpy (tests/reference.py).
 
-Covers ``sparsedense.functional.embedding`` / ``embedding_backward``,
-``RowSparseGrad`` and the ``Embedding`` module: results on many index shapes,
-dtypes and layouts, the options (``out``, ``max_norm``, ``padding_idx``,
-``scale_grad_by_freq``, ``sparse``), one-hot sparse indices, and every refused
-input (right exception, useful message, nothing changed).
+Covers ``sparsedense.functional.embedding`` / ``embedding_backward``: results on
+many index shapes, dtypes and layouts, the options (``out``, ``max_norm``,
+``padding_idx``, ``scale_grad_by_freq``, ``sparse``), one-hot sparse indices, and
+every refused input (right exception, useful message, nothing changed). The
+``Embedding`` module is tested in test_nn.py, ``RowSparseGrad`` in test_grad.py.
 """
 
 from __future__ import annotations
@@ -585,202 +585,7 @@ def test_backward_bad_num_embeddings(num_embeddings, exc):
         embedding_backward(np.ones((2, 3), np.float32), [0, 1], num_embeddings)
 
 
-# --------------------------------------------------------------------------- RowSparseGrad
-
-
-def test_row_sparse_grad_addition(rng):
-    a = RowSparseGrad([1, 4, 7], rng.standard_normal((3, 2)).astype(np.float32), 9)
-    b = RowSparseGrad([0, 4, 8], rng.standard_normal((3, 2)).astype(np.float32), 9)
-    c = a + b
-    assert c.indices.tolist() == [0, 1, 4, 7, 8]
-    assert c.shape == (9, 2)
-    np.testing.assert_allclose(c.to_dense(), a.to_dense() + b.to_dense(), rtol=1e-7)
-    # operands unchanged
-    assert a.indices.tolist() == [1, 4, 7] and b.indices.tolist() == [0, 4, 8]
-    empty = RowSparseGrad(np.zeros(0, np.int64), np.zeros((0, 2), np.float32), 9)
-    assert np.array_equal((a + empty).to_dense(), a.to_dense())
-    with pytest.raises(ValueError, match="shape"):
-        a + RowSparseGrad([1], np.ones((1, 2), np.float32), 10)
-    with pytest.raises(TypeError):
-        a + 1
-
-
-def test_row_sparse_grad_validation():
-    with pytest.raises(ValueError, match="ascending"):
-        RowSparseGrad([3, 1], np.ones((2, 2), np.float32), 5)
-    with pytest.raises(ValueError, match="ascending"):
-        RowSparseGrad([1, 1], np.ones((2, 2), np.float32), 5)
-    with pytest.raises(IndexError, match=re.escape("indices[1] = 5")):
-        RowSparseGrad([1, 5], np.ones((2, 2), np.float32), 5)
-    with pytest.raises(TypeError):
-        RowSparseGrad([1.0, 2.0], np.ones((2, 2), np.float32), 5)
-    with pytest.raises(ValueError, match="values"):
-        RowSparseGrad([1, 2], np.ones((3, 2), np.float32), 5)
-    with pytest.raises(TypeError, match="values"):
-        RowSparseGrad([1, 2], np.ones((2, 2), np.int64), 5)
-
-
-# --------------------------------------------------------------------------- Embedding module
-
-
-def test_embedding_init_and_seed():
-    a = Embedding(1000, 16, seed=3)
-    b = Embedding(1000, 16, seed=3)
-    c = Embedding(1000, 16, seed=4)
-    assert a.weight.shape == (1000, 16) and a.weight.dtype == np.float32
-    assert a.num_embeddings == 1000 and a.embedding_dim == 16
-    assert np.array_equal(a.weight, b.weight)
-    assert not np.array_equal(a.weight, c.weight)
-    assert abs(float(a.weight.mean())) < 0.05
-    assert abs(float(a.weight.std()) - 1.0) < 0.05
-    assert a.grad is None and a.requires_grad
-    g = Embedding(50, 4, seed=np.random.default_rng(0), dtype=np.float64)
-    assert g.weight.dtype == np.float64
-    with pytest.raises(TypeError, match="dtype"):
-        Embedding(5, 2, dtype=np.int32)
-
-
-@pytest.mark.parametrize("args, exc", [((0, 3), ValueError), ((10, 0), ValueError),
-                                       ((10.0, 3), TypeError), ((10, "3"), TypeError)])
-def test_embedding_bad_sizes(args, exc):
-    with pytest.raises(exc, match="num_embeddings|embedding_dim"):
-        Embedding(*args)
-
-
-@pytest.mark.parametrize("padding_idx, row", [(0, 0), (3, 3), (-1, 9), (-10, 0)])
-def test_embedding_padding_row(padding_idx, row):
-    emb = Embedding(10, 4, padding_idx=padding_idx, seed=1)
-    assert emb.padding_idx == row
-    assert np.all(emb.weight[row] == 0)
-    others = np.delete(emb.weight, row, axis=0)
-    assert np.all(np.any(others != 0, axis=1))
-    out = emb([row, (row + 1) % 10])
-    assert np.all(out[0] == 0)
-    g = emb.backward(np.ones((2, 4), np.float32))
-    assert np.all(g[row] == 0) and np.all(g[(row + 1) % 10] == 1)
-
-
-def test_embedding_forward_backward_accumulates(rng):
-    emb = Embedding(10, 3, seed=0)
-    idx = np.array(SEED_INDICES)
-    out = emb(idx)
-    assert np.array_equal(out, emb.weight[idx])
-    g1 = rng.standard_normal((2, 4, 3)).astype(np.float32)
-    r1 = emb.backward(g1)
-    np.testing.assert_allclose(r1, reference.embedding_backward(g1, idx, 10), rtol=1e-6)
-    np.testing.assert_allclose(emb.grad, r1, rtol=0)
-    assert emb.grad is not r1  # the accumulator is its own array
-    idx2 = np.array([0, 9, 9])
-    emb(idx2)
-    g2 = rng.standard_normal((3, 3)).astype(np.float32)
-    r2 = emb.backward(g2)
-    want = reference.embedding_backward(g1, idx, 10) + reference.embedding_backward(g2, idx2, 10)
-    np.testing.assert_allclose(emb.grad, want, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(r1, reference.embedding_backward(g1, idx, 10), rtol=1e-6)
-    assert r2.shape == (10, 3)
-    emb.zero_grad()
-    assert emb.grad is None
-
-
-def test_embedding_sparse_accumulates(rng):
-    emb = Embedding(20, 3, sparse=True, seed=0, padding_idx=5)
-    idx1, idx2 = np.array([[1, 5, 1, 7]]), np.array([7, 12, 5])
-    g1 = rng.standard_normal((1, 4, 3)).astype(np.float32)
-    g2 = rng.standard_normal((3, 3)).astype(np.float32)
-    emb(idx1)
-    r1 = emb.backward(g1)
-    assert isinstance(r1, RowSparseGrad) and r1.indices.tolist() == [1, 7]
-    emb(idx2)
-    emb.backward(g2)
-    assert isinstance(emb.grad, RowSparseGrad)
-    assert emb.grad.indices.tolist() == [1, 7, 12]
-    want = (reference.embedding_backward(g1, idx1, 20, 5)
-            + reference.embedding_backward(g2, idx2, 20, 5))
-    np.testing.assert_allclose(emb.grad.to_dense(), want, rtol=1e-6, atol=1e-6)
-    assert r1.indices.tolist() == [1, 7]  # the returned gradient is not mutated later
-
-
-def test_embedding_scale_grad_by_freq_module(rng):
-    emb = Embedding(6, 2, scale_grad_by_freq=True, seed=0)
-    idx = np.array([0, 0, 0, 4])
-    emb(idx)
-    g = rng.standard_normal((4, 2))
-    want = reference.embedding_backward(g, idx, 6, None, True)
-    np.testing.assert_allclose(emb.backward(g), want, rtol=1e-12)
-
-
-def test_embedding_backward_before_forward():
-    with pytest.raises(RuntimeError, match="forward|lookup"):
-        Embedding(5, 2, seed=0).backward(np.ones((1, 2), np.float32))
-
-
-def test_embedding_failed_forward_keeps_previous_lookup(rng):
-    emb = Embedding(10, 3, seed=0)
-    emb([1, 2])
-    with pytest.raises(IndexError):
-        emb([1, 10, 2])
-    g = emb.backward(np.ones((2, 3), np.float32))  # still the lookup of [1, 2]
-    assert g[1].tolist() == [1, 1, 1] and g[2].tolist() == [1, 1, 1]
-
-
-def test_embedding_backward_wrong_grad_shape_changes_nothing(rng):
-    emb = Embedding(10, 3, seed=0)
-    emb([1, 2])
-    emb.backward(np.ones((2, 3), np.float32))
-    before = emb.grad.copy()
-    with pytest.raises(ValueError, match=re.escape("(3, 3)")):
-        emb.backward(np.ones((3, 3), np.float32))
-    assert np.array_equal(emb.grad, before)
-
-
-def test_from_pretrained_shares_array(rng):
-    w = _table(rng, 7, 3)
-    emb = Embedding.from_pretrained(w)
-    assert emb.weight is w
-    assert not emb.requires_grad
-    w[2] = 5.0  # a change in the caller's array is visible in the module
-    assert np.all(emb([2]) == 5.0)
-    emb([1])
-    with pytest.raises(RuntimeError, match="frozen"):
-        emb.backward(np.ones((1, 3), np.float32))
-    assert emb.grad is None
-    trainable = Embedding.from_pretrained(w, freeze=False, padding_idx=-1)
-    assert trainable.weight is w and trainable.requires_grad and trainable.padding_idx == 6
-    trainable([1, 6])
-    g = trainable.backward(np.ones((2, 3), np.float32))
-    assert np.all(g[6] == 0) and np.all(g[1] == 1)
-
-
-def test_from_pretrained_max_norm_renormalizes_shared_array(rng):
-    w = _table(rng, 7, 3) * 10
-    before = w.copy()
-    emb = Embedding.from_pretrained(w, max_norm=1.0)
-    emb([2, 4])
-    want = reference.embedding_renorm(before, [2, 4], 1.0)
-    np.testing.assert_allclose(w, want, rtol=1e-6, atol=1e-7)
-    assert np.array_equal(w[[0, 1, 3, 5, 6]], before[[0, 1, 3, 5, 6]])
-
-
-def test_embedding_forward_out(rng):
-    emb = Embedding(10, 3, seed=0)
-    out = np.empty((2, 4, 3), np.float32)
-    assert emb(SEED_INDICES, out=out) is out
-    assert np.array_equal(out, emb.weight[np.array(SEED_INDICES)])
-
-
-def test_embedding_one_hot_input_module(rng):
-    emb = Embedding(6, 2, seed=0)
-    ids = np.array([0, 5, 5, 2])
-    out = emb(sd.one_hot(ids, 6))
-    assert np.array_equal(out, emb.weight[ids])
-    g = emb.backward(np.ones((4, 2), np.float32))
-    assert g[5].tolist() == [2, 2] and g[1].tolist() == [0, 0]
-
-
-def test_embedding_repr():
-    assert repr(Embedding(10, 3, seed=0)) == "Embedding(10, 3)"
-    assert "padding_idx=9" in repr(Embedding(10, 3, padding_idx=-1, seed=0))
-    assert "sparse=True" in repr(Embedding(10, 3, sparse=True, seed=0))
+# --------------------------------------------------------------------------- 0-d and 0-wide
 
 
 def test_zero_dim_index(rng):
@@ -791,18 +596,6 @@ def test_zero_dim_index(rng):
     assert g.shape == (10, 3) and g[4].tolist() == [1, 1, 1] and g.sum() == 3
     with pytest.raises(IndexError, match=re.escape("= 10 is out of range for num_embeddings=10")):
         embedding(np.int64(10), w)
-
-
-def test_from_pretrained_accepts_vectors():
-    from sparsedense import Vectors
-    from sparsedense.nn import Embedding, EmbeddingBag
-
-    W = np.arange(12, dtype=np.float32).reshape(4, 3)
-    kv = Vectors(["a", "b", "c", "d"], W)
-    emb = Embedding.from_pretrained(kv)
-    assert emb.weight is kv.weight
-    np.testing.assert_array_equal(emb([kv.key_to_index["c"]]), W[[2]])
-    assert EmbeddingBag.from_pretrained(kv, mode="sum").weight is kv.weight
 
 
 @pytest.mark.parametrize("sparse", [False, True])

@@ -122,60 +122,6 @@ def test_show_config_and_machine_info():
     assert _tuning.cpu_line(info).startswith(info["cpu"])
 
 
-def test_task_kernels_take_tasks_from_a_shared_counter():
-    """Every task runs exactly once, whoever takes it; one worker alone runs them all."""
-    import numba
-    import numpy as np
-
-    from sparsedense._kernels._dispatch import choose
-    from sparsedense._kernels._dispatch import task_args
-    from sparsedense._kernels.lookup import _embedding_gather, _embedding_gather_serial
-
-    rng = np.random.default_rng(0)
-    W = rng.standard_normal((50, 7), dtype=np.float32)
-    idx = rng.integers(0, 50, 1000)
-    assert choose(_embedding_gather, 1 << 30) is _embedding_gather
-    for kernel in (_embedding_gather, _embedding_gather_serial):
-        for n_tasks in (1, 3, 64, 1000):
-            out = np.full((1000, 7), np.nan, np.float32)
-            n_tasks_, n_workers, counter = task_args(kernel, n_tasks)
-            assert (n_workers > 1) == (kernel is _embedding_gather and numba.get_num_threads() > 1)
-            kernel(idx, W, out, n_tasks_, n_workers, counter)
-            np.testing.assert_array_equal(out, W[idx])
-            # each worker takes tasks until one past the end: n_tasks + n_workers draws
-            assert counter[0] == n_tasks + n_workers
-    # more workers than tasks (a worker that finds nothing to do), and the serial twin
-    # given several "workers": the first takes every task
-    out = np.full((1000, 7), np.nan, np.float32)
-    _embedding_gather_serial(idx, W, out, 2, 4, np.zeros(1, np.int64))
-    np.testing.assert_array_equal(out, W[idx])
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n_rows", [0, 5, 8, 23])
-def test_l2_rows_eight_at_a_time_equal_one_at_a_time(dtype, n_rows):
-    """The interleaved norms are the one-row kernel's bit for bit (zeros, NaN, inf, tiny)."""
-    from numba import njit
-
-    from sparsedense._kernels.bag import _normalize_row_l2, _normalize_rows_l2_serial
-
-    @njit(cache=False)
-    def one_at_a_time(src, out):
-        for r in range(src.shape[0]):
-            _normalize_row_l2(src, out, r)
-
-    rng = np.random.default_rng(3)
-    X = (rng.standard_normal((n_rows, 37)) * rng.lognormal(0, 3, (n_rows, 1))).astype(dtype)
-    for r, value in zip(range(n_rows), (0.0, np.nan, np.inf, 1e-30)):
-        X[r, r] = value
-    expected, got = np.empty_like(X), np.empty_like(X)
-    one_at_a_time(X, expected)
-    _normalize_rows_l2_serial(X, got)
-    assert got.tobytes() == expected.tobytes()
-    _normalize_rows_l2_serial(X, X)  # in place
-    assert X.tobytes() == expected.tobytes()
-
-
 @pytest.mark.parametrize("limit", [0, 1 << 40])
 def test_small_lookups_take_numpys_path_with_the_same_result(limit):
     """Below LOOKUP_NUMPY_MAX_BYTES numpy copies the rows; above, the kernel: same values."""

@@ -1,4 +1,8 @@
-"""cooccurrence_matrix: exact equality with plain-Python nested loops, chunking, bad input."""
+"""cooccurrence_matrix: exact equality with plain-Python nested loops, chunking, bad input.
+
+The nested-loop reference (exact Fractions) is also checked against generated
+corpora, windows, weightings, symmetry, chunk sizes and dtypes (hypothesis).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from sparsedense import Vocabulary
 from sparsedense.models import cooccurrence_matrix
@@ -259,3 +265,35 @@ def test_the_callers_sentences_are_unchanged():
     copy = [list(s) for s in sentences]
     cooccurrence_matrix(sentences, min_count=1)
     assert [list(s) for s in sentences] == copy
+
+
+# -- property-based: generated corpora (hypothesis) ----------------------------
+
+SETTINGS = settings(max_examples=60, deadline=None, database=None,
+                    phases=(Phase.explicit, Phase.generate),
+                    suppress_health_check=[HealthCheck.too_slow])
+
+WORDS = ["a", "b", "c", "d", "e", "예금", "x"]
+sentences = st.lists(st.lists(st.sampled_from(WORDS), min_size=0, max_size=14),
+                     min_size=1, max_size=12)
+
+
+@SETTINGS
+@given(corpus=sentences, window=st.integers(1, 10),
+       weighting=st.sampled_from(["harmonic", "uniform"]), symmetric=st.booleans(),
+       chunk=st.sampled_from([None, 1, 3, 17]), dtype=st.sampled_from([np.float32, np.float64]),
+       known=st.integers(2, len(WORDS)))
+def test_cooccurrence_equals_nested_loops(corpus, window, weighting, symmetric, chunk, dtype,
+                                          known):
+    words = WORDS[:known]  # the others are unknown: dropped before windowing
+    vocab = Vocabulary(words, unk_token=None, pad_token=None)
+    C, got_vocab = cooccurrence_matrix(corpus, vocabulary=vocab, window=window,
+                                       weighting=weighting, symmetric=symmetric, dtype=dtype,
+                                       chunk_words=chunk, progress=False)
+    assert list(got_vocab) == words and C.dtype == dtype and C.shape == (known, known)
+    expected = as_dense(naive_cooccurrence(corpus, words, window, weighting, symmetric), dtype)
+    if weighting == "uniform" or dtype == np.float64:
+        np.testing.assert_array_equal(C.toarray(), expected)
+    else:  # harmonic sums rounded once to float32 from an exact sum
+        np.testing.assert_allclose(C.toarray(), expected, rtol=1e-6)
+    assert C.has_canonical_format and (C.data != 0).all()

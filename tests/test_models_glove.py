@@ -1,4 +1,7 @@
-"""GloVe: one epoch against a numpy reference of the AdaGrad updates, determinism, topics, bad input."""
+"""GloVe: fit against a numpy reference of the AdaGrad updates, determinism, topics, bad input.
+
+The kernel alone (one epoch, clipping) is tested in test_kernels_glove.py.
+"""
 
 from __future__ import annotations
 
@@ -9,92 +12,10 @@ import scipy.sparse as sp
 
 from sparsedense import Vectors
 from sparsedense.models import GloVe
-from sparsedense.models.glove import GRAD_CLIP, _Blocks
+from sparsedense.models.glove import _Blocks
 
-from test_models_ppmi import planted_corpus, topic_margin
-
-
-def reference_epoch(rows, cols, x, order, tables, lr, x_max, alpha, clip=GRAD_CLIP):
-    """glove.c's AdaGrad updates, one entry at a time in ``order`` (float64 numpy)."""
-    W, Wc, b, bc, G, Gc, Gb, Gbc = tables
-    loss = 0.0
-    for e in order:
-        i, j = rows[e], cols[e]
-        diff = W[i] @ Wc[j] + b[i] + bc[j] - np.log(x[e])
-        g = min(1.0, (x[e] / x_max) ** alpha) * diff
-        loss += 0.5 * g * diff
-        sw = lr * np.clip(g * Wc[j], -clip, clip)
-        sc = lr * np.clip(g * W[i], -clip, clip)
-        W[i] -= sw / np.sqrt(G[i])
-        Wc[j] -= sc / np.sqrt(Gc[j])
-        G[i] += sw * sw
-        Gc[j] += sc * sc
-        sb = lr * g
-        b[i] -= sb / np.sqrt(Gb[i])
-        bc[j] -= sb / np.sqrt(Gbc[j])
-        Gb[i] += sb * sb
-        Gbc[j] += sb * sb
-    return loss
-
-
-def tiny_matrix():
-    C = np.array([[0, 3, 1, 0, 250],
-                  [3, 0, 2, 7, 0],
-                  [1, 2, 4, 0, 1],
-                  [0, 7, 0, 0, 0.5],
-                  [250, 0, 1, 0.5, 0]], dtype=np.float64)
-    return sp.csr_matrix(C)
-
-
-def random_tables(rng, n, dim):
-    W, Wc = (rng.random((2, n, dim)) - 0.5) / dim
-    b, bc = (rng.random((2, n)) - 0.5) / dim
-    G, Gc = 1.0 + rng.random((2, n, dim))
-    Gb, Gbc = 1.0 + rng.random((2, n))
-    return [W, Wc, b, bc, G, Gc, Gb, Gbc]
-
-
-@pytest.mark.parametrize("order_kind", ["forward", "reversed", "shuffled"])
-def test_one_epoch_of_the_kernel_equals_the_numpy_reference(order_kind):
-    from sparsedense._kernels.glove import train_block
-
-    X = tiny_matrix()
-    rows = np.repeat(np.arange(5, dtype=np.int32), np.diff(X.indptr))
-    cols = X.indices.astype(np.int32)
-    x = X.data
-    order = np.arange(X.nnz)
-    if order_kind == "reversed":
-        order = order[::-1].copy()
-    elif order_kind == "shuffled":
-        order = np.random.default_rng(5).permutation(X.nnz)
-    lr, x_max, alpha = 0.05, 10.0, 0.75
-    ref = random_tables(np.random.default_rng(0), 5, 6)
-    mine = [np.ascontiguousarray(t, dtype=np.float32) for t in ref]
-    ref = [t.astype(np.float32).astype(np.float64) for t in ref]  # same starting values
-    ref_loss = reference_epoch(rows, cols, x, order, ref, lr, x_max, alpha)
-    logx = np.log(x).astype(np.float32)
-    fx = np.minimum(1.0, (x / x_max) ** alpha).astype(np.float32)
-    loss = train_block(rows, cols, logx, fx, order.astype(np.int64), 0, X.nnz, *mine,
-                       np.float32(lr), np.float32(GRAD_CLIP))
-    assert loss == pytest.approx(ref_loss, rel=1e-5)
-    for a, r in zip(mine, ref):
-        np.testing.assert_allclose(a, r, rtol=2e-5, atol=1e-7)
-
-
-def test_gradient_clipping_matches_the_reference():
-    from sparsedense._kernels.glove import train_block
-
-    rows, cols = np.array([0], np.int32), np.array([1], np.int32)
-    x = np.array([1e30])  # a huge log count: the gradient is clipped
-    ref = [np.full((2, 3), 40.0), np.full((2, 3), 40.0), np.zeros(2), np.zeros(2),
-           np.ones((2, 3)), np.ones((2, 3)), np.ones(2), np.ones(2)]
-    mine = [t.astype(np.float32) for t in ref]
-    reference_epoch(rows, cols, x, [0], ref, 0.05, 100.0, 0.75)
-    train_block(rows, cols, np.log(x).astype(np.float32), np.ones(1, np.float32),
-                np.zeros(1, np.int64), 0, 1, *mine, np.float32(0.05), np.float32(GRAD_CLIP))
-    for a, r in zip(mine, ref):
-        np.testing.assert_allclose(a, r, rtol=1e-5)
-    assert mine[0][0, 0] == pytest.approx(40.0 - 0.05 * GRAD_CLIP)
+from test_kernels_glove import reference_epoch, tiny_matrix
+from test_models_ppmi_svd import planted_corpus, topic_margin
 
 
 def test_fit_with_one_worker_is_the_reference_in_the_seeded_order():
@@ -218,25 +139,3 @@ def test_bad_matrix_and_vocabulary():
     before = C.copy()
     m.fit(C, list("abcde"))
     assert (C != before).nnz == 0
-
-
-def test_command_line_glove_and_ppmi_svd(tmp_path):
-    from sparsedense.cli import main
-    from sparsedense.vectors import load_vectors
-
-    sentences, topics = planted_corpus(4)
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
-    out = tmp_path / "glove.txt"
-    assert main(["-q", "train", str(corpus), "--method", "glove", "-o", str(out),
-                 "--vector-size", "8", "--epochs", "3", "--window", "4", "--x-max", "10"]) == 0
-    wv = load_vectors(out)
-    assert wv.vector_size == 8 and len(wv) == 32
-    out2 = tmp_path / "ppmi.npz"
-    assert main(["-q", "train", str(corpus), "--method", "ppmi-svd", "-o", str(out2),
-                 "--vector-size", "6", "--eigenvalue-weighting", "0"]) == 0
-    assert load_vectors(out2).vector_size == 6
-    assert main(["-q", "train", str(corpus), "--method", "glove", "-o", str(out),
-                 "--x-max", "0"]) == 2
-    assert main(["-q", "train", str(corpus), "--method", "ppmi-svd", "-o", str(out2),
-                 "--epochs", "3"]) == 2

@@ -1,4 +1,9 @@
-"""Word2Vec and FastText: what they learn, the update kernels against numpy, gensim's rules."""
+"""Word2Vec (and FastText, which shares its trainer): what they learn, gensim's rules, sources,
+determinism, persistence, bad input.
+
+The update kernels against numpy: test_kernels_word2vec.py and test_kernels_fasttext.py;
+what only FastText has: test_models_fasttext.py.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,7 @@ import numpy as np
 import pytest
 
 from sparsedense.models import FastText, Word2Vec
-from sparsedense.models._corpus import Corpus
-from sparsedense.models._vocab import ALWAYS_KEEP, noise_alias, sample_ints
+from sparsedense.models._vocab import ALWAYS_KEEP, sample_ints
 
 TOPICS = [
     ["deposit", "savings", "interest", "account", "balance", "bank", "teller", "cheque"],
@@ -60,148 +64,7 @@ def test_planted_topics_are_learned(cls, sg):
             assert best in topic, (w, best)
 
 
-# -- the update kernels against a numpy reference ---------------------------------------------
-
-def _sig(f, table):
-    from sparsedense._kernels.word2vec import EXP_TABLE_SIZE, MAX_EXP
-
-    if f >= MAX_EXP:
-        return np.float32(1.0)
-    if f <= -MAX_EXP:
-        return np.float32(0.0)
-    return table[int((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))]
-
-
-def _step(x, y, work, label, alpha, table):
-    g = np.float32((np.float32(label) - _sig(float(np.dot(x, y)), table)) * alpha)
-    work += g * y
-    y += g * x
-
-
-def _run_kernel(sentence, syn0, syn1, sg, cbow_mean, noise_word, alpha, window=1):
-    """One round of the real kernel on one sentence, one shard, every noise draw = noise_word."""
-    from sparsedense._kernels.word2vec import sigmoid_table, train_round_serial
-    from sparsedense.models.word2vec import _ShardBuffers
-
-    V, D = syn0.shape
-    ids = np.array(sentence, np.int32)
-    ends = np.array([len(sentence)], np.int64)
-    buf = _ShardBuffers(1, [V, V], D)
-    buf.reserve([V, V])
-    prob = np.zeros(V)  # every draw goes to its alias
-    alias = np.full(V, noise_word, np.int32)
-    train_round_serial(ids, ends, np.array([0, 1], np.int64), np.zeros(1), syn0, syn1,
-                       *buf.local, *buf.slot, *buf.rows, *buf.n, *buf.seen, *buf.union,
-                       np.array([7], np.uint64),
-                       np.full(V, ALWAYS_KEEP, np.uint64), prob, alias, sigmoid_table(), sg,
-                       window, False, 1, cbow_mean, np.float32(alpha), np.float32(alpha),
-                       float(len(sentence)), False, np.zeros(1), np.zeros(1, np.int64))
-
-
-@pytest.mark.parametrize("sg, cbow_mean", [(True, True), (False, True), (False, False)])
-def test_update_kernel_matches_numpy_reference(sg, cbow_mean):
-    from sparsedense._kernels.word2vec import sigmoid_table
-
-    rng = np.random.default_rng(5)
-    V, D, alpha = 5, 6, np.float32(0.1)
-    syn0 = (rng.standard_normal((V, D)) * 0.5).astype(np.float32)
-    syn1 = (rng.standard_normal((V, D)) * 0.5).astype(np.float32)
-    sentence, noise = [0, 1, 2, 1], 3
-    x_ref, y_ref = syn0.copy(), syn1.copy()
-    table = sigmoid_table()
-    n = len(sentence)
-    for i, c in enumerate(sentence):
-        ctx = [j for j in range(max(0, i - 1), min(n, i + 2)) if j != i]
-        targets = [(c, 1.0)] + ([(noise, 0.0)] if noise != c else [])
-        if sg:  # gensim's orientation: each context word predicts the center
-            for j in ctx:
-                work = np.zeros(D, np.float32)
-                for t, label in targets:
-                    _step(x_ref[sentence[j]], y_ref[t], work, label, alpha, table)
-                x_ref[sentence[j]] += work
-        else:
-            neu1 = x_ref[[sentence[j] for j in ctx]].sum(axis=0)
-            if cbow_mean:
-                neu1 /= np.float32(len(ctx))
-            work = np.zeros(D, np.float32)
-            for t, label in targets:
-                _step(neu1, y_ref[t], work, label, alpha, table)
-            if not cbow_mean:
-                work /= np.float32(len(ctx))
-            for j in ctx:
-                x_ref[sentence[j]] += work
-    _run_kernel(sentence, syn0, syn1, sg, cbow_mean, noise, alpha)
-    np.testing.assert_allclose(syn0, x_ref, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(syn1, y_ref, rtol=1e-5, atol=1e-6)
-    assert not np.array_equal(syn0[:3], (rng.standard_normal((V, D)) * 0.5)[:3])
-
-
-@pytest.mark.parametrize("scale", [0.5, 2.0])
-def test_fasttext_skipgram_kernel_matches_numpy_reference(scale):
-    """One FastText skip-gram round against numpy: gensim's composite (the word row plus its
-    n-gram rows, over the number of n-grams), saturated pairs skipped, noise words drawn anew
-    every NOISE_PAIRS context words, the window's input gradient added to every row once."""
-    from sparsedense._kernels.fasttext import NOISE_PAIRS, train_round_ft_serial
-    from sparsedense._kernels.word2vec import MAX_EXP, _draw_noise, sigmoid_table
-    from sparsedense.models.word2vec import _ShardBuffers
-
-    rng = np.random.default_rng(11)
-    V, B, D, alpha, window, negative = 4, 5, 6, np.float32(0.05), 2, 2
-    subs = [[1, 3], [], [0, 0, 4], [2]]  # word 1 has no n-gram, word 2 one twice
-    sub_ptr = np.cumsum([0] + [len(x) for x in subs]).astype(np.int64)
-    sub_idx = np.array([b for x in subs for b in x], np.int64)
-    syn0 = (rng.standard_normal((V, D)) * scale).astype(np.float32)
-    syn1 = (rng.standard_normal((V, D)) * scale).astype(np.float32)
-    syn2 = (rng.standard_normal((B, D)) * scale).astype(np.float32)
-    prob, alias = noise_alias(np.array([5, 1, 3, 2], np.int64), 0.75)
-    sentence = [0, 1, 2, 3, 0, 2]
-    table = sigmoid_table()
-
-    state = [np.uint64(7)]
-
-    def draw():  # the kernel's generator, called from Python (its state comes back an int)
-        out = []
-        for _ in range(negative):
-            s, v = _draw_noise(state[0], prob, alias)
-            state[0] = np.uint64(s % 2**64)
-            out.append(int(v))
-        return out
-
-    x_ref, y_ref, g_ref = syn0.copy(), syn1.copy(), syn2.copy()
-    skipped, n = 0, len(sentence)
-    for i, c in enumerate(sentence):
-        ctx = [j for j in range(max(0, i - window), min(n, i + window + 1)) if j != i]
-        noise = draw()
-        neu = (x_ref[c] + g_ref[subs[c]].sum(axis=0)) / np.float32(max(len(subs[c]), 1))
-        total = np.zeros(D, np.float32)
-        for pair, j in enumerate(ctx):
-            if pair > 0 and pair % NOISE_PAIRS == 0:
-                noise = draw()
-            work = np.zeros(D, np.float32)
-            targets = [(sentence[j], 1.0)] + [(w, 0.0) for w in noise if w != sentence[j]]
-            for t, label in targets:
-                f = float(np.dot(neu, y_ref[t]))
-                if abs(f) >= MAX_EXP:
-                    skipped += 1
-                    continue
-                _step(neu, y_ref[t], work, label, alpha, table)
-            total += work
-        x_ref[c] += total
-        for b in subs[c]:
-            g_ref[b] += total
-    assert skipped > 0 if scale > 1 else skipped == 0
-
-    buf = _ShardBuffers(1, [V, V, B], D)
-    buf.reserve([V, V, B])
-    train_round_ft_serial(
-        np.array(sentence, np.int32), np.array([n], np.int64), np.array([0, 1], np.int64),
-        np.zeros(1), syn0, syn1, syn2, *buf.local, *buf.slot, *buf.rows, *buf.n, *buf.seen,
-        *buf.union, np.array([7], np.uint64), np.full(V, ALWAYS_KEEP, np.uint64), prob, alias,
-        table, sub_ptr, sub_idx, True, window, False, negative, True, alpha, alpha, float(n),
-        False, np.zeros(1), np.zeros(1, np.int64))
-    np.testing.assert_allclose(syn0, x_ref, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(syn1, y_ref, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(syn2, g_ref, rtol=1e-5, atol=1e-6)
+# -- shards (models/_shards.py) ---------------------------------------------------------------
 
 
 def test_shards_merge_their_changes_in_shard_order():
@@ -216,31 +79,6 @@ def test_shards_merge_their_changes_in_shard_order():
 
 
 # -- gensim's rules ---------------------------------------------------------------------------
-
-def test_noise_alias_table_is_the_unigram_power_distribution():
-    counts = np.array([50, 20, 20, 5, 1], np.int64)
-    prob, alias = noise_alias(counts, 0.75)
-    n = len(counts)
-    implied = prob / n
-    for i in range(n):
-        implied[alias[i]] += (1 - prob[i]) / n
-    expected = counts ** 0.75 / (counts ** 0.75).sum()
-    np.testing.assert_allclose(implied, expected, rtol=1e-12)
-
-
-def test_sample_ints_follow_the_c_formula():
-    counts = np.array([10_000, 1_000, 10, 1], np.int64)
-    s = sample_ints(counts, 1e-3)
-    t = 1e-3 * counts.sum()
-    p = (np.sqrt(counts / t) + 1) * t / counts
-    for i in range(4):
-        if p[i] >= 1:
-            assert s[i] == ALWAYS_KEEP
-        else:
-            assert s[i] == np.uint64(np.uint32(p[i] * (2 ** 32 - 1)))
-    assert (sample_ints(counts, 0.0) == ALWAYS_KEEP).all()
-
-
 
 
 def _gensim_corpus():
@@ -286,42 +124,6 @@ def test_initial_vectors_are_gensims():
     np.testing.assert_array_equal(ours.wv.vectors, theirs.wv.vectors)
 
 
-def test_fasttext_ngram_hashes_equal_gensims():
-    ft = pytest.importorskip("gensim.models.fasttext")
-    from sparsedense.models.fasttext import ngram_buckets
-
-    words = ["deposit", "예금", "a", "naïve", "😀x", "", "적금통장", "x" * 40]
-    for min_n, max_n, bucket in [(3, 6, 2_000_000), (1, 3, 1000), (2, 2, 7)]:
-        ptr, b = ngram_buckets(words, min_n, max_n, bucket)
-        for i, w in enumerate(words):
-            assert b[ptr[i]:ptr[i + 1]].tolist() == ft.ft_ngram_hashes(w, min_n, max_n, bucket)
-
-
-def test_fasttext_oov_vector_is_the_mean_of_its_ngram_rows():
-    from sparsedense.models.fasttext import ngram_buckets
-
-    model = FastText(planted_corpus(200), bucket=3000, **SMALL)
-    word = "depositing"
-    assert not model.wv.has_index_for(word) and word in model.wv
-    _, buckets = ngram_buckets([word], 3, 6, 3000)
-    expected = model.wv.vectors_ngrams[buckets].sum(axis=0) / np.float32(len(buckets))
-    np.testing.assert_array_equal(model.wv[word], expected)
-    # in-vocabulary words: (word row + n-gram rows) / (1 + n), as gensim's adjust_vectors
-    w = "deposit"
-    i = model.wv.key_to_index[w]
-    _, b = ngram_buckets([w], 3, 6, 3000)
-    composed = (model.wv.vectors_vocab[i] + model.wv.vectors_ngrams[b].sum(axis=0)) / (1 + len(b))
-    np.testing.assert_allclose(model.wv[w], composed, rtol=1e-5, atol=1e-7)
-
-
-def test_fasttext_word_without_ngrams():
-    model = FastText([["ab", "cd"]] * 5, vector_size=4, min_count=1, bucket=100, min_n=5,
-                     max_n=6, epochs=1)
-    with pytest.raises(KeyError, match="no character"):
-        model.wv["xy"]
-    assert "xy" not in model.wv
-
-
 # -- sources, determinism, persistence --------------------------------------------------------
 
 @pytest.mark.parametrize("cls", [Word2Vec, FastText])
@@ -339,18 +141,6 @@ def test_sentences_and_corpus_file_give_identical_vectors(cls, tmp_path):
     assert a.wv.index_to_key == b.wv.index_to_key
     np.testing.assert_array_equal(a.wv.vectors, b.wv.vectors)
     np.testing.assert_array_equal(a.syn1neg, b.syn1neg)
-
-
-def test_corpus_file_splits_like_str_split(tmp_path):
-    text = "a b\u00a0c\u3000d\x1ce\u2028f\u200bg \n\n  \nx\u2009y\tz\r\nlast"
-    path = tmp_path / "c.txt"
-    path.write_bytes(text.encode("utf-8"))
-    expected = [s for s in (line.decode("utf-8").split() for line in path.read_bytes().split(b"\n"))
-                if s]
-    file_words = Corpus(corpus_file=path).word_counts()
-    list_words = Corpus(sentences=expected).word_counts()
-    assert file_words[0] == list_words[0] and (file_words[1] == list_words[1]).all()
-    assert file_words[2:] == list_words[2:] == (sum(map(len, expected)), len(expected))
 
 
 DETERMINISM = textwrap.dedent(
@@ -528,49 +318,3 @@ def test_failed_train_changes_nothing():
 def test_train_before_build_vocab():
     with pytest.raises(RuntimeError, match="build_vocab"):
         Word2Vec().train([["a"]])
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(min_n=0), "min_n must be an int >= 1"), (dict(bucket=-1), "bucket must be an int >= 0"),
-])
-def test_fasttext_bad_parameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        FastText(**kwargs)
-
-
-def test_fasttext_similarity_and_queries_take_unseen_words():
-    model = FastText(planted_corpus(300), bucket=3000, **SMALL)
-    wv = model.wv
-    unseen = "depositing"
-    expected = float(np.dot(wv.get_vector(unseen, norm=True), wv.get_vector("deposit", norm=True)))
-    assert wv.similarity(unseen, "deposit") == pytest.approx(expected)
-    by_word = wv.most_similar(unseen, topn=3)
-    by_vector = wv.most_similar(positive=[wv.get_vector(unseen, norm=True)], topn=3)
-    assert [w for w, _ in by_word] == [w for w, _ in by_vector]
-    with pytest.raises(KeyError):
-        Word2Vec(planted_corpus(50), **SMALL).wv.similarity(unseen, "deposit")
-
-
-def test_corpus_file_passes_after_the_first_give_the_same_chunks(tmp_path, monkeypatch):
-    import sparsedense.models._corpus as corpus_mod
-
-    path = tmp_path / "c.txt"
-    path.write_text("\n".join(" ".join(s) for s in planted_corpus(200)) + "\n", encoding="utf-8")
-    monkeypatch.setattr(corpus_mod, "BLOCK_BYTES", 500)  # many blocks
-    corpus = Corpus(corpus_file=path)
-    words, counts, _, _ = corpus.word_counts()
-    k2i = {w: i for i, w in enumerate(words[::2])}
-    other = {w: i for i, w in enumerate(words[1::3])}
-    fresh = [list(Corpus(corpus_file=path).iter_chunks(k, 300)) for k in (k2i, other)]
-    for key, expected in ((k2i, fresh[0]), (k2i, fresh[0]), (other, fresh[1]), (k2i, fresh[0])):
-        got = list(corpus.iter_chunks(key, 300))  # from the kept ids, the kept chunks, or the file
-        assert len(got) == len(expected)
-        for (a, b), (c, d) in zip(got, expected):
-            np.testing.assert_array_equal(a, c)
-            np.testing.assert_array_equal(b, d)
-    monkeypatch.setattr(corpus_mod, "CACHE_WORDS", 10)  # too large to keep: read every time
-    small = Corpus(corpus_file=path)
-    small.word_counts()
-    for _ in range(2):
-        got = list(small.iter_chunks(k2i, 300))
-        assert all((a == c).all() and (b == d).all() for (a, b), (c, d) in zip(got, fresh[0]))
