@@ -1,4 +1,4 @@
-"""The sentence source of the trainers (models/_corpus.py): splitting and chunking of corpus files."""
+"""The trainers' sentence source (models/_corpus.py): splitting and chunking corpus files."""
 
 from __future__ import annotations
 

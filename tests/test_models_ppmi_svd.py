@@ -1,4 +1,4 @@
-"""PPMISVD: word vectors from the SVD of the PPMI matrix (planted topics, the estimator, bad input)."""
+"""PPMISVD: word vectors from the SVD of the PPMI matrix (planted topics, estimator, bad input)."""
 
 from __future__ import annotations
 

@@ -218,7 +218,7 @@ def test_from_pretrained_accepts_vectors():
 
 
 class TestEmbeddingBag:
-    """EmbeddingBag; ``rng`` here is the generator these tests had in test_bag.py."""
+    """EmbeddingBag (``rng`` seeded as in test_functional_bag.py, where these tests were)."""
 
     @pytest.fixture
     def rng(self):

@@ -138,7 +138,7 @@ def test_accumulated_gradients_equal_torch(rng):
 
 
 class TestEmbeddingBag:
-    """nn.EmbeddingBag; ``rng`` here is the generator these tests had in test_bag_torch.py."""
+    """nn.EmbeddingBag (``rng`` seeded as in test_functional_bag_torch.py, their old file)."""
 
     @pytest.fixture
     def rng(self):

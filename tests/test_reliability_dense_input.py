@@ -1,4 +1,4 @@
-"""Reliability matrix, part 3: dense tables and every shape mismatch (issue #7).
+"""Reliability: dense tables and every shape mismatch (issue #7).
 
 Tables: float32 and float64 work everywhere; float16, integer, bool, object and
 complex tables are refused with TypeError naming the argument and the dtype
@@ -11,6 +11,10 @@ inf are carried through.
 Shapes: each mismatch between indices, weights, gradients, offsets,
 per_sample_weights and ``out`` is a ValueError naming the argument and both
 shapes, and changes nothing.
+
+Also: ``np.memmap`` tables (read-only and read-write) work like in-memory ones,
+``max_norm`` on a read-only map is refused and on a read-write one writes
+through; float16 / complex tables are refused; NaN / inf are carried through.
 """
 
 from __future__ import annotations
@@ -314,3 +318,135 @@ def test_vectors_empty_queries_and_restricted_vocab():
     assert kv.most_similar_batch(["w1", "w2"], restrict_vocab=0) == [[], []]
     assert kv.most_similar("w1", restrict_vocab=0) == []
     assert kv.most_similar_batch(["w1"], topn=0) == [[]]
+
+
+# ---------------------------------------------------------------------------
+# np.memmap tables (read-only and read-write) work like in-memory ones
+
+
+def _same(a, b) -> bool:
+    """Bit-identical: same type, dtype, shape and bytes (CSR: every array)."""
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    if sp.issparse(a):
+        if not sp.issparse(b) or a.shape != b.shape:
+            return False
+        a, b = sp.csr_matrix(a), sp.csr_matrix(b)
+        return all(_same(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices),
+                                            (a.indptr, b.indptr)))
+    if hasattr(a, "indices") and hasattr(a, "values"):  # RowSparseGrad
+        return _same(a.indices, b.indices) and _same(a.values, b.values)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.fixture
+def memmaps(tmp_path):
+    W = np.random.default_rng(9).standard_normal((500, 16)).astype(np.float32)
+    path = tmp_path / "table.f32"
+    W.tofile(path)
+    ro = np.memmap(path, dtype=np.float32, mode="r", shape=W.shape)
+    rw = np.memmap(tmp_path / "table_rw.f32", dtype=np.float32, mode="w+", shape=W.shape)
+    rw[:] = W
+    rw.flush()
+    rw = np.memmap(tmp_path / "table_rw.f32", dtype=np.float32, mode="r+", shape=W.shape)
+    return W, path, {"r": ro, "r+": rw}
+
+
+@pytest.mark.parametrize("mode", ["r", "r+"])
+def test_memmap_tables(memmaps, mode):
+    W, _, maps = memmaps
+    M = maps[mode]
+    assert isinstance(M, np.memmap)
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, W.shape[0], size=(6, 9))
+    assert _same(F.embedding(idx, M), F.embedding(idx, W))
+    assert np.array_equal(F.embedding(idx, M), W[idx])
+    for bag_mode in ("sum", "mean", "max"):
+        assert _same(F.embedding_bag(idx, M, mode=bag_mode),
+                     F.embedding_bag(idx, W, mode=bag_mode)), bag_mode
+    X = sp.random(12, W.shape[0], density=0.05, format="csr", random_state=3)
+    for s_mode in ("sum", "mean", "max"):
+        assert _same(F.sparse_to_dense(X, M, mode=s_mode), F.sparse_to_dense(X, W, mode=s_mode))
+    assert _same(topk_similar(W[:20], M, k=5), topk_similar(W[:20], W, k=5))
+    assert _same(topk_similar(M[:20], M, k=5, exclude_self=False),
+                 topk_similar(W[:20], W, k=5))
+    emb = Embedding.from_pretrained(M)
+    assert _same(emb(idx), W[idx])
+    # nothing was written to the table
+    assert np.array_equal(np.asarray(M), W)
+
+
+def test_max_norm_on_readonly_memmap_refused(memmaps):
+    W, path, maps = memmaps
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="read-only"):
+        F.embedding([[1, 2, 3]], maps["r"], max_norm=1.0)
+    assert path.read_bytes() == before
+    assert np.array_equal(np.asarray(maps["r"]), W)
+
+
+def test_max_norm_on_rw_memmap_writes_through(memmaps):
+    W, _, maps = memmaps
+    M = maps["r+"]
+    ref = W.copy()
+    a = F.embedding([4, 5, 4], M, max_norm=1.0)
+    b = F.embedding([4, 5, 4], ref, max_norm=1.0)
+    assert _same(a, b)
+    assert np.array_equal(np.asarray(M), ref)
+
+
+# ---------------------------------------------------------------------------
+# float16 / complex tables are refused; NaN / inf are carried through
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.complex64, np.complex128])
+def test_embedding_refuses_float16_and_complex(dtype):
+    W = np.ones((4, 3), dtype=dtype)
+    with pytest.raises(TypeError) as info:
+        F.embedding([0, 1], W)
+    msg = str(info.value)
+    assert "weight" in msg and np.dtype(dtype).name in msg, msg
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_cosine_similarity_refuses_complex(dtype):
+    A = np.ones((3, 2), dtype=dtype)
+    with pytest.raises(TypeError, match="complex"):
+        cosine_similarity(A)
+    with pytest.raises(TypeError, match="complex"):
+        cosine_similarity(np.ones((3, 2)), A)
+    with pytest.raises(TypeError, match="complex"):
+        cosine_similarity(sp.csr_matrix(A))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nan_and_inf_carried_through(dtype):
+    rng = np.random.default_rng(4)
+    W = rng.standard_normal((20, 6)).astype(dtype)
+    W[3, 1] = np.nan
+    W[7, 4] = np.inf
+    W[11, 0] = -np.inf
+    idx = np.array([[3, 7, 0], [11, 2, 3]])
+    got = F.embedding(idx, W)
+    want = W[idx]
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.array_equal(np.isposinf(got), np.isposinf(want))
+    assert np.array_equal(np.isneginf(got), np.isneginf(want))
+    assert np.array_equal(got, want, equal_nan=True)
+
+    X = sp.csr_matrix(np.array([[1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                                [0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                                [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+                                [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]],
+                               dtype=dtype))
+    got = F.sparse_to_dense(X, W, mode="sum")
+    with np.errstate(invalid="ignore"):
+        want = X @ W
+    assert np.array_equal(np.isnan(got), np.isnan(want)), (got, want)
+    assert np.array_equal(np.isposinf(got), np.isposinf(want)), (got, want)
+    assert np.array_equal(np.isneginf(got), np.isneginf(want)), (got, want)
+    assert np.isnan(got[0, 1]) and np.isposinf(got[1, 4])
+    assert np.isnan(got[2, 4]) or np.isposinf(got[2, 4])  # inf + finite
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-6)

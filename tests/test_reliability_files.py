@@ -1,4 +1,4 @@
-"""Reliability matrix, part 4: files (issue #7).
+"""Reliability: vector, vocabulary and evaluation files (issue #7).
 
 Every reader (``load_vectors`` in each format, ``Vectors.load``,
 ``Vocabulary.load``) against a missing file, a directory, a path under a regular

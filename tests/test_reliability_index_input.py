@@ -1,5 +1,5 @@
-"""Reliability matrix, part 1: every function that takes integer indices, through every
-kind of index input (issue #7).
+"""Reliability: every function that takes integer indices, through every kind of index
+input (issue #7).
 
 Each case is run through each function and gives either the numpy reference
 result, or the documented exception (type, argument name, offending value), and
@@ -10,12 +10,15 @@ Rules (DESIGN.md): any integer dtype, layout and Python lists are accepted;
 bool, float, complex and object arrays (other than of Python ints) are refused
 with TypeError; an index outside ``[0, num_embeddings)`` is an IndexError naming
 the position and the value; a shape a function cannot take is a ValueError.
+An index out of range leaves ``out`` and the table as they were (with
+``max_norm`` too, which would otherwise rescale rows in place).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 import sparsedense as sd
 from sparsedense import functional as F
@@ -580,3 +583,41 @@ def test_empty_list_bag_then_backward():
     np.testing.assert_array_equal(out, np.zeros((1, D), np.float32))
     gw, _ = bag.backward(np.ones((1, D), np.float32))
     np.testing.assert_array_equal(gw, np.zeros((V, D), np.float32))
+
+
+# ---------------------------------------------------------------------------
+# an index out of range leaves out= and the table unchanged
+
+
+def _same(a, b) -> bool:
+    """Bit-identical: same type, dtype, shape and bytes (CSR: every array)."""
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    if sp.issparse(a):
+        if not sp.issparse(b) or a.shape != b.shape:
+            return False
+        a, b = sp.csr_matrix(a), sp.csr_matrix(b)
+        return all(_same(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices),
+                                            (a.indptr, b.indptr)))
+    if hasattr(a, "indices") and hasattr(a, "values"):  # RowSparseGrad
+        return _same(a.indices, b.indices) and _same(a.values, b.values)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("bad", [10, -1])
+def test_embedding_out_of_range_leaves_out_and_weight(bad):
+    W = np.arange(30, dtype=np.float32).reshape(10, 3)
+    W_before = W.copy()
+    idx = np.array([[1, 2, 4], [5, bad, 0]])
+    out = np.full(idx.shape + (3,), -123.5, dtype=np.float32)
+    with pytest.raises(IndexError) as info:
+        F.embedding(idx, W, out=out)
+    assert f"indices[1, 1] = {bad}" in str(info.value), str(info.value)
+    assert np.all(out == -123.5)
+    assert _same(W, W_before)
+    # also with max_norm (which would otherwise rescale rows of W in place)
+    with pytest.raises(IndexError):
+        F.embedding(idx, W, max_norm=1.0, out=out)
+    assert np.all(out == -123.5)
+    assert _same(W, W_before)

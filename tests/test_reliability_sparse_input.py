@@ -1,11 +1,13 @@
-"""Reliability matrix, part 2: every function that takes a sparse matrix, through every
-scipy.sparse format (matrix and array classes) and every odd structure (issue #7).
+"""Reliability: every function that takes a sparse matrix, through every scipy.sparse
+format (matrix and array classes) and every odd structure (issue #7).
 
 Structures: non-canonical CSR (duplicates, unsorted indices), int32 and int64
 index arrays (int64 forced on small data: the large-nnz path), empty rows, an
 all-empty matrix, zero columns, explicit stored zeros. Each result is compared
 with numpy / scikit-learn on the dense equivalent, and the caller's matrix is
-never modified.
+never modified. CSR matrices with int64 index arrays give, bit for bit, what
+their int32 twins give (sparse_to_dense, cosine_similarity, TfidfTransformer,
+onehot_to_indices).
 """
 
 from __future__ import annotations
@@ -313,3 +315,87 @@ def test_one_hot_sparse_indices_every_format(fmt, cls, int64):
                                   embedding_backward(g, ids, N_COLS))
     np.testing.assert_array_equal(sd.Embedding.from_pretrained(W)(X), W[ids])
     _unchanged(X, snap)
+
+
+# ---------------------------------------------------------------------------
+# int64 CSR index arrays give the same results as int32 ones
+
+
+def _same(a, b) -> bool:
+    """Bit-identical: same type, dtype, shape and bytes (CSR: every array)."""
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    if sp.issparse(a):
+        if not sp.issparse(b) or a.shape != b.shape:
+            return False
+        a, b = sp.csr_matrix(a), sp.csr_matrix(b)
+        return all(_same(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices),
+                                            (a.indptr, b.indptr)))
+    if hasattr(a, "indices") and hasattr(a, "values"):  # RowSparseGrad
+        return _same(a.indices, b.indices) and _same(a.values, b.values)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _as_int64(X):
+    X = sp.csr_matrix(X)
+    Y = sp.csr_matrix((X.data.copy(), X.indices.astype(np.int64), X.indptr.astype(np.int64)),
+                      shape=X.shape)
+    # scipy narrows small int64 index arrays to int32 on construction: force int64
+    Y.indices = X.indices.astype(np.int64)
+    Y.indptr = X.indptr.astype(np.int64)
+    assert Y.indices.dtype == np.int64 and Y.indptr.dtype == np.int64
+    return Y
+
+
+@pytest.fixture(scope="module")
+def small_csr():
+    X = sp.random(40, 30, density=0.2, format="csr", random_state=5, dtype=np.float64)
+    X.data = np.round(X.data * 5) + 1
+    X32 = sp.csr_matrix((X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
+                        shape=X.shape)
+    assert X32.indices.dtype == np.int32
+    return X32, _as_int64(X32)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("normalize", [None, "l2"])
+def test_int64_csr_sparse_to_dense(small_csr, mode, normalize):
+    X32, X64 = small_csr
+    W = np.random.default_rng(1).standard_normal((30, 5)).astype(np.float32)
+    a = F.sparse_to_dense(X32, W, mode=mode, normalize=normalize)
+    b = F.sparse_to_dense(X64, W, mode=mode, normalize=normalize)
+    assert _same(a, b)
+    if mode == "sum" and normalize is None:
+        np.testing.assert_allclose(a, X32.toarray() @ W, rtol=1e-5, atol=1e-5)
+
+
+def test_int64_csr_cosine_similarity(small_csr):
+    X32, X64 = small_csr
+    want = cosine_similarity(X32)
+    assert _same(want, cosine_similarity(X64))
+    assert _same(cosine_similarity(X32, X32[:7]), cosine_similarity(X64, X64[:7]))
+    from sklearn.metrics.pairwise import cosine_similarity as sk_cos
+
+    np.testing.assert_allclose(want, sk_cos(X32), rtol=1e-12, atol=1e-12)
+
+
+def test_int64_csr_tfidf_transformer(small_csr):
+    X32, X64 = small_csr
+    a = sd.TfidfTransformer().fit_transform(X32)
+    b = sd.TfidfTransformer().fit_transform(X64)
+    np.testing.assert_array_equal(a.toarray(), b.toarray())
+    from sklearn.feature_extraction.text import TfidfTransformer as SkTfidf
+
+    np.testing.assert_allclose(a.toarray(), SkTfidf().fit_transform(X32).toarray(),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_int64_csr_onehot_to_indices():
+    ids = np.array([3, 0, 7, 7, 1, 9])
+    X32 = sd.one_hot(ids, 10)
+    X64 = _as_int64(X32)
+    a = F.onehot_to_indices(X32)
+    b = F.onehot_to_indices(X64)
+    assert _same(a, b)
+    assert a.tolist() == ids.tolist()

@@ -1,4 +1,4 @@
-"""Reliability matrix, part 5: text input (issue #7).
+"""Reliability: text input (issue #7).
 
 Every text consumer (the four vectorizers, ``Vocabulary.from_texts`` and
 ``encode_batch``) through empty corpora, empty documents, non-str items, bytes

@@ -1,50 +1,23 @@
-"""Text kernels against their plain references (tests/reference.py), with hypothesis."""
+"""Feature extraction of the vectorizers (text/_extract.py): tokens, chunks, hashing, lookup.
+
+Against plain references (tests/reference.py, ``re``) and against the general
+path: the fast tokenizer, chunked extraction, hashing straight from code points,
+ASCII chunks lowercased at once, and the fixed-vocabulary lookup table.
+"""
 
 import numpy as np
 import pytest
+import sklearn.feature_extraction.text as sk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reference
-from sparsedense._kernels.counting import _count_csr, _ngram_windows
-from sparsedense._kernels.hashing import _hash_features
+from sparsedense import CountVectorizer
 from sparsedense.text import _extract
-from sparsedense._base.intern import Interner
+
+from test_text_sklearn_parity import assert_same_matrix
 
 SETTINGS = settings(max_examples=80, deadline=None)
-
-
-@SETTINGS
-@given(st.lists(st.lists(st.integers(0, 6), max_size=4), max_size=60))
-def test_interner_matches_dict(seqs):
-    values = np.array([v for s in seqs for v in s], dtype=np.int64)
-    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if seqs else \
-        np.zeros(0, np.int64)
-    interner = Interner(np.int64)
-    ids = interner.intern(values, starts, lengths)
-    want_ids, keys = reference.intern(seqs)
-    assert ids.tolist() == want_ids
-    assert interner.keys_as_id_tuples() == keys
-    # lookups without insertion leave the table as it is
-    again = interner.intern(values, starts, lengths, insert=False)
-    assert again.tolist() == want_ids
-    missing = interner.intern(np.array([99], np.int64), np.array([0]), np.array([1]), insert=False)
-    assert missing.tolist() == [-1] and len(interner) == len(keys)
-
-
-def test_interner_grows_past_initial_capacity():
-    rng = np.random.default_rng(0)
-    values = rng.integers(0, 50_000, size=200_000).astype(np.int64)
-    interner = Interner(np.int64)
-    starts = np.arange(values.size, dtype=np.int64)
-    ids = interner.intern(values, starts, np.ones(values.size, np.int64))
-    _, first = np.unique(values, return_index=True)
-    assert len(interner) == first.size
-    # id order is order of first appearance
-    order = values[np.sort(first)]
-    assert [k[0] for k in interner.keys_as_id_tuples()] == order.tolist()
-    assert np.array_equal(np.asarray(interner.keys_as_id_tuples())[ids, 0], values)
 
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
@@ -59,48 +32,6 @@ def test_fast_tokenizer_matches_re(docs, min_len):
     for d, doc in enumerate(docs):
         got = [texts[i] for i in ids[offsets[d]:offsets[d + 1]]]
         assert got == reference.word_runs(doc, min_len)
-
-
-@SETTINGS
-@given(st.lists(st.lists(st.integers(-1, 9), max_size=12), max_size=10))
-def test_count_csr_matches_counter(rows):
-    ids = np.array([i for r in rows for i in r], dtype=np.int64)
-    offsets = np.zeros(len(rows) + 1, np.int64)
-    np.cumsum([len(r) for r in rows], out=offsets[1:])
-    indices = np.empty(ids.size, np.int64)
-    data = np.empty(ids.size, np.int64)
-    indptr = _count_csr(ids, offsets, 10, indices, data)
-    dense = np.zeros((len(rows), 10), np.int64)
-    for r in range(len(rows)):
-        cols = indices[indptr[r]:indptr[r + 1]]
-        assert np.all(np.diff(cols) > 0)  # sorted, no duplicates
-        dense[r, cols] = data[indptr[r]:indptr[r + 1]]
-    assert np.array_equal(dense, reference.count_rows(rows, 10))
-
-
-def test_ngram_windows_order_matches_sklearn():
-    offsets = np.array([0, 4, 4, 5], np.int64)  # docs of 4, 0 and 1 tokens
-    starts, lengths, woff = _ngram_windows(offsets, 1, 3)
-    doc0 = list(zip(starts[woff[0]:woff[1]].tolist(), lengths[woff[0]:woff[1]].tolist()))
-    assert doc0 == [(0, 1), (1, 1), (2, 1), (3, 1), (0, 2), (1, 2), (2, 2), (0, 3), (1, 3)]
-    assert woff.tolist() == [0, 9, 9, 10]
-
-
-@SETTINGS
-@given(st.lists(st.binary(max_size=20), min_size=1, max_size=20),
-       st.sampled_from([1, 7, 16, 2**20, 2**31 - 2]))
-def test_murmurhash_columns_and_signs_match_sklearn(features, n_features):
-    from sklearn.utils import murmurhash3_32
-
-    buf = np.frombuffer(b"".join(features), dtype=np.uint8)
-    offsets = np.zeros(len(features) + 1, np.int64)
-    np.cumsum([len(f) for f in features], out=offsets[1:])
-    cols, signs = _hash_features(buf, offsets, n_features, True, 0)
-    for f, c, s in zip(features, cols, signs):
-        h = murmurhash3_32(f, seed=0, positive=False)
-        want = (2147483647 - (n_features - 1)) % n_features if h == -2**31 else abs(h) % n_features
-        assert c == want
-        assert s == (1.0 if h >= 0 else -1.0)
 
 
 @pytest.mark.parametrize("name", ["CountVectorizer", "TfidfVectorizer", "HashingVectorizer"])
@@ -230,3 +161,17 @@ def test_vocabulary_lookup_is_rebuilt_for_another_vocabulary():
     X = CountVectorizer(vocabulary=b).fit_transform(["alpha alpha beta"])
     assert X.toarray().tolist() == [[1, 2]]
     assert _extract.vocabulary_lookup({1: 0}) is None  # not str keys: the general path
+
+
+def test_fast_word_path_matches_regex_on_all_bmp_word_boundaries():
+    """Every BMP code point as a separator or inside a token tokenizes like ``re``."""
+    rng = np.random.default_rng(7)
+    code_points = [c for c in range(0x20, 0x10000) if not 0xD800 <= c <= 0xDFFF]
+    chars = [chr(c) for c in code_points]
+    rng.shuffle(chars)
+    docs = ["ab" + "".join(chars[i:i + 40]) + "cd" for i in range(0, len(chars), 40)]
+    for params in ({}, {"token_pattern": r"\b\w+\b"}, {"lowercase": False}):
+        ours = CountVectorizer(**params)
+        theirs = sk.CountVectorizer(**params)
+        assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
+        assert ours.vocabulary_ == theirs.vocabulary_

@@ -1,4 +1,4 @@
-"""Property-based parity with scikit-learn: random corpora, fixed parameter combos.
+"""Property-based parity of the text vectorizers with scikit-learn: random corpora, fixed combos.
 
 Corpora are lists of 1-30 documents, each a space-joined list of words drawn
 from a small alphabet mixing ASCII, upper case, Hangul, accented (precomposed
@@ -43,7 +43,7 @@ corpora = st.lists(documents, min_size=1, max_size=30)
 
 #: no example database (nothing written to the repository) and no shrinking: a
 #: failing combo reports its first failing corpus at once instead of spending a
-#: minute minimizing it (test_text_parity.py has minimal reproductions)
+#: minute minimizing it (test_text_sklearn_parity.py has minimal reproductions)
 HYPOTHESIS = settings(
     max_examples=60,
     deadline=None,

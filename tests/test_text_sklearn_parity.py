@@ -8,6 +8,11 @@ exception type and message).
 sparsedense returns CSR matrices with sorted indices and scikit-learn may not,
 so matrices are compared by value (and by their set of stored positions),
 never by their raw ``indices`` arrays.
+
+The comparison helpers here serve the module files too: what concerns one
+class alone is in test_text_count.py, test_text_tfidf.py (with TfidfTransformer
+on count matrices), test_text_hashing.py, test_text_onehot.py,
+test_text_analyzer.py and test_text_extract.py.
 """
 
 from __future__ import annotations
@@ -28,15 +33,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError as SkInvalidParameterError
 
 import sparsedense as sd
-from sparsedense import (
-    ENGLISH_STOP_WORDS,
-    CountVectorizer,
-    HashingVectorizer,
-    InvalidParameterError,
-    TfidfTransformer,
-    TfidfVectorizer,
-    one_hot,
-)
+from sparsedense import CountVectorizer, HashingVectorizer, InvalidParameterError, TfidfTransformer, TfidfVectorizer
 
 # ---------------------------------------------------------------------------
 # corpora
@@ -406,35 +403,6 @@ def test_default_parity_actually_fits(sample_docs):
     assert "예금" in ours.vocabulary_ and "deposit" in ours.vocabulary_
 
 
-def test_hashing_same_columns_and_signs():
-    """Each single word lands in sklearn's column with sklearn's sign."""
-    words = ["bank", "deposit", "예금", "café", "😀x", "a_b", "zz", "naïve", "straße", "42"]
-    docs = [w for w in words]
-    for n_features in (8, 2**10, 2**20):
-        A = HashingVectorizer(n_features=n_features, norm=None).transform(docs)
-        B = sk.HashingVectorizer(n_features=n_features, norm=None).transform(docs)
-        assert_same_matrix(A, B)
-        for i in range(len(docs)):
-            assert A[i].indices.tolist() == sorted(B[i].indices.tolist())
-            assert np.sign(A[i].data).tolist() == np.sign(B[i].sorted_indices().data).tolist()
-    # with alternate_sign, at least one word of the list has a negative sign
-    A = HashingVectorizer(norm=None).transform(docs)
-    assert (A.data < 0).any() and (A.data > 0).any()
-
-
-def test_hashing_collisions_keep_explicit_zeros():
-    """Colliding features with opposite signs sum to a stored 0, as in sklearn."""
-    rng = np.random.default_rng(0)
-    vocab = [f"tok{i}" for i in range(60)]
-    docs = [" ".join(rng.choice(vocab, 25)) for _ in range(12)]
-    A = HashingVectorizer(n_features=4, norm=None).transform(docs)
-    B = sk.HashingVectorizer(n_features=4, norm=None).transform(docs)
-    assert_same_matrix(A, B)
-    A = HashingVectorizer(n_features=2, norm=None, binary=True).transform(docs)
-    B = sk.HashingVectorizer(n_features=2, norm=None, binary=True).transform(docs)
-    assert_same_matrix(A, B)
-
-
 # -- max_features with ties --------------------------------------------------
 
 TIE_DOCS = [
@@ -727,105 +695,15 @@ def test_unicode_corpora(classes, name, params):
     check_vectorizer_parity(*classes, params, docs, others)
 
 
-def test_fast_word_path_matches_regex_on_all_bmp_word_boundaries():
-    """Every BMP code point as a separator or inside a token tokenizes like ``re``."""
-    rng = np.random.default_rng(7)
-    code_points = [c for c in range(0x20, 0x10000) if not 0xD800 <= c <= 0xDFFF]
-    chars = [chr(c) for c in code_points]
-    rng.shuffle(chars)
-    docs = ["ab" + "".join(chars[i:i + 40]) + "cd" for i in range(0, len(chars), 40)]
-    for params in ({}, {"token_pattern": r"\b\w+\b"}, {"lowercase": False}):
-        ours = CountVectorizer(**params)
-        theirs = sk.CountVectorizer(**params)
-        assert_same_matrix(ours.fit_transform(docs), theirs.fit_transform(docs))
-        assert ours.vocabulary_ == theirs.vocabulary_
-
-
 # ---------------------------------------------------------------------------
-# 3. TfidfTransformer on count matrices
+# 3. scikit-learn's sparse_interface setting (TfidfTransformer: test_text_tfidf.py)
 # ---------------------------------------------------------------------------
-
-TRANSFORMER_PARAMS = [
-    pytest.param({}, id="defaults"),
-    pytest.param({"norm": "l1"}, id="l1"),
-    pytest.param({"norm": None}, id="no-norm"),
-    pytest.param({"use_idf": False}, id="no-idf"),
-    pytest.param({"smooth_idf": False}, id="no-smooth"),
-    pytest.param({"sublinear_tf": True}, id="sublinear"),
-    pytest.param({"sublinear_tf": True, "smooth_idf": False, "norm": "l1"}, id="mixed"),
-]
-
-CONTAINERS = {
-    "ndarray": lambda X: X.toarray(),
-    "csr_matrix": sp.csr_matrix,
-    "csc_matrix": sp.csc_matrix,
-    "coo_matrix": sp.coo_matrix,
-    "csr_array": sp.csr_array,
-    "csc_array": sp.csc_array,
-    "coo_array": sp.coo_array,
-}
 
 
 @pytest.fixture(scope="module")
 def count_matrices(sample_docs):
     cv = sk.CountVectorizer().fit(sample_docs)
     return cv.transform(sample_docs), cv.transform(NEW_DOCS + sample_docs[:20])
-
-
-TRANSFORMER_CASES = (
-    # every container and parameter set on int64 counts
-    [(p, c, np.int64) for p in TRANSFORMER_PARAMS for c in sorted(CONTAINERS)]
-    # every dtype on the main containers
-    + [(p, c, d) for p in TRANSFORMER_PARAMS[:1] + TRANSFORMER_PARAMS[5:]
-       for c in ("ndarray", "csr_matrix", "csc_matrix")
-       for d in (np.int32, np.float32, np.float64)]
-)
-
-
-@pytest.mark.parametrize(
-    "params,container,dtype",
-    [pytest.param(p.values[0], c, d, id=f"{p.id}-{c}-{np.dtype(d).name}")
-     for p, c, d in TRANSFORMER_CASES],
-)
-def test_tfidf_transformer_parity(params, container, dtype, count_matrices):
-    train, test = count_matrices
-    convert = CONTAINERS[container]
-    X_train = convert(train.astype(dtype))
-    X_test = convert(test.astype(dtype))
-    ours, theirs = TfidfTransformer(**params), sk.TfidfTransformer(**params)
-    assert_same_matrix(ours.fit_transform(X_train), theirs.fit_transform(X_train))
-    assert ours.n_features_in_ == theirs.n_features_in_
-    if params.get("use_idf", True):
-        assert ours.idf_.dtype == theirs.idf_.dtype
-        assert np.abs(ours.idf_ - theirs.idf_).max() <= _tolerance(ours.idf_.dtype)
-    else:
-        assert not hasattr(ours, "idf_") and not hasattr(theirs, "idf_")
-    assert_same_matrix(ours.transform(X_test), theirs.transform(X_test))
-    assert_same_matrix(TfidfTransformer(**params).fit(X_train).transform(X_train),
-                       theirs.transform(X_train))
-
-
-def test_tfidf_transformer_docstring_example():
-    counts = np.array([[3, 0, 1], [2, 0, 0], [3, 0, 0], [4, 0, 0], [3, 2, 0], [3, 2, 0]])
-    ours, theirs = TfidfTransformer().fit(counts), sk.TfidfTransformer().fit(counts)
-    np.testing.assert_allclose(ours.idf_, theirs.idf_, rtol=0, atol=1e-12)
-    assert_same_matrix(ours.transform(counts), theirs.transform(counts))
-
-
-def test_tfidf_vectorizer_equals_count_then_transformer(sample_docs):
-    counts = CountVectorizer().fit_transform(sample_docs)
-    A = TfidfTransformer().fit_transform(counts)
-    B = TfidfVectorizer().fit_transform(sample_docs)
-    assert_same_matrix(A, B)
-
-
-def test_tfidf_transformer_wrong_width_raises(count_matrices):
-    train, _ = count_matrices
-    t = TfidfTransformer().fit(train)
-    with pytest.raises(ValueError):
-        sk.TfidfTransformer().fit(train).transform(train[:, :10])
-    with pytest.raises(ValueError):
-        t.transform(train[:, :10])
 
 
 @pytest.mark.parametrize("interface", ["sparray", "spmatrix"])
@@ -1104,19 +982,6 @@ def test_non_str_document_position_after_first_chunk():
         CountVectorizer(analyzer="char").fit(docs)
 
 
-def test_nan_document_like_sklearn():
-    docs = ["a bank deposit", "rain and snow", np.nan]
-    with pytest.raises(ValueError, match="np.nan is an invalid document") as sk_err:
-        sk.CountVectorizer().fit(docs)
-    with pytest.raises(ValueError) as our_err:
-        CountVectorizer().fit(docs)
-    assert str(our_err.value) == str(sk_err.value)
-
-
-def test_stop_words_constant_matches_sklearn():
-    assert ENGLISH_STOP_WORDS == sk.ENGLISH_STOP_WORDS
-
-
 def test_vocabulary_errors_like_sklearn():
     cases = [
         ({"vocabulary": ["a", "b", "a"]}, "Duplicate term in vocabulary"),
@@ -1130,77 +995,6 @@ def test_vocabulary_errors_like_sklearn():
         for cls in (sk.CountVectorizer, CountVectorizer, sk.TfidfVectorizer, TfidfVectorizer):
             with pytest.raises(ValueError, match=re.escape(message)):
                 cls(**params).fit(SMALL)
-
-
-# ---------------------------------------------------------------------------
-# 6. one_hot
-# ---------------------------------------------------------------------------
-
-
-def test_one_hot_i_love_you():
-    vocab = {"I": 0, "love": 1, "you": 2}
-    X = one_hot([vocab[w] for w in "I love you".split()], len(vocab))
-    assert sp.issparse(X) and X.format == "csr"
-    assert X.shape == (3, 3)
-    np.testing.assert_array_equal(X.toarray(), np.eye(3))
-    assert (X != sp.identity(3, format="csr")).nnz == 0
-
-
-def test_one_hot_rows_and_orthogonality():
-    rng = np.random.default_rng(2024)
-    V = 50
-    ids = rng.integers(0, V, size=200)
-    X = one_hot(ids, V)
-    assert X.shape == (200, V)
-    np.testing.assert_array_equal(np.asarray(X.sum(axis=1)).ravel(), np.ones(200))
-    np.testing.assert_array_equal(np.asarray(X.argmax(axis=1)).ravel(), ids)
-    # distinct ids: X @ X.T is the identity (diagonal), distinct rows are orthogonal
-    distinct = rng.permutation(V)[:20]
-    D = one_hot(distinct, V)
-    G = (D @ D.T).toarray()
-    np.testing.assert_array_equal(G, np.diag(np.diag(G)))
-    np.testing.assert_array_equal(np.diag(G), np.ones(20))
-    # with repeats: rows are orthogonal exactly when their ids differ
-    G = (X @ X.T).toarray()
-    np.testing.assert_array_equal(G, (ids[:, None] == ids[None, :]).astype(G.dtype))
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_one_hot_matmul_is_lookup(dtype):
-    rng = np.random.default_rng(99)
-    V, d = 40, 7
-    W = rng.standard_normal((V, d)).astype(dtype)
-    ids = rng.integers(0, V, size=25)
-    out = one_hot(ids, V, dtype=dtype) @ W
-    np.testing.assert_array_equal(out, W[ids])
-    np.testing.assert_array_equal(one_hot(np.array(ids, dtype=np.int32), V) @ W, W[ids])
-
-
-def test_one_hot_out_of_range():
-    with pytest.raises(IndexError, match=re.escape("ids[2]")):
-        one_hot([0, 1, 3], 3)
-    with pytest.raises(IndexError, match=re.escape("ids[0]")):
-        one_hot([3], 3)
-    with pytest.raises(IndexError, match=re.escape("ids[1]")):
-        one_hot([0, -1, 2], 3)
-    with pytest.raises(IndexError, match=re.escape("ids[3]")):
-        one_hot(np.array([0, 1, 2, -5, 9]), 3)
-
-
-@pytest.mark.parametrize("ids", [[0.0, 1.0], np.array([0.5, 1.0]), [True, False],
-                                 np.array([True, False]), ["a", "b"]],
-                         ids=["float-list", "float-array", "bool-list", "bool-array", "str"])
-def test_one_hot_type_errors(ids):
-    with pytest.raises(TypeError):
-        one_hot(ids, 3)
-
-
-def test_one_hot_empty_and_int_types():
-    X = one_hot([], 4)
-    assert X.shape == (0, 4) and X.nnz == 0
-    for arr in (np.array([0, 2], dtype=np.uint8), np.array([0, 2], dtype=np.int64), [0, 2]):
-        np.testing.assert_array_equal(one_hot(arr, 3).toarray(),
-                                      np.array([[1, 0, 0], [0, 0, 1]], dtype=np.float32))
 
 
 # ---------------------------------------------------------------------------
@@ -1228,37 +1022,3 @@ def many_docs():
 ])
 def test_more_than_one_chunk(classes, params, many_docs):
     check_vectorizer_parity(*classes, params, many_docs, many_docs[-20:] + NEW_DOCS)
-
-
-# ---------------------------------------------------------------------------
-# other fitted-estimator behaviour
-# ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("dense", [False, True], ids=["sparse", "dense"])
-def test_inverse_transform_same_terms(dense, sample_docs):
-    ours, theirs = CountVectorizer().fit(sample_docs), sk.CountVectorizer().fit(sample_docs)
-    X = theirs.transform(NEW_DOCS + sample_docs[:10])
-    if dense:
-        X = X.toarray()
-    a, b = ours.inverse_transform(X), theirs.inverse_transform(X)
-    assert len(a) == len(b)
-    for terms_a, terms_b in zip(a, b):
-        assert sorted(terms_a.tolist()) == sorted(terms_b.tolist())
-
-
-def test_idf_setter_like_sklearn():
-    fitted = TfidfVectorizer().fit(SMALL)
-    reference = sk.TfidfVectorizer().fit(SMALL)
-    ours = TfidfVectorizer(vocabulary=fitted.vocabulary_)
-    ours.idf_ = fitted.idf_
-    theirs = sk.TfidfVectorizer(vocabulary=reference.vocabulary_)
-    theirs.idf_ = reference.idf_
-    assert_same_matrix(ours.transform(NEW_DOCS), theirs.transform(NEW_DOCS))
-    with pytest.raises(ValueError, match="idf length"):
-        TfidfVectorizer(vocabulary=fitted.vocabulary_).idf_ = fitted.idf_[:-1]
-
-
-def test_transform_no_documents(sample_docs):
-    ours, theirs = CountVectorizer().fit(sample_docs), sk.CountVectorizer().fit(sample_docs)
-    assert_same_matrix(ours.transform([]), theirs.transform([]))
