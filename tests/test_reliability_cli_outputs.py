@@ -7,7 +7,6 @@ temporary file and the previous output as it was, and that a full disk (a
 tiny tmpfs in a private mount namespace) is a one-line error, exit status 1.
 """
 
-import errno
 import json
 import os
 import shutil
@@ -19,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 import sparsedense as sd
-from sparsedense._base import files as _io
-from test_cli_commands import run
+
+from test_base_files import listing
+from test_cli import run
 
 WORDS = [f"w{i}" for i in range(200)]
 
@@ -44,12 +43,6 @@ def files(tmp_path):
     sd.Vectors(WORDS, rng.standard_normal((len(WORDS), 16)).astype(np.float32)).save(
         vectors, format="native")
     return write_corpus(tmp_path / "corpus.txt", 300), vectors
-
-
-def listing(folder: Path) -> dict:
-    """Every name in ``folder`` (hidden ones too) with its content, or '->target' for a link."""
-    return {p.name: ("->" + os.readlink(p)) if p.is_symlink() else
-            "<dir>" if p.is_dir() else p.read_bytes() for p in folder.iterdir()}
 
 
 def expected_embeddings(corpus: Path, vectors: Path) -> np.ndarray:
@@ -313,90 +306,3 @@ def test_an_output_that_is_a_directory_fails_before_the_work(tmp_path, files):
     proc = run("embed", corpus, "--vectors", vectors, "-o", tmp_path / "d.npy", check=False)
     assert proc.returncode == 2 and "is a directory" in proc.stderr
     assert sorted(listing(tmp_path)) == ["corpus.txt", "d.npy", "vectors.npz"]
-
-
-# -- the helpers -------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_atomic_array_writes_what_numpy_writes(tmp_path, dtype):
-    A = np.random.default_rng(7).standard_normal((37, 5)).astype(dtype)
-    np.save(tmp_path / "want.npy", A)
-    with _io.atomic_array(tmp_path / "a.npy", A.shape, A.dtype) as rows:
-        for start in range(0, 37, 10):
-            rows.write(A[start:start + 10])
-    assert (tmp_path / "a.npy").read_bytes() == (tmp_path / "want.npy").read_bytes()
-    with _io.atomic_array(tmp_path / "a.npz", A.shape, A.dtype, key="embeddings") as rows:
-        rows.write(A[:20])
-        rows.write(A[20:])
-    with np.load(tmp_path / "a.npz") as z:
-        assert z.files == ["embeddings"]
-        np.testing.assert_array_equal(z["embeddings"], A)
-    assert sorted(listing(tmp_path)) == ["a.npy", "a.npz", "want.npy"]
-
-
-def test_atomic_array_incomplete_or_failed_leaves_the_old_file(tmp_path):
-    out = tmp_path / "a.npz"
-    out.write_bytes(b"old")
-    with pytest.raises(ValueError, match="3 rows written of 4"):
-        with _io.atomic_array(out, (4, 2), np.float32) as rows:
-            rows.write(np.ones((3, 2)))
-    with pytest.raises(ValueError, match=r"rows of shape \(1, 3\) do not fit"):
-        with _io.atomic_array(out, (4, 2), np.float32) as rows:
-            rows.write(np.ones((1, 3)))
-    with pytest.raises(KeyboardInterrupt):
-        with _io.atomic_array(out, (4, 2), np.float32) as rows:
-            rows.write(np.ones((2, 2)))
-            raise KeyboardInterrupt
-    assert listing(tmp_path) == {"a.npz": b"old"}
-
-
-def test_atomic_array_where_the_disk_cannot_preallocate(tmp_path, monkeypatch):
-    def unsupported(fd, offset, length):
-        raise OSError(errno.EOPNOTSUPP, "Operation not supported")
-
-    monkeypatch.setattr(os, "posix_fallocate", unsupported, raising=False)
-    A = np.arange(12, dtype=np.float32).reshape(4, 3)
-    with _io.atomic_array(tmp_path / "a.npy", A.shape, A.dtype) as rows:
-        rows.write(A)
-    np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), A)
-
-    def full(fd, offset, length):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "posix_fallocate", full, raising=False)
-    with pytest.raises(_io.NoSpaceError, match="a.npy: no space left on device"):
-        with _io.atomic_array(tmp_path / "a.npy", A.shape, A.dtype) as rows:
-            rows.write(A)
-    assert sorted(listing(tmp_path)) == ["a.npy"]
-
-
-def test_atomic_path_creates_a_new_file_with_the_usual_permissions(tmp_path):
-    old = os.umask(0o022)
-    try:
-        with _io.atomic_path(tmp_path / "x.npz") as tmp:
-            assert Path(tmp).parent == tmp_path and Path(tmp).name.startswith(".x.npz.")
-            assert tmp.endswith(".npz") and os.path.getsize(tmp) == 0
-            sp.save_npz(tmp, sp.eye(3, format="csr"))
-    finally:
-        os.umask(old)
-    assert (tmp_path / "x.npz").stat().st_mode & 0o777 == 0o644
-    assert sp.load_npz(tmp_path / "x.npz").nnz == 3
-
-
-def test_a_signal_inside_a_numba_dispatch_still_counts_as_the_signal(capsys):
-    # the handler's exception, raised while Numba's dispatcher runs Python code, comes out
-    # as "SystemError: ... returned a result with an exception set" caused by it
-    from sparsedense.cli import Terminated, _report_stop, _stop_signal
-
-    for stop, code, text in ((Terminated(signal.SIGTERM), 143, "terminated (SIGTERM)"),
-                             (KeyboardInterrupt(), 130, "interrupted")):
-        try:
-            try:
-                raise stop
-            except BaseException as inner:
-                raise SystemError("CPUDispatcher(...) returned a result with an exception "
-                                  "set") from inner
-        except SystemError as exc:
-            assert _stop_signal(exc) is stop
-            assert _report_stop("embed", _stop_signal(exc)) == code
-        assert capsys.readouterr().err == f"sparsedense embed: {text}\n"
-    assert _stop_signal(SystemError("other")) is None
