@@ -1,4 +1,10 @@
-"""EmbeddingVectorizer.fit_transform on a real cluster: one pass over the text, same results.
+"""EmbeddingVectorizer and sparse_to_dense of sparsedense.dask (dask/_dense.py) on a real cluster.
+
+``transform`` and ``sparse_to_dense`` on blocks equal the single-machine calls,
+and the table is one key of the graph (or, memory-mapped, its path), never a
+copy in every task.
+
+``fit_transform``: one pass over the text, same results.
 
 The single pass keeps each partition's counts on the worker that made them
 and makes them dense there once the idf is known: the output, the fitted
@@ -21,10 +27,14 @@ import pytest
 pytest.importorskip("distributed")
 
 import dask  # noqa: E402
+import dask.array as da  # noqa: E402
 import dask.bag as db  # noqa: E402
 
 import sparsedense as sd  # noqa: E402
 import sparsedense.dask as sdd  # noqa: E402
+from sparsedense._base.files import memmap_source  # noqa: E402
+
+from test_dask_graph import assert_known_chunks, bag_of  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +226,86 @@ def test_bad_document_in_fit_transform_names_its_partition_and_changes_nothing(
     with pytest.raises(ValueError, match="split_every must be an int >= 2; got 1"):
         ev.fit_transform(db.from_sequence(docs, npartitions=4), split_every=1)
     assert not hasattr(ev, "vectorizer_")
+
+
+# ---------------------------------------------------------------- transform on blocks
+
+
+def _carrying(graph, data: bytes) -> list:
+    """The keys of ``graph`` whose task, pickled, holds the bytes ``data``."""
+    import cloudpickle
+
+    return [key for key, task in graph.items() if data in cloudpickle.dumps(task)]
+
+
+def _scheduler_keys(dask_scheduler):
+    return [str(key) for key in dask_scheduler.tasks]
+
+
+class TestTransformOnBlocks:
+    """EmbeddingVectorizer.transform and sparse_to_dense on blocks: the table is one key.
+
+    Their corpus and table (16 dimensions) are those of test_dask.py, where they were.
+    """
+
+    @pytest.fixture(scope="class")
+    def docs(self, sample_docs):
+        # the sample corpus plus documents that make empty rows and repeated words
+        return sample_docs + ["", "the the the", "예금 예금 적금"]
+
+    @pytest.fixture(scope="class")
+    def table(self, docs):
+        words = sd.CountVectorizer().fit(docs).get_feature_names_out().tolist()[::2]
+        rng = np.random.default_rng(0)
+        return words, rng.standard_normal((len(words), 16)).astype(np.float32)
+
+    @pytest.mark.parametrize("weighting,mode,normalize", [
+        ("tfidf", "mean", None), ("count", "sum", "l2"), ("binary", "max", None)])
+    def test_embedding_vectorizer_equals_single_machine(self, client, docs, table, weighting, mode,
+                                                        normalize):
+        words, W = table
+        kw = dict(weighting=weighting, mode=mode, normalize=normalize)
+        ev = sdd.EmbeddingVectorizer(W, words, **kw)
+        D = ev.fit_transform(bag_of(docs))
+        assert_known_chunks(D, len(docs))
+        assert D.dtype == np.float32 and isinstance(D._meta, np.ndarray)
+        want = sd.EmbeddingVectorizer(W, words, **kw).fit_transform(docs)
+        got = D.compute()
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+    def test_weight_table_is_one_key_of_the_graph_or_its_path(self, client, docs, table, tmp_path):
+        words, W = table
+        want = sd.EmbeddingVectorizer(W, words).fit(docs).transform(docs)
+        ev = sdd.EmbeddingVectorizer(W, words).fit(docs)
+        D = ev.transform(bag_of(docs, 9))
+        graph = dict(D.__dask_graph__())
+        # building the array put nothing on the cluster (no scatter, nothing computed)
+        assert not {str(k) for k in graph} & set(client.run_on_scheduler(_scheduler_keys))
+        # the table is one key of the graph: the blocks' tasks refer to it, none carries a copy
+        carriers = _carrying(graph, W.tobytes())
+        assert len(carriers) == 1 and str(carriers[0]).startswith("weight-"), carriers
+        np.testing.assert_array_equal(D.compute(), want)
+        # a memory-mapped table travels as its path, in one key
+        np.save(tmp_path / "W.npy", W)
+        Wm = np.load(tmp_path / "W.npy", mmap_mode="r")
+        assert memmap_source(Wm) is not None and memmap_source(Wm[1:]) is None
+        D_m = sdd.EmbeddingVectorizer(Wm, words).fit(docs).transform(bag_of(docs, 9))
+        graph = dict(D_m.__dask_graph__())
+        assert not _carrying(graph, W.tobytes())
+        assert len(_carrying(graph, str(tmp_path / "W.npy").encode())) == 1
+        np.testing.assert_array_equal(D_m.compute(), want)
+
+    def test_sparse_to_dense_on_blocks_and_to_npy_stack(self, client, docs, table, tmp_path):
+        words, W = table
+        cv = sdd.CountVectorizer(vocabulary=words)
+        X = cv.fit(docs).transform(bag_of(docs, 6))
+        D = sdd.sparse_to_dense(X, W, mode="mean", normalize="l2")
+        assert D.chunks == (X.chunks[0], (16,))
+        assert len(_carrying(dict(D.__dask_graph__()), W.tobytes())) == 1  # one key, no copies
+        want = sd.sparse_to_dense(sd.CountVectorizer(vocabulary=words).fit_transform(docs), W,
+                                  mode="mean", normalize="l2")
+        np.testing.assert_array_equal(D.compute(), want)
+        # written chunk by chunk by the workers, never gathered on the client
+        da.to_npy_stack(tmp_path / "stack", D, axis=0)
+        np.testing.assert_array_equal(da.from_npy_stack(tmp_path / "stack").compute(), want)

@@ -1,18 +1,65 @@
-"""The fast row count of file inputs equals what dask.bag.read_text reads, line for line."""
+"""Dask graphs and inputs (dask/_graph.py): reading text files, partitions, row counts.
+
+The fast row count of file inputs equals what dask.bag.read_text reads, line for
+line, and so do the partition tasks; ``read_text`` keeps the order of the lines
+and its partitions can move between workers (those tests need a cluster: they
+are skipped without distributed, the others need only dask.bag).
+
+``bag_of``, ``assert_same_csr`` and ``assert_known_chunks`` serve every
+test_dask_*.py file.
+"""
 
 from __future__ import annotations
 
 import bz2
 import gzip
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 pytest.importorskip("dask.bag")
 
 import dask  # noqa: E402
 import dask.bag as db  # noqa: E402
 
+import sparsedense as sd  # noqa: E402
+import sparsedense.dask as sdd  # noqa: E402
 from sparsedense.dask import _graph  # noqa: E402
+
+
+# -- documents; helpers that serve every test_dask_*.py file ----------------------
+
+
+@pytest.fixture(scope="module")
+def docs(sample_docs):
+    # the sample corpus plus documents that make empty rows and repeated words
+    return sample_docs + ["", "the the the", "예금 예금 적금"]
+
+
+def bag_of(docs, npartitions=7):
+    return db.from_sequence(docs, npartitions=npartitions)
+
+
+def assert_same_csr(got, want, atol=0.0):
+    got = sp.csr_matrix(got)
+    want = sp.csr_matrix(want)
+    assert got.shape == want.shape
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.indptr, want.indptr)
+    np.testing.assert_array_equal(got.indices, want.indices)
+    if atol:
+        np.testing.assert_allclose(got.data, want.data, rtol=0, atol=atol)
+    else:
+        np.testing.assert_array_equal(got.data, want.data)
+
+
+def assert_known_chunks(X, n_rows):
+    assert not any(np.isnan(c) for cs in X.chunks for c in cs), X.chunks
+    assert sum(X.chunks[0]) == n_rows == X.shape[0]
+
+
+# -- row counts of file inputs ----------------------------------------------------
 
 CONTENTS = [b"", b"\n", b"a", b"a\n", b"a\r\nb\rc\n\nd", b"x\r", b"\r\n\r\n", b"\r\r\n\n",
             "예금\n적금\r\n주택대출".encode(), b"one\n" * 1000 + b"tail"]
@@ -79,3 +126,30 @@ def test_partition_tasks_read_what_the_bag_reads(tmp_path, content):
     assert [i for i, _ in got] == [0, 1]
     assert [docs for _, docs in got] == want
     assert [len(d) for d in want] == list(_graph.partition_lengths(bag))
+
+
+# -- read_text on a cluster ------------------------------------------------------
+
+
+def test_read_text_blocksize_keeps_order(client, docs, tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(docs * 3) + "\n", encoding="utf-8")
+    bag = sdd.read_text(path, blocksize=4096)
+    assert bag.npartitions > 3
+    X = sdd.HashingVectorizer(n_features=256).transform(bag)
+    assert_same_csr(X.compute(), sd.HashingVectorizer(n_features=256).transform(docs * 3))
+
+
+def test_a_read_partition_can_move_to_another_worker(client, docs, tmp_path):
+    """What a task gets of a file partition is a list (a bag's lazy iterator cannot travel)."""
+    from sparsedense.dask._graph import _materialize
+
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(docs) + "\n", encoding="utf-8")
+    parts = sdd.read_text(path).map_partitions(_materialize).to_delayed(optimize_graph=True)
+    first, second = sorted(client.scheduler_info()["workers"])
+    read = client.compute(parts[0], workers=[first])
+    assert client.submit(len, read, workers=[second]).result(timeout=60) == len(docs)
+    # and a whole job on file partitions, whose tasks may run on either worker
+    X = sdd.HashingVectorizer(n_features=256).transform(sdd.read_text(path, blocksize=2048))
+    assert_same_csr(X.compute(), sd.HashingVectorizer(n_features=256).transform(docs))
