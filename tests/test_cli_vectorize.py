@@ -1,4 +1,4 @@
-"""``sparsedense vectorize``: TF-IDF and the other weightings of a corpus file, as the library's."""
+"""``sparsedense vectorize``: TF-IDF and other weightings of a corpus file, as the library's."""
 
 import gzip
 import json

@@ -41,5 +41,6 @@ def test_language_labels_match_the_text():
 
 @pytest.mark.parametrize("lang", ["fr", "EN", "", "korean"])
 def test_unknown_language_is_a_value_error_naming_it(lang):
-    with pytest.raises(ValueError, match=re.escape(f"lang must be 'en', 'ko' or None; got {lang!r}")):
+    message = f"lang must be 'en', 'ko' or None; got {lang!r}"
+    with pytest.raises(ValueError, match=re.escape(message)):
         load_sample_corpus(lang)

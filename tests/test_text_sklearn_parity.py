@@ -33,7 +33,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError as SkInvalidParameterError
 
 import sparsedense as sd
-from sparsedense import CountVectorizer, HashingVectorizer, InvalidParameterError, TfidfTransformer, TfidfVectorizer
+from sparsedense import (
+    CountVectorizer,
+    HashingVectorizer,
+    InvalidParameterError,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
 
 # ---------------------------------------------------------------------------
 # corpora

@@ -374,7 +374,10 @@ def test_long_idf_refused():
 
 
 def test_zero_feature_input_gives_empty_rows():
-    """Deliberate: the zero-vector rule (tests/test_reliability_sparse_input.py); scikit-learn refuses."""
+    """Deliberate: the zero-vector rule (test_reliability_sparse_input.py).
+
+    scikit-learn refuses.
+    """
     with pytest.raises(ValueError, match="0 feature"):
         sk.TfidfTransformer().fit(np.ones((3, 0)))
     assert sd.TfidfTransformer().fit_transform(np.ones((3, 0))).shape == (3, 0)
