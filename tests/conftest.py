@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import sparsedense as sd
-
 from sparsedense.data import load_sample_corpus
 
 
