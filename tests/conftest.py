@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import sparsedense as sd
 from sparsedense.data import load_sample_corpus
 
 
@@ -32,3 +34,16 @@ def client():
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.fixture
+def vectors_file(tmp_path):
+    """A word2vec text file of 10 words x 8 (deposit ~ savings), for the command-line tests."""
+    words = ["bank", "deposit", "savings", "rate", "rain", "snow", "forecast", "weather",
+             "예금", "적금"]
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((len(words), 8)).astype(np.float32)
+    W[1] = W[2] + 0.05  # deposit ~ savings
+    path = tmp_path / "vectors.txt"
+    sd.Vectors(words, W).save(path, format="word2vec")
+    return path, words, W

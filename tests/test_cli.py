@@ -1,44 +1,44 @@
-"""The console script, driven in a subprocess as a user runs it."""
+"""The console script (cli/__init__.py), driven in a subprocess as a user runs it.
+
+``run`` and ``assert_usage_error`` here serve every test_cli_*.py file: the
+parser, help, errors and stop signals are tested here, each command in the file
+named after its module (test_cli_demo.py, test_cli_vectorize.py, ...).
+"""
 
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
 
+DOCS = [
+    "the bank raised the deposit rate on savings accounts",
+    "savings and deposit accounts earn interest at the bank",
+    "heavy rain and snow are in the weather forecast",
+    "the forecast says rain tomorrow and snow on sunday",
+    "예금 적금 주택대출 은행 금리",
+]
 
-def run(*args, check=True):
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "sparsedense", *args], capture_output=True,
-                          text=True, encoding="utf-8", env=env, timeout=300)
+
+def run(*args, stdin=None, check=True, **environ):
+    """``sparsedense *args`` in a subprocess (``environ``: extra environment variables)."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
+    proc = subprocess.run([sys.executable, "-m", "sparsedense", *map(str, args)],
+                          capture_output=True, text=True, encoding="utf-8", env=env,
+                          input=stdin, timeout=600)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
 
 
-def test_demo_runs_on_the_shipped_corpus():
-    out = run("demo").stdout
-    assert "TF-IDF matrix: 361 x" in out
-    assert "Top 5 TF-IDF terms and nearest documents" in out
-    assert "예금" in out  # the Korean banking document and its top terms
-    assert "[banking/en]" in out and "[weather/en]" in out
-    assert "one-hot cosine  예금-적금 0.00   예금-주택대출 0.00" in out
-    # nearest documents of the banking documents are banking documents
-    near_lines = [line for line in out.splitlines() if line.strip().startswith("near:")]
-    assert near_lines and near_lines[0].count("[banking]") >= 4
-    words = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
-    assert "loan" in words["mortgage"]
-
-
-def test_demo_options_and_console_script():
-    out = run("demo", "--docs", "2", "--top", "3").stdout
-    assert sum(line.startswith("  doc ") for line in out.splitlines()) == 2
-    exe = os.path.join(os.path.dirname(sys.executable), "sparsedense")
-    if os.path.exists(exe):
-        proc = subprocess.run([exe, "demo", "--docs", "1"], capture_output=True, text=True,
-                              encoding="utf-8", timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        assert out.splitlines()[0] == proc.stdout.splitlines()[0]
+def assert_usage_error(proc, *fragments):
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    for f in fragments:
+        assert f in lines[0], (f, lines[0])
 
 
 def test_bad_value_is_one_line_exit_2_without_traceback():
@@ -67,20 +67,27 @@ def test_no_command_prints_help_and_exit_2():
     assert "demo" in proc.stdout
 
 
-def test_demo_plot_writes_a_png(tmp_path):
-    pytest.importorskip("matplotlib")
-    out = tmp_path / "map.png"
-    run("demo", "--docs", "2", "--plot", str(out))
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+@pytest.mark.parametrize("command", ["vectorize", "embed", "neighbors", "vectors"])
+def test_every_command_has_help_with_an_example(command):
+    out = run(command, "--help").stdout
+    assert "example" in out.lower()
 
 
-def test_demo_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch, capsys):
-    from sparsedense.cli import main
+def test_a_signal_inside_a_numba_dispatch_still_counts_as_the_signal(capsys):
+    # the handler's exception, raised while Numba's dispatcher runs Python code, comes out
+    # as "SystemError: ... returned a result with an exception set" caused by it
+    from sparsedense.cli import Terminated, _report_stop, _stop_signal
 
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
-    out = tmp_path / "map.png"
-    assert main(["demo", "--docs", "1", "--plot", str(out)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["sparsedense demo: error: --plot needs matplotlib: "
-                   "pip install 'sparsedense[plot]'"]
-    assert not out.exists()
+    for stop, code, text in ((Terminated(signal.SIGTERM), 143, "terminated (SIGTERM)"),
+                             (KeyboardInterrupt(), 130, "interrupted")):
+        try:
+            try:
+                raise stop
+            except BaseException as inner:
+                raise SystemError("CPUDispatcher(...) returned a result with an exception "
+                                  "set") from inner
+        except SystemError as exc:
+            assert _stop_signal(exc) is stop
+            assert _report_stop("embed", _stop_signal(exc)) == code
+        assert capsys.readouterr().err == f"sparsedense embed: {text}\n"
+    assert _stop_signal(SystemError("other")) is None

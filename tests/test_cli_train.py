@@ -13,7 +13,8 @@ import pytest
 from sparsedense.models import FastText, Word2Vec
 from sparsedense.vectors import load_vectors
 
-from test_word2vec import planted_corpus
+from test_models_ppmi_svd import planted_corpus as planted_topic_corpus
+from test_models_word2vec import planted_corpus
 
 
 def run(*args, check=True):
@@ -87,3 +88,25 @@ def test_train_errors_are_one_line_and_write_nothing(corpus_file, tmp_path):
                        "not UTF-8")
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt"]
+
+
+def test_command_line_glove_and_ppmi_svd(tmp_path):
+    from sparsedense.cli import main
+    from sparsedense.vectors import load_vectors
+
+    sentences, topics = planted_topic_corpus(4)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
+    out = tmp_path / "glove.txt"
+    assert main(["-q", "train", str(corpus), "--method", "glove", "-o", str(out),
+                 "--vector-size", "8", "--epochs", "3", "--window", "4", "--x-max", "10"]) == 0
+    wv = load_vectors(out)
+    assert wv.vector_size == 8 and len(wv) == 32
+    out2 = tmp_path / "ppmi.npz"
+    assert main(["-q", "train", str(corpus), "--method", "ppmi-svd", "-o", str(out2),
+                 "--vector-size", "6", "--eigenvalue-weighting", "0"]) == 0
+    assert load_vectors(out2).vector_size == 6
+    assert main(["-q", "train", str(corpus), "--method", "glove", "-o", str(out),
+                 "--x-max", "0"]) == 2
+    assert main(["-q", "train", str(corpus), "--method", "ppmi-svd", "-o", str(out2),
+                 "--epochs", "3"]) == 2

@@ -1,11 +1,17 @@
-"""Reliability: the kernels not covered by test_reliability.py's thread test, called from
-several Python threads at once, give bit-identical results to serial calls (issue #7).
+"""Reliability: calls from several Python threads at once give bit-identical results (issue #7).
 
-Covered here: embedding bags (forward and backward, every mode), cosine
-similarity (dense and sparse), the count / hashing vectorizers and the
-vocabulary builder, the vector-file parser, LSA's products, and optimizer steps
-on *separate* modules (updates of one shared module are not thread-safe: see
-the Notes of :class:`sparsedense.nn.Embedding`).
+The kernels are ``nogil``; calls from several Python threads at once must give
+bit-identical results to the same calls made one at a time in the main thread:
+
+- on large inputs (``big``), which take the parallel kernels: lookups, gradients,
+  sparse-to-dense, TF-IDF, top-k, and one shared Embedding module; large inputs
+  also on a memory-mapped table and with an out-of-range index found before any
+  write;
+- on smaller inputs (``data``), the other kernels: embedding bags (forward and
+  backward, every mode), cosine similarity (dense and sparse), the count /
+  hashing vectorizers and the vocabulary builder, the vector-file parser, LSA's
+  products, and optimizer steps on *separate* modules (updates of one shared
+  module are not thread-safe: see the Notes of :class:`sparsedense.nn.Embedding`).
 """
 
 from __future__ import annotations
@@ -18,11 +24,126 @@ import scipy.sparse as sp
 
 import sparsedense as sd
 from sparsedense import functional as F
+from sparsedense.nn import Embedding
 from sparsedense.optim import SGD, Adagrad, SparseAdam
-from sparsedense.similarity import cosine_similarity
+from sparsedense.similarity import cosine_similarity, topk_similar
+
+THREADS = 4
+
+
+# ---------------------------------------------------------------- large inputs
+
+BIG_V, BIG_D, BIG_N = 20_000, 64, 50_000
+REPEATS = 3
+
+
+def _same(a, b) -> bool:
+    """Bit-identical: same type, dtype, shape and bytes (CSR: every array)."""
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    if sp.issparse(a):
+        if not sp.issparse(b) or a.shape != b.shape:
+            return False
+        a, b = sp.csr_matrix(a), sp.csr_matrix(b)
+        return all(_same(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices),
+                                            (a.indptr, b.indptr)))
+    if hasattr(a, "indices") and hasattr(a, "values"):  # RowSparseGrad
+        return _same(a.indices, b.indices) and _same(a.values, b.values)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.fixture(scope="module")
+def big():
+    rng = np.random.default_rng(12345)
+    weight = rng.standard_normal((BIG_V, BIG_D)).astype(np.float32)
+    idx = ((rng.zipf(1.3, size=BIG_N) - 1) % BIG_V).reshape(250, 200)
+    grad = rng.standard_normal(idx.shape + (BIG_D,)).astype(np.float32)
+    # documents x vocabulary counts, about 40 words per document
+    n_docs = 3_000
+    rows = np.repeat(np.arange(n_docs), 40)
+    cols = rng.integers(0, BIG_V, size=rows.size)
+    X = sp.csr_matrix((rng.integers(1, 4, size=rows.size).astype(np.float64), (rows, cols)),
+                      shape=(n_docs, BIG_V))
+    queries = weight[:300].copy()
+    return {"weight": weight, "idx": idx, "grad": grad, "X": X, "queries": queries}
+
+
+def _big_calls(big, texts):
+    w, idx, grad, X, q = big["weight"], big["idx"], big["grad"], big["X"], big["queries"]
+    return {
+        "embedding": lambda: F.embedding(idx, w),
+        "backward_dense": lambda: F.embedding_backward(grad, idx, BIG_V),
+        "backward_sparse": lambda: F.embedding_backward(grad, idx, BIG_V, sparse=True,
+                                                        scale_grad_by_freq=True),
+        "sparse_to_dense_sum": lambda: F.sparse_to_dense(X, w),
+        "sparse_to_dense_mean_l2": lambda: F.sparse_to_dense(X, w, mode="mean",
+                                                             normalize="l2"),
+        "sparse_to_dense_max": lambda: F.sparse_to_dense(X, w, mode="max"),
+        "tfidf": lambda: sd.TfidfVectorizer().fit_transform(texts),
+        "topk": lambda: topk_similar(q, w, k=10),
+    }
+
+
+def test_parallel_path_is_taken_for_these_sizes(big):
+    from sparsedense._kernels._dispatch import PARALLEL_MIN_WORK
+
+    assert big["idx"].size * BIG_D >= PARALLEL_MIN_WORK
+    assert big["X"].shape[0] * BIG_D >= PARALLEL_MIN_WORK
+
+
+def test_concurrent_calls_bit_identical_to_sequential(big, sample_docs):
+    calls = _big_calls(big, sample_docs)
+    expected = {name: fn() for name, fn in calls.items()}  # main thread, one at a time
+    # and the sequential results are right, not only repeatable
+    assert np.array_equal(expected["embedding"], big["weight"][big["idx"]])
+    np.testing.assert_allclose(expected["sparse_to_dense_sum"],
+                               big["X"] @ big["weight"].astype(np.float64), rtol=1e-5,
+                               atol=1e-4)
+
+    jobs = [name for _ in range(REPEATS) for name in calls]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        results = list(pool.map(lambda name: (name, calls[name]()), jobs))
+    assert len(results) == len(jobs)
+    bad = [name for name, got in results if not _same(expected[name], got)]
+    assert not bad, f"results differ from the sequential ones for: {sorted(set(bad))}"
+
+
+def test_shared_embedding_module_from_several_threads(big):
+    emb = Embedding.from_pretrained(big["weight"])
+    rng = np.random.default_rng(7)
+    batches = [rng.integers(0, BIG_V, size=(100, 300)) for _ in range(8)]
+    expected = [emb(b) for b in batches]
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        got = list(pool.map(emb, batches * REPEATS))
+    for i, g in enumerate(got):
+        e = expected[i % len(batches)]
+        assert _same(e, g), f"batch {i % len(batches)} differs"
+        assert np.array_equal(g, big["weight"][batches[i % len(batches)]])
+
+
+def test_memmap_large_lookup_takes_parallel_path(tmp_path, big):
+    path = tmp_path / "big.f32"
+    big["weight"].tofile(path)
+    M = np.memmap(path, dtype=np.float32, mode="r", shape=big["weight"].shape)
+    assert _same(F.embedding(big["idx"], M), big["weight"][big["idx"]])
+
+
+def test_embedding_out_of_range_large_leaves_out(big):
+    idx = big["idx"].copy()
+    idx[-1, -1] = BIG_V
+    W = big["weight"]
+    before = W.tobytes()
+    out = np.full(idx.shape + (BIG_D,), 7.0, dtype=np.float32)
+    with pytest.raises(IndexError):
+        F.embedding(idx, W, out=out, max_norm=1.0)
+    assert np.all(out == 7.0)
+    assert W.tobytes() == before
+
+
+# ---------------------------------------------------------------- the other kernels
 
 V, D = 5_000, 32
-THREADS = 4
 
 
 def _bytes(x):

@@ -1711,12 +1711,12 @@ def test_hashing_vectorizer_transform_without_fit():
 #
 # test name -> (the exception it fails with, the reason). Each reason is a
 # deliberate difference listed in docs/howto/migrating.rst ("From scikit-learn");
-# tests/test_text_dropin.py checks that the guide names each one.
+# tests/test_text_sklearn_dropin.py checks that the guide names each one.
 SKIPPED = {
     # a private helper of scikit-learn's implementation: sparsedense sorts and
     # prunes the vocabulary in one pass (CountVectorizer._select_vocabulary) and
     # has no _sort_features; the index dtype rule it checks (int32 unless nnz or
-    # the width needs int64) is tested in tests/test_text_parity.py
+    # the width needs int64) is tested in tests/test_text_sklearn_dropin.py
     "test_countvectorizer_sort_features_64bit_sparse_indices": (
         AttributeError,
         "private helper CountVectorizer._sort_features: not in sparsedense "

@@ -183,3 +183,13 @@ def test_failed_save_keeps_previous_file(tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert json.loads(before)["tokens"] == ["a", "b"]
     assert [p.name for p in tmp_path.iterdir()] == ["v.json"]
+
+
+def test_vocabulary_save_to_missing_directory(tmp_path):
+    vocab = Vocabulary.from_texts(["a b c", "b c d"])
+    target = tmp_path / "missing" / "vocab.json"
+    with pytest.raises(OSError):
+        vocab.save(target)
+    assert not target.exists()
+    assert not (tmp_path / "missing").exists()
+    assert list(tmp_path.iterdir()) == []

@@ -28,7 +28,7 @@ NOT_REACHED_ALLOWED: dict[str, str] = {
     "bag._zero_rows_serial": "functional/_bag.py calls _zero_rows only when use_parallel() "
                              "is true for the same work, so choose() always gives the parallel "
                              "variant: the twin exists for the rule that every parallel kernel "
-                             "has one (tests/test_dispatch.py)",
+                             "has one (tests/test_kernels_dispatch.py)",
 }
 
 

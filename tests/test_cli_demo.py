@@ -1,0 +1,53 @@
+"""``sparsedense demo``: the tour of the library on the shipped corpus, as a user runs it."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from test_cli import run
+
+
+def test_demo_runs_on_the_shipped_corpus():
+    out = run("demo").stdout
+    assert "TF-IDF matrix: 361 x" in out
+    assert "Top 5 TF-IDF terms and nearest documents" in out
+    assert "예금" in out  # the Korean banking document and its top terms
+    assert "[banking/en]" in out and "[weather/en]" in out
+    assert "one-hot cosine  예금-적금 0.00   예금-주택대출 0.00" in out
+    # nearest documents of the banking documents are banking documents
+    near_lines = [line for line in out.splitlines() if line.strip().startswith("near:")]
+    assert near_lines and near_lines[0].count("[banking]") >= 4
+    words = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert "loan" in words["mortgage"]
+
+
+def test_demo_options_and_console_script():
+    out = run("demo", "--docs", "2", "--top", "3").stdout
+    assert sum(line.startswith("  doc ") for line in out.splitlines()) == 2
+    exe = os.path.join(os.path.dirname(sys.executable), "sparsedense")
+    if os.path.exists(exe):
+        proc = subprocess.run([exe, "demo", "--docs", "1"], capture_output=True, text=True,
+                              encoding="utf-8", timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert out.splitlines()[0] == proc.stdout.splitlines()[0]
+
+
+def test_demo_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "map.png"
+    run("demo", "--docs", "2", "--plot", str(out))
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch, capsys):
+    from sparsedense.cli import main
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    out = tmp_path / "map.png"
+    assert main(["demo", "--docs", "1", "--plot", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["sparsedense demo: error: --plot needs matplotlib: "
+                   "pip install 'sparsedense[plot]'"]
+    assert not out.exists()
