@@ -13,12 +13,8 @@ thread count. Sums and means run :func:`._simd.weighted_row_sum`: the
 partial sums of up to 104 columns stay in vector registers for the whole
 bag (an LLVM intrinsic; a plain loop keeps them in the output row, a load
 and a store per table row), and the same columns of the row 8 positions
-ahead are prefetched. Measured here (100,000 x 300 float32 table, 20,000
-bags, 1.6 M stored values, lower quartile of 15-31 interleaved runs): 67-76
-ms against 97-100 ms for the eight-rows-at-a-time loop it replaced, level
-with torch's fbgemm kernel (69-79 ms in the same runs), which works the same
-way. Padding entries are removed by the caller
-(:func:`_drop_padding`) before these kernels run.
+ahead are prefetched, as torch's fbgemm kernel does. Padding entries are
+removed by the caller (:func:`_drop_padding`) before these kernels run.
 
 The backward pass (table gradient ``X.T @ G`` and the sample weights'
 gradient ``g_b . weight[i_p]``) reads a gradient row per position. For a row
@@ -32,15 +28,15 @@ then summed by the forward kernel's register-blocked, prefetching
 :func:`._simd.weighted_row_sum` with the gradient as the table. Both compute
 the sample weights' gradient right after the rows are read, while they are
 in cache: the table row is then read once per row, not once per position as
-a separate pass would (measured: the separate pass cost as much as the table
-gradient). Each gradient row sums its positions in ascending order in one
-thread (the same ``fmuladd`` chain on both paths), and which rows are
-frequent depends only on the data, so results do not depend on the thread
-count. Measured here (the forward's data, 300-column gradient, both
-gradients, interleaved with the code they replaced and torch's backward):
-medians 348-431 ms against 444-465 ms for the four-positions-at-a-time loops
-they replaced, which took a row view per position (a reference count update
-each) and wrote each dot product to a random cache line.
+a separate pass would. Both index in two dimensions instead of taking a row
+view per position (each view updates a shared reference count), and the
+row-by-row path writes its dot products in sequence, not each to a random
+cache line (the caller moves them to their positions). Each gradient row
+sums its positions in ascending order in one thread (the same ``fmuladd``
+chain on both paths), and which rows are frequent depends only on the data,
+so results do not depend on the thread count.
+
+Figures for these choices: docs/howto/benchmarks.rst, "Kernel design notes".
 """
 
 from __future__ import annotations
@@ -89,10 +85,10 @@ def _bag_sum_row(indices, weights, start, end, weight, out, b, mean):
 @njit(**JIT_OPTIONS)
 def _bag_max_row(indices, weights, start, end, weight, out, b, other):
     # o[j] is replaced only where w * r[j] > o[j] (NaN never replaces). Written in
-    # place, LLVM turns the select into masked stores (microcoded on AMD: 4x
-    # slower, measured); alternating between the output row and the scratch row
-    # ``other`` (the row's length, the caller's) makes every store unconditional
-    # (vmaxps). 1-D row views keep it vectorized.
+    # place, LLVM turns the select into masked stores (microcoded, so slow, on AMD);
+    # alternating between the output row and the scratch row ``other`` (the row's
+    # length, the caller's) makes every store unconditional (vmaxps). 1-D row views
+    # keep it vectorized.
     o = out[b]
     dim = o.shape[0]
     if end == start:
@@ -276,9 +272,9 @@ def _zero_rows(out, n_tasks, n_workers, counter):
 
     A fresh gradient array's pages are first touched (and zeroed by the
     operating system, 2 MB at a time with transparent huge pages) here, in
-    one streaming pass, not in the middle of the gradient kernels' gathers:
-    measured, interleaved with torch's backward, 348 ms median against 456
-    to 513 ms and a 345-593 ms spread with ``np.zeros``.
+    one streaming pass, not in the middle of the gradient kernels' gathers,
+    where the page faults would stall them (``np.zeros`` defers exactly
+    those faults to the gathers).
     """
     n_rows = out.shape[0]
     for _ in prange(n_workers):

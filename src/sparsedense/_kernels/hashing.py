@@ -193,9 +193,9 @@ def _sort_keys(keys, a, b, key_bits):
 
     Hashed keys are spread evenly, so one pass of bucketing by the top 8 bits
     leaves an almost sorted array that an insertion sort finishes in linear
-    time: several times faster than a comparison sort on rows of ~100 keys
-    (whose comparisons are coin flips for the branch predictor). Short rows
-    go straight to the insertion sort, very long ones to a quicksort.
+    time, where a comparison sort's comparisons of random keys are coin flips
+    for the branch predictor. Short rows go straight to the insertion sort,
+    very long ones to a quicksort.
     """
     n = b - a
     if n > 32 and n <= 16 * _SORT_BUCKETS:

@@ -251,9 +251,9 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     scale_grad_by_freq : bool, default=False
         Divide each position's contribution by how often its index occurs in
         the batch (not with 'max'). This is the rule torch documents and
-        applies in ``nn.Embedding``; torch 2.13's CPU ``EmbeddingBag`` was
-        measured to divide some rows by the count of a different index, so
-        results differ from it there.
+        applies in ``nn.Embedding``; torch 2.13's CPU ``EmbeddingBag``
+        divides some rows by the count of a different index, so results
+        differ from it there.
 
     Returns
     -------
