@@ -49,6 +49,14 @@ from ._tasks import next_task
 from ._prefetch import prefetch_row
 from ._simd import fmuladd, weighted_row_sum
 
+# the l2 normalisation of result rows (sparse_to_dense, cosine) lives in .norms; these names
+# stay importable from here for the callers outside _kernels/ that use them
+from .norms import (  # noqa: F401
+    _normalize_row_l2,
+    _normalize_rows_l2,
+    _normalize_rows_l2_serial,
+)
+
 
 @njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
 def _bag_sum_row(indices, weights, start, end, weight, out, b, mean):
@@ -165,77 +173,6 @@ def _drop_padding(offsets, indices, weights, padding_idx):
                 k += 1
         new_offsets[b + 1] = k
     return new_offsets, new_indices[:k], new_weights[:k], kept[:k]
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def _scale_row_l2(src, out, r, s):
-    if s > 0.0:
-        inv = 1.0 / np.sqrt(s)
-        for j in range(src.shape[1]):
-            out[r, j] = src[r, j] * inv
-    else:  # zeros (or NaN) are copied as they are
-        for j in range(src.shape[1]):
-            out[r, j] = src[r, j]
-
-
-@njit(**JIT_OPTIONS)
-def _normalize_row_l2(src, out, r):
-    s = 0.0
-    for j in range(src.shape[1]):
-        s += np.float64(src[r, j]) * src[r, j]
-    _scale_row_l2(src, out, r, s)
-
-
-@njit(**JIT_OPTIONS)
-def _normalize_8_rows_l2(src, out, r):
-    """Rows ``r .. r + 7`` as :func:`_normalize_row_l2` does each, their sums side by side.
-
-    One row's sum of squares is a chain of dependent float64 additions, bound
-    by the adder's latency; eight rows' chains interleaved keep the adders
-    busy. Each chain still adds its row's squares in column order, so every
-    norm, and so every output value, is the one-row kernel's.
-    """
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    for j in range(src.shape[1]):
-        x0 = np.float64(src[r, j])
-        x1 = np.float64(src[r + 1, j])
-        x2 = np.float64(src[r + 2, j])
-        x3 = np.float64(src[r + 3, j])
-        x4 = np.float64(src[r + 4, j])
-        x5 = np.float64(src[r + 5, j])
-        x6 = np.float64(src[r + 6, j])
-        x7 = np.float64(src[r + 7, j])
-        s0 += x0 * x0
-        s1 += x1 * x1
-        s2 += x2 * x2
-        s3 += x3 * x3
-        s4 += x4 * x4
-        s5 += x5 * x5
-        s6 += x6 * x6
-        s7 += x7 * x7
-    _scale_row_l2(src, out, r, s0)
-    _scale_row_l2(src, out, r + 1, s1)
-    _scale_row_l2(src, out, r + 2, s2)
-    _scale_row_l2(src, out, r + 3, s3)
-    _scale_row_l2(src, out, r + 4, s4)
-    _scale_row_l2(src, out, r + 5, s5)
-    _scale_row_l2(src, out, r + 6, s6)
-    _scale_row_l2(src, out, r + 7, s7)
-
-
-@parallel_kernel
-def _normalize_rows_l2(src, out):
-    """``out`` = the rows of ``src`` scaled to unit l2 norm (rows of zeros stay zero).
-
-    ``out`` may be ``src`` (in place); otherwise it has ``src``'s shape and
-    dtype, and the copy and the scaling are one pass over memory. Rows go
-    eight at a time (:func:`_normalize_8_rows_l2`), the rest one by one.
-    """
-    n = src.shape[0]
-    for g in prange(n // 8):
-        _normalize_8_rows_l2(src, out, 8 * g)
-    for r in range(n - n % 8, n):
-        _normalize_row_l2(src, out, r)
 
 
 @njit(**JIT_OPTIONS)

@@ -1,5 +1,7 @@
 """Similarity kernels: row norms, top-k selection per row, sparse x sparse^T into dense.
 
+The row norms are :mod:`.norms`'s float64 sums of squares, computed per row in parallel.
+
 Top-k selection keeps, for each row of a score block, the k best columns in
 a small binary heap (worst on top): ``O(N log k)`` per row, one pass over the
 scores, no sort of the whole row. Order: higher score first, and for equal
@@ -14,17 +16,14 @@ from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._tasks import next_task
+from .norms import row_sum_squares
 
 
 @parallel_kernel
 def _row_norms(X, out):
-    """l2 norm of each row of a dense 2-D array (accumulated in float64)."""
+    """l2 norm of each row of a dense 2-D array (:func:`.norms.row_sum_squares`, float64)."""
     for i in prange(X.shape[0]):
-        s = 0.0
-        for j in range(X.shape[1]):
-            v = np.float64(X[i, j])
-            s += v * v
-        out[i] = np.sqrt(s)
+        out[i] = np.sqrt(row_sum_squares(X, i))
 
 
 @njit(**JIT_OPTIONS)

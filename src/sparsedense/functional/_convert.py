@@ -100,7 +100,7 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
                 X.nnz, True)
     out = run_bags(bags, weight, code)
     if normalize == "l2" and out.shape[0]:
-        from .._kernels.bag import _normalize_rows_l2
+        from .._kernels.norms import _normalize_rows_l2
 
         choose(_normalize_rows_l2, out.size)(out, out)
     return out
