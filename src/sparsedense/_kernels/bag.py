@@ -45,7 +45,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
-from ._tasks import next_task
+from ._tasks import next_task, task_range
 from ._prefetch import prefetch_row
 from ._simd import fmuladd, weighted_row_sum
 
@@ -146,8 +146,8 @@ def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks, n_work
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            _bag_range(offsets, indices, weights, mode, weight, out, t * n_bags // n_tasks,
-                       (t + 1) * n_bags // n_tasks)
+            first, last = task_range(t, n_bags, n_tasks)
+            _bag_range(offsets, indices, weights, mode, weight, out, first, last)
             t = next_task(counter)
 
 
@@ -177,10 +177,13 @@ def _drop_padding(offsets, indices, weights, padding_idx):
 
 @njit(**JIT_OPTIONS)
 def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
-    """The positions of the rows not owned by the streamed pass (``part_of[r] < 0``),
-    sorted by row (a stable counting sort into the buckets ``row_ptr``, which count
-    only those rows; see ``scatter._row_ptr``), with the bag and the scale of each: ``(positions, seq_bag,
-    seq_scale)``, the per-row kernel's input, read in sequence.
+    """The positions of the rows the streamed pass does not own, sorted by row.
+
+    Rows ``r`` with ``part_of[r] < 0``, by a stable counting sort into the
+    buckets ``row_ptr`` (which count only those rows; see
+    ``scatter._row_ptr``), with the bag and the scale of each:
+    ``(positions, seq_bag, seq_scale)``, the per-row kernel's input, read in
+    sequence.
 
     Every position belongs to a bag (the caller drops the entries after the
     last bag's end).
@@ -217,7 +220,8 @@ def _zero_rows(out, n_tasks, n_workers, counter):
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            for r in range(t * n_rows // n_tasks, (t + 1) * n_rows // n_tasks):
+            first, last = task_range(t, n_rows, n_tasks)
+            for r in range(first, last):
                 for j in range(out.shape[1]):
                     out[r, j] = 0
             t = next_task(counter)

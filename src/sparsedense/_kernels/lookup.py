@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._tasks import next_task
+from ._tasks import next_task, task_range
 from .norms import row_sum_squares
 
 
@@ -38,7 +38,8 @@ def _embedding_gather(indices, weight, out, n_tasks, n_workers, counter):
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            _gather_range(indices, weight, out, t * n // n_tasks, (t + 1) * n // n_tasks)
+            start, end = task_range(t, n, n_tasks)
+            _gather_range(indices, weight, out, start, end)
             t = next_task(counter)
 
 

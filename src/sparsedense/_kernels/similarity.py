@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._tasks import next_task
+from ._tasks import next_task, task_range
 from .norms import row_sum_squares
 
 
@@ -233,7 +233,8 @@ def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, ou
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            for r in range(t * half // n_tasks, (t + 1) * half // n_tasks):
+            first, last = task_range(t, half, n_tasks)
+            for r in range(first, last):
                 _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, r,
                                 zero)
                 if n - 1 - r != r:
@@ -244,7 +245,8 @@ def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, ou
     for _ in prange(n_workers):
         t = next_task(mirror)
         while t < n_tasks:
-            for r in range(t * half // n_tasks, (t + 1) * half // n_tasks):
+            first, last = task_range(t, half, n_tasks)
+            for r in range(first, last):
                 _mirror_row(out, r)
                 if n - 1 - r != r:
                     _mirror_row(out, n - 1 - r)
