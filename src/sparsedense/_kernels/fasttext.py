@@ -51,9 +51,10 @@ NOISE_PAIRS = 2
 
 @njit(**JIT_OPTIONS)
 def ngram_buckets(buf, starts, ends, min_n, max_n, bucket):
-    """Buckets of the character n-grams of every word (``buf[starts[w]:ends[w]]`` holds ``<word>``).
+    """Buckets of the character n-grams of every word.
 
-    Returns ``(ptr, buckets)``: word ``w``'s buckets are
+    ``buf[starts[w]:ends[w]]`` holds ``<word>``. Returns ``(ptr, buckets)``:
+    word ``w``'s buckets are
     ``buckets[ptr[w]:ptr[w + 1]]``, in gensim's order (by start character,
     then length), duplicates kept.
     """

@@ -140,7 +140,7 @@ def _feed_code_point(h, k, n, c):
 
 @njit(inline="always", **JIT_OPTIONS)
 def _hash_word_ngram(codes, starts, lengths, first, n_words, seed):
-    """Unsigned MurmurHash3 of the UTF-8 of words ``first .. first + n_words - 1`` joined by spaces."""
+    """Unsigned MurmurHash3 of words ``first .. first + n_words - 1`` joined by spaces (UTF-8)."""
     h = np.uint64(seed) & _M32
     k = np.uint64(0)
     n = 0
@@ -222,7 +222,7 @@ def _sort_keys(keys, a, b, key_bits):
 @njit(**JIT_OPTIONS)
 def _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features, alternate_sign,
               seed, key_offsets, keys, key_bits, d):
-    """Hash document ``d``'s features into sorted keys ``2 * column + negative``; distinct columns."""
+    """Document ``d``'s features as sorted keys ``2 * column + negative``, each column once."""
     t0 = doc_offsets[d]
     m = doc_offsets[d + 1] - t0
     p = key_offsets[d]
