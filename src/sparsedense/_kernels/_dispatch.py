@@ -40,7 +40,7 @@ def is_parallel(kernel) -> bool:
 
 
 def task_args(kernel, n_tasks: int) -> tuple[int, int, np.ndarray]:
-    """``(n_tasks, n_workers, counter)`` for a task kernel (:mod:`._tasks`) as :func:`choose` gave it.
+    """``(n_tasks, n_workers, counter)`` for the task kernel (:mod:`._tasks`) ``choose`` gave.
 
     A parallel kernel gets one worker per Numba thread, its serial twin one;
     the counter has two slots (a kernel with two task loops uses both).

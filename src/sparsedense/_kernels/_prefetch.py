@@ -6,9 +6,9 @@ positions) before they are needed, so asking for them early keeps several
 row fetches in flight. Numba has no prefetch builtin, so :func:`prefetch_row`
 emits ``llvm.prefetch`` for every cache line of ``table[row]``.
 
-Measured here: it speeds up the scatter-add over a 200,000 x 300 gradient
-(rows read in random order from DRAM) by about 20%, and does nothing for the
-embedding bags, whose hot table rows already sit in the caches.
+It pays where rows come from main memory in random order (the scatter-add's
+gradient rows); rows that already sit in the caches gain nothing from it.
+Figures: docs/howto/benchmarks.rst, "Kernel design notes".
 """
 
 from __future__ import annotations

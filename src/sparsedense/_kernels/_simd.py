@@ -18,12 +18,10 @@ Each output element is ``fmuladd`` applied position after position in the
 bag's order (fused where the CPU has FMA), the same chain of operations as
 torch's CPU kernel; it does not depend on the threads.
 
-Measured here (100,000 x 300 float32 table, 20,000 bags, 1.6 M positions,
-lower quartile of 15-31 interleaved runs): 67-76 ms against 97-100 ms for the
-eight-rows-at-a-time loop it replaced, which kept the partial sums in memory;
-without the prefetch, 20% slower than with it;
-prefetching the whole row in the first pass instead of each pass's segment,
-15-25% slower.
+Only the segment a pass sums is prefetched, not the whole row at once: a
+row's later segments would be evicted before their pass reads them. The
+figures behind these choices are in docs/howto/benchmarks.rst ("Kernel
+design notes").
 """
 
 from __future__ import annotations
@@ -76,19 +74,23 @@ def fmuladd(typingctx, a, b, c):
 
 
 @intrinsic
-def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row, divisor):
-    """``out[row, col:col + w] = sum_p weights[p] * weight[indices[p], col:col + w] / divisor`` for p in [start, end).
+def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row,
+              divisor):
+    """Columns ``col:col + w`` of one bag's weighted sum, summed in vector registers.
 
-    ``w = (n_vec - 1) * lanes + tail`` columns: ``lanes`` values per 32-byte
-    vector (8 float32, 4 float64), ``1 <= n_vec <= MAX_VECTORS``,
-    ``1 <= tail <= lanes``. The loop is generated for every vector count and a
-    ``switch`` picks one (the count must be known to LLVM to keep the sums in
-    registers). The last vector is loaded and stored under a mask, except in
-    a pass of ``MAX_VECTORS`` full vectors: a masked load in every pass
-    costs about 10%, measured; in the last pass only, nothing measurable. ``weight`` needs unit stride along its rows; ``indices`` are
-    trusted and ``n_vec``, ``tail`` in range (the caller's job). The sums are
-    divided by ``divisor`` (in the table's dtype) before they are stored,
-    unless it is 1: a mean without a second pass over the output row.
+    ``out[row, col:col + w] = sum_p weights[p] * weight[indices[p], col:col + w] / divisor``
+    for ``p`` in ``[start, end)``, over ``w = (n_vec - 1) * lanes + tail``
+    columns: ``lanes`` values per 32-byte vector (8 float32, 4 float64),
+    ``1 <= n_vec <= MAX_VECTORS``, ``1 <= tail <= lanes``. The loop is
+    generated for every vector count and a ``switch`` picks one (the count
+    must be known to LLVM to keep the sums in registers). The last vector is
+    loaded and stored under a mask, except in a pass of ``MAX_VECTORS`` full
+    vectors, which needs none (a masked load is slower than a plain one, so
+    it is kept to the last pass). ``weight`` needs unit stride along its
+    rows; ``indices`` are trusted and ``n_vec``, ``tail`` in range (the
+    caller's job). The sums are divided by ``divisor`` (in the table's dtype)
+    before they are stored, unless it is 1: a mean without a second pass over
+    the output row.
     """
     if not (isinstance(weight, types.Array) and isinstance(out, types.Array)
             and weight.ndim == 2 and out.ndim == 2 and out.dtype == weight.dtype
@@ -136,7 +138,8 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
         base = builder.bitcast(table.data, i8p)
         col_bytes = builder.mul(col_v, ir.Constant(intp, itemsize))
         lane_ids = ir.Constant(ir.VectorType(intp, lanes), list(range(lanes)))
-        mask = builder.icmp_signed("<", lane_ids, _splat(builder, tail_v, ir.VectorType(intp, lanes)))
+        mask = builder.icmp_signed("<", lane_ids,
+                                   _splat(builder, tail_v, ir.VectorType(intp, lanes)))
         align = ir.Constant(i32, itemsize)
         last_index = builder.sub(n_index, ir.Constant(intp, 1))
         dst = builder.bitcast(cgutils.get_item_pointer(context, builder, oty, target,
@@ -186,8 +189,9 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
             ahead = builder.select(builder.icmp_signed("<", ahead, n_index), ahead, last_index)
             next_src = segment(ahead)
             for line in range((n_vectors * VECTOR_BYTES + _CACHE_LINE - 1) // _CACHE_LINE):
-                builder.call(prefetch, [builder.gep(next_src, [ir.Constant(intp, line * _CACHE_LINE)]),
-                                        ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+                line_ptr = builder.gep(next_src, [ir.Constant(intp, line * _CACHE_LINE)])
+                builder.call(prefetch, [line_ptr, ir.Constant(i32, 0), ir.Constant(i32, 3),
+                                        ir.Constant(i32, 1)])
             latch = builder.block
             p.add_incoming(builder.add(p, ir.Constant(intp, 1)), latch)
             for a, u in zip(acc, updated):
@@ -238,11 +242,12 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
 
 @njit(inline="always", **JIT_OPTIONS)
 def weighted_row_sum(weight, indices, weights, start, end, out, row, divisor):
-    """``out[row] = sum_p weights[p] * weight[indices[p]] / divisor``, p in [start, end), in as few passes as registers allow.
+    """One bag's weighted sum, in as few passes over the bag as the registers allow.
 
-    Passes of :data:`MAX_VECTORS` vectors, then one with the rest (300
-    float32 columns: 13 + 13 + 12 vectors, the last one 4 wide). ``weight``
-    needs unit stride along its rows.
+    ``out[row] = sum_p weights[p] * weight[indices[p]] / divisor`` for ``p`` in
+    ``[start, end)``: passes of :data:`MAX_VECTORS` vectors, then one with the
+    rest (300 float32 columns: 13 + 13 + 12 vectors, the last one 4 wide).
+    ``weight`` needs unit stride along its rows.
     """
     dim = weight.shape[1]
     lanes = VECTOR_BYTES // weight.itemsize

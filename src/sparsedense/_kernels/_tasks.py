@@ -15,7 +15,8 @@ loop in the same kernel counts in ``counter[1:]``)::
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            ...  # task t
+            start, end = task_range(t, n, n_tasks)
+            ...  # items start .. end - 1
             t = next_task(counter)
 
 The caller gets ``(n_tasks, n_workers, counter)`` from
@@ -24,9 +25,11 @@ The caller gets ``(n_tasks, n_workers, counter)`` from
 
 from __future__ import annotations
 
-from numba import types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from ._config import JIT_OPTIONS, harden_caches
 
 
 @intrinsic
@@ -45,3 +48,16 @@ def next_task(typingctx, counter):
         return builder.atomic_rmw("add", ptr, one, "monotonic")
 
     return sig, codegen
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def task_range(t, n, n_tasks):
+    """``(start, end)``: the items of task ``t`` when ``n`` items make ``n_tasks`` equal ranges.
+
+    ``t * n // n_tasks`` to ``(t + 1) * n // n_tasks``: the ranges cover
+    ``0 .. n - 1`` once, in order, and differ in length by at most one.
+    """
+    return t * n // n_tasks, (t + 1) * n // n_tasks
+
+
+harden_caches(globals())

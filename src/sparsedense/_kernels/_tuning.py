@@ -72,7 +72,7 @@ def _size(text: str | None) -> int | None:
 
 
 def _caches() -> tuple[dict[int, int], int | None]:
-    """Data/unified cache size per level of CPU 0 (the L3 as one core sees it), and the line size."""
+    """Data/unified cache size per level of CPU 0 (the L3 as one core sees it); the line size."""
     sizes: dict[int, int] = {}
     line = None
     try:
@@ -245,7 +245,7 @@ def _scatter_parallel_min_work(m: Machine) -> int:
 
 
 def get(name: str) -> int:
-    """The value of constant ``name``: an :func:`override`, else ``SPARSEDENSE_<NAME>``, else derived.
+    """Constant ``name``: an :func:`override`, else ``SPARSEDENSE_<NAME>``, else derived.
 
     The environment and the machine are read the first time a constant is
     used in a process (kernels ask on every call, so this stays a dict

@@ -13,12 +13,8 @@ thread count. Sums and means run :func:`._simd.weighted_row_sum`: the
 partial sums of up to 104 columns stay in vector registers for the whole
 bag (an LLVM intrinsic; a plain loop keeps them in the output row, a load
 and a store per table row), and the same columns of the row 8 positions
-ahead are prefetched. Measured here (100,000 x 300 float32 table, 20,000
-bags, 1.6 M stored values, lower quartile of 15-31 interleaved runs): 67-76
-ms against 97-100 ms for the eight-rows-at-a-time loop it replaced, level
-with torch's fbgemm kernel (69-79 ms in the same runs), which works the same
-way. Padding entries are removed by the caller
-(:func:`_drop_padding`) before these kernels run.
+ahead are prefetched, as torch's fbgemm kernel does. Padding entries are
+removed by the caller (:func:`_drop_padding`) before these kernels run.
 
 The backward pass (table gradient ``X.T @ G`` and the sample weights'
 gradient ``g_b . weight[i_p]``) reads a gradient row per position. For a row
@@ -32,15 +28,15 @@ then summed by the forward kernel's register-blocked, prefetching
 :func:`._simd.weighted_row_sum` with the gradient as the table. Both compute
 the sample weights' gradient right after the rows are read, while they are
 in cache: the table row is then read once per row, not once per position as
-a separate pass would (measured: the separate pass cost as much as the table
-gradient). Each gradient row sums its positions in ascending order in one
-thread (the same ``fmuladd`` chain on both paths), and which rows are
-frequent depends only on the data, so results do not depend on the thread
-count. Measured here (the forward's data, 300-column gradient, both
-gradients, interleaved with the code they replaced and torch's backward):
-medians 348-431 ms against 444-465 ms for the four-positions-at-a-time loops
-they replaced, which took a row view per position (a reference count update
-each) and wrote each dot product to a random cache line.
+a separate pass would. Both index in two dimensions instead of taking a row
+view per position (each view updates a shared reference count), and the
+row-by-row path writes its dot products in sequence, not each to a random
+cache line (the caller moves them to their positions). Each gradient row
+sums its positions in ascending order in one thread (the same ``fmuladd``
+chain on both paths), and which rows are frequent depends only on the data,
+so results do not depend on the thread count.
+
+Figures for these choices: docs/howto/benchmarks.rst, "Kernel design notes".
 """
 
 from __future__ import annotations
@@ -49,9 +45,17 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
-from ._tasks import next_task
+from ._tasks import next_task, task_range
 from ._prefetch import prefetch_row
 from ._simd import fmuladd, weighted_row_sum
+
+# the l2 normalisation of result rows (sparse_to_dense, cosine) lives in .norms; these names
+# stay importable from here for the callers outside _kernels/ that use them
+from .norms import (  # noqa: F401
+    _normalize_row_l2,
+    _normalize_rows_l2,
+    _normalize_rows_l2_serial,
+)
 
 
 @njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)
@@ -89,10 +93,10 @@ def _bag_sum_row(indices, weights, start, end, weight, out, b, mean):
 @njit(**JIT_OPTIONS)
 def _bag_max_row(indices, weights, start, end, weight, out, b, other):
     # o[j] is replaced only where w * r[j] > o[j] (NaN never replaces). Written in
-    # place, LLVM turns the select into masked stores (microcoded on AMD: 4x
-    # slower, measured); alternating between the output row and the scratch row
-    # ``other`` (the row's length, the caller's) makes every store unconditional
-    # (vmaxps). 1-D row views keep it vectorized.
+    # place, LLVM turns the select into masked stores (microcoded, so slow, on AMD);
+    # alternating between the output row and the scratch row ``other`` (the row's
+    # length, the caller's) makes every store unconditional (vmaxps). 1-D row views
+    # keep it vectorized.
     o = out[b]
     dim = o.shape[0]
     if end == start:
@@ -142,8 +146,8 @@ def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks, n_work
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            _bag_range(offsets, indices, weights, mode, weight, out, t * n_bags // n_tasks,
-                       (t + 1) * n_bags // n_tasks)
+            first, last = task_range(t, n_bags, n_tasks)
+            _bag_range(offsets, indices, weights, mode, weight, out, first, last)
             t = next_task(counter)
 
 
@@ -171,83 +175,15 @@ def _drop_padding(offsets, indices, weights, padding_idx):
     return new_offsets, new_indices[:k], new_weights[:k], kept[:k]
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def _scale_row_l2(src, out, r, s):
-    if s > 0.0:
-        inv = 1.0 / np.sqrt(s)
-        for j in range(src.shape[1]):
-            out[r, j] = src[r, j] * inv
-    else:  # zeros (or NaN) are copied as they are
-        for j in range(src.shape[1]):
-            out[r, j] = src[r, j]
-
-
-@njit(**JIT_OPTIONS)
-def _normalize_row_l2(src, out, r):
-    s = 0.0
-    for j in range(src.shape[1]):
-        s += np.float64(src[r, j]) * src[r, j]
-    _scale_row_l2(src, out, r, s)
-
-
-@njit(**JIT_OPTIONS)
-def _normalize_8_rows_l2(src, out, r):
-    """Rows ``r .. r + 7`` as :func:`_normalize_row_l2` does each, their sums side by side.
-
-    One row's sum of squares is a chain of dependent float64 additions, bound
-    by the adder's latency; eight rows' chains interleaved keep the adders
-    busy. Each chain still adds its row's squares in column order, so every
-    norm, and so every output value, is the one-row kernel's.
-    """
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    for j in range(src.shape[1]):
-        x0 = np.float64(src[r, j])
-        x1 = np.float64(src[r + 1, j])
-        x2 = np.float64(src[r + 2, j])
-        x3 = np.float64(src[r + 3, j])
-        x4 = np.float64(src[r + 4, j])
-        x5 = np.float64(src[r + 5, j])
-        x6 = np.float64(src[r + 6, j])
-        x7 = np.float64(src[r + 7, j])
-        s0 += x0 * x0
-        s1 += x1 * x1
-        s2 += x2 * x2
-        s3 += x3 * x3
-        s4 += x4 * x4
-        s5 += x5 * x5
-        s6 += x6 * x6
-        s7 += x7 * x7
-    _scale_row_l2(src, out, r, s0)
-    _scale_row_l2(src, out, r + 1, s1)
-    _scale_row_l2(src, out, r + 2, s2)
-    _scale_row_l2(src, out, r + 3, s3)
-    _scale_row_l2(src, out, r + 4, s4)
-    _scale_row_l2(src, out, r + 5, s5)
-    _scale_row_l2(src, out, r + 6, s6)
-    _scale_row_l2(src, out, r + 7, s7)
-
-
-@parallel_kernel
-def _normalize_rows_l2(src, out):
-    """``out`` = the rows of ``src`` scaled to unit l2 norm (rows of zeros stay zero).
-
-    ``out`` may be ``src`` (in place); otherwise it has ``src``'s shape and
-    dtype, and the copy and the scaling are one pass over memory. Rows go
-    eight at a time (:func:`_normalize_8_rows_l2`), the rest one by one.
-    """
-    n = src.shape[0]
-    for g in prange(n // 8):
-        _normalize_8_rows_l2(src, out, 8 * g)
-    for r in range(n - n % 8, n):
-        _normalize_row_l2(src, out, r)
-
-
 @njit(**JIT_OPTIONS)
 def _bucket_bag_positions(offsets, indices, scale, row_ptr, part_of):
-    """The positions of the rows not owned by the streamed pass (``part_of[r] < 0``),
-    sorted by row (a stable counting sort into the buckets ``row_ptr``, which count
-    only those rows; see ``scatter._row_ptr``), with the bag and the scale of each: ``(positions, seq_bag,
-    seq_scale)``, the per-row kernel's input, read in sequence.
+    """The positions of the rows the streamed pass does not own, sorted by row.
+
+    Rows ``r`` with ``part_of[r] < 0``, by a stable counting sort into the
+    buckets ``row_ptr`` (which count only those rows; see
+    ``scatter._row_ptr``), with the bag and the scale of each:
+    ``(positions, seq_bag, seq_scale)``, the per-row kernel's input, read in
+    sequence.
 
     Every position belongs to a bag (the caller drops the entries after the
     last bag's end).
@@ -276,15 +212,16 @@ def _zero_rows(out, n_tasks, n_workers, counter):
 
     A fresh gradient array's pages are first touched (and zeroed by the
     operating system, 2 MB at a time with transparent huge pages) here, in
-    one streaming pass, not in the middle of the gradient kernels' gathers:
-    measured, interleaved with torch's backward, 348 ms median against 456
-    to 513 ms and a 345-593 ms spread with ``np.zeros``.
+    one streaming pass, not in the middle of the gradient kernels' gathers,
+    where the page faults would stall them (``np.zeros`` defers exactly
+    those faults to the gathers).
     """
     n_rows = out.shape[0]
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            for r in range(t * n_rows // n_tasks, (t + 1) * n_rows // n_tasks):
+            first, last = task_range(t, n_rows, n_tasks)
+            for r in range(first, last):
                 for j in range(out.shape[1]):
                     out[r, j] = 0
             t = next_task(counter)

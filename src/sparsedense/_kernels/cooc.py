@@ -135,7 +135,10 @@ def _count_part(ids, word_ptr, positions, win_lo, win_hi, order, q_lo, q_hi, nun
 @parallel_kernel
 def chunk_reduce_count(ids, word_ptr, positions, win_lo, win_hi, order, bounds,
                        nuniq):
-    """``nuniq[r]``: distinct contexts of word ``r`` (rows ``order[bounds[p]:bounds[p+1]]`` per part)."""
+    """``nuniq[r]``: distinct contexts of word ``r``.
+
+    Part ``p`` counts the rows ``order[bounds[p]:bounds[p + 1]]``.
+    """
     for p in prange(bounds.shape[0] - 1):
         _count_part(ids, word_ptr, positions, win_lo, win_hi, order,
                     bounds[p], bounds[p + 1], nuniq)

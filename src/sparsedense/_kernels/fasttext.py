@@ -16,14 +16,12 @@ once per center word and its gradient accumulated over the whole window
 before it is applied (as HogBatch does), so the n-gram rows, the expensive
 part, are read and written once per center word instead of once per
 (center, context) pair as in gensim. Noise words are drawn anew for every
-``NOISE_PAIRS`` (2) context words. Measured on 391,229 words of gensim's
-test corpora (3 seeds, docs/howto/train.rst): one draw for the whole window
-(Word2Vec's rule, and this kernel's until 2026-12) left the Spearman of the
-simlex999 pairs with an unseen word at 0.090 against gensim's 0.125; a draw
-per pair (gensim) gave 0.104-0.112 but lowered wordsim353 to 0.295-0.300
-(gensim 0.322) and costs speed; a draw per two pairs gives 0.115 and 0.314.
-CBOW averages the composite vectors of the context words (their mean, as in
-gensim's ``fasttext_fast_sentence_cbow_neg``), unchanged.
+``NOISE_PAIRS`` (2) context words: between one draw per window (Word2Vec's
+rule, which hurts words known only through their n-grams) and one per pair
+(gensim's, slower and no better on word similarity); the quality figures
+are in docs/howto/benchmarks.rst ("Kernel design notes"). CBOW averages the
+composite vectors of the context words (their mean, as in gensim's
+``fasttext_fast_sentence_cbow_neg``).
 
 Also here: the n-gram hashing of gensim/Facebook (``ft_hash_bytes``: 32-bit
 FNV-1a over the UTF-8 bytes of ``<word>``, each byte sign-extended as a C
@@ -53,9 +51,10 @@ NOISE_PAIRS = 2
 
 @njit(**JIT_OPTIONS)
 def ngram_buckets(buf, starts, ends, min_n, max_n, bucket):
-    """Buckets of the character n-grams of every word (``buf[starts[w]:ends[w]]`` holds ``<word>``).
+    """Buckets of the character n-grams of every word.
 
-    Returns ``(ptr, buckets)``: word ``w``'s buckets are
+    ``buf[starts[w]:ends[w]]`` holds ``<word>``. Returns ``(ptr, buckets)``:
+    word ``w``'s buckets are
     ``buckets[ptr[w]:ptr[w + 1]]``, in gensim's order (by start character,
     then length), duplicates kept.
     """

@@ -140,7 +140,7 @@ def _feed_code_point(h, k, n, c):
 
 @njit(inline="always", **JIT_OPTIONS)
 def _hash_word_ngram(codes, starts, lengths, first, n_words, seed):
-    """Unsigned MurmurHash3 of the UTF-8 of words ``first .. first + n_words - 1`` joined by spaces."""
+    """Unsigned MurmurHash3 of words ``first .. first + n_words - 1`` joined by spaces (UTF-8)."""
     h = np.uint64(seed) & _M32
     k = np.uint64(0)
     n = 0
@@ -193,9 +193,9 @@ def _sort_keys(keys, a, b, key_bits):
 
     Hashed keys are spread evenly, so one pass of bucketing by the top 8 bits
     leaves an almost sorted array that an insertion sort finishes in linear
-    time: several times faster than a comparison sort on rows of ~100 keys
-    (whose comparisons are coin flips for the branch predictor). Short rows
-    go straight to the insertion sort, very long ones to a quicksort.
+    time, where a comparison sort's comparisons of random keys are coin flips
+    for the branch predictor. Short rows go straight to the insertion sort,
+    very long ones to a quicksort.
     """
     n = b - a
     if n > 32 and n <= 16 * _SORT_BUCKETS:
@@ -222,7 +222,7 @@ def _sort_keys(keys, a, b, key_bits):
 @njit(**JIT_OPTIONS)
 def _hash_doc(codes, starts, lengths, doc_offsets, min_n, max_n, n_features, alternate_sign,
               seed, key_offsets, keys, key_bits, d):
-    """Hash document ``d``'s features into sorted keys ``2 * column + negative``; distinct columns."""
+    """Document ``d``'s features as sorted keys ``2 * column + negative``, each column once."""
     t0 = doc_offsets[d]
     m = doc_offsets[d + 1] - t0
     p = key_offsets[d]

@@ -13,7 +13,8 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._tasks import next_task
+from ._tasks import next_task, task_range
+from .norms import row_sum_squares
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -37,7 +38,8 @@ def _embedding_gather(indices, weight, out, n_tasks, n_workers, counter):
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            _gather_range(indices, weight, out, t * n // n_tasks, (t + 1) * n // n_tasks)
+            start, end = task_range(t, n, n_tasks)
+            _gather_range(indices, weight, out, start, end)
             t = next_task(counter)
 
 
@@ -47,8 +49,8 @@ def _renorm_rows(weight, rows, max_norm, norm_type):
 
     torch's rule (``embedding_renorm_``): ``scale = max_norm / (norm + 1e-7)``,
     applied in place to rows whose norm is strictly greater than ``max_norm``.
-    ``rows`` must be distinct. The norm is accumulated in float64. Returns the
-    number of rows changed.
+    ``rows`` must be distinct. The norm is accumulated in float64 (the l2 norm
+    is :func:`.norms.row_sum_squares`'s). Returns the number of rows changed.
     """
     dim = weight.shape[1]
     changed = 0
@@ -56,10 +58,7 @@ def _renorm_rows(weight, rows, max_norm, norm_type):
         r = rows[k]
         s = 0.0
         if norm_type == 2.0:
-            for j in range(dim):
-                x = np.float64(weight[r, j])
-                s += x * x
-            norm = np.sqrt(s)
+            norm = np.sqrt(row_sum_squares(weight, r))
         elif norm_type == 1.0:
             for j in range(dim):
                 s += abs(np.float64(weight[r, j]))

@@ -17,7 +17,7 @@ from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._prefetch import prefetch_row
-from ._tasks import next_task
+from ._tasks import next_task, task_range
 
 #: positions ahead whose gradient rows are prefetched
 PREFETCH_DISTANCE = 2
@@ -156,7 +156,8 @@ def _segment_sum_rows(grad, row_ptr, positions, scale_by_count, order, target_ro
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            for i in range(t * n // n_tasks, (t + 1) * n // n_tasks):
+            first, last = task_range(t, n, n_tasks)
+            for i in range(first, last):
                 k = order[i]
                 _sum_one_row(grad, row_ptr[k], row_ptr[k + 1], positions, scale_by_count, out,
                              target_rows[i])

@@ -1,5 +1,7 @@
 """Similarity kernels: row norms, top-k selection per row, sparse x sparse^T into dense.
 
+The row norms are :mod:`.norms`'s float64 sums of squares, computed per row in parallel.
+
 Top-k selection keeps, for each row of a score block, the k best columns in
 a small binary heap (worst on top): ``O(N log k)`` per row, one pass over the
 scores, no sort of the whole row. Order: higher score first, and for equal
@@ -13,18 +15,15 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._tasks import next_task
+from ._tasks import next_task, task_range
+from .norms import row_sum_squares
 
 
 @parallel_kernel
 def _row_norms(X, out):
-    """l2 norm of each row of a dense 2-D array (accumulated in float64)."""
+    """l2 norm of each row of a dense 2-D array (:func:`.norms.row_sum_squares`, float64)."""
     for i in prange(X.shape[0]):
-        s = 0.0
-        for j in range(X.shape[1]):
-            v = np.float64(X[i, j])
-            s += v * v
-        out[i] = np.sqrt(s)
+        out[i] = np.sqrt(row_sum_squares(X, i))
 
 
 @njit(**JIT_OPTIONS)
@@ -234,7 +233,8 @@ def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, ou
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            for r in range(t * half // n_tasks, (t + 1) * half // n_tasks):
+            first, last = task_range(t, half, n_tasks)
+            for r in range(first, last):
                 _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, r,
                                 zero)
                 if n - 1 - r != r:
@@ -245,7 +245,8 @@ def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, ou
     for _ in prange(n_workers):
         t = next_task(mirror)
         while t < n_tasks:
-            for r in range(t * half // n_tasks, (t + 1) * half // n_tasks):
+            first, last = task_range(t, half, n_tasks)
+            for r in range(first, last):
                 _mirror_row(out, r)
                 if n - 1 - r != r:
                     _mirror_row(out, n - 1 - r)

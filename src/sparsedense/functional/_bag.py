@@ -1,4 +1,4 @@
-"""Embedding bags: reduce the looked-up rows of each bag (``torch.nn.functional.embedding_bag``)."""
+"""Embedding bags: the looked-up rows of each bag reduced (torch's ``F.embedding_bag``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import _tuning
-from .._kernels._dispatch import choose, use_parallel
-from .._kernels._dispatch import task_args
+from .._kernels._dispatch import choose, task_args, use_parallel
 from .._base.sparse import bag_product
 from .._base.validation import (
     BAG_MODES,
@@ -21,6 +20,7 @@ from .._base.validation import (
     check_weight,
 )
 from ..grad import RowSparseGrad
+
 
 class Bags:
     """Validated bags: ``indices[offsets[b]:offsets[b + 1]]`` with one weight per entry."""
@@ -251,9 +251,9 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     scale_grad_by_freq : bool, default=False
         Divide each position's contribution by how often its index occurs in
         the batch (not with 'max'). This is the rule torch documents and
-        applies in ``nn.Embedding``; torch 2.13's CPU ``EmbeddingBag`` was
-        measured to divide some rows by the count of a different index, so
-        results differ from it there.
+        applies in ``nn.Embedding``; torch 2.13's CPU ``EmbeddingBag``
+        divides some rows by the count of a different index, so results
+        differ from it there.
 
     Returns
     -------
@@ -276,101 +276,203 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     >>> gw[[1, 4]].tolist(), gs.tolist()
     ([[3.0, 3.0], [1.0, 1.0]], [5.0, 5.0, 17.0])
     """
-    from .._kernels import bag as K
-    from .._kernels.scatter import _nonempty_rows, _row_ptr
-
     mode_code = check_mode(mode)
     if scale_grad_by_freq and mode_code == BAG_MODES["max"]:
         raise ValueError("scale_grad_by_freq is not supported with mode='max' (as in torch)")
     weight = check_weight(weight)
     bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
                         include_last_offset)
+    grad = _check_bag_grad_output(grad_output, bags.n_bags, weight.shape[1])
+    rows, values, dots = _table_grad(grad, bags, weight, mode_code, sparse, scale_grad_by_freq)
+    grad_weight: np.ndarray | RowSparseGrad = (
+        RowSparseGrad(rows, values, weight.shape[0], _trusted=True) if sparse else values)
+    grad_psw = None
+    if bags.has_weights:
+        grad_psw = _sample_weights_grad(bags, weight, mode_code, grad, dots, np.shape(indices))
+    return grad_weight, grad_psw
+
+
+def _check_bag_grad_output(grad_output: Any, n_bags: int, dim: int) -> np.ndarray:
+    """``grad_output`` as a C-contiguous float array of shape ``(n_bags, dim)``."""
     if sp.issparse(grad_output):
         raise TypeError("grad_output must be a dense numpy array, not a sparse matrix")
     grad = as_array(grad_output, "grad_output")
     if grad.dtype not in (np.float32, np.float64):
         raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
-    if grad.shape != (bags.n_bags, weight.shape[1]):
+    if grad.shape != (n_bags, dim):
         raise ValueError(f"grad_output has shape {grad.shape}; expected (n_bags, embedding_dim) "
-                         f"= {(bags.n_bags, weight.shape[1])}")
-    grad = np.ascontiguousarray(grad)
-    num_embeddings, dim = weight.shape
+                         f"= {(n_bags, dim)}")
+    return np.ascontiguousarray(grad)
+
+
+def _table_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, mode_code: int, sparse: bool,
+                scale_grad_by_freq: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, values, dots)``: the table's gradient and ``g_b . weight[i_p]`` per position.
+
+    ``rows`` are the table rows that occur; ``values`` holds their gradient
+    rows (``sparse``) or the whole ``(num_embeddings, dim)`` gradient.
+    ``dots`` (float64, one per position, empty without sample weights) is
+    filled in sum and mean mode only.
+    """
+    from .._kernels.scatter import _nonempty_rows, _row_ptr
+
     n = bags.indices.shape[0]
-    parallel = use_parallel(n * dim)
     # rows that receive gradient (the positions of row r will be row_ptr[r]:row_ptr[r + 1])
-    row_ptr = _row_ptr(bags.indices, num_embeddings, -1)
+    row_ptr = _row_ptr(bags.indices, weight.shape[0], -1)
     rows, ptr = _nonempty_rows(row_ptr)
     dots = np.empty(n if bags.has_weights else 0, dtype=np.float64)
     if mode_code == BAG_MODES["max"]:
-        if sparse:
-            values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
-            slot_of = np.searchsorted(rows, bags.indices).astype(np.int64)
-        else:
-            values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
-            slot_of = bags.indices
-        choose(K._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad,
-                                         np.asarray(weight), slot_of, values)
+        values = _max_mode_grad(grad, bags, weight, rows, sparse)
     else:
-        scale = K._bag_position_scales(bags.offsets, bags.weights, mode_code == BAG_MODES["mean"], n)
-        if scale_grad_by_freq and n:
-            scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
-        scale = scale.astype(grad.dtype)  # the products in the gradient's precision, like torch
-        # zeros: the streamed rows are added into (the others are written whole)
-        if sparse:
-            values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
-        elif parallel:  # the pages first touched in one pass, not during the gathers
-            values = np.empty((num_embeddings, dim), dtype=grad.dtype)
-            zero = choose(K._zero_rows, n * dim)
-            zero(values, *task_args(zero,
-                                    min(num_embeddings, _tuning.get("PARALLEL_TASKS"))))
-        else:
-            values = np.zeros((num_embeddings, dim), dtype=grad.dtype)
-        # frequent rows: the bags streamed in order; the others row by row. The
-        # sample weights' gradient, g_b . weight[i_p], comes out of the same passes.
-        counts = np.diff(ptr)
-        frequent = _frequent_rows(counts, bags.n_bags, dim * grad.itemsize)
-        rest = np.ones(rows.shape[0], dtype=bool)
-        rest[frequent] = False
-        rest = np.flatnonzero(rest)
-        table = np.asarray(weight)
-        part_of = np.full(num_embeddings, -1, dtype=np.int16)  # owner of each frequent row
-        if frequent.shape[0]:
-            import numba
+        scale = _position_scales(bags, mode_code, scale_grad_by_freq, row_ptr, grad.dtype)
+        values = _weighted_sum_grad(grad, bags, weight, scale, row_ptr, rows, np.diff(ptr), dots,
+                                    sparse)
+    return rows, values, dots
 
-            n_parts = numba.get_num_threads() if parallel else 1
-            part_of[rows[frequent]] = np.arange(frequent.shape[0]) % n_parts
-            target_of = np.zeros(num_embeddings, dtype=np.int64)
-            target_of[rows[frequent]] = frequent if sparse else rows[frequent]
-            run = choose(K._bag_frequent_rows_grad, n * dim)
-            run(grad, bags.offsets, bags.indices, scale, part_of, target_of, values, table, dots,
-                bags.has_weights, n_parts)
-        if rest.shape[0]:
-            # the other rows one by one: their positions bucketed by row (ascending), with
-            # the bag and scale of each, summed in tasks of equal work
-            rest_ptr = row_ptr.copy()
-            rest_ptr[1:] -= np.cumsum(np.where(part_of >= 0, np.diff(row_ptr), 0))
-            positions, seq_bag, seq_scale = K._bucket_bag_positions(bags.offsets, bags.indices,
-                                                                    scale, rest_ptr, part_of)
-            seq_dots = np.empty(positions.shape[0] if bags.has_weights else 0, dtype=np.float64)
-            kernel = choose(K._bag_weight_grad, n * dim)
-            n_tasks, n_workers, counter = task_args(kernel, _tuning.get("PARALLEL_TASKS"))
-            bounds = _equal_work_bounds(counts[rest], n_tasks if parallel else 1)
-            kernel(grad, seq_bag, seq_scale, rest_ptr, rows[rest], bounds,
-                   rest if sparse else rows[rest], values, table, seq_dots, bags.has_weights,
-                   n_workers, counter)
-            if bags.has_weights:
-                dots[positions] = seq_dots
-    grad_weight: np.ndarray | RowSparseGrad = (
-        RowSparseGrad(rows, values, num_embeddings, _trusted=True) if sparse else values)
-    grad_psw = None
+
+def _weighted_sum_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, scale: np.ndarray,
+                       row_ptr: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+                       dots: np.ndarray, sparse: bool) -> np.ndarray:
+    """Sum and mean mode: row ``r`` sums ``scale[p] * grad[bag(p)]`` over its positions ``p``.
+
+    The most indexed rows stream the bags in order; the others go row by row
+    (``counts``: positions of each of ``rows``). The sample weights'
+    gradient, ``g_b . weight[i_p]``, comes out of the same passes into ``dots``.
+    """
+    num_embeddings, dim = weight.shape
+    work = bags.indices.shape[0] * dim
+    parallel = use_parallel(work)
+    values = _zeroed_values(rows.shape[0] if sparse else num_embeddings, dim, grad.dtype,
+                            not sparse and parallel, work)
+    frequent = _frequent_rows(counts, bags.n_bags, dim * grad.itemsize)
+    rest = np.ones(rows.shape[0], dtype=bool)
+    rest[frequent] = False
+    rest = np.flatnonzero(rest)
+    part_of = np.full(num_embeddings, -1, dtype=np.int16)  # owner of each frequent row
+    if frequent.shape[0]:
+        _frequent_rows_grad(grad, bags, weight, scale, rows[frequent],
+                            frequent if sparse else rows[frequent], part_of, values, dots,
+                            parallel)
+    if rest.shape[0]:
+        _other_rows_grad(grad, bags, weight, scale, row_ptr, part_of, rows[rest],
+                         rest if sparse else rows[rest], counts[rest], values, dots, parallel)
+    return values
+
+
+def _max_mode_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, rows: np.ndarray,
+                   sparse: bool) -> np.ndarray:
+    """Max mode: each output element's gradient goes to the row that gave the maximum."""
+    from .._kernels.bag import _bag_max_grad
+
+    n, dim = bags.indices.shape[0], weight.shape[1]
+    if sparse:
+        values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
+        slot_of = np.searchsorted(rows, bags.indices).astype(np.int64)
+    else:
+        values = np.zeros((weight.shape[0], dim), dtype=grad.dtype)
+        slot_of = bags.indices
+    choose(_bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad,
+                                   np.asarray(weight), slot_of, values)
+    return values
+
+
+def _position_scales(bags: Bags, mode_code: int, scale_grad_by_freq: bool, row_ptr: np.ndarray,
+                     dtype: np.dtype) -> np.ndarray:
+    """Factor of each position in its bag's output, divided by its index's count if asked."""
+    from .._kernels.bag import _bag_position_scales
+
+    n = bags.indices.shape[0]
+    scale = _bag_position_scales(bags.offsets, bags.weights, mode_code == BAG_MODES["mean"], n)
+    if scale_grad_by_freq and n:
+        scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
+    return scale.astype(dtype)  # the products in the gradient's precision, like torch
+
+
+def _zeroed_values(n_rows: int, dim: int, dtype: np.dtype, parallel: bool,
+                   work: int) -> np.ndarray:
+    """Zeros to add the streamed rows into (the others are written whole).
+
+    ``parallel``: a fresh dense gradient's pages first touched in one parallel
+    pass (``_zero_rows``), not during the gathers.
+    """
+    if not parallel:
+        return np.zeros((n_rows, dim), dtype=dtype)
+    from .._kernels.bag import _zero_rows
+
+    values = np.empty((n_rows, dim), dtype=dtype)
+    zero = choose(_zero_rows, work)
+    zero(values, *task_args(zero, min(n_rows, _tuning.get("PARALLEL_TASKS"))))
+    return values
+
+
+def _frequent_rows_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, scale: np.ndarray,
+                        frequent_rows: np.ndarray, targets: np.ndarray, part_of: np.ndarray,
+                        values: np.ndarray, dots: np.ndarray, parallel: bool) -> None:
+    """The gradient of the table rows ``frequent_rows`` into ``values[targets]``, bags streamed.
+
+    Deals the rows to the parts (threads) in ``part_of`` (the row's part, -1
+    for the others), which the other rows' step reads.
+    """
+    from .._kernels.bag import _bag_frequent_rows_grad
+
+    num_embeddings = weight.shape[0]
+    n = bags.indices.shape[0]
+    if parallel:
+        import numba
+
+        n_parts = numba.get_num_threads()
+    else:
+        n_parts = 1
+    part_of[frequent_rows] = np.arange(frequent_rows.shape[0]) % n_parts
+    target_of = np.zeros(num_embeddings, dtype=np.int64)
+    target_of[frequent_rows] = targets
+    run = choose(_bag_frequent_rows_grad, n * weight.shape[1])
+    run(grad, bags.offsets, bags.indices, scale, part_of, target_of, values, np.asarray(weight),
+        dots, bags.has_weights, n_parts)
+
+
+def _other_rows_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, scale: np.ndarray,
+                     row_ptr: np.ndarray, part_of: np.ndarray, other_rows: np.ndarray,
+                     targets: np.ndarray, counts: np.ndarray, values: np.ndarray,
+                     dots: np.ndarray, parallel: bool) -> None:
+    """The gradient of the table rows ``other_rows`` into ``values[targets]``, row by row.
+
+    Their positions bucketed by row (ascending), with the bag and scale of
+    each, summed in tasks of equal work (``counts``: positions per row).
+    """
+    from .._kernels import bag as K
+
+    n = bags.indices.shape[0]
+    rest_ptr = row_ptr.copy()
+    rest_ptr[1:] -= np.cumsum(np.where(part_of >= 0, np.diff(row_ptr), 0))
+    positions, seq_bag, seq_scale = K._bucket_bag_positions(bags.offsets, bags.indices, scale,
+                                                            rest_ptr, part_of)
+    seq_dots = np.empty(positions.shape[0] if bags.has_weights else 0, dtype=np.float64)
+    kernel = choose(K._bag_weight_grad, n * weight.shape[1])
+    n_tasks, n_workers, counter = task_args(kernel, _tuning.get("PARALLEL_TASKS"))
+    bounds = _equal_work_bounds(counts, n_tasks if parallel else 1)
+    kernel(grad, seq_bag, seq_scale, rest_ptr, other_rows, bounds, targets, values,
+           np.asarray(weight), seq_dots, bags.has_weights, n_workers, counter)
     if bags.has_weights:
-        if mode_code == BAG_MODES["mean"]:  # (g_b . weight[i_p] - g_b . forward_b) / sum(w_b)
-            K._bag_mean_weight_grad(bags.offsets, bags.weights, grad,
-                                    run_bags(bags, weight, mode_code), dots)
-        full = np.zeros(bags.n_input, dtype=weight.dtype)
-        if bags.kept is None:
-            full[:n] = dots
-        else:
-            full[bags.kept] = dots
-        grad_psw = full.reshape(np.shape(indices))
-    return grad_weight, grad_psw
+        dots[positions] = seq_dots
+
+
+def _sample_weights_grad(bags: Bags, weight: np.ndarray, mode_code: int, grad: np.ndarray,
+                         dots: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The gradient of ``per_sample_weights`` from ``dots``, in the shape of ``indices``.
+
+    ``dots[p] = g_b . weight[i_p]`` is that gradient in sum mode; mean mode
+    turns it into ``(g_b . weight[i_p] - g_b . forward_b) / sum(w_b)`` (in
+    place). Padding entries get zero.
+    """
+    if mode_code == BAG_MODES["mean"]:
+        from .._kernels.bag import _bag_mean_weight_grad
+
+        _bag_mean_weight_grad(bags.offsets, bags.weights, grad,
+                              run_bags(bags, weight, mode_code), dots)
+    full = np.zeros(bags.n_input, dtype=weight.dtype)
+    if bags.kept is None:
+        full[:bags.indices.shape[0]] = dots
+    else:
+        full[bags.kept] = dots
+    return full.reshape(shape)

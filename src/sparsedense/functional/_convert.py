@@ -8,12 +8,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels._dispatch import choose
-from .._base.validation import check_weight
+from .._base.validation import BAG_MODES, check_mode, check_weight
 from .._base.sparse import check_csr
 from ._bag import Bags, run_bags
 from ._lookup import onehot_rows
 
-_MODES = {"sum": 0, "mean": 1, "max": 2}
 _NORMALIZE = (None, "l2")
 
 
@@ -87,20 +86,18 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     >>> sparse_to_dense(X, W, mode="max").tolist()
     [[2.0, 1.0], [0.0, 0.0], [0.0, 3.0]]
     """
-    if mode not in _MODES:
-        raise ValueError(f"mode must be one of {sorted(_MODES)}; got {mode!r}")
+    code = check_mode(mode)
     if normalize not in _NORMALIZE:
         raise ValueError(f"normalize must be None or 'l2'; got {normalize!r}")
     weight = check_weight(weight)
-    code = _MODES[mode]
     # duplicates add up in sum/mean, but a max must see the summed value
-    X = _as_csr_for_bags(X, weight.shape[0], canonical=(code == 2))
+    X = _as_csr_for_bags(X, weight.shape[0], canonical=(code == BAG_MODES["max"]))
     # scipy's int32 (or int64) index arrays go to the kernel as they are: no copy
     bags = Bags(X.indptr, X.indices, np.ascontiguousarray(X.data, dtype=weight.dtype), None,
                 X.nnz, True)
     out = run_bags(bags, weight, code)
     if normalize == "l2" and out.shape[0]:
-        from .._kernels.bag import _normalize_rows_l2
+        from .._kernels.norms import _normalize_rows_l2
 
         choose(_normalize_rows_l2, out.size)(out, out)
     return out

@@ -9,11 +9,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import _tuning
-from .._kernels._dispatch import balanced_order, choose, use_parallel
-from .._kernels._dispatch import task_args
+from .._kernels._dispatch import balanced_order, choose, task_args, use_parallel
 from .._base.validation import (
     as_array,
     check_indices,
+    check_int,
     check_out,
     check_padding_idx,
     check_real,
@@ -21,7 +21,6 @@ from .._base.validation import (
 )
 from .._base.sparse import check_csr
 from ..grad import RowSparseGrad
-
 
 
 def onehot_rows(X: Any, num_embeddings: int, name: str = "indices") -> np.ndarray:
@@ -136,7 +135,10 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         from .._kernels.lookup import _renorm_rows
 
         _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
-    target = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, weight.dtype)
+    if out is not None and out.flags.c_contiguous:
+        target = out
+    else:
+        target = np.empty(out_shape, weight.dtype)
     if flat.size and target.nbytes <= _tuning.get("LOOKUP_NUMPY_MAX_BYTES"):
         # a small lookup: numpy's row copies, no kernel call to dispatch (the same values;
         # the indices are checked, and mode="clip" spares take's buffered copy of out)
@@ -218,8 +220,6 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
     >>> s.indices.tolist(), s.values.tolist()
     ([1, 3], [[2.0, 2.0], [1.0, 1.0]])
     """
-    from .._base.validation import check_int
-
     num_embeddings = check_int(num_embeddings, "num_embeddings", 1)
     flat, shape = _flat_indices(indices, num_embeddings)
     grad = _check_grad_output(grad_output, shape)

@@ -1,0 +1,144 @@
+"""Row norms and row normalisation: every l1/l2 kernel of the package, side by side.
+
+Two computations live here and stay apart, because they round differently
+and each must keep the results its callers are compared with:
+
+* **Dense rows** (:func:`row_sum_squares`, :func:`_normalize_rows_l2`): each
+  value is promoted to float64 before it is squared, the squares are added
+  in column order, and a row is scaled by multiplying with ``1 / sqrt(sum)``;
+  a row whose sum is not positive (zeros, NaN) is copied as it is. Cosine
+  similarity's norms (``similarity._row_norms``) and ``max_norm``'s l2 norm
+  (``lookup._renorm_rows``) are this sum's square root.
+* **CSR rows, in place** (:func:`_normalize_rows_inplace`): scikit-learn's
+  ``normalize`` step by step, so that TF-IDF agrees with it to the last bit:
+  each square is rounded in the data's dtype and added into float64, each
+  value is *divided* by the norm, and a row whose norm is 0 is left alone.
+  l1 is here too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+
+#: the ``norm`` codes of the CSR kernels
+NORM_NONE = 0
+NORM_L1 = 1
+NORM_L2 = 2
+
+
+# -- dense rows: float64 squares, scaled by the reciprocal of the norm -------------------------
+
+@njit(inline="always", **JIT_OPTIONS)
+def row_sum_squares(X, r):
+    """``sum_j float64(X[r, j]) ** 2``, added in column order (one dependent chain)."""
+    s = 0.0
+    for j in range(X.shape[1]):
+        x = np.float64(X[r, j])
+        s += x * x
+    return s
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _scale_row_l2(src, out, r, s):
+    """``out[r] = src[r] / sqrt(s)`` as a product with the reciprocal; copied when ``s <= 0``."""
+    if s > 0.0:
+        inv = 1.0 / np.sqrt(s)
+        for j in range(src.shape[1]):
+            out[r, j] = src[r, j] * inv
+    else:  # zeros (or NaN) are copied as they are
+        for j in range(src.shape[1]):
+            out[r, j] = src[r, j]
+
+
+@njit(**JIT_OPTIONS)
+def _normalize_row_l2(src, out, r):
+    """Row ``r`` of :func:`_normalize_rows_l2`."""
+    _scale_row_l2(src, out, r, row_sum_squares(src, r))
+
+
+@njit(**JIT_OPTIONS)
+def _normalize_8_rows_l2(src, out, r):
+    """Rows ``r .. r + 7`` as :func:`_normalize_row_l2` does each, their sums side by side.
+
+    One row's sum of squares is a chain of dependent float64 additions, bound
+    by the adder's latency; eight rows' chains interleaved keep the adders
+    busy. Each chain still adds its row's squares in column order, so every
+    norm, and so every output value, is the one-row kernel's.
+    """
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    for j in range(src.shape[1]):
+        x0 = np.float64(src[r, j])
+        x1 = np.float64(src[r + 1, j])
+        x2 = np.float64(src[r + 2, j])
+        x3 = np.float64(src[r + 3, j])
+        x4 = np.float64(src[r + 4, j])
+        x5 = np.float64(src[r + 5, j])
+        x6 = np.float64(src[r + 6, j])
+        x7 = np.float64(src[r + 7, j])
+        s0 += x0 * x0
+        s1 += x1 * x1
+        s2 += x2 * x2
+        s3 += x3 * x3
+        s4 += x4 * x4
+        s5 += x5 * x5
+        s6 += x6 * x6
+        s7 += x7 * x7
+    _scale_row_l2(src, out, r, s0)
+    _scale_row_l2(src, out, r + 1, s1)
+    _scale_row_l2(src, out, r + 2, s2)
+    _scale_row_l2(src, out, r + 3, s3)
+    _scale_row_l2(src, out, r + 4, s4)
+    _scale_row_l2(src, out, r + 5, s5)
+    _scale_row_l2(src, out, r + 6, s6)
+    _scale_row_l2(src, out, r + 7, s7)
+
+
+@parallel_kernel
+def _normalize_rows_l2(src, out):
+    """``out`` = the rows of ``src`` scaled to unit l2 norm (rows of zeros stay zero).
+
+    ``out`` may be ``src`` (in place); otherwise it has ``src``'s shape and
+    dtype, and the copy and the scaling are one pass over memory. Rows go
+    eight at a time (:func:`_normalize_8_rows_l2`), the rest one by one.
+    """
+    n = src.shape[0]
+    for g in prange(n // 8):
+        _normalize_8_rows_l2(src, out, 8 * g)
+    for r in range(n - n % 8, n):
+        _normalize_row_l2(src, out, r)
+
+
+# -- CSR rows in place: scikit-learn's arithmetic (squares in the data's dtype, a division) ----
+
+@njit(**JIT_OPTIONS)
+def _normalize_csr_row(data, start, end, norm):
+    """Divide ``data[start:end]`` by its l1 or l2 norm (``norm``: a ``NORM_*`` code)."""
+    if norm == NORM_NONE:
+        return
+    s = 0.0
+    if norm == NORM_L2:
+        for p in range(start, end):
+            s += data[p] * data[p]
+        if s == 0.0:
+            return
+        s = np.sqrt(s)
+    else:
+        for p in range(start, end):
+            s += abs(data[p])
+        if s == 0.0:
+            return
+    for p in range(start, end):
+        data[p] = data[p] / s
+
+
+@njit(**JIT_OPTIONS)
+def _normalize_rows_inplace(indptr, data, norm):
+    """Divide each CSR row by its l1 or l2 norm (rows of zeros stay zero)."""
+    for r in range(indptr.shape[0] - 1):
+        _normalize_csr_row(data, indptr[r], indptr[r + 1], norm)
+
+
+harden_caches(globals())
