@@ -65,7 +65,7 @@ def test_l2_rows_eight_at_a_time_equal_one_at_a_time(dtype, n_rows):
     """The interleaved norms are the one-row kernel's bit for bit (zeros, NaN, inf, tiny)."""
     from numba import njit
 
-    from sparsedense._kernels.bag import _normalize_row_l2, _normalize_rows_l2_serial
+    from sparsedense._kernels.norms import _normalize_row_l2, _normalize_rows_l2_serial
 
     @njit(cache=False)
     def one_at_a_time(src, out):

@@ -30,7 +30,7 @@ def normalize_rows(X: Any, dtype=None):
     X = as_matrix(X, "X")
     dtype = np.dtype(dtype) if dtype is not None else result_dtype(X)
     if sp.issparse(X):
-        from ._kernels.tfidf import NORM_L2, _normalize_rows_inplace
+        from ._kernels.norms import NORM_L2, _normalize_rows_inplace
 
         X = X.astype(dtype, copy=True)
         X.sum_duplicates()
@@ -46,7 +46,7 @@ def _normalize_into(X: np.ndarray, out: np.ndarray, parallel: bool = True) -> np
     waking Numba's thread pool costs more than it saves); the rows are the same.
     """
     from ._kernels._dispatch import choose
-    from ._kernels.bag import _normalize_rows_l2
+    from ._kernels.norms import _normalize_rows_l2
 
     if not X.size:
         out[...] = X

@@ -49,13 +49,6 @@ from ._tasks import next_task, task_range
 from ._prefetch import prefetch_row
 from ._simd import fmuladd, weighted_row_sum
 
-# the l2 normalisation of result rows (sparse_to_dense, cosine) lives in .norms; these names
-# stay importable from here for the callers outside _kernels/ that use them
-from .norms import (  # noqa: F401
-    _normalize_row_l2,
-    _normalize_rows_l2,
-    _normalize_rows_l2_serial,
-)
 
 
 @njit(fastmath=FASTMATH, inline="always", **JIT_OPTIONS)

@@ -12,9 +12,7 @@ import numpy as np
 from numba import njit
 
 from ._config import JIT_OPTIONS, harden_caches
-from .norms import NORM_L1, NORM_L2, NORM_NONE  # noqa: F401  (the norm codes callers pass)
 from .norms import _normalize_csr_row
-from .norms import _normalize_rows_inplace  # noqa: F401  (importable here, as before)
 
 
 @njit(**JIT_OPTIONS)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .._kernels.hashing import _hash_features
-from .._kernels.tfidf import _normalize_rows_inplace
+from .._kernels.norms import _normalize_rows_inplace
 from .._base.validation import check_documents
 from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin
 from .._base.estimator import BaseEstimator, TransformerMixin
