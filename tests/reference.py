@@ -9,6 +9,7 @@ import re
 from collections import Counter
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def intern(sequences):
@@ -282,3 +283,19 @@ def sparse_to_dense(X, weight, mode="sum", normalize=None):
         nz = norms > 0
         out[nz] /= norms[nz][:, None]
     return out.astype(np.asarray(weight).dtype)
+
+
+def bit_identical(a, b) -> bool:
+    """Bit-identical: same type, dtype, shape and bytes (CSR: every array)."""
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(bit_identical, a, b))
+    if sp.issparse(a):
+        if not sp.issparse(b) or a.shape != b.shape:
+            return False
+        a, b = sp.csr_matrix(a), sp.csr_matrix(b)
+        return all(bit_identical(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices),
+                                            (a.indptr, b.indptr)))
+    if hasattr(a, "indices") and hasattr(a, "values"):  # RowSparseGrad
+        return bit_identical(a.indices, b.indices) and bit_identical(a.values, b.values)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()

@@ -37,20 +37,7 @@ BIG_V, BIG_D, BIG_N = 20_000, 64, 50_000
 REPEATS = 3
 
 
-def _same(a, b) -> bool:
-    """Bit-identical: same type, dtype, shape and bytes (CSR: every array)."""
-    if isinstance(a, tuple):
-        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
-    if sp.issparse(a):
-        if not sp.issparse(b) or a.shape != b.shape:
-            return False
-        a, b = sp.csr_matrix(a), sp.csr_matrix(b)
-        return all(_same(x, y) for x, y in ((a.data, b.data), (a.indices, b.indices),
-                                            (a.indptr, b.indptr)))
-    if hasattr(a, "indices") and hasattr(a, "values"):  # RowSparseGrad
-        return _same(a.indices, b.indices) and _same(a.values, b.values)
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+from reference import bit_identical as _same  # noqa: E402
 
 
 @pytest.fixture(scope="module")
