@@ -329,3 +329,54 @@ def result_dtype(*arrays) -> np.dtype:
     """float32 only when every input is float32 (scikit-learn's rule), else float64."""
     return np.dtype(np.float32) if all(a.dtype == np.float32 for a in arrays) else \
         np.dtype(np.float64)
+
+
+def check_offsets(offsets: Any, n: int, include_last_offset: bool) -> np.ndarray:
+    """Bag ``offsets`` into ``n`` positions: starts at 0, non-decreasing, within ``n``; as int64
+    with ``n`` appended (unless ``include_last_offset``, torch's flag, already ends them)."""
+    import scipy.sparse as sp
+
+    if sp.issparse(offsets):
+        raise TypeError("offsets must be a 1-D array of integers, not a sparse matrix")
+    arr = as_array(offsets, "offsets")
+    if arr.dtype.kind not in "iu" and not (arr.size == 0 and arr.dtype == np.float64):
+        raise TypeError(f"offsets must be integers; got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"offsets must be 1-D (one start per bag); got shape {arr.shape}")
+    if arr.dtype == np.uint64 and arr.size and arr.max() > n:  # before int64 wraps it
+        k = int(np.argmax(arr > n))
+        raise ValueError(f"offsets[{k}] = {arr[k]} is past the end of indices (length {n})")
+    arr = arr.astype(np.int64)
+    if include_last_offset and arr.size == 0:
+        raise ValueError("offsets must have at least one entry with include_last_offset=True")
+    if arr.size:
+        if arr[0] != 0:
+            raise ValueError(f"offsets[0] = {arr[0]}; the first bag must start at position 0")
+        steps = np.diff(arr)
+        if (steps < 0).any():
+            k = int(np.argmax(steps < 0)) + 1
+            raise ValueError(f"offsets must be non-decreasing; offsets[{k}] = {arr[k]} < "
+                             f"offsets[{k - 1}] = {arr[k - 1]}")
+        if arr[-1] > n:
+            raise ValueError(f"offsets[{arr.size - 1}] = {arr[-1]} is past the end of indices "
+                             f"(length {n})")
+    if include_last_offset:
+        return np.ascontiguousarray(arr)
+    return np.concatenate((arr, [n])).astype(np.int64)
+
+
+def check_grad_output(grad_output: Any, leading: tuple, dim: int | None,
+                      expected: str) -> np.ndarray:
+    """``grad_output`` as a C-contiguous float32/float64 array of shape ``leading + (dim,)``
+    (any last axis when ``dim`` is None); ``expected`` describes that shape in the message."""
+    import scipy.sparse as sp
+
+    if sp.issparse(grad_output):
+        raise TypeError("grad_output must be a dense numpy array, not a sparse matrix")
+    grad = as_array(grad_output, "grad_output")
+    if grad.dtype not in (np.float32, np.float64):
+        raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
+    if (grad.ndim != len(leading) + 1 or grad.shape[:-1] != tuple(leading)
+            or (dim is not None and grad.shape[-1] != dim)):
+        raise ValueError(f"grad_output has shape {grad.shape}; expected {expected}")
+    return np.ascontiguousarray(grad)

@@ -13,8 +13,10 @@ from .._base.sparse import bag_product
 from .._base.validation import (
     BAG_MODES,
     as_array,
+    check_grad_output,
     check_indices,
     check_mode,
+    check_offsets,
     check_padding_idx,
     check_real,
     check_weight,
@@ -44,36 +46,6 @@ class Bags:
         return self.offsets.shape[0] - 1
 
 
-def _check_offsets(offsets: Any, n: int, include_last_offset: bool) -> np.ndarray:
-    if sp.issparse(offsets):
-        raise TypeError("offsets must be a 1-D array of integers, not a sparse matrix")
-    arr = as_array(offsets, "offsets")
-    if arr.dtype.kind not in "iu" and not (arr.size == 0 and arr.dtype == np.float64):
-        raise TypeError(f"offsets must be integers; got dtype {arr.dtype}")
-    if arr.ndim != 1:
-        raise ValueError(f"offsets must be 1-D (one start per bag); got shape {arr.shape}")
-    if arr.dtype == np.uint64 and arr.size and arr.max() > n:  # before int64 wraps it
-        k = int(np.argmax(arr > n))
-        raise ValueError(f"offsets[{k}] = {arr[k]} is past the end of indices (length {n})")
-    arr = arr.astype(np.int64)
-    if include_last_offset and arr.size == 0:
-        raise ValueError("offsets must have at least one entry with include_last_offset=True")
-    if arr.size:
-        if arr[0] != 0:
-            raise ValueError(f"offsets[0] = {arr[0]}; the first bag must start at position 0")
-        steps = np.diff(arr)
-        if (steps < 0).any():
-            k = int(np.argmax(steps < 0)) + 1
-            raise ValueError(f"offsets must be non-decreasing; offsets[{k}] = {arr[k]} < "
-                             f"offsets[{k - 1}] = {arr[k - 1]}")
-        if arr[-1] > n:
-            raise ValueError(f"offsets[{arr.size - 1}] = {arr[-1]} is past the end of indices "
-                             f"(length {n})")
-    if include_last_offset:
-        return np.ascontiguousarray(arr)
-    return np.concatenate((arr, [n])).astype(np.int64)
-
-
 def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
                  per_sample_weights: Any, padding_idx: Any, include_last_offset: bool,
                  allow_max_weights: bool = False) -> Bags:
@@ -96,7 +68,7 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
             raise ValueError("offsets is required when indices is 1-D (it says where each bag "
                              "starts)")
         flat, shape = check_indices(indices, num_embeddings)  # [] from a list is empty ints
-        bag_offsets = _check_offsets(offsets, flat.shape[0], include_last_offset)
+        bag_offsets = check_offsets(offsets, flat.shape[0], include_last_offset)
     else:
         raise ValueError(f"indices must be 1-D (with offsets) or 2-D (bags x length); got "
                          f"shape {arr.shape}")
@@ -282,7 +254,8 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     weight = check_weight(weight)
     bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
                         include_last_offset)
-    grad = _check_bag_grad_output(grad_output, bags.n_bags, weight.shape[1])
+    grad = check_grad_output(grad_output, (bags.n_bags,), weight.shape[1],
+                             f"(n_bags, embedding_dim) = {(bags.n_bags, weight.shape[1])}")
     rows, values, dots = _table_grad(grad, bags, weight, mode_code, sparse, scale_grad_by_freq)
     grad_weight: np.ndarray | RowSparseGrad = (
         RowSparseGrad(rows, values, weight.shape[0], _trusted=True) if sparse else values)
@@ -290,19 +263,6 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     if bags.has_weights:
         grad_psw = _sample_weights_grad(bags, weight, mode_code, grad, dots, np.shape(indices))
     return grad_weight, grad_psw
-
-
-def _check_bag_grad_output(grad_output: Any, n_bags: int, dim: int) -> np.ndarray:
-    """``grad_output`` as a C-contiguous float array of shape ``(n_bags, dim)``."""
-    if sp.issparse(grad_output):
-        raise TypeError("grad_output must be a dense numpy array, not a sparse matrix")
-    grad = as_array(grad_output, "grad_output")
-    if grad.dtype not in (np.float32, np.float64):
-        raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
-    if grad.shape != (n_bags, dim):
-        raise ValueError(f"grad_output has shape {grad.shape}; expected (n_bags, embedding_dim) "
-                         f"= {(n_bags, dim)}")
-    return np.ascontiguousarray(grad)
 
 
 def _table_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, mode_code: int, sparse: bool,

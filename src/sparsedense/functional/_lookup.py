@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from .._kernels import _tuning
 from .._kernels._dispatch import balanced_order, choose, task_args, use_parallel
 from .._base.validation import (
-    as_array,
+    check_grad_output,
     check_indices,
     check_int,
     check_out,
@@ -156,21 +156,6 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     return target
 
 
-def _check_grad_output(grad_output: Any, shape: tuple[int, ...]) -> np.ndarray:
-    if sp.issparse(grad_output):
-        raise TypeError("grad_output must be a dense numpy array, not a sparse matrix")
-    grad = as_array(grad_output, "grad_output")
-    if grad.dtype not in (np.float32, np.float64):
-        raise TypeError(f"grad_output must have dtype float32 or float64; got {grad.dtype}")
-    if grad.ndim != len(shape) + 1 or grad.shape[:-1] != tuple(shape):
-        raise ValueError(
-            f"grad_output has shape {grad.shape}; expected indices.shape + (embedding_dim,) "
-            f"= {tuple(shape) + ('embedding_dim',)}"
-        )
-    # not reshape(-1, dim): with embedding_dim 0, -1 is ambiguous
-    return np.ascontiguousarray(grad).reshape(math.prod(grad.shape[:-1]), grad.shape[-1])
-
-
 def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
                        padding_idx: int | None = None, scale_grad_by_freq: bool = False,
                        sparse: bool = False) -> np.ndarray | RowSparseGrad:
@@ -222,7 +207,10 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
     """
     num_embeddings = check_int(num_embeddings, "num_embeddings", 1)
     flat, shape = _flat_indices(indices, num_embeddings)
-    grad = _check_grad_output(grad_output, shape)
+    expected = f"indices.shape + (embedding_dim,) = {tuple(shape) + ('embedding_dim',)}"
+    grad = check_grad_output(grad_output, shape, None, expected)
+    # not reshape(-1, dim): with embedding_dim 0, -1 is ambiguous
+    grad = grad.reshape(math.prod(grad.shape[:-1]), grad.shape[-1])
     pad = check_padding_idx(padding_idx, num_embeddings)
     dim = grad.shape[1]
     from .._kernels.scatter import (
