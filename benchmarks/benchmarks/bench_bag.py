@@ -185,7 +185,7 @@ class SparseToDenseMean(_ToDense):
 class SparseStructureCheck(_Suite):
     """The structural check of ``X`` inside ``sparse_to_dense``, beside the call it guards.
 
-    ``check``: ``_validation.check_csr(X)`` alone (one pass over ``indptr`` and
+    ``check``: ``_base.sparse.check_csr(X)`` alone (one pass over ``indptr`` and
     ``indices``, run on every sparse input); ``sparse_to_dense``: the whole
     ``"sum"`` call, check included. The goal is a check under 3% of the call.
     """
