@@ -186,6 +186,18 @@ def test_truncated_entry_is_refused(saved, tmp_path):
         Word2Vec.load(path)
 
 
+def test_zip_asking_for_a_newer_zip_version_is_a_value_error(saved, tmp_path):
+    """A central directory entry that needs zip version 6.4: zipfile's NotImplementedError
+    becomes the loader's ValueError (found by the fuzz test below)."""
+    path = write(tmp_path / "m.npz", saved[Word2Vec])
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")  # the first central directory entry
+    data[at + 6:at + 8] = (64).to_bytes(2, "little")  # version needed to extract
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="is not a saved Word2Vec model: NotImplementedError"):
+        Word2Vec.load(path)
+
+
 def test_loaded_model_round_trips_new_parameters(tmp_path):
     model = Word2Vec(CORPUS, **SMALL, null_word=1, sorted_vocab=0, batch_words=500,
                      comment="c")

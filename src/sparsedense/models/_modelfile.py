@@ -25,6 +25,12 @@ from .._base.files import read_npy_header
 from .._base.validation import _short, is_int
 
 
+#: what zipfile raises for a damaged or crafted archive (a central directory asking for a
+#: newer zip version is a NotImplementedError, an encrypted member a RuntimeError)
+_ZIP_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError, RuntimeError,
+               NotImplementedError)
+
+
 class ModelFile:
     """The entries of a saved model, each read only after its npy header is checked.
 
@@ -39,7 +45,7 @@ class ModelFile:
             self._zip = zipfile.ZipFile(self.path)
         except FileNotFoundError:
             raise
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise ValueError(f"{str(self.path)!r} is not a saved {owner} model: "
                              f"{type(exc).__name__}: {exc}") from None
         self.entries: dict[str, zipfile.ZipInfo] = {}
@@ -73,8 +79,7 @@ class ModelFile:
         try:
             with self._zip.open(info) as fh:
                 shape, fortran, dtype, offset = read_npy_header(fh)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError,
-                RuntimeError, NotImplementedError) as exc:
+        except _ZIP_ERRORS as exc:
             raise self.error(name, f"is not a readable array ({type(exc).__name__}: "
                                    f"{str(exc)[:200]})") from None
         return shape, fortran, dtype, info.file_size - offset
