@@ -190,7 +190,7 @@ class LSA(TransformerMixin, BaseEstimator):
         check_param(normalizer, "power_iteration_normalizer", f"a str among {set(_NORMALIZERS)}",
                     normalizer in _NORMALIZERS, owner=owner)
         X = _check_input(X)
-        check_samples(X, "LSA")
+        check_samples(X.shape, "LSA")
         dtype = float_dtype(X.dtype)
         X = _csr(X, dtype)
         if self.n_components > X.shape[1]:

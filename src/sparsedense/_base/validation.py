@@ -38,6 +38,16 @@ def check_param(value: Any, name: str, allowed: str, ok: bool, *, owner: str) ->
         )
 
 
+def _bounds(low: float | None, high: float | None, low_open: bool = False) -> str:
+    """``">= 1 and <= 5"``: the range of :func:`check_int` / :func:`check_real` in words."""
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low}")
+    if high is not None:
+        parts.append(f"<= {high}")
+    return " and ".join(parts)
+
+
 def check_int(value: Any, name: str, low: int | None = None, high: int | None = None, *,
               owner: str | None = None, allow_none: bool = False) -> int | None:
     """An integer in ``[low, high]`` (either bound optional; None too with ``allow_none``).
@@ -51,9 +61,7 @@ def check_int(value: Any, name: str, low: int | None = None, high: int | None = 
     if value is None and allow_none:
         return None
     prefix = f"{owner}: " if owner else ""
-    bounds = " and ".join(b for b in (f">= {low}" if low is not None else "",
-                                      f"<= {high}" if high is not None else "") if b)
-    what = f"an int {bounds}".rstrip()
+    what = f"an int {_bounds(low, high)}".rstrip()
     if not is_int(value):
         raise InvalidParameterError(f"{prefix}{name} must be {what}"
                                     f"{' or None' if allow_none else ''}; got {_short(value)}")
@@ -76,9 +84,7 @@ def check_real(value: Any, name: str, low: float | None = None, high: float | No
            or (low is not None and (v <= low if low_open else v < low))
            or (high is not None and v > high))
     if bad:
-        rng = " and ".join(b for b in (f"{'>' if low_open else '>='} {low}" if low is not None
-                                        else "", f"<= {high}" if high is not None else "") if b)
-        what = f"a{'' if allow_inf else ' finite'} number {rng}".rstrip()
+        what = f"a{'' if allow_inf else ' finite'} number {_bounds(low, high, low_open)}".rstrip()
         raise InvalidParameterError(f"{prefix}{name} must be {what}; got {value!r}")
     return v
 
@@ -247,12 +253,15 @@ def float_dtype(dtype) -> np.dtype:
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
-def check_samples(X: Any, owner: str = "TfidfTransformer") -> Any:
-    """Refuse a matrix without rows, in scikit-learn's words."""
-    if X.shape[0] == 0:
-        raise NoSamplesError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
-                             f"of 1 is required by {owner}.")
-    return X
+def check_samples(shape: tuple, owner: str = "TfidfTransformer") -> None:
+    """Refuse a matrix of ``shape`` without rows, in scikit-learn's words.
+
+    It takes the shape, not the matrix, so statistics summed elsewhere (a stream,
+    Dask partitions) are checked without building one.
+    """
+    if shape[0] == 0:
+        raise NoSamplesError(f"Found array with 0 sample(s) (shape={tuple(shape)}) while a "
+                             f"minimum of 1 is required by {owner}.")
 
 
 #: the similarity metrics of topk_similar

@@ -137,7 +137,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
                 X = as_csr(X)
         else:
             X = as_csr(X)
-        X = check_samples(X)
+        check_samples(X.shape)
         _check_finite(X)
         self.n_features_in_ = X.shape[1]
         if columns is not None and all(isinstance(c, str) for c in columns):
@@ -158,7 +158,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         counted apart (a stream, Dask partitions) give the idf of one ``fit``.
         """
         validate_params(self, self._constraints)
-        check_samples(sp.csr_matrix((n_samples, len(df))))
+        check_samples((n_samples, len(df)))
         self.n_features_in_ = len(df)
         if self.use_idf:
             self.idf_ = self.idf_from_df(df, n_samples, float_dtype(dtype))
@@ -217,7 +217,8 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         in_place = _weighted_in_place(X, copy)
         if in_place:  # the structure check as_csr makes on its copy
             check_sparse_structure(X, "X")
-        X = check_samples(X if in_place else _float_csr_copy(X))
+        X = X if in_place else _float_csr_copy(X)
+        check_samples(X.shape)
         n_expected = getattr(self, "n_features_in_", X.shape[1])
         if X.shape[1] != n_expected:
             raise ValueError(
@@ -260,7 +261,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
 
         ``X`` is the caller's own copy: a conversion shares its index arrays.
         """
-        check_samples(X)
+        check_samples(X.shape)
         self._check_idf(X.shape[1])
         dtype = float_dtype(X.dtype)
         if X.dtype != dtype:
