@@ -108,3 +108,19 @@ def test_transform_between_calls_uses_the_statistics_so_far():
     ev = sd.EmbeddingVectorizer(W, WORDS).partial_fit(DOCS[:6])
     np.testing.assert_array_equal(ev.transform(DOCS),
                                   sd.EmbeddingVectorizer(W, WORDS).fit(DOCS[:6]).transform(DOCS))
+
+
+def test_a_dask_fit_leaves_no_stale_chunk_statistics():
+    """partial_fit after a Dask fit starts over: never adds to the statistics of an older fit."""
+    dask = pytest.importorskip("dask")
+    from sparsedense.dask import EmbeddingVectorizer as DaskEmbeddingVectorizer
+
+    W = _table()
+    ev = DaskEmbeddingVectorizer(W, WORDS).partial_fit(DOCS[:6])  # a local chunk first
+    with dask.config.set(scheduler="sync"):
+        ev.fit(DOCS[6:])
+    assert not hasattr(ev, "n_samples_seen_")
+    ev.partial_fit(DOCS[:3])
+    ref = sd.EmbeddingVectorizer(W, WORDS).fit(DOCS[:3])
+    assert ev.n_samples_seen_ == 3
+    np.testing.assert_array_equal(ev.vectorizer_._tfidf.idf_, ref.vectorizer_._tfidf.idf_)

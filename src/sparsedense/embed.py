@@ -170,7 +170,8 @@ smooth_idf, sublinear_tf
         return sparse_to_dense(X, weight, mode=self.mode, normalize=self.normalize)
 
     def _fit_chunk(self, raw_documents: Iterable, start_over: bool) -> tuple:
-        """Count a chunk, add its statistics to the fitted ones; the counts and coverage.
+        """Count a chunk, add its statistics to the fitted ones; the counts, their coverage
+        (unknown and all tokens) and the checked table.
 
         The vocabulary is the table's, so the statistics TF-IDF needs (the
         document count and frequencies) are sums over documents: chunks
@@ -195,7 +196,17 @@ smooth_idf, sublinear_tf
             vectorizer._tfidf = vectorizer._new_transformer()._fit_from_stats(
                 df, n_samples, weight.dtype)
         self.vectorizer_, self._df, self.n_samples_seen_ = vectorizer, df, n_samples
-        return X, unknown, total
+        return X, unknown, total, weight
+
+    def _fitted_elsewhere(self, vectorizer) -> None:
+        """Take a sparse step fitted without :meth:`_fit_chunk` (Dask's tree reduction).
+
+        Its statistics are not kept, so a later :meth:`partial_fit` starts over
+        instead of adding to those of an earlier fit.
+        """
+        self.vectorizer_ = vectorizer
+        for stale in ("n_samples_seen_", "_df"):
+            self.__dict__.pop(stale, None)
 
     def fit(self, raw_documents: Iterable, y=None) -> "EmbeddingVectorizer":
         """Fit the weighting (the idf for 'tfidf') on ``raw_documents``; returns ``self``."""
@@ -228,10 +239,10 @@ smooth_idf, sublinear_tf
 
     def fit_transform(self, raw_documents: Iterable, y=None) -> np.ndarray:
         """Fit, then return one dense vector per document (n_docs, dim)."""
-        X, unknown, total = self._fit_chunk(raw_documents, start_over=True)
+        X, unknown, total, weight = self._fit_chunk(raw_documents, start_over=True)
         if isinstance(self.vectorizer_, TfidfVectorizer):
             X = self.vectorizer_._tfidf._weight(X)
-        return self._embed(X, unknown, total, self._table(with_vocabulary=False)[0])
+        return self._embed(X, unknown, total, weight)
 
     def transform(self, raw_documents: Iterable) -> np.ndarray:
         """One dense vector per document, shape (n_docs, dim), dtype of ``weight``."""

@@ -213,7 +213,7 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
         vec = self._make_vectorizer(mapping, weight.dtype)
         lengths = fit_vectorizer(vec, bag, split_every)
         self._partition_lengths_ = fitted_lengths(bag, lengths)
-        self.vectorizer_ = vec
+        self._fitted_elsewhere(vec)
         return self
 
     def fit_transform(self, raw_documents, y=None, split_every: int = SPLIT_EVERY) -> da.Array:
@@ -249,7 +249,7 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
         lengths, features, df, tf = total.compute()
         finish_fit(vec, lengths, features, df, tf)
         self._partition_lengths_ = fitted_lengths(bag, lengths)
-        self.vectorizer_ = vec
+        self._fitted_elsewhere(vec)
         shipped = [table]
         transformer = getattr(vec, "_tfidf", None)
         if transformer is not None:
