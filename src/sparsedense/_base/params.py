@@ -17,10 +17,8 @@ bad one is reported. A constraint is one of two kinds:
 
 Either way a wrong type or value is an
 :class:`~sparsedense._base.errors.InvalidParameterError` (a ValueError and a
-TypeError), except where the trainers always raised a narrower type:
-:class:`Flag` and :class:`OneOf` raise a plain ValueError for a value of the
-right type outside the options, :class:`FloatDType` a TypeError, and
-:class:`Implemented` an ``UnsupportedOptionError``.
+TypeError), except :class:`Implemented`, whose ``UnsupportedOptionError``
+says the option exists in gensim but not here.
 """
 
 from __future__ import annotations
@@ -31,8 +29,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from .validation import (_short, check_int, check_param, check_real, is_bool, is_int,
-                         is_real_not_int)
+from .validation import (_short, check_int, check_option, check_param, check_real, is_bool,
+                         is_int, is_real_not_int)
 from .errors import InvalidParameterError, UnsupportedOptionError, sklearn_twin
 
 #: a vectorizer's constraint: what is allowed (scikit-learn's words), and its test
@@ -86,16 +84,11 @@ class Real(Check):
 
 @dataclass(frozen=True)
 class Flag(Check):
-    """gensim's 0/1 switch (``sg``, ``cbow_mean``, ...), as an int; a bool is refused.
-
-    Not an int: :class:`InvalidParameterError`; another int: ValueError.
-    """
+    """gensim's 0/1 switch (``sg``, ``cbow_mean``, ...), as an int; a bool is refused."""
 
     def __call__(self, value: Any, name: str, owner: str) -> int:
-        if not is_int(value):
+        if not is_int(value) or value not in (0, 1):
             raise InvalidParameterError(f"{owner}: {name} must be 0 or 1; got {_short(value)}")
-        if value not in (0, 1):
-            raise ValueError(f"{owner}: {name} must be 0 or 1; got {_short(value)}")
         return int(value)
 
 
@@ -144,10 +137,7 @@ class Text(Check):
 
 
 class OneOf(Check):
-    """One of the given str options, e.g. ``OneOf("sum", "word")``.
-
-    Not a str: :class:`InvalidParameterError`; another str: ValueError.
-    """
+    """One of the given str options, e.g. ``OneOf("sum", "word")``."""
 
     def __init__(self, *values: str) -> None:
         self.values = values
@@ -159,17 +149,12 @@ class OneOf(Check):
         if not isinstance(value, str):
             raise InvalidParameterError(f"{owner}: {name} must be one of {self.values}; got "
                                         f"{_short(value)}")
-        if value not in self.values:
-            raise ValueError(f"{owner}: {name} must be one of {self.values}; got {value!r}")
-        return value
+        return check_option(value, name, self.values, owner=owner)
 
 
 @dataclass(frozen=True)
 class FloatDType(Check):
-    """numpy.float32 or numpy.float64 in any spelling, returned as the scalar type.
-
-    Anything else is a TypeError.
-    """
+    """numpy.float32 or numpy.float64 in any spelling, returned as the scalar type."""
 
     def __call__(self, value: Any, name: str, owner: str) -> type:
         try:
@@ -177,8 +162,8 @@ class FloatDType(Check):
         except TypeError:
             dt = None
         if dt not in (np.float32, np.float64):
-            raise TypeError(f"{owner}: {name} must be numpy.float32 or numpy.float64; "
-                            f"got {_short(value)}")
+            raise InvalidParameterError(f"{owner}: {name} must be numpy.float32 or "
+                                        f"numpy.float64; got {_short(value)}")
         return dt.type
 
 
