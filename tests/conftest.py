@@ -24,16 +24,27 @@ def sample_docs(sample_corpus):
 @pytest.fixture(scope="session")
 def client():
     """A LocalCluster of 2 single-threaded worker processes (loopback only) and its client,
-    shared by the cluster tests (a killed worker is restarted by its nanny)."""
+    shared by the cluster tests (a killed worker is restarted by its nanny).
+
+    A LocalCluster gives up on a lost worker that has not registered again
+    within ``distributed.deploy.lost-worker-timeout`` (15 s) and closes its
+    nanny for good; on a loaded 2-core machine a restarted worker can take
+    that long to import its modules, and every later test would run on one
+    worker. The timeout is raised for as long as the cluster lives (it is
+    read when a worker is lost).
+    """
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=":0")
-    client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
+    import dask
+
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "10 minutes"}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=":0")
+        client = distributed.Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()
 
 
 @pytest.fixture
