@@ -83,7 +83,26 @@ def test_count_lines_of_compressed_files(tmp_path, suffix, opener):
     assert _graph.count_lines(str(path)) == 5
 
 
-def test_partition_lengths_of_files_use_the_byte_count(tmp_path, monkeypatch):
+def test_the_client_counts_small_files_only(tmp_path):
+    """A compressed byte weighs more (it becomes several); a file it cannot see: the workers."""
+    from sparsedense._kernels import _tuning
+
+    plain, packed = tmp_path / "a.txt", tmp_path / "b.txt.gz"
+    plain.write_bytes(b"x" * 1000)
+    packed.write_bytes(b"x" * 100)
+    size = 1000 + 100 * _graph._COMPRESSED_WEIGHT
+    for limit, want in ((size, True), (size - 1, False)):
+        with _tuning.override(DASK_CLIENT_COUNT_MAX_BYTES=limit):
+            assert _graph._client_counts([str(plain), str(packed)]) is want
+    with _tuning.override(DASK_CLIENT_COUNT_MAX_BYTES=1 << 40):
+        assert not _graph._client_counts([str(tmp_path / "gone.txt")])
+
+
+@pytest.mark.parametrize("limit, by_client", [(0, False), (1 << 40, True)])
+def test_partition_lengths_of_files_use_the_byte_count(tmp_path, monkeypatch, limit, by_client):
+    """Small files are counted by the client (no job), larger ones by one task a file."""
+    from sparsedense._kernels import _tuning
+
     paths = []
     for i, content in enumerate(CONTENTS):
         p = tmp_path / f"p{i}.txt"
@@ -98,8 +117,12 @@ def test_partition_lengths_of_files_use_the_byte_count(tmp_path, monkeypatch):
         raise AssertionError("the partitions were read in Python to count them")
 
     monkeypatch.setattr(_graph, "_count_partition", no_python_pass)
-    with dask.config.set(scheduler="sync"):
+    jobs = []
+    compute = dask.compute
+    monkeypatch.setattr(_graph.dask, "compute", lambda *a, **k: jobs.append(a) or compute(*a, **k))
+    with dask.config.set(scheduler="sync"), _tuning.override(DASK_CLIENT_COUNT_MAX_BYTES=limit):
         assert _graph.partition_lengths(bag) == expected
+    assert len(jobs) == (0 if by_client else 1)
     # split into byte blocks, a file is several partitions: counted in Python
     blocked = _graph.read_text(paths, blocksize=4)
     assert _graph._files_of(blocked) == ()

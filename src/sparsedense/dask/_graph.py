@@ -29,6 +29,7 @@ from dask.base import tokenize
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 
+from .._base.files import compression_of
 from .._base.validation import _short, check_documents, check_int
 
 #: default fan-in of the reduction trees (each inner task combines this many results)
@@ -37,6 +38,9 @@ SPLIT_EVERY = 8
 #: encodings in which a line break is the byte \n, \r or \r\n (counted on the bytes)
 _BYTE_NEWLINE_ENCODINGS = {"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"}
 _COUNT_BLOCK = 1 << 24
+#: what a compressed byte weighs against DASK_CLIENT_COUNT_MAX_BYTES (text compresses ~4:1
+#: and decompresses at about half the speed it is counted)
+_COMPRESSED_WEIGHT = 8
 
 
 # -- inputs ----------------------------------------------------------------
@@ -142,12 +146,38 @@ def count_lines(path: str) -> int:
             block = fh.read(_COUNT_BLOCK)
             if not block:
                 break
-            breaks += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            breaks += block.count(b"\n")
+            # (find is memchr, several times faster than count: most files have no \r)
+            if block.find(b"\r") >= 0:
+                breaks += block.count(b"\r") - block.count(b"\r\n")
             if prev_cr and block[:1] == b"\n":
                 breaks -= 1  # a \r\n split between two blocks is one break
             prev_cr = block[-1:] == b"\r"
             last = block[-1:]
     return breaks + (1 if last and last not in (b"\n", b"\r") else 0)
+
+
+def _client_counts(files: Sequence[str]) -> bool:
+    """Whether the client counts the lines of ``files`` itself rather than the workers.
+
+    :func:`read_text` has checked that the client sees every file; reading
+    them all takes less than a round trip to the workers below
+    ``DASK_CLIENT_COUNT_MAX_BYTES`` (a compressed byte counted as
+    ``_COMPRESSED_WEIGHT``: it decompresses into several, more slowly).
+    """
+    from .._kernels import _tuning
+
+    limit = _tuning.get("DASK_CLIENT_COUNT_MAX_BYTES")
+    total = 0
+    for f in files:
+        try:
+            size = os.path.getsize(f)
+        except OSError:
+            return False  # let the workers report it, as they would read it
+        total += size * (_COMPRESSED_WEIGHT if compression_of(f) else 1)
+        if total > limit:
+            return False
+    return True
 
 
 def as_bag(raw_documents: Any, name: str = "raw_documents") -> db.Bag:
@@ -192,17 +222,21 @@ def partition_lengths(bag: db.Bag, fitted: tuple | None = None) -> tuple[int, ..
     ``fitted`` is what :func:`fitted_lengths` gave the estimator's ``fit``:
     free when ``bag`` is the bag it was fitted on. Otherwise a pass over the
     input that only counts (no tokenizing); for a :class:`TextFiles` bag the
-    line breaks are counted on the bytes by :func:`count_lines`, one task a
-    file, without decoding or splitting lines in Python, once per bag.
+    line breaks are counted on the bytes by :func:`count_lines`, without
+    decoding or splitting lines in Python, once per bag: by the client when
+    the files are small (:func:`_client_counts`), else one task a file.
     """
     if fitted is not None and fitted[0] == bag.name:
         return fitted[1]
     files = _files_of(bag)
     if files:
         if bag.lengths is None:
-            bag.lengths = tuple(int(n) for n in dask.compute(
-                *[dask.delayed(count_lines)(f, dask_key_name=f"count-lines-{tokenize(f, i)}")
-                  for i, f in enumerate(files)]))
+            if _client_counts(files):
+                bag.lengths = tuple(count_lines(f) for f in files)
+            else:
+                bag.lengths = tuple(int(n) for n in dask.compute(
+                    *[dask.delayed(count_lines)(f, dask_key_name=f"count-lines-{tokenize(f, i)}")
+                      for i, f in enumerate(files)]))
         return bag.lengths
     return tuple(int(n) for n in bag.map_partitions(_count_partition).compute())
 
