@@ -58,15 +58,16 @@ def _bucket_by_row(indices, num_embeddings, padding_idx):
 
 
 @njit(**JIT_OPTIONS)
-def _bucket_by_row_sorted(indices, padding_idx):
+def _bucket_by_row_sorted(indices, order, padding_idx):
     """Like :func:`_bucket_by_row` but without an array of ``num_embeddings`` counts.
 
-    For a huge table and a small batch: a stable argsort of the indices, then
-    the distinct rows. Returns ``(rows, row_ptr, positions)`` where ``rows``
-    are the distinct rows, ascending, and the positions of ``rows[k]`` are
+    For a huge table and a small batch: ``order`` is a stable argsort of the
+    indices (numpy's, about 3x faster than Numba's mergesort on 1,000 ids;
+    a stable order is unique, so the result is the same), then the distinct
+    rows. Returns ``(rows, row_ptr, positions)`` where ``rows`` are the
+    distinct rows, ascending, and the positions of ``rows[k]`` are
     ``positions[row_ptr[k]:row_ptr[k + 1]]``.
     """
-    order = np.argsort(indices, kind="mergesort")
     n = 0
     for i in range(order.shape[0]):
         if indices[order[i]] != padding_idx:

@@ -231,7 +231,8 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
         row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)
         rows, ptr = _nonempty_rows(row_ptr)
     else:  # a huge table and a small batch: no array of num_embeddings counts
-        rows, ptr, positions = _bucket_by_row_sorted(flat, pad)
+        rows, ptr, positions = _bucket_by_row_sorted(flat, np.argsort(flat, kind="stable"),
+                                                     pad)
     # frequent rows (Zipf) spread over the threads; the sums are the same in any order
     order = balanced_order(np.diff(ptr)) if parallel else np.arange(rows.shape[0])
     tasks = task_args(segment_sum, min(rows.shape[0], _tuning.get("PARALLEL_TASKS")))
