@@ -246,8 +246,7 @@ def _scatter_parallel_min_work(m: Machine) -> int:
 
 @_constant("DASK_CLIENT_COUNT_MAX_BYTES", "text files up to this total size are counted by the "
            "client before a Dask job: reading them takes less than a round trip to the workers "
-           "counting in parallel (about 10 ms for 16 files on a local cluster; the client counts "
-           "about 1.5 GB/s)")
+           "counting in parallel (the crossover in docs/howto/benchmarks.rst)")
 def _dask_client_count_max_bytes(m: Machine) -> int:
     return 32 << 20
 
