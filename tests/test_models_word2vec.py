@@ -318,3 +318,23 @@ def test_failed_train_changes_nothing():
 def test_train_before_build_vocab():
     with pytest.raises(RuntimeError, match="build_vocab"):
         Word2Vec().train([["a"]])
+
+
+@pytest.mark.parametrize("cls", [Word2Vec, FastText])
+def test_get_latest_training_loss_is_the_last_train_calls(cls):
+    extra = {"bucket": 2000} if cls is FastText else {}
+    params = dict(SMALL, sg=1, epochs=3)
+    model = cls(planted_corpus(200), compute_loss=True, **params, **extra)
+    assert model.get_latest_training_loss() == pytest.approx(sum(model.training_loss_), rel=1e-12)
+    assert model.get_latest_training_loss() > 0
+    model.train(planted_corpus(50, seed=5), epochs=2)
+    assert len(model.training_loss_) == 5
+    assert model.get_latest_training_loss() == pytest.approx(sum(model.training_loss_[3:]),
+                                                             rel=1e-12)
+    model.train(planted_corpus(50, seed=5), epochs=1, compute_loss=False)
+    assert model.get_latest_training_loss() == 0.0  # gensim's value without compute_loss
+    quiet = cls(planted_corpus(200), **params, **extra)
+    assert quiet.get_latest_training_loss() == 0.0 and cls().get_latest_training_loss() == 0.0
+    # asking for the loss changes no vector
+    with_loss = cls(planted_corpus(200), compute_loss=True, **params, **extra)
+    np.testing.assert_array_equal(with_loss.wv.vectors, quiet.wv.vectors)
