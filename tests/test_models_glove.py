@@ -139,3 +139,65 @@ def test_bad_matrix_and_vocabulary():
     before = C.copy()
     m.fit(C, list("abcde"))
     assert (C != before).nnz == 0
+
+
+# -- from a corpus at construction (as Word2Vec) -------------------------------------
+def _glove_state(m):
+    return [m.word_vectors_, m.context_vectors_, m.word_biases_, m.context_biases_,
+            np.asarray(m.training_loss_), m.wv.vectors]
+
+
+def test_sentences_at_construction_equal_the_matrix_path_bit_for_bit(tmp_path):
+    from sparsedense.models import cooccurrence_matrix
+
+    sentences, _ = planted_corpus(n_sentences=120)
+    opts = dict(window=3, min_count=2, weighting="uniform", symmetric=False)
+    params = dict(vector_size=6, epochs=4, x_max=5.0, seed=2, progress=False)
+    model = GloVe(sentences, **opts, **params)
+    C, vocab = cooccurrence_matrix(sentences, progress=False, **opts)
+    old = GloVe(**params).fit(C, vocab)
+    assert model.vocabulary_.tokens == old.vocabulary_.tokens
+    for a, b in zip(_glove_state(model), _glove_state(old)):
+        assert np.array_equal(a, b)
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n", encoding="utf-8")
+    from_file = GloVe(corpus_file=path, **opts, **params)
+    for a, b in zip(_glove_state(from_file), _glove_state(old)):
+        assert np.array_equal(a, b)
+    # fit_corpus: the model's options by default, the call's first (unchanged defaults)
+    again = GloVe(**opts, **params).fit_corpus(sentences)
+    assert np.array_equal(again.wv.vectors, old.wv.vectors)
+    C10, vocab10 = cooccurrence_matrix(sentences, min_count=2, progress=False)
+    default = GloVe(**params).fit(C10, vocab10)
+    overridden = GloVe(**opts, **params).fit_corpus(sentences, window=10, min_count=2,
+                                                    weighting="harmonic", symmetric=True)
+    assert np.array_equal(overridden.wv.vectors, default.wv.vectors)
+
+
+def test_corpus_is_not_a_parameter_and_clone_gives_an_unfitted_model():
+    from sklearn.base import clone
+
+    sentences, _ = planted_corpus(n_sentences=50)
+    model = GloVe(sentences, vector_size=4, epochs=1, min_count=1, window=2, progress=False)
+    params = model.get_params()
+    assert "sentences" not in params and "corpus_file" not in params
+    assert params["window"] == 2 and params["min_count"] == 1
+    copy = clone(model)
+    assert copy.get_params() == params and not hasattr(copy, "wv")
+
+
+def test_bad_corpus_arguments_at_construction(tmp_path):
+    from sparsedense._base.errors import InvalidParameterError
+
+    with pytest.raises(TypeError, match="at most one of sentences or corpus_file"):
+        GloVe([["a", "b"]], corpus_file=tmp_path / "c.txt")
+    with pytest.raises(TypeError, match="corpus_file="):
+        GloVe("corpus.txt")
+    with pytest.raises(TypeError, match="corpus_file must be a path"):
+        GloVe(corpus_file=3)
+    with pytest.raises(InvalidParameterError, match="window"):
+        GloVe([["a", "b"]], window=0, min_count=1)
+    with pytest.raises(InvalidParameterError, match="weighting"):
+        GloVe([["a", "b"]], weighting="linear", min_count=1)
+    with pytest.raises(FileNotFoundError):
+        GloVe(corpus_file=tmp_path / "missing.txt")

@@ -74,7 +74,7 @@ def test_ppmisvd_is_a_scikit_learn_estimator():
     model = PPMISVD(vector_size=7, alpha=0.5, random_state=1)
     assert clone(model).get_params() == model.get_params()
     with pytest.raises(TypeError):
-        PPMISVD(7)  # keyword-only
+        PPMISVD(7)  # the first positional argument is sentences, not vector_size
 
 
 @pytest.mark.parametrize("kwargs, exc, words", [
@@ -109,3 +109,37 @@ def test_ppmisvd_bad_matrix_and_vocabulary():
     with pytest.raises(ValueError, match="window"):
         model.fit_corpus([["a", "b"]], window=0)
     assert not hasattr(model, "wv")
+
+
+# -- from a corpus at construction (as Word2Vec) -------------------------------------
+def test_ppmisvd_sentences_at_construction_equal_the_matrix_path_bit_for_bit(tmp_path):
+    sentences, _ = planted_corpus(n_sentences=120)
+    opts = dict(window=3, min_count=2, weighting="uniform", symmetric=True)
+    params = dict(vector_size=5, random_state=4, eigenvalue_weighting=1.0)
+    model = PPMISVD(sentences, **opts, **params)
+    C, vocab = cooccurrence_matrix(sentences, progress=False, **opts)
+    old = PPMISVD(**params).fit(C, vocab)
+    assert model.vocabulary_.tokens == old.vocabulary_.tokens
+    assert np.array_equal(model.wv.vectors, old.wv.vectors)
+    assert np.array_equal(model.singular_values_, old.singular_values_)
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n", encoding="utf-8")
+    assert np.array_equal(PPMISVD(corpus_file=str(path), **opts, **params).wv.vectors,
+                          old.wv.vectors)
+    # fit_corpus without options: cooccurrence_matrix's defaults, as before
+    C10, vocab10 = cooccurrence_matrix(sentences, progress=False)
+    assert np.array_equal(PPMISVD(**params).fit_corpus(sentences).wv.vectors,
+                          PPMISVD(**params).fit(C10, vocab10).wv.vectors)
+
+
+def test_ppmisvd_corpus_is_not_a_parameter():
+    from sklearn.base import clone
+
+    sentences, _ = planted_corpus(n_sentences=50)
+    model = PPMISVD(sentences, vector_size=3, min_count=1, random_state=0)
+    assert "sentences" not in model.get_params() and model.get_params()["min_count"] == 1
+    assert not hasattr(clone(model), "wv")
+    with pytest.raises(TypeError, match="at most one of sentences or corpus_file"):
+        PPMISVD(sentences, corpus_file="corpus.txt")
+    with pytest.raises(ValueError, match="min_count"):
+        PPMISVD(sentences, min_count=0)

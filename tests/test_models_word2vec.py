@@ -157,9 +157,14 @@ DETERMINISM = textwrap.dedent(
                           ("ft", FastText, dict(sg=1, bucket=3000))):
         m = cls(corpus, vector_size=16, min_count=2, epochs=2, workers=2, compute_loss=True,
                 **kw)
-        out[name] = m.wv.vectors
-        out[name + "_out"] = m.syn1neg
+        out[name] = m.wv.vectors.copy()
+        out[name + "_out"] = m.syn1neg.copy()
         out[name + "_loss"] = np.array(m.training_loss_)
+        more = [s[:10] + [f"new{(k + j) % 7}" for j in range(3)] for k, s in enumerate(corpus[:300])]
+        m.build_vocab(more, update=True)  # online vocabulary growth, then training on
+        m.train(more, total_examples=m.corpus_count, epochs=1)
+        out[name + "_online"] = m.wv.vectors
+        out[name + "_predict"] = np.array([q for _, q in m.predict_output_word(words[:3], topn=5)])
     np.savez(sys.argv[1], **out)
     """
 )
@@ -318,3 +323,34 @@ def test_failed_train_changes_nothing():
 def test_train_before_build_vocab():
     with pytest.raises(RuntimeError, match="build_vocab"):
         Word2Vec().train([["a"]])
+
+
+@pytest.mark.parametrize("cls", [Word2Vec, FastText])
+def test_get_latest_training_loss_is_the_last_train_calls(cls):
+    extra = {"bucket": 2000} if cls is FastText else {}
+    params = dict(SMALL, sg=1, epochs=3)
+    model = cls(planted_corpus(200), compute_loss=True, **params, **extra)
+    assert model.get_latest_training_loss() == pytest.approx(sum(model.training_loss_), rel=1e-12)
+    assert model.get_latest_training_loss() > 0
+    model.train(planted_corpus(50, seed=5), epochs=2)
+    assert len(model.training_loss_) == 5
+    assert model.get_latest_training_loss() == pytest.approx(sum(model.training_loss_[3:]),
+                                                             rel=1e-12)
+    model.train(planted_corpus(50, seed=5), epochs=1, compute_loss=False)
+    assert model.get_latest_training_loss() == 0.0  # gensim's value without compute_loss
+    quiet = cls(planted_corpus(200), **params, **extra)
+    assert quiet.get_latest_training_loss() == 0.0 and cls().get_latest_training_loss() == 0.0
+    # asking for the loss changes no vector
+    with_loss = cls(planted_corpus(200), compute_loss=True, **params, **extra)
+    np.testing.assert_array_equal(with_loss.wv.vectors, quiet.wv.vectors)
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_latest_training_loss_is_near_gensims(sg):
+    """Same loss definition (-log sigmoid of the true and noise scores); the draws differ."""
+    gm = pytest.importorskip("gensim.models")
+    corpus = planted_corpus(800)
+    params = dict(SMALL, epochs=5, sg=sg, compute_loss=True, workers=1)
+    ours = Word2Vec(corpus, **params).get_latest_training_loss()
+    theirs = gm.Word2Vec(corpus, **params).get_latest_training_loss()
+    assert ours == pytest.approx(theirs, rel=0.1)

@@ -11,6 +11,7 @@ import numpy as np
 from .._base.estimator import BaseEstimator
 from .._base.params import Bool, Int, OneOf, Real, check_params
 from ..vectors import Vectors
+from ._from_corpus import COUNT_CONSTRAINTS, _FromCorpus
 
 _OWNER = "GloVe"
 #: gradient components are clipped to [-GRAD_CLIP, GRAD_CLIP] (glove.c's value)
@@ -20,10 +21,11 @@ DEFAULT_WORKERS = 2
 _FORMAT = "sparsedense.GloVe"
 _FORMAT_VERSION = 1
 _PARAMS = ("vector_size", "x_max", "alpha", "learning_rate", "epochs", "seed", "workers",
-           "output", "progress")
+           "output", "progress", "window", "min_count", "max_vocab_size", "weighting",
+           "symmetric")
 
 
-class GloVe(BaseEstimator):
+class GloVe(_FromCorpus, BaseEstimator):
     """GloVe word vectors: a weighted least-squares fit of word and context vectors to log counts.
 
     The model is ``W[i] @ Wc[j] + b[i] + bc[j] ~ log C[i, j]``.
@@ -44,11 +46,22 @@ class GloVe(BaseEstimator):
       shuffled file in the same order every epoch);
     * the tables are float32.
 
-    A scikit-learn estimator: keyword-only parameters stored as given,
-    validated by :meth:`fit`.
+    Trained at once from a corpus, as :class:`~sparsedense.models.Word2Vec`
+    (``GloVe(sentences, window=5, min_count=1)``), or from a co-occurrence
+    matrix by :meth:`fit`. Otherwise a scikit-learn estimator: keyword-only
+    parameters stored as given, validated by :meth:`fit` (and at once with a
+    corpus).
 
     Parameters
     ----------
+    sentences : iterable of lists of str, optional
+        A re-iterable corpus: the model counts its co-occurrences with
+        :func:`~sparsedense.models.cooccurrence_matrix` (``window``,
+        ``min_count``, ``max_vocab_size``, ``weighting``, ``symmetric``) and
+        fits them, as :meth:`fit_corpus`. Not a parameter (``get_params``
+        leaves it out).
+    corpus_file : str or path-like, optional
+        The same from a text file, one sentence a line.
     vector_size : int, default=100
     x_max : float > 0, default=100
         Counts at or above ``x_max`` get weight 1.
@@ -65,6 +78,10 @@ class GloVe(BaseEstimator):
         ``wv`` holds ``W + Wc`` (GloVe's default output) or ``W`` alone.
     progress : bool, default=True
         A progress bar on a terminal's standard error.
+    window, min_count, max_vocab_size, weighting, symmetric
+        The co-occurrence options of :meth:`fit_corpus` and of a corpus given
+        here (:func:`~sparsedense.models.cooccurrence_matrix`'s, with its
+        defaults: 10, 5, None, ``"harmonic"``, True).
 
     Attributes
     ----------
@@ -90,6 +107,9 @@ class GloVe(BaseEstimator):
     True
     >>> model.wv.most_similar("river", topn=1)[0][0] in {"water", "fish", "boat"}
     True
+    >>> same = GloVe(sentences, vector_size=8, epochs=30, x_max=10, min_count=1, progress=False)
+    >>> bool((same.wv.vectors == model.wv.vectors).all())
+    True
     """
 
     #: the parameters, checked by :meth:`fit` in this order
@@ -103,11 +123,16 @@ class GloVe(BaseEstimator):
         "learning_rate": Real(0.0, low_open=True),
         "output": OneOf("sum", "word"),
         "progress": Bool(),
+        **COUNT_CONSTRAINTS,
     }
 
-    def __init__(self, *, vector_size: int = 100, x_max: float = 100.0, alpha: float = 0.75,
-                 learning_rate: float = 0.05, epochs: int = 25, seed: int = 1,
-                 workers: int | None = None, output: str = "sum", progress: bool = True) -> None:
+    def __init__(self, sentences: Iterable[Sequence[str]] | None = None, *,
+                 corpus_file: str | os.PathLike | None = None, vector_size: int = 100,
+                 x_max: float = 100.0, alpha: float = 0.75, learning_rate: float = 0.05,
+                 epochs: int = 25, seed: int = 1, workers: int | None = None,
+                 output: str = "sum", progress: bool = True, window: int = 10,
+                 min_count: int = 5, max_vocab_size: int | None = None,
+                 weighting: str = "harmonic", symmetric: bool = True) -> None:
         self.vector_size = vector_size
         self.x_max = x_max
         self.alpha = alpha
@@ -117,6 +142,12 @@ class GloVe(BaseEstimator):
         self.workers = workers
         self.output = output
         self.progress = progress
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.weighting = weighting
+        self.symmetric = symmetric
+        self._train_on(sentences, corpus_file)
 
     def _check_params(self) -> None:
         """Check the parameters against ``_constraints``; the first bad one raises."""
@@ -270,13 +301,16 @@ class GloVe(BaseEstimator):
                    **cooccurrence_options: Any) -> "GloVe":
         """Count co-occurrences with :func:`~sparsedense.models.cooccurrence_matrix`, then fit.
 
-        ``sentences`` and ``cooccurrence_options`` are passed on unchanged
-        (a str or path is a corpus file); returns ``self``.
+        ``sentences`` (a str or path is a corpus file) and
+        ``cooccurrence_options`` are passed on; an option not given is the
+        model's (``window``, ``min_count``, ..., ``progress``). Returns ``self``.
         """
         from .cooccurrence import cooccurrence_matrix
 
         self._check_params()
-        C, vocab = cooccurrence_matrix(sentences, **cooccurrence_options)
+        options = {**self._cooccurrence_options(), "progress": self.progress,
+                   **cooccurrence_options}
+        C, vocab = cooccurrence_matrix(sentences, **options)
         return self.fit(C, vocab)
 
 

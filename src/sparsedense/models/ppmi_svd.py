@@ -11,6 +11,7 @@ import numpy as np
 from .._base.estimator import BaseEstimator
 from .._base.params import Int, RandomState, Real, check_params
 from ..vectors import Vectors
+from ._from_corpus import COUNT_CONSTRAINTS, _FromCorpus
 
 _OWNER = "PPMISVD"
 
@@ -26,7 +27,7 @@ def check_vocabulary_for(C, vocabulary: Any, owner: str):
     return vocab
 
 
-class PPMISVD(BaseEstimator):
+class PPMISVD(_FromCorpus, BaseEstimator):
     """Word vectors ``U @ diag(s) ** p`` from a truncated SVD of the PPMI matrix.
 
     The count-based route of Levy, Goldberg & Dagan (*Improving
@@ -39,11 +40,22 @@ class PPMISVD(BaseEstimator):
     keeps ``U`` alone (often best on word similarity), ``1`` is the
     classical ``U @ diag(s)``.
 
-    A scikit-learn estimator: keyword-only parameters stored as given,
-    validated by :meth:`fit`.
+    Trained at once from a corpus, as :class:`~sparsedense.models.Word2Vec`
+    (``PPMISVD(sentences, window=5, min_count=1)``), or from a co-occurrence
+    matrix by :meth:`fit`. Otherwise a scikit-learn estimator: keyword-only
+    parameters stored as given, validated by :meth:`fit` (and at once with a
+    corpus).
 
     Parameters
     ----------
+    sentences : iterable of lists of str, optional
+        A re-iterable corpus: the model counts its co-occurrences with
+        :func:`~sparsedense.models.cooccurrence_matrix` (``window``,
+        ``min_count``, ``max_vocab_size``, ``weighting``, ``symmetric``) and
+        fits them, as :meth:`fit_corpus`. Not a parameter (``get_params``
+        leaves it out).
+    corpus_file : str or path-like, optional
+        The same from a text file, one sentence a line.
     vector_size : int, default=100
     alpha : float in (0, 1], default=0.75
         Context-distribution smoothing.
@@ -56,6 +68,10 @@ class PPMISVD(BaseEstimator):
     n_oversamples : int, default=10
     random_state : int, RandomState, Generator or None, default=None
         Seed of the SVD's test matrix (an int gives reproducible vectors).
+    window, min_count, max_vocab_size, weighting, symmetric
+        The co-occurrence options of :meth:`fit_corpus` and of a corpus given
+        here (:func:`~sparsedense.models.cooccurrence_matrix`'s, with its
+        defaults: 10, 5, None, ``"harmonic"``, True).
 
     Attributes
     ----------
@@ -75,6 +91,9 @@ class PPMISVD(BaseEstimator):
     (9, 4)
     >>> model.wv.most_similar("river", topn=1)[0][0] in {"water", "fish", "boat"}
     True
+    >>> same = PPMISVD(sentences, vector_size=4, random_state=0, min_count=1)
+    >>> bool((same.wv.vectors == model.wv.vectors).all())
+    True
     """
 
     #: the parameters, checked by :meth:`fit` in this order
@@ -86,11 +105,15 @@ class PPMISVD(BaseEstimator):
         "shift": Real(0.0, low_open=True),
         "eigenvalue_weighting": Real(-10.0, 10.0),
         "random_state": RandomState(),
+        **COUNT_CONSTRAINTS,
     }
 
-    def __init__(self, *, vector_size: int = 100, alpha: float = 0.75, shift: float = 1.0,
-                 eigenvalue_weighting: float = 0.5, n_iter: int = 5, n_oversamples: int = 10,
-                 random_state: Any = None) -> None:
+    def __init__(self, sentences: Iterable[Sequence[str]] | None = None, *,
+                 corpus_file: str | os.PathLike | None = None, vector_size: int = 100,
+                 alpha: float = 0.75, shift: float = 1.0, eigenvalue_weighting: float = 0.5,
+                 n_iter: int = 5, n_oversamples: int = 10, random_state: Any = None,
+                 window: int = 10, min_count: int = 5, max_vocab_size: int | None = None,
+                 weighting: str = "harmonic", symmetric: bool = True) -> None:
         self.vector_size = vector_size
         self.alpha = alpha
         self.shift = shift
@@ -98,6 +121,12 @@ class PPMISVD(BaseEstimator):
         self.n_iter = n_iter
         self.n_oversamples = n_oversamples
         self.random_state = random_state
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.weighting = weighting
+        self.symmetric = symmetric
+        self._train_on(sentences, corpus_file)
 
     def _check_params(self) -> None:
         """Check the parameters against ``_constraints``; the first bad one raises."""
@@ -142,11 +171,13 @@ class PPMISVD(BaseEstimator):
                    **cooccurrence_options: Any) -> "PPMISVD":
         """Count co-occurrences with :func:`~sparsedense.models.cooccurrence_matrix`, then fit.
 
-        ``sentences`` and ``cooccurrence_options`` are passed on unchanged
-        (a str or path is a corpus file); returns ``self``.
+        ``sentences`` (a str or path is a corpus file) and
+        ``cooccurrence_options`` are passed on; an option not given is the
+        model's (``window``, ``min_count``, ...). Returns ``self``.
         """
         from .cooccurrence import cooccurrence_matrix
 
         self._check_params()
-        C, vocab = cooccurrence_matrix(sentences, **cooccurrence_options)
+        options = {**self._cooccurrence_options(), **cooccurrence_options}
+        C, vocab = cooccurrence_matrix(sentences, **options)
         return self.fit(C, vocab)

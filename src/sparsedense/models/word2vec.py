@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .._base.validation import _short
-from .._base.errors import NotTrainableError, UnsupportedOptionError
+from .._base.errors import NotTrainableError
 from .._base.params import Bool, Flag, Func, Implemented, Int, Real, Text, check_params
 from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
+from ._persist import _Persistent
 from ._shards import _Run, _ShardBuffers, _shard_words, _split_shards
 
 #: in-vocabulary words each shard trains on between two merges. Longer rounds
@@ -31,7 +31,6 @@ from ._shards import _Run, _ShardBuffers, _shard_words, _split_shards
 SHARD_WORDS = 40000
 #: shards when ``workers=None``
 DEFAULT_WORKERS = 2
-_FORMAT_VERSION = 1
 #: gensim's ``MAX_WORDS_IN_BATCH``, the default of ``batch_words``
 MAX_WORDS_IN_BATCH = 10000
 
@@ -69,6 +68,7 @@ _BUILD_VOCAB_CONSTRAINTS = {
     "progress_per": Int(1),
     "keep_raw_vocab": Bool(),
     "trim_rule": Func(none=True),
+    "update": Bool(),
 }
 #: :meth:`Word2Vec.train`'s options, once ``None`` is replaced by the model's value
 _TRAIN_CONSTRAINTS = {
@@ -84,7 +84,7 @@ _TRAIN_CONSTRAINTS = {
 }
 
 
-class Word2Vec:
+class Word2Vec(_Persistent):
     """Learn word vectors from a corpus with skip-gram or CBOW and negative sampling.
 
     The names, defaults and semantics are gensim's ``Word2Vec``: frequent-word
@@ -105,7 +105,15 @@ class Word2Vec:
       (HogBatch), see :mod:`sparsedense._kernels.word2vec`;
     * hierarchical softmax (``hs=1``) is not implemented;
     * ``training_loss_`` holds one float64 loss per epoch (gensim keeps a
-      float32 running total that stops growing on large corpora).
+      float32 running total that stops growing on large corpora);
+      :meth:`get_latest_training_loss` is their sum over the last
+      :meth:`train` call;
+    * training ends with a cheap check of a sample of the vectors: when they
+      collapsed onto one direction (mean cosine above 0.99, as CBOW FastText
+      does on a small corpus), a ``UserWarning`` says so and what to try.
+
+    The vocabulary grows online as gensim's (``build_vocab(corpus,
+    update=True)``), and :meth:`predict_output_word` is gensim's.
 
     Parameters
     ----------
@@ -259,16 +267,22 @@ class Word2Vec:
         ``trim_rule`` is gensim's (see the class parameters); ``keep_raw_vocab``
         keeps every counted word and its count in ``raw_vocab``;
         ``progress_per`` (a logging interval in gensim) has no effect.
-        ``update=True`` (gensim's online vocabulary update) is not implemented.
+
+        ``update=True`` is gensim's online update: the new corpus's words
+        reaching ``min_count`` are appended to the vocabulary with new random
+        rows, the existing rows and counts are kept (counts grow); see
+        :mod:`sparsedense.models._online`. It raises a ``RuntimeError``
+        (``NotTrainableError``) on a model without vocabulary, as gensim.
         """
         o = self._owner
-        if update is not False and update not in (0, None):
-            raise UnsupportedOptionError(
-                f"{o}: build_vocab(update={_short(update)}) (adding words to a trained model) "
-                "is not implemented; build the vocabulary of the whole corpus at once")
         check_params({"progress_per": progress_per, "keep_raw_vocab": keep_raw_vocab,
-                      "trim_rule": trim_rule}, _BUILD_VOCAB_CONSTRAINTS, o)
+                      "trim_rule": trim_rule, "update": update}, _BUILD_VOCAB_CONSTRAINTS, o)
         corpus = Corpus(corpus_iterable, corpus_file, owner=o)
+        if update:
+            from ._online import grow_vocabulary
+
+            grow_vocabulary(self, corpus, trim_rule, bool(keep_raw_vocab))
+            return self
         words, counts, total, n_sent = corpus.word_counts(self.max_vocab_size, trim_rule)
         vocab = select_vocabulary(words, counts, self.min_count, self.max_final_vocab, o,
                                   trim_rule=trim_rule, sorted_vocab=bool(self.sorted_vocab),
@@ -282,6 +296,7 @@ class Word2Vec:
         self.epochs_trained_ = 0
         self.training_loss_ = []
         self._vocab_corpus = corpus
+        self._vocab_corpus_words = None  # in-vocabulary words of that corpus: the counts' sum
         return self
 
     def _set_state(self, words: list[str], counts: np.ndarray, syn0: np.ndarray,
@@ -332,6 +347,7 @@ class Word2Vec:
         per_epoch, pass_words = self._words_per_epoch(corpus, total_examples, total_words)
         run = self._start_run(start_alpha, end_alpha, epochs * per_epoch, compute_loss)
         self._notify(callbacks, "on_train_begin")
+        self._latest_training_loss = 0.0
         with Progress(f"{self._owner} training", total=epochs * pass_words, unit="word",
                       quiet=not progress) as bar:
             for e in range(epochs):
@@ -340,10 +356,45 @@ class Word2Vec:
                 self.epochs_trained_ += 1
                 if compute_loss:
                     self.training_loss_.append(float(loss))
+                    self._latest_training_loss += float(loss)
                 self._epoch_done()
                 self._notify(callbacks, "on_epoch_end")
         self._notify(callbacks, "on_train_end")
+        from ._health import warn_if_collapsed
+
+        warn_if_collapsed(self)
         return self
+
+    def get_latest_training_loss(self) -> float:
+        """The loss summed over the epochs of the last :meth:`train` call (gensim's).
+
+        0.0 when that call ran without ``compute_loss`` (as gensim); the
+        loss of each epoch is in ``training_loss_``.
+        """
+        return float(getattr(self, "_latest_training_loss", 0.0))
+
+    def predict_output_word(self, context_words_list: Iterable[Any],
+                            topn: int = 10) -> list[tuple[str, float]] | None:
+        """The ``topn`` most probable center words between ``context_words_list``, as gensim.
+
+        The softmax over ``syn1neg`` of the mean (``cbow_mean=1``) or sum of the
+        context's vectors, for skip-gram models too; words (str) or rows
+        (int) outside the vocabulary are skipped, ``None`` when none is left.
+        See :mod:`sparsedense.models._predict`.
+
+        Examples
+        --------
+        >>> from sparsedense.models import Word2Vec
+        >>> sentences = [["deposit", "savings", "bank"], ["mortgage", "loan", "bank"]] * 50
+        >>> model = Word2Vec(sentences, vector_size=16, min_count=1, epochs=20, seed=7)
+        >>> model.predict_output_word(["mortgage", "bank"], topn=1)[0][0]
+        'loan'
+        >>> round(sum(p for _, p in model.predict_output_word(["loan"], topn=5)), 6)
+        1.0
+        """
+        from ._predict import predict_output_word
+
+        return predict_output_word(self, context_words_list, topn)
 
     def _notify(self, callbacks: Sequence[Any], event: str) -> None:
         """Call method ``event`` (``"on_epoch_end"``, ...) of each callback that has it."""
@@ -409,7 +460,9 @@ class Word2Vec:
         same = getattr(self, "_vocab_corpus", None)
         if same is not None and (same.sentences is corpus.sentences and
                                  same.corpus_file == corpus.corpus_file):
-            in_vocab = int(self._counts.sum()) - (1 if self._null_word_index() >= 0 else 0)
+            in_vocab = getattr(self, "_vocab_corpus_words", None)
+            if in_vocab is None:
+                in_vocab = int(self._counts.sum()) - (1 if self._null_word_index() >= 0 else 0)
             raw, sentences = self.corpus_total_words, self.corpus_count
         elif total_examples is None and total_words is None:
             in_vocab = sum(int(ids.shape[0]) for ids, _ in
@@ -503,57 +556,6 @@ class Word2Vec:
                float(run.total), run.compute_loss, losses, effective)
         return float(losses.sum())
 
-    # -- persistence -----------------------------------------------------------
-    def _params(self) -> dict[str, Any]:
-        return {n: getattr(self, n) for n in _PARAM_NAMES[self._owner]}
-
-    def _table_specs(self, n_words: int) -> dict[str, tuple[tuple[int, ...], str]]:
-        """Shape of every float32 table of a saved model, and where that shape comes from."""
-        why = f"(len(words), vector_size) from the vocabulary of {n_words} words"
-        return {"syn0": ((n_words, self.vector_size), why),
-                "syn1neg": ((n_words, self.vector_size), why)}
-
-    def _state_arrays(self) -> dict[str, np.ndarray]:
-        return {"syn0": np.asarray(self.wv.vectors), "syn1neg": self.syn1neg}
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Save the whole model (tables, vocabulary, counts, parameters) to ``path`` (npz).
-
-        The file is written atomically; :meth:`load` gives a model that
-        continues training exactly as this one would.
-        """
-        from . import _modelfile as mf
-
-        if self.wv is None:
-            raise RuntimeError(f"{self._owner}: nothing to save; build_vocab() first")
-        mf.save_trainer(self, path, _FORMAT_VERSION)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> "Word2Vec":
-        """Load a model written by :meth:`save`.
-
-        The file is not trusted: every entry's dtype and shape is checked
-        against the file's parameters and vocabulary before it is read, the
-        counts must be >= 1, so that a damaged or hand-edited file cannot make
-        the next :meth:`train` index out of bounds.
-
-        Raises
-        ------
-        FileNotFoundError
-            If ``path`` does not exist.
-        ValueError
-            If the file is not a saved model of this class, or an entry is
-            missing, unexpected or does not match (the message names the file
-            and the entry).
-        """
-        from . import _modelfile as mf
-
-        return mf.load_trainer(cls, path, _PARAM_NAMES[cls._owner], _FORMAT_VERSION)
-
-    def _restore(self, words: list[str], arrays: dict[str, np.ndarray]) -> None:
-        self._set_state(words, arrays["counts"], np.ascontiguousarray(arrays["syn0"]),
-                        np.ascontiguousarray(arrays["syn1neg"]))
-
     def __repr__(self) -> str:
         n = 0 if self.wv is None else len(self.wv)
         return (f"{self._owner}<vocab={n}, vector_size={self.vector_size}, "
@@ -571,11 +573,3 @@ def initial_vectors(seed: int, rows: int, dim: int) -> np.ndarray:
     vectors -= 1.0
     vectors /= dim
     return vectors
-
-
-#: the parameters a saved model's meta may hold (older files hold fewer: the rest default)
-_PARAM_NAMES = {"Word2Vec": (
-    "vector_size", "alpha", "window", "min_count", "max_vocab_size", "max_final_vocab", "sample",
-    "seed", "workers", "min_alpha", "sg", "negative", "ns_exponent", "cbow_mean", "epochs",
-    "shrink_windows", "compute_loss", "null_word", "sorted_vocab", "batch_words", "comment")}
-_PARAM_NAMES["FastText"] = _PARAM_NAMES["Word2Vec"] + ("min_n", "max_n", "bucket", "word_ngrams")
