@@ -198,10 +198,13 @@ class Queries:
         if not (len(ws1) and len(ws2)):
             raise ZeroDivisionError(f"At least one of the passed list is empty: ws1 has "
                                     f"{len(ws1)} keys, ws2 {len(ws2)}")
-        a = self.get_mean_vector(ws1, pre_normalize=False).astype(np.float64)
-        b = self.get_mean_vector(ws2, pre_normalize=False).astype(np.float64)
-        na, nb = np.linalg.norm(a), np.linalg.norm(b)
-        return float(np.dot(a / na if na > 0 else a, b / nb if nb > 0 else b))
+        from ..similarity import normalize_rows
+
+        # normalized like the table's rows, so that one key each gives similarity() exactly
+        means = np.stack([self.get_mean_vector(ws1, pre_normalize=False),
+                          self.get_mean_vector(ws2, pre_normalize=False)])
+        unit = normalize_rows(means, means.dtype)
+        return float(np.dot(unit[0], unit[1]))
 
     @staticmethod
     def cosine_similarities(vector_1: Any, vectors_all: Any) -> np.ndarray:
