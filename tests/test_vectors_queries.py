@@ -192,6 +192,7 @@ def test_closer_than_distances_same_as_gensim(lee):
         assert ours.words_closer_than(w1, w2) == g.closer_than(w1, w2)
         assert ours.rank(w1, w2) == g.rank(w1, w2)
     np.testing.assert_allclose(ours.distances("war"), g.distances("war"), atol=ATOL)
+    assert ours.distances("war").dtype == g.distances("war").dtype == np.float32
     np.testing.assert_allclose(ours.distances("war", ["police", "the"]),
                                g.distances("war", ["police", "the"]), atol=ATOL)
     np.testing.assert_allclose(ours.distances(g["war"]), g.distances(g["war"]), atol=ATOL)

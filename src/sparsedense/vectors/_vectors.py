@@ -267,12 +267,13 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         return 1.0 - self.similarity(w1, w2)
 
     def distances(self, word_or_vector: Any, other_words: Iterable[str] = ()) -> np.ndarray:
-        """Cosine distances from a key or vector to ``other_words`` (all keys if empty)."""
+        """Cosine distances from a key or vector to ``other_words`` (all keys if empty),
+        in the table's dtype (as gensim)."""
         v = self._unit_query(word_or_vector)
         unit = self.get_normed_vectors()
         others = list(other_words)
         rows = unit if not others else unit[[self.get_index(w) for w in others]]
-        return 1.0 - rows @ v
+        return 1 - rows @ v.astype(rows.dtype)
 
     def _unit_query(self, item: Any) -> np.ndarray:
         if isinstance(item, str) or is_index(item):
