@@ -136,3 +136,8 @@ def test_refused_arguments_name_themselves(pair, tmp_path):
     with pytest.raises(ValueError, match="line 2: expected 'word count'"):
         Vectors.load_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "bad.vocab",
                                      binary=True)
+    with pytest.raises(TypeError, match="datatype must be np.float32 or np.float64; got .*float16"):
+        Vectors.load_word2vec_format(tmp_path / "v.txt", binary=True, datatype=np.float16)
+    with pytest.raises(ValueError, match="unicode_errors 'bogus'"):
+        Vectors.load_word2vec_format(tmp_path / "v.txt", fvocab=tmp_path / "bad.vocab",
+                                     unicode_errors="bogus")

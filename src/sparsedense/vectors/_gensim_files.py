@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .._base.errors import FileDecodeError
+from .._base.errors import FileDecodeError, InvalidParameterError
 from .._base.files import atomic_write, open_binary
 from .._base.validation import is_bool, is_int
+from ._checks import _check_dtype, _check_encoding
 
 #: the attribute that holds word counts (gensim's name)
 COUNT = "count"
@@ -188,6 +189,12 @@ class GensimFiles:
 
         binary = _check_flag(binary, "binary")
         no_header = _check_flag(no_header, "no_header")
+        _check_encoding(encoding, unicode_errors)
+        try:
+            datatype = _check_dtype(datatype)
+        except InvalidParameterError:
+            raise InvalidParameterError(f"datatype must be np.float32 or np.float64; got "
+                                        f"{datatype!r} (gensim's float16 is not offered)") from None
         if no_header and binary:
             raise NotImplementedError("no_header only available for text-format files "
                                       "(binary=True was given)")
