@@ -58,9 +58,10 @@ def _check_flag(value: Any, name: str) -> bool:
 class GensimFiles:
     """``save_word2vec_format`` and ``load_word2vec_format``, gensim's names and arguments."""
 
-    def save_word2vec_format(self, fname: str | os.PathLike, fvocab: str | os.PathLike | None = None,
-                             binary: bool = False, total_vec: int | None = None,
-                             write_header: bool = True, prefix: str = "", append: bool = False,
+    def save_word2vec_format(self, fname: str | os.PathLike,
+                             fvocab: str | os.PathLike | None = None, binary: bool = False,
+                             total_vec: int | None = None, write_header: bool = True,
+                             prefix: str = "", append: bool = False,
                              sort_attr: str = "count") -> None:
         """Write the vectors in word2vec format (gensim's method and arguments).
 

@@ -12,6 +12,7 @@ answers here too.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,12 @@ def is_index(key: Any) -> bool:
     return isinstance(key, (numbers.Integral, np.integer)) and not is_bool(key)
 
 
-def _items(value: Any) -> list:
-    """gensim's ``_ensure_list``: None is no item; a key or a 1-D array is one item; a 2-D
-    array is one item per row; another iterable is a list of items."""
+def as_items(value: Any, name: str) -> list:
+    """gensim's reading of ``positive`` / ``negative`` (its ``_ensure_list``).
+
+    ``None`` is no item; a key (str or int) or a 1-D array is one item; a 2-D
+    array is one vector per row; any other iterable is a list of items.
+    """
     if value is None:
         return []
     if isinstance(value, str) or is_index(value):
@@ -40,11 +44,12 @@ def _items(value: Any) -> list:
             return [value]
         if value.ndim == 2:
             return list(value)
-    try:
-        return list(value)
-    except TypeError:
-        raise TypeError(f"expected a key (str or int), a vector, or a list of them; got "
-                        f"{type(value).__name__} {value!r:.80}") from None
+        raise ValueError(f"{name} is an array of shape {value.shape}; expected one vector "
+                         "(1-D) or one vector per row (2-D)")
+    if not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a key (str or int), a vector, or a list of them; "
+                        f"got {type(value).__name__} {value!r}")
+    return list(value)
 
 
 class Queries:
@@ -100,7 +105,7 @@ class Queries:
         restrict_vocab = _check_restrict_vocab(restrict_vocab)
         if topn == 0:
             return []
-        pos, neg = _items(positive), _items(negative)
+        pos, neg = as_items(positive, "positive"), as_items(negative, "negative")
         exclude = {self.get_index(k) for k in pos + neg
                    if (isinstance(k, str) and k in self.key_to_index) or is_index(k)}
         terms = ([self._term(x, f"positive[{i}]") for i, x in enumerate(pos)]

@@ -12,31 +12,8 @@ import numpy as np
 from .._base.validation import check_weight, is_bool
 from ._checks import _check_clip, _check_restrict_vocab, _check_topn
 from ._gensim_files import GensimFiles
-from ._queries import Queries, is_index
+from ._queries import Queries, as_items, is_index
 from ._vecattrs import VecAttrs
-
-
-def _as_items(value: Any, name: str) -> list:
-    """gensim's reading of ``positive`` / ``negative``: one item, or a list of items.
-
-    ``None`` is no item; a str or a 1-D array is one item; a 2-D array is one
-    vector per row; any other iterable is a list of items.
-    """
-    if value is None:
-        return []
-    if isinstance(value, str) or is_index(value):
-        return [value]
-    if isinstance(value, np.ndarray):
-        if value.ndim == 1:
-            return [value]
-        if value.ndim == 2:
-            return list(value)
-        raise ValueError(f"{name} is an array of shape {value.shape}; expected one vector "
-                         "(1-D) or one vector per row (2-D)")
-    if not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a key (str or int), a vector, or a list of them; "
-                        f"got {type(value).__name__} {value!r}")
-    return list(value)
 
 
 class Vectors(Queries, VecAttrs, GensimFiles):
@@ -307,9 +284,9 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         weight)`` pair); the weighted mean is made unit length. ``positive``
         and ``negative`` are read as gensim reads them (see :func:`_as_items`).
         """
-        items = ([(x, 1.0, f"positive[{p}]") for p, x in enumerate(_as_items(positive,
+        items = ([(x, 1.0, f"positive[{p}]") for p, x in enumerate(as_items(positive,
                                                                              "positive"))]
-                 + [(x, -1.0, f"negative[{p}]") for p, x in enumerate(_as_items(negative,
+                 + [(x, -1.0, f"negative[{p}]") for p, x in enumerate(as_items(negative,
                                                                               "negative"))])
         if not items:
             raise ValueError("cannot compute similarity with no input: give positive and/or "
@@ -419,8 +396,8 @@ class Vectors(Queries, VecAttrs, GensimFiles):
             clip_start, clip_end = 0, restrict_vocab
         if topn == 0:
             return []
-        query, exclude = self._combine(_as_items(positive, "positive"),
-                                       _as_items(negative, "negative"))
+        query, exclude = self._combine(as_items(positive, "positive"),
+                                       as_items(negative, "negative"))
         if indexer is not None:
             return list(indexer.most_similar(query.astype(self.weight.dtype), topn))
         unit = self.get_normed_vectors()[clip_start:clip_end]
