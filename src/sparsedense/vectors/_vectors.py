@@ -282,12 +282,12 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         Keys count as their unit vectors, raw vectors as they are; positive
         items weigh +1 and negative ones -1 (or the weight of a ``(key,
         weight)`` pair); the weighted mean is made unit length. ``positive``
-        and ``negative`` are read as gensim reads them (see :func:`_as_items`).
+        and ``negative`` are read as gensim reads them (see ``as_items``).
         """
-        items = ([(x, 1.0, f"positive[{p}]") for p, x in enumerate(as_items(positive,
-                                                                             "positive"))]
-                 + [(x, -1.0, f"negative[{p}]") for p, x in enumerate(as_items(negative,
-                                                                              "negative"))])
+        items = ([(x, 1.0, f"positive[{p}]")
+                  for p, x in enumerate(as_items(positive, "positive"))]
+                 + [(x, -1.0, f"negative[{p}]")
+                    for p, x in enumerate(as_items(negative, "negative"))])
         if not items:
             raise ValueError("cannot compute similarity with no input: give positive and/or "
                              "negative keys or vectors")
