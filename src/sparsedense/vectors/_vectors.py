@@ -34,7 +34,8 @@ class Vectors(Queries, VecAttrs, GensimFiles):
 
     Queries (lookups, ``most_similar``, ``similarity``...) may run in several
     threads at once: they only read the table, and the cached unit vectors are
-    built once and read-only. Mutators (``add_vectors``, ``vectors[key] = ...``)
+    built once and read-only. Mutators (``add_vectors``, ``vectors[key] = ...``,
+    ``set_vecattr``)
     must not run while other threads query the same object.
 
     Parameters
