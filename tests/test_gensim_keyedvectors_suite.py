@@ -7,18 +7,17 @@ below, and while each of their tests runs, the names through which they reach
 gensim's class (``KeyedVectors`` in the test module, ``gensim.models.KeyedVectors``,
 ``gensim.models.keyedvectors.KeyedVectors`` and its ``_load_word2vec_format``)
 are bound to :class:`GensimStyleVectors`: :class:`~sparsedense.Vectors` with
-gensim's constructor (``KeyedVectors(vector_size)``, an empty table) and
-gensim's loader (``load_word2vec_format``, which calls
-:func:`~sparsedense.load_vectors`). Those two entry points are all the
-adapter adds; every query, lookup and mutation the tests make runs on
-Vectors' own methods, unchanged.
+gensim's constructor (``KeyedVectors(vector_size)``, an empty table). That
+entry point is all the adapter adds; every query, lookup, mutation and file
+method the tests call (``load_word2vec_format`` included) runs on Vectors'
+own methods, unchanged.
 
 Written for gensim 4.4.0 (the version of the test extra). A gensim release
 that renames or adds tests shows up here as new passes or failures.
 
 Tests of theirs that cannot pass are listed in :data:`EXPECTED_FAILURES`, each
 with its reason: a deliberate difference documented in
-``docs/howto/migrating.rst``, or issue 24 (KeyedVectors methods that Vectors
+``docs/howto/migrating.rst``, or issue 24 (``vectors_for_all``, which Vectors
 does not have yet). They run as strict xfail, with the exception they are
 expected to fail with: a listed test that starts passing, or fails in another
 way, fails this suite, so the list cannot go stale.
@@ -42,16 +41,13 @@ import gensim.test.test_keyedvectors as gensim_tests  # noqa: E402
 import gensim.test.utils  # noqa: E402
 
 from sparsedense import Vectors  # noqa: E402
-from sparsedense.vectors import load_vectors  # noqa: E402
 
 
 class GensimStyleVectors(Vectors):
-    """Vectors built and loaded the way gensim's tests build KeyedVectors.
+    """Vectors built the way gensim's tests build KeyedVectors.
 
     ``GensimStyleVectors(vector_size)`` is an empty table (gensim's
-    ``KeyedVectors(vector_size)``) and ``load_word2vec_format`` maps gensim's
-    arguments onto :func:`~sparsedense.load_vectors`. Nothing else is
-    overridden.
+    ``KeyedVectors(vector_size)``). Nothing else is overridden.
     """
 
     def __init__(self, vector_size, count=0, dtype=np.float32, mapfile_path=None):
@@ -59,21 +55,6 @@ class GensimStyleVectors(Vectors):
             raise NotImplementedError("the adapter builds empty tables only (count=0, "
                                       "no mapfile_path)")
         super().__init__([], np.zeros((0, vector_size), dtype=dtype))
-
-    @classmethod
-    def load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
-                             unicode_errors="strict", limit=None, datatype=np.float32,
-                             no_header=False):
-        if fvocab is not None:
-            raise NotImplementedError("fvocab (a word-count file) is issue 24")
-        fmt = "glove" if no_header else "word2vec-binary" if binary else "word2vec"
-        loaded = load_vectors(fname, format=fmt, limit=limit, dtype=datatype,
-                              encoding=encoding, unicode_errors=unicode_errors)
-        return Vectors.__new__(cls)._adopt(loaded)
-
-    def _adopt(self, loaded: Vectors) -> "GensimStyleVectors":
-        Vectors.__init__(self, loaded.index_to_key, loaded.weight)
-        return self
 
 
 def _load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8",
@@ -91,22 +72,11 @@ ISSUE_24 = "issue 24: KeyedVectors method (or argument) that Vectors does not ha
 EXPECTED_FAILURES: dict[str, dict[str, tuple[str, type[BaseException]]]] = {
     "TestKeyedVectors": {
         # methods Vectors lacks entirely (issue 24)
-        "test_most_similar_cosmul_parameter_types": (f"{ISSUE_24}: most_similar_cosmul",
-                                                     AttributeError),
         "test_vectors_for_all_list": (f"{ISSUE_24}: vectors_for_all", AttributeError),
         "test_vectors_for_all_with_copy_vecattrs": (f"{ISSUE_24}: vectors_for_all",
                                                     AttributeError),
         "test_vectors_for_all_without_copy_vecattrs": (f"{ISSUE_24}: vectors_for_all",
                                                        AttributeError),
-        "test_relative_cosine_similarity": (f"{ISSUE_24}: relative_cosine_similarity",
-                                            AttributeError),
-        "test_most_similar_to_given": (f"{ISSUE_24}: most_similar_to_given", AttributeError),
-        "test_get_mean_vector": (f"{ISSUE_24}: get_mean_vector", AttributeError),
-        "test_save_reload": (f"{ISSUE_24}: save_word2vec_format", AttributeError),
-        "test_no_header": (f"{ISSUE_24}: save_word2vec_format", AttributeError),
-        "test_load_model_and_vocab_file_strict": (f"{ISSUE_24}: fvocab", NotImplementedError),
-        "test_load_model_and_vocab_file_replace": (f"{ISSUE_24}: fvocab", NotImplementedError),
-        "test_load_model_and_vocab_file_ignore": (f"{ISSUE_24}: fvocab", NotImplementedError),
         # deliberate difference (migrating.rst): topn=None is refused, not an array of scores
         "test_most_similar_topn": ("deliberate difference (docs/howto/migrating.rst): "
                                    "topn=None gives gensim an array of all scores; "
@@ -180,7 +150,7 @@ def test_adapter_really_builds_vectors():
     """The tests above ran on Vectors' methods: the adapter overrides only construction."""
     own = set(vars(GensimStyleVectors)) - {"__module__", "__doc__", "__qualname__",
                                            "__firstlineno__", "__static_attributes__"}
-    assert own == {"__init__", "load_word2vec_format", "_adopt"}
+    assert own == {"__init__"}
     kv = GensimStyleVectors(3)
     assert isinstance(kv, Vectors) and len(kv) == 0 and kv.vector_size == 3
 

@@ -241,9 +241,10 @@ SHAPE_CASES = {
     "vectors_restrict_vocab_float": (
         lambda W: sd.Vectors(WORDS, W).most_similar_batch(["w1"], restrict_vocab=2.5),
         TypeError, ["restrict_vocab", "2.5"]),  # a wrong type, as in gensim (issue 21)
-    "vectors_positive_int": (lambda W: sd.Vectors(WORDS, W).most_similar(3), TypeError,
-                             ["positive", "int 3"]),
-    "vectors_key_int": (lambda W: sd.Vectors(WORDS, W)[3], KeyError, ["Key 3"]),
+    "vectors_positive_float": (lambda W: sd.Vectors(WORDS, W).most_similar(3.5), TypeError,
+                               ["positive", "float 3.5"]),
+    # an int names a row, as in gensim: one past the last row is a missing key
+    "vectors_key_int": (lambda W: sd.Vectors(WORDS, W)[V], KeyError, [f"Key {V}"]),
     "vectors_batch_topn": (lambda W: sd.Vectors(WORDS, W).most_similar_batch(["w1"], topn=-1),
                            ValueError, ["topn", "-1"]),
     "embedding_vectorizer_vocab": (lambda W: sd.EmbeddingVectorizer(W, WORDS[:3]).fit(["w1"]),

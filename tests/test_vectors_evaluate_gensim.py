@@ -172,3 +172,39 @@ def test_evaluate_word_analogies_case_variants_same_as_gensim(tmp_path):
     assert gscore == 1.0  # gensim finds 'queen'
     assert section_counts(sections) == section_counts(gsections)
     assert score == gscore
+
+
+def test_evaluate_word_pairs_returns_gensims_types(wordsim_pair):
+    """scipy's result objects, as gensim returns them (not plain tuples)."""
+    _, _, sd, g = wordsim_pair
+    p, s, oov = sd.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    gp, gs, goov = g.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    assert type(p) is type(gp) and type(s) is type(gs) and type(oov) is type(goov)
+    np.testing.assert_allclose((p.statistic, p.pvalue), (gp.statistic, gp.pvalue), rtol=1e-4)
+    np.testing.assert_allclose((s.statistic, s.pvalue), (gs.statistic, gs.pvalue), rtol=1e-4)
+    low, high = p.confidence_interval()  # the rest of scipy's result works too
+    assert low < p.statistic < high
+
+
+@pytest.mark.parametrize("case_insensitive", [True, False])
+def test_evaluate_word_analogies_cosmul_same_as_gensims_cosmul(analogy_setup, monkeypatch,
+                                                             case_insensitive):
+    """similarity_function='most_similar_cosmul' answers by 3CosMul.
+
+    gensim 4.4 accepts the name and still calls ``most_similar``: its
+    reference here is its own evaluation with ``most_similar`` bound to its
+    ``most_similar_cosmul`` (which ignores ``restrict_vocab``; the default
+    300000 is more than the table holds).
+    """
+    path, _, _, sd, g = analogy_setup
+    kw = dict(case_insensitive=case_insensitive)
+    monkeypatch.setattr(g, "most_similar", lambda positive, negative, topn, restrict_vocab:
+                        g.most_similar_cosmul(positive, negative, topn=topn))
+    gscore, gsections = g.evaluate_word_analogies(path, **kw)
+    score, sections = sd.evaluate_word_analogies(path, similarity_function="most_similar_cosmul",
+                                                 **kw)
+    add_score, _ = sd.evaluate_word_analogies(path, **kw)
+    assert section_counts(sections) == section_counts(gsections)
+    for s, gs in zip(sections, gsections):
+        assert s["correct"] == gs["correct"] and s["incorrect"] == gs["incorrect"]
+    assert score == gscore and score != add_score  # 3CosMul, not 3CosAdd

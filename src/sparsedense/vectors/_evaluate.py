@@ -17,6 +17,9 @@ from ._checks import _check_restrict_vocab
 if TYPE_CHECKING:
     from ._vectors import Vectors
 
+#: the queries ``evaluate_word_analogies``' ``similarity_function`` may name (3CosAdd, 3CosMul)
+ANALOGY_QUERIES = ("most_similar", "most_similar_cosmul")
+
 
 def ok_vocab_of(kv: Vectors, restrict_vocab: int, case_insensitive: bool) -> dict[str, int]:
     """The (restricted) vocabulary as key -> row, upper-cased keys when case-insensitive."""
@@ -54,7 +57,7 @@ def evaluate_word_pairs(kv: Vectors, pairs: Any, delimiter: str = "\t", encoding
     spearman = stats.spearmanr(gold, model)
     oov_ratio = float(oov) / (len(gold) + oov) * 100 if not dummy4unknown else \
         float(oov) / len(gold) * 100
-    return (float(pearson[0]), float(pearson[1])), spearman, oov_ratio
+    return pearson, spearman, oov_ratio
 
 
 def read_pairs(pairs: Any, delimiter: str, encoding: str):
@@ -87,9 +90,10 @@ def evaluate_word_analogies(kv: Vectors, analogies: Any, restrict_vocab: int = 3
     and the searched rows are passed to each query as ``restrict_vocab``, so
     other threads may query ``kv`` meanwhile (see :class:`Vectors`).
     """
-    if similarity_function != "most_similar":
-        raise ValueError(f"similarity_function must be 'most_similar' (the only query "
-                         f"Vectors has for analogies); got {similarity_function!r}")
+    if similarity_function not in ANALOGY_QUERIES:
+        raise ValueError(f"similarity_function must be one of "
+                         f"{', '.join(map(repr, ANALOGY_QUERIES))}; got {similarity_function!r}")
+    query = getattr(kv, similarity_function)
     ok_vocab = ok_vocab_of(kv, restrict_vocab, case_insensitive)
     sections: list[dict] = []
     for kind, value in read_analogies(analogies, case_insensitive):
@@ -99,7 +103,7 @@ def evaluate_word_analogies(kv: Vectors, analogies: Any, restrict_vocab: int = 3
             if dummy4unknown:
                 sections[-1]["incorrect"].append(value)
         else:
-            predicted = _predict(kv, ok_vocab, value, restrict_vocab, case_insensitive)
+            predicted = _predict(kv, query, ok_vocab, value, restrict_vocab, case_insensitive)
             sections[-1]["correct" if predicted == value[3] else "incorrect"].append(value)
     correct = sum(len(s["correct"]) for s in sections)
     incorrect = sum(len(s["incorrect"]) for s in sections)
@@ -135,16 +139,16 @@ def read_analogies(path: Any, case_insensitive: bool):
                 tuple(parts)
 
 
-def _predict(kv: Vectors, ok_vocab: dict[str, int], question: tuple, restrict_vocab: Any,
-             case_insensitive: bool) -> str | None:
+def _predict(kv: Vectors, query: Any, ok_vocab: dict[str, int], question: tuple,
+             restrict_vocab: Any, case_insensitive: bool) -> str | None:
     """gensim's answer to "a is to b as c is to ?": the first of the top 5 of
-    ``most_similar(positive=[b, c], negative=[a])`` that is in ``ok_vocab`` and
-    not a, b or c, else the last of the 5 (as ``ok_vocab`` spells it)."""
+    ``query(positive=[b, c], negative=[a])`` that is in ``ok_vocab`` and not
+    a, b or c, else the last of the 5 (as ``ok_vocab`` spells it)."""
     a, b, c, _ = question
     # ok_vocab's keys may be upper-cased: ask with the rows' own keys
     keys = kv.index_to_key
-    sims = kv.most_similar(positive=[keys[ok_vocab[b]], keys[ok_vocab[c]]],
-                           negative=[keys[ok_vocab[a]]], topn=5, restrict_vocab=restrict_vocab)
+    sims = query(positive=[keys[ok_vocab[b]], keys[ok_vocab[c]]],
+                 negative=[keys[ok_vocab[a]]], topn=5, restrict_vocab=restrict_vocab)
     predicted = None
     for key, _ in sims:
         predicted = key.upper() if case_insensitive else key

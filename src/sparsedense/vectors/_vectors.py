@@ -11,38 +11,20 @@ import numpy as np
 
 from .._base.validation import check_weight, is_bool
 from ._checks import _check_clip, _check_restrict_vocab, _check_topn
+from ._gensim_files import GensimFiles
+from ._queries import Queries, as_items, is_index
+from ._vecattrs import VecAttrs
 
 
-def _as_items(value: Any, name: str) -> list:
-    """gensim's reading of ``positive`` / ``negative``: one item, or a list of items.
-
-    ``None`` is no item; a str or a 1-D array is one item; a 2-D array is one
-    vector per row; any other iterable is a list of items.
-    """
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, np.ndarray):
-        if value.ndim == 1:
-            return [value]
-        if value.ndim == 2:
-            return list(value)
-        raise ValueError(f"{name} is an array of shape {value.shape}; expected one vector "
-                         "(1-D) or one vector per row (2-D)")
-    if not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a key (str), a vector, or a list of them; "
-                        f"got {type(value).__name__} {value!r}")
-    return list(value)
-
-
-class Vectors:
+class Vectors(Queries, VecAttrs, GensimFiles):
     """Word vectors: one row of ``weight`` per key, with similarity queries.
 
     The names and semantics follow gensim's ``KeyedVectors``:
     ``vectors[word]``, ``key_to_index``, ``index_to_key``, ``most_similar``
     (mean of unit vectors, query words excluded), ``similarity``,
-    ``doesnt_match``, ``evaluate_word_pairs``... Differences on purpose: query
+    ``doesnt_match``, ``evaluate_word_pairs``, ``most_similar_cosmul``,
+    ``get_vecattr``, ``save_word2vec_format``... An int that is not a key
+    names a row, as in gensim (``kv[3]``). Differences on purpose: query
     results are always a list of ``(key, score)`` (never an array depending on
     ``topn``), ties are broken by lower index, and the cached unit vectors are
     recomputed after every change to the table (see :meth:`_invalidate`); the
@@ -52,7 +34,8 @@ class Vectors:
 
     Queries (lookups, ``most_similar``, ``similarity``...) may run in several
     threads at once: they only read the table, and the cached unit vectors are
-    built once and read-only. Mutators (``add_vectors``, ``vectors[key] = ...``)
+    built once and read-only. Mutators (``add_vectors``, ``vectors[key] = ...``,
+    ``set_vecattr``)
     must not run while other threads query the same object.
 
     Parameters
@@ -94,6 +77,8 @@ class Vectors:
         self.index_to_key = keys
         self.key_to_index = index
         self.weight = weight
+        #: gensim's per-key attributes: name -> one value per key (see ``set_vecattr``)
+        self.expandos: dict[str, np.ndarray] = {}
         self._invalidate()
 
     # -- state -----------------------------------------------------------------
@@ -148,12 +133,10 @@ class Vectors:
         A single str is one key (with one vector). Keys already present keep
         their vector unless ``replace=True`` (as in gensim); a key repeated
         within one call is refused (gensim would store it twice). ``extras``
-        (gensim's per-key attributes, such as counts) must be None: Vectors
-        keeps no per-key attributes, and dropping them silently would lose data.
+        maps an attribute name (e.g. ``"count"``) to one value per key, stored
+        for the added keys (and the replaced ones with ``replace``); the
+        attributes of added keys not in ``extras`` are 0.
         """
-        if extras is not None:
-            raise ValueError(f"extras must be None: Vectors keeps no per-key attributes "
-                             f"(gensim's counts and the like); got {type(extras).__name__}")
         if isinstance(keys, str):
             keys = [keys]
             weights = np.asarray(weights).reshape(1, -1)
@@ -164,6 +147,7 @@ class Vectors:
                              f"({len(keys)}, {self.vector_size}); got {weights.shape}")
         if weights.dtype.kind not in "fiu":
             raise TypeError(f"weights must be numeric; got dtype {weights.dtype}")
+        extras = self._check_extras(extras, len(keys))
         first: dict[str, int] = {}
         for i, k in enumerate(keys):
             if not isinstance(k, str):
@@ -171,24 +155,24 @@ class Vectors:
             if first.setdefault(k, i) != i:
                 raise ValueError(f"keys[{i}] = {k!r} repeats keys[{first[k]}] in the same call")
         new_rows, new_keys = [], []
-        seen = set()
         for i, k in enumerate(keys):
-            if k in self.key_to_index or k in seen:
-                continue
-            seen.add(k)
-            new_keys.append(k)
-            new_rows.append(i)
+            if k not in self.key_to_index:
+                new_keys.append(k)
+                new_rows.append(i)
+        replaced = [(self.key_to_index[k], i) for i, k in enumerate(keys)
+                    if replace and k in self.key_to_index]
         updated = np.array(self.weight, copy=True) if replace else self.weight
-        if replace:
-            for i, k in enumerate(keys):
-                if k in self.key_to_index:
-                    updated[self.key_to_index[k]] = weights[i]
+        for row, i in replaced:
+            updated[row] = weights[i]
         if new_keys:
             updated = np.concatenate((updated, weights[new_rows].astype(self.weight.dtype)))
             start = len(self.index_to_key)
             self.index_to_key.extend(new_keys)
             self.key_to_index.update({k: start + j for j, k in enumerate(new_keys)})
         self.weight = updated
+        start = len(self) - len(new_keys)
+        self._store_extras(extras, [r for r, _ in replaced] + list(range(start, len(self))),
+                           [i for _, i in replaced] + new_rows)
         self._invalidate()
 
     def __setitem__(self, keys: str | Sequence[str], weights: Any) -> None:
@@ -200,10 +184,16 @@ class Vectors:
         return len(self.index_to_key)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.key_to_index
+        return self.has_index_for(key)
 
     def has_index_for(self, key: object) -> bool:
-        return key in self.key_to_index
+        """Whether ``key`` is a key, or an int naming a row (gensim's rule)."""
+        if is_index(key):
+            return key in self.key_to_index or 0 <= key < len(self.index_to_key)
+        try:
+            return key in self.key_to_index
+        except TypeError:  # unhashable: not a key
+            return False
 
     def __iter__(self):
         return iter(self.index_to_key)
@@ -212,9 +202,15 @@ class Vectors:
         return (f"Vectors({len(self)} keys, vector_size={self.vector_size}, "
                 f"dtype={self.weight.dtype})")
 
-    def get_index(self, key: str, default: int | None = None) -> int:
-        """Row of ``key``; ``default`` if given and ``key`` is absent, else KeyError naming it."""
+    def get_index(self, key: str | int, default: int | None = None) -> int:
+        """Row of ``key``; ``default`` if given and ``key`` is absent, else KeyError naming it.
+
+        As in gensim, an int that is not a key is a row number: ``get_index(3)``
+        is 3 when there are more than 3 rows.
+        """
         i = self.key_to_index.get(key)
+        if i is None and is_index(key) and 0 <= key < len(self.index_to_key):
+            return int(key)
         if i is None:
             if default is not None:
                 return default
@@ -226,8 +222,8 @@ class Vectors:
             raise KeyError(f"Key {key!r} not present in vocabulary{hint}")
         return i
 
-    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
-        """The vector of ``key`` (unit length with ``norm=True``)."""
+    def get_vector(self, key: str | int, norm: bool = False) -> np.ndarray:
+        """The vector of ``key`` (unit length with ``norm=True``; an int names a row)."""
         i = self.get_index(key)
         return (self.get_normed_vectors() if norm else self.weight)[i]
 
@@ -249,15 +245,16 @@ class Vectors:
         return 1.0 - self.similarity(w1, w2)
 
     def distances(self, word_or_vector: Any, other_words: Iterable[str] = ()) -> np.ndarray:
-        """Cosine distances from a key or vector to ``other_words`` (all keys if empty)."""
+        """Cosine distances from a key or vector to ``other_words`` (all keys if empty),
+        in the table's dtype (as gensim)."""
         v = self._unit_query(word_or_vector)
         unit = self.get_normed_vectors()
         others = list(other_words)
         rows = unit if not others else unit[[self.get_index(w) for w in others]]
-        return 1.0 - rows @ v
+        return 1 - rows @ v.astype(rows.dtype)
 
     def _unit_query(self, item: Any) -> np.ndarray:
-        if isinstance(item, str):
+        if isinstance(item, str) or is_index(item):
             return self.get_vector(item, norm=True)
         v = self._query_vector(item, "word_or_vector")
         n = np.linalg.norm(v)
@@ -267,7 +264,7 @@ class Vectors:
         """A raw query vector as float64: TypeError unless numbers, ValueError unless 1-D of
         ``vector_size`` values (gensim refuses other shapes too)."""
         wrong_type = TypeError(f"{where} is {type(item).__name__} {item!r:.80}; expected a key "
-                               f"(str), a vector of {self.vector_size} values, or a (key or "
+                               f"(str or int), a vector of {self.vector_size} values, or a (key or "
                                "vector, weight) pair")
         if item is None or isinstance(item, (numbers.Number, bytes, dict, set)):
             raise wrong_type
@@ -286,12 +283,12 @@ class Vectors:
         Keys count as their unit vectors, raw vectors as they are; positive
         items weigh +1 and negative ones -1 (or the weight of a ``(key,
         weight)`` pair); the weighted mean is made unit length. ``positive``
-        and ``negative`` are read as gensim reads them (see :func:`_as_items`).
+        and ``negative`` are read as gensim reads them (see ``as_items``).
         """
-        items = ([(x, 1.0, f"positive[{p}]") for p, x in enumerate(_as_items(positive,
-                                                                             "positive"))]
-                 + [(x, -1.0, f"negative[{p}]") for p, x in enumerate(_as_items(negative,
-                                                                              "negative"))])
+        items = ([(x, 1.0, f"positive[{p}]")
+                  for p, x in enumerate(as_items(positive, "positive"))]
+                 + [(x, -1.0, f"negative[{p}]")
+                    for p, x in enumerate(as_items(negative, "negative"))])
         if not items:
             raise ValueError("cannot compute similarity with no input: give positive and/or "
                              "negative keys or vectors")
@@ -309,7 +306,7 @@ class Vectors:
                                     "real number")
                 weight = float(weight)
                 where += "[0]"
-            if isinstance(item, str):
+            if isinstance(item, str) or is_index(item):
                 key_rows.append(self.get_index(item))
                 key_weights.append(weight)
             else:
@@ -400,8 +397,8 @@ class Vectors:
             clip_start, clip_end = 0, restrict_vocab
         if topn == 0:
             return []
-        query, exclude = self._combine(_as_items(positive, "positive"),
-                                       _as_items(negative, "negative"))
+        query, exclude = self._combine(as_items(positive, "positive"),
+                                       as_items(negative, "negative"))
         if indexer is not None:
             return list(indexer.most_similar(query.astype(self.weight.dtype), topn))
         unit = self.get_normed_vectors()[clip_start:clip_end]
@@ -484,7 +481,7 @@ class Vectors:
 
         Returns
         -------
-        pearson : tuple (statistic, pvalue)
+        pearson : scipy ``PearsonRResult`` (``.statistic``, ``.pvalue``; a pair, as gensim's)
         spearman : scipy ``SignificanceResult`` (``.statistic``, ``.pvalue``)
         oov_ratio : float
             Percentage of pairs with a word outside the (restricted) vocabulary.
@@ -502,10 +499,11 @@ class Vectors:
 
         ``analogies`` is a path in the ``questions-words.txt`` format
         (``: section`` headers). The prediction is the first of the top 5 of
-        ``most_similar(positive=[b, c], negative=[a])`` that is in the
+        ``similarity_function(positive=[b, c], negative=[a])`` that is in the
         restricted vocabulary and not one of a, b, c. ``similarity_function``
-        must be ``'most_similar'`` (gensim's default; Vectors has no
-        ``most_similar_cosmul``).
+        is ``'most_similar'`` (3CosAdd) or ``'most_similar_cosmul'``
+        (3CosMul); gensim 4.4 accepts the name but always uses
+        ``most_similar``.
 
         Returns
         -------

@@ -76,6 +76,39 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
             _write_text_rows(fh, encoded, weight, precision)
 
 
+def write_word2vec(path: str | os.PathLike, keys: list, weight: np.ndarray, binary: bool,
+                   header: str | None, append: bool = False) -> None:
+    """The word2vec text or binary rows of ``keys`` / ``weight``, after ``header`` if given.
+
+    gensim's ``save_word2vec_format`` without its defaults (a header of its
+    own, no header, appending): written atomically unless ``append``, when
+    the rows go at the end of ``path`` (a new compressed stream for
+    ``.gz``/``.bz2``/``.xz``, which their readers read as one).
+    """
+    weight = check_weight(weight, "vectors.weight")
+    encoded = _encode_keys(keys)
+    path = Path(os.fspath(path))
+    with (_open_for_appending(path) if append else _open_for_writing(path)) as fh:
+        if header is not None:
+            fh.write(header.encode("ascii"))
+        if binary:
+            _write_binary_rows(fh, encoded, weight)
+        else:
+            _write_text_rows(fh, encoded, weight, None)
+
+
+@contextlib.contextmanager
+def _open_for_appending(path: Path):
+    """``open(path, 'ab')``, through a compressor when the name ends in .gz/.bz2/.xz."""
+    with open(path, "ab") as raw:
+        writer = compressed_writer(path, raw)
+        if writer is None:
+            yield raw
+            return
+        with writer as fh:
+            yield fh
+
+
 def _save_format(format: Any, binary: Any) -> str:
     """The format to write: ``format``, or 'word2vec-binary' with gensim's ``binary=True``."""
     fmt = _check_choice(format, "format", SAVE_FORMATS)
