@@ -278,3 +278,27 @@ def test_crafted_dictionaries(write):
 def test_mmap_mode_is_refused(write):
     with pytest.raises(ValueError, match="mmap_mode='r' maps the table of an uncompressed native"):
         load_vectors(write(fasttext_bin()), mmap_mode="r")
+
+
+def test_most_similar_batch_answers_for_words_outside_the_vocabulary():
+    wv = load_vectors(gensim_data("lee_fasttext.bin"))
+    got = wv.most_similar_batch(["hundred", "rejection", "war"], topn=4)
+    assert not wv.has_index_for("rejection")
+    for word, rows in zip(["hundred", "rejection", "war"], got):
+        want = wv.most_similar(word, topn=4)
+        assert [k for k, _ in rows] == [k for k, _ in want]
+        np.testing.assert_allclose([s for _, s in rows], [s for _, s in want], rtol=1e-5)
+    with pytest.raises(TypeError, match="not a single str"):
+        wv.most_similar_batch("rejection")
+
+
+def test_cli_neighbors_reads_a_fasttext_bin():
+    """The issue's report: ``--vectors lee_fasttext.bin`` failed on line 1 as a GloVe file."""
+    from test_cli import assert_usage_error, run
+
+    out = run("neighbors", "--vectors", gensim_data("lee_fasttext.bin"), "hundred", "rejection",
+              "-k", "3").stdout.splitlines()
+    assert out[0] == "hundred:" and out[4] == "rejection:" and len(out) == 8
+    proc = run("neighbors", "--vectors", gensim_data("pang_lee_polarity_fasttext.bin"), "good",
+               check=False)
+    assert_usage_error(proc, "pang_lee_polarity_fasttext.bin", "supervised fastText model")

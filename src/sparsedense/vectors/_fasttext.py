@@ -151,6 +151,19 @@ class FastTextVectors(Vectors):
             weight[unknown] = sums / np.diff(ptr)[:, None].astype(self.vectors_ngrams.dtype)
         return Vectors(vocab, weight)
 
+    def most_similar_batch(self, keys: Sequence[str], topn: int = 10,
+                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+        """As :meth:`Vectors.most_similar_batch`; a word outside the vocabulary is queried
+        by its n-gram vector (as ``most_similar(word)``)."""
+        if isinstance(keys, str):
+            return super().most_similar_batch(keys, topn, restrict_vocab)  # its TypeError
+        keys = list(keys)
+        known = [k for k in keys if k in self.key_to_index]
+        batch = iter(super().most_similar_batch(known, topn, restrict_vocab))
+        return [next(batch) if k in self.key_to_index
+                else self.most_similar(k, topn=topn, restrict_vocab=restrict_vocab)
+                for k in keys]
+
     def similarity(self, w1: str, w2: str) -> float:
         """Cosine similarity of two words, in the vocabulary or not."""
         return float(np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True)))
