@@ -27,13 +27,13 @@ def gensim_data(name: str) -> str:
 
 def fasttext_bin(words=("bank", "deposit", "loan"), counts=None, dim=2, bucket=7, minn=3,
                  maxn=4, new=True, version=12, nlabels=0, quant=0, pruned=-1, kinds=None,
-                 rows=None, seed=0) -> bytes:
+                 rows=None, seed=0, loss=2) -> bytes:
     """The bytes of a small fastText .bin (FastText::saveModel's layout), random rows."""
     rng = np.random.default_rng(seed)
     nwords = len(words)
     counts = list(counts) if counts is not None else list(range(nwords + 5, 5, -1))
     kinds = list(kinds) if kinds is not None else [0] * nwords
-    args = [dim, 5, 5, 1, 5, 1, 2, 2, bucket, minn, maxn, 100]
+    args = [dim, 5, 5, 1, 5, 1, loss, 2, bucket, minn, maxn, 100]
     if new:
         out = struct.pack("<2i", MAGIC, version) + struct.pack("<12id", *args, 1e-4)
     else:

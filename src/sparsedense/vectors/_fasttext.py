@@ -115,8 +115,8 @@ class FastTextVectors(Vectors):
         >>> import numpy as np
         >>> from sparsedense.vectors import FastTextVectors
         >>> ngrams = np.arange(40, dtype=np.float32).reshape(20, 2)
-        >>> wv = FastTextVectors(["bank"], np.ones((1, 2), np.float32), np.ones((1, 2), np.float32),
-        ...                      ngrams, 3, 4, 20)
+        >>> ones = np.ones((1, 2), np.float32)
+        >>> wv = FastTextVectors(["bank"], ones, ones.copy(), ngrams, 3, 4, 20)
         >>> kv = wv.vectors_for_all(["bank", "banker", "bank", "x"])
         >>> kv.index_to_key  # "x" is not in the vocabulary, but has the 3-gram "<x>"
         ['bank', 'banker', 'x']

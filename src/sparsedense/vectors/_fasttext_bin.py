@@ -209,21 +209,111 @@ def _matrix_header(r: _Reader, new: bool, which: str, dim: int) -> tuple[tuple[i
     return (rows, cols), offset
 
 
+class FastTextBin(NamedTuple):
+    """A fastText ``.bin`` model as :func:`read_fasttext_bin` returns it."""
+
+    #: the word vectors (what ``load_vectors(path)`` returns)
+    wv: Any
+    #: the model's arguments: dim, ws, epoch, min_count, neg, word_ngrams, loss (1 hs, 2 ns,
+    #: 3 softmax, 4 one-vs-all), model (1 cbow, 2 skipgram, 3 supervised), bucket, minn,
+    #: maxn, lr_update_rate, t, and version (None for a file older than fastText 0.2)
+    args: dict
+    #: int64, each vocabulary word's count in the training corpus
+    counts: np.ndarray
+    #: the number of tokens of the training corpus
+    ntokens: int
+    #: float32 (nwords, dim): the output matrix (negative sampling's ``syn1neg``), or None
+    output: np.ndarray | None
+
+
+def read_fasttext_bin(path: str | os.PathLike, encoding: str = "utf-8",
+                      unicode_errors: str = "strict", full_model: bool = True) -> FastTextBin:
+    r"""Everything of a Facebook fastText ``.bin`` model: vectors, arguments, counts, output.
+
+    :func:`~sparsedense.vectors.load_vectors` reads the word vectors alone;
+    this adds what continuing the training needs (gensim's
+    ``gensim.models._fasttext_bin.load``), for
+    :func:`sparsedense.models.load_facebook_model`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.bin`` file (``.gz``, ``.bz2``, ``.xz``: decompressed in memory).
+    encoding, unicode_errors : str, default='utf-8', 'strict'
+        How the vocabulary's words are decoded, as in ``load_vectors``.
+    full_model : bool, default=True
+        Read the output matrix too (False: ``output`` is None, and the file's
+        output matrix is only checked for its size).
+
+    Returns
+    -------
+    FastTextBin
+        ``(wv, args, counts, ntokens, output)``.
+
+    Raises
+    ------
+    ValueError, TruncatedFileError, FileDecodeError, UnsupportedOptionError
+        As :func:`~sparsedense.vectors.load_vectors` for a fastText file.
+
+    Examples
+    --------
+    >>> import os, struct, tempfile, numpy as np
+    >>> from sparsedense.vectors import read_fasttext_bin
+    >>> args = struct.pack("<2i12id", 793712314, 12, 2, 5, 5, 1, 5, 1, 2, 2, 0, 0, 0, 100, 1e-4)
+    >>> vocab = struct.pack("<3iqq", 1, 1, 0, 7, -1) + b"bank\0" + struct.pack("<qb", 7, 0)
+    >>> matrix = b"\0" + struct.pack("<2q2f", 1, 2, 0.5, -1.0)  # 1 word, bucket=0: 1 row
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.bin")
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(args + vocab + matrix + matrix)
+    >>> model = read_fasttext_bin(path)
+    >>> model.wv.index_to_key, model.wv["bank"].tolist(), model.counts.tolist()
+    (['bank'], [0.5, -1.0], [7])
+    >>> model.args["model"], model.args["loss"], model.output.shape  # skipgram, ns
+    (2, 2, (1, 2))
+    """
+    from .._base.files import decompress
+    from ._checks import _check_encoding
+
+    _check_encoding(encoding, unicode_errors)
+    if not isinstance(full_model, (bool, np.bool_)):
+        raise TypeError(f"full_model must be a bool; got {type(full_model).__name__} "
+                        f"{full_model!r}")
+    path = Path(os.fspath(path))
+    source = str(path)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    data = None if looks_like_fasttext(head) else decompress(path.read_bytes(), source)
+
+    def build(buf: Any) -> FastTextBin:
+        parsed = parse(buf, source, encoding, unicode_errors)
+        output = None
+        if full_model:
+            rows, cols = parsed.output_shape
+            output = np.frombuffer(buf, "<f4", rows * cols, parsed.output_offset).reshape(
+                rows, cols).astype(np.float32)
+        return FastTextBin(_vectors_of(parsed, None, np.dtype(np.float32)), dict(parsed.args),
+                           parsed.counts, parsed.ntokens, output)
+
+    return _with_data(path, data, source, build)
+
+
 def load_fasttext(path: Path, data: bytes | None, limit: int | None, dtype: np.dtype,
                   encoding: str, unicode_errors: str, source: str):
-    """A :class:`FastTextVectors` from the ``.bin`` at ``path`` (or its bytes ``data``).
+    """A :class:`FastTextVectors` from the ``.bin`` at ``path`` (or its bytes ``data``)."""
+    return _with_data(path, data, source, lambda buf: _vectors_of(
+        parse(buf, source, encoding, unicode_errors), limit, dtype))
 
-    ``data`` None: the file is memory-mapped; else ``data`` is the whole
-    (decompressed) file.
-    """
+
+def _with_data(path: Path, data: bytes | None, source: str, build) -> Any:
+    """``build(data)``; ``data`` None: ``build`` of the file memory-mapped."""
     if data is not None:
-        return _vectors_of(parse(data, source, encoding, unicode_errors), limit, dtype)
+        return build(data)
     if os.path.getsize(path) == 0:
         raise ValueError(f"{source}: the file is empty (no vectors)")
     with open(path, "rb") as fh:
         mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        return _vectors_of(parse(mm, source, encoding, unicode_errors), limit, dtype)
+        return build(mm)
     finally:
         try:
             mm.close()
