@@ -302,3 +302,23 @@ def test_cli_neighbors_reads_a_fasttext_bin():
     proc = run("neighbors", "--vectors", gensim_data("pang_lee_polarity_fasttext.bin"), "good",
                check=False)
     assert_usage_error(proc, "pang_lee_polarity_fasttext.bin", "supervised fastText model")
+
+
+@pytest.mark.parametrize("new", [True, False])
+def test_every_corrupted_byte_loads_or_is_a_value_error(write, new):
+    """Each byte of a small file set to 0x00, 0x7f and 0xff: a FastTextVectors or a
+    ValueError (any of ours), never another exception, a crash or a huge allocation."""
+    data = fasttext_bin(words=("ab", "été"), new=new)
+    tracemalloc.start()
+    try:
+        for pos in range(len(data)):
+            for byte in (0x00, 0x7F, 0xFF):
+                bad = data[:pos] + bytes([byte]) + data[pos + 1:]
+                try:
+                    wv = load_vectors(write(bad), format="fasttext")
+                except ValueError:
+                    continue
+                assert isinstance(wv, FastTextVectors)
+        assert tracemalloc.get_traced_memory()[1] < 50_000_000
+    finally:
+        tracemalloc.stop()
