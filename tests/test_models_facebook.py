@@ -11,7 +11,8 @@ from sparsedense.models import FastText, load_facebook_model, load_facebook_vect
 from sparsedense.vectors import load_vectors, read_fasttext_bin
 
 
-@pytest.mark.parametrize("name", ["lee_fasttext.bin", "lee_fasttext_new.bin"])
+@pytest.mark.parametrize("name", ["lee_fasttext.bin", "lee_fasttext_new.bin", "toy-model.bin",
+                                  "crime-and-punishment.bin"])
 def test_matches_gensim_load_facebook_model(name):
     from gensim.models.fasttext import load_facebook_model as gensim_load
 
@@ -20,7 +21,8 @@ def test_matches_gensim_load_facebook_model(name):
     for param in ("vector_size", "window", "epochs", "negative", "sample", "sg", "min_count",
                   "corpus_total_words"):
         assert getattr(ours, param) == getattr(theirs, param), param
-    assert (ours.wv.min_n, ours.wv.max_n, ours.wv.bucket) == (3, 6, 1000)
+    assert (ours.wv.min_n, ours.wv.max_n, ours.wv.bucket) == (
+        theirs.wv.min_n, theirs.wv.max_n, theirs.wv.bucket)
     assert ours.wv.index_to_key == theirs.wv.index_to_key
     np.testing.assert_array_equal(ours.syn1neg, theirs.syn1neg)
     np.testing.assert_array_equal(ours.wv.vectors_vocab, theirs.wv.vectors_vocab)

@@ -67,7 +67,9 @@ def write(tmp_path):
 
 @pytest.mark.parametrize("name, encoding", [
     ("lee_fasttext.bin", "utf-8"), ("lee_fasttext_new.bin", "utf-8"),
-    ("non_ascii_fasttext.bin", "utf-8"), ("cp852_fasttext.bin", "cp852")])
+    ("non_ascii_fasttext.bin", "utf-8"), ("cp852_fasttext.bin", "cp852"),
+    ("toy-model.bin", "utf-8"), ("toy-model-pretrained.bin", "utf-8"),
+    ("crime-and-punishment.bin", "utf-8")])
 def test_matches_gensim_load_facebook_vectors(name, encoding):
     from gensim.models.fasttext import load_facebook_vectors
 
@@ -97,6 +99,23 @@ def test_gensim_test_expectations():
     oov = [-0.21929, -0.53778, -0.22463, -0.41735, 0.71737, -1.59758, -0.24833, 0.62028,
            0.53203, 0.77568]  # gensim's (fastText's, without the n-grams it never saw)
     np.testing.assert_allclose(wv["rejection"], oov, atol=1e-4)
+
+
+def test_matches_fasttext_print_word_vectors():
+    """toy-model.vec is fastText's own output for toy-model.bin's vocabulary (a cbow model);
+    the out-of-vocabulary vectors are fastText's print-word-vectors (gensim's test)."""
+    wv = load_vectors(gensim_data("toy-model.bin"))
+    with open(gensim_data("toy-model.vec"), encoding="utf-8") as fh:
+        lines = fh.read().splitlines()[1:]
+    assert len(lines) == len(wv)
+    for line in lines:
+        word, *values = line.strip().split(" ")
+        np.testing.assert_allclose(wv[word], np.array(values, np.float32), atol=1e-5)
+    oov = {"quick": [0.023393, 0.11499, 0.11684, -0.13349, 0.022543],
+           "lazy": [-0.022103, -0.020126, -0.033612, -0.049473, 0.0054174]}
+    for word, values in oov.items():
+        assert not wv.has_index_for(word)
+        np.testing.assert_allclose(wv[word], values, atol=1e-5)
 
 
 def test_tiny_files_match_gensim(write):
