@@ -397,7 +397,7 @@ def test_damaged_compressed_file(tmp_path, kv):
 
 
 @pytest.mark.parametrize("kwargs,exc,message", [
-    ({"format": "fasttext"}, ValueError, "format must be one of"),
+    ({"format": "glove-binary"}, ValueError, "format must be one of"),
     ({"limit": -1}, ValueError, "limit must be None or an int >= 0; got -1"),
     ({"limit": 2.0}, TypeError, "limit must be None or an int"),
     ({"limit": True}, TypeError, "limit must be None or an int"),

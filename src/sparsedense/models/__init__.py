@@ -10,6 +10,8 @@ from typing import Any
 _EXPORTS = {
     "Word2Vec": ".word2vec",
     "FastText": ".fasttext",
+    "load_facebook_model": "._facebook",
+    "load_facebook_vectors": "._facebook",
     "cooccurrence_matrix": ".cooccurrence",
     "ppmi": ".ppmi",
     "PPMISVD": ".ppmi_svd",

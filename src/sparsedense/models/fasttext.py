@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..vectors import Vectors
+from ..vectors import FastTextVectors, ngram_buckets
 from .._base.errors import NotTrainableError
 from .._base.params import Implemented, Int, check_params
 from ._shards import _Run, _shard_words, _ShardBuffers
@@ -30,90 +30,6 @@ _CONSTRAINTS = {
     "word_ngrams": Implemented(Int(1), (1,), "word_ngrams={value} (word n-grams) is not "
                                              "implemented, as in gensim; use word_ngrams=1"),
 }
-
-
-def ngram_buckets(words: Sequence[str], min_n: int, max_n: int,
-                  bucket: int) -> tuple[np.ndarray, np.ndarray]:
-    """The n-gram buckets of every word, as ``(ptr, buckets)``.
-
-    Word ``i`` has ``buckets[ptr[i]:ptr[i+1]]``, equal to gensim's
-    ``ft_ngram_hashes(word, min_n, max_n, bucket)``.
-
-    Examples
-    --------
-    >>> from sparsedense.models.fasttext import ngram_buckets
-    >>> ptr, buckets = ngram_buckets(["deposit"], 3, 4, 2_000_000)
-    >>> int(ptr[1])  # '<de', 'dep', 'epo', ... and the 4-grams
-    13
-    """
-    from .._kernels.fasttext import ngram_buckets as kernel
-
-    encoded = [f"<{w}>".encode("utf-8") for w in words]
-    lengths = np.fromiter((len(b) for b in encoded), np.int64, len(encoded))
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    buf = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
-    if max_n < min_n or bucket == 0:
-        return np.zeros(len(words) + 1, np.int64), np.zeros(0, np.int64)
-    return kernel(buf, starts, ends, min_n, max_n, bucket)
-
-
-class FastTextVectors(Vectors):
-    """Word vectors that answer for unseen words too (gensim's ``FastTextKeyedVectors``).
-
-    ``vectors`` holds the composed vector of every vocabulary word (its row
-    of ``vectors_vocab`` averaged with its n-gram rows of ``vectors_ngrams``);
-    any other word gets the mean of its n-gram rows. ``word in wv`` is true
-    for any word with at least one n-gram, as in gensim; ``has_index_for``
-    tells whether it is in the vocabulary.
-    """
-
-    def __init__(self, keys: Sequence[str], weight: np.ndarray, vectors_vocab: np.ndarray,
-                 vectors_ngrams: np.ndarray, min_n: int, max_n: int, bucket: int) -> None:
-        super().__init__(keys, weight)
-        self.vectors_vocab = vectors_vocab
-        self.vectors_ngrams = vectors_ngrams
-        self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
-
-    def __contains__(self, key: object) -> bool:
-        if key in self.key_to_index:
-            return True
-        return isinstance(key, str) and self.bucket > 0 and \
-            ngram_buckets([key], self.min_n, self.max_n, self.bucket)[0][1] > 0
-
-    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
-        """The vector of ``key``; for a word outside the vocabulary, its n-gram rows' mean."""
-        if key in self.key_to_index or not isinstance(key, str) or self.bucket == 0:
-            return super().get_vector(key, norm=norm)
-        _, buckets = ngram_buckets([key], self.min_n, self.max_n, self.bucket)
-        if buckets.shape[0] == 0:
-            raise KeyError(f"Key {key!r} not present in vocabulary and has no character "
-                           f"{self.min_n}..{self.max_n}-grams to build a vector from")
-        vec = self.vectors_ngrams[buckets].sum(axis=0) / np.float32(buckets.shape[0])
-        if norm:
-            n = np.linalg.norm(vec)
-            return vec / n if n > 0 else vec
-        return vec
-
-    def similarity(self, w1: str, w2: str) -> float:
-        """Cosine similarity of two words, in the vocabulary or not."""
-        return float(np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True)))
-
-    def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, set]:
-        """As :class:`Vectors`, with words outside the vocabulary taken as their n-gram vectors."""
-        def resolve(x):
-            if isinstance(x, str) and x not in self.key_to_index:
-                return self.get_vector(x, norm=True).astype(np.float64)
-            if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str):
-                return (resolve(x[0]), x[1])
-            return x
-
-        def resolve_all(items):
-            if items is None or isinstance(items, (str, np.ndarray)):
-                return None if items is None else [resolve(items)]
-            return [resolve(x) for x in items] if isinstance(items, Iterable) else items
-
-        return super()._combine(resolve_all(positive), resolve_all(negative))
 
 
 class FastText(Word2Vec):

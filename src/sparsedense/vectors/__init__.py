@@ -1,9 +1,12 @@
-"""Word vectors: the :class:`Vectors` table (gensim's ``KeyedVectors`` surface) and its files."""
+"""Word vectors: the :class:`Vectors` table (gensim's ``KeyedVectors`` surface), its subword
+variant :class:`FastTextVectors`, and their files."""
 
 from .._base.errors import FileDecodeError, TruncatedFileError
+from ._fasttext import FastTextVectors, ngram_buckets
 from ._vectors import Vectors
 
-__all__ = ["Vectors", "load_vectors", "save_vectors", "TruncatedFileError", "FileDecodeError"]
+__all__ = ["Vectors", "FastTextVectors", "ngram_buckets", "load_vectors", "save_vectors",
+           "read_fasttext_bin", "TruncatedFileError", "FileDecodeError"]
 
 
 def __getattr__(name: str):
@@ -13,6 +16,10 @@ def __getattr__(name: str):
         from ._io import load_vectors
 
         return load_vectors
+    if name == "read_fasttext_bin":
+        from ._fasttext_bin import read_fasttext_bin
+
+        return read_fasttext_bin
     if name == "save_vectors":
         from ._write import save_vectors
 

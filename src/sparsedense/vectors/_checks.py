@@ -20,9 +20,9 @@ from .._base.errors import InvalidParameterError
 from .._base.validation import is_int
 
 #: the ``format`` of :func:`~sparsedense.vectors.load_vectors` ('auto' sniffs the file)
-FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native")
-#: the ``format`` of :func:`~sparsedense.vectors.save_vectors`
-SAVE_FORMATS = FORMATS[1:]
+FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native", "fasttext")
+#: the ``format`` of :func:`~sparsedense.vectors.save_vectors` (fastText .bin files are read only)
+SAVE_FORMATS = FORMATS[1:-1]
 
 
 def _check_choice(value: Any, name: str, choices: tuple) -> str:

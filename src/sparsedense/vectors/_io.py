@@ -1,4 +1,6 @@
-"""Reading word-vector files: word2vec (text, binary), GloVe, native (writing: ``_write``).
+"""Reading word-vector files: word2vec (text, binary), GloVe, native, fastText .bin.
+
+Writing is ``_write``'s; fastText ``.bin`` files are read only.
 
 Formats
 -------
@@ -20,6 +22,11 @@ Formats
     ...}`` (ASCII-escaped, so any ``str`` key survives). Because the zip member
     is stored uncompressed, ``mmap_mode="r"`` maps ``weight.npy`` in place
     without reading it.
+``"fasttext"``
+    Facebook fastText's ``.bin`` model (``FastText::saveModel``, the files of
+    its pre-trained models such as ``cc.ko.300.bin``): the arguments, the
+    vocabulary, and the word and n-gram rows; read into a
+    :class:`~sparsedense.vectors.FastTextVectors` (see ``_fasttext_bin``).
 
 Text is read by a Numba kernel over the bytes of the whole file, with numbers
 parsed exactly like ``float()`` (see ``sparsedense._kernels.parse``), so a
@@ -42,6 +49,7 @@ import numpy as np
 from .._base.errors import FileDecodeError, TruncatedFileError
 from .._base.files import decompress as _decompress
 from ._checks import FORMATS, _check_choice, _check_dtype, _check_encoding, _check_limit
+from ._fasttext_bin import load_fasttext, looks_like_fasttext
 from ._native import _ZIP_MAGIC, _load_native
 from ._write import save_vectors
 
@@ -57,21 +65,27 @@ _EVERYTHING = np.iinfo(np.int64).max
 def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | None = None,
                  dtype: Any = np.float32, encoding: str = "utf-8", unicode_errors: str = "strict",
                  mmap_mode: str | None = None):
-    """Read word vectors from a word2vec, word2vec-binary, GloVe or native file.
+    """Read word vectors from a word2vec, word2vec-binary, GloVe, native or fastText .bin file.
 
     Parameters
     ----------
     path : str or path-like
         The file. ``.gz``, ``.bz2`` and ``.xz`` files are decompressed in memory.
-    format : {'auto', 'word2vec', 'word2vec-binary', 'glove', 'native'}, default='auto'
-        'auto' sniffs: native if the file is a zip archive (``.npz``); else
+    format : {'auto', 'word2vec', 'word2vec-binary', 'glove', 'native', 'fasttext'}, \
+default='auto'
+        'auto' sniffs: native if the file is a zip archive (``.npz``);
+        fasttext if it starts with fastText's magic number 793712314 (or, a
+        file of fastText before 0.2, with two small int32, its ``dim`` and
+        ``ws``); else
         word2vec if the first line is two integers ``N D`` (binary if the
         bytes after the first word are not numbers written as text); else
         GloVe. A GloVe file whose first line is a word made of digits followed
         by one integer looks like a header: pass ``format='glove'``.
     limit : int, optional
         Read only the first ``limit`` vectors (the rest of the file is not
-        parsed). ``limit=0`` reads none (gensim reads all with 0).
+        parsed). ``limit=0`` reads none (gensim reads all with 0). For a
+        fastText file, the first ``limit`` words of its vocabulary (every
+        n-gram row is kept, so other words still get vectors).
     dtype : {np.float32, np.float64}, default=np.float32
         dtype of the table. Text values are ``dtype(float(token))`` exactly.
     encoding : str, default='utf-8'
@@ -88,7 +102,12 @@ def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | Non
     Returns
     -------
     Vectors
-        Keys in file order, table of shape ``(N, D)``.
+        Keys in file order, table of shape ``(N, D)``. For a fastText file a
+        :class:`~sparsedense.vectors.FastTextVectors` (what gensim's
+        ``load_facebook_vectors`` returns): ``vectors`` holds the vocabulary
+        words' vectors composed with their n-grams, ``vectors_vocab`` and
+        ``vectors_ngrams`` the file's rows, and any other word gets a vector
+        from its n-grams.
 
     Raises
     ------
@@ -103,16 +122,25 @@ def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | Non
         that appears twice. Words must be distinct: here a repeated word is an
         error naming both lines (gensim 4.4 keeps the first, logs a warning,
         and leaves a ``None`` key with a zero row where the repeat was).
-        Nothing is returned half-loaded.
+        Nothing is returned half-loaded. In a fastText file: a wrong magic
+        number or version, impossible arguments or dictionary sizes, a
+        matrix whose shape disagrees with them, or bytes after the output
+        matrix.
+    UnsupportedOptionError
+        (A ValueError and a NotImplementedError, gensim's type.) A supervised
+        fastText model (with labels) or a quantized one (``.ftz``).
     TruncatedFileError
         (A ValueError and an EOFError, gensim's type.) If the file ends before
         the number of vectors its header promises, in the middle of a binary
         record or of its last line, or if a native file's ``.npy`` header
-        promises more rows than it holds. Counts read from the file are
+        promises more rows than it holds, or if a fastText file ends inside
+        its arguments, dictionary or matrices. Counts read from the file are
         checked against its size before anything is allocated by them.
     FileDecodeError
         (A UnicodeDecodeError, gensim's type.) With ``unicode_errors='strict'``,
-        if a word or value is not valid in ``encoding``.
+        if a word or value is not valid in ``encoding`` (for a fastText file,
+        gensim logs an error and decodes with 'backslashreplace' instead: pass
+        ``unicode_errors='backslashreplace'`` for its keys).
 
     Notes
     -----
@@ -159,7 +187,13 @@ def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | Non
                              "pass mmap_mode=None")
         keys, table = _load_native(path, limit, dtype, mmap_mode, source)
     else:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if fmt in ("auto", "fasttext") and looks_like_fasttext(head):  # mapped, not read
+            return load_fasttext(path, None, limit, dtype, encoding, unicode_errors, source)
         data = _decompress(path.read_bytes(), source)
+        if fmt == "fasttext" or (fmt == "auto" and looks_like_fasttext(data[:8])):
+            return load_fasttext(path, data, limit, dtype, encoding, unicode_errors, source)
         keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source)
     try:
         return Vectors(keys, table)

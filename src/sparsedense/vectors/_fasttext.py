@@ -1,0 +1,185 @@
+"""Word vectors with character n-gram (subword) rows: FastTextVectors and ngram_buckets.
+
+A word's character n-grams (``min_n`` to ``max_n`` characters of ``<word>``)
+are hashed into ``bucket`` rows of an n-gram table, with gensim's (and
+Facebook fastText's) hash. A vocabulary word's vector is the mean of its own
+row and its n-gram rows; any other word gets the mean of its n-gram rows.
+The trainer (:class:`~sparsedense.models.FastText`) and the reader of Facebook
+``.bin`` files both build these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._vectors import Vectors
+
+
+def ngram_buckets(words: Sequence[str], min_n: int, max_n: int,
+                  bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n-gram buckets of every word, as ``(ptr, buckets)``.
+
+    Word ``i`` has ``buckets[ptr[i]:ptr[i+1]]``, equal to gensim's
+    ``ft_ngram_hashes(word, min_n, max_n, bucket)``.
+
+    Examples
+    --------
+    >>> from sparsedense.vectors import ngram_buckets
+    >>> ptr, buckets = ngram_buckets(["deposit"], 3, 4, 2_000_000)
+    >>> int(ptr[1])  # '<de', 'dep', 'epo', ... and the 4-grams
+    13
+    """
+    from .._kernels.fasttext import ngram_buckets as kernel
+
+    encoded = [f"<{w}>".encode("utf-8") for w in words]
+    lengths = np.fromiter((len(b) for b in encoded), np.int64, len(encoded))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    buf = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+    if max_n < min_n or bucket == 0:
+        return np.zeros(len(words) + 1, np.int64), np.zeros(0, np.int64)
+    return kernel(buf, starts, ends, min_n, max_n, bucket)
+
+
+class FastTextVectors(Vectors):
+    """Word vectors that answer for unseen words too (gensim's ``FastTextKeyedVectors``).
+
+    ``vectors`` holds the composed vector of every vocabulary word (its row
+    of ``vectors_vocab`` averaged with its n-gram rows of ``vectors_ngrams``);
+    any other word gets the mean of its n-gram rows. ``word in wv`` is true
+    for any word with at least one n-gram, as in gensim; ``has_index_for``
+    tells whether it is in the vocabulary.
+    """
+
+    def __init__(self, keys: Sequence[str], weight: np.ndarray, vectors_vocab: np.ndarray,
+                 vectors_ngrams: np.ndarray, min_n: int, max_n: int, bucket: int) -> None:
+        super().__init__(keys, weight)
+        self.vectors_vocab = vectors_vocab
+        self.vectors_ngrams = vectors_ngrams
+        self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
+
+    def __contains__(self, key: object) -> bool:
+        if key in self.key_to_index:
+            return True
+        return isinstance(key, str) and self.bucket > 0 and \
+            ngram_buckets([key], self.min_n, self.max_n, self.bucket)[0][1] > 0
+
+    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+        """The vector of ``key``; for a word outside the vocabulary, its n-gram rows' mean."""
+        if key in self.key_to_index or not isinstance(key, str) or self.bucket == 0:
+            return super().get_vector(key, norm=norm)
+        _, buckets = ngram_buckets([key], self.min_n, self.max_n, self.bucket)
+        if buckets.shape[0] == 0:
+            raise KeyError(f"Key {key!r} not present in vocabulary and has no character "
+                           f"{self.min_n}..{self.max_n}-grams to build a vector from")
+        vec = self.vectors_ngrams[buckets].sum(axis=0) / np.float32(buckets.shape[0])
+        if norm:
+            n = np.linalg.norm(vec)
+            return vec / n if n > 0 else vec
+        return vec
+
+    def vectors_for_all(self, keys: Iterable[str], allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> Vectors:
+        """A plain :class:`Vectors` of ``keys``' vectors, n-gram vectors included (gensim's name).
+
+        Parameters
+        ----------
+        keys : iterable of str
+            The keys, deduplicated in first-seen order. Keys without a vector
+            (outside the vocabulary and, with ``allow_inference``, without any
+            n-gram) are left out, as in gensim.
+        allow_inference : bool, default=True
+            Build vectors for words outside the vocabulary from their n-grams;
+            False keeps only vocabulary words.
+        copy_vecattrs : bool, default=False
+            gensim's flag for copying per-key attributes (such as counts);
+            accepted for its signature. :class:`Vectors` keeps no per-key
+            attributes, so there is nothing to copy.
+
+        Returns
+        -------
+        Vectors
+            One row per kept key (the same rows as ``self[key]``), in ``self``'s dtype.
+
+        Raises
+        ------
+        TypeError
+            If ``keys`` is a single str (a word, not a list of words), or not
+            iterable, or if a flag is not a bool.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense.vectors import FastTextVectors
+        >>> ngrams = np.arange(40, dtype=np.float32).reshape(20, 2)
+        >>> ones = np.ones((1, 2), np.float32)
+        >>> wv = FastTextVectors(["bank"], ones, ones.copy(), ngrams, 3, 4, 20)
+        >>> kv = wv.vectors_for_all(["bank", "banker", "bank", "x"])
+        >>> kv.index_to_key  # "x" is not in the vocabulary, but has the 3-gram "<x>"
+        ['bank', 'banker', 'x']
+        >>> bool(np.allclose(kv["banker"], wv["banker"]))
+        True
+        >>> wv.vectors_for_all(["bank", "banker"], allow_inference=False).index_to_key
+        ['bank']
+        """
+        for flag, name in ((allow_inference, "allow_inference"), (copy_vecattrs, "copy_vecattrs")):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {flag!r}")
+        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+            raise TypeError(f"keys must be an iterable of keys (str); got "
+                            f"{type(keys).__name__} {keys!r}" + (
+                                " (one word: pass [word])" if isinstance(keys, str) else ""))
+        vocab: list = []
+        seen: set = set()
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                if key in (self if allow_inference else self.key_to_index):
+                    vocab.append(key)
+        weight = np.empty((len(vocab), self.vector_size), dtype=self.weight.dtype)
+        rows = [self.key_to_index.get(k, -1) for k in vocab]
+        known = np.array([r >= 0 for r in rows], dtype=bool)
+        weight[known] = self.weight[np.array(rows, np.int64)[known]]
+        unknown = np.flatnonzero(~known)
+        if unknown.size:  # every one has n-grams (``key in self``): their rows' mean
+            ptr, idx = ngram_buckets([vocab[i] for i in unknown], self.min_n, self.max_n,
+                                     self.bucket)
+            sums = np.add.reduceat(self.vectors_ngrams[idx], ptr[:-1], axis=0)
+            weight[unknown] = sums / np.diff(ptr)[:, None].astype(self.vectors_ngrams.dtype)
+        return Vectors(vocab, weight)
+
+    def most_similar_batch(self, keys: Sequence[str], topn: int = 10,
+                           restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
+        """As :meth:`Vectors.most_similar_batch`; a word outside the vocabulary is queried
+        by its n-gram vector (as ``most_similar(word)``)."""
+        if isinstance(keys, str):
+            return super().most_similar_batch(keys, topn, restrict_vocab)  # its TypeError
+        keys = list(keys)
+        known = [k for k in keys if k in self.key_to_index]
+        batch = iter(super().most_similar_batch(known, topn, restrict_vocab))
+        return [next(batch) if k in self.key_to_index
+                else self.most_similar(k, topn=topn, restrict_vocab=restrict_vocab)
+                for k in keys]
+
+    def similarity(self, w1: str, w2: str) -> float:
+        """Cosine similarity of two words, in the vocabulary or not."""
+        return float(np.dot(self.get_vector(w1, norm=True), self.get_vector(w2, norm=True)))
+
+    def _combine(self, positive: Any, negative: Any) -> tuple[np.ndarray, set]:
+        """As :class:`Vectors`, with words outside the vocabulary taken as their n-gram vectors."""
+        def resolve(x):
+            if isinstance(x, str) and x not in self.key_to_index:
+                return self.get_vector(x, norm=True).astype(np.float64)
+            if isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], str):
+                return (resolve(x[0]), x[1])
+            return x
+
+        def resolve_all(items):
+            if items is None or isinstance(items, (str, np.ndarray)):
+                return None if items is None else [resolve(items)]
+            return [resolve(x) for x in items] if isinstance(items, Iterable) else items
+
+        return super()._combine(resolve_all(positive), resolve_all(negative))
