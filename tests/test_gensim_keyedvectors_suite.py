@@ -17,8 +17,7 @@ that renames or adds tests shows up here as new passes or failures.
 
 Tests of theirs that cannot pass are listed in :data:`EXPECTED_FAILURES`, each
 with its reason: a deliberate difference documented in
-``docs/howto/migrating.rst``, or issue 24 (``vectors_for_all``, which Vectors
-does not have yet). They run as strict xfail, with the exception they are
+``docs/howto/migrating.rst``. They run as strict xfail, with the exception they are
 expected to fail with: a listed test that starts passing, or fails in another
 way, fails this suite, so the list cannot go stale.
 """
@@ -66,17 +65,9 @@ def _load_word2vec_format(cls, fname, fvocab=None, binary=False, encoding="utf8"
                                     datatype=datatype, no_header=no_header)
 
 
-ISSUE_24 = "issue 24: KeyedVectors method (or argument) that Vectors does not have yet"
-
 #: gensim's tests that fail against Vectors, by class and name: (reason, expected exception).
 EXPECTED_FAILURES: dict[str, dict[str, tuple[str, type[BaseException]]]] = {
     "TestKeyedVectors": {
-        # methods Vectors lacks entirely (issue 24)
-        "test_vectors_for_all_list": (f"{ISSUE_24}: vectors_for_all", AttributeError),
-        "test_vectors_for_all_with_copy_vecattrs": (f"{ISSUE_24}: vectors_for_all",
-                                                    AttributeError),
-        "test_vectors_for_all_without_copy_vecattrs": (f"{ISSUE_24}: vectors_for_all",
-                                                       AttributeError),
         # deliberate difference (migrating.rst): topn=None is refused, not an array of scores
         "test_most_similar_topn": ("deliberate difference (docs/howto/migrating.rst): "
                                    "topn=None gives gensim an array of all scores; "

@@ -160,11 +160,23 @@ def test_vectors_for_all_matches_gensim():
     ours, theirs = load_vectors(path), load_facebook_vectors(path)
     words = ["hundred", "an out-of-vocabulary word", "responding", "hundred", "q", "rejection"]
     for allow in (True, False):
-        got = ours.vectors_for_all(words, allow_inference=allow)
-        want = theirs.vectors_for_all(words, allow_inference=allow)
-        assert type(got) is Vectors and got.index_to_key == want.index_to_key
-        np.testing.assert_allclose(got.vectors, want.vectors, rtol=1e-5, atol=1e-5)
+        for copy in (False, True):  # counts copied, or made up as gensim does
+            got = ours.vectors_for_all(words, allow_inference=allow, copy_vecattrs=copy)
+            want = theirs.vectors_for_all(words, allow_inference=allow, copy_vecattrs=copy)
+            assert type(got) is Vectors and got.index_to_key == want.index_to_key
+            np.testing.assert_allclose(got.vectors, want.vectors, rtol=1e-5, atol=1e-5)
+            assert ([got.get_vecattr(w, "count") for w in got.index_to_key]
+                    == [want.get_vecattr(w, "count") for w in want.index_to_key])
     assert ours.vectors_for_all([]).vectors.shape == (0, 10)
+
+
+def test_counts_are_gensims():
+    from gensim.models.fasttext import load_facebook_vectors
+
+    path = gensim_data("lee_fasttext.bin")
+    ours, theirs = load_vectors(path), load_facebook_vectors(path)
+    assert ([ours.get_vecattr(w, "count") for w in ours.index_to_key]
+            == [theirs.get_vecattr(w, "count") for w in theirs.index_to_key])
 
 
 def test_vectors_for_all_refuses_a_single_word_and_bad_flags():

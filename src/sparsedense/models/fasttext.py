@@ -109,6 +109,7 @@ class FastText(Word2Vec):
         composed = np.empty_like(syn0)
         self.wv = FastTextVectors(words, composed, syn0, ngrams, self.min_n, self.max_n,
                                   self.bucket)
+        self.wv.expandos["count"] = self._counts  # gensim's wv.get_vecattr(word, "count")
         self._epoch_done()
 
     def _epoch_done(self) -> None:

@@ -304,6 +304,7 @@ class Word2Vec(_Persistent):
         self.wv = Vectors(words, syn0)
         self.syn1neg = syn1neg
         self._counts = np.asarray(counts, np.int64)
+        self.wv.expandos["count"] = self._counts  # gensim's wv.get_vecattr(word, "count")
 
     # -- training --------------------------------------------------------------
     def train(self, corpus_iterable: Iterable[Sequence[str]] | None = None,
@@ -525,7 +526,9 @@ class Word2Vec(_Persistent):
         syn0 = self.wv.vectors
         if not (syn0.dtype == np.float32 and syn0.flags.c_contiguous and syn0.flags.writeable):
             syn0 = np.ascontiguousarray(syn0, dtype=np.float32)
+            expandos = self.wv.expandos
             self.wv = Vectors(self.wv.index_to_key, syn0)
+            self.wv.expandos.update(expandos)
         return syn0, self.syn1neg
 
     def _shard_buffers(self) -> "_ShardBuffers":

@@ -81,75 +81,11 @@ class FastTextVectors(Vectors):
             return vec / n if n > 0 else vec
         return vec
 
-    def vectors_for_all(self, keys: Iterable[str], allow_inference: bool = True,
-                        copy_vecattrs: bool = False) -> Vectors:
-        """A plain :class:`Vectors` of ``keys``' vectors, n-gram vectors included (gensim's name).
-
-        Parameters
-        ----------
-        keys : iterable of str
-            The keys, deduplicated in first-seen order. Keys without a vector
-            (outside the vocabulary and, with ``allow_inference``, without any
-            n-gram) are left out, as in gensim.
-        allow_inference : bool, default=True
-            Build vectors for words outside the vocabulary from their n-grams;
-            False keeps only vocabulary words.
-        copy_vecattrs : bool, default=False
-            gensim's flag for copying per-key attributes (such as counts);
-            accepted for its signature. :class:`Vectors` keeps no per-key
-            attributes, so there is nothing to copy.
-
-        Returns
-        -------
-        Vectors
-            One row per kept key (the same rows as ``self[key]``), in ``self``'s dtype.
-
-        Raises
-        ------
-        TypeError
-            If ``keys`` is a single str (a word, not a list of words), or not
-            iterable, or if a flag is not a bool.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sparsedense.vectors import FastTextVectors
-        >>> ngrams = np.arange(40, dtype=np.float32).reshape(20, 2)
-        >>> ones = np.ones((1, 2), np.float32)
-        >>> wv = FastTextVectors(["bank"], ones, ones.copy(), ngrams, 3, 4, 20)
-        >>> kv = wv.vectors_for_all(["bank", "banker", "bank", "x"])
-        >>> kv.index_to_key  # "x" is not in the vocabulary, but has the 3-gram "<x>"
-        ['bank', 'banker', 'x']
-        >>> bool(np.allclose(kv["banker"], wv["banker"]))
-        True
-        >>> wv.vectors_for_all(["bank", "banker"], allow_inference=False).index_to_key
-        ['bank']
-        """
-        for flag, name in ((allow_inference, "allow_inference"), (copy_vecattrs, "copy_vecattrs")):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {flag!r}")
-        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
-            raise TypeError(f"keys must be an iterable of keys (str); got "
-                            f"{type(keys).__name__} {keys!r}" + (
-                                " (one word: pass [word])" if isinstance(keys, str) else ""))
-        vocab: list = []
-        seen: set = set()
-        for key in keys:
-            if key not in seen:
-                seen.add(key)
-                if key in (self if allow_inference else self.key_to_index):
-                    vocab.append(key)
-        weight = np.empty((len(vocab), self.vector_size), dtype=self.weight.dtype)
-        rows = [self.key_to_index.get(k, -1) for k in vocab]
-        known = np.array([r >= 0 for r in rows], dtype=bool)
-        weight[known] = self.weight[np.array(rows, np.int64)[known]]
-        unknown = np.flatnonzero(~known)
-        if unknown.size:  # every one has n-grams (``key in self``): their rows' mean
-            ptr, idx = ngram_buckets([vocab[i] for i in unknown], self.min_n, self.max_n,
-                                     self.bucket)
-            sums = np.add.reduceat(self.vectors_ngrams[idx], ptr[:-1], axis=0)
-            weight[unknown] = sums / np.diff(ptr)[:, None].astype(self.vectors_ngrams.dtype)
-        return Vectors(vocab, weight)
+    def _inferred_rows(self, keys: list) -> np.ndarray:
+        """The n-gram vectors of words outside the vocabulary (each has at least one n-gram)."""
+        ptr, idx = ngram_buckets(keys, self.min_n, self.max_n, self.bucket)
+        sums = np.add.reduceat(self.vectors_ngrams[idx], ptr[:-1], axis=0)
+        return sums / np.diff(ptr)[:, None].astype(self.vectors_ngrams.dtype)
 
     def most_similar_batch(self, keys: Sequence[str], topn: int = 10,
                            restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:

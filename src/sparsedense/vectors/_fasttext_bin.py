@@ -337,5 +337,7 @@ def _vectors_of(parsed: FastTextFile, limit: int | None, dtype: np.dtype):
     compose_vectors(vocab, ngrams, ptr, idx, composed)
     if dtype != np.float32:
         composed, vocab, ngrams = (a.astype(dtype) for a in (composed, vocab, ngrams))
-    return FastTextVectors(words, composed, vocab, ngrams, args["minn"], args["maxn"],
-                           args["bucket"])
+    wv = FastTextVectors(words, composed, vocab, ngrams, args["minn"], args["maxn"],
+                         args["bucket"])
+    wv.expandos["count"] = np.array(parsed.counts[:keep], dtype=np.int64)  # gensim's "count"
+    return wv

@@ -138,3 +138,81 @@ class VecAttrs:
         for attr, values in extras.items():
             if rows:
                 self.expandos[attr][rows] = values[positions]
+
+    def vectors_for_all(self, keys: Any, allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> Any:
+        """A new :class:`~sparsedense.Vectors` of ``keys``' vectors (gensim's method).
+
+        Parameters
+        ----------
+        keys : iterable of keys
+            Deduplicated in first-seen order; keys without a vector are left
+            out, as in gensim.
+        allow_inference : bool, default=True
+            Keep keys outside the vocabulary that still have a vector (a
+            ``FastTextVectors`` word with character n-grams); False keeps
+            vocabulary keys only.
+        copy_vecattrs : bool, default=False
+            Copy the per-key attributes (``get_vecattr``, e.g. counts) of the
+            vocabulary keys kept. Otherwise, as in gensim, the new table's
+            ``"count"`` is made up: ``len(keys) - row``.
+
+        Returns
+        -------
+        Vectors
+            One row per key kept (the same values as ``self[key]``), in the
+            table's dtype.
+
+        Raises
+        ------
+        TypeError
+            ``keys`` is a single str or not iterable; a flag is not a bool.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import Vectors
+        >>> kv = Vectors(["bank", "loan"], np.eye(2, dtype=np.float32))
+        >>> kv.vectors_for_all(["loan", "rain", "loan"]).index_to_key
+        ['loan']
+        """
+        from collections.abc import Iterable
+
+        for flag, name in ((allow_inference, "allow_inference"), (copy_vecattrs, "copy_vecattrs")):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {flag!r}")
+        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+            raise TypeError(f"keys must be an iterable of keys (str); got "
+                            f"{type(keys).__name__} {keys!r}" + (
+                                " (one word: pass [word])" if isinstance(keys, str) else ""))
+        vocab: list = []
+        seen: set = set()
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                if key in (self if allow_inference else self.key_to_index):
+                    vocab.append(key)
+        rows = np.array([self.key_to_index.get(k, -1) for k in vocab], dtype=np.int64)
+        weight = np.empty((len(vocab), self.vector_size), dtype=self.weight.dtype)
+        known = rows >= 0
+        weight[known] = self.weight[rows[known]]
+        unknown = np.flatnonzero(~known)
+        if unknown.size:
+            weight[unknown] = self._inferred_rows([vocab[i] for i in unknown])
+        from ._vectors import Vectors  # (the host class; imported here: it imports this module)
+
+        out = Vectors(vocab, weight)
+        # gensim gives the new keys made-up counts, descending (its _add_word_to_kv)
+        out.expandos["count"] = np.arange(len(vocab), 0, -1, dtype=np.int64)
+        if copy_vecattrs and self.expandos:
+            for attr, values in self.expandos.items():
+                made_up = out.expandos.get(attr)
+                copied = (made_up.astype(values.dtype) if made_up is not None
+                          else np.zeros(len(vocab), dtype=values.dtype))
+                copied[known] = values[rows[known]]
+                out.expandos[attr] = copied
+        return out
+
+    def _inferred_rows(self, keys: list) -> np.ndarray:
+        """Vectors of keys outside the vocabulary (a subclass that infers them overrides this)."""
+        return np.stack([self.get_vector(k) for k in keys])
