@@ -170,6 +170,18 @@ def test_vectors_for_all_matches_gensim():
     assert ours.vectors_for_all([]).vectors.shape == (0, 10)
 
 
+def test_an_int_names_a_row_as_in_gensim():
+    from gensim.models.fasttext import load_facebook_vectors
+
+    path = gensim_data("lee_fasttext.bin")
+    ours, theirs = load_vectors(path), load_facebook_vectors(path)
+    assert 3 in ours and 3 in theirs
+    # gensim says True for anything when the model has n-grams, even a row number past the
+    # end that it then cannot look up; here only what has a vector is in the table
+    assert 10**9 not in ours
+    np.testing.assert_allclose(ours[3], theirs[3], atol=1e-6)
+
+
 def test_counts_are_gensims():
     from gensim.models.fasttext import load_facebook_vectors
 

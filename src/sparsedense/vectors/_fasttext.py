@@ -62,7 +62,7 @@ class FastTextVectors(Vectors):
         self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
 
     def __contains__(self, key: object) -> bool:
-        if key in self.key_to_index:
+        if self.has_index_for(key):  # a key, or an int naming a row
             return True
         return isinstance(key, str) and self.bucket > 0 and \
             ngram_buckets([key], self.min_n, self.max_n, self.bucket)[0][1] > 0
