@@ -179,7 +179,10 @@ def test_an_int_names_a_row_as_in_gensim():
     # gensim says True for anything when the model has n-grams, even a row number past the
     # end that it then cannot look up; here only what has a vector is in the table
     assert 10**9 not in ours
-    np.testing.assert_allclose(ours[3], theirs[3], atol=1e-6)
+    # an int is row 3 here, as in gensim's KeyedVectors; gensim's FastTextKeyedVectors
+    # instead builds the n-gram vector of the word "3" (docs/howto/migrating.rst)
+    np.testing.assert_allclose(ours[3], theirs.vectors[3], atol=1e-6)
+    np.testing.assert_allclose(ours["3"], theirs[3], atol=1e-5)
 
 
 def test_counts_are_gensims():
