@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import add_unicode_errors, add_vector_file_options
+
 HELP = "nearest words of word vectors, analogies, and word-similarity evaluation"
 EXAMPLE = """examples:
   sparsedense neighbors --vectors vectors.txt deposit savings -k 5
@@ -21,7 +23,9 @@ def register(sub) -> None:
     p.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"),
                    help="A is to B as C is to ? (most_similar(positive=[B, C], negative=[A]))")
     p.add_argument("--pairs", metavar="TSV", help="evaluate on word pairs (word1 TAB word2 TAB "
-                   "score), as gensim's evaluate_word_pairs")
+                   "score), as gensim's evaluate_word_pairs (also: sparsedense vectors evaluate)")
+    add_vector_file_options(p)
+    add_unicode_errors(p, "the vector file's words")
 
 
 def _table(rows: list[tuple[str, float]]) -> str:
@@ -30,13 +34,14 @@ def _table(rows: list[tuple[str, float]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._common import UsageError, load_vectors_with_progress
+    from ._common import UsageError, load_vectors_with_progress, vector_file_options
+    from .vectors import print_pairs
 
     if not (args.words or args.analogy or args.pairs):
         raise UsageError("give WORDs, --analogy A B C, or --pairs FILE")
     if args.k < 1:
         raise UsageError(f"-k must be >= 1; got {args.k}")
-    vectors = load_vectors_with_progress(args.vectors, args.quiet)
+    vectors = load_vectors_with_progress(args.vectors, args.quiet, **vector_file_options(args))
     for word in args.words:
         if word not in vectors:
             vectors.get_index(word)  # KeyError naming the word and close matches
@@ -53,9 +58,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"{a} : {b} :: {c} : ?")
         print(_table(rows))
     if args.pairs:
-        pearson, spearman, oov = vectors.evaluate_word_pairs(args.pairs)
-        print(f"pairs: {args.pairs}")
-        print(f"  Pearson  {pearson[0]:.4f} (p={pearson[1]:.3g})")
-        print(f"  Spearman {float(spearman.statistic):.4f} (p={float(spearman.pvalue):.3g})")
-        print(f"  out of vocabulary: {oov:.1f}% of pairs")
+        print_pairs(vectors, args.pairs)
     return 0
