@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -41,8 +42,12 @@ class Progress:
             options["bar_format"] = "{desc} ({elapsed})"
         elif total is None or total >= SCALE_FROM:
             options["unit_scale"] = True
+        if _columns(sys.stderr):
+            options["dynamic_ncols"] = True  # follows the window's width
+        else:  # a terminal without a size (a fresh pty, some containers): tqdm would print ""
+            options["ncols"] = 80
         self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
-                        dynamic_ncols=True, **options)
+                        **options)
 
     def update(self, n: int = 1) -> None:
         if self.bar is not None:
@@ -57,6 +62,14 @@ class Progress:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _columns(stream: Any) -> int:
+    """The width of the terminal ``stream`` writes to; 0 when it has none."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _is_terminal(stream: Any) -> bool:
