@@ -142,6 +142,8 @@ def big_corpus(tmp_path):
     (["vectorize", "CORPUS", "-o", "X.npz"], "reading: "),
     (["embed", "CORPUS", "--lsa", "2", "-o", "D.npy"], "SVD (2 components): "),
     (["embed", "CORPUS", "--vectors", "VECTORS", "-o", "D.npy"], "embedding: "),
+    (["train", "CORPUS", "--min-count", "1", "--epochs", "1", "-o", "V.txt"],
+     "Word2Vec training: "),
 ])
 def test_progress_bar_on_a_terminal_not_in_a_file(tmp_path, vectors_file, args, bar):
     pytest.importorskip("tqdm")

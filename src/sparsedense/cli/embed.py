@@ -272,13 +272,15 @@ def _dask_decode_error(args, files: list[str], exc: UnicodeDecodeError) -> Usage
     """The file and line of a worker's decode error (found again here, on the client)."""
     from ._errors import decode_error
 
+    hint = ("pass its --encoding (--unicode-errors replace is for the run without --workers "
+            "and --scheduler)")
     for name in files:
         try:
             for _ in iter_documents([name], args.encoding, args.unicode_errors, args._shown):
                 pass
         except UsageError as err:
+            err.hint = hint
             return err
-    hint = "pass its --encoding"
     return decode_error(args.corpus, args.encoding, exc, hint=hint)
 
 
@@ -294,6 +296,10 @@ def run(args: argparse.Namespace) -> int:
     if on_dask and args.lsa is not None:
         raise UsageError("--scheduler and --workers run the --vectors job; the LSA runs on "
                          "one machine (leave them out)")
+    if on_dask and args.unicode_errors != "strict":
+        raise UsageError(f"--unicode-errors {args.unicode_errors} is for the run on one machine "
+                         "(the Dask workers read the corpus strictly), leave it out or fix the "
+                         "file's encoding with --encoding")
     if args.lsa is not None and (args.vectors_format != "auto" or args.limit is not None):
         raise UsageError("--vectors-format and --limit go with --vectors, not --lsa")
     if args.limit is not None and args.limit < 1:
