@@ -28,6 +28,7 @@ def files(tmp_path, vectors_file):
     """The inputs of the mistakes, in a directory of their own (the current one)."""
     (tmp_path / "corpus.txt").write_text("\n".join(DOCS) + "\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "stop.txt").write_text("the and of\nto a in\n", encoding="utf-8")
     (tmp_path / "bad.txt").write_bytes(b"good line\nbad \xff byte\n")
     (tmp_path / "badvec.txt").write_bytes(b"2 3\nab\xff 1 2 3\ncd 1 2 3\n")
     os.replace(vectors_file[0], tmp_path / "vec.txt")
@@ -89,6 +90,18 @@ MISTAKES = [
     (["embed", "corpus.txt", "--vectors", "badvec.txt", "-o", "OUT.npy"],
      "sparsedense embed: error: badvec.txt: line 2: the word b'ab\\xff' is not valid utf-8 "
      "(invalid start byte), pass --unicode-errors replace (or ignore) to load it anyway"),
+    (["neighbors", "--vectors", "vec.txt", "depositt"],
+     "sparsedense neighbors: error: vec.txt: Key 'depositt' not present in vocabulary; did you "
+     "mean 'deposit'?"),
+    (["neighbors", "--vectors", "vec.txt", "--analogy", "bank", "deposit", "rainn"],
+     "sparsedense neighbors: error: vec.txt: Key 'rainn' not present in vocabulary; did you "
+     "mean 'rain'?"),
+    (["vectorize", "corpus.txt", "--max-df", "0.0001", "-o", "OUT.npz"],
+     "sparsedense vectorize: error: corpus.txt: --max-df 0.0001 keeps fewer documents than "
+     "--min-df 1 needs, raise --max-df or lower --min-df"),
+    (["vectorize", "stop.txt", "--stop-words", "english", "-o", "OUT.npz"],
+     "sparsedense vectorize: error: stop.txt: no word to count in any document (empty "
+     "vocabulary), check --stop-words, --min-df and --max-df"),
     (["neighbors", "--vectors", "vec.txt", "--vectors-format", "glove", "bank"],
      "sparsedense neighbors: error: vec.txt: line 2: expected 1 values after the word 'bank', "
      "found 8 (line 1 looks like a word2vec header 'N D': use --vectors-format word2vec)"),

@@ -42,9 +42,13 @@ def run(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise UsageError(f"-k must be >= 1; got {args.k}")
     vectors = load_vectors_with_progress(args.vectors, args.quiet, **vector_file_options(args))
-    for word in args.words:
+    for word in (*args.words, *(args.analogy or ())):
         if word not in vectors:
-            vectors.get_index(word)  # KeyError naming the word and close matches
+            try:
+                vectors.get_index(word)  # KeyError naming the word and close matches
+            except KeyError as exc:
+                raise UsageError(str(exc.args[0]) if exc.args else repr(word),
+                                 args.vectors) from None
     if args.words:
         results = vectors.most_similar_batch(args.words, topn=args.k)
         for word, rows in zip(args.words, results):
@@ -52,8 +56,6 @@ def run(args: argparse.Namespace) -> int:
             print(_table(rows))
     if args.analogy:
         a, b, c = args.analogy
-        for w in (a, b, c):
-            vectors.get_index(w)
         rows = vectors.most_similar(positive=[b, c], negative=[a], topn=args.k)
         print(f"{a} : {b} :: {c} : ?")
         print(_table(rows))

@@ -9,6 +9,7 @@ from pathlib import Path
 from ._common import (
     OUTPUT_NOTE,
     Progress,
+    UsageError,
     add_unicode_errors,
     atomic_output,
     check_output,
@@ -105,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             if n_docs == 0:
                 raise empty_corpus(args.corpus) from None
+            if "max_df corresponds to < documents than min_df" in str(exc):
+                raise UsageError(f"--max-df {args.max_df:g} keeps fewer documents than "
+                                 f"--min-df {args.min_df:g} needs", args.corpus,
+                                 hint="raise --max-df or lower --min-df") from None
             if "empty vocabulary" in str(exc):  # scikit-learn's words for it
                 raise empty_vocabulary(args.corpus, "--stop-words, --min-df and --max-df"
                                        ) from None
