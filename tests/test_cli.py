@@ -6,6 +6,7 @@ named after its module (test_cli_demo.py, test_cli_vectorize.py, ...).
 """
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -21,12 +22,12 @@ DOCS = [
 ]
 
 
-def run(*args, stdin=None, check=True, **environ):
+def run(*args, stdin=None, check=True, cwd=None, **environ):
     """``sparsedense *args`` in a subprocess (``environ``: extra environment variables)."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8", **environ)
     proc = subprocess.run([sys.executable, "-m", "sparsedense", *map(str, args)],
                           capture_output=True, text=True, encoding="utf-8", env=env,
-                          input=stdin, timeout=600)
+                          input=stdin, timeout=600, cwd=cwd)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -91,3 +92,67 @@ def test_a_signal_inside_a_numba_dispatch_still_counts_as_the_signal(capsys):
             assert _report_stop("embed", _stop_signal(exc)) == code
         assert capsys.readouterr().err == f"sparsedense embed: {text}\n"
     assert _stop_signal(SystemError("other")) is None
+
+
+def test_version():
+    import sparsedense
+
+    proc = run("--version")
+    assert proc.stdout.strip() == f"sparsedense {sparsedense.__version__}"
+
+
+def run_on_terminal(*args, cwd=None):
+    """``sparsedense *args`` with standard error on a pseudo-terminal; (stdout, stderr bytes)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "sparsedense", *map(str, args)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave,
+                            env=env, cwd=cwd)
+    seen = []
+    # our copy of the terminal's end stays open until the process is gone: Linux drops
+    # what is unread on the terminal when its last end closes
+    while True:
+        ready = select.select([master], [], [], 0.05)[0]
+        if ready:
+            seen.append(os.read(master, 65536))
+        elif proc.poll() is not None:
+            break
+    os.close(slave)
+    os.close(master)
+    out = proc.stdout.read()
+    proc.stdout.close()
+    assert proc.wait(timeout=600) == 0, b"".join(seen)
+    return out.decode("utf-8"), b"".join(seen).decode("utf-8", "replace")
+
+
+def big_corpus(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(DOCS * 40) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+@pytest.mark.parametrize("args, bar", [
+    (["vectorize", "CORPUS", "-o", "X.npz"], "reading: "),
+    (["embed", "CORPUS", "--lsa", "2", "-o", "D.npy"], "SVD (2 components): "),
+    (["embed", "CORPUS", "--vectors", "VECTORS", "-o", "D.npy"], "embedding: "),
+    (["train", "CORPUS", "--min-count", "1", "--epochs", "1", "-o", "V.txt"],
+     "Word2Vec training: "),
+])
+def test_progress_bar_on_a_terminal_not_in_a_file(tmp_path, vectors_file, args, bar):
+    pytest.importorskip("tqdm")
+    corpus = big_corpus(tmp_path)
+    args = [{"CORPUS": corpus, "VECTORS": vectors_file[0]}.get(a, a) for a in args]
+    out, err = run_on_terminal(*args, cwd=tmp_path)
+    assert bar in err and "\r" in err
+    assert bar not in out and "\r" not in out  # stdout (the summary) has no bar
+    proc = run(*args, cwd=tmp_path)  # stderr a pipe: no bar
+    assert bar not in proc.stderr and "\r" not in proc.stderr
+    quiet = run_on_terminal("-q", *args, cwd=tmp_path)[1]
+    assert bar not in quiet

@@ -152,7 +152,11 @@ def test_cli_embed_failing_job_leaves_nothing_behind(client, cli_corpus, tmp_pat
     proc = run_cli("embed", folder, "--vectors", vectors, "--scheduler",
                    client.scheduler.address, "-o", out, check=False)
     assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr and "utf-8" in proc.stderr
+    # the worker's error found again on the client, with its file and line
+    assert proc.stderr.strip().splitlines() == [
+        f"sparsedense embed: error: {folder / 'd.txt'}: line 2: not valid utf-8 text (invalid "
+        "start byte at byte 0 of the line), pass its --encoding (--unicode-errors replace is for "
+        "the run without --workers and --scheduler)"]
     assert out.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     proc = run_cli("embed", folder, "--lsa", "2", "--workers", "2", "-o", out, check=False)
@@ -161,4 +165,8 @@ def test_cli_embed_failing_job_leaves_nothing_behind(client, cli_corpus, tmp_pat
     proc = run_cli("embed", folder, "--vectors", vectors, "--workers", "0", "-o", out,
                    check=False)
     assert proc.returncode == 2 and "--workers must be >= 1; got 0" in proc.stderr
+    proc = run_cli("embed", folder, "--vectors", vectors, "--workers", "1", "--unicode-errors",
+                   "replace", "-o", out, check=False)
+    assert proc.returncode == 2 and "--unicode-errors replace is for the run on one machine" \
+        in proc.stderr
     assert out.read_bytes() == b"previous"

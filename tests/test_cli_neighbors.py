@@ -14,10 +14,31 @@ def test_neighbors_words_analogy_pairs(vectors_file, tmp_path):
     pairs.write_text("deposit\tsavings\t9\nrain\tsnow\t8\nbank\tweather\t1\nfoo\tbar\t3\n",
                      encoding="utf-8")
     out = run("neighbors", "--vectors", path, "--pairs", pairs).stdout
-    assert "Spearman" in out and "out of vocabulary: 25.0% of pairs" in out
+    assert "Spearman rank-order correlation coefficient against" in out
+    assert "Pairs with unknown words ratio: 25.0%" in out
 
 
 def test_neighbors_unknown_word_is_one_line(vectors_file):
     path, _, _ = vectors_file
     proc = run("neighbors", "--vectors", path, "depositt", check=False)
     assert_usage_error(proc, "depositt", "did you mean 'deposit'")
+
+
+def test_neighbors_reads_the_vector_file_as_told(vectors_file, tmp_path):
+    import sparsedense as sd
+
+    path, words, W = vectors_file
+    out = run("neighbors", "--vectors", path, "--limit", "3", "deposit", "-k", "5").stdout
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["savings", "bank"]
+    assert_usage_error(run("neighbors", "--vectors", path, "--limit", "3", "rain", check=False),
+                       "rain")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"2 2\nab\xff 1 0\nabc 0.9 0.1\n")
+    out = run("neighbors", "--vectors", bad, "--unicode-errors", "replace", "abc", "-k", "1")
+    assert out.stdout.splitlines()[1].split()[0] == "ab\ufffd"
+    native = tmp_path / "v.npz"
+    sd.Vectors(words, W).save(native)
+    out = run("neighbors", "--vectors", native, "--vectors-format", "native", "deposit", "-k", "1")
+    assert out.stdout.splitlines()[1].split()[0] == "savings"
+    assert_usage_error(run("neighbors", "--vectors", native, "--vectors-format", "glove",
+                           "deposit", check=False), "v.npz")

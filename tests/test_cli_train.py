@@ -75,7 +75,7 @@ def test_train_text_format_and_saved_model(corpus_file, tmp_path):
 def test_train_errors_are_one_line_and_write_nothing(corpus_file, tmp_path):
     out = tmp_path / "v.txt"
     assert_usage_error(run("train", tmp_path / "missing.txt", "-o", out, check=False),
-                       "missing.txt: no such file")
+                       "missing.txt: no such file or directory, check the path")
     assert_usage_error(run("train", corpus_file, "-o", tmp_path / "no" / "v.txt", check=False),
                        "output directory does not exist")
     assert_usage_error(run("train", corpus_file, "-o", out, "--min-count", "100000",
@@ -85,7 +85,8 @@ def test_train_errors_are_one_line_and_write_nothing(corpus_file, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"good words here\n\xff\xfe broken\n" * 5)
     assert_usage_error(run("train", bad, "-o", out, "--min-count", "1", check=False),
-                       "not UTF-8")
+                       "bad.txt: line 2: not valid utf-8 text (invalid start byte at byte 0 of "
+                       "the line), train reads UTF-8")
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt"]
 

@@ -1,6 +1,7 @@
 """``sparsedense vectors``: convert a vector file between formats, and describe it."""
 
 import numpy as np
+import pytest
 
 import sparsedense as sd
 
@@ -19,3 +20,36 @@ def test_vectors_convert_and_info(vectors_file, tmp_path):
     np.testing.assert_array_equal(sd.load_vectors(binary).weight, W)
     info = run("vectors", "info", native).stdout
     assert "vectors:   10" in info and "dimension: 8" in info
+
+
+def test_vectors_evaluate_prints_gensims_results():
+    gensim = pytest.importorskip("gensim")
+    from gensim.test.utils import datapath
+
+    vec, pairs, analogies = (datapath(n) for n in ("lee_fasttext.vec", "wordsim353.tsv",
+                                                  "questions-words.txt"))
+    out = run("vectors", "evaluate", vec, "--pairs", pairs, "--analogies", analogies).stdout
+    kv = gensim.models.KeyedVectors.load_word2vec_format(vec)
+    pearson, spearman, oov = kv.evaluate_word_pairs(pairs)
+    score, sections = kv.evaluate_word_analogies(analogies)
+    lines = out.splitlines()
+    assert lines[0] == (f"Pearson correlation coefficient against {pairs}: {pearson[0]:.4f} "
+                        f"with p-value {pearson[1]:.4g}")
+    assert lines[1] == (f"Spearman rank-order correlation coefficient against {pairs}: "
+                        f"{spearman[0]:.4f} with p-value {spearman[1]:.4g}")
+    assert lines[2] == f"Pairs with unknown words ratio: {oov:.1f}%"
+    want = []
+    for s in sections:
+        right, wrong = len(s["correct"]), len(s["incorrect"])
+        if right + wrong:
+            want.append(f"{s['section']}: {100 * right / (right + wrong):.1f}% "
+                        f"({right}/{right + wrong})")
+    assert lines[3:3 + len(want)] == want and want[-1].startswith("Total accuracy")
+    assert lines[3 + len(want)].startswith("Quadruplets with out-of-vocabulary words: ")
+
+
+def test_vectors_evaluate_needs_a_test_file(vectors_file):
+    from test_cli import assert_usage_error
+
+    assert_usage_error(run("vectors", "evaluate", vectors_file[0], check=False),
+                       "give --pairs FILE or --analogies FILE")

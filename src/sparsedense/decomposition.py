@@ -22,6 +22,7 @@ from ._base.validation import as_array, check_param, check_samples, float_dtype,
 from ._base.sparse import bag_product, check_csr
 from ._base.estimator import BaseEstimator, TransformerMixin
 from ._base.errors import NotFittedError
+from ._base.progress import Progress
 
 _NORMALIZERS = ("auto", "LU", "QR", "none")
 
@@ -67,12 +68,14 @@ def _svd_flip_v(u: np.ndarray, vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def randomized_svd(X, n_components: int, *, n_oversamples: int = 10, n_iter: int = 5,
                    power_iteration_normalizer: str = "auto", random_state=None,
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Truncated SVD ``X ≈ U @ diag(s) @ Vt`` of a sparse (or dense) matrix.
 
     The algorithm of ``sklearn.utils.extmath.randomized_svd`` (with
     ``transpose='auto'``) whose sparse products run on this library's
-    kernels. Signs follow ``svd_flip(u_based_decision=False)``.
+    kernels. Signs follow ``svd_flip(u_based_decision=False)``. With
+    ``progress``, a bar of the power iterations (and the final SVD) on a
+    terminal's standard error.
 
     Returns
     -------
@@ -104,12 +107,16 @@ def randomized_svd(X, n_components: int, *, n_oversamples: int = 10, n_iter: int
             return la.qr(Y, mode="economic", check_finite=False)[0]
         return Y
 
-    for _ in range(n_iter):
-        Q = normalize(_spmm(M, Q, True))
-        Q = normalize(_spmm(MT, Q, True))
-    Q = la.qr(_spmm(M, Q, True), mode="economic", check_finite=False)[0]
-    B = _spmm(MT, Q, True).T  # Q.T @ M
-    Uhat, s, Vt = la.svd(B, full_matrices=False, check_finite=False, lapack_driver="gesdd")
+    with Progress(f"SVD ({n_components} components)", total=n_iter + 1, unit="iteration",
+                  quiet=not progress) as bar:
+        for _ in range(n_iter):
+            Q = normalize(_spmm(M, Q, True))
+            Q = normalize(_spmm(MT, Q, True))
+            bar.update()
+        Q = la.qr(_spmm(M, Q, True), mode="economic", check_finite=False)[0]
+        B = _spmm(MT, Q, True).T  # Q.T @ M
+        Uhat, s, Vt = la.svd(B, full_matrices=False, check_finite=False, lapack_driver="gesdd")
+        bar.update()
     U = Q @ Uhat
     if transpose:
         U, Vt = Vt[:n_components].T, U[:, :n_components].T
@@ -177,6 +184,10 @@ class LSA(TransformerMixin, BaseEstimator):
         self.power_iteration_normalizer = power_iteration_normalizer
         self.random_state = random_state
 
+    #: a bar of the power iterations on a terminal's stderr while fitting (set True by the
+    #: command line; not a parameter, so LSA's parameters stay TruncatedSVD's)
+    _progress = False
+
     def _input_tags(self) -> dict[str, bool]:
         return {"sparse": True}
 
@@ -209,7 +220,7 @@ class LSA(TransformerMixin, BaseEstimator):
         _, s, Vt = randomized_svd(
             X, self.n_components, n_oversamples=self.n_oversamples, n_iter=self.n_iter,
             power_iteration_normalizer=self.power_iteration_normalizer,
-            random_state=self.random_state)
+            random_state=self.random_state, progress=self._progress)
         self.components_ = Vt
         self.n_features_in_ = X.shape[1]
         X_new = _spmm(X, Vt.T, True)

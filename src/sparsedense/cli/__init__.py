@@ -1,8 +1,9 @@
 """The ``sparsedense`` command line: one module per command, one entry point.
 
 Every command reports a user's mistake (a missing file, bad input) as one
-line on standard error and exit status 2, without a traceback (``--debug``
-shows it); a full disk is exit status 1. Every file a command writes appears
+line on standard error, ``sparsedense CMD: error: PATH: [line N: ]WHAT, WHAT TO DO``,
+and exit status 2, without a traceback (``--debug`` shows it); a full disk
+is exit status 1 (see ``_errors.py``). Every file a command writes appears
 whole or not at all: it is built under a temporary name beside its target,
 removed on any error or interruption (Ctrl-C: status 130; SIGTERM and SIGHUP
 are handled the same way: status 128 + the signal's number).
@@ -19,7 +20,7 @@ import threading
 from collections.abc import Sequence
 
 from . import demo, embed, neighbors, train, vectorize, vectors, warmup
-from ._common import UsageError
+from ._errors import UsageError, describe
 
 #: command name -> module with ``register(subparsers)`` and ``run(args) -> int``
 COMMANDS = {"demo": demo, "vectorize": vectorize, "embed": embed, "neighbors": neighbors,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
                "by the new file, not followed), and a failure, a full disk (exit status 1), "
                "Ctrl-C or SIGTERM leaves it as it was and no temporary file behind.",
     )
+    parser.add_argument("--version", action="version", version=f"sparsedense {_version()}")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error")
     parser.add_argument("-q", "--quiet", action="store_true",
@@ -64,12 +66,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not isinstance(exc, (UsageError, OSError, ValueError, KeyError, TypeError,
                                 IndexError)) or args.debug:
             raise
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        message, status = describe(exc)  # status 1: the machine's fault (a full disk)
         print(f"sparsedense {args.command}: error: {message}", file=sys.stderr)
-        from .._base.files import is_no_space
+        return status
 
-        # the machine's fault, not the user's input: 1
-        return 1 if is_no_space(exc) else 2
+
+def _version() -> str:
+    """The installed distribution's version, else the package's own."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("sparsedense")
+    except (ImportError, PackageNotFoundError):
+        from .. import __version__
+
+        return __version__
 
 
 #: per command: kernels of which every run compiles at least one (helpers that the serial

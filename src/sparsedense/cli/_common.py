@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import io
 import os
 import sys
@@ -12,20 +14,22 @@ from typing import Any
 from .._base import files
 from .._base.progress import Progress  # noqa: F401  (shared with the trainers)
 from .._base.chunks import iter_chunks as chunks  # noqa: F401  (shared chunking)
+from ._errors import UsageError, decode_error, no_such_file, writing  # noqa: F401
 
 
-class UsageError(Exception):
-    """A problem with the user's input: reported in one line, exit status 2."""
-
-
-def open_text(path: str | os.PathLike, encoding: str = "utf-8"):
+def open_text(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict"):
     """Open a text file for reading (``.gz``/``.bz2``/``.xz`` decompressed); ``-`` is stdin."""
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding {encoding}: unknown encoding, give one Python knows "
+                         "(utf-8, latin-1, cp1252, euc-kr, ...)") from None
     if str(path) == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, errors="strict")
+        return io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, errors=errors)
     p = Path(path)
     if not p.exists():
-        raise UsageError(f"{p}: no such file or directory")
-    return files.open_text(p, encoding)
+        raise no_such_file(p)
+    return files.open_text(p, encoding, errors)
 
 
 def corpus_files(corpus: str) -> list[str]:
@@ -38,23 +42,33 @@ def corpus_files(corpus: str) -> list[str]:
         suffixes = (".txt", *(".txt" + s for s in files.COMPRESSIONS))
         found = sorted(str(f) for f in p.iterdir() if f.is_file() and f.name.endswith(suffixes))
         if not found:
-            raise UsageError(f"{p}: directory has no .txt files")
+            raise UsageError("directory has no .txt files", p,
+                             hint="give a file, or a directory of .txt files (.txt.gz too)")
         return found
     if not p.exists():
-        raise UsageError(f"{p}: no such file or directory")
+        raise no_such_file(p)
     return [str(p)]
 
 
-def iter_documents(files: list[str], encoding: str = "utf-8") -> Iterator[str]:
-    """One document per line of each file (the trailing newline removed)."""
+def iter_documents(files: list[str], encoding: str = "utf-8", errors: str = "strict",
+                   shown: dict[str, str] | None = None) -> Iterator[str]:
+    """One document per line of each file (the trailing newline removed).
+
+    Bytes that are not ``encoding`` text stop it with the file and line
+    (``errors='strict'``) or are replaced or dropped (``'replace'``,
+    ``'ignore'``). ``shown`` maps a file read under another name (standard
+    input's copy) to the name the user knows.
+    """
     for name in files:
         try:
-            with open_text(name, encoding) as fh:
-                for n, line in enumerate(fh, 1):
+            with open_text(name, encoding, errors) as fh:
+                for line in fh:
                     yield line.rstrip("\n").rstrip("\r")
         except UnicodeDecodeError as exc:
-            raise UsageError(f"{name}: not valid {encoding} text ({exc.reason} at byte "
-                             f"{exc.start})") from None
+            err = decode_error(name, encoding, exc)
+            if shown and name in shown:
+                err.path = shown[name]
+            raise err from None
 
 
 def check_output(path: str | os.PathLike) -> Path:
@@ -64,12 +78,14 @@ def check_output(path: str | os.PathLike) -> Path:
     """
     target = Path(path)
     if not target.parent.is_dir():
-        raise UsageError(f"{target.parent}: output directory does not exist")
+        raise UsageError("output directory does not exist", target.parent,
+                         hint="create it first")
     if target.is_dir():
-        raise UsageError(f"{target}: is a directory (give a file name)")
+        raise UsageError("is a directory", target, hint="give a file name")
     return target
 
 
+@contextlib.contextmanager
 def atomic_output(path: str | os.PathLike):
     """:func:`sparsedense._base.files.atomic_path` of a checked output path (:func:`check_output`).
 
@@ -80,14 +96,19 @@ def atomic_output(path: str | os.PathLike):
     """
     from .._base.files import atomic_path
 
-    return atomic_path(check_output(path))
+    target = check_output(path)
+    with writing(target), atomic_path(target) as tmp:
+        yield tmp
 
 
+@contextlib.contextmanager
 def array_output(path: str | os.PathLike, shape: tuple[int, ...], dtype, key: str):
     """:func:`~sparsedense._base.files.atomic_array` (rows streamed to .npy/.npz), path checked."""
     from .._base.files import atomic_array
 
-    return atomic_array(check_output(path), shape, dtype, key=key)
+    target = check_output(path)
+    with writing(target), atomic_array(target, shape, dtype, key=key) as rows:
+        yield rows
 
 
 #: what the help of every command that writes a file says about it
@@ -96,11 +117,110 @@ OUTPUT_NOTE = ("written to a temporary file beside it and renamed over it when c
                "was if the command fails or is interrupted")
 
 
-def load_vectors_with_progress(path: str, quiet: bool = False, **kwargs: Any):
-    """``load_vectors`` with a progress line on stderr (a terminal only) while it runs."""
+def load_vectors_with_progress(path: str, quiet: bool = False,
+                               format_option: str = "--vectors-format", **kwargs: Any):
+    """``load_vectors`` with a progress line on stderr (a terminal only) while it runs.
+
+    The loader's advice in Python words (``format='glove'``) is given in the
+    command's (``--vectors-format glove``, ``format_option``).
+    """
+    import re
+
+    from .._base.errors import FileDecodeError
     from ..vectors import load_vectors
 
-    with Progress(f"loading {Path(path).name}", total=1, unit="file", quiet=quiet) as bar:
-        vectors = load_vectors(path, **kwargs)
-        bar.update()
-    return vectors
+    if not Path(path).exists():
+        raise no_such_file(path)
+    try:
+        with Progress(f"loading {Path(path).name}", quiet=quiet, stage=True):
+            return load_vectors(path, **kwargs)
+    except FileDecodeError:
+        raise  # worded by _errors.describe
+    except ValueError as exc:
+        text = str(exc)
+        if text.startswith("format must be"):
+            raise UsageError(f"{format_option} {kwargs.get('format')}: "
+                             f"{text[len('format '):]}") from None
+        if "format='" in text:
+            raise UsageError(re.sub(r"format='([\w-]+)'", rf"{format_option} \1", text)
+                             ) from None
+        raise
+
+
+def add_unicode_errors(p: argparse.ArgumentParser, what: str = "the text") -> None:
+    """``--unicode-errors``: what to do with bytes that are not text in the encoding."""
+    p.add_argument("--unicode-errors", choices=["strict", "replace", "ignore"],
+                   default="strict",
+                   help=f"bytes of {what} that are not valid in the encoding: stop with the "
+                        "file and line (strict, the default), replace them with U+FFFD, or "
+                        "drop them")
+
+
+def add_text_options(p: argparse.ArgumentParser) -> None:
+    """How the documents of a corpus are read and split into tokens."""
+    p.add_argument("--encoding", default="utf-8", help="of the corpus (default: utf-8)")
+    add_unicode_errors(p, "the corpus and the vector file")
+    p.add_argument("--no-lowercase", action="store_true",
+                   help="keep the case of the text (for cased vectors, e.g. fastText's)")
+    p.add_argument("--tokenizer", choices=sorted(TOKENIZERS), default="regex",
+                   help="regex: the words --token-pattern matches (scikit-learn's default); "
+                        "whitespace: split on whitespace only (a corpus tokenized beforehand, "
+                        "as `sparsedense train` reads it)")
+    p.add_argument("--token-pattern", default=None, metavar="REGEX",
+                   help=r"the tokens of --tokenizer regex (default: (?u)\b\w\w+\b, words "
+                        "of two or more letters)")
+
+
+#: --tokenizer name -> the vectorizer's tokenizer (None: its token_pattern)
+TOKENIZERS = {"regex": None, "whitespace": str.split}
+
+
+def text_options(args: argparse.Namespace) -> dict:
+    """The vectorizer parameters of :func:`add_text_options`'s options."""
+    from ..text import CountVectorizer
+
+    if args.tokenizer != "regex" and args.token_pattern is not None:
+        raise UsageError(f"--token-pattern goes with --tokenizer regex, not --tokenizer "
+                         f"{args.tokenizer}")
+    if args.token_pattern is not None:
+        import re
+
+        try:
+            re.compile(args.token_pattern)
+        except re.error as exc:
+            raise UsageError(f"--token-pattern {args.token_pattern}: not a regular expression "
+                             f"({exc})") from None
+    pattern = args.token_pattern or CountVectorizer().token_pattern
+    tokenizer = TOKENIZERS[args.tokenizer]
+    return {"lowercase": not args.no_lowercase, "tokenizer": tokenizer,
+            "token_pattern": None if tokenizer is not None else pattern}
+
+
+def add_vector_file_options(p: argparse.ArgumentParser) -> None:
+    """How a word-vector file is read: ``--vectors-format`` and ``--limit``."""
+    p.add_argument("--vectors-format", default="auto", metavar="FORMAT",
+                   help="format of the vector file: auto (the default: from its content), "
+                        "word2vec, word2vec-binary, glove, native, or another that "
+                        "sparsedense.load_vectors knows")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="read only the first N vectors (the most frequent words, in most files)")
+
+
+def vector_file_options(args: argparse.Namespace) -> dict:
+    """The ``load_vectors`` arguments of :func:`add_vector_file_options`'s options."""
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit must be >= 1; got {args.limit}")
+    return {"format": args.vectors_format, "limit": args.limit,
+            "unicode_errors": args.unicode_errors}
+
+
+def empty_corpus(corpus: str) -> UsageError:
+    """The one message for a corpus without documents, whichever command."""
+    return UsageError("the corpus is empty (no documents)", "<stdin>" if corpus == "-" else corpus,
+                      hint="give a text file with one document per line")
+
+
+def empty_vocabulary(corpus: str, options: str = "--token-pattern or --tokenizer") -> UsageError:
+    """The one message for documents that have no word to count."""
+    return UsageError("no word to count in any document (empty vocabulary)",
+                      "<stdin>" if corpus == "-" else corpus, hint=f"check {options}")

@@ -33,15 +33,21 @@ from pathlib import Path
 import numpy as np
 
 from .._base import files as files_mod
+from ._coverage import Coverage, case_warning_folded as _case_warning_folded
 from ._common import (
     OUTPUT_NOTE,
     Progress,
     UsageError,
+    add_text_options,
+    add_vector_file_options,
     array_output,
     check_output,
     chunks,
     corpus_files,
+    empty_corpus,
+    empty_vocabulary,
     iter_documents,
+    text_options,
 )
 
 HELP = "convert the count vectors of a corpus to dense document embeddings"
@@ -64,7 +70,8 @@ def register(sub) -> None:
     p.add_argument("--mode", choices=["mean", "sum", "max"], default="mean")
     p.add_argument("--normalize", choices=["l2"], default=None)
     p.add_argument("--chunk-size", type=int, default=10000, help="documents per chunk")
-    p.add_argument("--encoding", default="utf-8")
+    add_text_options(p)
+    add_vector_file_options(p)
     p.add_argument("--seed", type=int, default=0, help="random seed of the LSA")
     p.add_argument("-o", "--output", required=True,
                    help="output .npy, or .npz holding the array 'embeddings'; " + OUTPUT_NOTE)
@@ -103,18 +110,28 @@ def _embed_lsa(args, files) -> np.ndarray:
     from ..decomposition import LSA
     from ..text import TfidfVectorizer
 
+    n_docs = 0
     with Progress("reading", unit="doc", quiet=args.quiet) as bar:
         def docs():
-            for d in iter_documents(files, args.encoding):
+            nonlocal n_docs
+            for d in iter_documents(files, args.encoding, args.unicode_errors, args._shown):
+                n_docs += 1
                 bar.update()
                 yield d
-        X = TfidfVectorizer().fit_transform(docs())
+        try:
+            X = TfidfVectorizer(**text_options(args)).fit_transform(docs())
+        except ValueError as exc:
+            if n_docs == 0:
+                raise empty_corpus(args.corpus) from None
+            if "empty vocabulary" in str(exc):
+                raise empty_vocabulary(args.corpus) from None
+            raise
     if args.lsa < 1 or args.lsa > X.shape[1]:
         raise UsageError(f"--lsa {args.lsa}: must be between 1 and the number of distinct "
                          f"words ({X.shape[1]})")
-    with Progress(f"LSA ({args.lsa} components)", total=1, unit="fit", quiet=args.quiet) as bar:
-        D = LSA(args.lsa, random_state=args.seed).fit_transform(X)
-        bar.update()
+    lsa = LSA(args.lsa, random_state=args.seed)
+    lsa._progress = not args.quiet  # a bar of its power iterations
+    D = lsa.fit_transform(X)
     if args.normalize == "l2":
         from ..similarity import normalize_rows
 
@@ -124,27 +141,33 @@ def _embed_lsa(args, files) -> np.ndarray:
 
 def _embed_vectors(args, files, out: Path) -> int:
     from ..embed import EmbeddingVectorizer
-    from ._common import load_vectors_with_progress
+    from ._common import load_vectors_with_progress, vector_file_options
 
-    vectors = load_vectors_with_progress(args.vectors, args.quiet)
+    vectors = load_vectors_with_progress(args.vectors, args.quiet, **vector_file_options(args))
     ev = EmbeddingVectorizer(vectors, weighting=args.weighting, mode=args.mode,
-                             normalize=args.normalize)
+                             normalize=args.normalize, **text_options(args))
     # pass 1: the weighting (document count and frequencies), chunk by chunk
     n_docs = 0
-    with Progress("counting", unit="doc", quiet=args.quiet) as bar:
-        for chunk in chunks(iter_documents(files, args.encoding), args.chunk_size):
+    with Progress("counting", unit="doc", quiet=args.quiet) as bar, _case_warning_folded():
+        for chunk in chunks(iter_documents(files, args.encoding, args.unicode_errors,
+                                           args._shown), args.chunk_size):
             ev.partial_fit(chunk)
             n_docs += len(chunk)
             bar.update(len(chunk))
     if n_docs == 0:
-        raise UsageError(f"{args.corpus}: the corpus is empty")
+        raise empty_corpus(args.corpus)
     # pass 2: embeddings, appended chunk by chunk to the output
     dim, dtype = vectors.weight.shape[1], vectors.weight.dtype
+    coverage = Coverage()
     with array_output(out, (n_docs, dim), dtype, key="embeddings") as rows, \
             Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
-        for chunk in chunks(iter_documents(files, args.encoding), args.chunk_size):
-            rows.write(ev.transform(chunk))
+        for chunk in chunks(iter_documents(files, args.encoding, args.unicode_errors,
+                                           args._shown), args.chunk_size):
+            D = ev.transform(chunk)
+            coverage.add(D, ev.n_skipped_tokens_, ev.n_tokens_)
+            rows.write(D)
             bar.update(len(chunk))
+    coverage.report(args, vectors.index_to_key)
     return n_docs
 
 
@@ -212,9 +235,9 @@ def _shared_table(weight: np.ndarray, local: bool):
 
 def _embed_vectors_dask(args, files, out: Path) -> int:
     from .._base.errors import NoSamplesError
-    from ._common import load_vectors_with_progress
+    from ._common import load_vectors_with_progress, vector_file_options
 
-    vectors = load_vectors_with_progress(args.vectors, args.quiet)
+    vectors = load_vectors_with_progress(args.vectors, args.quiet, **vector_file_options(args))
     with _shared_table(vectors.weight, local=args.scheduler is None) as weight, \
             _dask_client(args) as client:
         from ..dask import EmbeddingVectorizer, iter_blocks, read_text
@@ -223,22 +246,42 @@ def _embed_vectors_dask(args, files, out: Path) -> int:
         bag = read_text(files, blocksize=_blocksize(files, n_workers), encoding=args.encoding)
         ev = EmbeddingVectorizer(weight, vectors.index_to_key,
                                  weighting=args.weighting, mode=args.mode,
-                                 normalize=args.normalize)
+                                 normalize=args.normalize, **text_options(args))
         try:
-            ev.fit(bag)
+            with _case_warning_folded():
+                ev.fit(bag)
         except NoSamplesError:
-            raise UsageError(f"{args.corpus}: the corpus is empty") from None
+            raise empty_corpus(args.corpus) from None
         D = ev.transform(bag)
         n_docs, dim = D.shape
         if n_docs == 0:
-            raise UsageError(f"{args.corpus}: the corpus is empty")
+            raise empty_corpus(args.corpus)
+        coverage = Coverage()
         # appended in order (the workers compute ahead; a block waits on its worker)
         with array_output(out, (n_docs, dim), D.dtype, key="embeddings") as rows, \
                 Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
             for block in iter_blocks(D, client):
+                coverage.add(block)
                 rows.write(block)
                 bar.update(block.shape[0])
+    coverage.report(args, vectors.index_to_key)
     return n_docs
+
+
+def _dask_decode_error(args, files: list[str], exc: UnicodeDecodeError) -> UsageError:
+    """The file and line of a worker's decode error (found again here, on the client)."""
+    from ._errors import decode_error
+
+    hint = ("pass its --encoding (--unicode-errors replace is for the run without --workers "
+            "and --scheduler)")
+    for name in files:
+        try:
+            for _ in iter_documents([name], args.encoding, args.unicode_errors, args._shown):
+                pass
+        except UsageError as err:
+            err.hint = hint
+            return err
+    return decode_error(args.corpus, args.encoding, exc, hint=hint)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -253,12 +296,22 @@ def run(args: argparse.Namespace) -> int:
     if on_dask and args.lsa is not None:
         raise UsageError("--scheduler and --workers run the --vectors job; the LSA runs on "
                          "one machine (leave them out)")
+    if on_dask and args.unicode_errors != "strict":
+        raise UsageError(f"--unicode-errors {args.unicode_errors} is for the run on one machine "
+                         "(the Dask workers read the corpus strictly), leave it out or fix the "
+                         "file's encoding with --encoding")
+    if args.lsa is not None and (args.vectors_format != "auto" or args.limit is not None):
+        raise UsageError("--vectors-format and --limit go with --vectors, not --lsa")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit must be >= 1; got {args.limit}")
     check_output(out)  # before the work
     spooled = None
+    args._shown = {}
     try:
         if args.corpus == "-":
             spooled = _spool_stdin()
             files = [spooled]
+            args._shown[spooled] = "<stdin>"
         else:
             files = corpus_files(args.corpus)
         if args.lsa is not None:
@@ -269,8 +322,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 n_docs = _embed_vectors_dask(args, files, out)
             except UnicodeDecodeError as exc:  # a worker's error: its message is lost on the way
-                raise UsageError(f"{args.corpus}: a file is not valid {args.encoding} text "
-                                 f"({exc.reason or 'undecodable bytes'})") from None
+                raise _dask_decode_error(args, files, exc) from None
             dim = None
         else:
             n_docs = _embed_vectors(args, files, out)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._common import add_unicode_errors, add_vector_file_options
+
 HELP = "nearest words of word vectors, analogies, and word-similarity evaluation"
 EXAMPLE = """examples:
   sparsedense neighbors --vectors vectors.txt deposit savings -k 5
@@ -21,7 +23,9 @@ def register(sub) -> None:
     p.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"),
                    help="A is to B as C is to ? (most_similar(positive=[B, C], negative=[A]))")
     p.add_argument("--pairs", metavar="TSV", help="evaluate on word pairs (word1 TAB word2 TAB "
-                   "score), as gensim's evaluate_word_pairs")
+                   "score), as gensim's evaluate_word_pairs (also: sparsedense vectors evaluate)")
+    add_vector_file_options(p)
+    add_unicode_errors(p, "the vector file's words")
 
 
 def _table(rows: list[tuple[str, float]]) -> str:
@@ -30,16 +34,21 @@ def _table(rows: list[tuple[str, float]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._common import UsageError, load_vectors_with_progress
+    from ._common import UsageError, load_vectors_with_progress, vector_file_options
+    from .vectors import print_pairs
 
     if not (args.words or args.analogy or args.pairs):
         raise UsageError("give WORDs, --analogy A B C, or --pairs FILE")
     if args.k < 1:
         raise UsageError(f"-k must be >= 1; got {args.k}")
-    vectors = load_vectors_with_progress(args.vectors, args.quiet)
-    for word in args.words:
+    vectors = load_vectors_with_progress(args.vectors, args.quiet, **vector_file_options(args))
+    for word in (*args.words, *(args.analogy or ())):
         if word not in vectors:
-            vectors.get_index(word)  # KeyError naming the word and close matches
+            try:
+                vectors.get_index(word)  # KeyError naming the word and close matches
+            except KeyError as exc:
+                raise UsageError(str(exc.args[0]) if exc.args else repr(word),
+                                 args.vectors) from None
     if args.words:
         results = vectors.most_similar_batch(args.words, topn=args.k)
         for word, rows in zip(args.words, results):
@@ -47,15 +56,9 @@ def run(args: argparse.Namespace) -> int:
             print(_table(rows))
     if args.analogy:
         a, b, c = args.analogy
-        for w in (a, b, c):
-            vectors.get_index(w)
         rows = vectors.most_similar(positive=[b, c], negative=[a], topn=args.k)
         print(f"{a} : {b} :: {c} : ?")
         print(_table(rows))
     if args.pairs:
-        pearson, spearman, oov = vectors.evaluate_word_pairs(args.pairs)
-        print(f"pairs: {args.pairs}")
-        print(f"  Pearson  {pearson[0]:.4f} (p={pearson[1]:.3g})")
-        print(f"  Spearman {float(spearman.statistic):.4f} (p={float(spearman.pvalue):.3g})")
-        print(f"  out of vocabulary: {oov:.1f}% of pairs")
+        print_pairs(vectors, args.pairs)
     return 0

@@ -6,7 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
-from ._common import OUTPUT_NOTE, UsageError, check_output
+from ._common import OUTPUT_NOTE, UsageError, check_output, no_such_file, writing
+from ._errors import first_bad_utf8_line
 
 HELP = "train word vectors (word2vec, fastText, GloVe, PPMI-SVD) on a corpus, one sentence a line"
 EXAMPLE = """examples:
@@ -86,6 +87,20 @@ def _train_word2vec(args: argparse.Namespace, corpus: str):
     return model.wv
 
 
+def _raise_if_not_utf8(corpus: Path) -> None:
+    """A training error from a corpus that is not UTF-8: the file's first bad line, in one line.
+
+    Looked for only after a training error (the trainers read bytes; a word
+    that is not UTF-8 fails when the vocabulary is decoded).
+    """
+    where = first_bad_utf8_line(corpus)
+    if where is not None:
+        line, column, reason = where
+        raise UsageError(f"not valid utf-8 text ({reason} at byte {column} of the line)", corpus,
+                         line=line, hint="train reads UTF-8: convert the file first (e.g. iconv "
+                                         "-f latin1 -t utf-8)") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..vectors import Vectors
 
@@ -94,21 +109,28 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--subwords goes with --method fasttext, not {args.method}")
         args.method = "fasttext"
     corpus = Path(args.corpus)
+    if not corpus.exists():
+        raise no_such_file(corpus)
     if not corpus.is_file():
-        raise UsageError(f"{corpus}: no such file" if not corpus.exists() else
-                         f"{corpus}: not a file")
+        raise UsageError("not a file", corpus, hint="give one text file, one sentence a line")
     out = Path(args.output)
     fmt = args.format or _BY_SUFFIX.get(out.suffix, "word2vec")
     for target in (out, args.save_model):
         if target is not None:
             check_output(target)  # before hours of training
     start = time.perf_counter()
-    vectors = _methods()[args.method](args, str(corpus))
+    try:
+        with writing(args.save_model or out):
+            vectors = _methods()[args.method](args, str(corpus))
+    except ValueError:
+        _raise_if_not_utf8(corpus)
+        raise
     seconds = time.perf_counter() - start
     if not isinstance(vectors, Vectors):
         raise TypeError(f"method {args.method} returned {type(vectors).__name__}, not Vectors")
     plain = Vectors(vectors.index_to_key, vectors.vectors)  # the vocabulary's vectors only
-    plain.save(out, format=fmt)
+    with writing(out):
+        plain.save(out, format=fmt)
     words = getattr(args, "_trained_words", None)
     rate = f", {words / seconds:,.0f} words/s" if words else ""
     if not args.quiet:

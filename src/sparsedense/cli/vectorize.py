@@ -9,9 +9,13 @@ from pathlib import Path
 from ._common import (
     OUTPUT_NOTE,
     Progress,
+    UsageError,
+    add_unicode_errors,
     atomic_output,
     check_output,
     corpus_files,
+    empty_corpus,
+    empty_vocabulary,
     iter_documents,
 )
 
@@ -35,7 +39,8 @@ def add_vectorizer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stop-words", choices=["english"], default=None)
     p.add_argument("--no-lowercase", action="store_true", help="keep the case of the text")
     p.add_argument("--n-features", type=int, default=2**20, help="columns for hashing")
-    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--encoding", default="utf-8", help="of the corpus (default: utf-8)")
+    add_unicode_errors(p, "the corpus")
 
 
 def _df(value: float):
@@ -88,14 +93,29 @@ def run(args: argparse.Namespace) -> int:
     files = corpus_files(args.corpus)
     out, vocab_path = _output_paths(args)
     vectorizer = build_vectorizer(args)
+    n_docs = 0
     with Progress("reading", unit="doc", quiet=args.quiet) as bar:
         def docs():
-            for d in iter_documents(files, args.encoding):
+            nonlocal n_docs
+            for d in iter_documents(files, args.encoding, args.unicode_errors):
+                n_docs += 1
                 bar.update()
                 yield d
-        X = vectorizer.fit_transform(docs())
+        try:
+            X = vectorizer.fit_transform(docs())
+        except ValueError as exc:
+            if n_docs == 0:
+                raise empty_corpus(args.corpus) from None
+            if "max_df corresponds to < documents than min_df" in str(exc):
+                raise UsageError(f"--max-df {args.max_df:g} keeps fewer documents than "
+                                 f"--min-df {args.min_df:g} needs", args.corpus,
+                                 hint="raise --max-df or lower --min-df") from None
+            if "empty vocabulary" in str(exc):  # scikit-learn's words for it
+                raise empty_vocabulary(args.corpus, "--stop-words, --min-df and --max-df"
+                                       ) from None
+            raise
     if X.shape[0] == 0:
-        raise ValueError(f"{args.corpus}: the corpus is empty")
+        raise empty_corpus(args.corpus)
     with atomic_output(out) as tmp:
         sp.save_npz(tmp, X.tocsr())
         if args.weighting != "hashing":

@@ -9,7 +9,9 @@ which also has a Numba fast path for the default word tokenizer.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -17,6 +19,22 @@ from functools import partial
 from typing import Any
 
 from .._base.params import DEFAULT_TOKEN_PATTERN
+
+#: this package's directory: a warning points at the first frame outside it
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes the caller's warning point at the user's line.
+
+    The first frame outside sparsedense, however deep the call: the same
+    warning is raised through ``fit``, ``fit_transform``, a subclass or
+    :class:`~sparsedense.EmbeddingVectorizer`, so no fixed level is right.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 from ._stop_words import ENGLISH_STOP_WORDS
 
 #: token patterns the Numba tokenizer implements, with their minimum token
@@ -210,7 +228,7 @@ class AnalyzerMixin:
                     "Your stop_words may be inconsistent with your preprocessing. "
                     f"Tokenizing the stop words generated tokens {sorted(inconsistent)!r} "
                     "not in stop_words.",
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
             return not inconsistent
         except Exception:  # a custom preprocessor/tokenizer that cannot take a word
@@ -264,24 +282,24 @@ class AnalyzerMixin:
     def _warn_for_unused_params(self) -> None:
         if self.tokenizer is not None and self.token_pattern is not None:
             warnings.warn("The parameter 'token_pattern' will not be used"
-                          " since 'tokenizer' is not None'", stacklevel=3)
+                          " since 'tokenizer' is not None'", stacklevel=user_stacklevel())
         if self.preprocessor is not None and callable(self.analyzer):
             warnings.warn("The parameter 'preprocessor' will not be used"
-                          " since 'analyzer' is callable'", stacklevel=3)
+                          " since 'analyzer' is callable'", stacklevel=user_stacklevel())
         if (self.ngram_range != (1, 1) and self.ngram_range is not None
                 and callable(self.analyzer)):
             warnings.warn("The parameter 'ngram_range' will not be used"
-                          " since 'analyzer' is callable'", stacklevel=3)
+                          " since 'analyzer' is callable'", stacklevel=user_stacklevel())
         if self.analyzer != "word" or callable(self.analyzer):
             if self.stop_words is not None:
                 warnings.warn("The parameter 'stop_words' will not be used"
-                              " since 'analyzer' != 'word'", stacklevel=3)
+                              " since 'analyzer' != 'word'", stacklevel=user_stacklevel())
             if self.token_pattern is not None and self.token_pattern != DEFAULT_TOKEN_PATTERN:
                 warnings.warn("The parameter 'token_pattern' will not be used"
-                              " since 'analyzer' != 'word'", stacklevel=3)
+                              " since 'analyzer' != 'word'", stacklevel=user_stacklevel())
             if self.tokenizer is not None:
                 warnings.warn("The parameter 'tokenizer' will not be used"
-                              " since 'analyzer' != 'word'", stacklevel=3)
+                              " since 'analyzer' != 'word'", stacklevel=user_stacklevel())
 
 
 def _analyze(doc, analyzer=None, tokenizer=None, ngrams=None, preprocessor=None,

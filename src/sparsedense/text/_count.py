@@ -11,7 +11,7 @@ import numpy as np
 
 from .._kernels.counting import _column_stats, _remap_csr
 from .._base.validation import check_documents
-from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin
+from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin, user_stacklevel
 from .._base.estimator import BaseEstimator
 from .._base.errors import NotFittedError
 from .._base.sparse import make_csr
@@ -317,7 +317,7 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
                     warnings.warn(
                         "Upper case characters found in vocabulary while 'lowercase' is "
                         "True. These entries will not be matched with any documents",
-                        stacklevel=3,
+                        stacklevel=user_stacklevel(),
                     )
                     break
         unknown = total = 0

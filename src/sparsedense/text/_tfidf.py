@@ -14,6 +14,7 @@ from .._base.sparse import check_csr, check_sparse_structure, document_frequency
 from .._base.validation import check_samples, float_dtype
 from .._base.estimator import BaseEstimator, TransformerMixin
 from .._base.errors import NotFittedError
+from ._analyzer import user_stacklevel
 from ._count import CountVectorizer
 from .._base.sparse import as_csr, output_container
 from .._base.params import BOOLEAN, NORM, validate_params
@@ -411,7 +412,7 @@ max_features, vocabulary, binary
             warnings.warn(
                 f"Only (<class 'numpy.float64'>, <class 'numpy.float32'>) 'dtype' should "
                 f"be used. {self.dtype} 'dtype' will be converted to np.float64.",
-                UserWarning, stacklevel=3,
+                UserWarning, stacklevel=user_stacklevel(),
             )
 
     def _new_transformer(self) -> TfidfTransformer:
