@@ -42,3 +42,22 @@ def test_neighbors_reads_the_vector_file_as_told(vectors_file, tmp_path):
     assert out.stdout.splitlines()[1].split()[0] == "savings"
     assert_usage_error(run("neighbors", "--vectors", native, "--vectors-format", "glove",
                            "deposit", check=False), "v.npz")
+
+
+def test_neighbors_of_a_fasttext_bin_model_match_gensim():
+    """The issue's first stumble: ``--vectors lee_fasttext.bin`` (Facebook's format) failed."""
+    import pytest
+
+    gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
+    from gensim.test.utils import datapath
+
+    path = datapath("lee_fasttext.bin")
+    want = gensim_fasttext.load_facebook_vectors(path)
+    for fmt in ("auto", "fasttext"):
+        # "rejectionn" is not in the vocabulary: its vector comes from its n-grams
+        out = run("neighbors", "--vectors", path, "--vectors-format", fmt, "night",
+                  "rejectionn", "-k", "3").stdout.splitlines()
+        assert [line.split()[0] for line in out[1:4]] == [
+            w for w, _ in want.most_similar("night", topn=3)]
+        assert [line.split()[0] for line in out[5:8]] == [
+            w for w, _ in want.most_similar("rejectionn", topn=3)]

@@ -200,8 +200,8 @@ def add_vector_file_options(p: argparse.ArgumentParser) -> None:
     """How a word-vector file is read: ``--vectors-format`` and ``--limit``."""
     p.add_argument("--vectors-format", default="auto", metavar="FORMAT",
                    help="format of the vector file: auto (the default: from its content), "
-                        "word2vec, word2vec-binary, glove, native, or another that "
-                        "sparsedense.load_vectors knows")
+                        "word2vec, word2vec-binary, glove, fasttext (a Facebook fastText "
+                        ".bin model), native")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="read only the first N vectors (the most frequent words, in most files)")
 

@@ -64,7 +64,7 @@ def register(sub) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("corpus", metavar="CORPUS")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--vectors", metavar="FILE", help="word vectors (word2vec, GloVe, native)")
+    src.add_argument("--vectors", metavar="FILE", help="word vectors (word2vec, GloVe, fastText .bin, native)")
     src.add_argument("--lsa", type=int, metavar="N", help="N-dimensional LSA of the TF-IDF")
     p.add_argument("--weighting", choices=["tfidf", "count", "binary"], default="tfidf")
     p.add_argument("--mode", choices=["mean", "sum", "max"], default="mean")

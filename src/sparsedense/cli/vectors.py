@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ._common import OUTPUT_NOTE, add_unicode_errors, add_vector_file_options
 
-HELP = "convert word-vector files (word2vec text/binary, GloVe, native) and describe them"
+HELP = ("convert word-vector files (word2vec text/binary, GloVe, fastText .bin, native) and "
+        "describe them")
 EXAMPLE = """examples:
   sparsedense vectors convert glove.6B.100d.txt glove.npz     # to the memory-mappable format
   sparsedense vectors convert vectors.bin vectors.txt --to word2vec
@@ -29,8 +30,8 @@ def register(sub) -> None:
                    OUTPUT_NOTE)
     c.add_argument("--from", dest="source_format", default="auto", metavar="FORMAT",
                    help="IN's format: auto (the default: from its content), word2vec, "
-                        "word2vec-binary, glove, native, or another that "
-                        "sparsedense.load_vectors knows")
+                        "word2vec-binary, glove, fasttext (a Facebook fastText .bin "
+                        "model), native")
     c.add_argument("--to", dest="target_format", default=None,
                    choices=["word2vec", "word2vec-binary", "glove", "native"],
                    help="default: from OUT's extension (.npz native, .bin binary, else text)")
