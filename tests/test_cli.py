@@ -144,6 +144,10 @@ def big_corpus(tmp_path):
     (["embed", "CORPUS", "--vectors", "VECTORS", "-o", "D.npy"], "embedding: "),
     (["train", "CORPUS", "--min-count", "1", "--epochs", "1", "-o", "V.txt"],
      "Word2Vec training: "),
+    (["train", "CORPUS", "--min-count", "1", "--epochs", "1", "-o", "V.txt"], "writing V.txt"),
+    (["train", "CORPUS", "--method", "ppmi-svd", "--min-count", "1", "--vector-size", "4",
+      "-o", "V.txt"], "PPMI and SVD"),
+    (["vectors", "convert", "VECTORS", "W.npz"], "writing W.npz"),
 ])
 def test_progress_bar_on_a_terminal_not_in_a_file(tmp_path, vectors_file, args, bar):
     pytest.importorskip("tqdm")

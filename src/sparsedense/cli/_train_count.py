@@ -75,7 +75,10 @@ def run_ppmi_svd(args: argparse.Namespace, corpus_path: str):
                     eigenvalue_weighting=args.eigenvalue_weighting, random_state=args.seed)
     model._check_params()
     C, vocab = _cooccurrences(args, corpus_path)
-    return model.fit(C, vocab).wv
+    from .._base.progress import Progress
+
+    with Progress("PPMI and SVD", quiet=args.quiet, stage=True):
+        return model.fit(C, vocab).wv
 
 
 #: --method name -> function(args, corpus_path) -> Vectors

@@ -102,6 +102,7 @@ def _raise_if_not_utf8(corpus: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._base.progress import Progress
     from ..vectors import Vectors
 
     if args.subwords:
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     if not isinstance(vectors, Vectors):
         raise TypeError(f"method {args.method} returned {type(vectors).__name__}, not Vectors")
     plain = Vectors(vectors.index_to_key, vectors.vectors)  # the vocabulary's vectors only
-    with writing(out):
+    with writing(out), Progress(f"writing {out}", quiet=args.quiet, stage=True):
         plain.save(out, format=fmt)
     words = getattr(args, "_trained_words", None)
     rate = f", {words / seconds:,.0f} words/s" if words else ""

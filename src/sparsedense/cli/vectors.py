@@ -126,6 +126,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from .._base.progress import Progress
     from ._common import check_output, load_vectors_with_progress, writing
 
     if args.action == "evaluate":
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
                                              format=args.source_format,
                                              unicode_errors=args.unicode_errors)
         fmt = args.target_format or _BY_SUFFIX.get(out.suffix, "word2vec")
-        with writing(out):
+        with writing(out), Progress(f"writing {out}", quiet=args.quiet, stage=True):
             vectors.save(out, format=fmt)
         print(f"{len(vectors)} vectors of dimension {vectors.vector_size} -> {out} ({fmt})")
         return 0
