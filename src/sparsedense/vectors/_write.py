@@ -88,25 +88,13 @@ def write_word2vec(path: str | os.PathLike, keys: list, weight: np.ndarray, bina
     weight = check_weight(weight, "vectors.weight")
     encoded = _encode_keys(keys)
     path = Path(os.fspath(path))
-    with (_open_for_appending(path) if append else _open_for_writing(path)) as fh:
+    with _open_for_writing(path, append) as fh:
         if header is not None:
             fh.write(header.encode("ascii"))
         if binary:
             _write_binary_rows(fh, encoded, weight)
         else:
             _write_text_rows(fh, encoded, weight, None)
-
-
-@contextlib.contextmanager
-def _open_for_appending(path: Path):
-    """``open(path, 'ab')``, through a compressor when the name ends in .gz/.bz2/.xz."""
-    with open(path, "ab") as raw:
-        writer = compressed_writer(path, raw)
-        if writer is None:
-            yield raw
-            return
-        with writer as fh:
-            yield fh
 
 
 def _save_format(format: Any, binary: Any) -> str:
@@ -139,9 +127,11 @@ def _write_native(path: Path, keys: list, weight: np.ndarray) -> None:
 
 
 @contextlib.contextmanager
-def _open_for_writing(path: Path):
-    """``atomic_write(path, 'wb')``, compressed when the name ends in .gz/.bz2/.xz."""
-    with atomic_write(path, "wb", encoding=None) as raw:
+def _open_for_writing(path: Path, append: bool = False):
+    """``atomic_write(path, 'wb')`` (or ``open(path, 'ab')`` with ``append``), through a
+    compressor when the name ends in .gz/.bz2/.xz."""
+    opened = open(path, "ab") if append else atomic_write(path, "wb", encoding=None)
+    with opened as raw:
         writer = compressed_writer(path, raw)
         if writer is None:
             yield raw
