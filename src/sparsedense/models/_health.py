@@ -9,11 +9,11 @@ their mean pairwise cosine is above ``COLLAPSED_COSINE``.
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 
 import numpy as np
+
+from .._base.stacklevel import user_stacklevel
 
 #: rows looked at (evenly spaced over the vocabulary, so the sample is deterministic)
 SAMPLE_ROWS = 256
@@ -58,15 +58,5 @@ def warn_if_collapsed(model) -> None:
         f"after {model.epochs_trained_} epoch(s) of {mode} on {model.corpus_total_words} "
         "words), so similarity queries on them are meaningless; the corpus is too small "
         f"for this training: try {', '.join(tries[:-1])} or {tries[-1]}",
-        UserWarning, stacklevel=_user_stacklevel())
+        UserWarning, stacklevel=user_stacklevel())
 
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` of the first frame outside sparsedense (the user's call)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame = sys._getframe(1)
-    level = 2
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame = frame.f_back
-        level += 1
-    return level - 1

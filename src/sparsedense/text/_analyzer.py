@@ -9,9 +9,7 @@ which also has a Numba fast path for the default word tokenizer.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -19,22 +17,8 @@ from functools import partial
 from typing import Any
 
 from .._base.params import DEFAULT_TOKEN_PATTERN
+from .._base.stacklevel import user_stacklevel
 
-#: this package's directory: a warning points at the first frame outside it
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def user_stacklevel() -> int:
-    """The ``stacklevel`` that makes the caller's warning point at the user's line.
-
-    The first frame outside sparsedense, however deep the call: the same
-    warning is raised through ``fit``, ``fit_transform``, a subclass or
-    :class:`~sparsedense.EmbeddingVectorizer`, so no fixed level is right.
-    """
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    return level
 from ._stop_words import ENGLISH_STOP_WORDS
 
 #: token patterns the Numba tokenizer implements, with their minimum token
