@@ -117,6 +117,18 @@ def test_gensim_file_resaved_by_us_is_byte_identical(tmp_path, sg):
     np.testing.assert_array_equal(a.wv.vectors_ngrams, b.wv.vectors_ngrams)
 
 
+@pytest.mark.parametrize("sg", [0, 1])
+def test_same_bytes_as_gensims_writer_on_our_model(tmp_path, sg):
+    """gensim's save_facebook_model reads our model's gensim-named attributes (wv.vectors_vocab,
+    wv.get_vecattr(w, 'count'), syn1neg, corpus_total_words...): its file is ours, byte for byte."""
+    from gensim.models.fasttext import save_facebook_model as gensim_save
+
+    model = _trained(sg)
+    save_facebook_model(model, tmp_path / "ours.bin", lr_update_rate=50, word_ngrams=2)
+    gensim_save(model, str(tmp_path / "gensim.bin"), lr_update_rate=50, word_ngrams=2)
+    assert (tmp_path / "ours.bin").read_bytes() == (tmp_path / "gensim.bin").read_bytes()
+
+
 def test_write_fasttext_bin_layout(tmp_path):
     """The header fields, byte by byte, as gensim's _fasttext_bin.save lays them out."""
     model = _trained(1)
