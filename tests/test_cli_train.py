@@ -72,6 +72,32 @@ def test_train_text_format_and_saved_model(corpus_file, tmp_path):
     assert out.read_text().split("\n", 1)[0] == f"{len(model.wv)} 12"
 
 
+def test_fasttext_model_saved_as_facebook_bin(corpus_file, tmp_path):
+    from sparsedense.models import load_facebook_model
+
+    out, saved = tmp_path / "v.npz", tmp_path / "model.bin"
+    run("-q", "train", corpus_file, "-o", out, *OPTS, "--subwords", "--sg", "--save-model",
+        saved)
+    assert saved.read_bytes()[:4] == (793712314).to_bytes(4, "little")  # fastText's magic
+    model = load_facebook_model(saved)
+    assert (model.sg, model.vector_size, model.epochs, model.min_count) == (1, 12, 2, 2)
+    vectors = load_vectors(out)
+    assert vectors.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(vectors.vectors, model.wv.vectors)
+
+
+def test_facebook_bin_model_needs_fasttext(corpus_file, tmp_path):
+    out = tmp_path / "v.txt"
+    for method in ("word2vec", "glove"):
+        assert_usage_error(run("train", corpus_file, "-o", out, "--method", method,
+                               "--save-model", tmp_path / "m.bin", check=False),
+                           "m.bin: a .bin model file is Facebook fastText's format, written "
+                           f"for --method fasttext only, not {method}", "give a .npz name")
+    assert list(tmp_path.iterdir()) == []
+    assert "Facebook fastText's .bin model format" in " ".join(
+        run("train", "--help").stdout.split())
+
+
 def test_train_errors_are_one_line_and_write_nothing(corpus_file, tmp_path):
     out = tmp_path / "v.txt"
     assert_usage_error(run("train", tmp_path / "missing.txt", "-o", out, check=False),

@@ -7,7 +7,7 @@ their ``word2vec.Word2Vec`` / ``FT_gensim`` names bound to our classes. The
 tests of the model API we claim (constructor, build_vocab, train, save/load, wv
 queries) run unchanged; ``SKIPPED`` below lists every other test with its
 reason: a deliberate difference documented in docs/howto/migrating.rst, or
-what is not implemented (hierarchical softmax, writing fastText .bin files).
+what is not implemented (hierarchical softmax).
 """
 
 from __future__ import annotations
@@ -51,9 +51,6 @@ SKIPPED: dict[str, str] = {
         "test_training", "test_training_fromfile")},
     "Word2VecModel.test_predict_output_word": (
         VECTORS + ": wv.save_word2vec_format; and hs=1 (test_models_predict.py has the rest)"),
-    "FastTextModel.test_online_learning_through_ft_format_saves": (
-        "writes a fastText .bin (gensim's save_facebook_model): sparsedense reads .bin files "
-        "but does not write them"),
     **{f"Word2VecModel.{t}": OLD for t in (
         "test_load_old_model", "test_load_old_model_separates", "test_load_old_models_1_x",
         "test_load_old_models_2_x", "test_load_old_models_3_x",
@@ -92,26 +89,28 @@ def _ours(monkeypatch):
     monkeypatch.setattr(gt_ft, "FT_gensim", FastText)
 
 
-#: gensim's tests of gensim.models.fasttext.load_facebook_model, run with ours in its place
-#: (only in these: every other test's setUp loads gensim's own model, whose KeyedVectors
-#: methods those tests exercise)
+#: gensim's tests of gensim.models.fasttext.load_facebook_model (and save_facebook_model),
+#: run with ours in their place (only in these: every other test's setUp loads gensim's own
+#: model, whose KeyedVectors methods those tests exercise)
 FACEBOOK_LOADING = ("test_load_fasttext_format", "test_load_fasttext_new_format",
                     "test_load_model_supervised", "test_load_model_with_non_ascii_vocab",
-                    "test_load_model_non_utf8_encoding")
+                    "test_load_model_non_utf8_encoding",
+                    "test_online_learning_through_ft_format_saves")
 
 
 def _with_our_facebook_loader(method):
     def run(self):
         import gensim.models.fasttext as g_fasttext
 
-        from sparsedense.models import load_facebook_model
+        from sparsedense.models import load_facebook_model, save_facebook_model
 
-        original = g_fasttext.load_facebook_model
+        originals = g_fasttext.load_facebook_model, g_fasttext.save_facebook_model
         g_fasttext.load_facebook_model = load_facebook_model
+        g_fasttext.save_facebook_model = save_facebook_model
         try:
             method(self)
         finally:
-            g_fasttext.load_facebook_model = original
+            g_fasttext.load_facebook_model, g_fasttext.save_facebook_model = originals
     return run
 
 

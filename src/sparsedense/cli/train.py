@@ -22,6 +22,9 @@ separated by whitespace (lowercase and tokenize it beforehand). The same
 corpus, options and --seed give the same vectors, whatever the machine's
 thread count. The output format follows OUT's extension (.npz native,
 .bin word2vec binary, anything else word2vec text) unless --format is given.
+--save-model writes sparsedense's model file (.npz), or with --method fasttext
+and a .bin name Facebook fastText's model format (gensim's save_facebook_model),
+which fastText, gensim and sparsedense's load_facebook_model continue.
 """
 
 _BY_SUFFIX = {".npz": "native", ".bin": "word2vec-binary"}
@@ -61,7 +64,8 @@ def register(sub) -> None:
                    help="default: from OUT's extension")
     p.add_argument("--save-model", metavar="PATH",
                    help="also save the whole model (to continue training later), written "
-                        "the same way as OUT")
+                        "the same way as OUT; a .bin PATH (--method fasttext only) is "
+                        "written in Facebook fastText's .bin model format")
     from ._train_count import add_arguments
 
     add_arguments(p)
@@ -81,10 +85,20 @@ def _train_word2vec(args: argparse.Namespace, corpus: str):
     model = cls(**options)
     model.build_vocab(corpus_file=corpus)
     model.train(progress=not args.quiet)
-    if args.save_model:
+    if args.save_model and _is_facebook_bin(args.save_model):
+        from ..models import save_facebook_model
+
+        save_facebook_model(model, args.save_model)
+    elif args.save_model:
         model.save(args.save_model)
     args._trained_words = model.corpus_total_words * model.epochs
     return model.wv
+
+
+def _is_facebook_bin(path: str) -> bool:
+    """Whether a --save-model name asks for fastText's .bin model format (.bin, .bin.gz...)."""
+    name = Path(path).name.lower()
+    return name.endswith(".bin") or any(name.endswith(f".bin{z}") for z in (".gz", ".bz2", ".xz"))
 
 
 def _raise_if_not_utf8(corpus: Path) -> None:
@@ -116,6 +130,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("not a file", corpus, hint="give one text file, one sentence a line")
     out = Path(args.output)
     fmt = args.format or _BY_SUFFIX.get(out.suffix, "word2vec")
+    if args.save_model and _is_facebook_bin(args.save_model) and args.method != "fasttext":
+        raise UsageError(f"a .bin model file is Facebook fastText's format, written for "
+                         f"--method fasttext only, not {args.method}", args.save_model,
+                         hint="give a .npz name for sparsedense's model file")
     for target in (out, args.save_model):
         if target is not None:
             check_output(target)  # before hours of training

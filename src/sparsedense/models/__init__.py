@@ -12,6 +12,7 @@ _EXPORTS = {
     "FastText": ".fasttext",
     "load_facebook_model": "._facebook",
     "load_facebook_vectors": "._facebook",
+    "save_facebook_model": "._facebook",
     "cooccurrence_matrix": ".cooccurrence",
     "ppmi": ".ppmi",
     "PPMISVD": ".ppmi_svd",

@@ -6,7 +6,7 @@ from ._fasttext import FastTextVectors, ngram_buckets
 from ._vectors import Vectors
 
 __all__ = ["Vectors", "FastTextVectors", "ngram_buckets", "load_vectors", "save_vectors",
-           "read_fasttext_bin", "TruncatedFileError", "FileDecodeError"]
+           "read_fasttext_bin", "write_fasttext_bin", "TruncatedFileError", "FileDecodeError"]
 
 
 def __getattr__(name: str):
@@ -20,6 +20,10 @@ def __getattr__(name: str):
         from ._fasttext_bin import read_fasttext_bin
 
         return read_fasttext_bin
+    if name == "write_fasttext_bin":
+        from ._fasttext_bin import write_fasttext_bin
+
+        return write_fasttext_bin
     if name == "save_vectors":
         from ._write import save_vectors
 

@@ -341,3 +341,170 @@ def _vectors_of(parsed: FastTextFile, limit: int | None, dtype: np.dtype):
                          args["bucket"])
     wv.expandos["count"] = np.array(parsed.counts[:keep], dtype=np.int64)  # gensim's "count"
     return wv
+
+
+#: the arguments a written file holds, and their int32/float64 layout (after the signature)
+_ARGS_FORMAT = "<12id"
+_INT32_MAX = 2**31 - 1
+
+
+def write_fasttext_bin(path: str | os.PathLike, wv: Any, args: dict, counts: Any,
+                       ntokens: int, output: Any, encoding: str = "utf-8") -> None:
+    r"""Write a Facebook fastText ``.bin`` model (new format: magic 793712314, version 12).
+
+    The counterpart of :func:`read_fasttext_bin`, laid out as gensim's
+    ``save_facebook_model`` writes it: the signature, the arguments, the
+    dictionary (``size = nwords``, no labels, ``ntokens``, ``pruneidx_size``
+    -1, then each word, a NUL, its int64 count and the type 0), an
+    unquantized input matrix (``wv.vectors_vocab`` rows, then
+    ``wv.vectors_ngrams`` rows) and an unquantized output matrix, all
+    little-endian float32. :func:`sparsedense.models.save_facebook_model`
+    writes a trained :class:`~sparsedense.models.FastText` with it.
+
+    The file is written atomically: built under a temporary name beside
+    ``path`` and renamed over it when complete, so a failure leaves ``path``
+    as it was. A name ending in ``.gz``, ``.bz2`` or ``.xz`` is compressed
+    (:func:`read_fasttext_bin` and ``load_vectors`` read it back).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; its directory must exist.
+    wv : FastTextVectors
+        The words (``index_to_key``), ``vectors_vocab``, ``vectors_ngrams``,
+        ``min_n``, ``max_n`` and ``bucket``.
+    args : dict
+        The int arguments ``ws, epoch, min_count, neg, word_ngrams, loss,
+        model, lr_update_rate`` and the float ``t`` (as
+        :func:`read_fasttext_bin` returns them). ``dim, bucket, minn, maxn``
+        come from ``wv`` (given, they must agree with it); other keys
+        (``version``) are ignored.
+    counts : array-like of int
+        Each word's count (>= 0), in ``wv``'s order.
+    ntokens : int
+        The number of tokens of the training corpus.
+    output : array-like of float
+        The output matrix, 2-D with ``wv.vector_size`` columns.
+    encoding : str, default='utf-8'
+        How the words are encoded.
+
+    Raises
+    ------
+    TypeError
+        ``wv`` is not a FastTextVectors, or an argument is not a number.
+    ValueError
+        A missing or out-of-range argument, shapes that disagree, a negative
+        count, a word that holds a NUL or that ``encoding`` cannot encode.
+    FileNotFoundError, IsADirectoryError, PermissionError
+        ``path``'s directory is missing, ``path`` is a directory, or it cannot
+        be written to (nothing is written).
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> from sparsedense.vectors import FastTextVectors, read_fasttext_bin, write_fasttext_bin
+    >>> vocab = np.array([[0.5, -1.0]], np.float32)
+    >>> wv = FastTextVectors(["bank"], vocab.copy(), vocab, np.zeros((0, 2), np.float32), 0, 0, 0)
+    >>> args = {"ws": 5, "epoch": 5, "min_count": 1, "neg": 5, "word_ngrams": 1, "loss": 2,
+    ...         "model": 2, "lr_update_rate": 100, "t": 1e-4}
+    >>> path = os.path.join(tempfile.mkdtemp(), "tiny.bin")
+    >>> write_fasttext_bin(path, wv, args, [7], 7, np.zeros((1, 2), np.float32))
+    >>> model = read_fasttext_bin(path)
+    >>> model.wv.index_to_key, model.wv["bank"].tolist(), model.counts.tolist(), model.args["neg"]
+    (['bank'], [0.5, -1.0], [7], 5)
+    """
+    from .._base.files import atomic_write, compressed_writer
+    from .._base.validation import is_int, is_real_not_int
+    from ._checks import _check_encoding
+    from ._fasttext import FastTextVectors
+
+    _check_encoding(encoding, "strict")
+    if not isinstance(wv, FastTextVectors):
+        raise TypeError(f"wv must be a FastTextVectors; got {type(wv).__name__}")
+    if not isinstance(args, dict):
+        raise TypeError(f"args must be a dict of the model's arguments; got "
+                        f"{type(args).__name__}")
+    vocab = np.ascontiguousarray(wv.vectors_vocab, dtype="<f4")
+    ngrams = np.ascontiguousarray(wv.vectors_ngrams, dtype="<f4")
+    words, dim = list(wv.index_to_key), wv.vector_size
+    values = dict(args)
+    for name, own in (("dim", dim), ("bucket", wv.bucket), ("minn", wv.min_n),
+                      ("maxn", wv.max_n)):
+        if name in values and values[name] != own:
+            raise ValueError(f"args[{name!r}]={values[name]!r} disagrees with the vectors' "
+                             f"{own} (dim, bucket, minn, maxn come from wv)")
+        values[name] = own
+    missing = [name for name in (*_NEW_ARGS, "t") if name not in values]
+    if missing:
+        raise ValueError(f"args lacks {', '.join(missing)} (a fastText file holds "
+                         f"{', '.join(_NEW_ARGS)} and t)")
+    for name in _NEW_ARGS:
+        value = values[name]
+        if not is_int(value) or not 0 <= value <= _INT32_MAX:
+            raise (ValueError if is_int(value) else TypeError)(
+                f"args[{name!r}] must be an int in 0..{_INT32_MAX} (an int32); got {value!r}")
+    if not (is_int(values["t"]) or is_real_not_int(values["t"])):
+        raise TypeError(f"args['t'] must be a float (the sampling threshold); got "
+                        f"{values['t']!r}")
+    if vocab.shape != (len(words), dim) or ngrams.shape != (wv.bucket, dim):
+        raise ValueError(f"wv's vectors_vocab {vocab.shape} and vectors_ngrams {ngrams.shape} "
+                         f"must be ({len(words)}, {dim}) and (bucket={wv.bucket}, {dim})")
+    counts = np.asarray(counts)
+    if counts.shape != (len(words),) or counts.dtype.kind not in "iu":
+        raise ValueError(f"counts must be {len(words)} ints (one per word); got an array of "
+                         f"shape {counts.shape} and dtype {counts.dtype}")
+    if len(words) and int(counts.min()) < 0:
+        raise ValueError(f"counts must be >= 0; the word {words[int(np.argmin(counts))]!r} has "
+                         f"{int(counts.min())}")
+    if not is_int(ntokens) or ntokens < 0:
+        raise ValueError(f"ntokens must be an int >= 0; got {ntokens!r}")
+    output = np.ascontiguousarray(output, dtype="<f4")
+    if output.ndim != 2 or output.shape[1] != dim:
+        raise ValueError(f"output must be a 2-D matrix of {dim} columns (the vectors' "
+                         f"dimension); got shape {output.shape}")
+    entries = [_entry(word, int(count), encoding, i, len(words))
+               for i, (word, count) in enumerate(zip(words, counts.tolist()))]
+    head = (struct.pack("<2i", MAGIC, _VERSIONS[-1])
+            + struct.pack(_ARGS_FORMAT, *(values[n] for n in _NEW_ARGS), float(values["t"]))
+            + struct.pack("<3iqq", len(words), len(words), 0, int(ntokens), -1))
+
+    path = Path(os.fspath(path))
+    if not path.parent.is_dir():
+        raise FileNotFoundError(2, f"{path}: the directory {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(21, f"{path} is a directory, not a file name")
+    try:
+        with atomic_write(path, "wb", encoding=None) as raw:
+            packed = compressed_writer(path, raw)
+            fh = packed if packed is not None else raw
+            fh.write(head)
+            fh.write(b"".join(entries))
+            fh.write(struct.pack("<?2q", False, vocab.shape[0] + ngrams.shape[0], dim))
+            for matrix in (vocab, ngrams):
+                _write_matrix(fh, matrix)
+            fh.write(struct.pack("<?2q", False, *output.shape))
+            _write_matrix(fh, output)
+            if packed is not None:
+                packed.close()
+    except PermissionError as exc:
+        raise PermissionError(exc.errno, f"{path}: cannot write here ({exc.strerror}); "
+                                         "nothing was written") from exc
+
+
+def _write_matrix(fh: Any, matrix: np.ndarray) -> None:
+    """The float32 rows of a C-contiguous ``matrix``, without a copy."""
+    if matrix.size:
+        fh.write(memoryview(matrix).cast("B"))
+
+
+def _entry(word: str, count: int, encoding: str, i: int, n: int) -> bytes:
+    """A dictionary entry: the word's bytes, a NUL, its int64 count and the type 0 (a word)."""
+    try:
+        data = word.encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"word {i + 1} of {n}, {word!r}, cannot be encoded in {encoding} "
+                         f"({exc.reason})") from None
+    if b"\0" in data:
+        raise ValueError(f"word {i + 1} of {n}, {word!r}, holds a NUL character, which ends a "
+                         "word in a fastText file")
+    return data + b"\0" + struct.pack("<qb", count, 0)
