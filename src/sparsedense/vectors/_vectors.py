@@ -444,19 +444,6 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         """gensim's older name of :meth:`similar_by_key` (its parameter is ``word``)."""
         return self.similar_by_key(word, topn=topn, restrict_vocab=restrict_vocab)
 
-    def doesnt_match(self, words: Iterable[str]) -> str:
-        """The key furthest from the mean of the others (gensim's rule)."""
-        words = [w for w in words if w in self.key_to_index]
-        if not words:
-            raise ValueError("cannot select a word from an empty list")
-        unit = self.get_normed_vectors()
-        vecs = unit[[self.key_to_index[w] for w in words]].astype(np.float64)
-        mean = vecs.mean(axis=0)
-        n = np.linalg.norm(mean)
-        mean = mean / n if n > 0 else mean
-        dists = vecs @ mean
-        return sorted(zip(dists.tolist(), words))[0][1]
-
     def closer_than(self, key1: str, key2: str) -> list[str]:
         """Keys closer to ``key1`` than ``key2`` is."""
         all_d = self.distances(key1)
