@@ -136,11 +136,28 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         maps an attribute name (e.g. ``"count"``) to one value per key, stored
         for the added keys (and the replaced ones with ``replace``); the
         attributes of added keys not in ``extras`` are 0.
+
+        An int names an existing row, as in ``kv[3]``: ``kv[3] = vector``
+        replaces row 3 (gensim 4.4 instead adds a new key, the int 3, which
+        then hides row 3). An int that names no row is a TypeError: a new key
+        must be a str.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import Vectors
+        >>> kv = Vectors(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> kv[1] = [0.5, 0.5]
+        >>> kv.index_to_key, kv["b"].tolist()
+        (['a', 'b'], [0.5, 0.5])
         """
-        if isinstance(keys, str):
+        if isinstance(keys, str) or is_index(keys):
             keys = [keys]
             weights = np.asarray(weights).reshape(1, -1)
-        keys = list(keys)
+        if not isinstance(keys, Iterable):
+            raise TypeError(f"keys must be a key (str, or int naming a row) or a list of keys; "
+                            f"got {type(keys).__name__} {keys!r:.80}")
+        keys = [self._key_of_row(k, i) if is_index(k) else k for i, k in enumerate(keys)]
         weights = np.asarray(weights)
         if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
             raise ValueError(f"weights must have shape (len(keys), vector_size) = "
@@ -174,6 +191,14 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         self._store_extras(extras, [r for r, _ in replaced] + list(range(start, len(self))),
                            [i for _, i in replaced] + new_rows)
         self._invalidate()
+
+    def _key_of_row(self, row: int, position: int) -> str:
+        """The key of row ``row`` (an int key of ``add_vectors``), or a TypeError."""
+        if 0 <= row < len(self.index_to_key):
+            return self.index_to_key[row]
+        raise TypeError(f"keys[{position}] is int {row!r}, which names no row (there are "
+                        f"{len(self)}); an int names an existing row and a new key must be a "
+                        "str")
 
     def __setitem__(self, keys: str | Sequence[str], weights: Any) -> None:
         """Set the vectors of keys, adding the new ones (gensim's ``kv[key] = vector``)."""
