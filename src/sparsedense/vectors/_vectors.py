@@ -12,11 +12,12 @@ import numpy as np
 from .._base.validation import check_weight, is_bool
 from ._checks import _check_clip, _check_restrict_vocab, _check_topn
 from ._gensim_files import GensimFiles
+from ._maintenance import Maintenance
 from ._queries import Queries, as_items, is_index
 from ._vecattrs import VecAttrs
 
 
-class Vectors(Queries, VecAttrs, GensimFiles):
+class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
     """Word vectors: one row of ``weight`` per key, with similarity queries.
 
     The names and semantics follow gensim's ``KeyedVectors``:
