@@ -135,3 +135,66 @@ def test_word_vec_is_get_vector(pair):
                                    atol=1e-7)
     with pytest.warns(DeprecationWarning):
         np.testing.assert_array_equal(ours.word_vec(3), g.word_vec(3))
+
+
+# -- FastTextVectors ------------------------------------------------------------------
+
+@pytest.fixture
+def fasttext_pair():
+    from gensim.models.fasttext import load_facebook_vectors
+
+    path = datapath("lee_fasttext.bin")
+    return load_vectors(path, format="fasttext"), load_facebook_vectors(path)
+
+
+def test_fasttext_adjust_vectors_same_as_gensim(fasttext_pair):
+    ours, g = fasttext_pair
+    ours.fill_norms()
+    ours.vectors_vocab[7] += 1.0
+    g.vectors_vocab[7] += 1.0
+    ours.adjust_vectors()
+    g.adjust_vectors()
+    np.testing.assert_array_equal(ours.vectors, g.vectors)  # gensim's summation order
+    assert ours.most_similar(7, topn=3) == ours.most_similar(ours.index_to_key[7], topn=3)
+    assert [k for k, _ in ours.most_similar(7, topn=3)] == \
+        [k for k, _ in g.most_similar(g.index_to_key[7], topn=3)]
+
+
+def test_fasttext_resize_vectors_same_as_gensim(fasttext_pair):
+    ours, g = fasttext_pair
+    for kv in fasttext_pair:
+        kv.index_to_key.append("zznew")
+        kv.key_to_index["zznew"] = len(kv.index_to_key) - 1
+    ours.resize_vectors(seed=2)
+    g.resize_vectors(seed=2)
+    np.testing.assert_array_equal(ours.vectors_vocab, g.vectors_vocab)
+    np.testing.assert_array_equal(ours.vectors_ngrams, g.vectors_ngrams)
+    np.testing.assert_array_equal(ours.vectors, g.vectors)
+
+
+def test_fasttext_get_sentence_vector_same_as_gensim(fasttext_pair):
+    ours, g = fasttext_pair
+    for sentence in (["the", "war"], ["nightz", "governmentish", "the"], [3, "war"]):
+        if 3 in sentence:  # an int names a row here (gensim: the word "3")
+            sentence_g = [g.index_to_key[3], "war"]
+        else:
+            sentence_g = sentence
+        np.testing.assert_allclose(ours.get_sentence_vector(sentence),
+                                   g.get_sentence_vector(sentence_g), atol=1e-6)
+
+
+def test_fasttext_sort_by_descending_frequency_keeps_vocab_rows_with_their_keys(fasttext_pair):
+    ours, g = fasttext_pair
+    counts = np.random.default_rng(1).integers(0, 5, len(g))
+    ours.expandos["count"] = counts.copy()
+    g.expandos["count"] = counts.copy()
+    vocab_of = {k: ours.vectors_vocab[i].copy() for i, k in enumerate(ours.index_to_key)}
+    ours.sort_by_descending_frequency()
+    g.sort_by_descending_frequency()
+    assert ours.index_to_key == g.index_to_key
+    np.testing.assert_allclose(ours.vectors, g.vectors, atol=1e-6)  # (as loaded: 1 ulp apart)
+    for i, k in enumerate(ours.index_to_key[:50]):  # gensim leaves vectors_vocab unsorted
+        np.testing.assert_array_equal(ours.vectors_vocab[i], vocab_of[k])
+    before = ours.vectors.copy()
+    ours.adjust_vectors()  # so recomposing gives the same rows
+    np.testing.assert_allclose(ours.vectors, before, atol=1e-6)

@@ -24,6 +24,22 @@ def _removed(name: str, message: str) -> property:
     return property(getter, doc=f"Removed in gensim 4.0 (``{name}``): {message}")
 
 
+def prep_rows(table: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``table`` cut or grown to ``n`` rows, new rows drawn as gensim's ``prep_vectors``
+    draws them (``table`` itself when it has ``n`` rows)."""
+    if table.shape[0] == n:
+        return table
+    dim = table.shape[1]
+    new = np.random.default_rng(seed=seed).random((n, dim), dtype=np.float32)
+    new *= 2.0
+    new -= 1.0
+    new /= dim
+    new = new.astype(table.dtype)
+    keep = min(n, table.shape[0])
+    new[:keep] = table[:keep]
+    return new
+
+
 class Maintenance:
     """The host provides ``index_to_key``, ``key_to_index``, ``weight``, ``expandos``,
     ``add_vectors``, ``allocate_vecattrs``, ``get_normed_vectors`` and ``_invalidate``."""
@@ -132,16 +148,7 @@ class Maintenance:
         ``[-1, 1) / vector_size``, ``numpy.random.default_rng(seed)``); rows of
         keys no longer there are dropped. The attributes are resized too.
         """
-        n, dim = len(self.index_to_key), self.weight.shape[1]
-        if self.weight.shape[0] != n:
-            new = np.random.default_rng(seed=seed).random((n, dim), dtype=np.float32)
-            new *= 2.0
-            new -= 1.0
-            new /= dim
-            new = new.astype(self.weight.dtype)
-            keep = min(n, self.weight.shape[0])
-            new[:keep] = self.weight[:keep]
-            self.weight = new
+        self.weight = prep_rows(self.weight, len(self.index_to_key), seed)
         self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
         self.allocate_vecattrs()
         self._invalidate()
