@@ -198,3 +198,40 @@ def test_fasttext_sort_by_descending_frequency_keeps_vocab_rows_with_their_keys(
     before = ours.vectors.copy()
     ours.adjust_vectors()  # so recomposing gives the same rows
     np.testing.assert_allclose(ours.vectors, before, atol=1e-6)
+
+
+# -- intersect_word2vec_format ---------------------------------------------------------
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_intersect_word2vec_format_same_as_gensim(pair, tmp_path, binary):
+    ours, g = pair
+    other = Vectors(["war", "zzother", "the", "police"],
+                    np.arange(40, dtype=np.float32).reshape(4, 10) / 7)
+    path, text = tmp_path / "other.bin", tmp_path / "other.vec"
+    other.save_word2vec_format(path, binary=binary)
+    other.save_word2vec_format(text)
+    ours.fill_norms()
+    g.vectors_lockf = np.ones(len(g), dtype=np.float32)  # (a plain KeyedVectors has none)
+    assert ours.intersect_word2vec_format(path, lockf=0.5, binary=binary) == 3
+    # gensim 4.4's binary branch fails under numpy 2 (np.fromstring): its text branch
+    g.intersect_word2vec_format(text, lockf=0.5)
+    np.testing.assert_array_equal(ours.vectors, g.vectors)
+    np.testing.assert_array_equal(ours.vectors_lockf, g.vectors_lockf)
+    assert ours.index_to_key == g.index_to_key and "zzother" not in ours
+    np.testing.assert_allclose(ours.get_vector("war", norm=True),
+                               other.get_vector("war", norm=True), atol=1e-7)
+
+
+def test_intersect_word2vec_format_refuses_another_vector_size(pair, tmp_path):
+    ours, g = pair
+    path = tmp_path / "other.vec"
+    Vectors(["war"], np.ones((1, 3), np.float32)).save_word2vec_format(path)
+    before = ours.vectors.copy()
+    with pytest.raises(ValueError, match="incompatible vector size 3") as got:
+        ours.intersect_word2vec_format(path)
+    with pytest.raises(ValueError) as theirs:
+        g.intersect_word2vec_format(path)
+    assert str(theirs.value) in str(got.value)
+    np.testing.assert_array_equal(ours.vectors, before)
+    with pytest.raises(TypeError, match="lockf must be a number"):
+        ours.intersect_word2vec_format(path, lockf="0")
