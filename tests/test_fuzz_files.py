@@ -139,6 +139,11 @@ while True:
     try:
         kv = load_vectors(path, **kwargs)
         w = kv.weight
+        bad = [a for a, v in kv.expandos.items()
+               if v.shape != (len(kv),) or v.dtype.kind not in "biufO"]
+        if bad:  # per-key attributes must hold one value per key (check_outcome fails)
+            send(("mis-read", f"expandos {bad}"))
+            continue
         send(("ok", list(kv.index_to_key), w.shape, w.dtype.str, isinstance(w, np.memmap)))
     except BaseException as exc:
         send(("error", [c.__name__ for c in type(exc).__mro__], str(exc)))
@@ -303,7 +308,8 @@ def _npy(shape, payload: bytes, descr: str) -> bytes:
 def crafted_native_file(draw):
     """A native archive (a valid zip) whose meta and weight.npy disagree in any way:
     a shape larger or smaller than the data, keys that do not match the rows, another
-    dtype, a cut member, a compressed member."""
+    dtype, a cut member, a compressed member, per-key attribute members (expandos) of
+    any shape and dtype, listed or not in the meta."""
     rows, dim = draw(st.integers(0, 4)), draw(st.integers(0, 4))
     claimed = tuple(draw(st.lists(st.one_of(st.just(rows), st.just(dim), _COUNTS,
                                             st.integers(-2, -1)), min_size=0, max_size=3)))
@@ -317,6 +323,19 @@ def crafted_native_file(draw):
     meta = {"format": "sparsedense.Vectors", "version": 1, "keys": keys}
     if draw(st.booleans()):
         meta["shape"] = draw(st.one_of(st.just([rows, dim]), st.just(list(claimed))))
+    expandos = {}
+    for i in range(draw(st.integers(0, 2))):
+        edescr = draw(st.sampled_from(["<i8", "<f8", "|b1", ">i4", "|O", "<c8", "|V4"]))
+        elen = draw(st.one_of(st.just(n_keys), st.just(rows), _COUNTS))
+        eshape = draw(st.sampled_from([(elen,), (elen, 2), ()]))
+        expandos[f"expando_{i}.npy"] = _npy(eshape, bytes(n_keys * np.dtype(edescr).itemsize),
+                                            edescr)
+        entry = draw(st.sampled_from([{"name": f"x{i}", "member": f"expando_{i}.npy"},
+                                      {"name": "x0", "member": "expando_0.npy"},
+                                      {"name": f"x{i}", "values": ["s"] * n_keys},
+                                      {"name": f"x{i}", "values": [[1]] * n_keys},
+                                      {"name": f"x{i}", "member": "meta.npy"}]))
+        meta.setdefault("expandos", []).append(entry)
     meta_bytes = json.dumps(meta).encode()
     meta_npy = _npy((draw(st.one_of(st.just(len(meta_bytes)), _COUNTS)),), meta_bytes, "|u1")
     itemsize = np.dtype(descr).itemsize
@@ -328,6 +347,8 @@ def crafted_native_file(draw):
     with zipfile.ZipFile(out, "w", compression=method) as zf:
         zf.writestr("meta.npy", meta_npy)
         zf.writestr("weight.npy", weight)
+        for member, payload in expandos.items():
+            zf.writestr(member, payload)
     data = out.getvalue()
     if draw(st.integers(0, 3)) == 0:
         data = data[: draw(st.integers(0, len(data)))]

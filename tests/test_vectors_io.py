@@ -272,6 +272,87 @@ def test_native_keeps_any_key_and_float64(tmp_path, rng):
         load_vectors(tmp_path / "v", mmap_mode="r")
 
 
+def _with_attributes(kv):
+    """``kv`` with gensim-style per-key attributes of every kind the native file keeps."""
+    kv.set_vecattr(kv.index_to_key[1], "count", 2**40)  # int64
+    kv.set_vecattr(kv.index_to_key[2], "weight", 0.25)  # float64
+    kv.set_vecattr(kv.index_to_key[0], "tag", "예금")  # object (str), 0 elsewhere
+    kv.set_vecattr(kv.index_to_key[3], "tag", None)
+    kv.expandos["flag"] = np.arange(len(kv)) % 2 == 0
+    kv.expandos["small"] = np.arange(len(kv), dtype=np.uint8)
+    return kv
+
+
+def _assert_same_attributes(got, want, n=None):
+    assert list(got) == list(want)
+    for attr, values in want.items():
+        assert got[attr].dtype == values.dtype, attr
+        assert got[attr].tolist() == values[:n].tolist(), attr
+
+
+@pytest.mark.parametrize("name,kwargs", [("v.npz", {}), ("v.npz", {"mmap_mode": "r"}),
+                                         ("v.npz", {"limit": 3}), ("v.npz.gz", {}),
+                                         ("v.npz.xz", {"limit": 2})])
+def test_native_keeps_per_key_attributes(tmp_path, kv, name, kwargs):
+    kv = _with_attributes(kv)
+    save_vectors(kv, tmp_path / name, format="native")
+    back = load_vectors(tmp_path / name, **kwargs)
+    assert isinstance(back.weight, np.memmap) == ("mmap_mode" in kwargs)
+    _assert_same_attributes(back.expandos, kv.expandos, kwargs.get("limit"))
+    assert back.get_vecattr(kv.index_to_key[1], "count") == 2**40
+    back = Vectors.load(tmp_path / name)
+    _assert_same_attributes(back.expandos, kv.expandos)
+
+
+def test_native_attributes_are_members_and_str_ones_are_in_the_meta(tmp_path, kv):
+    import json
+    import zipfile
+
+    kv = _with_attributes(kv)
+    kv.save(tmp_path / "v.npz")
+    with zipfile.ZipFile(tmp_path / "v.npz") as zf:
+        assert sorted(zf.namelist()) == ["expando_0.npy", "expando_1.npy", "expando_2.npy",
+                                         "expando_3.npy", "meta.npy", "weight.npy"]
+    with np.load(tmp_path / "v.npz", allow_pickle=False) as npz:
+        meta = json.loads(npz["meta"].tobytes())
+        assert npz["expando_0"].tolist() == kv.expandos["count"].tolist()
+    assert meta["version"] == 1
+    assert meta["expandos"][2] == {"name": "tag", "values": ["예금", 0, 0, None] + [0] * 6}
+
+
+def test_native_attribute_rows_added_later_are_zero(tmp_path, kv):
+    kv.set_vecattr(kv.index_to_key[0], "count", 5)
+    kv.expandos["count"] = kv.expandos["count"][:3]  # as if keys were added since
+    kv.save(tmp_path / "v.npz")
+    assert load_vectors(tmp_path / "v.npz").expandos["count"].tolist() == [5] + [0] * 9
+
+
+def test_native_file_without_attributes_is_unchanged(tmp_path, kv):
+    import zipfile
+
+    kv.save(tmp_path / "v.npz")
+    with zipfile.ZipFile(tmp_path / "v.npz") as zf:
+        assert sorted(zf.namelist()) == ["meta.npy", "weight.npy"]
+    assert load_vectors(tmp_path / "v.npz").expandos == {}
+
+
+def test_native_refuses_attributes_it_cannot_store(tmp_path, kv):
+    kv.save(tmp_path / "v.npz")
+    before = (tmp_path / "v.npz").read_bytes()
+    kv.set_vecattr(kv.index_to_key[0], "obj", "x")
+    kv.expandos["obj"][1] = {"a": 1}
+    with pytest.raises(TypeError, match=r"expandos\['obj'\] holds dict \{'a': 1\}"):
+        kv.save(tmp_path / "v.npz")
+    del kv.expandos["obj"]
+    kv.expandos["when"] = np.zeros(len(kv), dtype="datetime64[s]")
+    with pytest.raises(TypeError, match=r"expandos\['when'\] has dtype datetime64"):
+        kv.save(tmp_path / "v.npz")
+    kv.expandos["when"] = np.zeros((len(kv), 2))
+    with pytest.raises(ValueError, match=r"expandos\['when'\] must be a 1-D array"):
+        kv.save(tmp_path / "v.npz")
+    assert (tmp_path / "v.npz").read_bytes() == before
+
+
 def test_native_refusals(tmp_path, kv):
     text = tmp_path / "v.txt"
     save_vectors(kv, text)

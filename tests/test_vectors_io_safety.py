@@ -55,6 +55,24 @@ def native_file(keys, shape, n_values: int) -> bytes:
 
 KEYS3 = ["a", "b", "c"]
 
+
+def native_with_expandos(listed, members, keys=KEYS3) -> bytes:
+    """A valid native archive of ``keys`` x 2 whose meta lists the per-key attributes
+    ``listed`` and which holds the ``.npy`` ``members`` (name -> bytes)."""
+    meta = json.dumps({"format": "sparsedense.Vectors", "version": 1, "keys": keys,
+                       "expandos": listed}).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("meta.npy", npy((len(meta),), meta, "|u1"))
+        zf.writestr("weight.npy", npy((len(keys), 2),
+                                      np.arange(2 * len(keys), dtype="<f4").tobytes()))
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+COUNT = [{"name": "count", "member": "expando_0.npy"}]
+
 # name: (bytes, load_vectors kwargs, expected exception class, regex the message must match)
 CASES = {
     # the original report: a zero-size buffer handed to the kernel, which copied every record
@@ -138,6 +156,45 @@ CASES = {
     "native more keys than rows, mmap": (
         native_file(["a", "b", "c", "d"], (3, 2), 6), {"mmap_mode": "r"}, ValueError,
         r"the meta lists 4 keys, but weight.npy holds a table of shape \(3, 2\)"),
+    "native attribute loads": (
+        native_with_expandos(COUNT, {"expando_0.npy": npy((3,), bytes(24), "<i8")}), {},
+        None, (3, 2)),
+    "native attribute of too few values": (
+        native_with_expandos(COUNT, {"expando_0.npy": npy((2,), bytes(16), "<i8")}), {},
+        ValueError, r"expando_0.npy \(attribute 'count'\) holds int64 \(2,\); expected 1-D"),
+    "native attribute of 2-D values, mmap": (
+        native_with_expandos(COUNT, {"expando_0.npy": npy((3, 1), bytes(24), "<i8")}),
+        {"mmap_mode": "r"}, ValueError, r"holds int64 \(3, 1\)"),
+    "native attribute of pickled objects": (
+        native_with_expandos(COUNT, {"expando_0.npy": npy((3,), bytes(24), "|O")}), {},
+        ValueError, r"expando_0.npy's header says shape \(3,\), dtype object"),
+    "native attribute of complex values": (
+        native_with_expandos(COUNT, {"expando_0.npy": npy((3,), bytes(48), "<c16")}), {},
+        ValueError, r"holds complex128"),
+    "native attribute of huge length": (
+        native_with_expandos(COUNT, {"expando_0.npy": npy((10**12,), bytes(24), "<i8")}), {},
+        TruncatedFileError, r"expando_0.npy's header says shape"),
+    "native attribute member not listed": (
+        native_with_expandos([], {"expando_0.npy": npy((3,), bytes(24), "<i8")}), {},
+        ValueError, r"does not name the members \['expando_0.npy'\]"),
+    "native attribute listed, member absent": (
+        native_with_expandos(COUNT, {}), {}, ValueError,
+        r"'count' names member expando_0.npy, which the archive does not hold"),
+    "native attribute naming the table": (
+        native_with_expandos([{"name": "count", "member": "weight.npy"}], {}), {}, ValueError,
+        r"names member weight.npy"),
+    "native attribute twice": (
+        native_with_expandos(COUNT * 2, {"expando_0.npy": npy((3,), bytes(24), "<i8")}), {},
+        ValueError, r"is not a distinct"),
+    "native str attribute of too few values": (
+        native_with_expandos([{"name": "tag", "values": ["x", None]}], {}), {}, ValueError,
+        r"'tag' must list 3 str, number or null values"),
+    "native str attribute holding a list": (
+        native_with_expandos([{"name": "tag", "values": ["x", None, [1]]}], {}), {},
+        ValueError, r"'tag' must list 3"),
+    "native unknown member": (
+        native_with_expandos([], {"evil.npy": npy((3,), bytes(24), "<i8")}), {}, ValueError,
+        r"members \[.*'evil.npy'.*expected meta.npy, weight.npy and expando_<i>.npy"),
     "native repeated key": (
         native_file(["a", "b", "a"], (3, 2), 6), {}, ValueError,
         r"damaged vectors file \(.*'a' repeats"),

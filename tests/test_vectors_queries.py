@@ -240,3 +240,68 @@ def test_fasttext_vectors_answer_the_new_queries_as_gensim(lee_fasttext):
         g.most_similar_to_given("nightz", ["night", "the", "governmentish"])
     np.testing.assert_allclose(ours.relative_cosine_similarity("nightz", "night"),
                                g.relative_cosine_similarity("nightz", "night"), atol=ATOL)
+
+
+# -- rank_by_centrality / doesnt_match ------------------------------------------------
+
+CENTRALITY_LISTS = [
+    ["man", "woman", "children", "government"],
+    ["Australia", "Sydney", "police", "war", "the"],
+    ["man", "woman", "notaword", "night"],
+    [3, "war", 40, np.int64(17), "government"],
+    ["the", "the", "of", "war"],
+]
+
+
+@pytest.mark.parametrize("words", CENTRALITY_LISTS)
+def test_rank_by_centrality_and_doesnt_match_same_as_gensim(lee, words):
+    ours, g = lee
+    got, ref = ours.rank_by_centrality(words), g.rank_by_centrality(words)
+    assert [w for _, w in got] == [w for _, w in ref]
+    np.testing.assert_allclose([d for d, _ in got], [float(d) for d, _ in ref], atol=1e-6)
+    assert ours.doesnt_match(words) == g.doesnt_match(words)
+    got = ours.rank_by_centrality(words, use_norm=False)
+    assert [w for _, w in got] == [w for _, w in g.rank_by_centrality(words, use_norm=False)]
+
+
+def test_doesnt_match_ties_return_the_smaller_word_as_gensim():
+    kv = Vectors(["b", "a", "c"], np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32))
+    g = KeyedVectors(2)
+    g.add_vectors(["b", "a", "c"], kv.weight.copy())
+    words = ["b", "a"]
+    assert kv.rank_by_centrality(words) == [(d, w) for d, w in g.rank_by_centrality(words)]
+    assert kv.doesnt_match(words) == g.doesnt_match(words) == "a"
+
+
+def test_doesnt_match_errors(lee):
+    ours, g = lee
+    with pytest.raises(ValueError, match="empty"):
+        ours.doesnt_match(["notaword", len(g)])
+    with pytest.raises(ValueError, match="empty"):
+        ours.rank_by_centrality([])
+    with pytest.raises(TypeError, match=r"pass \[word\]"):
+        ours.doesnt_match("war")
+
+
+@pytest.mark.parametrize("words", [
+    ["nightz", "the", "governmentish", "war"],
+    ["man", "woman", "xqxqxq", "government", "a"],
+    ["Australiaa", "Sydneyy", "policee"],
+])
+def test_fasttext_doesnt_match_includes_words_outside_the_vocabulary(words):
+    from gensim.models.fasttext import load_facebook_vectors
+
+    from sparsedense.vectors import load_vectors
+
+    path = datapath("lee_fasttext.bin")
+    ours, g = load_vectors(path, format="fasttext"), load_facebook_vectors(path)
+    assert any(isinstance(w, str) and w not in g.key_to_index for w in words)
+    got, ref = ours.rank_by_centrality(words), g.rank_by_centrality(words)
+    assert [w for _, w in got] == [w for _, w in ref]
+    np.testing.assert_allclose([d for d, _ in got], [float(d) for d, _ in ref], atol=1e-6)
+    assert ours.doesnt_match(words) == g.doesnt_match(words)
+    # an int names a row here (gensim's FastTextKeyedVectors would build the n-gram vector
+    # of the word "5"; a deliberate difference, docs/howto/migrating.rst)
+    with_int = [ours.index_to_key.index(w) if w == "a" else w for w in words]
+    assert [w if isinstance(w, str) else ours.index_to_key[w]
+            for _, w in ours.rank_by_centrality(with_int)] == [w for _, w in got]

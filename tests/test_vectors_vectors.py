@@ -463,6 +463,42 @@ def test_add_vectors_single_str_key_is_one_key(kv):
     assert "a" not in kv and "b" not in kv
 
 
+def test_int_key_sets_the_row_it_names(kv, table):
+    """``kv[3] = v`` replaces row 3, the row ``kv[3]`` reads (gensim 4.4 adds a new key,
+    the int 3, hiding row 3: a deliberate difference, docs/howto/migrating.rst)."""
+    keys, W = table
+    n = len(kv)
+    kv.fill_norms()
+    kv[3] = np.full(16, 2.0)
+    assert len(kv) == n and kv.index_to_key == list(keys)
+    np.testing.assert_array_equal(kv[3], np.full(16, 2.0))
+    np.testing.assert_array_equal(kv[keys[3]], np.full(16, 2.0))
+    np.testing.assert_allclose(kv.get_vector(3, norm=True), np.full(16, 0.25), atol=1e-6)
+    kv.add_vectors([np.int64(4), "fresh"], np.ones((2, 16)))  # replace=False: row 4 kept
+    np.testing.assert_array_equal(kv[4], W[4])
+    assert kv.index_to_key[-1] == "fresh" and len(kv) == n + 1
+    kv.add_vectors([4], np.ones((1, 16)), extras={"count": [9]}, replace=True)
+    np.testing.assert_array_equal(kv[keys[4]], np.ones(16))
+    assert kv.get_vecattr(keys[4], "count") == 9
+
+
+@pytest.mark.parametrize("key,weights,error,match", [
+    (10**6, np.ones(16), TypeError, r"keys\[0\] is int 1000000, which names no row"),
+    (-1, np.ones(16), TypeError, r"keys\[0\] is int -1, which names no row"),
+    (True, np.ones(16), TypeError, r"got bool True"),
+    ("row 2 and its key", np.ones((2, 16)), ValueError, r"keys\[1\] = '\w+' repeats keys\[0\]"),
+])
+def test_int_keys_that_name_no_row_are_refused_and_change_nothing(kv, table, key, weights,
+                                                                  error, match):
+    keys, W = table
+    if key == "row 2 and its key":
+        key = [2, keys[2]]
+    with pytest.raises(error, match=match):
+        kv[key] = weights
+    assert kv.index_to_key == list(keys)
+    np.testing.assert_array_equal(kv.vectors, W)
+
+
 def test_setitem_bad_vector_changes_nothing(kv, table):
     keys, W = table
     kv.fill_norms()

@@ -81,6 +81,46 @@ class FastTextVectors(Vectors):
             return vec / n if n > 0 else vec
         return vec
 
+    def adjust_vectors(self) -> None:
+        """Recompute ``vectors`` from ``vectors_vocab`` and ``vectors_ngrams`` (gensim's
+        method): each vocabulary word's row is the mean of its own row and its n-gram rows
+        (``vectors_vocab`` itself without n-grams), summed in gensim's order."""
+        if self.bucket == 0:
+            self.weight = self.vectors_vocab
+        else:
+            ptr, idx = ngram_buckets(self.index_to_key, self.min_n, self.max_n, self.bucket)
+            counts = np.diff(ptr)
+            weight = np.array(self.vectors_vocab[: len(self.index_to_key)], copy=True)
+            np.add.at(weight, np.repeat(np.arange(len(counts)), counts), self.vectors_ngrams[idx])
+            weight /= (counts + 1)[:, None].astype(weight.dtype)
+            self.weight = weight
+        self._invalidate()
+
+    def resize_vectors(self, seed: int = 0) -> None:
+        """gensim's FastText version: ``vectors_vocab`` gets one row per key and
+        ``vectors_ngrams`` ``bucket`` rows (new rows drawn as gensim draws them, with
+        ``seed`` and ``seed + 1``), then :meth:`adjust_vectors`."""
+        from ._maintenance import prep_rows
+
+        self.vectors_vocab = prep_rows(self.vectors_vocab, len(self.index_to_key), seed)
+        self.vectors_ngrams = prep_rows(self.vectors_ngrams, self.bucket, seed + 1)
+        self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
+        self.allocate_vecattrs()
+        self.adjust_vectors()
+
+    def sort_by_descending_frequency(self) -> None:
+        """As :meth:`Vectors.sort_by_descending_frequency`, with ``vectors_vocab`` in the
+        new order too (gensim leaves it in the old one)."""
+        before = dict(self.key_to_index)
+        super().sort_by_descending_frequency()
+        if self.index_to_key and self.vectors_vocab.shape[0] == len(self.index_to_key):
+            self.vectors_vocab = self.vectors_vocab[[before[k] for k in self.index_to_key]]
+
+    def get_sentence_vector(self, sentence: Any) -> np.ndarray:
+        """The mean of the unit vectors of ``sentence``'s words (gensim's method: its
+        ``get_mean_vector(sentence)``; words outside the vocabulary count by n-grams)."""
+        return self.get_mean_vector(sentence)
+
     def _inferred_rows(self, keys: list) -> np.ndarray:
         """The n-gram vectors of words outside the vocabulary (each has at least one n-gram)."""
         ptr, idx = ngram_buckets(keys, self.min_n, self.max_n, self.bucket)

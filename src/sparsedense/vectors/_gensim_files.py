@@ -218,3 +218,62 @@ class GensimFiles:
                                  f"for {len(missing)} of the {n} words, e.g. {missing[0]!r}")
             kv.expandos[COUNT] = np.array([counts[w] for w in kv.index_to_key], dtype=np.int64)
         return kv
+
+    def intersect_word2vec_format(self, fname: str | os.PathLike, lockf: float = 0.0,
+                                  binary: bool = False, encoding: str = "utf8",
+                                  unicode_errors: str = "strict") -> int:
+        """Overwrite the rows of the keys that a word2vec file also holds (gensim's method).
+
+        Keys not in the file keep their rows, and the file's other words are
+        not added. As in gensim, ``vectors_lockf`` (one value per key, 1.0 if
+        absent) gets ``lockf`` at the overwritten rows; sparsedense's trainers
+        do not read it (they lock no row).
+
+        Returns
+        -------
+        int
+            The number of rows overwritten (gensim logs it).
+
+        Raises
+        ------
+        ValueError
+            The file's vector size differs from ``vector_size`` (gensim's
+            message), or the file is damaged.
+
+        Examples
+        --------
+        >>> import os, tempfile, numpy as np
+        >>> from sparsedense import Vectors
+        >>> path = os.path.join(tempfile.mkdtemp(), "pre.txt")
+        >>> Vectors(["b", "z"], np.full((2, 2), 9, np.float32)).save_word2vec_format(path)
+        >>> kv = Vectors(["a", "b"], np.zeros((2, 2), np.float32))
+        >>> kv.intersect_word2vec_format(path)
+        1
+        >>> kv.vectors.tolist()
+        [[0.0, 0.0], [9.0, 9.0]]
+        """
+        from ._io import load_vectors
+
+        binary = _check_flag(binary, "binary")
+        if isinstance(lockf, bool) or not isinstance(lockf, (int, float, np.floating)):
+            raise TypeError(f"lockf must be a number; got {type(lockf).__name__} {lockf!r}")
+        _check_encoding(encoding, unicode_errors)
+        loaded = load_vectors(fname, format="word2vec-binary" if binary else "word2vec",
+                              encoding=encoding, unicode_errors=unicode_errors)
+        if loaded.vector_size != self.vector_size:
+            raise ValueError(f"incompatible vector size {loaded.vector_size} in file {fname} "
+                             f"(these vectors have {self.vector_size})")
+        pairs = [(self.key_to_index[k], i) for i, k in enumerate(loaded.index_to_key)
+                 if k in self.key_to_index]
+        lockf_now = getattr(self, "vectors_lockf", None)
+        if lockf_now is None or np.shape(lockf_now) != (len(self),):
+            lockf_now = np.ones(len(self), dtype=np.float32)
+        if pairs:
+            rows, src = map(list, zip(*pairs))
+            weight = self.weight if self.weight.flags.writeable else np.array(self.weight)
+            weight[rows] = loaded.weight[src]
+            self.weight = weight
+            lockf_now[rows] = lockf
+            self._invalidate()
+        self.vectors_lockf = lockf_now
+        return len(pairs)

@@ -21,7 +21,9 @@ Formats
     UTF-8 JSON ``{"format": "sparsedense.Vectors", "version": 1, "keys": [...],
     ...}`` (ASCII-escaped, so any ``str`` key survives). Because the zip member
     is stored uncompressed, ``mmap_mode="r"`` maps ``weight.npy`` in place
-    without reading it.
+    without reading it. Per-key attributes (``expandos``, e.g. counts) are
+    kept: a numeric one as an ``expando_<i>.npy`` member (read into memory),
+    an object one (str values) as a JSON list in the meta (see ``_native``).
 ``"fasttext"``
     Facebook fastText's ``.bin`` model (``FastText::saveModel``, the files of
     its pre-trained models such as ``cc.ko.300.bin``): the arguments, the
@@ -176,6 +178,7 @@ default='auto'
                          f"got {mmap_mode!r}")
     path = Path(os.fspath(path))
     source = str(path)
+    expandos: dict = {}  # a native file's per-key attributes
     if mmap_mode is not None:
         with open(path, "rb") as fh:
             magic = fh.read(4)
@@ -185,7 +188,7 @@ default='auto'
             raise ValueError(f"{source}: mmap_mode={mmap_mode!r} maps the table of an "
                              f"uncompressed native file, but this file is {kind}; "
                              "pass mmap_mode=None")
-        keys, table = _load_native(path, limit, dtype, mmap_mode, source)
+        keys, table = _load_native(path, limit, dtype, mmap_mode, source, expandos)
     else:
         with open(path, "rb") as fh:
             head = fh.read(8)
@@ -194,16 +197,21 @@ default='auto'
         data = _decompress(path.read_bytes(), source)
         if fmt == "fasttext" or (fmt == "auto" and looks_like_fasttext(data[:8])):
             return load_fasttext(path, data, limit, dtype, encoding, unicode_errors, source)
-        keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source)
+        keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source,
+                                   expandos)
     try:
-        return Vectors(keys, table)
+        vectors = Vectors(keys, table)
     except ValueError as exc:  # a native file's repeated keys (the other formats check theirs)
         raise ValueError(f"{source}: damaged vectors file ({exc})") from None
+    vectors.expandos.update(expandos)
+    return vectors
 
 
 def _parse_bytes(data: bytes, fmt: str, limit: int | None, dtype: np.dtype, encoding: str,
-                 unicode_errors: str, source: str = "<bytes>") -> tuple[list, np.ndarray]:
-    """Keys and table of a whole (decompressed) file held in ``data``."""
+                 unicode_errors: str, source: str = "<bytes>",
+                 expandos: dict | None = None) -> tuple[list, np.ndarray]:
+    """Keys and table of a whole (decompressed) file held in ``data`` (a native file's
+    per-key attributes go into ``expandos`` when given)."""
     if not data:
         raise ValueError(f"{source}: the file is empty (no vectors)")
     if fmt == "auto":
@@ -211,7 +219,7 @@ def _parse_bytes(data: bytes, fmt: str, limit: int | None, dtype: np.dtype, enco
     if fmt == "native":
         if not data.startswith(_ZIP_MAGIC):
             raise ValueError(f"{source}: not a native vectors file (not a zip archive / .npz)")
-        return _load_native(io.BytesIO(data), limit, dtype, None, source)
+        return _load_native(io.BytesIO(data), limit, dtype, None, source, expandos)
     if fmt == "word2vec-binary":
         return _parse_binary(data, limit, dtype, encoding, unicode_errors, source)
     return _parse_text(data, fmt == "word2vec", limit, dtype, encoding, unicode_errors, source)

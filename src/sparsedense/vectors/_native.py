@@ -1,5 +1,15 @@
 """The native vectors file: a ``.npz`` of the keys and the table, read without trusting it.
 
+Members: ``meta.npy`` (the JSON meta as uint8: format, version, dtype, shape,
+keys), ``weight.npy`` (the table) and, when the vectors have per-key
+attributes (gensim's ``expandos``, e.g. counts), one ``expando_<i>.npy`` per
+numeric attribute (1-D, one value per key), named in the meta's
+``"expandos"`` list (``{"name", "member"}``; an object attribute, gensim's
+type for str values, is ``{"name", "values"}``, its values a JSON list of
+str, numbers and null). A reader without
+attributes refuses a file with attribute members (its member check), so the
+version stays 1.
+
 Every ``.npy`` member's header (shape, dtype) is checked against its zip entry
 and the entry against the file's real size before numpy reads or maps
 anything, so a cut or hand-edited file is a clear error naming the file, never
@@ -12,6 +22,7 @@ import io
 import json
 import math
 import os
+import re
 import struct
 import zipfile
 from typing import Any
@@ -24,19 +35,26 @@ from .._base.errors import TruncatedFileError
 _NATIVE_FORMAT = "sparsedense.Vectors"
 _NATIVE_VERSION = 1
 _ZIP_MAGIC = b"PK\x03\x04"
+#: the members holding per-key attributes, and the dtype kinds they may hold
+_EXPANDO_MEMBER = re.compile(r"expando_[0-9]{1,6}\.npy")
+_EXPANDO_KINDS = "biuf"
 
 
 def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
-                 source: str) -> tuple[list, np.ndarray]:
+                 source: str, expandos: dict | None = None) -> tuple[list, np.ndarray]:
     """Keys and table of a native ``.npz`` (a path, or a ``BytesIO`` when in memory).
 
     Nothing the archive says is trusted before it is checked against the bytes
     present: each ``.npy`` header's shape must fit in its zip member, and each
-    member in the archive, before anything is allocated or mapped.
+    member in the archive, before anything is allocated or mapped. The per-key
+    attributes (read into memory, also with ``mmap_mode``) go into
+    ``expandos`` when given.
     """
-    meta, table, (shape, fortran, table_dtype, data_start) = _read_archive(
+    meta, table, (shape, fortran, table_dtype, data_start), attrs = _read_archive(
         src, mmap_mode is None, source)
     keys = _keys_of(meta, shape, source)
+    if expandos is not None:
+        expandos.update({name: values[:limit] for name, values in attrs.items()})
     if table is None:
         if data_start is None:
             raise ValueError(f"{source}: weight.npy is compressed, it cannot be memory-mapped; "
@@ -54,9 +72,10 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
 
 
 def _read_archive(src, read_table: bool,
-                  source: str) -> tuple[Any, np.ndarray | None, tuple]:
-    """The archive's meta (parsed JSON), its table (None unless ``read_table``) and the
-    table's checked ``.npy`` header (see :func:`_npy_member`)."""
+                  source: str) -> tuple[Any, np.ndarray | None, tuple, dict]:
+    """The archive's meta (parsed JSON), its table (None unless ``read_table``), the
+    table's checked ``.npy`` header (see :func:`_npy_member`) and the per-key
+    attributes (name -> 1-D array, checked)."""
     if isinstance(src, io.BytesIO):  # (getbuffer() would copy the bytes it shares)
         size = src.seek(0, io.SEEK_END)
         src.seek(0)
@@ -68,9 +87,12 @@ def _read_archive(src, read_table: bool,
         raise _not_native(source, exc) from None
     with zf:
         names = sorted(zf.namelist())
-        if names != ["meta.npy", "weight.npy"]:
-            raise ValueError(f"{source}: not a valid native vectors file (members {names}; "
-                             "expected meta.npy and weight.npy)")
+        if ("meta.npy" not in names or "weight.npy" not in names or len(names) != len(set(names))
+                or not all(n in ("meta.npy", "weight.npy") or _EXPANDO_MEMBER.fullmatch(n)
+                           for n in names)):
+            raise ValueError(f"{source}: not a valid native vectors file (members "
+                             f"{names[:10]}; expected meta.npy, weight.npy and "
+                             "expando_<i>.npy)")
         meta_head = _npy_member(zf, "meta.npy", size, source)
         if meta_head[2] != np.uint8 or len(meta_head[0]) != 1:
             raise ValueError(f"{source}: damaged native vectors file (meta.npy holds "
@@ -90,7 +112,56 @@ def _read_archive(src, read_table: bool,
                     table = np.lib.format.read_array(fh, allow_pickle=False)
         except Exception as exc:
             raise _not_native(source, exc) from None
-    return meta, table, head
+        attrs = _read_expandos(zf, meta, [n for n in names if n.startswith("expando_")],
+                               shape[0], size, source)
+    return meta, table, head, attrs
+
+
+def _read_expandos(zf: zipfile.ZipFile, meta: Any, members: list, n_keys: int, size: int,
+                   source: str) -> dict[str, np.ndarray]:
+    """The per-key attributes the meta lists, each checked: a 1-D numeric member of
+    ``n_keys`` values (no pickle) or a JSON list of ``n_keys`` str (or null)."""
+    listed = meta.get("expandos", []) if isinstance(meta, dict) else []
+    damaged = f"{source}: damaged native vectors file (the meta's 'expandos' "
+    if not isinstance(listed, list):
+        raise ValueError(damaged + "must be a list)")
+    out: dict[str, np.ndarray] = {}
+    used = []
+    for entry in listed:
+        if (not isinstance(entry, dict) or not isinstance(entry.get("name"), str)
+                or entry["name"] in out or len(entry) != 2
+                or ("member" in entry) == ("values" in entry)):
+            raise ValueError(damaged + f"entry {str(entry)[:80]} is not a distinct "
+                             "{'name': str, 'member' or 'values': ...})")
+        name = entry["name"]
+        if "values" in entry:
+            values = entry["values"]
+            if (not isinstance(values, list) or len(values) != n_keys
+                    or not all(isinstance(v, (str, int, float, type(None))) for v in values)):
+                raise ValueError(damaged + f"{name!r} must list {n_keys} str, number or null "
+                                 "values, one per key)")
+            array = np.empty(n_keys, dtype=object)
+            array[:] = values
+            out[name] = array
+            continue
+        member = entry["member"]
+        if member not in members or member in used:
+            raise ValueError(damaged + f"{name!r} names member {str(member)[:80]}, which the "
+                             "archive does not hold or another attribute uses)")
+        used.append(member)
+        shape, _, dtype, _ = _npy_member(zf, member, size, source)
+        if shape != (n_keys,) or dtype.kind not in _EXPANDO_KINDS:
+            raise ValueError(f"{source}: damaged native vectors file ({member} (attribute "
+                             f"{name!r}) holds {dtype} {shape}; expected 1-D bool, int or "
+                             f"float, one value per key: shape ({n_keys},))")
+        try:
+            with zf.open(member) as fh:
+                out[name] = np.lib.format.read_array(fh, allow_pickle=False)
+        except Exception as exc:
+            raise _not_native(source, exc, member) from None
+    if sorted(used) != sorted(members):
+        raise ValueError(damaged + f"does not name the members {sorted(set(members) - set(used))})")
+    return out
 
 
 def _keys_of(meta: Any, shape: tuple, source: str) -> list:

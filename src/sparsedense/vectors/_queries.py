@@ -285,6 +285,58 @@ class Queries:
             raise ValueError("keys_list is empty; most_similar_to_given needs at least one key")
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
+    def rank_by_centrality(self, words: Any, use_norm: bool = True) -> list:
+        """``(cosine, word)`` pairs of ``words`` by closeness to their mean, closest first.
+
+        gensim 4.4's rule: the words kept are those ``in`` the vectors (a key,
+        an int naming a row, or for ``FastTextVectors`` a word with character
+        n-grams), each counting as ``get_vector(word, norm=use_norm)`` in
+        float32; their unit-length mean is compared with each by dot product
+        (float32), and the pairs are sorted in reverse (on a tie, the greater
+        word first).
+
+        Raises
+        ------
+        ValueError
+            No word of ``words`` has a vector.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import Vectors
+        >>> kv = Vectors(["a", "b", "c"], np.array([[1, 0], [1, 0.2], [0, 1]], dtype=np.float32))
+        >>> [w for _, w in kv.rank_by_centrality(["a", "b", "c", "zzz"])]
+        ['b', 'a', 'c']
+        """
+        if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
+            raise TypeError(f"words must be a list of keys; got {type(words).__name__} "
+                            f"{words!r:.80}" + (" (one word: pass [word])"
+                                                if isinstance(words, str) else ""))
+        used = [w for w in words if w in self]
+        if not used:
+            raise ValueError("cannot select a word from an empty list (no word of words has a "
+                             "vector)")
+        vectors = np.vstack([self.get_vector(w, norm=use_norm) for w in used]).astype(np.float32)
+        mean = self.get_mean_vector(vectors, post_normalize=True)
+        dists = vectors @ mean
+        return sorted(zip(dists.tolist(), used), reverse=True)
+
+    def doesnt_match(self, words: Any) -> Any:
+        """The word of ``words`` furthest from the mean of them all (gensim's rule).
+
+        The last of :meth:`rank_by_centrality` (so words without a vector are
+        ignored, ints name rows, and on a tie the smaller word is returned).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import Vectors
+        >>> kv = Vectors(["a", "b", "c"], np.array([[1, 0], [1, 0.2], [0, 1]], dtype=np.float32))
+        >>> kv.doesnt_match(["a", "b", "c"])
+        'c'
+        """
+        return self.rank_by_centrality(words)[-1][1]
+
     def words_closer_than(self, word1: Any, word2: Any) -> list:
         """gensim's older name of :meth:`closer_than`."""
         return self.closer_than(word1, word2)

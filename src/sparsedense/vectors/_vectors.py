@@ -12,11 +12,12 @@ import numpy as np
 from .._base.validation import check_weight, is_bool
 from ._checks import _check_clip, _check_restrict_vocab, _check_topn
 from ._gensim_files import GensimFiles
+from ._maintenance import Maintenance
 from ._queries import Queries, as_items, is_index
 from ._vecattrs import VecAttrs
 
 
-class Vectors(Queries, VecAttrs, GensimFiles):
+class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
     """Word vectors: one row of ``weight`` per key, with similarity queries.
 
     The names and semantics follow gensim's ``KeyedVectors``:
@@ -136,11 +137,28 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         maps an attribute name (e.g. ``"count"``) to one value per key, stored
         for the added keys (and the replaced ones with ``replace``); the
         attributes of added keys not in ``extras`` are 0.
+
+        An int names an existing row, as in ``kv[3]``: ``kv[3] = vector``
+        replaces row 3 (gensim 4.4 instead adds a new key, the int 3, which
+        then hides row 3). An int that names no row is a TypeError: a new key
+        must be a str.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import Vectors
+        >>> kv = Vectors(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> kv[1] = [0.5, 0.5]
+        >>> kv.index_to_key, kv["b"].tolist()
+        (['a', 'b'], [0.5, 0.5])
         """
-        if isinstance(keys, str):
+        if isinstance(keys, str) or is_index(keys):
             keys = [keys]
             weights = np.asarray(weights).reshape(1, -1)
-        keys = list(keys)
+        if not isinstance(keys, Iterable):
+            raise TypeError(f"keys must be a key (str, or int naming a row) or a list of keys; "
+                            f"got {type(keys).__name__} {keys!r:.80}")
+        keys = [self._key_of_row(k, i) if is_index(k) else k for i, k in enumerate(keys)]
         weights = np.asarray(weights)
         if weights.ndim != 2 or weights.shape != (len(keys), self.vector_size):
             raise ValueError(f"weights must have shape (len(keys), vector_size) = "
@@ -174,6 +192,14 @@ class Vectors(Queries, VecAttrs, GensimFiles):
         self._store_extras(extras, [r for r, _ in replaced] + list(range(start, len(self))),
                            [i for _, i in replaced] + new_rows)
         self._invalidate()
+
+    def _key_of_row(self, row: int, position: int) -> str:
+        """The key of row ``row`` (an int key of ``add_vectors``), or a TypeError."""
+        if 0 <= row < len(self.index_to_key):
+            return self.index_to_key[row]
+        raise TypeError(f"keys[{position}] is int {row!r}, which names no row (there are "
+                        f"{len(self)}); an int names an existing row and a new key must be a "
+                        "str")
 
     def __setitem__(self, keys: str | Sequence[str], weights: Any) -> None:
         """Set the vectors of keys, adding the new ones (gensim's ``kv[key] = vector``)."""
@@ -443,19 +469,6 @@ class Vectors(Queries, VecAttrs, GensimFiles):
                         restrict_vocab: int | None = None) -> list[tuple[str, float]]:
         """gensim's older name of :meth:`similar_by_key` (its parameter is ``word``)."""
         return self.similar_by_key(word, topn=topn, restrict_vocab=restrict_vocab)
-
-    def doesnt_match(self, words: Iterable[str]) -> str:
-        """The key furthest from the mean of the others (gensim's rule)."""
-        words = [w for w in words if w in self.key_to_index]
-        if not words:
-            raise ValueError("cannot select a word from an empty list")
-        unit = self.get_normed_vectors()
-        vecs = unit[[self.key_to_index[w] for w in words]].astype(np.float64)
-        mean = vecs.mean(axis=0)
-        n = np.linalg.norm(mean)
-        mean = mean / n if n > 0 else mean
-        dists = vecs @ mean
-        return sorted(zip(dists.tolist(), words))[0][1]
 
     def closer_than(self, key1: str, key2: str) -> list[str]:
         """Keys closer to ``key1`` than ``key2`` is."""

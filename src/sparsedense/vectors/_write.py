@@ -23,6 +23,9 @@ from ._native import _NATIVE_FORMAT, _NATIVE_VERSION
 
 __all__ = ["save_vectors"]
 
+#: the values an object (str) attribute may hold in a native file (a JSON list)
+_JSON_SCALARS = (str, int, float, type(None))
+
 #: rows formatted per chunk when saving text (bounded memory)
 _CHUNK_ROWS = 8192
 
@@ -50,8 +53,10 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
     Notes
     -----
     The binary format holds float32 only (a float64 table is rounded to
-    float32, as gensim does); the native format keeps the table's dtype and
-    every key exactly. In the text and binary formats a key must be non-empty,
+    float32, as gensim does); the native format keeps the table's dtype,
+    every key exactly, and the per-key attributes (``vectors.expandos``:
+    numeric arrays, or object arrays of str, numbers and None; any other is
+    a TypeError before anything is written). In the text and binary formats a key must be non-empty,
     hold no space and no newline, and be encodable in UTF-8.
     """
     fmt = _save_format(format, binary)
@@ -60,7 +65,7 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
     keys, weight = _check_vectors(vectors)
     path = Path(os.fspath(path))
     if fmt == "native":
-        _write_native(path, keys, weight)
+        _write_native(path, keys, weight, _native_expandos(vectors, len(keys)))
         return
     if fmt == "glove" and (weight.shape[0] == 0 or weight.shape[1] == 0):
         raise ValueError(f"a GloVe file cannot hold a table of shape {weight.shape} (it has no "
@@ -112,16 +117,58 @@ def _save_format(format: Any, binary: Any) -> str:
     return "word2vec-binary" if binary else fmt
 
 
-def _write_native(path: Path, keys: list, weight: np.ndarray) -> None:
-    """The native ``.npz``: ``meta.npy`` (the JSON meta as uint8) and ``weight.npy``."""
-    meta = json.dumps({"format": _NATIVE_FORMAT, "version": _NATIVE_VERSION,
-                       "dtype": str(weight.dtype), "shape": list(weight.shape),
-                       "keys": keys}, ensure_ascii=True).encode("ascii")
+def _native_expandos(vectors, n_keys: int) -> dict[str, np.ndarray]:
+    """The per-key attributes to write, each one value per key (rows added since an
+    attribute was set are 0, as ``allocate_vecattrs`` makes them); checked before
+    anything is written: numeric, or objects that are str, numbers or None."""
+    out = {}
+    for attr, values in dict(getattr(vectors, "expandos", None) or {}).items():
+        values = np.asarray(values)
+        if not isinstance(attr, str) or values.ndim != 1 or values.shape[0] > n_keys:
+            raise ValueError(f"vectors.expandos[{attr!r}] must be a 1-D array of at most one "
+                             f"value per key ({n_keys}) under a str name; got shape "
+                             f"{values.shape}")
+        if values.dtype.kind == "O":
+            values = np.array([v.item() if isinstance(v, np.generic) else v
+                               for v in values.tolist()] + [None], dtype=object)[:-1]
+            bad = [v for v in values.tolist() if not isinstance(v, _JSON_SCALARS)]
+            if bad:
+                raise TypeError(f"vectors.expandos[{attr!r}] holds {type(bad[0]).__name__} "
+                                f"{bad[0]!r:.60}; the native format stores attributes of "
+                                "numbers, str and None")
+        if values.dtype.kind not in "biufO":
+            raise TypeError(f"vectors.expandos[{attr!r}] has dtype {values.dtype}; the native "
+                            "format stores bool, int, float, str and None attributes")
+        if values.shape[0] < n_keys:
+            full = np.zeros(n_keys, dtype=values.dtype)
+            full[:values.shape[0]] = values
+            values = full
+        out[attr] = values
+    return out
+
+
+def _write_native(path: Path, keys: list, weight: np.ndarray,
+                  expandos: dict[str, np.ndarray] | None = None) -> None:
+    """The native ``.npz``: ``meta.npy`` (the JSON meta as uint8), ``weight.npy``, and one
+    ``expando_<i>.npy`` per numeric per-key attribute (object ones, str values, go in the meta)."""
+    listed, members = [], {}
+    for attr, values in (expandos or {}).items():
+        if values.dtype.kind == "O":
+            listed.append({"name": attr, "values": values.tolist()})
+        else:
+            member = f"expando_{len(members)}"
+            listed.append({"name": attr, "member": member + ".npy"})
+            members[member] = np.ascontiguousarray(values)
+    meta = {"format": _NATIVE_FORMAT, "version": _NATIVE_VERSION, "dtype": str(weight.dtype),
+            "shape": list(weight.shape), "keys": keys}
+    if listed:
+        meta["expandos"] = listed
+    meta = json.dumps(meta, ensure_ascii=True).encode("ascii")
     with _open_for_writing(path) as fh:
         # zipfile seeks back over what it wrote: a compressor gets the finished archive
         target = fh if compression_of(path) is None else io.BytesIO()
         np.savez(target, meta=np.frombuffer(meta, dtype=np.uint8),
-                 weight=np.ascontiguousarray(weight))
+                 weight=np.ascontiguousarray(weight), **members)
         if target is not fh:
             fh.write(target.getbuffer())
 
