@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .._base.params import check_params
 from .._base.validation import _short
 from .cooccurrence import _CONSTRAINTS as _COOC_CONSTRAINTS
 
@@ -24,7 +25,19 @@ _CORPUS_ARGS = ("sentences", "corpus_file")
 
 
 class _FromCorpus:
-    """Mixin: ``__init__(sentences=None, *, corpus_file=None, ...)`` trains when given a corpus."""
+    """Mixin: ``__init__(sentences=None, *, corpus_file=None, ...)`` trains when given a corpus.
+
+    The host declares its parameters' ``_constraints`` and the name its
+    messages give it (``_owner``); :meth:`_check_params` checks them.
+    """
+
+    _constraints: dict[str, Any]
+    _owner: str
+
+    def _check_params(self) -> None:
+        """Check the parameters against ``_constraints``; the first bad one raises."""
+        check_params({name: getattr(self, name) for name in self._constraints},
+                     self._constraints, self._owner)
 
     @classmethod
     def _get_param_names(cls) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._base.estimator import BaseEstimator
-from .._base.params import Bool, Int, OneOf, Real, check_params
+from .._base.params import Bool, Int, OneOf, Real
 from ..vectors import Vectors
 from ._from_corpus import COUNT_CONSTRAINTS, _FromCorpus
 
@@ -112,6 +112,7 @@ class GloVe(_FromCorpus, BaseEstimator):
     True
     """
 
+    _owner = _OWNER
     #: the parameters, checked by :meth:`fit` in this order
     _constraints = {
         "vector_size": Int(1),
@@ -148,11 +149,6 @@ class GloVe(_FromCorpus, BaseEstimator):
         self.weighting = weighting
         self.symmetric = symmetric
         self._train_on(sentences, corpus_file)
-
-    def _check_params(self) -> None:
-        """Check the parameters against ``_constraints``; the first bad one raises."""
-        check_params({name: getattr(self, name) for name in self._constraints},
-                     self._constraints, _OWNER)
 
     def fit(self, C: Any, vocabulary: Any) -> "GloVe":
         """Train on a co-occurrence matrix; returns ``self``.

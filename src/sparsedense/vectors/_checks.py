@@ -25,6 +25,13 @@ FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native", "fasttext")
 SAVE_FORMATS = FORMATS[1:-1]
 
 
+def _check_bool(value: Any, name: str) -> bool:
+    """``value`` when it is a bool (Python's or numpy's); else a TypeError naming it."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 def _check_choice(value: Any, name: str, choices: tuple) -> str:
     """``value`` when it is one of the strings ``choices``; else an error listing them."""
     if not isinstance(value, str) or value not in choices:

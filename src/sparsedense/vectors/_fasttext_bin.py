@@ -272,12 +272,10 @@ def read_fasttext_bin(path: str | os.PathLike, encoding: str = "utf-8",
     (2, 2, (1, 2))
     """
     from .._base.files import decompress
-    from ._checks import _check_encoding
+    from ._checks import _check_bool, _check_encoding
 
     _check_encoding(encoding, unicode_errors)
-    if not isinstance(full_model, (bool, np.bool_)):
-        raise TypeError(f"full_model must be a bool; got {type(full_model).__name__} "
-                        f"{full_model!r}")
+    _check_bool(full_model, "full_model")
     path = Path(os.fspath(path))
     source = str(path)
     with open(path, "rb") as fh:

@@ -9,9 +9,12 @@ them back (see ``_gensim_files``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+
+from ._checks import _check_bool
 
 
 def _attr_dtype(value_type: Any) -> np.dtype:
@@ -176,11 +179,8 @@ class VecAttrs:
         >>> kv.vectors_for_all(["loan", "rain", "loan"]).index_to_key
         ['loan']
         """
-        from collections.abc import Iterable
-
-        for flag, name in ((allow_inference, "allow_inference"), (copy_vecattrs, "copy_vecattrs")):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {flag!r}")
+        _check_bool(allow_inference, "allow_inference")
+        _check_bool(copy_vecattrs, "copy_vecattrs")
         if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
             raise TypeError(f"keys must be an iterable of keys (str); got "
                             f"{type(keys).__name__} {keys!r}" + (
