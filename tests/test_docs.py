@@ -300,8 +300,11 @@ def test_built_page_has_mathml_and_no_remote_script(tmp_path, renderer):
         Inline :math:`x^2` and a block:
 
         .. math::
+            :label: idf
 
             \operatorname{idf}(t) = \ln \frac{1 + n}{1 + \operatorname{df}(t)} + 1
+
+        Equation :eq:`idf` is numbered.
         """), encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html",
                              str(src), str(out)], capture_output=True, text=True, timeout=300)
@@ -311,5 +314,6 @@ def test_built_page_has_mathml_and_no_remote_script(tmp_path, renderer):
     if renderer:
         assert not remote and "mathjax" not in html.lower()
         assert html.count("<math ") == 2 and "<mfrac>" in html and "\\frac" not in html
+        assert '<span class="eqno">(1)' in html and 'href="#equation-idf"' in html
     else:
         assert any("mathjax" in script.lower() for script in remote)

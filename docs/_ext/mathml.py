@@ -25,17 +25,12 @@ from typing import TYPE_CHECKING
 
 from docutils import nodes
 from latex2mathml.converter import convert
+from sphinx.util import logging
+from sphinx.util.math import get_node_equation_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from sphinx.application import Sphinx
     from sphinx.writers.html5 import HTML5Translator
-
-try:  # Sphinx >= 7.2
-    from sphinx.util.math import get_node_equation_number
-except ImportError:  # pragma: no cover
-    get_node_equation_number = None
-
-from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +115,7 @@ def html_visit_displaymath(self: HTML5Translator, node: nodes.math_block) -> Non
     # a formula wider than a narrow screen scrolls instead of overflowing the page
     self.body.append(self.starttag(node, "div", CLASS="math notranslate",
                                    style="overflow-x: auto"))
-    if node["number"] and get_node_equation_number is not None:
+    if node["number"]:
         number = get_node_equation_number(self, node)
         self.body.append(f'<span class="eqno">({number})')
         self.add_permalink_ref(node, "Link to this equation")
