@@ -230,8 +230,10 @@ smooth_idf, sublinear_tf
         >>> ev = EmbeddingVectorizer(W, ["a", "b", "c"], token_pattern=r"\\w")
         >>> for chunk in (docs[:1], docs[1:]):
         ...     ev = ev.partial_fit(chunk)
-        >>> whole = EmbeddingVectorizer(W, ["a", "b", "c"], token_pattern=r"\\w").fit(docs)
-        >>> ev.n_samples_seen_, bool((ev.transform(docs) == whole.transform(docs)).all())
+        >>> whole = EmbeddingVectorizer(W, ["a", "b", "c"], token_pattern=r"\\w")
+        >>> whole = whole.fit(docs)
+        >>> same = bool((ev.transform(docs) == whole.transform(docs)).all())
+        >>> ev.n_samples_seen_, same
         (3, True)
         """
         self._fit_chunk(raw_documents, start_over=False)

@@ -230,7 +230,8 @@ def check_params(params: Mapping[str, Any], constraints: Mapping[str, Constraint
     >>> check_params({"window": 0, "alpha": 0.025}, table, "Word2Vec")
     Traceback (most recent call last):
     ...
-    sparsedense._base.errors.InvalidParameterError: Word2Vec: window must be an int >= 1; got 0
+    sparsedense._base.errors.InvalidParameterError: Word2Vec: window must be
+    an int >= 1; got 0
     """
     return {name: check_value(params[name], name, constraint, owner)
             for name, constraint in constraints.items()}

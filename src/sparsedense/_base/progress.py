@@ -22,7 +22,7 @@ class Progress:
 
     Examples
     --------
-    >>> with Progress("counting", total=3, unit="doc") as bar:  # stderr is not a terminal here
+    >>> with Progress("counting", total=3, unit="doc") as bar:  # stderr: no terminal
     ...     bar.update(3)
     >>> bar.bar is None
     True

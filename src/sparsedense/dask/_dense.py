@@ -192,7 +192,8 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
     >>> from sparsedense.dask import EmbeddingVectorizer
     >>> words = ["deposit", "savings", "rain", "snow"]
     >>> W = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
-    >>> docs = db.from_sequence(["deposit and savings", "rain rain snow"], npartitions=2)
+    >>> texts = ["deposit and savings", "rain rain snow"]
+    >>> docs = db.from_sequence(texts, npartitions=2)
     >>> with dask.config.set(scheduler="sync"):
     ...     D = EmbeddingVectorizer(W, words, weighting="count").fit_transform(docs)
     ...     D.compute().round(3).tolist()

@@ -209,7 +209,8 @@ class HashingVectorizer(_text.HashingVectorizer):
     --------
     >>> import dask, dask.bag as db
     >>> from sparsedense.dask import HashingVectorizer
-    >>> docs = db.from_sequence(["deposit savings", "rain", "snow and rain"], npartitions=2)
+    >>> texts = ["deposit savings", "rain", "snow and rain"]
+    >>> docs = db.from_sequence(texts, npartitions=2)
     >>> with dask.config.set(scheduler="sync"):  # the graph is built for this scheduler
     ...     X = HashingVectorizer(n_features=16, norm=None).transform(docs)
     ...     total = float(abs(X.compute()).sum())

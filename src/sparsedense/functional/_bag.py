@@ -243,7 +243,8 @@ def embedding_bag_backward(grad_output: Any, indices: Any, weight: np.ndarray, o
     >>> import numpy as np
     >>> from sparsedense.functional import embedding_bag_backward
     >>> W = np.arange(12, dtype=np.float32).reshape(6, 2)
-    >>> gw, gs = embedding_bag_backward(np.ones((1, 2), np.float32), [1, 1, 4], W, [0], "sum",
+    >>> grad = np.ones((1, 2), np.float32)
+    >>> gw, gs = embedding_bag_backward(grad, [1, 1, 4], W, [0], "sum",
     ...                                 per_sample_weights=[1.0, 2.0, 1.0])
     >>> gw[[1, 4]].tolist(), gs.tolist()
     ([[3.0, 3.0], [1.0, 1.0]], [5.0, 5.0, 17.0])

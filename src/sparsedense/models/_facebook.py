@@ -166,9 +166,11 @@ def save_facebook_model(model: FastText, path: str | os.PathLike, encoding: str 
     Examples
     --------
     >>> import os, tempfile
-    >>> from sparsedense.models import FastText, load_facebook_model, save_facebook_model
+    >>> from sparsedense.models import (FastText, load_facebook_model,
+    ...                                 save_facebook_model)
     >>> sentences = [["bank", "river", "money"], ["money", "bank", "loan"]] * 20
-    >>> model = FastText(sentences, vector_size=8, min_count=1, epochs=2, bucket=100, seed=1)
+    >>> model = FastText(sentences, vector_size=8, min_count=1, epochs=2,
+    ...                  bucket=100, seed=1)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.bin")
     >>> save_facebook_model(model, path)
     >>> again = load_facebook_model(path)

@@ -99,15 +99,16 @@ class GloVe(_FromCorpus, BaseEstimator):
     >>> from sparsedense.models import GloVe
     >>> sentences = [["deposit", "savings", "bank"], ["loan", "mortgage", "bank"],
     ...              ["river", "water", "fish"], ["fish", "boat", "water"]] * 20
-    >>> model = GloVe(vector_size=8, epochs=30, x_max=10).fit_corpus(sentences, min_count=1,
-    ...                                                                progress=False)
+    >>> model = GloVe(vector_size=8, epochs=30, x_max=10)
+    >>> model = model.fit_corpus(sentences, min_count=1, progress=False)
     >>> model.wv.vectors.shape
     (9, 8)
     >>> bool(model.training_loss_[-1] < model.training_loss_[0])
     True
     >>> model.wv.most_similar("river", topn=1)[0][0] in {"water", "fish", "boat"}
     True
-    >>> same = GloVe(sentences, vector_size=8, epochs=30, x_max=10, min_count=1, progress=False)
+    >>> same = GloVe(sentences, vector_size=8, epochs=30, x_max=10, min_count=1,
+    ...              progress=False)
     >>> bool((same.wv.vectors == model.wv.vectors).all())
     True
     """

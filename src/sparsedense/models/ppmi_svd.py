@@ -86,7 +86,8 @@ class PPMISVD(_FromCorpus, BaseEstimator):
     >>> from sparsedense.models import PPMISVD
     >>> sentences = [["deposit", "savings", "bank"], ["loan", "mortgage", "bank"],
     ...              ["river", "water", "fish"], ["fish", "boat", "water"]] * 20
-    >>> model = PPMISVD(vector_size=4, random_state=0).fit_corpus(sentences, min_count=1)
+    >>> model = PPMISVD(vector_size=4, random_state=0)
+    >>> model = model.fit_corpus(sentences, min_count=1)
     >>> model.wv.vectors.shape
     (9, 4)
     >>> model.wv.most_similar("river", topn=1)[0][0] in {"water", "fish", "boat"}

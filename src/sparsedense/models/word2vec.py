@@ -386,7 +386,8 @@ class Word2Vec(_Persistent):
         Examples
         --------
         >>> from sparsedense.models import Word2Vec
-        >>> sentences = [["deposit", "savings", "bank"], ["mortgage", "loan", "bank"]] * 50
+        >>> sentences = [["deposit", "savings", "bank"],
+        ...              ["mortgage", "loan", "bank"]] * 50
         >>> model = Word2Vec(sentences, vector_size=16, min_count=1, epochs=20, seed=7)
         >>> model.predict_output_word(["mortgage", "bank"], topn=1)[0][0]
         'loan'

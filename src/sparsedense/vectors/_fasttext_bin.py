@@ -259,9 +259,12 @@ def read_fasttext_bin(path: str | os.PathLike, encoding: str = "utf-8",
     --------
     >>> import os, struct, tempfile, numpy as np
     >>> from sparsedense.vectors import read_fasttext_bin
-    >>> args = struct.pack("<2i12id", 793712314, 12, 2, 5, 5, 1, 5, 1, 2, 2, 0, 0, 0, 100, 1e-4)
-    >>> vocab = struct.pack("<3iqq", 1, 1, 0, 7, -1) + b"bank\0" + struct.pack("<qb", 7, 0)
-    >>> matrix = b"\0" + struct.pack("<2q2f", 1, 2, 0.5, -1.0)  # 1 word, bucket=0: 1 row
+    >>> args = struct.pack("<2i12id", 793712314, 12,
+    ...                    2, 5, 5, 1, 5, 1, 2, 2, 0, 0, 0, 100, 1e-4)
+    >>> vocab = (struct.pack("<3iqq", 1, 1, 0, 7, -1) + b"bank\0"
+    ...          + struct.pack("<qb", 7, 0))
+    >>> # 1 word, bucket=0: 1 row
+    >>> matrix = b"\0" + struct.pack("<2q2f", 1, 2, 0.5, -1.0)
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.bin")
     >>> with open(path, "wb") as fh:
     ...     _ = fh.write(args + vocab + matrix + matrix)
@@ -400,15 +403,18 @@ def write_fasttext_bin(path: str | os.PathLike, wv: Any, args: dict, counts: Any
     Examples
     --------
     >>> import os, tempfile, numpy as np
-    >>> from sparsedense.vectors import FastTextVectors, read_fasttext_bin, write_fasttext_bin
+    >>> from sparsedense.vectors import (FastTextVectors, read_fasttext_bin,
+    ...                                  write_fasttext_bin)
     >>> vocab = np.array([[0.5, -1.0]], np.float32)
-    >>> wv = FastTextVectors(["bank"], vocab.copy(), vocab, np.zeros((0, 2), np.float32), 0, 0, 0)
-    >>> args = {"ws": 5, "epoch": 5, "min_count": 1, "neg": 5, "word_ngrams": 1, "loss": 2,
-    ...         "model": 2, "lr_update_rate": 100, "t": 1e-4}
+    >>> ngrams = np.zeros((0, 2), np.float32)
+    >>> wv = FastTextVectors(["bank"], vocab.copy(), vocab, ngrams, 0, 0, 0)
+    >>> args = {"ws": 5, "epoch": 5, "min_count": 1, "neg": 5, "word_ngrams": 1,
+    ...         "loss": 2, "model": 2, "lr_update_rate": 100, "t": 1e-4}
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.bin")
     >>> write_fasttext_bin(path, wv, args, [7], 7, np.zeros((1, 2), np.float32))
     >>> model = read_fasttext_bin(path)
-    >>> model.wv.index_to_key, model.wv["bank"].tolist(), model.counts.tolist(), model.args["neg"]
+    >>> (model.wv.index_to_key, model.wv["bank"].tolist(), model.counts.tolist(),
+    ...  model.args["neg"])
     (['bank'], [0.5, -1.0], [7], 5)
     """
     from .._base.files import atomic_write, compressed_writer

@@ -95,7 +95,8 @@ class GensimFiles:
         >>> kv = Vectors(["a", "b"], np.array([[1, 0.5], [0, 1]], dtype=np.float32))
         >>> kv.set_vecattr("a", "count", 3); kv.set_vecattr("b", "count", 9)
         >>> d = tempfile.mkdtemp()
-        >>> kv.save_word2vec_format(os.path.join(d, "v.txt"), fvocab=os.path.join(d, "v.vocab"))
+        >>> kv.save_word2vec_format(os.path.join(d, "v.txt"),
+        ...                         fvocab=os.path.join(d, "v.vocab"))
         >>> open(os.path.join(d, "v.txt")).read()
         '2 2\\nb 0 1\\na 1 0.5\\n'
         >>> open(os.path.join(d, "v.vocab")).read()
@@ -245,7 +246,8 @@ class GensimFiles:
         >>> import os, tempfile, numpy as np
         >>> from sparsedense import Vectors
         >>> path = os.path.join(tempfile.mkdtemp(), "pre.txt")
-        >>> Vectors(["b", "z"], np.full((2, 2), 9, np.float32)).save_word2vec_format(path)
+        >>> pre = Vectors(["b", "z"], np.full((2, 2), 9, np.float32))
+        >>> pre.save_word2vec_format(path)
         >>> kv = Vectors(["a", "b"], np.zeros((2, 2), np.float32))
         >>> kv.intersect_word2vec_format(path)
         1

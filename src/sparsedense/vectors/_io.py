@@ -156,7 +156,8 @@ default='auto'
     --------
     >>> import tempfile, os, numpy as np
     >>> from sparsedense.vectors import Vectors, load_vectors, save_vectors
-    >>> kv = Vectors(["예금", "적금"], np.array([[0.1, -2.5], [3.0, 1e-3]], dtype=np.float32))
+    >>> W = np.array([[0.1, -2.5], [3.0, 1e-3]], dtype=np.float32)
+    >>> kv = Vectors(["예금", "적금"], W)
     >>> path = os.path.join(tempfile.mkdtemp(), "vectors.txt")
     >>> save_vectors(kv, path, format="word2vec")
     >>> print(open(path, encoding="utf-8").read(), end="")

@@ -96,9 +96,10 @@ class Queries:
         --------
         >>> import numpy as np
         >>> from sparsedense import Vectors
-        >>> kv = Vectors(["king", "man", "woman", "queen"],
-        ...              np.array([[1, 1], [1, 0], [0, 1], [0.2, 1.2]], dtype=np.float32))
-        >>> kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=1)[0][0]
+        >>> W = np.array([[1, 1], [1, 0], [0, 1], [0.2, 1.2]], dtype=np.float32)
+        >>> kv = Vectors(["king", "man", "woman", "queen"], W)
+        >>> kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"],
+        ...                        topn=1)[0][0]
         'queen'
         """
         topn = _check_topn(topn)
@@ -206,7 +207,8 @@ class Queries:
         --------
         >>> import numpy as np
         >>> from sparsedense import Vectors
-        >>> kv = Vectors(["a", "b", "c"], np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32))
+        >>> W = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+        >>> kv = Vectors(["a", "b", "c"], W)
         >>> round(kv.n_similarity(["a", "b"], ["c"]), 6)
         1.0
         """
@@ -259,7 +261,8 @@ class Queries:
         --------
         >>> import numpy as np
         >>> from sparsedense import Vectors
-        >>> kv = Vectors(["a", "b", "c"], np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32))
+        >>> W = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+        >>> kv = Vectors(["a", "b", "c"], W)
         >>> round(kv.relative_cosine_similarity("a", "c", topn=2), 4)
         1.0
         """
@@ -276,7 +279,8 @@ class Queries:
         --------
         >>> import numpy as np
         >>> from sparsedense import Vectors
-        >>> kv = Vectors(["a", "b", "c"], np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32))
+        >>> W = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+        >>> kv = Vectors(["a", "b", "c"], W)
         >>> kv.most_similar_to_given("a", ["b", "c"])
         'c'
         """
@@ -304,7 +308,8 @@ class Queries:
         --------
         >>> import numpy as np
         >>> from sparsedense import Vectors
-        >>> kv = Vectors(["a", "b", "c"], np.array([[1, 0], [1, 0.2], [0, 1]], dtype=np.float32))
+        >>> W = np.array([[1, 0], [1, 0.2], [0, 1]], dtype=np.float32)
+        >>> kv = Vectors(["a", "b", "c"], W)
         >>> [w for _, w in kv.rank_by_centrality(["a", "b", "c", "zzz"])]
         ['b', 'a', 'c']
         """
@@ -331,7 +336,8 @@ class Queries:
         --------
         >>> import numpy as np
         >>> from sparsedense import Vectors
-        >>> kv = Vectors(["a", "b", "c"], np.array([[1, 0], [1, 0.2], [0, 1]], dtype=np.float32))
+        >>> W = np.array([[1, 0], [1, 0.2], [0, 1]], dtype=np.float32)
+        >>> kv = Vectors(["a", "b", "c"], W)
         >>> kv.doesnt_match(["a", "b", "c"])
         'c'
         """
