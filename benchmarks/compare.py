@@ -550,8 +550,10 @@ def cpu_line(info: dict) -> str:
         "BLAS unknown (no threadpoolctl)"
     nb = info.get("numba", {})
     torch_text = f", torch {info['torch_threads']} threads" if info.get("torch_threads") else ""
+    share = info.get("l3_share")  # the L3 the tuned constants count on, when it is less
+    share_text = f" ({_bytes(share)} counted on)" if share and share < info.get("l3", 0) else ""
     return (f"{cpu}, {str(info.get('isa', '?')).upper()}, L2 {_bytes(info.get('l2'))}/core, "
-            f"L3 {_bytes(info.get('l3'))}, {info.get('n_cpus', '?')} usable CPUs; "
+            f"L3 {_bytes(info.get('l3'))}{share_text}, {info.get('n_cpus', '?')} usable CPUs; "
             f"BLAS {blas_text}; numba {nb.get('threading_layer', '?')} layer, "
             f"{nb.get('threads', '?')} threads{torch_text}")
 

@@ -102,6 +102,31 @@ def test_caches_read_from_sysfs_layout(monkeypatch, fresh_machine, tmp_path):
     assert _tuning.get("FREQUENT_ROWS_BYTES") == 3 << 20
 
 
+@pytest.mark.parametrize("l3, n_cpus, share", [
+    ("480M", 2, 32 << 20),   # a 2-CPU VM on a host whose whole L3 it sees
+    ("32M", 2, 32 << 20),    # a 2-CPU VM on an 8-core chiplet: all of it counts
+    ("480M", 64, 480 << 20),
+    ("8M", 1, 8 << 20),
+])
+def test_l3_share_counts_at_most_a_cores_worth_per_usable_cpu(
+        monkeypatch, fresh_machine, tmp_path, l3, n_cpus, share):
+    d = tmp_path / "index3"
+    d.mkdir()
+    for name, value in (("level", 3), ("type", "Unified"), ("size", l3),
+                        ("coherency_line_size", 64)):
+        (d / name).write_text(f"{value}\n")
+    monkeypatch.setattr(_tuning, "_SYS_CACHE", str(tmp_path))
+    monkeypatch.setattr(_tuning.os, "sched_getaffinity", lambda pid: set(range(n_cpus)),
+                        raising=False)
+    m = _tuning.machine()
+    assert m.l3_share == share
+    # the constants sized from the L3 follow the share, not the host's whole cache
+    assert _tuning.get("TOPK_TILE_SCORES") == max(1 << 20, share // 8)
+    assert _tuning.get("LOOKUP_NUMPY_MAX_BYTES") == max(m.l2, share // 4)
+    if share < m.l3:
+        assert "counted on" in _tuning.cpu_line(dict(_tuning.machine_info(), l3_share=share))
+
+
 def test_one_cpu_never_runs_parallel(monkeypatch, fresh_machine):
     monkeypatch.setattr(_tuning.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert _tuning.machine().n_cpus == 1

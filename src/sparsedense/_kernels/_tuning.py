@@ -36,6 +36,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 _SYS_CACHE = "/sys/devices/system/cpu/cpu0/cache"
+#: L3 a usable CPU can count on at most: no CPU gives a core more than 12 MiB of L3 of
+#: its own (AMD's 3D V-Cache EPYC); a larger L3 per usable CPU is a host's whole L3 seen
+#: from a VM, shared with cores the VM cannot see
+L3_PER_CPU_MAX = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Machine:
     l1d: int
     l2: int
     l3: int
+    l3_share: int
     cache_line: int
     caches_from: str
 
@@ -132,9 +137,10 @@ def machine() -> Machine:
         n_cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         n_cpus = os.cpu_count() or 1
+    l3 = sizes.get(3, sizes.get(2, 512 << 10))
     return Machine(cpu=_cpu_model(), isa=isa, vector_registers=regs, n_cpus=n_cpus,
-                   l1d=sizes.get(1, 32 << 10), l2=sizes.get(2, 512 << 10),
-                   l3=sizes.get(3, sizes.get(2, 512 << 10)), cache_line=line or 64,
+                   l1d=sizes.get(1, 32 << 10), l2=sizes.get(2, 512 << 10), l3=l3,
+                   l3_share=min(l3, L3_PER_CPU_MAX * n_cpus), cache_line=line or 64,
                    caches_from=_SYS_CACHE if sizes else "defaults (no /sys cache information)")
 
 
@@ -197,11 +203,11 @@ def _frequent_rows_bytes(m: Machine) -> int:
     return m.l2 * 3 // 2
 
 
-@_constant("TOPK_TILE_SCORES", "scores of one top-k tile: float32 scores filling half the L3, "
-           "the other half holding BLAS's packed panels and the corpus tile, so the product "
-           "keeps its speed and the selection reads the tile from cache")
+@_constant("TOPK_TILE_SCORES", "scores of one top-k tile: float32 scores filling half the L3 "
+           "share, the other half holding BLAS's packed panels and the corpus tile, so the "
+           "product keeps its speed and the selection reads the tile from cache")
 def _topk_tile_scores(m: Machine) -> int:
-    return max(1 << 20, m.l3 // 8)
+    return max(1 << 20, m.l3_share // 8)
 
 
 @_constant("LSA_PARALLEL_MIN_WORK", "multiply-adds below which an LSA product, run right after "
@@ -231,10 +237,10 @@ def _hashing_parallel_min_codes(m: Machine) -> int:
 
 
 @_constant("LOOKUP_NUMPY_MAX_BYTES", "lookups with an output up to this size copy rows with "
-           "numpy's take: up to a quarter of the L3 the copy takes less than waking the "
+           "numpy's take: up to a quarter of the L3 share the copy takes less than waking the "
            "threads saves")
 def _lookup_numpy_max_bytes(m: Machine) -> int:
-    return max(m.l2, m.l3 // 4)
+    return max(m.l2, m.l3_share // 4)
 
 
 @_constant("SCATTER_PARALLEL_MIN_WORK", "positions x columns from which the dense embedding "
@@ -328,7 +334,8 @@ def machine_info() -> dict:
     """This machine as the kernels see it, the BLAS numpy uses, and every tuned constant.
 
     Keys: ``cpu``, ``isa``, ``vector_registers``, ``n_cpus``, ``l1d``, ``l2``,
-    ``l3``, ``cache_line`` (bytes), ``caches_from``, ``blas`` (threadpoolctl's
+    ``l3``, ``l3_share`` (the L3 the constants count on: at most ``L3_PER_CPU_MAX``
+    per usable CPU), ``cache_line`` (bytes), ``caches_from``, ``blas`` (threadpoolctl's
     view, empty when it is not installed), ``numba_threads`` and ``tuning``
     (:func:`table`). Benchmarks print it beside every figure.
 
@@ -363,8 +370,10 @@ def cpu_line(info: dict | None = None) -> str:
     blas = ", ".join(f"{b['internal_api']} {b['version']} {b['architecture']} "
                      f"({b['num_threads']} threads)" for b in info["blas"]
                      if b.get("internal_api") in ("openblas", "mkl", "blis")) or "BLAS unknown"
+    share = (f" ({_kib(info['l3_share'])} counted on)"
+             if info.get("l3_share", info["l3"]) < info["l3"] else "")
     return (f"{info['cpu']}, {info['isa'].upper()}, L2 {_kib(info['l2'])}/core, "
-            f"L3 {_kib(info['l3'])}, {info['n_cpus']} CPUs; {blas}")
+            f"L3 {_kib(info['l3'])}{share}, {info['n_cpus']} CPUs; {blas}")
 
 
 def show_config(file=None) -> None:
