@@ -41,6 +41,8 @@ _EXPORTS = {
     "cosine_similarity": "sparsedense.similarity",
     "topk_similar": "sparsedense.similarity",
     "sparse_to_dense": "sparsedense.functional",
+    "quantize": "sparsedense.quantized",
+    "QuantizedTable": "sparsedense.quantized",
     "RowSparseGrad": "sparsedense.grad",
     "warmup": "sparsedense._warmup",
     "machine_info": "sparsedense._kernels._tuning",
@@ -62,6 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .similarity import cosine_similarity, topk_similar
     from .vectors import Vectors, load_vectors
     from .functional import sparse_to_dense
+    from .quantized import QuantizedTable, quantize
     from .nn import Embedding, EmbeddingBag
     from .embed import EmbeddingVectorizer
     from .text import (

@@ -54,6 +54,22 @@ def _splat(builder, value, vty):
 
 
 @intrinsic
+def half_to_float(typingctx, bits):
+    """The float32 value of IEEE half-precision ``bits`` (uint16), exactly.
+
+    Numba has no float16 type; ``fpext half`` is what a loop over a float16
+    table's bits needs to vectorise (``vcvtph2ps`` with F16C).
+    """
+    if bits != types.uint16:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fpext(builder.bitcast(args[0], ir.HalfType()), ir.FloatType())
+
+    return types.float32(types.uint16), codegen
+
+
+@intrinsic
 def fmuladd(typingctx, a, b, c):
     """``a * b + c`` as ``llvm.fmuladd``: fused exactly where :func:`block_sum`'s vectors are.
 

@@ -22,6 +22,7 @@ from .._base.validation import (
     check_weight,
 )
 from ..grad import RowSparseGrad
+from ..quantized import QuantizedTable
 
 
 class Bags:
@@ -89,9 +90,9 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
         if psw.shape != shape:
             raise ValueError(f"per_sample_weights has shape {psw.shape}; it must have the shape "
                              f"of indices {shape}")
-        weights = np.ascontiguousarray(psw.reshape(-1)[:n_used], dtype=weight.dtype)
+        weights = np.ascontiguousarray(psw.reshape(-1)[:n_used], dtype=value_dtype(weight))
     else:
-        weights = np.ones(n_used, dtype=weight.dtype)
+        weights = np.ones(n_used, dtype=value_dtype(weight))
     pad = check_padding_idx(padding_idx, num_embeddings)
     kept = None
     if pad >= 0:
@@ -101,11 +102,30 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
     return Bags(bag_offsets, flat, weights, kept, n_input, has_weights, all_indices)
 
 
-def run_bags(bags: Bags, weight: np.ndarray, mode_code: int, allow: bool = True) -> np.ndarray:
+def value_dtype(weight: Any) -> np.dtype:
+    """The dtype of a table's results: its own, float32 for a compressed one."""
+    return np.dtype(np.float32) if isinstance(weight, QuantizedTable) else weight.dtype
+
+
+def check_table(weight: Any, renorm: bool = False) -> Any:
+    """A float table (checked as :func:`check_weight` does) or a :class:`QuantizedTable`."""
+    if isinstance(weight, QuantizedTable):
+        if renorm:
+            raise ValueError("max_norm renormalizes rows in place, but a QuantizedTable's "
+                             "rows are read-only; pass max_norm=None (or renormalize the "
+                             "float table before quantizing it)")
+        return weight
+    return check_weight(weight, writable=renorm, why="max_norm (rows are renormalized in place)")
+
+
+def run_bags(bags: Bags, weight: Any, mode_code: int, allow: bool = True) -> np.ndarray:
     """The kernel call shared by ``embedding_bag`` and ``sparse_to_dense``.
 
-    ``allow=False`` keeps to this thread (same result).
+    ``allow=False`` keeps to this thread (same result). A compressed table
+    decodes its rows in the kernel.
     """
+    if isinstance(weight, QuantizedTable):
+        return weight.bags(bags.offsets, bags.indices, bags.weights, mode_code, allow)
     return bag_product(bags.offsets, bags.indices, bags.weights, weight, mode_code, allow)
 
 
@@ -121,7 +141,9 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
     Parameters
     ----------
     indices : array-like of int, 1-D (with ``offsets``) or 2-D (bags x length)
-    weight : ndarray of shape (num_embeddings, embedding_dim), float32 or float64
+    weight : ndarray of shape (num_embeddings, embedding_dim), or QuantizedTable
+        float32 or float64, or a compressed table from :func:`sparsedense.quantize`
+        (decoded in the kernel, float32 result).
     offsets : array-like of int, optional
         Start of each bag in a 1-D ``indices`` (starting at 0, non-decreasing).
     mode : {'sum', 'mean', 'max'}, default='mean'
@@ -170,7 +192,7 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
     """
     mode_code = check_mode(mode)
     renorm = max_norm is not None
-    weight = check_weight(weight, writable=renorm, why="max_norm (rows are renormalized in place)")
+    weight = check_table(weight, renorm)
     bags = prepare_bags(indices, weight, offsets, mode_code, per_sample_weights, padding_idx,
                         include_last_offset)
     if renorm:

@@ -8,9 +8,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels._dispatch import choose
-from .._base.validation import BAG_MODES, check_mode, check_weight
+from .._base.validation import BAG_MODES, check_mode
 from .._base.sparse import check_csr
-from ._bag import Bags, run_bags
+from ._bag import Bags, check_table, run_bags, value_dtype
 from ._lookup import onehot_rows
 
 _NORMALIZE = (None, "l2")
@@ -49,9 +49,10 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
         Any format (converted to CSR once); non-canonical CSR (duplicate or
         unsorted columns), int32 and int64 index arrays all work. Stored
         values are the word weights; negative values are allowed.
-    weight : ndarray of shape (num_embeddings, embedding_dim)
+    weight : ndarray of shape (num_embeddings, embedding_dim), or QuantizedTable
         float32 or float64 (a memmap works). The result has this dtype and
-        ``X``'s values are converted to it.
+        ``X``'s values are converted to it. A compressed table from
+        :func:`sparsedense.quantize` is decoded in the kernel (float32 result).
     mode : {'sum', 'mean', 'max'}, default='sum'
         'sum' is exactly ``X @ weight``; 'mean' divides each row of that by
         the row's sum of stored values; 'max' takes, element by element, the
@@ -89,11 +90,11 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     code = check_mode(mode)
     if normalize not in _NORMALIZE:
         raise ValueError(f"normalize must be None or 'l2'; got {normalize!r}")
-    weight = check_weight(weight)
+    weight = check_table(weight)
     # duplicates add up in sum/mean, but a max must see the summed value
     X = _as_csr_for_bags(X, weight.shape[0], canonical=(code == BAG_MODES["max"]))
     # scipy's int32 (or int64) index arrays go to the kernel as they are: no copy
-    bags = Bags(X.indptr, X.indices, np.ascontiguousarray(X.data, dtype=weight.dtype), None,
+    bags = Bags(X.indptr, X.indices, np.ascontiguousarray(X.data, dtype=value_dtype(weight)), None,
                 X.nnz, True)
     out = run_bags(bags, weight, code)
     if normalize == "l2" and out.shape[0]:

@@ -21,6 +21,7 @@ from .._base.validation import (
 )
 from .._base.sparse import check_csr
 from ..grad import RowSparseGrad
+from ..quantized import QuantizedTable
 
 
 def onehot_rows(X: Any, num_embeddings: int, name: str = "indices") -> np.ndarray:
@@ -70,8 +71,9 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         dtype, layout and Python lists work. A one-hot sparse matrix of shape
         ``(n, num_embeddings)`` is read as the ids of its ones (so
         ``embedding(one_hot(ids, V), W)`` equals ``one_hot(ids, V) @ W``).
-    weight : ndarray of shape (num_embeddings, embedding_dim)
-        float32 or float64 table (an ``np.memmap`` works).
+    weight : ndarray of shape (num_embeddings, embedding_dim), or QuantizedTable
+        float32 or float64 table (an ``np.memmap`` works), or a compressed one
+        from :func:`sparsedense.quantize` (its rows are decoded to float32).
     padding_idx : int, optional
         Accepted for symmetry with torch; it changes only the gradient (see
         :func:`embedding_backward`), not the lookup.
@@ -120,6 +122,8 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     IndexError: indices[0, 1] = 10 is out of range for num_embeddings=10 (valid: 0..9)
     """
     renorm = max_norm is not None
+    if isinstance(weight, QuantizedTable):
+        return _quantized_lookup(indices, weight, padding_idx, renorm, out)
     weight = check_weight(weight, writable=renorm, why="max_norm (rows are renormalized in place)")
     num_embeddings, dim = weight.shape
     flat, shape = _flat_indices(indices, num_embeddings)
@@ -154,6 +158,26 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         out[...] = target
         return out
     return target
+
+
+def _quantized_lookup(indices: Any, table: QuantizedTable, padding_idx: int | None,
+                      renorm: bool, out: np.ndarray | None) -> np.ndarray:
+    """:func:`embedding` of a compressed table: its rows decoded into a float32 result."""
+    if renorm:
+        raise ValueError("max_norm renormalizes rows in place, but a QuantizedTable's rows "
+                         "are read-only; pass max_norm=None (or renormalize the float table "
+                         "before quantizing it)")
+    flat, shape = _flat_indices(indices, table.num_embeddings)
+    check_padding_idx(padding_idx, table.num_embeddings)
+    out_shape = shape + (table.embedding_dim,)
+    if out is not None:
+        out = check_out(out, out_shape, np.dtype(np.float32))
+        if out.flags.c_contiguous:
+            table.take(flat, out.reshape(flat.size, table.embedding_dim))
+            return out
+        out[...] = table.take(flat).reshape(out_shape)
+        return out
+    return table.take(flat).reshape(out_shape)
 
 
 def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,

@@ -1,0 +1,219 @@
+"""Kernels of compressed tables: rows decoded in registers, accumulated in float32.
+
+Row formats (fbgemm's row-wise ones, so a table packed by torch holds the same
+bytes; :mod:`sparsedense.quantize` builds and checks them):
+
+* int8 (``kind`` 0): ``codes[r, :dim]`` uint8, value ``q * scale[r] + bias[r]``;
+* int4 (``kind`` 1): ``codes[r, :(dim + 1) // 2]``, two values a byte, the
+  even column in the low nibble, value ``q * scale[r] + bias[r]``;
+* float16: ``halves[r, :dim]``, the IEEE half-precision bits as uint16.
+
+``scale`` and ``bias`` are float32 (the int4 format's float16 pair widened,
+exactly). A code is widened to float32 where it is used (``vpmovzxbd`` +
+``vcvtdq2ps``, ``vcvtph2ps`` for halves); no float32 copy of a row is made.
+The decoded value is ``q * scale + bias`` rounded as numpy rounds it, so a
+lookup returns exactly the rows of ``table.dequantize()``. A sum over a bag
+factors the row constant out: ``sum_p w_p (q_p s_p + b_p) = sum_p (w_p s_p) q_p
++ sum_p w_p b_p``, one multiply-add per code (the same operation count as
+float32 rows, a quarter or an eighth of the bytes).
+
+Threads own whole output rows (bags or looked-up positions), so nothing races
+and the result does not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._simd import half_to_float
+from ._tasks import next_task, task_range
+
+#: ``kind`` of a byte-coded table
+KIND_INT8 = 0
+KIND_INT4 = 1
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _decode_codes(kind, codes, scale, bias, r, o):
+    """``o[:] = `` row ``r`` decoded (``o`` has the table's width)."""
+    row = codes[r]
+    s = scale[r]
+    b = bias[r]
+    dim = o.shape[0]
+    if kind == KIND_INT8:
+        for j in range(dim):
+            o[j] = np.float32(row[j]) * s + b
+    else:
+        for t in range(dim // 2):
+            byte = row[t]
+            o[2 * t] = np.float32(byte & 15) * s + b
+            o[2 * t + 1] = np.float32(byte >> 4) * s + b
+        if dim & 1:
+            o[dim - 1] = np.float32(row[dim // 2] & 15) * s + b
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _add_codes(kind, codes, r, a, o):
+    """``o[j] += a * q[r, j]``: the codes of row ``r`` times ``a`` (the row's scale folded in)."""
+    row = codes[r]
+    dim = o.shape[0]
+    if kind == KIND_INT8:
+        for j in range(dim):
+            o[j] += a * np.float32(row[j])
+    else:
+        for t in range(dim // 2):
+            byte = row[t]
+            o[2 * t] += a * np.float32(byte & 15)
+            o[2 * t + 1] += a * np.float32(byte >> 4)
+        if dim & 1:
+            o[dim - 1] += a * np.float32(row[dim // 2] & 15)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b, other):
+    start = offsets[b]
+    end = offsets[b + 1]
+    o = out[b]
+    dim = o.shape[0]
+    if mode == 2:  # max: o[j] = max_p w_p * value_p[j]; NaN never replaces (torch's v > cur)
+        if end == start:
+            for j in range(dim):
+                o[j] = 0
+            return
+        _decode_codes(kind, codes, scale, bias, indices[start], o)
+        w0 = weights[start]
+        for j in range(dim):
+            o[j] = w0 * o[j]
+        for p in range(start + 1, end):
+            _decode_codes(kind, codes, scale, bias, indices[p], other)
+            w = weights[p]
+            for j in range(dim):
+                v = w * other[j]
+                if v > o[j]:
+                    o[j] = v
+        return
+    for j in range(dim):
+        o[j] = 0
+    constant = np.float32(0)
+    total = 0.0
+    for p in range(start, end):
+        r = indices[p]
+        w = weights[p]
+        _add_codes(kind, codes, r, w * scale[r], o)
+        constant += w * bias[r]
+        total += w
+    if mode == 1:
+        if total == 0.0:
+            for j in range(dim):
+                o[j] = 0
+            return
+        divisor = np.float32(total)
+        for j in range(dim):
+            o[j] = (o[j] + constant) / divisor
+    else:
+        for j in range(dim):
+            o[j] += constant
+
+
+@parallel_kernel
+def _codes_bags(offsets, indices, weights, mode, kind, codes, scale, bias, out, n_tasks,
+                n_workers, counter):
+    """Every bag of a byte-coded table; ``mode`` 0 = sum, 1 = mean, 2 = max."""
+    n_bags = offsets.shape[0] - 1
+    for _ in prange(n_workers):
+        other = np.empty(out.shape[1], np.float32)
+        t = next_task(counter)
+        while t < n_tasks:
+            first, last = task_range(t, n_bags, n_tasks)
+            for b in range(first, last):
+                _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b,
+                           other)
+            t = next_task(counter)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _halves_bag(offsets, indices, weights, mode, halves, out, b):
+    start = offsets[b]
+    end = offsets[b + 1]
+    o = out[b]
+    dim = o.shape[0]
+    for j in range(dim):
+        o[j] = 0
+    if end == start:
+        return
+    if mode == 2:
+        row = halves[indices[start]]
+        w0 = weights[start]
+        for j in range(dim):
+            o[j] = w0 * half_to_float(row[j])
+        for p in range(start + 1, end):
+            row = halves[indices[p]]
+            w = weights[p]
+            for j in range(dim):
+                v = w * half_to_float(row[j])
+                if v > o[j]:
+                    o[j] = v
+        return
+    total = 0.0
+    for p in range(start, end):
+        row = halves[indices[p]]
+        w = weights[p]
+        total += w
+        for j in range(dim):
+            o[j] += w * half_to_float(row[j])
+    if mode == 1:
+        if total == 0.0:
+            for j in range(dim):
+                o[j] = 0
+            return
+        divisor = np.float32(total)
+        for j in range(dim):
+            o[j] = o[j] / divisor
+
+
+@parallel_kernel
+def _halves_bags(offsets, indices, weights, mode, halves, out, n_tasks, n_workers, counter):
+    """Every bag of a float16 table (its bits as uint16); ``mode`` as :func:`_codes_bags`."""
+    n_bags = offsets.shape[0] - 1
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            first, last = task_range(t, n_bags, n_tasks)
+            for b in range(first, last):
+                _halves_bag(offsets, indices, weights, mode, halves, out, b)
+            t = next_task(counter)
+
+
+@parallel_kernel
+def _codes_gather(indices, kind, codes, scale, bias, out, n_tasks, n_workers, counter):
+    """``out[i] =`` row ``indices[i]`` of a byte-coded table, decoded."""
+    n = indices.shape[0]
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            start, end = task_range(t, n, n_tasks)
+            for i in range(start, end):
+                _decode_codes(kind, codes, scale, bias, indices[i], out[i])
+            t = next_task(counter)
+
+
+@parallel_kernel
+def _halves_gather(indices, halves, out, n_tasks, n_workers, counter):
+    """``out[i] =`` row ``indices[i]`` of a float16 table, widened."""
+    n = indices.shape[0]
+    dim = out.shape[1]
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            start, end = task_range(t, n, n_tasks)
+            for i in range(start, end):
+                row = halves[indices[i]]
+                o = out[i]
+                for j in range(dim):
+                    o[j] = half_to_float(row[j])
+            t = next_task(counter)
+
+
+harden_caches(globals())

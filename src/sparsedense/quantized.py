@@ -1,0 +1,358 @@
+"""Compressed embedding tables: int8, int4 and float16 rows, used without a float32 copy.
+
+:func:`quantize` packs a float table row by row in fbgemm's formats, the ones
+torch's quantized embedding bags read (``torch.ops.quantized.
+embedding_bag_byte_prepack`` / ``embedding_bag_4bit_prepack``), byte for byte:
+
+* ``"int8"``: per row, ``dim`` uint8 codes then a float32 scale and a float32
+  bias; ``scale = (max - min) / 255``, ``bias = min``,
+  ``q = rint((x - min) * 255 / (max - min + 1e-8))``; value ``q * scale + bias``.
+  A quarter of the float32 bytes (plus 8 a row).
+* ``"int4"``: per row, ``ceil(dim / 2)`` bytes of two codes (the even column
+  in the low nibble) then a float16 scale and a float16 bias; ``bias`` is
+  ``min`` rounded to float16, ``scale = (max - bias) / 15`` rounded to
+  float16 (1 for a constant row), ``q = clip(rint((x - bias) / scale), 0, 15)``.
+* ``"float16"``: the values rounded to half precision.
+
+The result is a :class:`QuantizedTable`, accepted where a float table is:
+lookups (:func:`sparsedense.functional.embedding`), bags
+(:func:`~sparsedense.functional.embedding_bag`) and
+:func:`~sparsedense.functional.sparse_to_dense` decode the rows in registers
+and accumulate in float32.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._base.validation import as_array
+
+#: the compressed row formats, by name
+DTYPES = ("int8", "int4", "float16")
+#: rows quantized at a time (bounds the float32 temporaries of a large table)
+_CHUNK_ROWS = 1 << 14
+_FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+
+class QuantizedTable:
+    """An embedding table stored as int8, int4 or float16 rows (see :func:`quantize`).
+
+    Parameters
+    ----------
+    data : ndarray
+        The stored rows: for int8 and int4, uint8 of shape ``(num_embeddings,
+        row_bytes)`` in fbgemm's fused layout (codes, then scale and bias),
+        e.g. a table packed by torch; for float16, a float16
+        ``(num_embeddings, embedding_dim)`` array. A memory map works; it is
+        not copied (only each row's scale and bias are read, into float32).
+    dtype : {'int8', 'int4', 'float16'}
+    embedding_dim : int, optional
+        Needed for int4 when it cannot be told from the row width (an odd
+        ``embedding_dim`` and the next even one share a width); int4 defaults
+        to the even width.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(num_embeddings, embedding_dim)`` of the float table it stands for.
+    dtype : str
+        'int8', 'int4' or 'float16'.
+    nbytes : int
+        Bytes of the stored rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sparsedense as sd
+    >>> W = np.array([[0.0, 1.0, 2.0], [-1.0, 0.5, 3.0]], dtype=np.float32)
+    >>> qt = sd.quantize(W, "int8")
+    >>> qt
+    QuantizedTable(int8, num_embeddings=2, embedding_dim=3, nbytes=22)
+    >>> bool(np.abs(qt.dequantize() - W).max() < 0.01)
+    True
+    >>> qt[1].round(2).tolist()
+    [-1.0, 0.5, 3.0]
+    """
+
+    def __init__(self, data: Any, dtype: str, embedding_dim: int | None = None) -> None:
+        dtype = _check_dtype(dtype)
+        data = data if isinstance(data, np.ndarray) else as_array(data, "data")
+        if data.ndim != 2:
+            raise ValueError(f"data must be 2-D (one stored row per embedding); got shape "
+                             f"{data.shape}")
+        if dtype == "float16":
+            if data.dtype != np.float16:
+                raise TypeError(f"data of a float16 table must be float16; got {data.dtype}")
+            dim = data.shape[1]
+            if embedding_dim is not None and embedding_dim != dim:
+                raise ValueError(f"embedding_dim={embedding_dim} does not match the float16 "
+                                 f"rows' width {dim}")
+            self._halves = np.ascontiguousarray(data).view(np.uint16)
+            self._codes = self._scale = self._bias = None
+        else:
+            if data.dtype != np.uint8:
+                raise TypeError(f"data of an {dtype} table must be uint8 fused rows; got "
+                                f"{data.dtype}")
+            pair = 8 if dtype == "int8" else 4
+            width = data.shape[1] - pair
+            if width < 0:
+                raise ValueError(f"{dtype} rows of {data.shape[1]} bytes cannot hold the "
+                                 f"{pair}-byte scale and bias")
+            dim = width if dtype == "int8" else 2 * width
+            if embedding_dim is not None:
+                ok = embedding_dim == dim or (dtype == "int4" and embedding_dim == dim - 1)
+                if not ok or embedding_dim < 0:
+                    raise ValueError(f"embedding_dim={embedding_dim} does not match {dtype} "
+                                     f"rows of {data.shape[1]} bytes")
+                dim = embedding_dim
+            data = np.ascontiguousarray(data)
+            tail = np.ascontiguousarray(data[:, width:])
+            pair_dtype = np.float32 if dtype == "int8" else np.float16
+            sb = tail.view(pair_dtype).astype(np.float32)
+            self._codes = data
+            self._scale = np.ascontiguousarray(sb[:, 0])
+            self._bias = np.ascontiguousarray(sb[:, 1])
+            self._halves = None
+        self._data = data
+        self.dtype = dtype
+        self.shape = (int(data.shape[0]), int(dim))
+
+    # -- what a table is -------------------------------------------------------------
+    @property
+    def num_embeddings(self) -> int:
+        return self.shape[0]
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.shape[1]
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    @property
+    def data(self) -> np.ndarray:
+        """The stored rows (fbgemm's fused uint8 rows, or the float16 table)."""
+        return self._data
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return (f"QuantizedTable({self.dtype}, num_embeddings={self.shape[0]}, "
+                f"embedding_dim={self.shape[1]}, nbytes={self.nbytes})")
+
+    # -- decoding --------------------------------------------------------------------
+    def dequantize(self, rows: Any = None) -> np.ndarray:
+        """The float32 values of all rows, or of ``rows`` (any int array-like, any shape).
+
+        Returns
+        -------
+        ndarray of float32, shape ``(num_embeddings, embedding_dim)`` or
+        ``rows.shape + (embedding_dim,)``
+        """
+        if rows is None:
+            return self.take(np.arange(self.shape[0], dtype=np.int64))
+        from ._base.validation import check_indices
+
+        flat, shape = check_indices(rows, self.shape[0], "rows")
+        return self.take(flat).reshape(shape + (self.shape[1],))
+
+    def take(self, flat: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Decoded rows of a checked flat int64 index array (the kernels' entry point)."""
+        from ._kernels import _tuning
+        from ._kernels._dispatch import choose, task_args
+        from ._kernels import quantized as K
+
+        n = flat.shape[0]
+        if out is None:
+            out = np.empty((n, self.shape[1]), dtype=np.float32)
+        if n:
+            n_tasks = min(n, _tuning.get("PARALLEL_TASKS"))
+            if self._halves is not None:
+                kernel = choose(K._halves_gather, n * self.shape[1])
+                kernel(flat, self._halves, out, *task_args(kernel, n_tasks))
+            else:
+                kernel = choose(K._codes_gather, n * self.shape[1])
+                kernel(flat, self._kind, self._codes, self._scale, self._bias, out,
+                       *task_args(kernel, n_tasks))
+        return out
+
+    def bags(self, offsets: np.ndarray, indices: np.ndarray, values: np.ndarray,
+             mode_code: int, allow: bool = True) -> np.ndarray:
+        """Sum (0), mean (1) or max (2) of ``values[p] * row(indices[p])`` per bag, float32."""
+        from ._kernels import _tuning
+        from ._kernels._dispatch import choose, task_args
+        from ._kernels import quantized as K
+
+        n_bags = offsets.shape[0] - 1
+        out = np.empty((n_bags, self.shape[1]), dtype=np.float32)
+        if n_bags:
+            values = np.ascontiguousarray(values, dtype=np.float32)
+            n_tasks = min(n_bags, _tuning.get("PARALLEL_TASKS"))
+            work = indices.shape[0] * self.shape[1]
+            if self._halves is not None:
+                kernel = choose(K._halves_bags, work, allow)
+                kernel(offsets, indices, values, mode_code, self._halves, out,
+                       *task_args(kernel, n_tasks))
+            else:
+                kernel = choose(K._codes_bags, work, allow)
+                kernel(offsets, indices, values, mode_code, self._kind, self._codes,
+                       self._scale, self._bias, out, *task_args(kernel, n_tasks))
+        return out
+
+    @property
+    def _kind(self) -> int:
+        from ._kernels.quantized import KIND_INT4, KIND_INT8
+
+        return KIND_INT8 if self.dtype == "int8" else KIND_INT4
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if isinstance(key, tuple):
+            return self.dequantize()[key]
+        if isinstance(key, slice):
+            return self.take(np.arange(self.shape[0], dtype=np.int64)[key])
+        if isinstance(key, (int, np.integer)):
+            k = int(key)
+            if not -self.shape[0] <= k < self.shape[0]:
+                raise IndexError(f"row {k} is out of range for num_embeddings="
+                                 f"{self.shape[0]}")
+            return self.take(np.array([k % self.shape[0]], dtype=np.int64))[0]
+        return self.dequantize(key)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self.dequantize()
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def _check_dtype(dtype: Any) -> str:
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {list(DTYPES)}; got {dtype!r}")
+    return dtype
+
+
+def quantize(weight: Any, dtype: str = "int8") -> QuantizedTable:
+    """Compress a float table to int8, int4 or float16 rows (fbgemm's row-wise formats).
+
+    Parameters
+    ----------
+    weight : array-like of shape (num_embeddings, embedding_dim)
+        A float32 or float64 table (float64 is rounded to float32 first, as
+        torch's packing takes float32). Every value must be finite.
+    dtype : {'int8', 'int4', 'float16'}, default='int8'
+        The row format (see the module's description). int8 and int4 rows
+        equal what torch's ``embedding_bag_byte_prepack`` and
+        ``embedding_bag_4bit_prepack`` make of the same table.
+
+    Returns
+    -------
+    QuantizedTable
+
+    Raises
+    ------
+    ValueError
+        An unknown ``dtype``; a row holding NaN or inf (named); for float16
+        and int4, a value beyond float16's range (65504), named by its row.
+    TypeError
+        A table that is not float (an integer table is already discrete: give
+        ``weight.astype(np.float32)`` if that is meant).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sparsedense as sd
+    >>> W = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    >>> [sd.quantize(W, d).nbytes for d in ("int8", "int4", "float16")]
+    [36, 18, 24]
+    >>> bool(np.abs(sd.quantize(W, "int4").dequantize() - W).max() <= 2 / 15)
+    True
+    """
+    dtype = _check_dtype(dtype)
+    W = weight if isinstance(weight, np.ndarray) else as_array(weight, "weight")
+    if W.dtype.kind != "f":
+        raise TypeError(f"weight must be a float32 or float64 table to quantize; got dtype "
+                        f"{W.dtype} (an integer table: pass weight.astype(np.float32))")
+    if W.ndim != 2:
+        raise ValueError(f"weight must be 2-D (num_embeddings, embedding_dim); got shape "
+                         f"{W.shape}")
+    n, dim = W.shape
+    if dtype == "float16":
+        out = np.empty((n, dim), dtype=np.float16)
+    else:
+        width = dim if dtype == "int8" else (dim + 1) // 2
+        out = np.empty((n, width + (8 if dtype == "int8" else 4)), dtype=np.uint8)
+    for lo in range(0, n, _CHUNK_ROWS):
+        X = np.asarray(W[lo:lo + _CHUNK_ROWS], dtype=np.float32)
+        _check_finite(X, lo, dtype)
+        if dtype == "float16":
+            out[lo:lo + X.shape[0]] = X.astype(np.float16)
+        elif dtype == "int8":
+            _pack_int8(X, out[lo:lo + X.shape[0]])
+        else:
+            _pack_int4(X, out[lo:lo + X.shape[0]])
+    return QuantizedTable(out, dtype, dim)
+
+
+def _check_finite(X: np.ndarray, lo: int, dtype: str) -> None:
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if bad.size:
+        r = int(bad[0])
+        raise ValueError(f"weight row {lo + r} holds {float(X[r][~np.isfinite(X[r])][0])!r}; "
+                         "every value of a table to quantize must be finite")
+    if dtype in ("float16", "int4") and X.size:
+        big = np.flatnonzero(np.abs(X).max(axis=1) > _FLOAT16_MAX)
+        if big.size:
+            r = int(big[0])
+            raise ValueError(f"weight row {lo + r} holds {float(np.abs(X[r]).max())!r}, beyond "
+                             f"float16's range ({_FLOAT16_MAX:g}) that {dtype} rows store")
+
+
+def _pack_int8(X: np.ndarray, out: np.ndarray) -> None:
+    """fbgemm's ``FloatToFused8BitRowwiseQuantizedSBFloat``, in float32 arithmetic."""
+    dim = X.shape[1]
+    if X.shape[0] == 0:
+        return
+    if dim == 0:
+        lo = hi = np.zeros(X.shape[0], np.float32)
+    else:
+        lo, hi = X.min(axis=1), X.max(axis=1)
+    span = (hi - lo).astype(np.float32)
+    scale = (span / np.float32(255)).astype(np.float32)
+    inverse = (np.float32(255) / (span + np.float32(1e-8))).astype(np.float32)
+    q = np.rint((X - lo[:, None]) * inverse[:, None])
+    out[:, :dim] = np.clip(q, 0, 255).astype(np.uint8)
+    pair = np.stack([scale, lo.astype(np.float32)], axis=1).astype(np.float32)
+    out[:, dim:] = pair.view(np.uint8).reshape(X.shape[0], 8)
+
+
+def _pack_int4(X: np.ndarray, out: np.ndarray) -> None:
+    """fbgemm's ``FloatToFusedNBitRowwiseQuantizedSBHalf`` with 4 bits, in float32."""
+    n, dim = X.shape
+    if n == 0:
+        return
+    width = (dim + 1) // 2
+    if dim == 0:
+        lo = hi = np.zeros(n, np.float32)
+    else:
+        lo, hi = X.min(axis=1), X.max(axis=1)
+    bias16 = lo.astype(np.float16)
+    bias = bias16.astype(np.float32)
+    span = (hi - bias).astype(np.float32)
+    scale = np.where(span == 0, np.float32(1), span / np.float32(15)).astype(np.float32)
+    scale16 = scale.astype(np.float16)
+    # a scale that rounds to 0 or overflows in float16 is taken as 1, as fbgemm does
+    bad = (scale16 == 0) | ~np.isfinite(scale16)
+    scale16[bad] = 1
+    inverse = (np.float32(1) / scale16.astype(np.float32)).astype(np.float32)
+    q = np.clip(np.rint((X - bias[:, None]) * inverse[:, None]), 0, 15).astype(np.uint8)
+    if dim & 1:
+        q = np.concatenate([q, np.zeros((n, 1), np.uint8)], axis=1)
+    out[:, :width] = q[:, 0::2] | (q[:, 1::2] << 4)
+    pair = np.stack([scale16, bias16], axis=1).astype(np.float16)
+    out[:, width:] = pair.view(np.uint8).reshape(n, 4)
