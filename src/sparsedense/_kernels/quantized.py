@@ -28,6 +28,7 @@ from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._simd import half_to_float
+from ._simd_codes import codes_row_sum, halves_row_sum
 from ._tasks import next_task, task_range
 
 #: ``kind`` of a byte-coded table
@@ -55,23 +56,6 @@ def _decode_codes(kind, codes, scale, bias, r, o):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _add_codes(kind, codes, r, a, o):
-    """``o[j] += a * q[r, j]``: the codes of row ``r`` times ``a`` (the row's scale folded in)."""
-    row = codes[r]
-    dim = o.shape[0]
-    if kind == KIND_INT8:
-        for j in range(dim):
-            o[j] += a * np.float32(row[j])
-    else:
-        for t in range(dim // 2):
-            byte = row[t]
-            o[2 * t] += a * np.float32(byte & 15)
-            o[2 * t + 1] += a * np.float32(byte >> 4)
-        if dim & 1:
-            o[dim - 1] += a * np.float32(row[dim // 2] & 15)
-
-
-@njit(inline="always", **JIT_OPTIONS)
 def _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b, other):
     start = offsets[b]
     end = offsets[b + 1]
@@ -94,27 +78,21 @@ def _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b
                 if v > o[j]:
                     o[j] = v
         return
-    for j in range(dim):
-        o[j] = 0
+    # the codes times w * scale summed in registers, the biases' share added once
     constant = np.float32(0)
     total = 0.0
     for p in range(start, end):
-        r = indices[p]
         w = weights[p]
-        _add_codes(kind, codes, r, w * scale[r], o)
-        constant += w * bias[r]
+        constant += w * bias[indices[p]]
         total += w
+    divisor = np.float32(1)
     if mode == 1:
         if total == 0.0:
             for j in range(dim):
                 o[j] = 0
             return
         divisor = np.float32(total)
-        for j in range(dim):
-            o[j] = (o[j] + constant) / divisor
-    else:
-        for j in range(dim):
-            o[j] += constant
+    codes_row_sum(kind, codes, scale, indices, weights, start, end, out, b, constant, divisor)
 
 
 @parallel_kernel
@@ -156,21 +134,15 @@ def _halves_bag(offsets, indices, weights, mode, halves, out, b):
                 if v > o[j]:
                     o[j] = v
         return
-    total = 0.0
-    for p in range(start, end):
-        row = halves[indices[p]]
-        w = weights[p]
-        total += w
-        for j in range(dim):
-            o[j] += w * half_to_float(row[j])
+    divisor = np.float32(1)
     if mode == 1:
+        total = 0.0
+        for p in range(start, end):
+            total += weights[p]
         if total == 0.0:
-            for j in range(dim):
-                o[j] = 0
             return
         divisor = np.float32(total)
-        for j in range(dim):
-            o[j] = o[j] / divisor
+    halves_row_sum(halves, indices, weights, start, end, out, b, divisor)
 
 
 @parallel_kernel

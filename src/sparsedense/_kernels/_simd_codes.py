@@ -1,0 +1,267 @@
+"""Bag sums of compressed rows with the accumulators in vector registers.
+
+The compressed twin of :func:`._simd.block_sum`: a segment of up to
+:data:`._simd.MAX_VECTORS` vectors of 8 float32 columns is summed over a whole
+bag in registers and stored once, the row ``PREFETCH_DISTANCE`` positions
+ahead is prefetched, and the last vector is loaded and stored under a mask.
+Each vector of codes is widened where it is loaded:
+
+* int8: 8 bytes, ``zext`` + ``uitofp`` (``vpmovzxbd`` + ``vcvtdq2ps``);
+* int4: 4 bytes, low and high nibbles interleaved into 8 lanes;
+* float16: 16 bytes, ``fpext half`` (``vcvtph2ps``).
+
+A code row's scale is folded into the position's weight (``w * scale[r]``
+multiplies the codes) and the bag's ``sum_p w_p * bias[r_p]`` is added once
+before the store (the caller computes it), so a compressed row costs the same
+multiply-adds as a float32 one for a quarter (int8), an eighth (int4) or half
+(float16) of the bytes.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from ._config import JIT_OPTIONS, harden_caches
+from ._simd import _CACHE_LINE, MAX_VECTORS, PREFETCH_DISTANCE, _splat
+
+#: float32 lanes of an accumulator (a 256-bit vector)
+LANES = 8
+#: bytes of a row's codes per vector of 8 columns, by format
+_CODE_BYTES = {"int8": 8, "int4": 4, "float16": 16}
+
+
+def _decode(builder, fmt, raw):
+    """8 float32 lanes from a vector of codes (``<8 x i8>``, ``<4 x i8>`` or ``<8 x i16>``)."""
+    f32x8 = ir.VectorType(ir.FloatType(), LANES)
+    i32x8 = ir.VectorType(ir.IntType(32), LANES)
+    if fmt == "int8":
+        return builder.uitofp(builder.zext(raw, i32x8), f32x8)
+    if fmt == "float16":
+        return builder.fpext(builder.bitcast(raw, ir.VectorType(ir.HalfType(), LANES)), f32x8)
+    i32x4 = ir.VectorType(ir.IntType(32), 4)
+    wide = builder.zext(raw, i32x4)
+    low = builder.and_(wide, ir.Constant(i32x4, [15] * 4))
+    high = builder.lshr(wide, ir.Constant(i32x4, [4] * 4))
+    i32 = ir.IntType(32)
+    order = ir.Constant(ir.VectorType(i32, LANES), [0, 4, 1, 5, 2, 6, 3, 7])
+    return builder.uitofp(builder.shuffle_vector(low, high, order), f32x8)
+
+
+def _make_block_sum(fmt: str):
+    code_bytes = _CODE_BYTES[fmt]
+    element = ir.IntType(16) if fmt == "float16" else ir.IntType(8)
+    raw_count = code_bytes // (2 if fmt == "float16" else 1)
+    raw_ty = ir.VectorType(element, raw_count)
+    code_dtype = types.uint16 if fmt == "float16" else types.uint8
+
+    def typer(typingctx, codes, row_scale, indices, weights, start, end, col, n_vec, tail,
+              out, row, constant, divisor):
+        if not (isinstance(codes, types.Array) and codes.ndim == 2 and codes.dtype == code_dtype
+                and isinstance(out, types.Array) and out.dtype == types.float32):
+            return None
+        sig = types.void(codes, row_scale, indices, weights, start, end, col, n_vec, tail, out,
+                         row, constant, divisor)
+
+        def codegen(context, builder, signature, args):
+            cty, rty, ity, sty = signature.args[:4]
+            oty = signature.args[9]
+            table = context.make_array(cty)(context, builder, args[0])
+            scales = context.make_array(rty)(context, builder, args[1])
+            index = context.make_array(ity)(context, builder, args[2])
+            weight_arr = context.make_array(sty)(context, builder, args[3])
+            target = context.make_array(oty)(context, builder, args[9])
+            intp = context.get_value_type(types.intp)
+            i32 = ir.IntType(32)
+            f32 = ir.FloatType()
+            vty = ir.VectorType(f32, LANES)
+
+            def arg(k):
+                return context.cast(builder, args[k], signature.args[k], types.intp)
+
+            start_v, end_v, col_v, n_vec_v, tail_v, row_v = (arg(4), arg(5), arg(6), arg(7),
+                                                              arg(8), arg(10))
+            constant_v = context.cast(builder, args[11], signature.args[11], types.float32)
+            divisor_v = context.cast(builder, args[12], signature.args[12], types.float32)
+            module = builder.module
+            i8p = ir.IntType(8).as_pointer()
+            mty = ir.VectorType(ir.IntType(1), raw_count)
+            suffix = f"v{raw_count}i{element.width}"
+            fmuladd = cgutils.get_or_insert_function(
+                module, ir.FunctionType(vty, [vty, vty, vty]), "llvm.fmuladd.v8f32")
+            masked_load = cgutils.get_or_insert_function(
+                module, ir.FunctionType(raw_ty, [raw_ty.as_pointer(), i32, mty, raw_ty]),
+                f"llvm.masked.load.{suffix}.p0")
+            omty = ir.VectorType(ir.IntType(1), LANES)
+            masked_store = cgutils.get_or_insert_function(
+                module, ir.FunctionType(ir.VoidType(), [vty, vty.as_pointer(), i32, omty]),
+                "llvm.masked.store.v8f32.p0")
+            prefetch = cgutils.get_or_insert_function(
+                module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
+
+            n_index = cgutils.unpack_tuple(builder, index.shape, 1)[0]
+            row_stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
+            base = builder.bitcast(table.data, i8p)
+            # col is a multiple of 8 columns: its codes start col * code_bytes / 8 bytes in
+            col_bytes = builder.udiv(builder.mul(col_v, ir.Constant(intp, code_bytes)),
+                                     ir.Constant(intp, LANES))
+            out_ids = ir.Constant(ir.VectorType(intp, LANES), list(range(LANES)))
+            out_mask = builder.icmp_signed("<", out_ids,
+                                           _splat(builder, tail_v, ir.VectorType(intp, LANES)))
+            # the codes the tail needs: tail values (int4: ceil(tail / 2) bytes)
+            raw_ids = ir.Constant(ir.VectorType(intp, raw_count), list(range(raw_count)))
+            need = tail_v if fmt != "int4" else builder.udiv(
+                builder.add(tail_v, ir.Constant(intp, 1)), ir.Constant(intp, 2))
+            raw_mask = builder.icmp_signed("<", raw_ids,
+                                           _splat(builder, need, ir.VectorType(intp, raw_count)))
+            last_index = builder.sub(n_index, ir.Constant(intp, 1))
+            dst = builder.bitcast(cgutils.get_item_pointer(context, builder, oty, target,
+                                                           [row_v, col_v], wraparound=False),
+                                  i8p)
+
+            def row_of(position):
+                ptr = cgutils.get_item_pointer(context, builder, ity, index, [position],
+                                               wraparound=False)
+                return context.cast(builder, builder.load(ptr), ity.dtype, types.intp)
+
+            def segment(i):
+                return builder.gep(base, [builder.add(builder.mul(i, row_stride), col_bytes)])
+
+            def raw_ptr(ptr, v):
+                return builder.bitcast(builder.gep(ptr, [ir.Constant(intp, v * code_bytes)]),
+                                       raw_ty.as_pointer())
+
+            def emit_loop(n_vectors, full, exit_block):
+                tag = f"{fmt}.{n_vectors}.{int(full)}"
+                entry = builder.block
+                header = builder.append_basic_block(f"codes_sum.{tag}.header")
+                body = builder.append_basic_block(f"codes_sum.{tag}.body")
+                done = builder.append_basic_block(f"codes_sum.{tag}.done")
+                builder.branch(header)
+                builder.position_at_end(header)
+                p = builder.phi(intp)
+                p.add_incoming(start_v, entry)
+                acc = []
+                for _ in range(n_vectors):
+                    a = builder.phi(vty)
+                    a.add_incoming(ir.Constant(vty, [0.0] * LANES), entry)
+                    acc.append(a)
+                builder.cbranch(builder.icmp_signed("<", p, end_v), body, done)
+
+                builder.position_at_end(body)
+                i = row_of(p)
+                src = segment(i)
+                w = context.cast(builder, builder.load(cgutils.get_item_pointer(
+                    context, builder, sty, weight_arr, [p], wraparound=False)), sty.dtype,
+                    types.float32)
+                if fmt != "float16":
+                    s = context.cast(builder, builder.load(cgutils.get_item_pointer(
+                        context, builder, rty, scales, [i], wraparound=False)), rty.dtype,
+                        types.float32)
+                    w = builder.fmul(w, s)
+                wv = _splat(builder, w, vty)
+                updated = []
+                for v in range(n_vectors):
+                    if v == n_vectors - 1 and not full:
+                        raw = builder.call(masked_load, [raw_ptr(src, v), ir.Constant(i32, 1),
+                                                         raw_mask, ir.Constant(raw_ty, None)])
+                    else:
+                        raw = builder.load(raw_ptr(src, v), align=1)
+                    updated.append(builder.call(fmuladd, [wv, _decode(builder, fmt, raw),
+                                                          acc[v]]))
+                ahead = builder.add(p, ir.Constant(intp, PREFETCH_DISTANCE))
+                ahead = builder.select(builder.icmp_signed("<", ahead, n_index), ahead,
+                                       last_index)
+                next_src = segment(row_of(ahead))
+                for line in range((n_vectors * code_bytes + _CACHE_LINE - 1) // _CACHE_LINE):
+                    line_ptr = builder.gep(next_src, [ir.Constant(intp, line * _CACHE_LINE)])
+                    builder.call(prefetch, [line_ptr, ir.Constant(i32, 0), ir.Constant(i32, 3),
+                                            ir.Constant(i32, 1)])
+                latch = builder.block
+                p.add_incoming(builder.add(p, ir.Constant(intp, 1)), latch)
+                for a, u in zip(acc, updated):
+                    a.add_incoming(u, latch)
+                builder.branch(header)
+
+                builder.position_at_end(done)
+                shift = _splat(builder, constant_v, vty)
+                div = _splat(builder, divisor_v, vty)
+                for v in range(n_vectors):
+                    value = builder.fdiv(builder.fadd(acc[v], shift), div)
+                    ptr = builder.bitcast(builder.gep(dst, [ir.Constant(intp, v * 32)]),
+                                          vty.as_pointer())
+                    if v == n_vectors - 1 and not full:
+                        builder.call(masked_store, [value, ptr, ir.Constant(i32, 4), out_mask])
+                    else:
+                        builder.store(value, ptr, align=4)
+                builder.branch(exit_block)
+
+            full_pass = builder.and_(
+                builder.icmp_signed("==", n_vec_v, ir.Constant(intp, MAX_VECTORS)),
+                builder.icmp_signed("==", tail_v, ir.Constant(intp, LANES)))
+            key = builder.select(full_pass, ir.Constant(intp, 0), n_vec_v)
+            exit_block = builder.append_basic_block(f"codes_sum.{fmt}.exit")
+            default = builder.append_basic_block(f"codes_sum.{fmt}.default")
+            switch = builder.switch(key, default)
+            for n_vectors in range(MAX_VECTORS + 1):
+                case = builder.append_basic_block(f"codes_sum.{fmt}.case.{n_vectors}")
+                switch.add_case(ir.Constant(intp, n_vectors), case)
+                builder.position_at_end(case)
+                emit_loop(n_vectors or MAX_VECTORS, n_vectors == 0, exit_block)
+            builder.position_at_end(default)  # out of range: nothing (the caller's bug)
+            builder.branch(exit_block)
+            builder.position_at_end(exit_block)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    typer.__name__ = f"{fmt}_block_sum"
+    return intrinsic(typer)
+
+
+int8_block_sum = _make_block_sum("int8")
+int4_block_sum = _make_block_sum("int4")
+float16_block_sum = _make_block_sum("float16")
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row, constant,
+                  divisor):
+    """``out[row] = (sum_p w_p * scale[i_p] * codes[i_p] + constant) / divisor``.
+
+    ``kind`` 0 (int8), 1 (int4) or 2 (float16 bits; ``row_scale`` unused); passes
+    of :data:`MAX_VECTORS` vectors of 8 columns over the bag, then one with the rest.
+    """
+    dim = out.shape[1]
+    n_vectors = (dim + LANES - 1) // LANES
+    done = 0
+    while done < n_vectors:
+        n_vec = min(MAX_VECTORS, n_vectors - done)
+        tail = dim - (n_vectors - 1) * LANES if done + n_vec == n_vectors else LANES
+        col = done * LANES
+        if kind == 0:
+            int8_block_sum(codes, row_scale, indices, weights, start, end, col, n_vec, tail,
+                           out, row, constant, divisor)
+        elif kind == 1:
+            int4_block_sum(codes, row_scale, indices, weights, start, end, col, n_vec, tail,
+                           out, row, constant, divisor)
+        done += n_vec
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def halves_row_sum(halves, indices, weights, start, end, out, row, divisor):
+    """``out[row] = sum_p w_p * halves[i_p] / divisor`` (the float16 table's bits)."""
+    dim = out.shape[1]
+    n_vectors = (dim + LANES - 1) // LANES
+    done = 0
+    while done < n_vectors:
+        n_vec = min(MAX_VECTORS, n_vectors - done)
+        tail = dim - (n_vectors - 1) * LANES if done + n_vec == n_vectors else LANES
+        float16_block_sum(halves, weights, indices, weights, start, end, done * LANES, n_vec,
+                          tail, out, row, 0.0, divisor)
+        done += n_vec
+
+
+harden_caches(globals())
