@@ -110,6 +110,24 @@ def test_sparse_to_dense_on_a_compressed_table(dtype, mode):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dim", [300, 301, 8 * 29, 8 * 29 + 8])
+def test_wide_rows_take_several_register_passes(dtype, dim):
+    # rows wider than the registers hold (29 or 13 vectors of 8 columns) are summed in
+    # several passes over the bag, the last one under a mask
+    W = _table(n=200, dim=dim)
+    qt = sd.quantize(W, dtype)
+    D = qt.dequantize()
+    rng = np.random.default_rng(7)
+    flat = rng.integers(0, 200, 900)
+    offsets = np.arange(0, 900, 30)
+    psw = rng.standard_normal(900).astype(np.float32)
+    for mode in ("sum", "mean"):
+        ours = embedding_bag(flat, qt, offsets, mode=mode, per_sample_weights=psw)
+        ref = embedding_bag(flat, D, offsets, mode=mode, per_sample_weights=psw)
+        assert _rel(ours, ref) < 1e-5
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_parallel_and_serial_kernels_agree_bit_for_bit(dtype):
     W = _table(n=2000, dim=64)
     qt = sd.quantize(W, dtype)
