@@ -236,3 +236,27 @@ def test_rows_equal_torchs_packing_and_its_bags():
         np.testing.assert_allclose(embedding_bag(flat, table, offsets, mode="sum",
                                                  per_sample_weights=psw), ref,
                                    rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+
+
+# -- wherever a table is -------------------------------------------------------------------
+
+def test_modules_and_the_vectorizer_take_a_compressed_table():
+    W = _table(n=6, dim=8)
+    qt = sd.quantize(W, "int8")
+    D = qt.dequantize()
+    emb = sd.Embedding.from_pretrained(qt)
+    np.testing.assert_array_equal(emb([[1, 2], [5, 0]]), D[[[1, 2], [5, 0]]])
+    with pytest.raises(RuntimeError, match="frozen"):
+        emb.backward(np.ones((2, 2, 8), np.float32))
+    bag = sd.EmbeddingBag.from_pretrained(qt, mode="sum")
+    assert _rel(bag([[1, 2], [3, 4]]), D[[1, 3]] + D[[2, 4]]) < 1e-6
+    with pytest.raises(ValueError, match="needs freeze=True"):
+        sd.Embedding.from_pretrained(qt, freeze=False)
+    with pytest.raises(ValueError, match="read-only; pass max_norm=None"):
+        sd.EmbeddingBag.from_pretrained(qt, max_norm=1.0)
+    words = ["deposit", "savings", "loan", "rain", "snow", "sun"]
+    docs = ["deposit savings savings", "rain snow", "loan deposit"]
+    for weighting in ("tfidf", "count"):
+        ours = sd.EmbeddingVectorizer(qt, words, weighting=weighting).fit_transform(docs)
+        ref = sd.EmbeddingVectorizer(D, words, weighting=weighting).fit_transform(docs)
+        assert ours.dtype == np.float32 and _rel(ours, ref) < 1e-5

@@ -11,6 +11,7 @@ from ._base.validation import check_option, check_weight
 from ._base.estimator import BaseEstimator, TransformerMixin
 from ._base.errors import NotFittedError
 from ._base.params import DEFAULT_TOKEN_PATTERN
+from .quantized import QuantizedTable, value_dtype
 from .text import CountVectorizer, TfidfVectorizer
 
 _WEIGHTINGS = ("tfidf", "count", "binary")
@@ -57,10 +58,11 @@ class EmbeddingVectorizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    weight : ndarray of shape (n_words, dim), or Vectors
-        The word vectors (float32 or float64; a memmap works), one row per
-        word of ``vocabulary``; or a :class:`~sparsedense.Vectors` (then
-        ``vocabulary`` is left None: its keys are the words).
+    weight : ndarray of shape (n_words, dim), QuantizedTable, or Vectors
+        The word vectors (float32 or float64; a memmap works; or a compressed
+        table from :func:`sparsedense.quantize`, decoded in the kernel), one
+        row per word of ``vocabulary``; or a :class:`~sparsedense.Vectors`
+        (then ``vocabulary`` is left None: its keys are the words).
     vocabulary : Vocabulary, mapping word -> row, or sequence of words
         The words of the rows of ``weight``.
     weighting : {'tfidf', 'count', 'binary'}, default='tfidf'
@@ -140,7 +142,9 @@ smooth_idf, sublinear_tf
         if weight is None or vocabulary is None:
             raise ValueError("EmbeddingVectorizer needs a word-vector table: pass weight "
                              "(n_words x dim) and vocabulary (its words), or a Vectors object")
-        weight = check_weight(np.asarray(weight) if isinstance(weight, np.memmap) else weight)
+        if not isinstance(weight, QuantizedTable):  # a compressed table is decoded in the bags
+            weight = check_weight(np.asarray(weight) if isinstance(weight, np.memmap)
+                                  else weight)
         check_option(self.weighting, "weighting", _WEIGHTINGS)
         check_option(self.mode, "mode", _MODES)
         check_option(self.normalize, "normalize", (None, "l2"))
@@ -184,7 +188,7 @@ smooth_idf, sublinear_tf
         weight, mapping = self._table(with_vocabulary=start_over)
         # the counts before any weighting (binary applied), over the table's words
         if start_over:
-            vectorizer = self._make_vectorizer(mapping, weight.dtype)
+            vectorizer = self._make_vectorizer(mapping, value_dtype(weight))
             df, n_samples = np.zeros(len(mapping), dtype=np.int64), 0
             X, unknown, total = CountVectorizer._fit_transform(vectorizer, raw_documents)
         else:
@@ -194,7 +198,7 @@ smooth_idf, sublinear_tf
         n_samples += X.shape[0]
         if isinstance(vectorizer, TfidfVectorizer):
             vectorizer._tfidf = vectorizer._new_transformer()._fit_from_stats(
-                df, n_samples, weight.dtype)
+                df, n_samples, value_dtype(weight))
         self.vectorizer_, self._df, self.n_samples_seen_ = vectorizer, df, n_samples
         return X, unknown, total, weight
 

@@ -21,6 +21,7 @@ from ._base.validation import (
     check_weight,
 )
 from .grad import RowSparseGrad
+from .quantized import QuantizedTable
 
 __all__ = ["Embedding", "EmbeddingBag", "RowSparseGrad"]
 
@@ -30,6 +31,20 @@ def _table_of(embeddings: Any) -> Any:
     if hasattr(embeddings, "index_to_key") and hasattr(embeddings, "weight"):
         return embeddings.weight
     return embeddings
+
+
+def _pretrained(embeddings: Any, freeze: bool, max_norm: Any) -> Any:
+    """The table of ``from_pretrained``: a float table, or a frozen compressed one."""
+    table = _table_of(embeddings)
+    if isinstance(table, QuantizedTable):
+        if not freeze:
+            raise ValueError("a QuantizedTable's rows are read-only: from_pretrained needs "
+                             "freeze=True with it (train a float table, then quantize it)")
+        if max_norm is not None:
+            raise ValueError("max_norm renormalizes rows in place, but a QuantizedTable's "
+                             "rows are read-only; pass max_norm=None")
+        return table
+    return check_weight(table, name="embeddings")
 
 
 class _Table:
@@ -56,7 +71,8 @@ class _Table:
             if self.padding_idx is not None:
                 weight[self.padding_idx] = 0
         else:
-            weight = check_weight(weight)
+            if not isinstance(weight, QuantizedTable):
+                weight = check_weight(weight)
             if weight.shape != (num_embeddings, embedding_dim):
                 raise ValueError(f"_weight has shape {weight.shape}; expected "
                                  f"({num_embeddings}, {embedding_dim})")
@@ -184,9 +200,10 @@ class Embedding(_Table):
         ``embeddings`` may also be a :class:`~sparsedense.Vectors` (its table
         is used; row ``i`` is ``vectors.index_to_key[i]``). With
         ``freeze=True`` (the default, as in torch) the table is not trained:
-        :meth:`backward` and optimizer steps refuse it.
+        :meth:`backward` and optimizer steps refuse it. A compressed table
+        (:func:`sparsedense.quantize`) works frozen; its lookups are float32.
         """
-        weight = check_weight(_table_of(embeddings), name="embeddings")
+        weight = _pretrained(embeddings, freeze, max_norm)
         return cls(weight.shape[0], weight.shape[1], padding_idx=padding_idx,
                    max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=weight,
@@ -282,8 +299,11 @@ sparse, padding_idx, dtype, seed
                         scale_grad_by_freq: bool = False, mode: str = "mean",
                         sparse: bool = False, include_last_offset: bool = False,
                         padding_idx: int | None = None) -> "EmbeddingBag":
-        """An EmbeddingBag whose weight *is* ``embeddings`` (no copy; a Vectors works)."""
-        weight = check_weight(_table_of(embeddings), name="embeddings")
+        """An EmbeddingBag whose weight *is* ``embeddings`` (no copy; a Vectors works).
+
+        A compressed table (:func:`sparsedense.quantize`) works frozen.
+        """
+        weight = _pretrained(embeddings, freeze, max_norm)
         return cls(weight.shape[0], weight.shape[1], max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
                    include_last_offset=include_last_offset, padding_idx=padding_idx,

@@ -231,6 +231,11 @@ class QuantizedTable:
         return out if dtype is None else out.astype(dtype, copy=False)
 
 
+def value_dtype(weight: Any) -> np.dtype:
+    """The dtype of what a table gives: its own, float32 for a :class:`QuantizedTable`."""
+    return np.dtype(np.float32) if isinstance(weight, QuantizedTable) else weight.dtype
+
+
 def _check_dtype(dtype: Any) -> str:
     if not isinstance(dtype, str) or dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {list(DTYPES)}; got {dtype!r}")

@@ -22,7 +22,7 @@ from .._base.validation import (
     check_weight,
 )
 from ..grad import RowSparseGrad
-from ..quantized import QuantizedTable
+from ..quantized import QuantizedTable, value_dtype
 
 
 class Bags:
@@ -100,11 +100,6 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
 
         bag_offsets, flat, weights, kept = _drop_padding(bag_offsets, flat, weights, pad)
     return Bags(bag_offsets, flat, weights, kept, n_input, has_weights, all_indices)
-
-
-def value_dtype(weight: Any) -> np.dtype:
-    """The dtype of a table's results: its own, float32 for a compressed one."""
-    return np.dtype(np.float32) if isinstance(weight, QuantizedTable) else weight.dtype
 
 
 def check_table(weight: Any, renorm: bool = False) -> Any:

@@ -10,7 +10,8 @@ import scipy.sparse as sp
 from .._kernels._dispatch import choose
 from .._base.validation import BAG_MODES, check_mode
 from .._base.sparse import check_csr
-from ._bag import Bags, check_table, run_bags, value_dtype
+from ..quantized import value_dtype
+from ._bag import Bags, check_table, run_bags
 from ._lookup import onehot_rows
 
 _NORMALIZE = (None, "l2")
