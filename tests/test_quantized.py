@@ -260,3 +260,26 @@ def test_modules_and_the_vectorizer_take_a_compressed_table():
         ours = sd.EmbeddingVectorizer(qt, words, weighting=weighting).fit_transform(docs)
         ref = sd.EmbeddingVectorizer(D, words, weighting=weighting).fit_transform(docs)
         assert ours.dtype == np.float32 and _rel(ours, ref) < 1e-5
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+def test_topk_over_a_compressed_corpus_is_exact_for_its_decoded_rows(dtype, metric):
+    W = _table(n=5000, dim=24, seed=8)
+    qt = sd.quantize(W, dtype)
+    D = qt.dequantize()
+    Q = W[::250] + 0.01
+    for block_size in (None, 7):
+        for exclude_self in (False, True):
+            ours = sd.topk_similar(Q, qt, k=6, metric=metric, block_size=block_size,
+                                   exclude_self=exclude_self)
+            ref = sd.topk_similar(Q, D, k=6, metric=metric, block_size=block_size,
+                                  exclude_self=exclude_self)
+            np.testing.assert_array_equal(ours[0], ref[0])
+            np.testing.assert_array_equal(ours[1], ref[1])
+    # tiles narrower than the corpus: the decode buffer is reused tile after tile
+    with _tuning.override(TOPK_TILE_SCORES=1):
+        ours = sd.topk_similar(Q, qt, k=6, metric=metric)
+    np.testing.assert_array_equal(ours[0], sd.topk_similar(Q, D, k=6, metric=metric)[0])
+    with pytest.raises(ValueError, match="queries have 23 columns but the corpus table has 24"):
+        sd.topk_similar(Q[:, 1:], qt)

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from ._kernels import _tuning
 from ._kernels._dispatch import task_args
 from ._base.validation import as_matrix, check_metric, check_topk, result_dtype
+from .quantized import QuantizedTable
 
 
 __all__ = ["cosine_similarity", "topk_similar", "normalize_rows"]
@@ -196,10 +197,17 @@ def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int
     n_q, n_c = Qn.shape[0], Cn.shape[0]
     buf = np.empty(min(block_size, n_q) * min(tile_cols, n_c), dtype=Qn.dtype)
     unit = np.empty((min(tile_cols, n_c), Cn.shape[1]), dtype=Qn.dtype) if normalize else None
+    # a compressed corpus is decoded a tile at a time (never a float32 copy of the table)
+    decoded = (np.empty((min(tile_cols, n_c), Cn.shape[1]), dtype=np.float32)
+               if isinstance(Cn, QuantizedTable) else None)
     for q0 in range(0, n_q, block_size):
         block = Qn[q0:q0 + block_size]
         for c0 in range(0, n_c, tile_cols):
-            part = Cn[c0:c0 + tile_cols]
+            if decoded is not None:
+                rows = np.arange(c0, min(c0 + tile_cols, n_c), dtype=np.int64)
+                part = Cn.take(rows, decoded[:rows.shape[0]])
+            else:
+                part = Cn[c0:c0 + tile_cols]
             if normalize:
                 part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
@@ -244,6 +252,36 @@ def _select_topk(tiles, after_blas: bool, k: int, exclude_self: bool, out_idx: n
         kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
 
 
+def _topk_compressed(Q, table: QuantizedTable, k: int, exclude_self: bool,
+                     block_size: int | None, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`topk_similar` over a compressed corpus: exact for its decoded rows.
+
+    The corpus is decoded tile by tile into one buffer, then normalised (for
+    cosine) as the float path normalises its tiles: the result equals
+    ``topk_similar(queries, table.dequantize(), ...)`` bit for bit.
+    """
+    from ._kernels._dispatch import choose
+    from ._kernels.similarity import _sort_topk
+
+    if sp.issparse(Q):
+        Q = Q.toarray()
+    if Q.shape[1] != table.shape[1]:
+        raise ValueError(f"queries have {Q.shape[1]} columns but the corpus table has "
+                         f"{table.shape[1]}")
+    k = check_topk(k, block_size, exclude_self, Q.shape, table.shape, corpus_is_queries=False)
+    n_q, n_c = Q.shape[0], table.shape[0]
+    block_size = max(1, min(int(block_size or min(n_q, TILE_QUERIES)), n_q))
+    Qn = normalize_rows(Q, np.float32) if metric == "cosine" else \
+        np.ascontiguousarray(Q, dtype=np.float32)
+    out_idx = np.full((n_q, k), -1, dtype=np.int64)
+    out_score = np.full((n_q, k), -np.inf, dtype=np.float32)
+    tile_cols = min(n_c, max(TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size))
+    tiles = _dense_tiles(Qn, table, block_size, tile_cols, normalize=metric == "cosine")
+    _select_topk(tiles, True, k, bool(exclude_self), out_idx, out_score)
+    choose(_sort_topk, out_idx.size)(out_idx, out_score)
+    return out_idx, out_score
+
+
 def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bool = False,
                  block_size: int | None = None, metric: str = "cosine",
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -252,8 +290,10 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     Parameters
     ----------
     queries : array-like or sparse matrix, shape (n_queries, dim)
-    corpus : array-like or sparse matrix, shape (n_corpus, dim), optional
-        Defaults to ``queries`` (neighbours within one set).
+    corpus : array-like, sparse matrix or QuantizedTable, shape (n_corpus, dim), optional
+        Defaults to ``queries`` (neighbours within one set). A compressed
+        table (:func:`sparsedense.quantize`) is decoded a tile at a time: the
+        result is exact for its decoded rows (``corpus.dequantize()``).
     k : int, default=10
         Neighbours per query (at most ``n_corpus``, minus one with ``exclude_self``).
     exclude_self : bool, default=False
@@ -288,7 +328,11 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     from ._kernels.similarity import _sort_topk
 
     check_metric(metric)
+    if isinstance(queries, QuantizedTable):  # the query rows, decoded
+        queries = queries.dequantize()
     Q = as_matrix(queries, "queries")
+    if isinstance(corpus, QuantizedTable):
+        return _topk_compressed(Q, corpus, k, exclude_self, block_size, metric)
     C = Q if corpus is None else as_matrix(corpus, "corpus")
     k = check_topk(k, block_size, exclude_self, Q.shape, C.shape, corpus_is_queries=corpus is None)
     dtype = result_dtype(Q, C)
