@@ -71,7 +71,8 @@ def hide_kiwipiepy(tmp_path):
     fake = tmp_path / "no_kiwipiepy" / "kiwipiepy"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text(
-        "raise ImportError(\"No module named 'kiwipiepy' (hidden by the test)\")\n")
+        "raise ModuleNotFoundError(\"No module named 'kiwipiepy' (hidden by the test)\", "
+        "name='kiwipiepy')\n")
     path = os.pathsep.join(p for p in (str(fake.parent), os.environ.get("PYTHONPATH")) if p)
     return {"PYTHONPATH": path}
 

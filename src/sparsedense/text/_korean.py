@@ -185,7 +185,7 @@ class KoreanTokenizer:
 
     See Also
     --------
-    sparsedense.text.CountVectorizer : ``tokenizer="kiwi"`` uses this tokenizer.
+    sparsedense.CountVectorizer : ``tokenizer="kiwi"`` uses this tokenizer.
 
     Notes
     -----
