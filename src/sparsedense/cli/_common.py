@@ -189,10 +189,12 @@ KIWI_MISSING = ("--tokenizer kiwi needs kiwipiepy, which is not installed: "
 
 def check_kiwi() -> None:
     """A :class:`UsageError` (exit status 2) when kiwipiepy cannot be imported."""
-    from ..text._korean import kiwi_available
+    from ..text import KoreanTokenizer
 
-    if not kiwi_available():
-        raise UsageError(KIWI_MISSING)
+    try:
+        KoreanTokenizer()  # imports kiwipiepy (its analyser is loaded on first use)
+    except ImportError:
+        raise UsageError(KIWI_MISSING) from None
 
 
 def tokenizer_options(args: argparse.Namespace) -> dict:
