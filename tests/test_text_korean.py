@@ -130,8 +130,9 @@ def test_batch_equals_one_call_per_text(tok, sample_corpus):
     assert len(texts) > 20
     assert tok.tokenize_batch(texts) == [tok(t) for t in texts]
     assert list(tok.iter_batch(iter(texts))) == [tok(t) for t in texts]
-    t = KoreanTokenizer(user_words=["주택대출"], num_workers=2)
-    assert t.tokenize_batch(texts) == [t(x) for x in texts]
+    for workers in (0, 1, 2):
+        t = KoreanTokenizer(user_words=["주택대출"], num_workers=workers)
+        assert t.tokenize_batch(texts) == [t(x) for x in texts]
 
 
 def test_pickle_round_trip_drops_the_analyser():

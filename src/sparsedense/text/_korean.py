@@ -16,6 +16,7 @@ tokenizer with the same dictionary.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -124,7 +125,10 @@ def _load_kiwi(user_words: tuple[tuple[str, str | None], ...], num_workers: int 
             _KIWIS.move_to_end(key)
             return kiwi
         kiwipiepy = _import_kiwi()
-        kiwi = kiwipiepy.Kiwi(num_workers=num_workers)
+        with warnings.catch_warnings():  # num_workers=0's meaning is documented above
+            warnings.filterwarnings("ignore", message="behavior of `num_workers=0`",
+                                    category=DeprecationWarning)
+            kiwi = kiwipiepy.Kiwi(num_workers=num_workers)
         for word, tag in user_words:
             _add_user_word(kiwi, word, tag)
         _KIWIS[key] = kiwi
@@ -173,8 +177,9 @@ class KoreanTokenizer:
         (넣, 돕) is written, as kiwi gives it.
     num_workers : int or None, default=None
         Threads of kiwi's batched analysis in :meth:`tokenize_batch` (kiwi's
-        meaning: None or -1 all cores, 0 one thread). One call of the
-        tokenizer analyses one text in the calling thread either way.
+        meaning: None or -1 all cores; 0 no thread of kiwi's own, the batch
+        then analyses one text after the other). One call of the tokenizer
+        analyses one text in the calling thread either way.
 
     Raises
     ------
@@ -311,6 +316,10 @@ class KoreanTokenizer:
                     raise TypeError(f"texts[{i}] must be a str; got {type(text).__name__}")
                 yield text
 
+        if self.num_workers == 0:  # kiwi's one-thread mode has no batched analysis
+            for text in checked():
+                yield self._words(kiwi.tokenize(text))
+            return
         for tokens in kiwi.tokenize(checked()):
             yield self._words(tokens)
 
