@@ -13,6 +13,10 @@ import doctest
 import re
 from pathlib import Path
 
+#: this file is pytest's, not a page: --doctest-modules must not import it as one
+#: (a second module named ``conftest``, beside tests/conftest.py)
+collect_ignore = ["conftest.py"]
+
 #: what makes an example need kiwipiepy
 NEEDS_KIWI = re.compile(r"\bKoreanTokenizer\b|\bkiwipiepy\b|tokenizer=[\"']kiwi[\"']")
 DOCS = Path(__file__).resolve().parent
