@@ -137,3 +137,68 @@ def test_command_line_glove_and_ppmi_svd(tmp_path):
                  "--x-max", "0"]) == 2
     assert main(["-q", "train", str(corpus), "--method", "ppmi-svd", "-o", str(out2),
                  "--epochs", "3"]) == 2
+
+
+# -- --tokenizer kiwi: Korean text as it is ----------------------------------------------------
+
+KOREAN = ["요즘 은행 예금 금리가 올라서 예금 통장에 돈을 넣었다.",
+          "은행에서 예금과 적금을 상담받았다.",
+          "적금은 매달 돈을 넣고 예금은 한 번에 넣는다.",
+          "주택대출 이자가 올라서 집을 사기 어렵다.",
+          "ETF와 예금 중에서 고민했다."] * 4
+
+
+def test_train_tokenizer_kiwi_equals_training_on_its_tokens(tmp_path):
+    pytest.importorskip("kiwipiepy")
+    from sparsedense.text import KoreanTokenizer
+
+    corpus = tmp_path / "ko.txt.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(KOREAN) + "\n")
+    out = tmp_path / "v.npz"
+    run("-q", "train", corpus, "-o", out, *OPTS, "--tokenizer", "kiwi")
+    tokens = tmp_path / "tokens.txt"  # what the command trains on: lowercased, kiwi's words
+    tokens.write_text("\n".join(" ".join(t) for t in KoreanTokenizer().tokenize_batch(
+        line.lower() for line in KOREAN)) + "\n", encoding="utf-8")
+    model = Word2Vec(corpus_file=tokens, vector_size=12, epochs=2, min_count=2, seed=4)
+    got = load_vectors(out)
+    assert got.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(got.vectors, model.wv.vectors)
+    assert {"예금", "적금", "돈", "넣다", "etf"} <= set(got.index_to_key)
+    assert not {"예금을", "예금과", "예금은"} & set(got.index_to_key)
+    assert [p.name for p in tmp_path.iterdir() if "sparsedense-train" in p.name] == []
+
+
+@pytest.mark.parametrize("method", ["glove", "ppmi-svd"])
+def test_train_tokenizer_kiwi_count_based(tmp_path, method):
+    pytest.importorskip("kiwipiepy")
+    corpus = tmp_path / "ko.txt"
+    corpus.write_text("\n".join(KOREAN) + "\n", encoding="utf-8")
+    out = tmp_path / "v.txt"
+    run("-q", "train", corpus, "-o", out, "--method", method, "--vector-size", "4",
+        "--min-count", "2", "--tokenizer", "kiwi", *(["--epochs", "2"] * (method == "glove")))
+    words = load_vectors(out).index_to_key
+    assert "예금" in words and "예금을" not in words
+
+
+def test_train_tokenizer_kiwi_errors(tmp_path):
+    from test_cli import run as run_with_env
+    from test_cli_vectorize import hide_kiwipiepy
+
+    corpus = tmp_path / "ko.txt"
+    corpus.write_text("\n".join(KOREAN) + "\n", encoding="utf-8")
+    out = tmp_path / "v.txt"
+    assert_usage_error(run_with_env("train", corpus, "-o", out, "--tokenizer", "kiwi",
+                                    check=False, **hide_kiwipiepy(tmp_path)),
+                       "--tokenizer kiwi needs kiwipiepy, which is not installed: "
+                       "pip install 'sparsedense[korean]'")
+    assert not out.exists()
+    pytest.importorskip("kiwipiepy")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("...\n\n!!\n", encoding="utf-8")
+    assert_usage_error(run("train", empty, "-o", out, "--tokenizer", "kiwi", check=False),
+                       "empty.txt: no Korean word in the corpus")
+    proc = run("train", corpus, "-o", out, "--tokenizer", "mecab", check=False)
+    assert proc.returncode == 2  # argparse's usage and one error line
+    assert "argument --tokenizer: invalid choice: 'mecab'" in proc.stderr
+    assert not out.exists()

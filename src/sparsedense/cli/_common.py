@@ -162,21 +162,43 @@ def add_text_options(p: argparse.ArgumentParser) -> None:
     add_unicode_errors(p, "the corpus and the vector file")
     p.add_argument("--no-lowercase", action="store_true",
                    help="keep the case of the text (for cased vectors, e.g. fastText's)")
+    add_tokenizer_options(p)
+
+
+def add_tokenizer_options(p: argparse.ArgumentParser) -> None:
+    """``--tokenizer`` and ``--token-pattern``: how a document is split into words."""
     p.add_argument("--tokenizer", choices=sorted(TOKENIZERS), default="regex",
                    help="regex: the words --token-pattern matches (scikit-learn's default); "
                         "whitespace: split on whitespace only (a corpus tokenized beforehand, "
-                        "as `sparsedense train` reads it)")
+                        "as `sparsedense train` reads it); kiwi: Korean nouns and verb stems "
+                        "without their particles and endings (예금을 -> 예금), by the kiwipiepy "
+                        "analyser (pip install 'sparsedense[korean]')")
     p.add_argument("--token-pattern", default=None, metavar="REGEX",
                    help=r"the tokens of --tokenizer regex (default: (?u)\b\w\w+\b, words "
                         "of two or more letters)")
 
 
-#: --tokenizer name -> the vectorizer's tokenizer (None: its token_pattern)
-TOKENIZERS = {"regex": None, "whitespace": str.split}
+#: --tokenizer name -> the vectorizer's tokenizer (None: its token_pattern; "kiwi": the
+#: vectorizers' name of sparsedense.text.KoreanTokenizer)
+TOKENIZERS = {"regex": None, "whitespace": str.split, "kiwi": "kiwi"}
+
+#: the one message for a missing kiwipiepy, whichever command
+KIWI_MISSING = ("--tokenizer kiwi needs kiwipiepy, which is not installed: "
+                "pip install 'sparsedense[korean]'")
 
 
-def text_options(args: argparse.Namespace) -> dict:
-    """The vectorizer parameters of :func:`add_text_options`'s options."""
+def check_kiwi() -> None:
+    """A :class:`UsageError` (exit status 2) when kiwipiepy cannot be imported."""
+    from ..text import KoreanTokenizer
+
+    try:
+        KoreanTokenizer()  # imports kiwipiepy (its analyser is loaded on first use)
+    except ImportError:
+        raise UsageError(KIWI_MISSING) from None
+
+
+def tokenizer_options(args: argparse.Namespace) -> dict:
+    """The vectorizer parameters of :func:`add_tokenizer_options`'s options."""
     from ..text import CountVectorizer
 
     if args.tokenizer != "regex" and args.token_pattern is not None:
@@ -190,10 +212,16 @@ def text_options(args: argparse.Namespace) -> dict:
         except re.error as exc:
             raise UsageError(f"--token-pattern {args.token_pattern}: not a regular expression "
                              f"({exc})") from None
+    if args.tokenizer == "kiwi":
+        check_kiwi()
     pattern = args.token_pattern or CountVectorizer().token_pattern
     tokenizer = TOKENIZERS[args.tokenizer]
-    return {"lowercase": not args.no_lowercase, "tokenizer": tokenizer,
-            "token_pattern": None if tokenizer is not None else pattern}
+    return {"tokenizer": tokenizer, "token_pattern": None if tokenizer is not None else pattern}
+
+
+def text_options(args: argparse.Namespace) -> dict:
+    """The vectorizer parameters of :func:`add_text_options`'s options."""
+    return {"lowercase": not args.no_lowercase, **tokenizer_options(args)}
 
 
 def add_vector_file_options(p: argparse.ArgumentParser) -> None:

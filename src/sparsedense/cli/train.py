@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from ._common import OUTPUT_NOTE, UsageError, check_output, no_such_file, writing
+from ._common import OUTPUT_NOTE, UsageError, check_kiwi, check_output, no_such_file, writing
 from ._errors import first_bad_utf8_line
 
 HELP = "train word vectors (word2vec, fastText, GloVe, PPMI-SVD) on a corpus, one sentence a line"
@@ -16,9 +20,14 @@ EXAMPLE = """examples:
   sparsedense train corpus.txt -o vectors.bin --vector-size 300 --epochs 10 --workers 4
   sparsedense train corpus.txt -o vectors.txt --method ppmi-svd --eigenvalue-weighting 0
   sparsedense train corpus.txt -o vectors.txt --method glove --epochs 25
+  sparsedense train korean.txt -o vectors.txt --tokenizer kiwi      # Korean text as it is
 
 The corpus is read as gensim's LineSentence does: one sentence a line, tokens
-separated by whitespace (lowercase and tokenize it beforehand). The same
+separated by whitespace (lowercase and tokenize it beforehand). With
+--tokenizer kiwi each line is lowercased and split into its Korean nouns and
+verb stems first (예금을 넣었다 -> 예금 넣다; sparsedense.text.KoreanTokenizer,
+pip install 'sparsedense[korean]'), as `sparsedense embed --tokenizer kiwi`
+reads documents, so the words of the vectors are the words it looks up. The same
 corpus, options and --seed give the same vectors, whatever the machine's
 thread count. The output format follows OUT's extension (.npz native,
 .bin word2vec binary, anything else word2vec text) unless --format is given.
@@ -66,6 +75,10 @@ def register(sub) -> None:
                    help="also save the whole model (to continue training later), written "
                         "the same way as OUT; a .bin PATH (--method fasttext only) is "
                         "written in Facebook fastText's .bin model format")
+    p.add_argument("--tokenizer", choices=["whitespace", "kiwi"], default="whitespace",
+                   help="whitespace: the corpus is tokenized already (the default); kiwi: "
+                        "Korean text, split into nouns and verb stems by kiwipiepy "
+                        "(pip install 'sparsedense[korean]')")
     from ._train_count import add_arguments
 
     add_arguments(p)
@@ -115,6 +128,38 @@ def _raise_if_not_utf8(corpus: Path) -> None:
                                          "-f latin1 -t utf-8)") from None
 
 
+@contextlib.contextmanager
+def _tokenized(corpus: Path, tokenizer: str, quiet: bool) -> Iterator[str]:
+    """The path of the corpus as the trainers read it: itself, or its words by ``tokenizer``.
+
+    With ``"kiwi"`` each line, lowercased, is tokenized by
+    :class:`~sparsedense.text.KoreanTokenizer` (kiwi's batched analysis) into
+    a temporary file, one sentence a line, deleted after training; the
+    trainers then read that file as any corpus (same shards, same results).
+    """
+    if tokenizer == "whitespace":
+        yield str(corpus)
+        return
+    from .._base.files import open_text
+    from .._base.progress import Progress
+    from ..text import KoreanTokenizer
+
+    with tempfile.TemporaryDirectory(prefix="sparsedense-train-") as tmp:
+        path = os.path.join(tmp, "corpus.txt")
+        with open_text(corpus) as src, open(path, "w", encoding="utf-8") as out, \
+                Progress("tokenizing with kiwi", unit="line", quiet=quiet) as bar:
+            for tokens in KoreanTokenizer().iter_batch(line.lower() for line in src):
+                if tokens:
+                    out.write(" ".join(tokens))
+                    out.write("\n")
+                bar.update()
+        if os.path.getsize(path) == 0:
+            raise UsageError("no Korean word in the corpus (every line is empty after "
+                             "--tokenizer kiwi)", corpus,
+                             hint="check the file, or train without --tokenizer kiwi")
+        yield path
+
+
 def run(args: argparse.Namespace) -> int:
     from .._base.progress import Progress
     from ..vectors import Vectors
@@ -134,13 +179,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"a .bin model file is Facebook fastText's format, written for "
                          f"--method fasttext only, not {args.method}", args.save_model,
                          hint="give a .npz name for sparsedense's model file")
+    if args.tokenizer == "kiwi":
+        check_kiwi()
     for target in (out, args.save_model):
         if target is not None:
             check_output(target)  # before hours of training
     start = time.perf_counter()
     try:
-        with writing(args.save_model or out):
-            vectors = _methods()[args.method](args, str(corpus))
+        with writing(args.save_model or out), \
+                _tokenized(corpus, args.tokenizer, args.quiet) as path:
+            vectors = _methods()[args.method](args, path)
     except ValueError:
         _raise_if_not_utf8(corpus)
         raise

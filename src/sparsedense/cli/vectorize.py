@@ -10,6 +10,7 @@ from ._common import (
     OUTPUT_NOTE,
     Progress,
     UsageError,
+    add_tokenizer_options,
     add_unicode_errors,
     atomic_output,
     check_output,
@@ -17,6 +18,7 @@ from ._common import (
     empty_corpus,
     empty_vocabulary,
     iter_documents,
+    tokenizer_options,
 )
 
 HELP = "turn a corpus into a sparse matrix (scipy .npz) and its vocabulary"
@@ -41,6 +43,7 @@ def add_vectorizer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-features", type=int, default=2**20, help="columns for hashing")
     p.add_argument("--encoding", default="utf-8", help="of the corpus (default: utf-8)")
     add_unicode_errors(p, "the corpus")
+    add_tokenizer_options(p)
 
 
 def _df(value: float):
@@ -51,7 +54,7 @@ def build_vectorizer(args: argparse.Namespace):
     from ..text import CountVectorizer, HashingVectorizer, TfidfVectorizer
 
     common = dict(lowercase=not args.no_lowercase, stop_words=args.stop_words,
-                  ngram_range=tuple(args.ngram_range))
+                  ngram_range=tuple(args.ngram_range), **tokenizer_options(args))
     if args.weighting == "hashing":
         return HashingVectorizer(n_features=args.n_features, **common)
     limits = dict(min_df=_df(args.min_df), max_df=_df(args.max_df) if args.max_df > 1 else

@@ -9,8 +9,8 @@ content words: 예금을, 예금은 and 예금이 all give 예금.
 
 kiwipiepy is an optional dependency (``pip install 'sparsedense[korean]'``).
 It is imported when a tokenizer is made, never by ``import sparsedense``; its
-analyser (a few hundred MB, about a second to load) is loaded on the first
-call and shared by every tokenizer with the same dictionary.
+analyser (a large model) is loaded on the first call and shared by every
+tokenizer with the same dictionary.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _MISSING = ("KoreanTokenizer needs kiwipiepy, which is not installed: "
             "pip install 'sparsedense[korean]'")
 
 #: loaded analysers, by (user words, num_workers): one per dictionary, the
-#: last few kept (each holds a few hundred MB)
+#: last few kept (each holds a large model)
 _KIWIS: OrderedDict = OrderedDict()
 _KIWIS_MAX = 4
 _KIWIS_LOCK = threading.Lock()
@@ -185,14 +185,15 @@ class KoreanTokenizer:
 
     See Also
     --------
-    sparsedense.text.CountVectorizer : ``tokenizer="kiwi"`` uses this tokenizer.
+    sparsedense.CountVectorizer : ``tokenizer="kiwi"`` uses this tokenizer.
 
     Notes
     -----
-    The analyser is loaded on the first call (about a second, a few hundred
-    MB) and shared by all tokenizers with the same ``user_words`` and
-    ``num_workers``. A tokenizer pickles without it (vectorizers are pickled
-    and shipped to Dask workers), and loads it again where it is next used.
+    The analyser (a large model) is loaded on the first call and shared by
+    all tokenizers with the same ``user_words`` and ``num_workers``. A
+    tokenizer pickles without it (vectorizers are pickled and shipped to Dask
+    workers), and loads it again where it is next used.
+
     A compound user word is added as a variant (kiwi's ``orig_word``) of
     its head, 주택대출 of 대출, with a weight above its parts: kiwi's language
     model then reads the words around it as it would around 대출. Added as

@@ -1,0 +1,39 @@
+"""pytest hooks for the doctests outside tests/: the pages and docstrings of optional extras.
+
+A doctest that needs an optional package (the Korean tokenizer needs the
+``korean`` extra, kiwipiepy) is skipped, with the reason, when the package
+is missing; the examples themselves stay free of test machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+#: path suffix of a doctest's file -> the module it needs and the extra bringing it
+NEEDS = {
+    "docs/howto/korean.rst": ("kiwipiepy", "korean"),
+    "src/sparsedense/text/_korean.py": ("kiwipiepy", "korean"),
+}
+
+
+def _missing(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    missing: dict[str, bool] = {}
+    for item in items:
+        path = item.path.as_posix()
+        for suffix, (module, extra) in NEEDS.items():
+            if path.endswith(suffix):
+                if module not in missing:
+                    missing[module] = _missing(module)
+                if missing[module]:
+                    item.add_marker(pytest.mark.skip(
+                        reason=f"needs {module}: pip install 'sparsedense[{extra}]'"))
