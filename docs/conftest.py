@@ -39,6 +39,9 @@ from _pytest.doctest import DoctestItem
 # ".. needs: a, b" (reStructuredText) or "<!-- needs: a, b -->" (Markdown), alone on a line.
 NEEDS = re.compile(r"^\s*(?:\.\.|<!--)\s*needs:(?P<names>[\w.,\s]*?)\s*(?:-->)?\s*$")
 
+#: this file is pytest's, not a page: --doctest-modules must not import it as one (a second
+#: module named ``conftest``, beside the root's and tests/')
+collect_ignore = ["conftest.py"]
 collect_ignore_glob = []
 if not all(importlib.util.find_spec(name) for name in ("sphinx", "latex2mathml")):
     collect_ignore_glob.append("_ext/*.py")
@@ -54,15 +57,20 @@ def needs_by_line(text: str) -> list[tuple[int, list[str]]]:
     return found
 
 
+_IMPORTABLE: dict[str, bool] = {}
+
+
 def _missing(names: list[str]) -> list[str]:
-    missing = []
+    """The modules of ``names`` that cannot be imported (tried once per run: a package
+    that is installed but fails to import counts as missing, as a reader would find it)."""
     for name in names:
-        try:
-            if importlib.util.find_spec(name) is None:
-                missing.append(name)
-        except ImportError:  # a dotted name whose parent package is missing
-            missing.append(name)
-    return missing
+        if name not in _IMPORTABLE:
+            try:
+                importlib.import_module(name)
+                _IMPORTABLE[name] = True
+            except ImportError:
+                _IMPORTABLE[name] = False
+    return [name for name in names if not _IMPORTABLE[name]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
