@@ -9,6 +9,7 @@ from ._analyzer import strip_accents_ascii, strip_accents_unicode, strip_tags
 from .._base.errors import NotFittedError  # noqa: F401  (scikit-learn has it here too)
 from ._count import CountVectorizer
 from ._hashing import HashingVectorizer
+from ._korean import KoreanTokenizer
 from ._onehot import one_hot
 from ._stop_words import ENGLISH_STOP_WORDS
 from ._tfidf import TfidfTransformer, TfidfVectorizer
@@ -18,6 +19,7 @@ __all__ = [
     "CountVectorizer",
     "EmbeddingVectorizer",
     "HashingVectorizer",
+    "KoreanTokenizer",
     "NotFittedError",
     "TfidfTransformer",
     "TfidfVectorizer",
