@@ -68,10 +68,10 @@ def kiwi_available() -> bool:
     return True
 
 
-def _user_word(entry: Any, position: int) -> tuple[str, str]:
-    """``entry`` of ``user_words`` as a (word, tag) pair, or a ValueError/TypeError."""
+def _user_word(entry: Any, position: int) -> tuple[str, str | None]:
+    """``entry`` of ``user_words`` as a (word, tag or None) pair, or a ValueError/TypeError."""
     if isinstance(entry, str):
-        word, tag = entry, "NNP"
+        word, tag = entry, None
     elif (isinstance(entry, (tuple, list)) and len(entry) == 2
           and all(isinstance(e, str) for e in entry)):
         word, tag = entry
@@ -81,13 +81,41 @@ def _user_word(entry: Any, position: int) -> tuple[str, str]:
     if not word or any(c.isspace() for c in word):
         raise ValueError(f"user_words[{position}] = {entry!r}: the word must be non-empty "
                          "and have no white space")
-    if tag.split("-")[0] not in KIWI_TAGS:
+    if tag is not None and tag not in KIWI_TAGS:
         raise ValueError(f"user_words[{position}] = {entry!r}: {tag!r} is not a kiwi "
                          "part-of-speech tag (e.g. 'NNG', 'NNP', 'VV')")
     return word, tag
 
 
-def _load_kiwi(user_words: tuple[tuple[str, str], ...], num_workers: int | None):
+#: the weight of a compound user word over its parts (kiwi's ``score``, added
+#: to its head's): the least that kept every compound of the tests whole
+#: beside particles and other user words, with a margin
+_COMPOUND_SCORE = 5.0
+
+
+def _add_user_word(kiwi, word: str, tag: str | None) -> None:
+    """Add ``word`` to kiwi's dictionary; a compound of nouns as a variant of its head.
+
+    A word kiwi reads as two or more nouns (주택대출: 주택 + 대출) is added as
+    a variant of its last noun, the head of a Korean compound (``orig_word``
+    대출, tagged like it unless ``tag`` says otherwise), so kiwi's language
+    model scores it like 대출 in context. Added as a bare new word instead
+    (kiwi's default), the words around two neighbouring user words are
+    misread (주택대출 이자 적금통장 loses 이자). Any other word is added as it
+    is, tagged ``tag`` (NNP when None).
+    """
+    parts = kiwi.tokenize(word)
+    if len(parts) >= 2 and all(t.tag in ("NNG", "NNP") for t in parts):
+        head = parts[-1]
+        try:
+            kiwi.add_user_word(word, tag or head.tag, _COMPOUND_SCORE, orig_word=head.form)
+            return
+        except ValueError:  # no head of that tag in the dictionary: a plain word
+            pass
+    kiwi.add_user_word(word, tag or "NNP")
+
+
+def _load_kiwi(user_words: tuple[tuple[str, str | None], ...], num_workers: int | None):
     """The shared analyser for this dictionary, loaded on first use."""
     key = (user_words, num_workers)
     with _KIWIS_LOCK:
@@ -98,7 +126,7 @@ def _load_kiwi(user_words: tuple[tuple[str, str], ...], num_workers: int | None)
         kiwipiepy = _import_kiwi()
         kiwi = kiwipiepy.Kiwi(num_workers=num_workers)
         for word, tag in user_words:
-            kiwi.add_user_word(word, tag)
+            _add_user_word(kiwi, word, tag)
         _KIWIS[key] = kiwi
         while len(_KIWIS) > _KIWIS_MAX:
             _KIWIS.popitem(last=False)
@@ -128,11 +156,14 @@ class KoreanTokenizer:
         matched by their base tag.
     user_words : iterable of str or (str, str), default=()
         Words added to the analyser's dictionary (``Kiwi.add_user_word``), a
-        word alone (tagged NNP, a proper noun, kiwi's default) or a
-        ``(word, tag)`` pair: a compound such as 주택대출, which kiwi splits
-        into 주택 + 대출, then stays one token. A user word is found where it
-        stands alone or before a particle (주택대출이); inside a longer
-        compound (주택대출금리) kiwi's own analysis wins.
+        word alone or a ``(word, tag)`` pair: a compound such as 주택대출,
+        which kiwi splits into 주택 + 대출, then stays one token, before a
+        particle (주택대출이) and inside a longer compound (주택대출금리 gives
+        주택대출 + 금리) too; written with a space (주택 대출) it stays two.
+        A compound of nouns is added as a variant of its last noun, whose tag
+        it takes unless the pair gives one (see Notes); any other word alone
+        is tagged NNP (a proper noun, kiwi's default). A user word whose tag
+        is not in ``keep`` is found and dropped.
     lemma : bool, default=True
         Write verb and adjective stems in dictionary form, stem + 다 (넣었다
         gives 넣다, 도왔다 gives 돕다), as Korean dictionaries, konlpy's
@@ -162,6 +193,13 @@ class KoreanTokenizer:
     MB) and shared by all tokenizers with the same ``user_words`` and
     ``num_workers``. A tokenizer pickles without it (vectorizers are pickled
     and shipped to Dask workers), and loads it again where it is next used.
+    A compound user word is added as a variant (kiwi's ``orig_word``) of
+    its head, 주택대출 of 대출, with a weight above its parts: kiwi's language
+    model then reads the words around it as it would around 대출. Added as
+    a bare new word, as ``Kiwi.add_user_word(word)`` does, two user words
+    close together make kiwi misread the words between them (주택대출 이자
+    적금통장 loses 이자).
+
     Tokens are not lowercased: the vectorizers lowercase the text before
     calling their tokenizer (``lowercase=True``).
 
