@@ -23,12 +23,17 @@ LOVE_TABLE = np.array([[0.2, 0.7], [0.5, 0.2], [0.2, 0.4]])
 #: the (2, 4) batch of ids looked up in Embedding(10, 3) (docs/tutorial/embedding.rst)
 BATCH = np.array([[1, 2, 4, 5], [4, 3, 2, 9]])
 
-#: the banking words of the seed and the words drawn beside them (docs/tutorial/dense.rst)
-MAP_GROUPS = {
-    "예금": "saving", "적금": "saving", "deposit": "saving", "savings": "saving",
-    "주택대출": "borrowing", "mortgage": "borrowing", "loan": "borrowing",
-    "은행": "bank", "금리": "bank", "bank": "bank", "interest": "bank",
-    "rain": "weather", "snow": "weather", "축구": "sport", "football": "sport",
+#: the words of the 2-D map (docs/tutorial/dense.rst): word -> (English gloss, group)
+MAP_WORDS = {
+    "예금": ("deposit", "saving"), "적금": ("savings", "saving"),
+    "만기": ("maturity", "saving"), "통장": ("bankbook", "saving"),
+    "저축": ("saving", "saving"), "이자": ("interest", "saving"),
+    "주택대출": ("mortgage", "borrowing"), "대출": ("loan", "borrowing"),
+    "상환": ("repayment", "borrowing"), "아파트": ("apartment", "borrowing"),
+    "전세": ("jeonse lease", "borrowing"), "갚다": ("repay", "borrowing"),
+    "은행": ("bank", "bank"), "금리": ("interest rate", "bank"),
+    "날씨": ("weather", "other topics"), "축구": ("football", "other topics"),
+    "요리": ("cooking", "other topics"), "컴퓨터": ("computer", "other topics"),
 }
 
 
@@ -41,15 +46,16 @@ def _plt():
 def _heatmap(ax: Any, M: np.ndarray, rows: Sequence[str], cols: Sequence[str], title: str,
              *, fmt: str = "{:.2f}", cmap: str = "Blues", vmin: float = 0.0,
              vmax: float = 1.0, highlight_rows: Sequence[int] = (),
-             fontsize: float = 11) -> Any:
+             fontsize: float = 10, faint_zeros: bool = False) -> Any:
     """``M`` as coloured cells with their values written in, rows boxed in red."""
     M = np.asarray(M, dtype=float)
     image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
     norm = image.norm
     for (i, j), v in np.ndenumerate(M):
         dark = norm(v) > 0.6
+        color = "white" if dark else ("0.6" if faint_zeros and v == 0 else "black")
         ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=fontsize,
-                color="white" if dark else "black")
+                color=color)
     ax.set_xticks(range(M.shape[1]), list(cols))
     ax.set_yticks(range(M.shape[0]), list(rows))
     ax.tick_params(length=0, labelsize=fontsize - 1)
@@ -82,16 +88,17 @@ def onehot_vs_dense() -> Any:
     vocab = sd.Vocabulary.from_texts(["I love you"])
     H = sd.one_hot(vocab.encode("I love you"), len(vocab)).toarray()
     with hangul_font():
-        fig, axes = plt.subplots(1, 4, figsize=(11, 3.4),
-                                 gridspec_kw={"width_ratios": [3, 3, 2, 3]})
-        _heatmap(axes[0], H, LOVE_WORDS, LOVE_WORDS, "one-hot vectors", fmt="{:.0f}")
-        _heatmap(axes[1], _cosine_matrix(H), LOVE_WORDS, LOVE_WORDS,
-                 "their cosines:\n0 off the diagonal", cmap="Oranges")
-        _heatmap(axes[2], LOVE_TABLE, LOVE_WORDS, ["dim 0", "dim 1"], "dense vectors",
-                 fmt="{:.1f}", cmap="Greens")
-        _heatmap(axes[3], _cosine_matrix(LOVE_TABLE), LOVE_WORDS, LOVE_WORDS,
-                 "their cosines:\nnever 0 here", cmap="Oranges")
-        fig.tight_layout(w_pad=2.5)
+        fig, axes = plt.subplots(2, 2, figsize=(6.4, 6.0))
+        _heatmap(axes[0, 0], H, LOVE_WORDS, LOVE_WORDS, "one-hot vectors", fmt="{:.0f}",
+                 fontsize=11, faint_zeros=True)
+        _heatmap(axes[0, 1], _cosine_matrix(H), LOVE_WORDS, LOVE_WORDS,
+                 "their cosines: 0 off the diagonal", cmap="Oranges", fontsize=11,
+                 faint_zeros=True)
+        _heatmap(axes[1, 0], LOVE_TABLE, LOVE_WORDS, ["dim 0", "dim 1"], "dense vectors",
+                 fmt="{:.1f}", cmap="Greens", fontsize=11)
+        _heatmap(axes[1, 1], _cosine_matrix(LOVE_TABLE), LOVE_WORDS, LOVE_WORDS,
+                 "their cosines: none is 0", cmap="Oranges", fontsize=11)
+        fig.tight_layout(h_pad=2.0, w_pad=2.0)
     return fig
 
 
@@ -103,18 +110,18 @@ def onehot_times_table(word: int = 1) -> Any:
     x = sd.one_hot([word], len(LOVE_WORDS)).toarray()
     product = x @ LOVE_TABLE
     with hangul_font():
-        fig, axes = plt.subplots(1, 5, figsize=(10, 3.2),
-                                 gridspec_kw={"width_ratios": [3, 0.6, 2, 0.6, 2]})
-        _heatmap(axes[0], x, [f"x = one_hot({word})"], LOVE_WORDS, "one-hot row x",
-                 fmt="{:.0f}")
+        fig, axes = plt.subplots(1, 5, figsize=(6.6, 2.6),
+                                 gridspec_kw={"width_ratios": [3, 0.5, 2, 0.5, 2]})
+        _heatmap(axes[0], x, ["x"], LOVE_WORDS, f"x = one_hot({word})",
+                 fmt="{:.0f}", faint_zeros=True)
         _heatmap(axes[2], LOVE_TABLE, LOVE_WORDS, ["dim 0", "dim 1"], "table W",
                  fmt="{:.1f}", cmap="Greens", highlight_rows=[word])
         _heatmap(axes[4], product, ["x @ W"], ["dim 0", "dim 1"],
-                 f"= row {word} of W\n(W[{word}], {LOVE_WORDS[word]!r})", fmt="{:.1f}",
+                 f"row {word} of W\n(W[{word}], {LOVE_WORDS[word]!r})", fmt="{:.1f}",
                  cmap="Greens", highlight_rows=[0])
         for ax, sign in ((axes[1], "@"), (axes[3], "=")):
             ax.axis("off")
-            ax.text(0.5, 0.5, sign, ha="center", va="center", fontsize=26,
+            ax.text(0.5, 0.5, sign, ha="center", va="center", fontsize=20,
                     transform=ax.transAxes)
         fig.tight_layout()
     return fig
@@ -133,28 +140,30 @@ def embedding_lookup() -> Any:
     out = layer(BATCH)
     W = layer.weight
     lim = float(np.abs(W).max())
-    opts = dict(fmt="{:.2f}", cmap="RdBu_r", vmin=-lim, vmax=lim, fontsize=9)
+    opts = dict(fmt="{:.2f}", cmap="RdBu_r", vmin=-lim, vmax=lim, fontsize=8.5)
     dims = ["0", "1", "2"]
     with hangul_font():
-        fig = plt.figure(figsize=(11, 4.8))
-        grid = fig.add_gridspec(2, 3, width_ratios=[4, 3, 3], height_ratios=[1, 1])
+        fig = plt.figure(figsize=(6.6, 7.4))
+        grid = fig.add_gridspec(3, 2, height_ratios=[1.1, 2, 2], width_ratios=[1, 1])
         ax_ids = fig.add_subplot(grid[0, 0])
-        _heatmap(ax_ids, BATCH, ["sentence 0", "sentence 1"], [f"pos {j}" for j in range(4)],
-                 "ids: shape (2, 4)", fmt="{:.0f}", cmap="Greys", vmin=0, vmax=40)
-        ax_note = fig.add_subplot(grid[1, 0])
+        _heatmap(ax_ids, BATCH, ["0", "1"], [str(j) for j in range(4)],
+                 "ids: shape (2, 4)", fmt="{:.0f}", cmap="Greys", vmin=0, vmax=40,
+                 fontsize=11)
+        ax_note = fig.add_subplot(grid[0, 1])
         ax_note.axis("off")
-        ax_note.text(0.0, 0.9, "layer = Embedding(10, 3)\nout = layer(ids)\n"
-                     "out.shape == (2, 4, 3)\nout[s, p] == layer.weight[ids[s, p]]",
-                     family="monospace", fontsize=10, va="top", transform=ax_note.transAxes)
-        ax_w = fig.add_subplot(grid[:, 1])
+        ax_note.text(0.0, 0.5, "layer = Embedding(10, 3)\nout = layer(ids)\n"
+                     "out.shape: (2, 4, 3)\nout[i, j] is\n  layer.weight[ids[i, j]]",
+                     family="monospace", fontsize=9.5, va="center",
+                     transform=ax_note.transAxes)
+        ax_w = fig.add_subplot(grid[1:, 0])
         _heatmap(ax_w, W, [f"row {i}" for i in range(10)], dims,
-                 "table: shape (10, 3)\nrows used boxed", highlight_rows=sorted(set(
+                 "table: shape (10, 3)\nthe rows used boxed", highlight_rows=sorted(set(
                      BATCH.ravel().tolist())), **opts)
         for s in range(2):
-            ax = fig.add_subplot(grid[s, 2])
+            ax = fig.add_subplot(grid[1 + s, 1])
             _heatmap(ax, out[s], [f"id {i}" for i in BATCH[s]], dims,
                      f"out[{s}]: shape (4, 3)", **opts)
-        fig.tight_layout()
+        fig.tight_layout(h_pad=1.5, w_pad=1.0)
     return fig
 
 
@@ -175,68 +184,75 @@ def sun_moon_cloud() -> Any:
     plt = _plt()
     names = [f"{colour} {shape}" for shape, colour in SKY]
     with hangul_font():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.6),
-                                          gridspec_kw={"width_ratios": [1.25, 1]})
+        fig, (left, right) = plt.subplots(1, 2, figsize=(6.6, 3.7),
+                                          gridspec_kw={"width_ratios": [1.2, 1]})
         _heatmap(left, np.eye(9), names, [str(j) for j in range(9)],
-                 "one-hot: 9 pictures, 9 dimensions", fmt="{:.0f}", fontsize=9)
+                 "one-hot: 9 dimensions", fmt="{:.0f}", fontsize=8, faint_zeros=True)
         for i, (shape, colour) in enumerate(SKY):
             left.get_yticklabels()[i].set_color(_COLOUR[colour])
         colours = ["red", "yellow", "blue"]
         shapes = ["sun", "moon", "cloud"]
         for shape, colour in SKY:
             right.text(colours.index(colour), shapes.index(shape), _GLYPH[shape],
-                       color=_COLOUR[colour], fontsize=30, ha="center", va="center")
+                       color=_COLOUR[colour], fontsize=22, ha="center", va="center")
         right.set_xlim(-0.6, 2.6)
         right.set_ylim(-0.6, 2.6)
         right.set_xticks(range(3), colours)
         right.set_yticks(range(3), shapes)
         right.set_xlabel("dimension 1: colour")
         right.set_ylabel("dimension 2: shape")
+        right.tick_params(labelsize=9)
         right.grid(True, alpha=0.3)
-        right.set_title("dense: the same 9 pictures, 2 dimensions", fontsize=12, pad=10)
+        right.set_title("dense: 2 dimensions", fontsize=11, pad=8)
         right.set_aspect("equal")
-        fig.tight_layout(w_pad=3)
+        fig.tight_layout(w_pad=1.5)
     return fig
 
 
-def korean_word_vectors(words: Sequence[str] = tuple(MAP_GROUPS),
-                        n_components: int = 50) -> tuple[list[str], np.ndarray]:
-    """``(words, vectors)``: LSA word vectors of the sample corpus, as ``sparsedense demo``.
+def korean_word_vectors(words: Sequence[str] = tuple(MAP_WORDS),
+                        vector_size: int = 50) -> tuple[list[str], np.ndarray]:
+    """``(words, vectors)``: PPMI-SVD word vectors of the shipped sample corpus.
 
-    TF-IDF of the shipped corpus, then a truncated SVD of ``n_components``
-    (``random_state=0``); the words of ``words`` that the corpus has, and
-    their rows.
+    Korean documents are tokenised by
+    :class:`~sparsedense.text.KoreanTokenizer` (``user_words=["주택대출"]``:
+    the compound is one word), English ones into lowercase runs of word
+    characters; :class:`~sparsedense.models.PPMISVD` (window 5, words seen at
+    least twice, ``random_state=0``) gives the vectors. Returns the words of
+    ``words`` that have a vector, and their rows.
     """
+    import re
+
     import sparsedense as sd
+    from sparsedense.models import PPMISVD
+    from sparsedense.text import KoreanTokenizer
 
     corpus = sd.load_sample_corpus()
-    tv = sd.TfidfVectorizer()
-    X = tv.fit_transform(corpus.texts)
-    W = sd.LSA(n_components, random_state=0).fit(X).components_.T
-    kept = [w for w in words if w in tv.vocabulary_]
-    return kept, W[[tv.vocabulary_[w] for w in kept]]
+    tokenizer = KoreanTokenizer(user_words=["주택대출"])
+    sentences = [tokenizer(text) if lang == "ko" else re.findall(r"\w+", text.lower())
+                 for text, lang in zip(corpus.texts, corpus.langs)]
+    model = PPMISVD(sentences, vector_size=vector_size, window=5, min_count=2,
+                    random_state=0)
+    kept = [w for w in words if w in model.wv]
+    return kept, np.asarray(model.wv[kept])
 
 
-def banking_map(words: Sequence[str], vectors: Any,
-                groups: dict[str, str] | None = None) -> Any:
+def banking_map(words: Sequence[str], vectors: Any) -> Any:
     """Figure 5: a 2-D map of related words, the Korean ones readable.
 
     ``words`` and ``vectors`` (one row per word), e.g. from
-    :func:`korean_word_vectors`; coloured by ``groups`` (default
-    :data:`MAP_GROUPS`).
+    :func:`korean_word_vectors`; each word labelled with its English gloss
+    and coloured by its group in :data:`MAP_WORDS` (others: no group). The
+    title gives cos(예금, 적금) and cos(예금, 주택대출) of the full vectors.
     """
-    import sparsedense as sd
-
     V = np.asarray(vectors, dtype=np.float64)
     words = list(words)
-    title = "word vectors of the sample corpus, on their 2 main directions"
+    title = "Korean word vectors of the sample corpus (PPMI-SVD), in 2-D"
     if {"예금", "적금", "주택대출"} <= set(words):
-        i, j, k = (words.index(w) for w in ("예금", "적금", "주택대출"))
-        C = _cosine_matrix(V[[i, j, k]])
-        title += f"\ncos(예금, 적금) = {C[0, 1]:.2f}   cos(예금, 주택대출) = {C[0, 2]:.2f}"
-    del sd
-    return word_map(words, V, groups=MAP_GROUPS if groups is None else groups,
-                    title=title, figsize=(7.5, 5.8))
+        C = _cosine_matrix(V[[words.index(w) for w in ("예금", "적금", "주택대출")]])
+        title += f"\ncos(예금, 적금) = {C[0, 1]:.2f}    cos(예금, 주택대출) = {C[0, 2]:.2f}"
+    labels = [f"{w} ({MAP_WORDS[w][0]})" if w in MAP_WORDS else w for w in words]
+    groups = {label: MAP_WORDS[w][1] for label, w in zip(labels, words) if w in MAP_WORDS}
+    return word_map(labels, V, groups=groups, title=title, figsize=(6.6, 5.6), fontsize=9)
 
 
 def toy_training(steps: int = 50) -> Any:
@@ -281,20 +297,25 @@ def toy_training(steps: int = 50) -> Any:
     groups = {"deposit": "banking", "savings": "banking", "mortgage": "loans",
               "loan": "loans", "rain": "weather", "snow": "weather"}
     with hangul_font():
-        fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
+        fig = plt.figure(figsize=(6.6, 6.4))
+        grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.35])
+        axes = [fig.add_subplot(grid[0, :]), fig.add_subplot(grid[1, 0]),
+                fig.add_subplot(grid[1, 1])]
         ax = axes[0]
         ax.plot(range(1, steps + 1), losses, marker="o", markersize=3)
         ax.axhline(-len(pairs), color="0.5", linestyle="--", linewidth=1)
-        ax.text(steps, -len(pairs) + 0.15, "minimum: -7", ha="right", va="bottom",
+        ax.text(1, -len(pairs) + 0.12, f"minimum: {-len(pairs)}", ha="left", va="bottom",
                 color="0.4", fontsize=9)
         ax.set_xlabel("step")
         ax.set_ylabel("loss")
         ax.set_title("loss per SGD step")
-        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.13, top=0.9, wspace=0.22)
-        word_map(words, before, groups=groups, ax=axes[1], fontsize=10,
-                 title="before: random table (seed=2)")
-        word_map(words, emb.weight, groups=groups, ax=axes[2], fontsize=10,
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.06, top=0.95, wspace=0.12,
+                            hspace=0.35)
+        word_map(words, before, groups=groups, ax=axes[1], fontsize=9,
+                 title="before: the random table")
+        word_map(words, emb.weight, groups=groups, ax=axes[2], fontsize=9,
                  title=f"after {steps} steps")
+        axes[2].set_ylabel("")
     return fig
 
 

@@ -14,6 +14,8 @@ import sys
 
 # Document the source tree even when the package is not installed.
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "src")))
+# The tutorial's figures: its plot directives import docs/_figures.py.
+sys.path.insert(0, os.path.abspath(os.path.dirname(__file__)))
 
 import sparsedense  # noqa: E402  (cheap: the public names are imported lazily)
 

@@ -162,8 +162,18 @@ def _outside(box: np.ndarray, frame: np.ndarray) -> float:
     return float(area - _boxes_overlap(box, frame[None, :]))
 
 
+def _text_box(text: Any, renderer: Any) -> np.ndarray:
+    """(x0, y0, x1, y1) of the letters of ``text`` in display units (an annotation's
+    leader line left out)."""
+    from matplotlib.text import Text
+
+    if hasattr(text, "update_positions"):
+        text.update_positions(renderer)
+    return np.asarray(Text.get_window_extent(text, renderer).extents)
+
+
 def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9,
-                 colors: Sequence[Any] | None = None, offset: float = 4.0,
+                 colors: Sequence[Any] | None = None, offset: float = 6.0,
                  marker_radius: float = 3.5, **text_kw: Any) -> list[Any]:
     """Write ``labels[i]`` beside point ``xy[i]`` of ``ax``, no two labels overlapping.
 
@@ -175,8 +185,9 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     of ``ax``, and its legend), no point (``xy`` and every scatter point of
     ``ax``), and stays inside the axes;
     when there is none, the place with the least overlap (covering a label
-    counts four times as much as covering a point). The result depends
-    only on the figure, so it is the same on every run.
+    counts four times as much as covering a point). A label that had to move
+    three times ``offset`` away or further gets a thin leader line to its point. The
+    result depends only on the figure, so it is the same on every run.
 
     Call it after the axes limits and the figure layout are final (e.g.
     after ``fig.tight_layout()``): labels are placed in display space.
@@ -190,7 +201,7 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     fontsize : float, default=9
     colors : sequence of colors, length n, optional
         One text colour per label (default: the text colour of the style).
-    offset : float, default=4.0
+    offset : float, default=6.0
         Distance between a point and its label, in points.
     marker_radius : float, default=3.5
         Half the size of the area around each point that labels avoid, in
@@ -201,7 +212,9 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     Returns
     -------
     list of matplotlib.text.Annotation
-        One per label, in the order of ``labels``.
+        One per label, in the order of ``labels``. ``Text.get_window_extent``
+        of each gives the box of its letters (an Annotation's own method adds
+        its leader line).
 
     Raises
     ------
@@ -220,7 +233,9 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     ...     _ = ax.scatter(xy[:, 0], xy[:, 1])
     ...     fig.tight_layout()
     ...     texts = label_points(ax, xy, ["예금", "적금", "주택대출", "rain"])
-    >>> boxes = [t.get_window_extent() for t in texts]
+    >>> from matplotlib.text import Text
+    >>> fig.canvas.draw()
+    >>> boxes = [Text.get_window_extent(t) for t in texts]
     >>> any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     False
     >>> plt.close(fig)
@@ -250,7 +265,7 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     r = marker_radius * px
     dots = np.column_stack([allc - r, allc + r])
     # labels and a legend already on the axes are obstacles too
-    placed = [np.asarray(a.get_window_extent(renderer).extents) for a in ax.texts]
+    placed = [_text_box(t, renderer) for t in ax.texts]
     legend = ax.get_legend()
     if legend is not None:
         placed.append(np.asarray(legend.get_window_extent(renderer).extents))
@@ -259,29 +274,35 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
         kw = dict(text_kw)
         if colors is not None:
             kw["color"] = colors[i]
+        leader = {"arrowstyle": "-", "linewidth": 0.6, "alpha": 0.7, "shrinkA": 0,
+                  "shrinkB": marker_radius, "color": kw.get("color", "0.3")}
         ann = ax.annotate(str(label), tuple(point), xytext=(offset, 0.0),
                           textcoords="offset points", ha="left", va="center",
-                          fontsize=fontsize, annotation_clip=False, **kw)
+                          fontsize=fontsize, annotation_clip=False, arrowprops=leader, **kw)
+        # its own point (drawn again by a scatter of ax, maybe) is never under its label
+        others = dots[np.abs(allc - allc[i]).max(axis=1) > 0.5]
         best, best_score = None, np.inf
         for ring in _RINGS:
             for dx, dy, ha, va in _PLACES:
                 ann.xyann = (dx * offset * ring, dy * offset * ring)
                 ann.set_horizontalalignment(ha)
                 ann.set_verticalalignment(va)
-                box = np.asarray(ann.get_window_extent(renderer).extents)
-                box = box + np.array([-pad, -pad, pad, pad])
+                box = _text_box(ann, renderer) + np.array([-pad, -pad, pad, pad])
                 # covering a label is worse than covering a point
                 score = (4.0 * _boxes_overlap(box, np.array(placed).reshape(-1, 4))
-                         + _boxes_overlap(box, dots) + 10.0 * _outside(box, frame))
+                         + _boxes_overlap(box, others) + 10.0 * _outside(box, frame))
                 if score < best_score:
-                    best, best_score = (ann.xyann, ha, va, box), score
+                    best, best_score = (ann.xyann, ha, va, box, ring), score
                 if score == 0.0:
                     break
             if best_score == 0.0:
                 break
-        ann.xyann, ha, va, box = best
+        ann.xyann, ha, va, box, ring = best
         ann.set_horizontalalignment(ha)
         ann.set_verticalalignment(va)
+        if ring < _RINGS[2]:  # near its point: no leader line
+            ann.arrowprops = None
+            ann.arrow_patch = None
         placed.append(box)
         texts.append(ann)
     return texts
