@@ -24,7 +24,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -147,6 +148,16 @@ def hangul_font() -> Iterator[list[str]]:
         yield family
 
 
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
+
+
+def _font_for(texts: Iterable[Any]) -> contextlib.AbstractContextManager:
+    """:func:`hangul_font` when one of ``texts`` has Hangul, else the fonts in force."""
+    if any(_HANGUL.search(str(t)) for t in texts if t is not None):
+        return hangul_font()
+    return contextlib.nullcontext()
+
+
 def _boxes_overlap(box: np.ndarray, others: np.ndarray) -> float:
     """Total area shared by ``box`` (x0, y0, x1, y1) and each row of ``others``."""
     if not len(others):
@@ -190,7 +201,9 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     result depends only on the figure, so it is the same on every run.
 
     Call it after the axes limits and the figure layout are final (e.g.
-    after ``fig.tight_layout()``): labels are placed in display space.
+    after ``fig.tight_layout()``): labels are placed in display space. When
+    a label has Hangul, the labels are drawn in the font of
+    :func:`hangul_font`.
 
     Parameters
     ----------
@@ -270,42 +283,51 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     if legend is not None:
         placed.append(np.asarray(legend.get_window_extent(renderer).extents))
     texts = []
-    for i, (point, label) in enumerate(zip(points, labels)):
-        kw = dict(text_kw)
-        if colors is not None:
-            kw["color"] = colors[i]
-        leader = {"arrowstyle": "-", "linewidth": 0.6, "alpha": 0.7, "shrinkA": 0,
-                  "shrinkB": marker_radius, "color": kw.get("color", "0.3")}
-        ann = ax.annotate(str(label), tuple(point), xytext=(offset, 0.0),
-                          textcoords="offset points", ha="left", va="center",
-                          fontsize=fontsize, annotation_clip=False, arrowprops=leader, **kw)
-        # its own point (drawn again by a scatter of ax, maybe) is never under its label
-        others = dots[np.abs(allc - allc[i]).max(axis=1) > 0.5]
-        best, best_score = None, np.inf
-        for ring in _RINGS:
-            for dx, dy, ha, va in _PLACES:
-                ann.xyann = (dx * offset * ring, dy * offset * ring)
-                ann.set_horizontalalignment(ha)
-                ann.set_verticalalignment(va)
-                box = _text_box(ann, renderer) + np.array([-pad, -pad, pad, pad])
-                # covering a label is worse than covering a point
-                score = (4.0 * _boxes_overlap(box, np.array(placed).reshape(-1, 4))
-                         + _boxes_overlap(box, others) + 10.0 * _outside(box, frame))
-                if score < best_score:
-                    best, best_score = (ann.xyann, ha, va, box, ring), score
-                if score == 0.0:
-                    break
-            if best_score == 0.0:
-                break
-        ann.xyann, ha, va, box, ring = best
-        ann.set_horizontalalignment(ha)
-        ann.set_verticalalignment(va)
-        if ring < _RINGS[2]:  # near its point: no leader line
-            ann.arrowprops = None
-            ann.arrow_patch = None
-        placed.append(box)
-        texts.append(ann)
+    with _font_for(labels):
+        for i, (point, label) in enumerate(zip(points, labels)):
+            kw = dict(text_kw)
+            if colors is not None:
+                kw["color"] = colors[i]
+            leader = {"arrowstyle": "-", "linewidth": 0.6, "alpha": 0.7, "shrinkA": 0,
+                      "shrinkB": marker_radius, "color": kw.get("color", "0.3")}
+            ann = ax.annotate(str(label), tuple(point), xytext=(offset, 0.0),
+                              textcoords="offset points", ha="left", va="center",
+                              fontsize=fontsize, annotation_clip=False, arrowprops=leader,
+                              **kw)
+            # its own point (drawn again by a scatter of ax, maybe) is never under its label
+            others = dots[np.abs(allc - allc[i]).max(axis=1) > 0.5]
+            placed.append(_best_place(ann, renderer, offset, pad, frame,
+                                      np.array(placed).reshape(-1, 4), others))
+            texts.append(ann)
     return texts
+
+
+def _best_place(ann: Any, renderer: Any, offset: float, pad: float, frame: np.ndarray,
+                labels: np.ndarray, dots: np.ndarray) -> np.ndarray:
+    """Move ``ann`` to its best place (see :func:`label_points`); return its padded box."""
+    best, best_score = None, np.inf
+    for ring in _RINGS:
+        for dx, dy, ha, va in _PLACES:
+            ann.xyann = (dx * offset * ring, dy * offset * ring)
+            ann.set_horizontalalignment(ha)
+            ann.set_verticalalignment(va)
+            box = _text_box(ann, renderer) + np.array([-pad, -pad, pad, pad])
+            # covering a label is worse than covering a point
+            score = (4.0 * _boxes_overlap(box, labels) + _boxes_overlap(box, dots)
+                     + 10.0 * _outside(box, frame))
+            if score < best_score:
+                best, best_score = (ann.xyann, ha, va, box, ring), score
+            if score == 0.0:
+                break
+        if best_score == 0.0:
+            break
+    ann.xyann, ha, va, box, ring = best
+    ann.set_horizontalalignment(ha)
+    ann.set_verticalalignment(va)
+    if ring < _RINGS[2]:  # near its point: no leader line
+        ann.arrowprops = None
+        ann.arrow_patch = None
+    return box
 
 
 def project_2d(vectors: Any, *, normalize: bool = True) -> np.ndarray:
@@ -365,8 +387,8 @@ def word_map(words: Sequence[str], vectors: Any, *,
     """A scatter plot of ``words`` on the two main directions of their ``vectors``.
 
     Points are coloured by group (``groups[word]``, one legend entry per
-    group) and labelled with :func:`label_points`, in the Hangul-capable
-    font of :func:`hangul_font`.
+    group) and labelled with :func:`label_points`; when a word, a group or
+    the title has Hangul, all text is drawn in the font of :func:`hangul_font`.
 
     Parameters
     ----------
@@ -422,7 +444,7 @@ def word_map(words: Sequence[str], vectors: Any, *,
     color_of = {g: ("0.4" if g is None else cycle[k % len(cycle)])
                 for k, g in enumerate(n for n in names if n is not None)}
     color_of[None] = "0.4"
-    with hangul_font():
+    with _font_for([*words, title, *names]):
         own = ax is None
         if own:
             fig, ax = plt.subplots(figsize=figsize)
