@@ -187,7 +187,7 @@ def sun_moon_cloud() -> Any:
         fig, (left, right) = plt.subplots(1, 2, figsize=(6.6, 3.7),
                                           gridspec_kw={"width_ratios": [1.2, 1]})
         _heatmap(left, np.eye(9), names, [str(j) for j in range(9)],
-                 "one-hot: 9 dimensions", fmt="{:.0f}", fontsize=8, faint_zeros=True)
+                 "one-hot: 9 dimensions", fmt="{:.0f}", fontsize=9, faint_zeros=True)
         for i, (shape, colour) in enumerate(SKY):
             left.get_yticklabels()[i].set_color(_COLOUR[colour])
         colours = ["red", "yellow", "blue"]
