@@ -309,14 +309,72 @@ def toy_training(steps: int = 50) -> Any:
         ax.set_xlabel("step")
         ax.set_ylabel("loss")
         ax.set_title("loss per SGD step")
-        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.06, top=0.95, wspace=0.12,
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.11, top=0.95, wspace=0.12,
                             hspace=0.35)
         word_map(words, before, groups=groups, ax=axes[1], fontsize=9,
-                 title="before: the random table")
+                 title="before: the random table", legend=False)
         word_map(words, emb.weight, groups=groups, ax=axes[2], fontsize=9,
-                 title=f"after {steps} steps")
+                 title=f"after {steps} steps", legend=False)
         axes[2].set_ylabel("")
+        _legend_below(fig, axes[1])
     return fig
+
+
+#: the words of the word2vec maps, by topic
+W2V_GROUPS = {
+    "deposit": "banking", "savings": "banking", "bank": "banking", "mortgage": "banking",
+    "loan": "banking", "rain": "weather", "snow": "weather", "storm": "weather",
+    "football": "sport", "goal": "sport", "match": "sport",
+}
+
+
+def word2vec_training(epochs: int = 40) -> Any:
+    """Figure 7: :class:`~sparsedense.models.Word2Vec` on the sample corpus, as the tutorial.
+
+    Skip-gram, 32 dimensions, words seen twice or more, ``seed=1``, 40
+    epochs (the tutorial's model: ``compute_loss=True`` changes no vector):
+    the loss of each epoch (``training_loss_``), and a few words of three
+    topics before training (the random initial vectors) and after it.
+    """
+    import re
+
+    from sparsedense import load_sample_corpus
+    from sparsedense.models import Word2Vec
+
+    plt = _plt()
+    sentences = [re.findall(r"\w+", text.lower()) for text in load_sample_corpus().texts]
+    model = Word2Vec(vector_size=32, min_count=2, sg=1, epochs=epochs, seed=1,
+                     compute_loss=True)
+    model.build_vocab(sentences)
+    words = list(W2V_GROUPS)
+    before = np.array(model.wv[words])
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
+    with hangul_font():
+        fig = plt.figure(figsize=(6.6, 6.6))
+        grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.45])
+        ax = fig.add_subplot(grid[0, :])
+        ax.plot(range(1, epochs + 1), model.training_loss_, marker="o", markersize=3)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss of the epoch")
+        ax.set_ylim(0, None)
+        ax.set_title("word2vec (skip-gram) on the sample corpus: loss per epoch")
+        maps = [fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])]
+        fig.subplots_adjust(left=0.12, right=0.98, bottom=0.11, top=0.95, wspace=0.12,
+                            hspace=0.35)
+        word_map(words, before, groups=W2V_GROUPS, ax=maps[0], fontsize=9,
+                 title="before: random vectors", legend=False)
+        word_map(words, model.wv[words], groups=W2V_GROUPS, ax=maps[1], fontsize=9,
+                 title=f"after {epochs} epochs", legend=False)
+        maps[1].set_ylabel("")
+        _legend_below(fig, maps[0])
+    return fig
+
+
+def _legend_below(fig: Any, ax: Any) -> None:
+    """One legend of the groups of ``ax``, across the bottom of ``fig``."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
+               frameon=False, bbox_to_anchor=(0.5, 0.0))
 
 
 FIGURES = {
@@ -326,4 +384,5 @@ FIGURES = {
     "sun_moon_cloud": sun_moon_cloud,
     "banking_map": lambda: banking_map(*korean_word_vectors()),
     "toy_training": toy_training,
+    "word2vec_training": word2vec_training,
 }

@@ -205,7 +205,7 @@ def test_word_map_draws_every_word_once_without_warnings():
 # -- the tutorial's figures ----------------------------------------------------
 
 FIGURES = ["onehot_vs_dense", "onehot_times_table", "embedding_lookup", "sun_moon_cloud",
-           "banking_map", "toy_training"]
+           "banking_map", "toy_training", "word2vec_training"]
 
 
 def test_the_tutorial_has_every_figure_and_no_other():
@@ -269,3 +269,17 @@ def test_banking_map_shows_the_seed_relation_readably():
     at = {w: xy[i] for i, w in enumerate(words)}
     assert (np.linalg.norm(at["예금"] - at["적금"])
             < np.linalg.norm(at["예금"] - at["주택대출"]))
+
+
+def test_training_figures_draw_the_losses_of_the_tutorial():
+    figures = _figures()
+    fig, _ = render(figures.toy_training)
+    loss = fig.axes[0].lines[0].get_ydata()
+    assert len(loss) == 50
+    assert (round(loss[0], 2), round(loss[-1], 2)) == (-1.09, -6.55)  # as embedding.rst prints
+    fig, _ = render(figures.word2vec_training)
+    loss = fig.axes[0].lines[0].get_ydata()
+    assert len(loss) == 40 and loss[-1] < 0.6 * loss[0]
+    after = fig.axes[2]
+    assert [t.get_text() for t in after.texts] == list(figures.W2V_GROUPS)
+    assert not overlapping(text_boxes(after.texts, fig))

@@ -383,7 +383,7 @@ def project_2d(vectors: Any, *, normalize: bool = True) -> np.ndarray:
 def word_map(words: Sequence[str], vectors: Any, *,
              groups: Mapping[str, str] | None = None, title: str | None = None,
              ax: Any = None, xy: Any = None, figsize: tuple[float, float] = (6.4, 5.0),
-             fontsize: float = 10) -> Any:
+             fontsize: float = 10, legend: bool = True) -> Any:
     """A scatter plot of ``words`` on the two main directions of their ``vectors``.
 
     Points are coloured by group (``groups[word]``, one legend entry per
@@ -407,6 +407,8 @@ def word_map(words: Sequence[str], vectors: Any, *,
         Coordinates to use instead of :func:`project_2d` of ``vectors``.
     figsize : (float, float), default=(6.4, 5.0)
     fontsize : float, default=10
+    legend : bool, default=True
+        Draw a legend of the groups in the axes (labels avoid it).
 
     Returns
     -------
@@ -461,7 +463,7 @@ def word_map(words: Sequence[str], vectors: Any, *,
         ax.set_ylabel("second main direction")
         if title:
             ax.set_title(title)
-        if any(g is not None for g in names):
+        if legend and any(g is not None for g in names):
             ax.legend(loc="best", fontsize=fontsize - 1)
         if own:
             fig.tight_layout()
