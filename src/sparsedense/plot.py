@@ -11,7 +11,7 @@ matplotlib's global settings); only its font file is used.
 
 :func:`label_points` writes one label beside each point, choosing for each
 among eight directions the first place where it overlaps no label already
-placed and no point, measured with the renderer's text extents;
+placed and no point, sized by the renderer's text extents;
 :func:`word_map` draws words on the two main directions of their vectors
 (:func:`project_2d`) with those labels.
 
@@ -191,7 +191,7 @@ def label_points(ax: Any, xy: Any, labels: Sequence[str], *, fontsize: float = 9
     Labels are placed one after the other, in the order given. Each tries
     eight places around its point (right, above, left, below, then the
     diagonals), ``offset`` points away, then 2, 3, 4.5 and 6 times as far, and
-    takes the first whose box (measured with the renderer's text extents)
+    takes the first whose box (sized by the renderer's text extents)
     overlaps no label already placed (by this call or before it: every text
     of ``ax``, and its legend), no point (``xy`` and every scatter point of
     ``ax``), and stays inside the axes;
