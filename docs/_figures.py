@@ -209,31 +209,23 @@ def sun_moon_cloud() -> Any:
     return fig
 
 
-def korean_word_vectors(words: Sequence[str] = tuple(MAP_WORDS),
-                        vector_size: int = 50) -> tuple[list[str], np.ndarray]:
-    """``(words, vectors)``: PPMI-SVD word vectors of the shipped sample corpus.
+def korean_word_vectors(words: Sequence[str] = tuple(MAP_WORDS)
+                        ) -> tuple[list[str], np.ndarray]:
+    """``(words, vectors)``: PPMI-SVD word vectors of the Korean documents of the sample corpus.
 
-    Korean documents are tokenised by
+    Trained by ``sparsedense demo`` (its ``seed_word_vectors``), as
+    docs/tutorial/dense.rst does: the Korean documents tokenised by
     :class:`~sparsedense.text.KoreanTokenizer` (``user_words=["주택대출"]``:
-    the compound is one word), English ones into lowercase runs of word
-    characters; :class:`~sparsedense.models.PPMISVD` (window 5, words seen at
-    least twice, ``random_state=0``) gives the vectors. Returns the words of
-    ``words`` that have a vector, and their rows.
+    the compound stays one word), then :class:`~sparsedense.models.PPMISVD`
+    (30 dimensions, ``min_count=1``, ``random_state=0``). Returns the words
+    of ``words`` that have a vector, and their rows.
     """
-    import re
-
     import sparsedense as sd
-    from sparsedense.models import PPMISVD
-    from sparsedense.text import KoreanTokenizer
+    from sparsedense.cli.demo import seed_word_vectors
 
-    corpus = sd.load_sample_corpus()
-    tokenizer = KoreanTokenizer(user_words=["주택대출"])
-    sentences = [tokenizer(text) if lang == "ko" else re.findall(r"\w+", text.lower())
-                 for text, lang in zip(corpus.texts, corpus.langs)]
-    model = PPMISVD(sentences, vector_size=vector_size, window=5, min_count=2,
-                    random_state=0)
-    kept = [w for w in words if w in model.wv]
-    return kept, np.asarray(model.wv[kept])
+    wv = seed_word_vectors(sd.load_sample_corpus("ko").texts)
+    kept = [w for w in words if w in wv]
+    return kept, np.asarray(wv[kept])
 
 
 def banking_map(words: Sequence[str], vectors: Any) -> Any:

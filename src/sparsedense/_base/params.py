@@ -263,6 +263,9 @@ CALLABLE_OR_NONE: Described = ("a callable or None", lambda v: v is None or call
 STR_OR_NONE: Described = ("an instance of 'str' or None",
                           lambda v: v is None or isinstance(v, str))
 NO_CHECK: Described = ("anything", lambda v: True)
+#: a vectorizer's ``tokenizer``: a callable, None, or the name of a tokenizer
+#: (sparsedense.text._analyzer.NAMED_TOKENIZERS: "kiwi", the Korean one)
+TOKENIZER: Described = options("kiwi", none=True, call=True)
 
 
 def _ngram_ok(v) -> bool:
@@ -304,7 +307,7 @@ ANALYZER_PARAMS: dict[str, Constraint] = {
     "strip_accents": options("ascii", "unicode", none=True, call=True),
     "lowercase": BOOLEAN,
     "preprocessor": CALLABLE_OR_NONE,
-    "tokenizer": CALLABLE_OR_NONE,
+    "tokenizer": TOKENIZER,
     "stop_words": STOP_WORDS,
     "token_pattern": STR_OR_NONE,
     "ngram_range": NGRAM_RANGE,

@@ -2,7 +2,10 @@
 
 TF-IDF (sparse) -> LSA (dense document and word vectors, or a word-vector
 file with ``--vectors``) -> nearest documents and nearest words, and the
-one-hot vs dense contrast the seed tutorial is about.
+one-hot vs dense contrast the seed tutorial is about: its Korean words
+예금, 적금 and 주택대출, split by the Korean tokenizer (the ``korean``
+extra) and given PPMI-SVD vectors, where 예금 is close to 적금 and far from
+주택대출.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ EXAMPLE = """examples:
 
 #: words whose neighbours the demo shows (English and Korean)
 QUERY_WORDS = ("deposit", "mortgage", "rain", "football", "예금", "축구")
+
+#: the seed tutorial's words: 예금 (deposit) is close to 적금 (savings), far from 주택대출
+SEED_WORDS = ("예금", "적금", "주택대출")
+#: the Korean tokenizer's extra dictionary word: kiwi alone splits 주택대출 into 주택 + 대출
+SEED_USER_WORDS = ("주택대출",)
+#: the PPMI-SVD settings of the Korean word vectors (the tests check the claim with them)
+SEED_PPMI = {"vector_size": 30, "min_count": 1, "random_state": 0}
 
 
 def register(sub) -> None:
@@ -61,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from ..data import load_sample_corpus
     from ..decomposition import LSA
     from ..functional import sparse_to_dense
-    from ..similarity import cosine_similarity, topk_similar
-    from ..text import TfidfVectorizer, one_hot
+    from ..similarity import topk_similar
+    from ..text import TfidfVectorizer
     from ..vectors import Vectors
 
     if args.docs < 1 or args.top < 1:
@@ -111,16 +121,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {w:<10} " + ", ".join(f"{k} {s:.2f}" for k, s in near))
         print()
 
-    trio = [w for w in ("예금", "적금", "주택대출") if w in words]
-    if len(trio) == 3:
-        ids = [words.key_to_index[w] for w in trio]
-        onehot = cosine_similarity(one_hot(ids, len(words)))
-        dense = cosine_similarity(W[ids])
-        print("One-hot vs dense (the seed's banking words 예금, 적금, 주택대출):")
-        print(f"  one-hot cosine  예금-적금 {onehot[0, 1]:.2f}   예금-주택대출 {onehot[0, 2]:.2f}"
-              "   (distinct one-hot vectors are always orthogonal)")
-        print(f"  dense cosine    예금-적금 {dense[0, 1]:.2f}   예금-주택대출 {dense[0, 2]:.2f}"
-              "   (LSA vectors carry the relation)")
+    _print_seed_words(corpus, words)
 
     if args.vectors:
         from ._common import load_vectors_with_progress
@@ -139,6 +140,51 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _plot(args.plot, words, shown, D, corpus, picks)
     return 0
+
+
+def seed_word_vectors(texts: list[str]):
+    """PPMI-SVD word vectors of Korean ``texts``, split by the Korean tokenizer.
+
+    The demo's settings (``SEED_USER_WORDS``, ``SEED_PPMI``); raises
+    ImportError (naming the ``korean`` extra) without kiwipiepy.
+    """
+    from ..models import PPMISVD
+    from ..text import KoreanTokenizer
+
+    sentences = KoreanTokenizer(user_words=SEED_USER_WORDS).tokenize_batch(texts)
+    return PPMISVD(sentences, **SEED_PPMI).wv
+
+
+def _print_seed_words(corpus, words) -> None:
+    """The seed's claim: one-hot cosines are 0, dense ones put 예금 near 적금, far from 주택대출.
+
+    ``words`` (the TF-IDF vocabulary) gives the one-hot vectors when the
+    Korean tokenizer is missing.
+    """
+    from ..similarity import cosine_similarity
+    from ..text import one_hot
+
+    ko = [t for t, lg in zip(corpus.texts, corpus.langs) if lg == "ko"]
+    try:
+        wv = seed_word_vectors(ko)
+    except ImportError:
+        wv = None
+    vocab = words if wv is None else wv
+    if not all(w in vocab for w in SEED_WORDS):
+        return
+    ids = [vocab.key_to_index[w] for w in SEED_WORDS]
+    onehot = cosine_similarity(one_hot(ids, len(vocab)))
+    print("One-hot vs dense (the seed's banking words 예금, 적금, 주택대출):")
+    print(f"  one-hot cosine  예금-적금 {onehot[0, 1]:.2f}   예금-주택대출 {onehot[0, 2]:.2f}"
+          "   (distinct one-hot vectors are always orthogonal)")
+    if wv is None:
+        print("  dense cosine    needs the Korean tokenizer: pip install 'sparsedense[korean]'")
+        return
+    dense = cosine_similarity(wv.vectors[ids])
+    print(f"  dense cosine    예금-적금 {dense[0, 1]:.2f}   예금-주택대출 {dense[0, 2]:.2f}"
+          f"   gap {dense[0, 1] - dense[0, 2]:.2f}   (related words are close)")
+    print(f"                  (PPMI-SVD, {wv.vector_size} dimensions, on the {len(ko)} Korean "
+          "documents split by KoreanTokenizer)")
 
 
 def _plot(path: str, words, shown: list[str], D: np.ndarray, corpus, picks: list[int]) -> None:

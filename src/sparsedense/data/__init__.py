@@ -3,6 +3,10 @@
 A few hundred short documents written for this project, in English and
 Korean, over six topics (banking, weather, sport, cooking, technology,
 health), so that similarities computed on it are meaningful to a reader.
+The Korean banking documents speak of deposits and savings (예금, 적금) and
+of housing loans (주택대출) in their own contexts, and sometimes together,
+so that word vectors trained on them put 예금 close to 적금 and far from
+주택대출, as the seed tutorial says (see ``sparsedense demo``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ which also has a Numba fast path for the default word tokenizer.
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 import warnings
@@ -16,7 +17,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from .._base.params import DEFAULT_TOKEN_PATTERN
+from .._base.params import DEFAULT_TOKEN_PATTERN, TOKENIZER
+from .._base.validation import check_param
 from .._base.stacklevel import user_stacklevel
 
 from ._stop_words import ENGLISH_STOP_WORDS
@@ -31,6 +33,24 @@ FAST_TOKEN_PATTERNS = {
 }
 
 _WHITE_SPACES = re.compile(r"\s\s+")
+
+#: ``tokenizer="<name>"`` -> the tokenizer it stands for (its defaults), as
+#: "module:class", imported on first use (kiwipiepy is an optional extra)
+NAMED_TOKENIZERS = {"kiwi": "sparsedense.text._korean:KoreanTokenizer"}
+
+
+def named_tokenizer(name: str, owner: str) -> Callable[[str], list]:
+    """The tokenizer a name of :data:`NAMED_TOKENIZERS` stands for, made with its defaults.
+
+    ``tokenizer="kiwi"`` is ``tokenizer=KoreanTokenizer()``. Another name is
+    refused like any bad parameter (:class:`InvalidParameterError`, a
+    ValueError, naming ``tokenizer``, the value and the names accepted).
+    """
+    if name not in NAMED_TOKENIZERS:
+        allowed, _ = TOKENIZER
+        check_param(name, "tokenizer", allowed, False, owner=owner)
+    module, _, cls = NAMED_TOKENIZERS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)()
 
 
 def strip_accents_unicode(s: str) -> str:
@@ -176,7 +196,14 @@ class AnalyzerMixin:
         return partial(_preprocess, accent_function=accents, lower=self.lowercase)
 
     def build_tokenizer(self) -> Callable[[str], list]:
-        """The callable that splits a preprocessed document into tokens."""
+        """The callable that splits a preprocessed document into tokens.
+
+        ``tokenizer`` itself when it is a callable; for a name of
+        :data:`NAMED_TOKENIZERS` (``"kiwi"``), the tokenizer it names, with
+        its defaults; else the ``token_pattern``'s ``findall``.
+        """
+        if isinstance(self.tokenizer, str):
+            return named_tokenizer(self.tokenizer, type(self).__name__)
         if self.tokenizer is not None:
             return self.tokenizer
         pattern = re.compile(self.token_pattern)
@@ -264,7 +291,12 @@ class AnalyzerMixin:
             )
 
     def _warn_for_unused_params(self) -> None:
-        if self.tokenizer is not None and self.token_pattern is not None:
+        # a named tokenizer ignores the pattern as a callable does, but the
+        # default pattern is left as it is without a warning (only one set
+        # by hand is a mistake to point out)
+        named = isinstance(self.tokenizer, str)
+        if (self.tokenizer is not None and self.token_pattern is not None
+                and not (named and self.token_pattern == DEFAULT_TOKEN_PATTERN)):
             warnings.warn("The parameter 'token_pattern' will not be used"
                           " since 'tokenizer' is not None'", stacklevel=user_stacklevel())
         if self.preprocessor is not None and callable(self.analyzer):

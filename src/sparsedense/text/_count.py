@@ -52,8 +52,11 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         Lowercase the text before tokenizing.
     preprocessor : callable, default=None
         Replaces the preprocessing (lowercasing and accent stripping).
-    tokenizer : callable, default=None
+    tokenizer : callable or {'kiwi'}, default=None
         Replaces the token pattern (only with ``analyzer='word'``).
+        ``'kiwi'`` is :class:`~sparsedense.text.KoreanTokenizer` with its
+        defaults (Korean nouns and verb stems, particles dropped; needs
+        ``pip install 'sparsedense[korean]'``).
     stop_words : {'english'}, list, default=None
         Tokens removed before n-grams are formed.
     token_pattern : str, default=r"(?u)\\b\\w\\w+\\b"

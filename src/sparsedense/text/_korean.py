@@ -223,8 +223,9 @@ class KoreanTokenizer:
                  lemma: bool = True, num_workers: int | None = None) -> None:
         # stored as tuples (a tuple is kept as is, so scikit-learn's clone sees
         # the same objects); checked here, so a mistake fails where it is made
-        self.keep = keep if isinstance(keep, tuple) else tuple(keep)
-        self.user_words = user_words if isinstance(user_words, tuple) else tuple(user_words)
+        self.keep = keep if isinstance(keep, (tuple, str)) else tuple(keep)
+        self.user_words = (user_words if isinstance(user_words, (tuple, str))
+                           else tuple(user_words))
         self.lemma = lemma
         self.num_workers = num_workers
         self._check()
