@@ -119,10 +119,21 @@ def test_demo_plot_draws_korean_words_without_missing_glyphs_or_overlaps(tmp_pat
     canvas = FigureCanvasAgg(fig)  # the command closed the figure: draw it again
     canvas.draw()
     renderer = canvas.get_renderer()
-    boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
-    clashes = [(labels[i], labels[j]) for i, a in enumerate(boxes)
-               for j in range(i + 1, len(boxes)) if a.overlaps(boxes[j])]
-    assert not clashes
+    for ax in fig.axes:
+        labels = [t.get_text() for t in ax.texts]
+        boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+        clashes = [(labels[i], labels[j]) for i, a in enumerate(boxes)
+                   for j in range(i + 1, len(boxes)) if a.overlaps(boxes[j])]
+        assert not clashes
+    try:
+        import kiwipiepy  # noqa: F401
+    except ImportError:
+        assert len(fig.axes) == 1
+    else:  # the seed's words in the demo's Korean vectors, a second panel
+        assert len(fig.axes) == 2
+        seed = [t.get_text() for t in fig.axes[1].texts]
+        assert {"예금", "적금", "주택대출"} <= set(seed)
+        assert "cos(예금, 적금) = 0.79" in fig.axes[1].get_title()
 
 
 def test_demo_plot_without_the_font_says_what_to_install(tmp_path, monkeypatch, capsys):
