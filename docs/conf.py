@@ -16,6 +16,8 @@ import sys
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "src")))
 # The project's own Sphinx extensions (docs/_ext/).
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "_ext")))
+# The tutorial's figures: its plot directives import docs/_figures.py.
+sys.path.insert(0, os.path.abspath(os.path.dirname(__file__)))
 
 import sparsedense  # noqa: E402  (cheap: the public names are imported lazily)
 

@@ -83,3 +83,72 @@ def test_demo_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch
     assert err == ["sparsedense demo: error: --plot needs matplotlib: "
                    "pip install 'sparsedense[plot]'"]
     assert not out.exists()
+
+
+def test_demo_plot_draws_korean_words_without_missing_glyphs_or_overlaps(tmp_path, monkeypatch,
+                                                                        caplog):
+    """The map of ``demo --plot``: every Hangul glyph found, no two labels on each other."""
+    pytest.importorskip("matplotlib")
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from sparsedense.cli import _plot, main
+
+    figures = []
+
+    def keep(*args):
+        figures.append(draw(*args))
+        return figures[-1]
+
+    draw = _plot.demo_figure
+    monkeypatch.setattr(_plot, "demo_figure", keep)
+    out = tmp_path / "map.png"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["demo", "--docs", "4", "--plot", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    messages = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
+    assert not [m for m in messages if "missing from font" in m or "findfont" in m], messages
+    (fig,) = figures
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.texts]
+    assert "예금" in labels and "deposit" in labels
+    assert any(label.startswith("doc ") for label in labels)
+    canvas = FigureCanvasAgg(fig)  # the command closed the figure: draw it again
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [t.get_text() for t in ax.texts]
+        boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]
+        clashes = [(labels[i], labels[j]) for i, a in enumerate(boxes)
+                   for j in range(i + 1, len(boxes)) if a.overlaps(boxes[j])]
+        assert not clashes
+    try:
+        import kiwipiepy  # noqa: F401
+    except ImportError:
+        assert len(fig.axes) == 1
+    else:  # the seed's words in the demo's Korean vectors, a second panel
+        assert len(fig.axes) == 2
+        seed = [t.get_text() for t in fig.axes[1].texts]
+        assert {"예금", "적금", "주택대출"} <= set(seed)
+        assert "cos(예금, 적금) = 0.79" in fig.axes[1].get_title()
+
+
+def test_demo_plot_without_the_font_says_what_to_install(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    import importlib.util
+
+    from sparsedense.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "koreanize_matplotlib"
+                        else real(name, *a))
+    out = tmp_path / "map.png"
+    assert main(["demo", "--docs", "1", "--plot", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["sparsedense demo: error: --plot needs koreanize-matplotlib: "
+                   "pip install 'sparsedense[plot]'"]
+    assert not out.exists()

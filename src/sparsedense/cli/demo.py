@@ -188,35 +188,7 @@ def _print_seed_words(corpus, words) -> None:
 
 
 def _plot(path: str, words, shown: list[str], D: np.ndarray, corpus, picks: list[int]) -> None:
-    try:
-        import matplotlib
+    from ._plot import write_demo_map  # the drawing (font, labels): cli/_plot.py
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ValueError("--plot needs matplotlib: pip install 'sparsedense[plot]'") from None
-
-    chosen = list(dict.fromkeys(shown + [k for w in shown for k, _ in
-                                         words.most_similar(w, topn=3)]))
-    P = np.vstack([words.get_normed_vectors()[[words.key_to_index[w] for w in chosen]],
-                   D[picks]])
-    P = P - P.mean(axis=0)
-    _, _, Vt = np.linalg.svd(P, full_matrices=False)
-    xy = P @ Vt[:2].T
-    fig, ax = plt.subplots(figsize=(7, 6))
-    n = len(chosen)
-    ax.scatter(xy[:n, 0], xy[:n, 1], c="tab:blue", label="words")
-    ax.scatter(xy[n:, 0], xy[n:, 1], c="tab:orange", marker="s", label="documents")
-    for (x, y), w in zip(xy[:n], chosen):
-        ax.annotate(w, (x, y), fontsize=9)
-    for (x, y), i in zip(xy[n:], picks):
-        ax.annotate(f"doc {i} ({corpus.topics[i]})", (x, y), fontsize=8, color="tab:orange")
-    ax.set_title("sparsedense demo: LSA word and document vectors (2-D projection)")
-    ax.legend()
-    fig.tight_layout()
-    from ._common import atomic_output
-
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    write_demo_map(path, words, shown, D, corpus, picks)
     print(f"\nmap written to {path}")
