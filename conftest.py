@@ -1,8 +1,10 @@
-"""pytest hooks for the doctests outside tests/: the pages and docstrings of optional extras.
+"""pytest hooks for the docstring doctests of modules that need an optional extra.
 
-A doctest that needs an optional package (the Korean tokenizer needs the
-``korean`` extra, kiwipiepy) is skipped, with the reason, when the package
-is missing; the examples themselves stay free of test machinery.
+A module's doctests that need an optional package (the Korean tokenizer needs
+the ``korean`` extra, kiwipiepy) are skipped, with the reason, when the
+package is missing; the examples themselves stay free of test machinery.
+The pages under docs/ say what they need in ``.. needs:`` comments instead
+(docs/conftest.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import pytest
 
 #: path suffix of a doctest's file -> the module it needs and the extra bringing it
 NEEDS = {
-    "docs/howto/korean.rst": ("kiwipiepy", "korean"),
     "src/sparsedense/text/_korean.py": ("kiwipiepy", "korean"),
 }
 
