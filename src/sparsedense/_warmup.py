@@ -237,6 +237,30 @@ def _functional(s: _Step) -> None:
         F.onehot_to_indices(F.indices_to_onehot(idx[0], V, dtype=W.dtype))
 
 
+def _quantized(s: _Step) -> None:
+    from . import functional as F
+    from .quantized import quantize
+    from .similarity import topk_similar
+
+    V, D = (40, 8) if s.parallel else (20, 6)
+    W = s.table(V, D).astype(np.float32)
+    for dtype in ("int8", "int4", "float16"):
+        qt = quantize(W, dtype)
+        qt.dequantize()
+        for it in _INDEX_DTYPES:
+            idx = s.rng.integers(0, V, (4, 5)).astype(it)
+            flat = idx.ravel()
+            offsets = np.array([0, 3, 3, 9], dtype=it)
+            F.embedding(idx, qt)
+            psw = s.rng.random(flat.shape[0]).astype(np.float32)
+            for mode in ("sum", "mean", "max"):
+                F.embedding_bag(flat, qt, offsets, mode=mode)
+                if mode != "max":
+                    F.embedding_bag(flat, qt, offsets, mode=mode, per_sample_weights=psw)
+                F.sparse_to_dense(s.csr(6, V, index_dtype=it), qt, mode=mode)
+        topk_similar(W[:3], qt, k=2)
+
+
 def _nn_optim(s: _Step) -> None:
     from .nn import Embedding, EmbeddingBag
     from .optim import SGD, Adagrad, SparseAdam
@@ -337,7 +361,7 @@ def _models(s: _Step) -> None:
 #: (name, step) in the order warmup() runs them
 STEPS: tuple[tuple[str, Callable[[_Step], None]], ...] = (
     ("text", _text), ("embedding vectorizer", _embedding_vectorizer),
-    ("functional", _functional), ("nn + optim", _nn_optim), ("similarity + LSA", _similarity),
+    ("functional", _functional), ("compressed tables", _quantized), ("nn + optim", _nn_optim), ("similarity + LSA", _similarity),
     ("vectors", _vectors), ("models", _models))
 
 

@@ -53,6 +53,38 @@ def _splat(builder, value, vty):
                                   ir.Constant(ir.VectorType(i32, vty.count), [0] * vty.count))
 
 
+def emit_vector_switch(builder, intp, n_vec_v, tail_v, lanes: int, tag: str, emit_loop) -> None:
+    """One loop per vector count, picked by a ``switch`` (LLVM must know the count to keep
+    the sums in registers): key 0 is a full pass (``MAX_VECTORS`` vectors, no tail, no
+    mask), key ``n`` a pass of ``n`` vectors whose last one is masked.
+    ``emit_loop(n_vectors, full, exit_block)`` emits a loop from the current block."""
+    full_pass = builder.and_(
+        builder.icmp_signed("==", n_vec_v, ir.Constant(intp, MAX_VECTORS)),
+        builder.icmp_signed("==", tail_v, ir.Constant(intp, lanes)))
+    key = builder.select(full_pass, ir.Constant(intp, 0), n_vec_v)
+    exit_block = builder.append_basic_block(f"{tag}.exit")
+    default = builder.append_basic_block(f"{tag}.default")
+    switch = builder.switch(key, default)
+    for n_vectors in range(MAX_VECTORS + 1):
+        case = builder.append_basic_block(f"{tag}.case.{n_vectors}")
+        switch.add_case(ir.Constant(intp, n_vectors), case)
+        builder.position_at_end(case)
+        emit_loop(n_vectors or MAX_VECTORS, n_vectors == 0, exit_block)
+    builder.position_at_end(default)  # out of range: nothing (the caller's bug)
+    builder.branch(exit_block)
+    builder.position_at_end(exit_block)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def vector_pass(dim, lanes, done):
+    """``(n_vec, tail)`` of the pass over a row's vectors that starts at vector ``done``:
+    at most ``MAX_VECTORS`` vectors, the last one ``tail`` columns wide."""
+    n_vectors = (dim + lanes - 1) // lanes
+    n_vec = min(MAX_VECTORS, n_vectors - done)
+    tail = dim - (n_vectors - 1) * lanes if done + n_vec == n_vectors else lanes
+    return n_vec, tail
+
+
 @intrinsic
 def half_to_float(typingctx, bits):
     """The float32 value of IEEE half-precision ``bits`` (uint16), exactly.
@@ -235,22 +267,7 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
                     builder.store(value, vector_ptr(dst, v), align=itemsize)
             builder.branch(exit_block)
 
-        # a full pass (MAX_VECTORS vectors, no tail): key 0; else key n_vec, masked
-        full_pass = builder.and_(
-            builder.icmp_signed("==", n_vec_v, ir.Constant(intp, MAX_VECTORS)),
-            builder.icmp_signed("==", tail_v, ir.Constant(intp, lanes)))
-        key = builder.select(full_pass, ir.Constant(intp, 0), n_vec_v)
-        exit_block = builder.append_basic_block("block_sum.exit")
-        default = builder.append_basic_block("block_sum.default")
-        switch = builder.switch(key, default)
-        for n_vectors in range(MAX_VECTORS + 1):
-            case = builder.append_basic_block(f"block_sum.case.{n_vectors}")
-            switch.add_case(ir.Constant(intp, n_vectors), case)
-            builder.position_at_end(case)
-            emit_loop(n_vectors or MAX_VECTORS, n_vectors == 0, exit_block)
-        builder.position_at_end(default)  # out of range: nothing (the caller's bug)
-        builder.branch(exit_block)
-        builder.position_at_end(exit_block)
+        emit_vector_switch(builder, intp, n_vec_v, tail_v, lanes, "block_sum", emit_loop)
         return context.get_dummy_value()
 
     return sig, codegen
@@ -270,8 +287,7 @@ def weighted_row_sum(weight, indices, weights, start, end, out, row, divisor):
     n_vectors = (dim + lanes - 1) // lanes
     done = 0
     while done < n_vectors:
-        n_vec = min(MAX_VECTORS, n_vectors - done)
-        tail = dim - (n_vectors - 1) * lanes if done + n_vec == n_vectors else lanes
+        n_vec, tail = vector_pass(dim, lanes, done)
         block_sum(weight, indices, weights, start, end, done * lanes, n_vec, tail, out, row,
                   divisor)
         done += n_vec

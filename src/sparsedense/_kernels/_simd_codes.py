@@ -25,7 +25,13 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches
-from ._simd import _CACHE_LINE, MAX_VECTORS, PREFETCH_DISTANCE, _splat
+from ._simd import (
+    _CACHE_LINE,
+    PREFETCH_DISTANCE,
+    _splat,
+    emit_vector_switch,
+    vector_pass,
+)
 
 #: float32 lanes of an accumulator (a 256-bit vector)
 LANES = 8
@@ -198,21 +204,8 @@ def _make_block_sum(fmt: str):
                         builder.store(value, ptr, align=4)
                 builder.branch(exit_block)
 
-            full_pass = builder.and_(
-                builder.icmp_signed("==", n_vec_v, ir.Constant(intp, MAX_VECTORS)),
-                builder.icmp_signed("==", tail_v, ir.Constant(intp, LANES)))
-            key = builder.select(full_pass, ir.Constant(intp, 0), n_vec_v)
-            exit_block = builder.append_basic_block(f"codes_sum.{fmt}.exit")
-            default = builder.append_basic_block(f"codes_sum.{fmt}.default")
-            switch = builder.switch(key, default)
-            for n_vectors in range(MAX_VECTORS + 1):
-                case = builder.append_basic_block(f"codes_sum.{fmt}.case.{n_vectors}")
-                switch.add_case(ir.Constant(intp, n_vectors), case)
-                builder.position_at_end(case)
-                emit_loop(n_vectors or MAX_VECTORS, n_vectors == 0, exit_block)
-            builder.position_at_end(default)  # out of range: nothing (the caller's bug)
-            builder.branch(exit_block)
-            builder.position_at_end(exit_block)
+            emit_vector_switch(builder, intp, n_vec_v, tail_v, LANES, f"codes_sum.{fmt}",
+                               emit_loop)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -232,14 +225,13 @@ def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row
     """``out[row] = (sum_p w_p * scale[i_p] * codes[i_p] + constant) / divisor``.
 
     ``kind`` 0 (int8), 1 (int4) or 2 (float16 bits; ``row_scale`` unused); passes
-    of :data:`MAX_VECTORS` vectors of 8 columns over the bag, then one with the rest.
+    of :data:`._simd.MAX_VECTORS` vectors of 8 columns over the bag, then one with the rest.
     """
     dim = out.shape[1]
     n_vectors = (dim + LANES - 1) // LANES
     done = 0
     while done < n_vectors:
-        n_vec = min(MAX_VECTORS, n_vectors - done)
-        tail = dim - (n_vectors - 1) * LANES if done + n_vec == n_vectors else LANES
+        n_vec, tail = vector_pass(dim, LANES, done)
         col = done * LANES
         if kind == 0:
             int8_block_sum(codes, row_scale, indices, weights, start, end, col, n_vec, tail,
@@ -257,8 +249,7 @@ def halves_row_sum(halves, indices, weights, start, end, out, row, divisor):
     n_vectors = (dim + LANES - 1) // LANES
     done = 0
     while done < n_vectors:
-        n_vec = min(MAX_VECTORS, n_vectors - done)
-        tail = dim - (n_vectors - 1) * LANES if done + n_vec == n_vectors else LANES
+        n_vec, tail = vector_pass(dim, LANES, done)
         float16_block_sum(halves, weights, indices, weights, start, end, done * LANES, n_vec,
                           tail, out, row, 0.0, divisor)
         done += n_vec
