@@ -13,6 +13,10 @@ import importlib
 
 import pytest
 
+#: pytest's files, not modules to doctest: --doctest-modules would import each as a module
+#: named ``conftest`` (three of them: a clash)
+collect_ignore = ["conftest.py", "tests/conftest.py", "docs/conftest.py"]
+
 #: path suffix of a doctest's file -> the module it needs and the extra bringing it
 NEEDS = {
     "src/sparsedense/text/_korean.py": ("kiwipiepy", "korean"),

@@ -10,6 +10,7 @@ time. That folder is gitignored; never commit it.
 """
 
 import os
+import re
 import sys
 
 # Document the source tree even when the package is not installed.
@@ -84,3 +85,58 @@ html_theme = "alabaster"
 # one-column layout, where the body has the window's width.
 html_theme_options = {"page_width": "1160px", "body_max_width": "none"}
 html_title = f"sparsedense {release}"
+
+# -- Hangul in the pages --------------------------------------------------------
+# The pages show Korean (the seed tutorial's words); a reader without a Korean
+# system font would see boxes. The build subsets NanumGothic, the font the figures
+# use (the plot extra's koreanize-matplotlib, SIL OFL 1.1), to the Hangul the pages
+# and docstrings hold (a few hundred syllables, not the 4.7 MB font), and writes it
+# into _static/hangul-font.css as a data: URL, which browsers also load from pages
+# opened as files (a font file next to a file:// page is refused as cross-origin).
+# _static/hangul.css uses it for the Hangul code points only.
+html_static_path = ["_static"]
+html_css_files = ["hangul-font.css", "hangul.css"]
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
+
+
+def _hangul_text() -> str:
+    """Every Hangul character of the pages and of the docstrings the API pages show."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    found: set[str] = set()
+    for top in (root, os.path.join(root, "..", "src", "sparsedense")):
+        for folder, _, files in os.walk(top):
+            for name in files:
+                if name.endswith((".rst", ".py", ".md")):
+                    with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                        found.update(_HANGUL.findall(fh.read()))
+    return "".join(sorted(found))
+
+
+def _write_hangul_font(app) -> None:
+    import base64
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from sparsedense.plot import hangul_font_path
+
+    font = TTFont(hangul_font_path())
+    subsetter = subset.Subsetter(subset.Options(drop_tables=["TSI0", "TSI1", "TSI2", "TSI3",
+                                                             "TSI5"]))
+    subsetter.populate(text=_hangul_text())
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    static = os.path.join(app.outdir, "_static")
+    os.makedirs(static, exist_ok=True)
+    with open(os.path.join(static, "hangul-font.css"), "w", encoding="utf-8") as fh:
+        fh.write('@font-face {\n  font-family: "NanumGothic";\n'
+                 f'  src: url(data:font/ttf;base64,{data}) format("truetype");\n'
+                 "  unicode-range: U+1100-11FF, U+3130-318F, U+A960-A97F, U+AC00-D7FF;\n"
+                 "}\n")
+
+
+def setup(app):
+    app.connect("builder-inited", _write_hangul_font)

@@ -317,3 +317,28 @@ def test_built_page_has_mathml_and_no_remote_script(tmp_path, renderer):
         assert '<span class="eqno">(1)' in html and 'href="#equation-idf"' in html
     else:
         assert any("mathjax" in script.lower() for script in remote)
+
+
+def test_pages_carry_a_font_for_every_hangul_character_they_show(tmp_path):
+    # readers without a Korean font see the pages' Hangul in NanumGothic, subset at build
+    # time and embedded as a data: URL (which pages opened as files load too)
+    import base64
+    import io
+    import types
+
+    pytest.importorskip("sphinx")
+    pytest.importorskip("fontTools")
+    spec = importlib.util.spec_from_file_location("docs_conf", DOCS / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    text = conf._hangul_text()
+    assert {"예", "금", "적", "주", "택", "대", "출"} <= set(text)
+    conf._write_hangul_font(types.SimpleNamespace(outdir=str(tmp_path)))
+    css = (tmp_path / "_static" / "hangul-font.css").read_text(encoding="utf-8")
+    data = css.split("base64,", 1)[1].split(")", 1)[0]
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
+    assert all(ord(ch) in cmap for ch in text)
+    assert "hangul-font.css" in conf.html_css_files and "hangul.css" in conf.html_css_files
+    assert (DOCS / "_static" / "hangul.css").read_text(encoding="utf-8").count("NanumGothic")
