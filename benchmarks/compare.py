@@ -254,6 +254,24 @@ def bag_cases(size: str) -> list[Case]:
         sd.sparse_to_dense(X, W, "sum"), X @ W, rtol=1e-4, atol=1e-3),
         reference="rows' lines only (limit)", size=size, detail=detail))
     out.append(Case("bag", "sparse_to_dense mean", m, size=size, detail=detail))
+    # compressed tables (issue 26): the same sum over int8 / int4 rows, against torch's
+    # quantized bags on the same bytes and against our own float32 path
+    for dtype, op in (("int8", "embedding_bag_byte_rowwise_offsets"),
+                      ("int4", "embedding_bag_4bit_rowwise_offsets")):
+        qt = sd.quantize(W, dtype)
+        q = {"sparsedense": lambda qt=qt: sd.sparse_to_dense(X, qt, "sum"),
+             "sparsedense float32 table": lambda: sd.sparse_to_dense(X, W, "sum")}
+        if torch is not None:
+            packed, qop = torch.from_numpy(qt.data), getattr(torch.ops.quantized, op)
+            q[f"torch quantized {dtype} bag"] = \
+                lambda packed=packed, qop=qop: qop(packed, It, Ot, False, 0, False, Pt, None,
+                                                    False)
+        out.append(Case("bag", f"sparse_to_dense sum, {dtype} table", q,
+                        lambda qt=qt: np.testing.assert_allclose(
+                            sd.sparse_to_dense(X[:50], qt, "sum"),
+                            sd.sparse_to_dense(X[:50], qt.dequantize(), "sum"),
+                            rtol=1e-4, atol=1e-3),
+                        size=size, detail=f"{detail} packed as {dtype}"))
     out.append(Case("bag", "embedding_bag backward (sum, weighted)", back, size=size,
                     detail=detail))
     if sklearn is not None:

@@ -182,6 +182,60 @@ class SparseToDenseMean(_ToDense):
         self.fn()
 
 
+class SparseToDenseCompressed(_Suite):
+    """``sparse_to_dense(X, qt, "sum")`` over a compressed table (issue 26).
+
+    ``qt = sparsedense.quantize(W, dtype)``; sparsedense decodes its rows in
+    the kernel. ``torch``: ``torch.ops.quantized.embedding_bag_byte_rowwise_offsets``
+    (int8) or ``..._4bit_rowwise_offsets`` (int4) on the same packed bytes,
+    with the stored values as per-sample weights; ``sparsedense-float32`` is
+    our own float32 path on ``W`` (the speed-up the compressed rows give).
+    torch has no float16 bag: that row is n/a.
+    """
+
+    params = (["sparsedense", "sparsedense-float32", "torch"], ["int8", "int4", "float16"])
+    param_names = ["impl", "dtype"]
+
+    def setup(self, impl, dtype):
+        import sparsedense as sd
+
+        if impl == "torch":
+            if dtype == "float16":
+                raise NotImplementedError("n/a: torch has no quantized float16 bag")
+            require_peer(impl)
+        X, W = make_X(), make_table()
+        key = ("qt", dtype)
+        if key not in _CACHE:
+            _CACHE[key] = sd.quantize(W, dtype)
+        qt = _CACHE[key]
+        F = importlib.import_module("sparsedense.functional")
+        if impl == "sparsedense":
+            self.fn = lambda: F.sparse_to_dense(X, qt, "sum")
+        elif impl == "sparsedense-float32":
+            self.fn = lambda: F.sparse_to_dense(X, W, "sum")
+        else:
+            torch = import_torch()
+            op = (torch.ops.quantized.embedding_bag_byte_rowwise_offsets if dtype == "int8"
+                  else torch.ops.quantized.embedding_bag_4bit_rowwise_offsets)
+            indices, offsets, weights = _bag_arrays(X)
+            packed = torch.from_numpy(qt.data)
+            t_idx, t_off = torch.from_numpy(indices), torch.from_numpy(offsets)
+            t_psw = torch.from_numpy(np.ascontiguousarray(weights))
+            self.fn = lambda: op(packed, t_idx, t_off, False, 0, False, t_psw, None, False)
+        name = type(self).__name__
+        if once((name, "check", impl, dtype)):
+            part = X[:N_CHECK_DOCS]
+            want = F.sparse_to_dense(part, qt.dequantize(), "sum")
+            got = (F.sparse_to_dense(part, qt, "sum") if impl != "sparsedense-float32"
+                   else want)
+            assert_close(f"{name}[{impl}, {dtype}]", got, want)
+        if once((name, "warm", impl, dtype)):
+            self.fn()
+
+    def time_sparse_to_dense(self, impl, dtype):
+        self.fn()
+
+
 class SparseStructureCheck(_Suite):
     """The structural check of ``X`` inside ``sparse_to_dense``, beside the call it guards.
 
