@@ -7,7 +7,7 @@ ahead is prefetched, and the last vector is loaded and stored under a mask.
 Each vector of codes is widened where it is loaded:
 
 * int8: 8 bytes, ``zext`` + ``uitofp`` (``vpmovzxbd`` + ``vcvtdq2ps``);
-* int4: 4 bytes, low and high nibbles interleaved into 8 lanes;
+* int4: 4 bytes, one nibble shifted into each of 8 lanes;
 * float16: 16 bytes, ``fpext half`` (``vcvtph2ps``).
 
 A code row's scale is folded into the position's weight (``w * scale[r]``
@@ -47,13 +47,12 @@ def _decode(builder, fmt, raw):
         return builder.uitofp(builder.zext(raw, i32x8), f32x8)
     if fmt == "float16":
         return builder.fpext(builder.bitcast(raw, ir.VectorType(ir.HalfType(), LANES)), f32x8)
-    i32x4 = ir.VectorType(ir.IntType(32), 4)
-    wide = builder.zext(raw, i32x4)
-    low = builder.and_(wide, ir.Constant(i32x4, [15] * 4))
-    high = builder.lshr(wide, ir.Constant(i32x4, [4] * 4))
-    i32 = ir.IntType(32)
-    order = ir.Constant(ir.VectorType(i32, LANES), [0, 4, 1, 5, 2, 6, 3, 7])
-    return builder.uitofp(builder.shuffle_vector(low, high, order), f32x8)
+    # the 4 bytes as one little-endian int32 hold column c in bits 4c..4c+3: broadcast
+    # it, shift lane c right by 4c and keep 4 bits (vpbroadcastd, vpsrlvd, vpand)
+    word = builder.bitcast(raw, ir.IntType(32))
+    lanes = _splat(builder, word, i32x8)
+    shifted = builder.lshr(lanes, ir.Constant(i32x8, [4 * c for c in range(LANES)]))
+    return builder.uitofp(builder.and_(shifted, ir.Constant(i32x8, [15] * LANES)), f32x8)
 
 
 def _make_block_sum(fmt: str):
