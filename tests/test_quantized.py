@@ -110,10 +110,14 @@ def test_sparse_to_dense_on_a_compressed_table(dtype, mode):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("dim", [300, 301, 8 * 29, 8 * 29 + 8])
-def test_wide_rows_take_several_register_passes(dtype, dim):
-    # rows wider than the registers hold (29 or 13 vectors of 8 columns) are summed in
-    # several passes over the bag, the last one under a mask
+@pytest.mark.parametrize("extra", [-1, 0, 1, 7])
+def test_wide_rows_take_several_register_passes(dtype, extra):
+    # rows wider than the registers hold (MAX_VECTORS vectors of LANES columns) are summed
+    # in several passes over the bag, the last one under a mask
+    from sparsedense._kernels._simd import MAX_VECTORS
+    from sparsedense._kernels._simd_codes import LANES
+
+    dim = MAX_VECTORS * LANES + extra * LANES + (extra == 7)
     W = _table(n=200, dim=dim)
     qt = sd.quantize(W, dtype)
     D = qt.dequantize()

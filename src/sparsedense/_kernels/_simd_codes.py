@@ -1,14 +1,14 @@
 """Bag sums of compressed rows with the accumulators in vector registers.
 
 The compressed twin of :func:`._simd.block_sum`: a segment of up to
-:data:`._simd.MAX_VECTORS` vectors of 8 float32 columns is summed over a whole
+:data:`._simd.MAX_VECTORS` vectors of ``LANES`` float32 columns is summed over a whole
 bag in registers and stored once, the row ``PREFETCH_DISTANCE`` positions
 ahead is prefetched, and the last vector is loaded and stored under a mask.
 Each vector of codes is widened where it is loaded:
 
-* int8: 8 bytes, ``zext`` + ``uitofp`` (``vpmovzxbd`` + ``vcvtdq2ps``);
-* int4: 4 bytes, one nibble shifted into each of 8 lanes;
-* float16: 16 bytes, ``fpext half`` (``vcvtph2ps``).
+* int8: a byte a lane, ``zext`` + ``uitofp`` (``vpmovzxbd`` + ``vcvtdq2ps``);
+* int4: a nibble a lane, shifted out of the 32-bit words that hold 8 of them;
+* float16: two bytes a lane, ``fpext half`` (``vcvtph2ps``).
 
 A code row's scale is folded into the position's weight (``w * scale[r]``
 multiplies the codes) and the bag's ``sum_p w_p * bias[r_p]`` is added once
@@ -25,6 +25,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches
+from ._tuning import get as _tuned
 from ._simd import (
     _CACHE_LINE,
     PREFETCH_DISTANCE,
@@ -33,26 +34,31 @@ from ._simd import (
     vector_pass,
 )
 
-#: float32 lanes of an accumulator (a 256-bit vector)
-LANES = 8
-#: bytes of a row's codes per vector of 8 columns, by format
-_CODE_BYTES = {"int8": 8, "int4": 4, "float16": 16}
+#: float32 lanes of an accumulator: the tuned ``CODE_LANES`` (16 with AVX-512: a 300-column
+#: row in one pass over the bag; 8 otherwise)
+LANES = _tuned("CODE_LANES")
+#: bytes of a row's codes per vector of ``LANES`` columns, by format
+_CODE_BYTES = {"int8": LANES, "int4": LANES // 2, "float16": 2 * LANES}
 
 
 def _decode(builder, fmt, raw):
-    """8 float32 lanes from a vector of codes (``<8 x i8>``, ``<4 x i8>`` or ``<8 x i16>``)."""
-    f32x8 = ir.VectorType(ir.FloatType(), LANES)
-    i32x8 = ir.VectorType(ir.IntType(32), LANES)
+    """``LANES`` float32 lanes from a vector of codes (``LANES`` bytes, ``LANES / 2``
+    bytes of nibbles, or ``LANES`` half-precision bit patterns)."""
+    f32s = ir.VectorType(ir.FloatType(), LANES)
+    i32s = ir.VectorType(ir.IntType(32), LANES)
     if fmt == "int8":
-        return builder.uitofp(builder.zext(raw, i32x8), f32x8)
+        return builder.uitofp(builder.zext(raw, i32s), f32s)
     if fmt == "float16":
-        return builder.fpext(builder.bitcast(raw, ir.VectorType(ir.HalfType(), LANES)), f32x8)
-    # the 4 bytes as one little-endian int32 hold column c in bits 4c..4c+3: broadcast
-    # it, shift lane c right by 4c and keep 4 bits (vpbroadcastd, vpsrlvd, vpand)
-    word = builder.bitcast(raw, ir.IntType(32))
-    lanes = _splat(builder, word, i32x8)
-    shifted = builder.lshr(lanes, ir.Constant(i32x8, [4 * c for c in range(LANES)]))
-    return builder.uitofp(builder.and_(shifted, ir.Constant(i32x8, [15] * LANES)), f32x8)
+        return builder.fpext(builder.bitcast(raw, ir.VectorType(ir.HalfType(), LANES)), f32s)
+    # each 4 bytes, as one little-endian int32, hold 8 columns, column c in bits
+    # 4c..4c+3: copy word c // 8 into lane c, shift it right by 4 (c % 8) and keep 4 bits
+    # (vpermd or vpbroadcastd, vpsrlvd, vpand)
+    words = builder.bitcast(raw, ir.VectorType(ir.IntType(32), LANES // 8))
+    i32 = ir.IntType(32)
+    spread = builder.shuffle_vector(words, words, ir.Constant(
+        ir.VectorType(i32, LANES), [c // 8 for c in range(LANES)]))
+    shifted = builder.lshr(spread, ir.Constant(i32s, [4 * (c % 8) for c in range(LANES)]))
+    return builder.uitofp(builder.and_(shifted, ir.Constant(i32s, [15] * LANES)), f32s)
 
 
 def _make_block_sum(fmt: str):
@@ -95,21 +101,21 @@ def _make_block_sum(fmt: str):
             mty = ir.VectorType(ir.IntType(1), raw_count)
             suffix = f"v{raw_count}i{element.width}"
             fmuladd = cgutils.get_or_insert_function(
-                module, ir.FunctionType(vty, [vty, vty, vty]), "llvm.fmuladd.v8f32")
+                module, ir.FunctionType(vty, [vty, vty, vty]), f"llvm.fmuladd.v{LANES}f32")
             masked_load = cgutils.get_or_insert_function(
                 module, ir.FunctionType(raw_ty, [raw_ty.as_pointer(), i32, mty, raw_ty]),
                 f"llvm.masked.load.{suffix}.p0")
             omty = ir.VectorType(ir.IntType(1), LANES)
             masked_store = cgutils.get_or_insert_function(
                 module, ir.FunctionType(ir.VoidType(), [vty, vty.as_pointer(), i32, omty]),
-                "llvm.masked.store.v8f32.p0")
+                f"llvm.masked.store.v{LANES}f32.p0")
             prefetch = cgutils.get_or_insert_function(
                 module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
 
             n_index = cgutils.unpack_tuple(builder, index.shape, 1)[0]
             row_stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
             base = builder.bitcast(table.data, i8p)
-            # col is a multiple of 8 columns: its codes start col * code_bytes / 8 bytes in
+            # col is a multiple of LANES columns: its codes start col * code_bytes / LANES in
             col_bytes = builder.udiv(builder.mul(col_v, ir.Constant(intp, code_bytes)),
                                      ir.Constant(intp, LANES))
             out_ids = ir.Constant(ir.VectorType(intp, LANES), list(range(LANES)))
@@ -195,7 +201,7 @@ def _make_block_sum(fmt: str):
                 div = _splat(builder, divisor_v, vty)
                 for v in range(n_vectors):
                     value = builder.fdiv(builder.fadd(acc[v], shift), div)
-                    ptr = builder.bitcast(builder.gep(dst, [ir.Constant(intp, v * 32)]),
+                    ptr = builder.bitcast(builder.gep(dst, [ir.Constant(intp, v * 4 * LANES)]),
                                           vty.as_pointer())
                     if v == n_vectors - 1 and not full:
                         builder.call(masked_store, [value, ptr, ir.Constant(i32, 4), out_mask])
@@ -224,7 +230,7 @@ def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row
     """``out[row] = (sum_p w_p * scale[i_p] * codes[i_p] + constant) / divisor``.
 
     ``kind`` 0 (int8), 1 (int4) or 2 (float16 bits; ``row_scale`` unused); passes
-    of :data:`._simd.MAX_VECTORS` vectors of 8 columns over the bag, then one with the rest.
+    of :data:`._simd.MAX_VECTORS` vectors of ``LANES`` columns over the bag, then one with the rest.
     """
     dim = out.shape[1]
     n_vectors = (dim + LANES - 1) // LANES

@@ -185,6 +185,13 @@ def _sum_vectors(m: Machine) -> int:
     return max(4, m.vector_registers - 3)
 
 
+@_constant("CODE_LANES", "float32 lanes of a compressed-row bag's accumulators: 16 (512-bit) "
+           "where the CPU has AVX-512, so a 300-column row is summed in one pass over the "
+           "bag; 8 (256-bit) otherwise", compile_time=True)
+def _code_lanes(m: Machine) -> int:
+    return 16 if m.isa == "avx512" else 8
+
+
 @_constant("PARALLEL_MIN_WORK", "elements below which waking the other threads costs more than "
            "it saves; never parallel on one usable CPU")
 def _parallel_min_work(m: Machine) -> int:
