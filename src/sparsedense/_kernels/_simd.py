@@ -53,6 +53,30 @@ def _splat(builder, value, vty):
                                   ir.Constant(ir.VectorType(i32, vty.count), [0] * vty.count))
 
 
+def open_bag_loop(builder, intp, vty, start_v, end_v, n_vectors: int, tag: str):
+    """From the current block, the head of a loop over positions ``[start, end)`` with
+    ``n_vectors`` accumulators starting at zero; the builder is left in the loop's body.
+
+    Returns ``(header, p, acc, done)``: the header block, the position's and the
+    accumulators' phis (their back edges are the caller's), and the exit block."""
+    entry = builder.block
+    header = builder.append_basic_block(f"{tag}.header")
+    body = builder.append_basic_block(f"{tag}.body")
+    done = builder.append_basic_block(f"{tag}.done")
+    builder.branch(header)
+    builder.position_at_end(header)
+    p = builder.phi(intp)
+    p.add_incoming(start_v, entry)
+    acc = []
+    for _ in range(n_vectors):
+        a = builder.phi(vty)
+        a.add_incoming(ir.Constant(vty, None), entry)
+        acc.append(a)
+    builder.cbranch(builder.icmp_signed("<", p, end_v), body, done)
+    builder.position_at_end(body)
+    return header, p, acc, done
+
+
 def emit_vector_switch(builder, intp, n_vec_v, tail_v, lanes: int, tag: str, emit_loop) -> None:
     """One loop per vector count, picked by a ``switch`` (LLVM must know the count to keep
     the sums in registers): key 0 is a full pass (``MAX_VECTORS`` vectors, no tail, no
@@ -205,22 +229,8 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
 
         def emit_loop(n_vectors, full, exit_block):
             # from the current block: the loop over [start, end) with n_vectors accumulators
-            entry = builder.block
-            header = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.header")
-            body = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.body")
-            done = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.done")
-            builder.branch(header)
-            builder.position_at_end(header)
-            p = builder.phi(intp)
-            p.add_incoming(start_v, entry)
-            acc = []
-            for _ in range(n_vectors):
-                a = builder.phi(vty)
-                a.add_incoming(ir.Constant(vty, None), entry)
-                acc.append(a)
-            builder.cbranch(builder.icmp_signed("<", p, end_v), body, done)
-
-            builder.position_at_end(body)
+            header, p, acc, done = open_bag_loop(builder, intp, vty, start_v, end_v, n_vectors,
+                                                 f"block_sum.{n_vectors}.{int(full)}")
             src = segment(p)
             w = builder.load(cgutils.get_item_pointer(context, builder, sty, scale, [p],
                                                       wraparound=False))

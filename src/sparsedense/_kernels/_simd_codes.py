@@ -31,6 +31,7 @@ from ._simd import (
     PREFETCH_DISTANCE,
     _splat,
     emit_vector_switch,
+    open_bag_loop,
     vector_pass,
 )
 
@@ -145,23 +146,9 @@ def _make_block_sum(fmt: str):
                                        raw_ty.as_pointer())
 
             def emit_loop(n_vectors, full, exit_block):
-                tag = f"{fmt}.{n_vectors}.{int(full)}"
-                entry = builder.block
-                header = builder.append_basic_block(f"codes_sum.{tag}.header")
-                body = builder.append_basic_block(f"codes_sum.{tag}.body")
-                done = builder.append_basic_block(f"codes_sum.{tag}.done")
-                builder.branch(header)
-                builder.position_at_end(header)
-                p = builder.phi(intp)
-                p.add_incoming(start_v, entry)
-                acc = []
-                for _ in range(n_vectors):
-                    a = builder.phi(vty)
-                    a.add_incoming(ir.Constant(vty, [0.0] * LANES), entry)
-                    acc.append(a)
-                builder.cbranch(builder.icmp_signed("<", p, end_v), body, done)
-
-                builder.position_at_end(body)
+                header, p, acc, done = open_bag_loop(
+                    builder, intp, vty, start_v, end_v, n_vectors,
+                    f"codes_sum.{fmt}.{n_vectors}.{int(full)}")
                 i = row_of(p)
                 src = segment(i)
                 w = context.cast(builder, builder.load(cgutils.get_item_pointer(
