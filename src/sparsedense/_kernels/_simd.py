@@ -77,6 +77,26 @@ def open_bag_loop(builder, intp, vty, start_v, end_v, n_vectors: int, tag: str):
     return header, p, acc, done
 
 
+def close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index, row_at,
+                   row_bytes: int, prefetch) -> None:
+    """The end of a loop body opened by :func:`open_bag_loop`: prefetch the ``row_bytes``
+    the loop reads of the row ``PREFETCH_DISTANCE`` positions ahead (``row_at(position)``
+    is its first byte; the last position stands in past the end), then the back edges."""
+    i32 = ir.IntType(32)
+    ahead = builder.add(p, ir.Constant(intp, PREFETCH_DISTANCE))
+    ahead = builder.select(builder.icmp_signed("<", ahead, n_index), ahead, last_index)
+    next_src = row_at(ahead)
+    for line in range((row_bytes + _CACHE_LINE - 1) // _CACHE_LINE):
+        line_ptr = builder.gep(next_src, [ir.Constant(intp, line * _CACHE_LINE)])
+        builder.call(prefetch, [line_ptr, ir.Constant(i32, 0), ir.Constant(i32, 3),
+                                ir.Constant(i32, 1)])
+    latch = builder.block
+    p.add_incoming(builder.add(p, ir.Constant(intp, 1)), latch)
+    for a, u in zip(acc, updated):
+        a.add_incoming(u, latch)
+    builder.branch(header)
+
+
 def emit_vector_switch(builder, intp, n_vec_v, tail_v, lanes: int, tag: str, emit_loop) -> None:
     """One loop per vector count, picked by a ``switch`` (LLVM must know the count to keep
     the sums in registers): key 0 is a full pass (``MAX_VECTORS`` vectors, no tail, no
@@ -243,18 +263,8 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
                 else:
                     x = builder.load(vector_ptr(src, v), align=itemsize)
                 updated.append(builder.call(fmuladd, [wv, x, acc[v]]))
-            ahead = builder.add(p, ir.Constant(intp, PREFETCH_DISTANCE))
-            ahead = builder.select(builder.icmp_signed("<", ahead, n_index), ahead, last_index)
-            next_src = segment(ahead)
-            for line in range((n_vectors * VECTOR_BYTES + _CACHE_LINE - 1) // _CACHE_LINE):
-                line_ptr = builder.gep(next_src, [ir.Constant(intp, line * _CACHE_LINE)])
-                builder.call(prefetch, [line_ptr, ir.Constant(i32, 0), ir.Constant(i32, 3),
-                                        ir.Constant(i32, 1)])
-            latch = builder.block
-            p.add_incoming(builder.add(p, ir.Constant(intp, 1)), latch)
-            for a, u in zip(acc, updated):
-                a.add_incoming(u, latch)
-            builder.branch(header)
+            close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index,
+                           segment, n_vectors * VECTOR_BYTES, prefetch)
 
             builder.position_at_end(done)
             divide = builder.append_basic_block(f"block_sum.{n_vectors}.{int(full)}.divide")

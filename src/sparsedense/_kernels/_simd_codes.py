@@ -27,9 +27,8 @@ from numba.extending import intrinsic
 from ._config import JIT_OPTIONS, harden_caches
 from ._tuning import get as _tuned
 from ._simd import (
-    _CACHE_LINE,
-    PREFETCH_DISTANCE,
     _splat,
+    close_bag_loop,
     emit_vector_switch,
     open_bag_loop,
     vector_pass,
@@ -169,19 +168,9 @@ def _make_block_sum(fmt: str):
                         raw = builder.load(raw_ptr(src, v), align=1)
                     updated.append(builder.call(fmuladd, [wv, _decode(builder, fmt, raw),
                                                           acc[v]]))
-                ahead = builder.add(p, ir.Constant(intp, PREFETCH_DISTANCE))
-                ahead = builder.select(builder.icmp_signed("<", ahead, n_index), ahead,
-                                       last_index)
-                next_src = segment(row_of(ahead))
-                for line in range((n_vectors * code_bytes + _CACHE_LINE - 1) // _CACHE_LINE):
-                    line_ptr = builder.gep(next_src, [ir.Constant(intp, line * _CACHE_LINE)])
-                    builder.call(prefetch, [line_ptr, ir.Constant(i32, 0), ir.Constant(i32, 3),
-                                            ir.Constant(i32, 1)])
-                latch = builder.block
-                p.add_incoming(builder.add(p, ir.Constant(intp, 1)), latch)
-                for a, u in zip(acc, updated):
-                    a.add_incoming(u, latch)
-                builder.branch(header)
+                close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index,
+                               lambda ahead: segment(row_of(ahead)), n_vectors * code_bytes,
+                               prefetch)
 
                 builder.position_at_end(done)
                 shift = _splat(builder, constant_v, vty)
