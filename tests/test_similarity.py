@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
 import sparsedense
+import sparsedense._kernels.exact_topk as kexact
 import sparsedense._kernels.similarity as ksim
 from sparsedense.similarity import cosine_similarity, normalize_rows, topk_similar
 
@@ -501,6 +502,14 @@ def record_tiles(monkeypatch):
         wrapped[name] = recording
     # the recording parallel kernel's serial twin is the recording serial kernel
     monkeypatch.setitem(_dispatch._TWINS, wrapped["_topk_block"], wrapped["_topk_block_serial"])
+    # dense tiles go to the exact (canonical-score) selection
+    exact_tile = kexact._exact_tile
+
+    def recording_exact(scores, rows, queries, row_offset, col_offset, *args):
+        tiles.append((row_offset, col_offset, scores.shape, scores.nbytes))
+        return exact_tile(scores, rows, queries, row_offset, col_offset, *args)
+
+    monkeypatch.setattr(kexact, "_exact_tile", recording_exact)
     return tiles
 
 

@@ -187,12 +187,12 @@ TILE_MIN_COLS = 2048
 
 def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
                  normalize: bool = False):
-    """Yield ``(row_start, col_start, scores)`` tiles of ``Qn @ Cn.T``, left to right.
+    """Yield ``(row_start, col_start, scores, rows)`` tiles of ``Qn @ Cn.T``, left to right.
 
-    Every tile is written into one buffer: the consumer is done with a tile
-    before it asks for the next. With ``normalize``, each tile's corpus rows
-    are first scaled to unit norm (as :func:`normalize_rows` does) into a
-    buffer of their own.
+    ``rows`` are the tile's corpus rows as multiplied. Every tile is written
+    into one buffer: the consumer is done with a tile before it asks for the
+    next. With ``normalize``, each tile's corpus rows are first scaled to unit
+    norm (as :func:`normalize_rows` does) into a buffer of their own.
     """
     n_q, n_c = Qn.shape[0], Cn.shape[0]
     buf = np.empty(min(block_size, n_q) * min(tile_cols, n_c), dtype=Qn.dtype)
@@ -212,7 +212,7 @@ def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int
                 part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
             np.matmul(block, part.T, out=scores)
-            yield q0, c0, scores
+            yield q0, c0, scores, part
 
 
 def _sparse_blocks(Qn, Cn, dtype, block_size: int):
@@ -230,61 +230,79 @@ def _sparse_blocks(Qn, Cn, dtype, block_size: int):
             yield start, 0, np.ascontiguousarray(block @ CnT, dtype=dtype)
 
 
-def _select_topk(tiles, after_blas: bool, k: int, exclude_self: bool, out_idx: np.ndarray,
-                 out_score: np.ndarray) -> None:
-    """Run the heap selection over every tile, right after the tile is made.
+def _select_sparse(blocks, k: int, exclude_self: bool, out_idx: np.ndarray,
+                   out_score: np.ndarray) -> None:
+    """Heap selection over the score blocks of a sparse input, in parallel.
 
-    Dense tiles (``after_blas``) are selected on this thread, between two BLAS
-    products that had every core: BLAS's threads are still spinning when a
-    product returns, and waking Numba's threads beside them costs more than
-    the whole selection (milliseconds, against a fraction of the product: it
-    counts a block of scores against each row's k-th best in one vectorised
-    pass and touches the heap only in the few blocks that hold a candidate).
-    Sparse blocks come from no BLAS call and are selected in parallel. Tiles
-    reach each query left to right, so the result is the same as selecting
-    from the whole row.
+    Sparse blocks come from no BLAS call (whose threads would still spin), and
+    their scores are exact sums over the stored values in index order.
     """
     from ._kernels._dispatch import choose
-    from ._kernels.similarity import _topk_block, _topk_block_serial
+    from ._kernels.similarity import _topk_block
 
-    for q0, c0, scores in tiles:
-        kernel = _topk_block_serial if after_blas else choose(_topk_block, scores.size)
-        kernel(scores, k, c0, q0, exclude_self, out_idx, out_score)
+    for q0, c0, scores in blocks:
+        choose(_topk_block, scores.size)(scores, k, c0, q0, exclude_self, out_idx, out_score)
 
 
-def _topk_compressed(Q, table: QuantizedTable, k: int, exclude_self: bool,
-                     block_size: int | None, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`topk_similar` over a compressed corpus: exact for its decoded rows.
+#: ``delta`` of a fast score is at most this many units of roundoff per column,
+#: times ``|q| |c|``: a dot product of ``K`` terms in any order is within
+#: ``K u / (1 - K u) sum |q_j c_j|`` of the exact value, the canonical score within
+#: ``u`` of it once rounded (and within ``K 2**-53`` before), all counted twice over
+_ROUNDOFF_PER_COLUMN = 2.02
+_ROUNDOFF_EXTRA = 4
 
-    The corpus is decoded tile by tile into one buffer, then normalised (for
-    cosine) as the float path normalises its tiles: the result equals
-    ``topk_similar(queries, table.dequantize(), ...)`` bit for bit.
+
+def fast_score_bound(dim: int, dtype) -> float:
+    """Bound on |fast score - canonical score| per unit of ``|q| |c|`` (see ``exact_topk``)."""
+    u = float(np.finfo(dtype).eps) / 2
+    return (_ROUNDOFF_PER_COLUMN * dim + _ROUNDOFF_EXTRA) * u * (1 + 2.0 ** -20)
+
+
+def _exact_select(tiles, Qn: np.ndarray, cmax: float, k: int, exclude_self: bool,
+                  out_idx: np.ndarray, out_score: np.ndarray) -> None:
+    """The exact top-k (canonical scores) from dense tiles of fast scores.
+
+    Runs on this thread, right after each BLAS product (BLAS's threads still
+    spin, and waking Numba's beside them costs more than the selection: a
+    block of scores is counted against each row's k-th best in one vectorised
+    pass; only candidates reach the heaps). ``cmax`` bounds the norm of every
+    corpus row as multiplied.
     """
-    from ._kernels._dispatch import choose
-    from ._kernels.similarity import _sort_topk
+    from ._kernels.exact_topk import _exact_tile
 
-    if sp.issparse(Q):
-        Q = Q.toarray()
-    if Q.shape[1] != table.shape[1]:
-        raise ValueError(f"queries have {Q.shape[1]} columns but the corpus table has "
-                         f"{table.shape[1]}")
-    k = check_topk(k, block_size, exclude_self, Q.shape, table.shape, corpus_is_queries=False)
-    n_q, n_c = Q.shape[0], table.shape[0]
-    block_size = max(1, min(int(block_size or min(n_q, TILE_QUERIES)), n_q))
-    Qn = normalize_rows(Q, np.float32) if metric == "cosine" else \
-        np.ascontiguousarray(Q, dtype=np.float32)
-    out_idx = np.full((n_q, k), -1, dtype=np.int64)
-    out_score = np.full((n_q, k), -np.inf, dtype=np.float32)
-    tile_cols = min(n_c, max(TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size))
-    tiles = _dense_tiles(Qn, table, block_size, tile_cols, normalize=metric == "cosine")
-    _select_topk(tiles, True, k, bool(exclude_self), out_idx, out_score)
-    choose(_sort_topk, out_idx.size)(out_idx, out_score)
-    return out_idx, out_score
+    n_q = Qn.shape[0]
+    qnorm = np.sqrt(np.einsum("ij,ij->i", Qn, Qn, dtype=np.float64))
+    margins = 2 * fast_score_bound(Qn.shape[1], Qn.dtype) * cmax * qnorm
+    # NaN or inf in a query or the corpus: every score is looked at
+    margins[~np.isfinite(margins)] = np.inf
+    fast_s = np.empty((n_q, k), dtype=Qn.dtype)
+    fast_i = np.empty((n_q, k), dtype=np.int64)
+    filled = np.zeros(n_q, dtype=np.int64)
+    one = np.empty(1, dtype=Qn.dtype)
+    for q0, c0, scores, rows in tiles:
+        _exact_tile(scores, rows, Qn, q0, c0, k, exclude_self, margins, fast_s, fast_i,
+                    filled, out_idx, out_score, one)
+
+
+def _max_row_norm(C: np.ndarray) -> float:
+    """Largest l2 norm of the rows of a dense table (float64 sums, in parallel)."""
+    from ._kernels._dispatch import choose
+    from ._kernels.similarity import _row_norms
+
+    if not C.size:
+        return 0.0
+    norms = np.empty(C.shape[0], dtype=np.float64)
+    choose(_row_norms, C.size)(C, norms)
+    return float(norms.max()) * (1 + 2.0 ** -20)
+
+
+#: every row scaled to unit norm has a norm of at most this (a few roundings above 1)
+_UNIT_NORM_MAX = 1 + 2.0 ** -20
 
 
 def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bool = False,
-                 block_size: int | None = None, metric: str = "cosine",
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 block_size: int | None = None, metric: str = "cosine", *,
+                 rerank: Any = None, return_stats: bool = False) -> tuple:
     """The ``k`` corpus rows most similar to each query row, in bounded memory.
 
     Parameters
@@ -308,12 +326,36 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
         the default is then a quarter of the full ``Q x N`` matrix, between
         16 and 128 MiB.
     metric : {'cosine', 'dot'}, default='cosine'
+    rerank : ndarray, optional
+        With a compressed ``corpus``, the float table it was made from (an
+        array or a memory-mapped ``.npy``; only candidate rows are read). The
+        compressed rows then only screen: each of their scores is within a
+        bound of the float row's (from the format's error per value), the rows
+        whose bound can reach the running k-th best are read and scored
+        exactly, and the result **is** ``topk_similar(queries, rerank, ...)``
+        (indices, ties and scores; sparse queries as their dense rows). The
+        returned rows are checked to pack to the compressed ones (a
+        ValueError if ``rerank`` is another table).
+    return_stats : bool, default=False
+        With ``rerank``, also return a dict: ``rows_read`` (distinct rows of
+        ``rerank`` read), ``rescored`` (exact scores computed) and ``rows``.
 
     Returns
     -------
     indices : ndarray of int64, shape (n_queries, k)
     scores : ndarray, shape (n_queries, k)
         Sorted by score descending; equal scores by lower index first.
+    stats : dict
+        Only with ``return_stats=True``.
+
+    Notes
+    -----
+    Dense inputs are ranked by **canonical scores**: each pair's dot product
+    (of the rows scaled to unit norm, for cosine) added in float64 in a fixed
+    order and rounded to the result's dtype. BLAS scores of whole tiles find
+    the candidates, with a bound on their rounding (a few units of roundoff
+    per column), so near ties rank the same whatever the tile sizes, thread
+    count or BLAS build; ``scores`` are the canonical ones.
 
     Examples
     --------
@@ -331,8 +373,20 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     if isinstance(queries, QuantizedTable):  # the query rows, decoded
         queries = queries.dequantize()
     Q = as_matrix(queries, "queries")
+    if rerank is not None and not isinstance(corpus, QuantizedTable):
+        raise ValueError("rerank re-ranks the screen of a compressed corpus; pass corpus as a "
+                         "QuantizedTable (sparsedense.quantize(W)) with rerank=W")
+    if return_stats and rerank is None:
+        raise ValueError("return_stats reports the re-ranking of a compressed corpus; pass "
+                         "rerank=W as well")
     if isinstance(corpus, QuantizedTable):
-        return _topk_compressed(Q, corpus, k, exclude_self, block_size, metric)
+        from ._topk_compressed import topk_compressed, topk_rerank
+
+        if rerank is None:
+            return topk_compressed(Q, corpus, k, exclude_self, block_size, metric)
+        idx, scores, stats = topk_rerank(Q, corpus, rerank, k, exclude_self, block_size,
+                                         metric)
+        return (idx, scores, stats) if return_stats else (idx, scores)
     C = Q if corpus is None else as_matrix(corpus, "corpus")
     k = check_topk(k, block_size, exclude_self, Q.shape, C.shape, corpus_is_queries=corpus is None)
     dtype = result_dtype(Q, C)
@@ -359,11 +413,17 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
     if dense:
-        tile_scores = _tuning.get("TOPK_TILE_SCORES")
-        tile_cols = min(n_c, max(TILE_MIN_COLS, tile_scores // block_size))
-        tiles = _dense_tiles(Qn, Cn, block_size, tile_cols, normalize=per_tile)
+        tiles = _dense_tiles(Qn, Cn, block_size, _tile_cols(n_c, block_size),
+                             normalize=per_tile)
+        cmax = _UNIT_NORM_MAX if metric == "cosine" else _max_row_norm(Cn)
+        _exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
     else:
-        tiles = _sparse_blocks(Qn, Cn, dtype, block_size)
-    _select_topk(tiles, dense, k, bool(exclude_self), out_idx, out_score)
+        _select_sparse(_sparse_blocks(Qn, Cn, dtype, block_size), k, bool(exclude_self),
+                       out_idx, out_score)
     choose(_sort_topk, out_idx.size)(out_idx, out_score)
     return out_idx, out_score
+
+
+def _tile_cols(n_c: int, block_size: int) -> int:
+    """Corpus rows per dense tile: about ``TOPK_TILE_SCORES`` scores, at least ``TILE_MIN_COLS``."""
+    return min(n_c, max(TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size))

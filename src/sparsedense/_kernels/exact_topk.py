@@ -1,0 +1,318 @@
+"""Exact top-k: candidates found on fast scores with an error bound, ranked by canonical scores.
+
+A BLAS product's rounding depends on the product's shape, the thread count
+and the BLAS build, so two products that hold the same pair of rows can give
+scores that differ in the last bit, and a near tie can rank either way. The
+top-k of :func:`sparsedense.similarity.topk_similar` is therefore defined on
+**canonical scores**: :func:`canonical_dot`, a float64 sum of the products in
+a fixed order, rounded to the result's dtype. The fast scores (a BLAS tile, or
+a tile of a compressed table's decoded rows) only find the candidates: every
+score comes with a bound ``delta`` on its distance to the canonical one, a
+row whose fast score cannot reach the running k-th best is ruled out, and the
+rows that can are scored canonically and kept in a second heap. The answer
+depends only on the rows' values, whichever path found the candidates.
+
+Both heaps hold a query's ``k`` best in its slots of the caller's arrays; a
+per-query count says how many slots are filled. Columns reach a query in
+ascending order (tiles left to right), which the tie rule relies on: a row
+ruled out at a tie ranks below the ``k`` earlier rows that beat it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ._config import JIT_OPTIONS, harden_caches
+from .norms import row_sum_squares
+from .similarity import _offer, _sift_down, _worse
+
+#: scores counted together against the threshold before any per-score work (as in
+#: :mod:`.similarity`): a block without a candidate costs one vectorised pass
+_BLOCK = 512
+_SUB_BLOCK = 64
+
+
+@njit(**JIT_OPTIONS)
+def canonical_dot(a, b):
+    """``a . b`` as float64 products added in eight lanes (column mod 8), then a fixed tree.
+
+    The lanes make eight independent chains (fast, where one chain is bound by
+    the adder's latency); the order of every addition is fixed by this code,
+    so the result is the same in every kernel and on every machine. Products
+    of float32 values are exact in float64.
+    """
+    n = a.shape[0]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    m = n - n % 8
+    for j in range(0, m, 8):
+        s0 += np.float64(a[j]) * np.float64(b[j])
+        s1 += np.float64(a[j + 1]) * np.float64(b[j + 1])
+        s2 += np.float64(a[j + 2]) * np.float64(b[j + 2])
+        s3 += np.float64(a[j + 3]) * np.float64(b[j + 3])
+        s4 += np.float64(a[j + 4]) * np.float64(b[j + 4])
+        s5 += np.float64(a[j + 5]) * np.float64(b[j + 5])
+        s6 += np.float64(a[j + 6]) * np.float64(b[j + 6])
+        s7 += np.float64(a[j + 7]) * np.float64(b[j + 7])
+    for j in range(m, n):
+        s0 += np.float64(a[j]) * np.float64(b[j])
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _heapify(hs, hi, k):
+    for pos in range(k // 2 - 1, -1, -1):
+        _sift_down(hs, hi, k, pos)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _keep(cs, ci, k, n, v, c):
+    """Put (canonical score ``v``, row ``c``) into a heap holding ``n`` entries; returns the new n."""
+    if n < k:
+        cs[n] = v
+        ci[n] = c
+        n += 1
+        if n == k:
+            _heapify(cs, ci, k)
+        return n
+    _offer(cs, ci, k, v, c)
+    return n
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _offer_canonical(cs, ci, k, v, c, one):
+    """Offer canonical score ``v`` (float64), rounded to the heap's dtype through ``one``."""
+    one[0] = v
+    _offer(cs, ci, k, one[0], c)
+
+
+@njit(**JIT_OPTIONS)
+def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one):
+    """One query's tile: fast scores ``srow`` of the prepared corpus rows ``rows``.
+
+    ``hs``/``hi`` is the heap of the k best fast scores, ``cs``/``ci`` that of
+    the k best canonical ones, both holding ``n`` entries (returned, updated).
+    A score is scored canonically when it exceeds the fast k-th best minus
+    ``margin`` (twice the bound of a fast score's error): below that, the k
+    rows in the fast heap all rank above it canonically.
+    """
+    m = srow.shape[0]
+    j = 0
+    while j < m and n < k:
+        c = j + c0
+        if c != skip:
+            hs[n] = srow[j]
+            hi[n] = c
+            cs[n] = canonical_dot(qrow, rows[j])
+            ci[n] = c
+            n += 1
+            if n == k:
+                _heapify(hs, hi, k)
+                _heapify(cs, ci, k)
+        j += 1
+    while j < m:
+        top = hs[0]
+        if top == top and j + _BLOCK <= m:  # (a NaN on top: every score is looked at)
+            block = srow[j:j + _BLOCK]
+            thr = np.float64(top) - margin
+            hits = 0
+            for t in range(_BLOCK):
+                hits += np.float64(block[t]) > thr
+            if hits:
+                for u in range(0, _BLOCK, _SUB_BLOCK):
+                    sub = block[u:u + _SUB_BLOCK]
+                    thr = np.float64(hs[0]) - margin  # (the k-th best rises as we go)
+                    hits = 0
+                    for t in range(_SUB_BLOCK):
+                        hits += np.float64(sub[t]) > thr
+                    if hits:
+                        for t in range(_SUB_BLOCK):
+                            s = sub[t]
+                            if np.float64(s) > np.float64(hs[0]) - margin:
+                                c = j + u + t + c0
+                                if c != skip:
+                                    _offer(hs, hi, k, s, c)
+                                    v = canonical_dot(qrow, rows[c - c0])
+                                    _offer_canonical(cs, ci, k, v, c, one)
+            j += _BLOCK
+        else:
+            s = srow[j]
+            c = j + c0
+            if c != skip and (not (top == top) or np.float64(s) > np.float64(top) - margin):
+                _offer(hs, hi, k, s, c)
+                _offer_canonical(cs, ci, k, canonical_dot(qrow, rows[j]), c, one)
+            j += 1
+    return n
+
+
+@njit(**JIT_OPTIONS)
+def _exact_tile(scores, rows, queries, q0, c0, k, exclude_self, margins, fast_s, fast_i,
+                filled, out_idx, out_score, one):
+    """Update the exact top-k of queries ``q0 ..`` with a tile of fast scores.
+
+    ``scores[i, j]`` is the fast score of ``queries[q0 + i]`` and ``rows[j]``
+    (corpus row ``c0 + j``); ``margins[q]`` is twice the bound on its error
+    for query ``q``. ``fast_*`` are scratch heaps, ``out_*`` the canonical
+    ones, ``filled[q]`` the entries both hold, ``one`` a scratch array of the
+    scores' dtype (a canonical score is rounded to it before it is compared). Runs on the calling thread
+    (between two BLAS products).
+    """
+    for i in range(scores.shape[0]):
+        q = q0 + i
+        skip = q if exclude_self else -1
+        filled[q] = _exact_row(scores[i], rows, queries[q], c0, k, skip, margins[q],
+                               fast_s[q], fast_i[q], out_score[q], out_idx[q], filled[q], one)
+
+
+# -- screening a compressed table, re-ranking with the float rows --------------------
+
+@njit(inline="always", **JIT_OPTIONS)
+def _prepared_row(table, r, normalize, buf):
+    """Row ``r`` of the float table in ``buf``'s dtype, scaled to unit norm when ``normalize``.
+
+    The arithmetic of :func:`.norms._normalize_row_l2` on a copy of the row,
+    so the values are those of the float path's prepared rows.
+    """
+    dim = table.shape[1]
+    for j in range(dim):
+        buf[0, j] = table[r, j]
+    if normalize:
+        s = row_sum_squares(buf, 0)
+        if s > 0.0:
+            inv = 1.0 / np.sqrt(s)
+            for j in range(dim):
+                buf[0, j] = buf[0, j] * inv
+    return buf[0]
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _rescore(table, c, normalize, buf, qrow, cs, ci, k, n, seen, stats, one):
+    """Score row ``c`` canonically into the heap ``cs``/``ci`` that holds ``n`` entries."""
+    row = _prepared_row(table, c, normalize, buf)
+    stats[0] += 1
+    if not seen[c]:
+        seen[c] = True
+        stats[1] += 1
+    v = canonical_dot(qrow, row)
+    if n < k:
+        cs[n] = v
+        ci[n] = c
+        if n + 1 == k:
+            _heapify(cs, ci, k)
+    else:
+        _offer_canonical(cs, ci, k, v, c, one)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _lb_push(lh, n, k, v):
+    """Value-only min-heap of the k largest lower bounds (``n`` held); returns the new n."""
+    if n < k:
+        lh[n] = v
+        n += 1
+        if n == k:
+            for start in range(k // 2 - 1, -1, -1):
+                _lb_down(lh, k, start)
+        return n
+    if v > lh[0]:
+        lh[0] = v
+        _lb_down(lh, k, 0)
+    return n
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _lb_down(lh, k, pos):
+    while True:
+        left = 2 * pos + 1
+        if left >= k:
+            return
+        w = left
+        if left + 1 < k and lh[left + 1] < lh[left]:
+            w = left + 1
+        if lh[w] < lh[pos]:
+            lh[pos], lh[w] = lh[w], lh[pos]
+            pos = w
+        else:
+            return
+
+
+@njit(**JIT_OPTIONS)
+def _screen_row(srow, c0, k, skip, alpha, cq, a, b, f, a_blk, b_blk, f_blk, lh, n, table,
+                normalize, buf, qrow, cs, ci, seen, stats, one):
+    """One query's tile of screen scores (decoded rows); returns the entries held.
+
+    Each score ``s`` stands for a canonical score within ``delta = alpha *
+    a[c] + |s| * b[c] + cq * f[c]``. ``lh`` keeps the k largest lower bounds
+    ``s - delta``; a row whose upper bound ``s + delta`` exceeds the k-th of
+    them (before its own is added) is read from ``table``, prepared and scored
+    canonically into ``cs``/``ci``. ``seen`` marks the rows read (``stats[1]``
+    counts them), ``stats[0]`` the canonical scores. ``alpha < 0`` (a query
+    holding NaN or inf, whose scores have no bound) scores every row.
+    """
+    m = srow.shape[0]
+    j = 0
+    while j < m:
+        if n == k and alpha >= 0 and j + _BLOCK <= m:
+            # the block's largest a, b, f bound every delta in it: vectorised counts of
+            # the block, then of its sub-blocks; a score whose upper bound does not
+            # exceed the k-th lower bound changes nothing (its lower bound is below too)
+            blk = j // _BLOCK
+            base = alpha * a_blk[blk] + cq * f_blk[blk]
+            slope = b_blk[blk]
+            block = srow[j:j + _BLOCK]
+            tau = lh[0]
+            hits = 0
+            for t in range(_BLOCK):
+                s = block[t]
+                hits += s + abs(s) * slope + base > tau
+            if hits:
+                for u in range(0, _BLOCK, _SUB_BLOCK):
+                    sub = block[u:u + _SUB_BLOCK]
+                    tau = lh[0]
+                    hits = 0
+                    for t in range(_SUB_BLOCK):
+                        s = sub[t]
+                        hits += s + abs(s) * slope + base > tau
+                    if hits:
+                        for t in range(_SUB_BLOCK):
+                            c = j + u + t + c0
+                            s = sub[t]
+                            d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
+                            if c != skip and s + d > lh[0]:
+                                _rescore(table, c, normalize, buf, qrow, cs, ci, k, k, seen,
+                                         stats, one)
+                                n = _lb_push(lh, n, k, s - d)
+            j += _BLOCK
+            continue
+        c = j + c0
+        if c != skip:
+            s = srow[j]
+            d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
+            if n < k or alpha < 0 or s + d > lh[0]:
+                _rescore(table, c, normalize, buf, qrow, cs, ci, k, n, seen, stats, one)
+            n = _lb_push(lh, n, k, s - d)
+        j += 1
+    return n
+
+
+@njit(**JIT_OPTIONS)
+def _screen_tile(scores, q0, c0, k, exclude_self, alpha, cq, a, b, f, lower, filled, table,
+                 normalize, buf, queries, out_idx, out_score, seen, stats, one):
+    """Screen a tile of decoded-row scores for queries ``q0 ..`` (see :func:`_screen_row`)."""
+    n_blocks = scores.shape[1] // _BLOCK
+    a_blk = np.empty(n_blocks, dtype=a.dtype)
+    b_blk = np.empty(n_blocks, dtype=b.dtype)
+    f_blk = np.empty(n_blocks, dtype=f.dtype)
+    for blk in range(n_blocks):
+        lo = c0 + blk * _BLOCK
+        a_blk[blk] = a[lo:lo + _BLOCK].max()
+        b_blk[blk] = b[lo:lo + _BLOCK].max()
+        f_blk[blk] = f[lo:lo + _BLOCK].max()
+    for i in range(scores.shape[0]):
+        q = q0 + i
+        skip = q if exclude_self else -1
+        filled[q] = _screen_row(scores[i], c0, k, skip, alpha[q], cq[q], a, b, f, a_blk, b_blk,
+                                f_blk, lower[q], filled[q], table, normalize, buf, queries[q],
+                                out_score[q], out_idx[q], seen, stats, one)
+
+
+harden_caches(globals())
