@@ -333,6 +333,16 @@ def similarity_cases(size: str) -> list[Case]:
         topk["sklearn cosine+argpartition"] = lambda: _sklearn_topk(Q, W, 10)
     out.append(Case("similarity", "top-10 cosine", topk, reference="GEMM Q @ W.T (limit)",
                     size=size, detail=f"{_n(nq)} queries in {_n(V)} x {D} float32"))
+    q8 = sd.quantize(W, "int8")
+    out.append(Case("similarity", "top-10 cosine, int8 screen + float32 re-rank", {
+        "sparsedense": lambda: sd.topk_similar(Q, q8, k=10, rerank=W),
+        "sparsedense float32 table": lambda: sd.topk_similar(Q, W, k=10),
+        "GEMM Q @ W.T (limit)": lambda: Q @ W.T},
+        lambda: [np.testing.assert_array_equal(a, b) for a, b in
+                 zip(sd.topk_similar(Q[:50], q8, k=10, rerank=W), sd.topk_similar(Q[:50], W, k=10))],
+        reference="GEMM Q @ W.T (limit)", size=size,
+        detail=f"{_n(nq)} queries in {_n(V)} x {D} float32 packed as int8 (exact: the float "
+               "table's top-10)"))
     if gensim is not None:  # gensim's peer is Vectors: both keep the unit rows between calls
         from gensim.models import KeyedVectors
 
