@@ -168,6 +168,7 @@ default='auto'
     >>> back.index_to_key, bool(np.array_equal(back.weight, kv.weight))
     (['예금', '적금'], True)
     """
+    from ._quantized import QuantizedVectors
     from ._vectors import Vectors
 
     fmt = _check_choice(format, "format", FORMATS)
@@ -201,7 +202,8 @@ default='auto'
         keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source,
                                    expandos)
     try:
-        vectors = Vectors(keys, table)
+        vectors = Vectors(keys, table) if isinstance(table, np.ndarray) else \
+            QuantizedVectors(keys, table)
     except ValueError as exc:  # a native file's repeated keys (the other formats check theirs)
         raise ValueError(f"{source}: damaged vectors file ({exc})") from None
     vectors.expandos.update(expandos)
