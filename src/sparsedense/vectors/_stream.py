@@ -28,7 +28,7 @@ from ..quantized import QuantizedTable, quantize
 from ._io import _EVERYTHING, _decode_words, _glove_dim, _parse_lines, _read_header, _sniff
 
 #: bytes read at a time
-BLOCK_BYTES = 1 << 24
+BLOCK_BYTES = 1 << 22
 
 
 def _open(path: Path, source: str) -> IO[bytes]:
@@ -98,22 +98,28 @@ class _Table:
         self.n += m
         self.keys.extend(keys)
 
-    def result(self, source: str, where) -> tuple[list, QuantizedTable]:
-        keys = self.keys
-        if len(set(keys)) != len(keys):
-            seen: dict[str, int] = {}
-            for r, key in enumerate(keys):
-                first = seen.setdefault(key, r)
-                if first != r:
-                    raise ValueError(
-                        f"{source}: {where(r)}: the word {key!r} repeats {where(first)}; words "
-                        "must be distinct (gensim keeps the first and drops the repeat)")
-        return keys, QuantizedTable(self.rows[:self.n], self.dtype, self.dim)
+    def result(self, source: str, where):
+        """The keys checked distinct (the first repeat named by ``where``) with their table,
+        as a ``QuantizedVectors``."""
+        from ._quantized import QuantizedVectors
+
+        table = QuantizedTable(self.rows[:self.n], self.dtype, self.dim)
+        try:
+            return QuantizedVectors(self.keys, table)  # checks the keys with its own index
+        except ValueError:
+            pass
+        seen: dict[str, int] = {}
+        for r, key in enumerate(self.keys):
+            first = seen.setdefault(key, r)
+            if first != r:
+                raise ValueError(
+                    f"{source}: {where(r)}: the word {key!r} repeats {where(first)}; words "
+                    "must be distinct (gensim keeps the first and drops the repeat)") from None
+        raise AssertionError("not reached: a repeated key is found above")  # pragma: no cover
 
 
 def load_text_quantized(path: Path, header: bool, limit: int | None, dtype: np.dtype,
-                        encoding: str, unicode_errors: str, source: str,
-                        quantized: str) -> tuple[list, QuantizedTable]:
+                        encoding: str, unicode_errors: str, source: str, quantized: str):
     """Keys and compressed table of a word2vec text (``header``) or GloVe file, streamed."""
     compressed = _is_compressed(path)
     with _open(path, source) as fh:
@@ -148,16 +154,15 @@ def load_text_quantized(path: Path, header: bool, limit: int | None, dtype: np.d
 
         out = _Table(max(want_cap, 0), dim, quantized)
         while True:
-            if not eof:
-                more = _read(fh, BLOCK_BYTES, source)
-                eof = not more
-                data += more
             cut = len(data) if eof else data.rfind(b"\n") + 1
             if cut > 0:
                 data = _parse_block(data, cut, eof, out, want, dim, dtype, header, encoding,
                                     unicode_errors, source, line_of)
             if out.n >= want or eof:
                 break
+            more = _read(fh, BLOCK_BYTES, source)
+            eof = not more
+            data += more
         if header:
             _check_count(fh, data, out.n, n_header, want, eof, source)
         return out.result(source, line_of)
@@ -219,8 +224,7 @@ def _is_compressed(path: Path) -> bool:
 
 
 def load_binary_quantized(path: Path, limit: int | None, dtype: np.dtype, encoding: str,
-                          unicode_errors: str, source: str,
-                          quantized: str) -> tuple[list, QuantizedTable]:
+                          unicode_errors: str, source: str, quantized: str):
     """Keys and compressed table of a word2vec binary file, streamed record by record."""
     from .._kernels.parse import _gather_records, _scan_binary
 
@@ -317,13 +321,11 @@ def load_quantized(path, fmt: str, limit: int | None, dtype: np.dtype, encoding:
         if fmt == "auto" and not (head.startswith(_ZIP_MAGIC) or looks_like_fasttext(head)):
             fmt = sniff(path, source)
         if fmt in ("word2vec", "glove"):
-            keys, table = load_text_quantized(path, fmt == "word2vec", limit, dtype, encoding,
-                                              unicode_errors, source, quantized)
-            return QuantizedVectors(keys, table)
+            return load_text_quantized(path, fmt == "word2vec", limit, dtype, encoding,
+                                       unicode_errors, source, quantized)
         if fmt == "word2vec-binary":
-            keys, table = load_binary_quantized(path, limit, dtype, encoding, unicode_errors,
-                                                source, quantized)
-            return QuantizedVectors(keys, table)
+            return load_binary_quantized(path, limit, dtype, encoding, unicode_errors, source,
+                                         quantized)
     vectors = load_vectors(path, fmt, limit, dtype, encoding, unicode_errors, mmap_mode)
     if isinstance(vectors, QuantizedVectors):
         if vectors.weight.dtype != quantized:
