@@ -205,3 +205,16 @@ def test_dequantize_gives_a_float_vectors():
     back = q.dequantize()
     assert type(back) is Vectors
     np.testing.assert_array_equal(back.weight, f.weight)
+
+
+def test_vectors_for_all_gives_the_decoded_rows():
+    q, f = _pair("int8", n=20, dim=3)
+    got = q.vectors_for_all(["w3", "w1"])
+    assert got.weight.dtype == np.float32
+    np.testing.assert_array_equal(got.weight, f.vectors_for_all(["w3", "w1"]).weight)
+
+
+def test_a_float_vectors_refuses_a_compressed_table():
+    qt = sd.quantize(np.ones((1, 2), np.float32))
+    with pytest.raises(TypeError, match="use QuantizedVectors\\(keys, weight\\)"):
+        Vectors(["a"], qt)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._base.validation import check_weight, is_bool
-from ..quantized import value_dtype
+from ..quantized import QuantizedTable, value_dtype
 from ._checks import _check_clip, _check_restrict_vocab, _check_topn
 from ._gensim_files import GensimFiles
 from ._maintenance import Maintenance
@@ -86,6 +86,9 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
     @staticmethod
     def _check_table(weight: Any) -> np.ndarray:
         """The table, checked (a float32 or float64 2-D array)."""
+        if isinstance(weight, QuantizedTable):
+            raise TypeError("weight is a QuantizedTable: use QuantizedVectors(keys, weight) "
+                            "(or Vectors(keys, float_table).quantize(dtype))")
         return check_weight(weight)
 
     # -- state -----------------------------------------------------------------
