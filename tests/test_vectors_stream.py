@@ -124,3 +124,27 @@ def test_empty_files_are_refused(tmp_path):
     for fmt in ("auto", "word2vec", "glove", "word2vec-binary"):
         with pytest.raises(ValueError, match="empty"):
             load_vectors(tmp_path / "e.txt", format=fmt, quantize="int8")
+
+
+def test_a_lying_header_in_a_compressed_file_allocates_by_its_size(tmp_path):
+    import gzip
+
+    with gzip.open(tmp_path / "v.bin.gz", "wb") as fh:
+        fh.write(b"1000000000000 3\nw " + bytes(12))
+    with pytest.raises(TruncatedFileError, match="vector 2 of 1000000000000"):
+        load_vectors(tmp_path / "v.bin.gz", format="word2vec-binary", quantize="int8")
+    with gzip.open(tmp_path / "v.txt.gz", "wb") as fh:
+        fh.write(b"1000000000000 3\nw 1 2 3\n")
+    with pytest.raises(TruncatedFileError, match="promises 1000000000000 vectors, but the "
+                                                 "file has 1"):
+        load_vectors(tmp_path / "v.txt.gz", format="word2vec", quantize="int8")
+
+
+def test_records_longer_than_a_block(tmp_path, small_blocks):
+    kv = _vectors(n=5, dim=40)  # 160-byte records, blocks of 97 bytes
+    kv.save(tmp_path / "v.bin", format="word2vec-binary")
+    _same(load_vectors(tmp_path / "v.bin", quantize="int4"),
+          load_vectors(tmp_path / "v.bin").quantize("int4"))
+    kv.save(tmp_path / "v.txt", format="word2vec")
+    _same(load_vectors(tmp_path / "v.txt", quantize="int4"),
+          load_vectors(tmp_path / "v.txt").quantize("int4"))

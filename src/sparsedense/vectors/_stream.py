@@ -29,6 +29,8 @@ from ._io import _EVERYTHING, _decode_words, _glove_dim, _parse_lines, _read_hea
 
 #: bytes read at a time
 BLOCK_BYTES = 1 << 22
+#: bytes read in search of the header line (a longer first line is no header)
+_HEADER_BYTES = 1 << 20
 
 
 def _open(path: Path, source: str) -> IO[bytes]:
@@ -55,7 +57,7 @@ def sniff(path: Path, source: str) -> str:
     """The format of a word-vector file by its first bytes (see ``_io._sniff``)."""
     with _open(path, source) as fh:
         head = _read(fh, BLOCK_BYTES, source)
-        while head.count(b"\n") < 2:
+        while head.count(b"\n") < 2 and len(head) < 4 * BLOCK_BYTES:
             more = _read(fh, BLOCK_BYTES, source)
             if not more:
                 break
@@ -65,15 +67,28 @@ def sniff(path: Path, source: str) -> str:
     return _sniff(head)
 
 
-def _count_lines(path: Path, source: str) -> int:
-    """Number of lines (the last one may lack its ``\\n``): a bound on the rows."""
-    n = 0
+def _count_lines(path: Path, source: str) -> tuple[int, int]:
+    """``(lines, bytes)`` of the (decompressed) file: the last line may lack its ``\\n``."""
+    n = size = 0
     with _open(path, source) as fh:
         while True:
             block = _read(fh, BLOCK_BYTES, source)
             if not block:
-                return n + 1
+                return n + 1, size
             n += block.count(b"\n")
+            size += len(block)
+
+
+def _first_line(fh: IO[bytes], source: str) -> tuple[bytes, bool]:
+    """The first block(s) of ``fh``, up to one holding a ``\\n`` (or ``_HEADER_BYTES``), and
+    whether the file ended there."""
+    data = _read(fh, BLOCK_BYTES, source)
+    eof = not data
+    while not eof and data.find(b"\n") < 0 and len(data) < _HEADER_BYTES:
+        more = _read(fh, BLOCK_BYTES, source)
+        eof = not more
+        data += more
+    return data, eof
 
 
 class _Table:
@@ -123,12 +138,7 @@ def load_text_quantized(path: Path, header: bool, limit: int | None, dtype: np.d
     """Keys and compressed table of a word2vec text (``header``) or GloVe file, streamed."""
     compressed = _is_compressed(path)
     with _open(path, source) as fh:
-        data = _read(fh, BLOCK_BYTES, source)
-        eof = not data
-        while not eof and data.find(b"\n") < 0:
-            more = _read(fh, BLOCK_BYTES, source)
-            eof = not more
-            data += more
+        data, eof = _first_line(fh, source)
         if not data:
             raise ValueError(f"{source}: the file is empty (no vectors)")
         if header:
@@ -147,7 +157,7 @@ def load_text_quantized(path: Path, header: bool, limit: int | None, dtype: np.d
             dim = _glove_dim(line, 0, len(line), source)
             first_line = 1
         if not header or compressed:
-            want_cap = min(want, _count_lines(path, source))
+            want_cap = min(want, _count_lines(path, source)[0])
 
         def line_of(r: int) -> str:
             return f"line {first_line + r}"
@@ -229,29 +239,26 @@ def load_binary_quantized(path: Path, limit: int | None, dtype: np.dtype, encodi
     from .._kernels.parse import _gather_records, _scan_binary
 
     with _open(path, source) as fh:
-        data = _read(fh, BLOCK_BYTES, source)
-        while data.find(b"\n") < 0:
-            more = _read(fh, BLOCK_BYTES, source)
-            if not more:
-                break
-            data += more
+        data, eof = _first_line(fh, source)
         if not data:
             raise ValueError(f"{source}: the file is empty (no vectors)")
         n_header, dim, body = _read_header(data, source, encoding)
         n = n_header if limit is None else min(n_header, limit)
-        if not _is_compressed(path):  # a record takes at least 4 * dim + 2 bytes
-            n = min(n, (os.path.getsize(path) - body) // (4 * dim + 2) + 1)
+        # a record takes at least 4 * dim + 2 bytes: a lying header allocates nothing
+        size = _count_lines(path, source)[1] if _is_compressed(path) else \
+            os.path.getsize(path)
+        n = min(n, (size - body) // (4 * dim + 2) + 1)
         out = _Table(max(n, 0), dim, quantized)
         want = n_header if limit is None else min(n_header, limit)
         offset = body  # of data[0] in the (decompressed) file
         data = data[body:]
-        eof = False
 
         def vector_of(r: int) -> str:
             return f"vector {r + 1}"
 
+        stuck = False  # no whole record in ``data``: read more whatever its length
         while out.n < want:
-            if not eof:
+            if not eof and (stuck or len(data) < BLOCK_BYTES):
                 more = _read(fh, BLOCK_BYTES, source)
                 eof = not more
                 data += more
@@ -286,8 +293,7 @@ def load_binary_quantized(path: Path, limit: int | None, dtype: np.dtype, encodi
             end = pos if status == 0 else (pos if status == 1 else int(starts[n_read]))
             offset += end
             data = data[end:]
-            if eof and status == 0 and n_read == 0:
-                break
+            stuck = n_read == 0
         if want == n_header:
             tail = data
             while True:
