@@ -110,7 +110,8 @@ def _child(path: str, quantized: bool) -> None:
     load_vectors(small, quantize="int8")  # the kernels, loaded from the cache
     before = _rss_mib()
     kv = load_vectors(path, quantize="int8" if quantized else None)
-    print(f"{len(kv)} keys, {kv.weight!r}; resident before the load {before:.0f} MiB "
+    table = f"{kv.weight.dtype} table of shape {kv.weight.shape}, {kv.weight.nbytes >> 20} MiB"
+    print(f"{len(kv)} keys, {table}; resident before the load {before:.0f} MiB "
           f"(interpreter, numpy, numba), after it {_rss_mib():.0f} MiB", flush=True)
 
 
