@@ -6,8 +6,9 @@ from ._fasttext import FastTextVectors, ngram_buckets
 from ._quantized import QuantizedVectors
 from ._vectors import Vectors
 
-__all__ = ["Vectors", "QuantizedVectors", "FastTextVectors", "ngram_buckets", "load_vectors", "save_vectors",
-           "read_fasttext_bin", "write_fasttext_bin", "TruncatedFileError", "FileDecodeError"]
+__all__ = ["Vectors", "QuantizedVectors", "FastTextVectors", "ngram_buckets", "load_vectors",
+           "save_vectors", "read_fasttext_bin", "write_fasttext_bin", "TruncatedFileError",
+           "FileDecodeError"]
 
 
 def __getattr__(name: str):
