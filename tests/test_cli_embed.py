@@ -132,3 +132,24 @@ def test_embed_lsa_takes_the_text_options(corpus, tmp_path):
                            token_pattern=None).fit_transform(DOCS)
     np.testing.assert_allclose(np.load(out), sd.LSA(2, random_state=0).fit_transform(X),
                                atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "float16"])
+def test_embed_quantize_embeds_through_the_compressed_table(corpus, vectors_file, tmp_path,
+                                                            dtype):
+    path, _, _ = vectors_file
+    out = tmp_path / "docs.npy"
+    run("embed", corpus, "--vectors", path, "--quantize", dtype, "--chunk-size", "2", "-o", out)
+    D = np.load(out)
+    table = sd.load_vectors(path).quantize(dtype)
+    want = sd.EmbeddingVectorizer(table).fit_transform(DOCS)
+    assert D.dtype == np.float32
+    np.testing.assert_allclose(D, want, rtol=1e-5, atol=1e-6)
+    floats = sd.EmbeddingVectorizer(sd.load_vectors(path)).fit_transform(DOCS)
+    assert not np.array_equal(D, floats)  # the compressed values were used
+
+
+def test_embed_quantize_refuses_lsa(corpus, tmp_path):
+    proc = run("embed", corpus, "--lsa", "2", "--quantize", "int8", "-o", tmp_path / "d.npy",
+               check=False)
+    assert_usage_error(proc, "--quantize int8 compresses the --vectors table")

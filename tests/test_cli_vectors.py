@@ -53,3 +53,28 @@ def test_vectors_evaluate_needs_a_test_file(vectors_file):
 
     assert_usage_error(run("vectors", "evaluate", vectors_file[0], check=False),
                        "give --pairs FILE or --analogies FILE")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int4", "float16"])
+def test_vectors_convert_quantize_writes_the_compressed_native_file(vectors_file, tmp_path,
+                                                                    dtype):
+    path, words, W = vectors_file
+    out = tmp_path / "q.npz"
+    proc = run("vectors", "convert", path, out, "--quantize", dtype)
+    assert f"-> {out} (native)" in proc.stdout
+    loaded = sd.load_vectors(out, mmap_mode="r")
+    want = sd.load_vectors(path).quantize(dtype)
+    assert loaded.index_to_key == words and loaded.weight.dtype == dtype
+    np.testing.assert_array_equal(loaded.weight.data, want.weight.data)
+    info = run("vectors", "info", out).stdout
+    assert "vectors:   10" in info and f"dtype:     {dtype}" in info
+
+
+def test_vectors_convert_quantize_refuses_a_text_output(vectors_file, tmp_path):
+    from test_cli import assert_usage_error
+
+    path, _, _ = vectors_file
+    proc = run("vectors", "convert", path, tmp_path / "q.txt", "--quantize", "int8",
+               check=False)
+    assert_usage_error(proc, "--quantize int8 writes the native format", "q.txt (word2vec)")
+    assert not (tmp_path / "q.txt").exists()

@@ -287,3 +287,96 @@ def test_topk_over_a_compressed_corpus_is_exact_for_its_decoded_rows(dtype, metr
     np.testing.assert_array_equal(ours[0], sd.topk_similar(Q, D, k=6, metric=metric)[0])
     with pytest.raises(ValueError, match="queries have 23 columns but the corpus table has 24"):
         sd.topk_similar(Q[:, 1:], qt)
+
+
+# -- the native file (save / load, mmap) ---------------------------------------------------
+import os
+import struct
+
+from sparsedense._base.errors import TruncatedFileError
+from sparsedense.quantized import FILE_MAGIC
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dim", [1, 7, 30])
+@pytest.mark.parametrize("mmap_mode", [None, "r"])
+def test_save_load_round_trip(tmp_path, dtype, dim, mmap_mode):
+    qt = sd.quantize(_table(dim=dim), dtype)
+    path = tmp_path / "t.sdq"
+    qt.save(path)
+    assert os.path.getsize(path) == 64 + qt.nbytes
+    back = sd.QuantizedTable.load(path, mmap_mode=mmap_mode)
+    assert back.shape == qt.shape and back.dtype == qt.dtype
+    np.testing.assert_array_equal(back.data, qt.data)
+    np.testing.assert_array_equal(back.dequantize(), qt.dequantize())
+    idx = np.array([[0, 3], [4, 399]])
+    np.testing.assert_array_equal(embedding(idx, back), qt.dequantize()[idx])
+    if mmap_mode == "r":  # mapped in place, not read
+        assert not back.data.flags.writeable
+        assert isinstance(back.data, np.memmap) or isinstance(back.data.base, np.memmap)
+    assert sorted(os.listdir(tmp_path)) == ["t.sdq"]  # no temporary file left
+
+
+def test_save_load_empty_table(tmp_path):
+    qt = sd.quantize(np.zeros((0, 5), np.float32), "int4")
+    qt.save(tmp_path / "e.sdq")
+    for mode in (None, "r"):
+        back = sd.QuantizedTable.load(tmp_path / "e.sdq", mmap_mode=mode)
+        assert back.shape == (0, 5)
+
+
+def _header(code=1, n=2, dim=3, row_bytes=11, offset=64, version=1, magic=FILE_MAGIC):
+    return struct.pack("<8sIIQQQQ", magic, version, code, n, dim, row_bytes,
+                       offset).ljust(64, b"\0")
+
+
+@pytest.mark.parametrize("content, error, match", [
+    (b"", TruncatedFileError, "inside the 64-byte header"),
+    (FILE_MAGIC[:5], TruncatedFileError, "after 5 bytes"),
+    (b"PK\x03\x04" + bytes(100), ValueError, "not a quantized table file"),
+    (_header(version=7) + bytes(22), ValueError, "unsupported quantized table version 7"),
+    (_header(code=9) + bytes(22), ValueError, "unknown row format code 9"),
+    (_header(row_bytes=12) + bytes(24), ValueError, "take 11 bytes, the header says 12"),
+    (_header(offset=128) + bytes(22), ValueError, "data offset 128"),
+    (_header() + bytes(21), TruncatedFileError, "promises 2 rows of 11 bytes"),
+    (_header(n=2 ** 60) + bytes(22), TruncatedFileError, "room for 2 rows"),
+    (_header() + bytes(23), ValueError, "1 bytes follow the 2 rows"),
+    (_header()[:-1] + b"\1" + bytes(22), ValueError, "damaged header"),
+])
+@pytest.mark.parametrize("mmap_mode", [None, "r"])
+def test_load_refuses_a_crafted_file(tmp_path, content, error, match, mmap_mode):
+    path = tmp_path / "bad.sdq"
+    path.write_bytes(content)
+    with pytest.raises(error, match=match) as info:
+        sd.QuantizedTable.load(path, mmap_mode=mmap_mode)
+    assert str(path) in str(info.value)
+
+
+def test_load_refuses_a_cut_file_of_every_length(tmp_path):
+    qt = sd.quantize(_table(n=8, dim=4), "int8")
+    qt.save(tmp_path / "t.sdq")
+    full = (tmp_path / "t.sdq").read_bytes()
+    for cut in range(len(full)):
+        (tmp_path / "c.sdq").write_bytes(full[:cut])
+        with pytest.raises(TruncatedFileError):
+            sd.QuantizedTable.load(tmp_path / "c.sdq", mmap_mode="r")
+
+
+def test_load_refuses_a_bad_mmap_mode(tmp_path):
+    with pytest.raises(ValueError, match=r"mmap_mode must be None or 'r' .*; got 'w\+'"):
+        sd.QuantizedTable.load(tmp_path / "missing.sdq", mmap_mode="w+")
+
+
+def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "t.sdq"
+    path.write_bytes(b"old")
+    qt = sd.quantize(_table(n=8, dim=4), "int8")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(np, "ascontiguousarray", broken)
+    with pytest.raises(OSError, match="disk gone"):
+        qt.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == b"old" and sorted(os.listdir(tmp_path)) == ["t.sdq"]

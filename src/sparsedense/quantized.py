@@ -23,6 +23,8 @@ and accumulate in float32.
 
 from __future__ import annotations
 
+import os
+import struct
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,14 @@ DTYPES = ("int8", "int4", "float16")
 #: rows quantized at a time (bounds the float32 temporaries of a large table)
 _CHUNK_ROWS = 1 << 14
 _FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+#: the native file: a 64-byte header, then the stored rows as they are in memory
+FILE_MAGIC = b"SDQTABLE"
+FILE_VERSION = 1
+#: magic, version, format code, num_embeddings, embedding_dim, row bytes, data offset
+_HEADER = struct.Struct("<8sIIQQQQ")
+_HEADER_BYTES = 64
+_FILE_CODES = {"int8": 1, "int4": 2, "float16": 3}
 
 
 class QuantizedTable:
@@ -229,6 +239,140 @@ class QuantizedTable:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         out = self.dequantize()
         return out if dtype is None else out.astype(dtype, copy=False)
+
+    # -- files -----------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the table to ``path`` in the native format, atomically.
+
+        The file is a 64-byte little-endian header (the magic ``b"SDQTABLE"``,
+        the format version, the row format, ``num_embeddings``,
+        ``embedding_dim``, the bytes of a stored row and the offset of the
+        first row), then the stored rows exactly as :attr:`data` holds them,
+        so :meth:`load` can map them in place. The file replaces ``path``
+        only once complete (a failed save leaves the previous file).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> import sparsedense as sd
+        >>> qt = sd.quantize(np.arange(6, dtype=np.float32).reshape(2, 3), "int8")
+        >>> path = os.path.join(tempfile.mkdtemp(), "table.sdq")
+        >>> qt.save(path)
+        >>> os.path.getsize(path)  # 64 header bytes + 2 rows of 3 codes, scale and bias
+        86
+        >>> back = sd.QuantizedTable.load(path, mmap_mode="r")
+        >>> back, bool(np.array_equal(back.dequantize(), qt.dequantize()))
+        (QuantizedTable(int8, num_embeddings=2, embedding_dim=3, nbytes=22), True)
+        """
+        from ._base.files import atomic_write, preallocate
+
+        n, dim = self.shape
+        row_bytes = self._data.shape[1] * self._data.dtype.itemsize
+        header = _HEADER.pack(FILE_MAGIC, FILE_VERSION, _FILE_CODES[self.dtype], n, dim,
+                              row_bytes, _HEADER_BYTES).ljust(_HEADER_BYTES, b"\0")
+        stored = np.dtype("<f2") if self.dtype == "float16" else np.dtype(np.uint8)
+        with atomic_write(path, "wb", encoding=None) as fh:
+            preallocate(fh, _HEADER_BYTES + n * row_bytes)
+            fh.write(header)
+            step = max(1, _CHUNK_ROWS * 64 // max(row_bytes, 1))
+            for lo in range(0, n, step):
+                rows = np.ascontiguousarray(self._data[lo:lo + step], dtype=stored)
+                if rows.size:
+                    fh.write(memoryview(rows).cast("B"))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, mmap_mode: str | None = None) -> "QuantizedTable":
+        """Read a table written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+        mmap_mode : {None, 'r'}, default=None
+            ``'r'`` maps the stored rows read-only instead of reading them:
+            only each row's scale and bias are read at once (8 bytes a row,
+            into float32), the codes stay on disk until a lookup needs them.
+
+        Returns
+        -------
+        QuantizedTable
+
+        Raises
+        ------
+        ValueError
+            Not a table file (wrong magic), an unsupported version or row
+            format, a header whose sizes disagree with each other, or bytes
+            after the last row.
+        TruncatedFileError
+            (A ValueError and an EOFError.) The file ends before its header
+            does, or before the rows its header promises.
+
+        Every size in the header is checked against the file's size before
+        anything is allocated or mapped, so a damaged file is an error naming
+        it, never a crash or a huge allocation.
+        """
+        from ._base.errors import TruncatedFileError
+
+        if mmap_mode not in (None, "r"):
+            raise ValueError(f"mmap_mode must be None or 'r' (read-only map); got {mmap_mode!r}")
+        source = os.fspath(path)
+        with open(source, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            head = fh.read(_HEADER_BYTES)
+            dtype, n, dim, row_bytes = _parse_header(head, size, source)
+            if mmap_mode is None:
+                stored = np.dtype("<f2") if dtype == "float16" else np.dtype(np.uint8)
+                raw = np.empty(n * row_bytes, dtype=np.uint8)
+                got = fh.readinto(memoryview(raw)) if raw.size else 0
+                if got != raw.size:  # the file shrank since its size was read
+                    raise TruncatedFileError(f"{source}: the file ends after {got} of the "
+                                             f"{raw.size} bytes of rows its header promises")
+                data = raw.view(stored).reshape(n, row_bytes // stored.itemsize)
+        if mmap_mode is not None:
+            stored = np.dtype("<f2") if dtype == "float16" else np.dtype(np.uint8)
+            if n == 0:
+                data = np.empty((0, row_bytes // stored.itemsize), dtype=stored)
+            else:
+                data = np.memmap(source, dtype=stored, mode="r", offset=_HEADER_BYTES,
+                                 shape=(n, row_bytes // stored.itemsize))
+        return cls(data.view(np.float16) if dtype == "float16" else data, dtype, dim)
+
+
+def _parse_header(head: bytes, size: int, source: str) -> tuple[str, int, int, int]:
+    """``(dtype, num_embeddings, embedding_dim, row bytes)`` of a native table file's header,
+    checked against itself and against the file's ``size``."""
+    from ._base.errors import TruncatedFileError
+
+    if head[:len(FILE_MAGIC)] != FILE_MAGIC[:len(head)]:
+        raise ValueError(f"{source}: not a quantized table file (it starts with "
+                         f"{head[:8]!r}; expected the magic {FILE_MAGIC!r})")
+    if len(head) < _HEADER_BYTES:
+        raise TruncatedFileError(f"{source}: the file ends after {len(head)} bytes, inside "
+                                 f"the {_HEADER_BYTES}-byte header of a quantized table")
+    _, version, code, n, dim, row_bytes, offset = _HEADER.unpack_from(head)
+    if version != FILE_VERSION:
+        raise ValueError(f"{source}: unsupported quantized table version {version} (this "
+                         f"version reads {FILE_VERSION})")
+    names = {c: name for name, c in _FILE_CODES.items()}
+    if code not in names:
+        raise ValueError(f"{source}: unknown row format code {code} in the header (expected "
+                         f"one of {sorted(names)}: {', '.join(DTYPES)})")
+    dtype = names[code]
+    expected = {"int8": dim + 8, "int4": (dim + 1) // 2 + 4, "float16": 2 * dim}[dtype]
+    if offset != _HEADER_BYTES or row_bytes != expected or any(head[_HEADER.size:]):
+        raise ValueError(f"{source}: damaged header ({dtype} rows of dimension {dim} take "
+                         f"{expected} bytes, the header says {row_bytes}; data offset "
+                         f"{offset}, expected {_HEADER_BYTES})")
+    need = _HEADER_BYTES + n * row_bytes
+    if size < need:
+        rows = (size - _HEADER_BYTES) // row_bytes if row_bytes else 0
+        raise TruncatedFileError(f"{source}: the header promises {n} rows of {row_bytes} "
+                                 f"bytes ({need} bytes in all), but the file has {size} "
+                                 f"(room for {rows} rows): truncated file")
+    if size > need:
+        raise ValueError(f"{source}: {size - need} bytes follow the {n} rows the header "
+                         f"promises ({need} bytes): damaged file or wrong header")
+    return dtype, int(n), int(dim), int(row_bytes)
 
 
 def value_dtype(weight: Any) -> np.dtype:

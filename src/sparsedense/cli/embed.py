@@ -67,6 +67,8 @@ def register(sub) -> None:
     src.add_argument("--vectors", metavar="FILE", help="word vectors (word2vec, GloVe, fastText .bin, native)")
     src.add_argument("--lsa", type=int, metavar="N", help="N-dimensional LSA of the TF-IDF")
     p.add_argument("--weighting", choices=["tfidf", "count", "binary"], default="tfidf")
+    p.add_argument("--quantize", choices=["int8", "int4", "float16"], default=None,
+                   help="compress the --vectors table and embed through it (streamed in)")
     p.add_argument("--mode", choices=["mean", "sum", "max"], default="mean")
     p.add_argument("--normalize", choices=["l2"], default=None)
     p.add_argument("--chunk-size", type=int, default=10000, help="documents per chunk")
@@ -141,9 +143,11 @@ def _embed_lsa(args, files) -> np.ndarray:
 
 def _embed_vectors(args, files, out: Path) -> int:
     from ..embed import EmbeddingVectorizer
+    from ..quantized import value_dtype
     from ._common import load_vectors_with_progress, vector_file_options
 
-    vectors = load_vectors_with_progress(args.vectors, args.quiet, **vector_file_options(args))
+    vectors = load_vectors_with_progress(args.vectors, args.quiet, quantize=args.quantize,
+                                         **vector_file_options(args))
     ev = EmbeddingVectorizer(vectors, weighting=args.weighting, mode=args.mode,
                              normalize=args.normalize, **text_options(args))
     # pass 1: the weighting (document count and frequencies), chunk by chunk
@@ -157,7 +161,7 @@ def _embed_vectors(args, files, out: Path) -> int:
     if n_docs == 0:
         raise empty_corpus(args.corpus)
     # pass 2: embeddings, appended chunk by chunk to the output
-    dim, dtype = vectors.weight.shape[1], vectors.weight.dtype
+    dim, dtype = vectors.weight.shape[1], value_dtype(vectors.weight)
     coverage = Coverage()
     with array_output(out, (n_docs, dim), dtype, key="embeddings") as rows, \
             Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
@@ -300,6 +304,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--unicode-errors {args.unicode_errors} is for the run on one machine "
                          "(the Dask workers read the corpus strictly), leave it out or fix the "
                          "file's encoding with --encoding")
+    if args.quantize is not None and (on_dask or args.lsa is not None):
+        raise UsageError(f"--quantize {args.quantize} compresses the --vectors table on one "
+                         "machine; leave it out with --lsa, --scheduler and --workers")
     if args.lsa is not None and (args.vectors_format != "auto" or args.limit is not None):
         raise UsageError("--vectors-format and --limit go with --vectors, not --lsa")
     if args.limit is not None and args.limit < 1:

@@ -12,6 +12,7 @@ HELP = ("convert word-vector files (word2vec text/binary, GloVe, fastText .bin, 
 EXAMPLE = """examples:
   sparsedense vectors convert glove.6B.100d.txt glove.npz     # to the memory-mappable format
   sparsedense vectors convert vectors.bin vectors.txt --to word2vec
+  sparsedense vectors convert cc.ko.300.vec ko.npz --quantize int8   # a quarter of the bytes
   sparsedense vectors info glove.npz
   sparsedense vectors evaluate vectors.txt --pairs wordsim353.tsv --analogies questions-words.txt
 """
@@ -35,6 +36,9 @@ def register(sub) -> None:
     c.add_argument("--to", dest="target_format", default=None,
                    choices=["word2vec", "word2vec-binary", "glove", "native"],
                    help="default: from OUT's extension (.npz native, .bin binary, else text)")
+    c.add_argument("--quantize", choices=["int8", "int4", "float16"], default=None,
+                   help="compress the table (a word2vec or GloVe IN is streamed into it, "
+                        "never held as float32) and write it in the native format")
     i = action.add_parser("info", help="describe a vector file", epilog=EXAMPLE,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("input", metavar="FILE")
@@ -133,10 +137,16 @@ def run(args: argparse.Namespace) -> int:
         return _evaluate(args)
     if args.action == "convert":
         out = check_output(args.output)  # before reading a large file
+        fmt = args.target_format or _BY_SUFFIX.get(out.suffix, "word2vec")
+        if args.quantize and fmt != "native":
+            from ._common import UsageError
+
+            raise UsageError(f"--quantize {args.quantize} writes the native format: OUT must "
+                             f"end in .npz (or give --to native); got {out.name} ({fmt})")
         vectors = load_vectors_with_progress(args.input, args.quiet, format_option="--from",
                                              format=args.source_format,
-                                             unicode_errors=args.unicode_errors)
-        fmt = args.target_format or _BY_SUFFIX.get(out.suffix, "word2vec")
+                                             unicode_errors=args.unicode_errors,
+                                             quantize=args.quantize)
         with writing(out), Progress(f"writing {out}", quiet=args.quiet, stage=True):
             vectors.save(out, format=fmt)
         print(f"{len(vectors)} vectors of dimension {vectors.vector_size} -> {out} ({fmt})")

@@ -3,10 +3,12 @@ variant :class:`FastTextVectors`, and their files."""
 
 from .._base.errors import FileDecodeError, TruncatedFileError
 from ._fasttext import FastTextVectors, ngram_buckets
+from ._quantized import QuantizedVectors
 from ._vectors import Vectors
 
-__all__ = ["Vectors", "FastTextVectors", "ngram_buckets", "load_vectors", "save_vectors",
-           "read_fasttext_bin", "write_fasttext_bin", "TruncatedFileError", "FileDecodeError"]
+__all__ = ["Vectors", "QuantizedVectors", "FastTextVectors", "ngram_buckets", "load_vectors",
+           "save_vectors", "read_fasttext_bin", "write_fasttext_bin", "TruncatedFileError",
+           "FileDecodeError"]
 
 
 def __getattr__(name: str):

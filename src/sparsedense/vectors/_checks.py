@@ -23,6 +23,8 @@ from .._base.validation import is_int
 FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "native", "fasttext")
 #: the ``format`` of :func:`~sparsedense.vectors.save_vectors` (fastText .bin files are read only)
 SAVE_FORMATS = FORMATS[1:-1]
+#: the ``quantize`` of :func:`~sparsedense.vectors.load_vectors`: the compressed row formats
+QUANTIZED = ("int8", "int4", "float16")
 
 
 def _check_bool(value: Any, name: str) -> bool:

@@ -39,7 +39,6 @@ def evaluate_word_pairs(kv: Vectors, pairs: Any, delimiter: str = "\t", encoding
     ok_vocab = ok_vocab_of(kv, restrict_vocab, case_insensitive)
     gold, model = [], []
     oov = 0
-    unit = kv.get_normed_vectors()
     for a, b, sim in read_pairs(pairs, delimiter, encoding):
         if case_insensitive:
             a, b = a.upper(), b.upper()
@@ -50,7 +49,8 @@ def evaluate_word_pairs(kv: Vectors, pairs: Any, delimiter: str = "\t", encoding
                 gold.append(sim)
             continue
         gold.append(sim)
-        model.append(float(np.dot(unit[ok_vocab[a]], unit[ok_vocab[b]])))
+        unit = kv._unit_rows([ok_vocab[a], ok_vocab[b]])
+        model.append(float(np.dot(unit[0], unit[1])))
     if not gold:
         raise ValueError("no word pair has both words in the vocabulary")
     pearson = stats.pearsonr(gold, model)

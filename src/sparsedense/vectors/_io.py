@@ -50,7 +50,7 @@ import numpy as np
 
 from .._base.errors import FileDecodeError, TruncatedFileError
 from .._base.files import decompress as _decompress
-from ._checks import FORMATS, _check_choice, _check_dtype, _check_encoding, _check_limit
+from ._checks import FORMATS, QUANTIZED, _check_choice, _check_dtype, _check_encoding, _check_limit
 from ._fasttext_bin import load_fasttext, looks_like_fasttext
 from ._native import _ZIP_MAGIC, _load_native
 from ._write import save_vectors
@@ -66,7 +66,7 @@ _EVERYTHING = np.iinfo(np.int64).max
 
 def load_vectors(path: str | os.PathLike, format: str = "auto", limit: int | None = None,
                  dtype: Any = np.float32, encoding: str = "utf-8", unicode_errors: str = "strict",
-                 mmap_mode: str | None = None):
+                 mmap_mode: str | None = None, quantize: str | None = None):
     """Read word vectors from a word2vec, word2vec-binary, GloVe, native or fastText .bin file.
 
     Parameters
@@ -100,6 +100,16 @@ default='auto'
     mmap_mode : {None, 'r', 'c'}, default=None
         For an uncompressed native file: memory-map the table (read-only, or
         copy-on-write) instead of reading it.
+    quantize : {None, 'int8', 'int4', 'float16'}, default=None
+        Return the vectors with their table compressed
+        (:meth:`Vectors.quantize`): the same table as
+        ``load_vectors(path).quantize(quantize)``, byte for byte. A word2vec,
+        word2vec-binary or GloVe file is streamed a block at a time into the
+        compressed rows, so the memory held is the compressed table, the keys
+        and one block (16 MiB of the file), never the float table. A native
+        file is read (or mapped) then compressed (one saved compressed is
+        returned as it is, if of this format); a fastText model, its
+        vocabulary's vectors.
 
     Returns
     -------
@@ -168,6 +178,7 @@ default='auto'
     >>> back.index_to_key, bool(np.array_equal(back.weight, kv.weight))
     (['예금', '적금'], True)
     """
+    from ._quantized import QuantizedVectors
     from ._vectors import Vectors
 
     fmt = _check_choice(format, "format", FORMATS)
@@ -177,6 +188,11 @@ default='auto'
     if mmap_mode not in (None, "r", "c"):
         raise ValueError(f"mmap_mode must be None, 'r' (read-only) or 'c' (copy-on-write); "
                          f"got {mmap_mode!r}")
+    if quantize is not None:
+        from ._stream import load_quantized
+
+        return load_quantized(path, fmt, limit, dtype, encoding, unicode_errors, mmap_mode,
+                              _check_choice(quantize, "quantize", QUANTIZED))
     path = Path(os.fspath(path))
     source = str(path)
     expandos: dict = {}  # a native file's per-key attributes
@@ -201,7 +217,8 @@ default='auto'
         keys, table = _parse_bytes(data, fmt, limit, dtype, encoding, unicode_errors, source,
                                    expandos)
     try:
-        vectors = Vectors(keys, table)
+        vectors = Vectors(keys, table) if isinstance(table, np.ndarray) else \
+            QuantizedVectors(keys, table)
     except ValueError as exc:  # a native file's repeated keys (the other formats check theirs)
         raise ValueError(f"{source}: damaged vectors file ({exc})") from None
     vectors.expandos.update(expandos)

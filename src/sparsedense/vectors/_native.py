@@ -10,6 +10,13 @@ str, numbers and null). A reader without
 attributes refuses a file with attribute members (its member check), so the
 version stays 1.
 
+A quantized table (:class:`~sparsedense.QuantizedTable`) is stored as it is
+held: ``weight.npy`` is its uint8 fused rows (int8, int4) or its float16
+rows, and the meta says ``"quantized"`` (the row format) and
+``"embedding_dim"``; the loader rebuilds the table (mapped in place with
+``mmap_mode``). A reader without quantized tables refuses such a file for
+its table's dtype.
+
 Every ``.npy`` member's header (shape, dtype) is checked against its zip entry
 and the entry against the file's real size before numpy reads or maps
 anything, so a cut or hand-edited file is a clear error naming the file, never
@@ -53,6 +60,7 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
     meta, table, (shape, fortran, table_dtype, data_start), attrs = _read_archive(
         src, mmap_mode is None, source)
     keys = _keys_of(meta, shape, source)
+    quantized = _quantized_kind(meta, shape, table_dtype, source)
     if expandos is not None:
         expandos.update({name: values[:limit] for name, values in attrs.items()})
     if table is None:
@@ -63,6 +71,10 @@ def _load_native(src, limit: int | None, dtype: np.dtype, mmap_mode: str | None,
                           shape=shape, order="F" if fortran else "C")
     if limit is not None:
         keys, table = keys[:limit], table[:limit]
+    if quantized is not None:  # kept as stored, whatever ``dtype``
+        from ..quantized import QuantizedTable
+
+        return keys, QuantizedTable(table, quantized, meta["embedding_dim"])
     if table.dtype != dtype:
         if mmap_mode is not None:
             raise ValueError(f"{source}: the table is {table.dtype}; with mmap_mode it cannot "
@@ -99,9 +111,10 @@ def _read_archive(src, read_table: bool,
                              f"{meta_head[2]} {meta_head[0]}; expected 1-D uint8)")
         head = _npy_member(zf, "weight.npy", size, source)
         shape, table_dtype = head[0], head[2]
-        if table_dtype not in (np.float32, np.float64) or len(shape) != 2:
+        if table_dtype not in (np.float32, np.float64, np.uint8, np.float16) or len(shape) != 2:
             raise ValueError(f"{source}: damaged native vectors file (weight.npy holds "
-                             f"{table_dtype} {shape}; expected a 2-D float32 or float64 table)")
+                             f"{table_dtype} {shape}; expected a 2-D float32 or float64 table, "
+                             "or the uint8 or float16 rows of a quantized one)")
         try:
             with zf.open("meta.npy") as fh:
                 meta = json.loads(np.lib.format.read_array(fh, allow_pickle=False).tobytes()
@@ -162,6 +175,29 @@ def _read_expandos(zf: zipfile.ZipFile, meta: Any, members: list, n_keys: int, s
     if sorted(used) != sorted(members):
         raise ValueError(damaged + f"does not name the members {sorted(set(members) - set(used))})")
     return out
+
+
+def _quantized_kind(meta: dict, shape: tuple, table_dtype: np.dtype,
+                    source: str) -> str | None:
+    """The row format of a quantized table ('int8', 'int4', 'float16'), None for a float one;
+    checked against the stored table's dtype and width."""
+    kind = meta.get("quantized")
+    float_table = table_dtype in (np.float32, np.float64)
+    if kind is None:
+        if not float_table:
+            raise ValueError(f"{source}: damaged native vectors file (weight.npy holds "
+                             f"{table_dtype}, but the meta names no quantized row format)")
+        return None
+    dim = meta.get("embedding_dim")
+    stored = np.float16 if kind == "float16" else np.uint8
+    widths = {"int8": [(dim or 0) + 8], "int4": [((dim or 0) + 1) // 2 + 4],
+              "float16": [dim]}.get(kind if isinstance(kind, str) else "", [])
+    if (type(dim) is not int or dim < 0 or table_dtype != stored
+            or shape[1] not in widths):
+        raise ValueError(f"{source}: damaged native vectors file (the meta says quantized="
+                         f"{kind!r}, embedding_dim={dim!r}, but weight.npy holds {table_dtype} "
+                         f"rows of width {shape[1]})")
+    return kind
 
 
 def _keys_of(meta: Any, shape: tuple, source: str) -> list:

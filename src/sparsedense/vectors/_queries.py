@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._base.validation import is_bool
+from ..quantized import value_dtype
 from ._checks import _check_restrict_vocab, _check_topn
 
 #: gensim's guard against a zero denominator in 3CosMul
@@ -114,14 +115,13 @@ class Queries:
         if not pos:
             raise ValueError("cannot compute similarity with no input: most_similar_cosmul "
                              "needs at least one positive key or vector")
-        unit = self.get_normed_vectors()[:restrict_vocab]
 
         def product(vectors: list) -> np.ndarray | float:
             """prod((1 + cos) / 2) over ``vectors``; one GEMV each (BLAS's GEMM is slower
             for a few columns)."""
             out: np.ndarray | float = 1.0
             for v in vectors:
-                shifted = unit @ v.astype(unit.dtype)
+                shifted = self._unit_scores(v, 0, restrict_vocab)
                 shifted += 1
                 shifted /= 2
                 out = shifted if isinstance(out, float) else np.multiply(out, shifted, out=out)
@@ -166,7 +166,7 @@ class Queries:
                             f"{type(keys).__name__} {keys!r:.80}")
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input: keys is empty")
-        dtype = self.weight.dtype
+        dtype = value_dtype(self.weight)
         weights = np.ones(len(keys), dtype=dtype) if weights is None else \
             np.asarray(weights, dtype=dtype)
         if weights.ndim != 1 or weights.shape[0] != len(keys):

@@ -193,7 +193,9 @@ class VecAttrs:
                 if key in (self if allow_inference else self.key_to_index):
                     vocab.append(key)
         rows = np.array([self.key_to_index.get(k, -1) for k in vocab], dtype=np.int64)
-        weight = np.empty((len(vocab), self.vector_size), dtype=self.weight.dtype)
+        from ..quantized import value_dtype
+
+        weight = np.empty((len(vocab), self.vector_size), dtype=value_dtype(self.weight))
         known = rows >= 0
         weight[known] = self.weight[rows[known]]
         unknown = np.flatnonzero(~known)

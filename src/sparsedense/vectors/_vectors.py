@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._base.validation import check_weight, is_bool
+from ..quantized import QuantizedTable, value_dtype
 from ._checks import _check_clip, _check_restrict_vocab, _check_topn
 from ._gensim_files import GensimFiles
 from ._maintenance import Maintenance
@@ -64,7 +65,7 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
         if isinstance(keys, Vocabulary):
             keys = keys.tokens
         keys = list(keys)
-        weight = check_weight(weight)
+        weight = self._check_table(weight)
         if weight.shape[0] != len(keys):
             raise ValueError(f"weight has {weight.shape[0]} rows but there are {len(keys)} keys; "
                              "they must match")
@@ -81,6 +82,14 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
         #: gensim's per-key attributes: name -> one value per key (see ``set_vecattr``)
         self.expandos: dict[str, np.ndarray] = {}
         self._invalidate()
+
+    @staticmethod
+    def _check_table(weight: Any) -> np.ndarray:
+        """The table, checked (a float32 or float64 2-D array)."""
+        if isinstance(weight, QuantizedTable):
+            raise TypeError("weight is a QuantizedTable: use QuantizedVectors(keys, weight) "
+                            "(or Vectors(keys, float_table).quantize(dtype))")
+        return check_weight(weight)
 
     # -- state -----------------------------------------------------------------
     def _invalidate(self) -> None:
@@ -120,6 +129,44 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
             unit.flags.writeable = False
             self._unit = unit
         return self._unit
+
+    def _unit_rows(self, rows: Sequence[int]) -> np.ndarray:
+        """The unit-length rows ``rows`` (a list of row numbers), one per row."""
+        return self.get_normed_vectors()[list(rows)]
+
+    def _unit_scores(self, query: np.ndarray, start: int = 0,
+                     stop: int | None = None) -> np.ndarray:
+        """Dot products of the unit rows ``start:stop`` with ``query`` (in the table's dtype)."""
+        unit = self.get_normed_vectors()[start:stop]
+        return unit @ query.astype(unit.dtype)
+
+    def quantize(self, dtype: str = "int8") -> "Vectors":
+        """These vectors with their table compressed to int8, int4 or float16 rows.
+
+        A :class:`~sparsedense.vectors.QuantizedVectors` (same keys and
+        attributes; a ``FastTextVectors`` gives its vocabulary's vectors only)
+        whose table is ``sparsedense.quantize(weight, dtype)``. Its queries
+        decode a block of rows at a time, never a float32 copy of the table,
+        and give what they give on ``Vectors(keys, table.dequantize())``.
+        It is read-only; ``save`` keeps it compressed in the native format.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import Vectors
+        >>> W = np.array([[1.0, 0.1], [0.9, 0.2], [-0.2, 1.0]], dtype=np.float32)
+        >>> kv = Vectors(["예금", "적금", "주택대출"], W).quantize("int8")
+        >>> kv
+        Vectors(3 keys, vector_size=2, dtype=int8)
+        >>> [(k, round(s, 2)) for k, s in kv.most_similar("예금", topn=2)]
+        [('적금', 0.99), ('주택대출', -0.1)]
+        """
+        from ..quantized import quantize
+        from ._quantized import QuantizedVectors
+
+        out = QuantizedVectors(list(self.index_to_key), quantize(self.weight, dtype))
+        out.expandos.update({name: np.array(v) for name, v in self.expandos.items()})
+        return out
 
     def fill_norms(self, force: bool = False) -> None:
         """Compute (or, with ``force``, recompute) the cached norms and unit vectors."""
@@ -258,13 +305,13 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
             return self.get_vector(key_or_keys)  # a KeyError names a key that is not there
         keys = list(key_or_keys)
         return np.stack([self.get_vector(k) for k in keys]) if len(keys) else \
-            np.empty((0, self.vector_size), self.weight.dtype)
+            np.empty((0, self.vector_size), value_dtype(self.weight))
 
     # -- similarity ------------------------------------------------------------------
     def similarity(self, w1: str, w2: str) -> float:
         """Cosine similarity of two keys."""
-        unit = self.get_normed_vectors()
-        return float(np.dot(unit[self.get_index(w1)], unit[self.get_index(w2)]))
+        unit = self._unit_rows([self.get_index(w1), self.get_index(w2)])
+        return float(np.dot(unit[0], unit[1]))
 
     def distance(self, w1: str, w2: str) -> float:
         """Cosine distance ``1 - similarity``."""
@@ -274,9 +321,10 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
         """Cosine distances from a key or vector to ``other_words`` (all keys if empty),
         in the table's dtype (as gensim)."""
         v = self._unit_query(word_or_vector)
-        unit = self.get_normed_vectors()
         others = list(other_words)
-        rows = unit if not others else unit[[self.get_index(w) for w in others]]
+        if not others:
+            return 1 - self._unit_scores(v)
+        rows = self._unit_rows([self.get_index(w) for w in others])
         return 1 - rows @ v.astype(rows.dtype)
 
     def _unit_query(self, item: Any) -> np.ndarray:
@@ -339,7 +387,7 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
                 mean += weight * self._query_vector(item, where)
             total += abs(weight)
         if key_rows:  # keys' unit vectors in one gather and product
-            unit = self.get_normed_vectors()[key_rows]
+            unit = self._unit_rows(key_rows)
             mean += np.asarray(key_weights) @ unit.astype(np.float64)
         if total > 0:
             mean /= total
@@ -426,9 +474,8 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
         query, exclude = self._combine(as_items(positive, "positive"),
                                        as_items(negative, "negative"))
         if indexer is not None:
-            return list(indexer.most_similar(query.astype(self.weight.dtype), topn))
-        unit = self.get_normed_vectors()[clip_start:clip_end]
-        scores = unit @ query.astype(unit.dtype)
+            return list(indexer.most_similar(query.astype(value_dtype(self.weight)), topn))
+        scores = self._unit_scores(query, clip_start, clip_end)
         return self._rank(scores, exclude, topn, offset=min(clip_start, len(self)))
 
     def most_similar_batch(self, keys: Sequence[str], topn: int = 10,

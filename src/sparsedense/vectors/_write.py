@@ -18,6 +18,7 @@ import numpy as np
 
 from .._base.files import atomic_write, compressed_writer, compression_of
 from .._base.validation import check_weight, is_int
+from ..quantized import QuantizedTable
 from ._checks import SAVE_FORMATS, _check_choice
 from ._native import _NATIVE_FORMAT, _NATIVE_VERSION
 
@@ -67,6 +68,8 @@ def save_vectors(vectors, path: str | os.PathLike, format: str = "word2vec",
     if fmt == "native":
         _write_native(path, keys, weight, _native_expandos(vectors, len(keys)))
         return
+    if isinstance(weight, QuantizedTable):  # text and binary files hold the decoded values
+        weight = _Decoded(weight)
     if fmt == "glove" and (weight.shape[0] == 0 or weight.shape[1] == 0):
         raise ValueError(f"a GloVe file cannot hold a table of shape {weight.shape} (it has no "
                          "header, so it needs at least one vector of at least one value); "
@@ -90,7 +93,8 @@ def write_word2vec(path: str | os.PathLike, keys: list, weight: np.ndarray, bina
     the rows go at the end of ``path`` (a new compressed stream for
     ``.gz``/``.bz2``/``.xz``, which their readers read as one).
     """
-    weight = check_weight(weight, "vectors.weight")
+    weight = _Decoded(weight) if isinstance(weight, QuantizedTable) else \
+        check_weight(weight, "vectors.weight")
     encoded = _encode_keys(keys)
     path = Path(os.fspath(path))
     with _open_for_writing(path, append) as fh:
@@ -161,6 +165,10 @@ def _write_native(path: Path, keys: list, weight: np.ndarray,
             members[member] = np.ascontiguousarray(values)
     meta = {"format": _NATIVE_FORMAT, "version": _NATIVE_VERSION, "dtype": str(weight.dtype),
             "shape": list(weight.shape), "keys": keys}
+    if isinstance(weight, QuantizedTable):  # the stored rows as they are (see _native)
+        meta.update(quantized=weight.dtype, embedding_dim=weight.shape[1],
+                    shape=list(weight.data.shape))
+        weight = weight.data
     if listed:
         meta["expandos"] = listed
     meta = json.dumps(meta, ensure_ascii=True).encode("ascii")
@@ -192,7 +200,9 @@ def _check_vectors(vectors) -> tuple[list, np.ndarray]:
         raise TypeError(f"vectors must be a Vectors (with index_to_key and weight); got "
                         f"{type(vectors).__name__}")
     keys = list(vectors.index_to_key)
-    weight = check_weight(vectors.weight, "vectors.weight")
+    weight = vectors.weight
+    if not isinstance(weight, QuantizedTable):
+        weight = check_weight(weight, "vectors.weight")
     if weight.shape[0] != len(keys):
         raise ValueError(f"vectors.weight has {weight.shape[0]} rows but there are "
                          f"{len(keys)} keys")
@@ -275,3 +285,15 @@ def _float32_str(value: float) -> str:
     if not np.isnan(x) and np.float32(float(text)) != x:
         text = "%.9g" % value
     return text
+
+
+class _Decoded:
+    """A compressed table seen as its float32 rows, decoded a slice at a time (for writing)."""
+
+    def __init__(self, table: QuantizedTable) -> None:
+        self._table = table
+        self.shape = table.shape
+        self.dtype = np.dtype(np.float32)
+
+    def __getitem__(self, key) -> np.ndarray:
+        return self._table[key]
