@@ -11,6 +11,7 @@ Kernels never validate; the functions here are the only gate in front of them.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -207,18 +208,27 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
             arr = arr.astype(np.int64)  # [] and [[]] from Python lists
         else:
             raise TypeError(f"{name} must be an array of integers; got dtype {arr.dtype}")
-    if arr.size:
-        # one reduction: as unsigned integers of the same width, negatives are huge
-        unsigned = arr.view(arr.dtype.str.replace("i", "u")) if arr.dtype.kind == "i" else arr
-        if unsigned.max() >= num_embeddings:
-            bad = (arr < 0) | (arr >= num_embeddings)
-            pos = np.unravel_index(int(np.argmax(bad.ravel())), arr.shape)
+    flat = np.ascontiguousarray(arr.reshape(-1))
+    if flat.size:
+        if flat.dtype == np.uint64:  # one reduction (numba compares uint64 through float64)
+            bad = int(np.argmax(flat >= num_embeddings)) if flat.max() >= num_embeddings else -1
+        else:  # one pass of a small kernel: no temporaries, no numpy dispatch
+            bad = int(_range_kernel()(flat, num_embeddings))
+        if bad >= 0:
+            pos = np.unravel_index(bad, arr.shape)
             raise IndexError(
                 f"{name}{_where(pos)} = {arr[pos]} is out of range for "
                 f"{upper_name}={num_embeddings} (valid: 0..{num_embeddings - 1})"
             )
-    flat = np.ascontiguousarray(arr.reshape(-1), dtype=np.int64)
-    return flat, arr.shape
+    return flat.astype(np.int64, copy=False), arr.shape
+
+
+@functools.cache
+def _range_kernel():
+    """The kernel that finds the first index out of range (imported on first use)."""
+    from .._kernels.sparse import _first_out_of_range
+
+    return _first_out_of_range
 
 
 def check_padding_idx(padding_idx: Any, num_embeddings: int) -> int:

@@ -139,13 +139,16 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         from .._kernels.lookup import _renorm_rows
 
         _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
+    small = flat.size * dim * weight.dtype.itemsize <= _tuning.get("LOOKUP_NUMPY_MAX_BYTES")
+    if out is None and small:
+        # a small lookup: numpy's row copies into the array it allocates, no kernel call to
+        # dispatch (the same values; the indices are checked)
+        return np.take(np.asarray(weight), flat, axis=0).reshape(out_shape)
     if out is not None and out.flags.c_contiguous:
         target = out
     else:
         target = np.empty(out_shape, weight.dtype)
-    if flat.size and target.nbytes <= _tuning.get("LOOKUP_NUMPY_MAX_BYTES"):
-        # a small lookup: numpy's row copies, no kernel call to dispatch (the same values;
-        # the indices are checked, and mode="clip" spares take's buffered copy of out)
+    if flat.size and small:  # (mode="clip" spares take's buffered copy of out)
         np.take(np.asarray(weight), flat, axis=0, out=target.reshape(flat.size, dim), mode="clip")
     elif flat.size:
         from .._kernels.lookup import _embedding_gather
