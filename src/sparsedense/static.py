@@ -318,8 +318,10 @@ class StaticModel:
 
     # -- encoding -------------------------------------------------------------------------
 
-    def _token_rows(self, sentences: Sequence[str], max_length: int | None) -> sp.csr_matrix:
-        """Sentences x tokens CSR: the token ids of each sentence (unknown dropped), value 1.
+    def _token_rows(self, sentences: Sequence[str],
+                    max_length: int | None) -> tuple[sp.csr_matrix, int]:
+        """Sentences x tokens CSR: the token ids of each sentence (unknown dropped), value 1;
+        and the number of unknown tokens dropped.
 
         Entries keep the tokens' order (duplicates are not merged).
         """
@@ -337,14 +339,17 @@ class StaticModel:
         np.cumsum(lengths, out=indptr[1:])
         ids = np.fromiter(chain.from_iterable(e.ids for e in encodings), dtype=np.int64,
                           count=int(indptr[-1]))
+        n_unknown = 0
         if self._unk is not None:
             keep = ids != self._unk
-            if not keep.all():
+            n_unknown = int(ids.shape[0] - np.count_nonzero(keep))
+            if n_unknown:
                 kept = np.zeros(ids.shape[0] + 1, dtype=np.int64)
                 np.cumsum(keep, out=kept[1:])
                 indptr, ids = kept[indptr], ids[keep]
         data = np.ones(ids.shape[0], dtype=self.embedding.dtype)
-        return sp.csr_matrix((data, ids, indptr), shape=(len(encodings), len(self.tokens)))
+        X = sp.csr_matrix((data, ids, indptr), shape=(len(encodings), len(self.tokens)))
+        return X, n_unknown
 
     def _sum_rows(self, X: sp.csr_matrix, normalize: bool) -> np.ndarray:
         """Row ``s`` of the result: sum over entries ``(s, t, x)`` of ``x * weights[t] *
@@ -424,7 +429,7 @@ class StaticModel:
         normalize = self.normalize if normalize is None else bool(normalize)
         out = np.zeros((len(sentences), self.dim), dtype=self.embedding.dtype)
         for start, stop in self._batches(len(sentences), batch_size, show_progress_bar):
-            X = self._token_rows(sentences[start:stop], max_length)
+            X, _ = self._token_rows(sentences[start:stop], max_length)
             block = self._sum_rows(X, normalize)
             if not normalize:
                 counts = np.diff(X.indptr)
@@ -446,7 +451,7 @@ class StaticModel:
         sentences, single = self._check_sentences(sentences)
         out: list[np.ndarray] = []
         for start, stop in self._batches(len(sentences), batch_size, show_progress_bar):
-            X = self._token_rows(sentences[start:stop], max_length)
+            X, _ = self._token_rows(sentences[start:stop], max_length)
             rows = X.indices if self.token_mapping is None else self.token_mapping[X.indices]
             vecs = self.embedding[rows]
             if self.weights is not None:
