@@ -198,7 +198,8 @@ smooth_idf, sublinear_tf
     common component removed (fitted once: a new sentence does not move it)
 
     >>> docs = ["deposit and savings", "rain rain snow", "snow and rain"]
-    >>> sif = EmbeddingVectorizer(W.astype(np.float64), words, weighting="sif", sif_a=0.1)
+    >>> W64 = W.astype(np.float64)
+    >>> sif = EmbeddingVectorizer(W64, words, weighting="sif", sif_a=0.1)
     >>> sif.fit_transform(docs).round(3).tolist()
     [[0.009, -0.049], [-0.036, 0.196], [-0.037, 0.202]]
     >>> sif.word_weights_.round(3).tolist()  # rain is the most frequent word
@@ -379,7 +380,7 @@ smooth_idf, sublinear_tf
         return counts
 
     def _sif_mean(self, X, table: Any) -> np.ndarray:
-        """``(1/|s|) sum_w weight(w) count(s, w) v(w)`` for each row of counts ``X`` (one bag call)."""
+        """``(1/|s|) sum_w weight(w) count(s, w) v(w)`` per row of counts ``X`` (one bag call)."""
         from .functional import sparse_to_dense
 
         lengths = np.asarray(X.sum(axis=1)).ravel()

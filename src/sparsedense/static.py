@@ -228,7 +228,7 @@ class StaticModel:
                    if max_length is _UNSET else max_length)
 
     def save_pretrained(self, path: str | os.PathLike) -> None:
-        """Write the model as a model2vec folder (``model2vec.StaticModel.from_pretrained`` reads it).
+        """Write the model as a model2vec folder (model2vec's ``from_pretrained`` reads it).
 
         ``model.safetensors`` (``embeddings``, and ``weights`` / ``mapping``
         when present), ``tokenizer.json``, ``config.json`` and the
@@ -265,7 +265,7 @@ class StaticModel:
     def from_vectors(cls, vectors: Any, vocabulary: Any = None, tokenizer: Any = None, *,
                      lowercase: bool = True, normalize: bool = False,
                      max_length: int | None = DEFAULT_MAX_LENGTH) -> "StaticModel":
-        """A StaticModel from word vectors: a :class:`~sparsedense.Vectors` or a table and its words.
+        """A StaticModel from word vectors: a :class:`~sparsedense.Vectors`, or a table and words.
 
         Parameters
         ----------
@@ -440,7 +440,8 @@ class StaticModel:
     def encode_as_sequence(self, sentences: str | Sequence[str], *, max_length: int | None = None,
                            batch_size: int = 1024, show_progress_bar: bool = False,
                            use_multiprocessing: bool = True,
-                           multiprocessing_threshold: int = 10_000) -> list[np.ndarray] | np.ndarray:
+                           multiprocessing_threshold: int = 10_000,
+                           ) -> list[np.ndarray] | np.ndarray:
         """The vector of each token of each sentence (model2vec's ``encode_as_sequence``).
 
         As :meth:`encode` before the mean: a list of arrays of shape
