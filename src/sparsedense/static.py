@@ -6,21 +6,22 @@ of its tokens' vectors. This module reads and writes model2vec's folders
 batch of sentences with one ``encode_batch`` of the ``tokenizers`` package,
 one CSR matrix (rows = sentences) and one call of
 :func:`~sparsedense.functional.sparse_to_dense`: no Python loop per sentence
-beyond reading the tokenizer's output.
+beyond reading the tokenizer's output (and, for tokenizers of the BERT
+family, a memo of each word's ids: see ``_static_tokens``).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from collections.abc import Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from ._static_tokens import TokenIds
 
 DEFAULT_MAX_LENGTH = 512
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<the model's max_length>"})()
@@ -166,8 +167,7 @@ class StaticModel:
         self.weights = weights
         self.token_mapping = token_mapping
         self.tokenizer = tokenizer
-        self._encoder = copy.deepcopy(tokenizer)
-        self._encoder.no_padding()
+        self._ids = TokenIds(tokenizer)  # copies it (padding off)
         self._unk = _unk_token_id(tokenizer)
         self.median_token_length = int(np.median([len(t) for t in tokens])) if tokens else 0
         self.config = dict(config or {})
@@ -328,17 +328,7 @@ class StaticModel:
         if max_length is not None:
             cut = max_length * self.median_token_length
             sentences = [s[:cut] for s in sentences]
-            self._encoder.enable_truncation(max_length)
-        else:
-            self._encoder.no_truncation()
-        encode = getattr(self._encoder, "encode_batch_fast", self._encoder.encode_batch)
-        encodings = encode(sentences, add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64,
-                              count=len(encodings))
-        indptr = np.zeros(len(encodings) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        ids = np.fromiter(chain.from_iterable(e.ids for e in encodings), dtype=np.int64,
-                          count=int(indptr[-1]))
+        indptr, ids = self._ids(sentences, max_length)
         n_unknown = 0
         if self._unk is not None:
             keep = ids != self._unk
@@ -348,7 +338,7 @@ class StaticModel:
                 np.cumsum(keep, out=kept[1:])
                 indptr, ids = kept[indptr], ids[keep]
         data = np.ones(ids.shape[0], dtype=self.embedding.dtype)
-        X = sp.csr_matrix((data, ids, indptr), shape=(len(encodings), len(self.tokens)))
+        X = sp.csr_matrix((data, ids, indptr), shape=(len(sentences), len(self.tokens)))
         return X, n_unknown
 
     def _sum_rows(self, X: sp.csr_matrix, normalize: bool) -> np.ndarray:
