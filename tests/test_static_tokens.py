@@ -108,3 +108,8 @@ def test_other_tokenizers_go_whole():
     for tok in (byte_level, metaspace, none, spaced, punct_only, replace, dropout):
         assert not words_are_independent(tok)
         assert not TokenIds(tok).memo
+
+
+def test_new_words_learned_in_several_texts(tokenizer, monkeypatch):
+    monkeypatch.setattr(_static_tokens, "LEARN_CHUNK", 3)
+    assert_same(tokenizer, TEXTS[:30] + ["a,b c.d 12ab", ""], 7)

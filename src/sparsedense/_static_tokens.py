@@ -31,6 +31,7 @@ import copy
 import json
 import re
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,8 @@ _LOCAL_SPLITS = _SPLITTERS | {"Punctuation", "Digits"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: distinct words kept before the memo starts over (bounds its memory)
 MAX_WORDS = 1 << 20
+#: new words tokenized together, joined by spaces, in one text of the tokenizer's batch
+LEARN_CHUNK = 2048
 
 
 def _members(node: dict | None, key: str) -> list[dict]:
@@ -142,20 +145,37 @@ class TokenIds:
         return indptr, ids
 
     def _learn(self, new: list[str]) -> None:
-        """Add the ids of words not seen yet (one tokenizer call for all of them)."""
+        """Add the ids of words not seen yet: the tokenizer runs on them joined by spaces,
+        a few thousand words per text, and each token goes to the word its offset is in."""
         if len(self.words) + len(new) > MAX_WORDS:
             self._reset()
-        encodings = self.word_encoder.encode_batch_fast(new, add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64,
-                              count=len(encodings))
-        ids = np.fromiter(chain.from_iterable(e.ids for e in encodings), dtype=np.int64,
-                          count=int(lengths.sum()))
-        starts = self.flat.shape[0] + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        chunks = [new[i:i + LEARN_CHUNK] for i in range(0, len(new), LEARN_CHUNK)]
+        encodings = self.word_encoder.encode_batch([" ".join(c) for c in chunks],
+                                                   add_special_tokens=False)
+        lengths, ids = [], []
+        for chunk, encoding in zip(chunks, encodings):
+            n_chars = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+            word_at = np.zeros(len(chunk), dtype=np.int64)
+            np.cumsum(n_chars[:-1] + 1, out=word_at[1:])
+            token_at = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)[:, 0]
+            owner = np.searchsorted(word_at, token_at, side="right") - 1
+            if owner.size and (np.diff(owner) < 0).any():  # not in word order: one by one
+                alone = self.word_encoder.encode_batch_fast(chunk, add_special_tokens=False)
+                lengths.append(np.fromiter((len(e.ids) for e in alone), dtype=np.int64,
+                                           count=len(alone)))
+                ids.append(np.fromiter(chain.from_iterable(e.ids for e in alone),
+                                       dtype=np.int64, count=int(lengths[-1].sum())))
+                continue
+            lengths.append(np.bincount(owner, minlength=len(chunk)).astype(np.int64))
+            ids.append(np.asarray(encoding.ids, dtype=np.int64))
+        lengths_new = np.concatenate(lengths)
+        starts = np.zeros(len(new), dtype=np.int64)
+        np.cumsum(lengths_new[:-1], out=starts[1:])
         base = len(self.words)
         self.words.update(zip(new, range(base, base + len(new))))
-        self.starts = np.concatenate([self.starts, starts.astype(np.int64)])
-        self.lengths = np.concatenate([self.lengths, lengths])
-        self.flat = np.concatenate([self.flat, ids])
+        self.starts = np.concatenate([self.starts, starts + self.flat.shape[0]])
+        self.lengths = np.concatenate([self.lengths, lengths_new])
+        self.flat = np.concatenate([self.flat, *ids])
 
     def _memoised(self, sentences: list[str], max_length: int | None,
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -168,8 +188,8 @@ class TokenIds:
             new = set(words).difference(self.words)  # after a reset: all of them again
             if new:
                 self._learn(sorted(new))
-        index = np.fromiter(map(self.words.__getitem__, words), dtype=np.int64,
-                            count=len(words))
+        index = (np.array(itemgetter(*words)(self.words), dtype=np.int64).reshape(-1)
+                 if words else np.zeros(0, dtype=np.int64))  # itemgetter(w) gives an int
         tok_ptr, ids = _gather(self.starts[index], self.lengths[index], self.flat)
         n_words = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
         word_ptr = np.zeros(len(split) + 1, dtype=np.int64)
@@ -180,6 +200,9 @@ class TokenIds:
                  ) -> tuple[np.ndarray, np.ndarray]:
         if not self.memo:
             return self._encode(sentences, max_length)
+        joined = "".join(sentences)  # the usual case, every sentence plain ASCII, in one pass
+        if joined.isascii() and _CONTROL.search(joined) is None:
+            return self._memoised(sentences, max_length)
         fast = np.fromiter((s.isascii() and _CONTROL.search(s) is None for s in sentences),
                            dtype=bool, count=len(sentences))
         if fast.all():
