@@ -103,8 +103,9 @@ def test_encode_is_the_naive_mean(plain_folder, max_length):
     model = StaticModel.from_pretrained(plain_folder)
     got = model.encode(SENTENCES, max_length=max_length)
     want = np.stack([naive_encode(model, s, max_length) for s in SENTENCES])
-    # the naive mean is exact (float64); a float32 sum of 700 tokens is off by ~1e-5
-    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
+    # the naive mean is exact (float64); a float32 sum of 700 equal tokens drifts by up to
+    # ~700 * 2**-24 relative, more than 1e-5 (the peer test, same order of sums, is 1e-6)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     assert got.dtype == np.float32 and not got[SENTENCES.index("")].any()
     assert not got[SENTENCES.index("☃☃ €€")].any()
 
