@@ -136,8 +136,8 @@ def test_parity_with_model2vec_quantized(quantized_folder):
         np.testing.assert_allclose(ours.encode(SENTENCES, **kw),
                                    theirs.encode(SENTENCES, use_multiprocessing=False, **kw),
                                    rtol=1e-6, atol=1e-6)
-    want = np.stack([naive_encode(ours, s, 512) for s in SENTENCES])
-    np.testing.assert_allclose(ours.encode(SENTENCES), want, rtol=1e-6, atol=1e-6)
+    want = np.stack([naive_encode(ours, s, 512) for s in SENTENCES])  # float64: see above
+    np.testing.assert_allclose(ours.encode(SENTENCES), want, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("max_length", [None, 6])
