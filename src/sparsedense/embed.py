@@ -346,7 +346,8 @@ smooth_idf, sublinear_tf
             if isinstance(raw_documents, str):
                 raise ValueError("Iterable over raw text documents expected, string object "
                                  "received.")
-            X, unknown = weight._token_rows(list(raw_documents), weight.max_length)
+            documents, _ = weight._check_sentences(raw_documents)
+            X, unknown = weight._token_rows(documents, weight.max_length)
             X.sum_duplicates()
             return X, unknown, int(X.sum()) + unknown, weight
         if fitting:
