@@ -147,8 +147,6 @@ class TokenIds:
     def _learn(self, new: list[str]) -> None:
         """Add the ids of words not seen yet: the tokenizer runs on them joined by spaces,
         a few thousand words per text, and each token goes to the word its offset is in."""
-        if len(self.words) + len(new) > MAX_WORDS:
-            self._reset()
         chunks = [new[i:i + LEARN_CHUNK] for i in range(0, len(new), LEARN_CHUNK)]
         encodings = self.word_encoder.encode_batch([" ".join(c) for c in chunks],
                                                    add_special_tokens=False)
@@ -182,14 +180,20 @@ class TokenIds:
         """The words' memoised ids, concatenated per sentence, then truncated."""
         split = [s.split() for s in sentences]
         words = list(chain.from_iterable(split))
-        new = set(words).difference(self.words)
-        if new:
+        if not words:
+            return np.zeros(len(split) + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        lookup = itemgetter(*words)  # one word: an int, several: a tuple
+        try:
+            found = lookup(self.words)
+        except KeyError:  # words not seen yet: learned together, then looked up again
+            distinct = set(words)
+            new = distinct.difference(self.words)
+            if len(self.words) + len(new) > MAX_WORDS:  # start over with this batch's words
+                self._reset()
+                new = distinct
             self._learn(sorted(new))
-            new = set(words).difference(self.words)  # after a reset: all of them again
-            if new:
-                self._learn(sorted(new))
-        index = (np.array(itemgetter(*words)(self.words), dtype=np.int64).reshape(-1)
-                 if words else np.zeros(0, dtype=np.int64))  # itemgetter(w) gives an int
+            found = lookup(self.words)
+        index = np.array(found, dtype=np.int64).reshape(-1)
         tok_ptr, ids = _gather(self.starts[index], self.lengths[index], self.flat)
         n_words = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
         word_ptr = np.zeros(len(split) + 1, dtype=np.int64)
