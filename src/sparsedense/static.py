@@ -95,7 +95,8 @@ class StaticModel:
     of ``weights[t] * vectors[token_mapping[t]]`` (``weights`` and
     ``token_mapping`` present in vocabulary-quantised models, identity
     otherwise); a sentence without tokens gives zeros; ``normalize`` scales
-    to unit length.
+    to unit length. For a tokenizer of the BERT family the ids of each
+    distinct word are computed once and remembered (the same ids).
 
     Parameters
     ----------
