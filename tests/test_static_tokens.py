@@ -118,3 +118,20 @@ def test_other_tokenizers_go_whole():
 def test_new_words_learned_in_several_texts(tokenizer, monkeypatch):
     monkeypatch.setattr(_static_tokens, "LEARN_CHUNK", 3)
     assert_same(tokenizer, TEXTS[:30] + ["a,b c.d 12ab", ""], 7)
+
+
+def test_threads_and_copies(tokenizer):
+    import copy
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    memo = TokenIds(tokenizer)
+    batches = [TEXTS[i:i + 7] for i in range(0, 140, 7)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda b: memo(b, 9), batches))
+    for batch, (indptr, ids) in zip(batches, results):
+        want = whole(tokenizer, batch, 9)
+        assert np.array_equal(indptr, want[0]) and np.array_equal(ids, want[1])
+    for other in (pickle.loads(pickle.dumps(memo)), copy.deepcopy(memo)):
+        assert other.words == memo.words
+        assert np.array_equal(other(TEXTS[:5], None)[1], memo(TEXTS[:5], None)[1])

@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -114,6 +115,7 @@ class TokenIds:
     """
 
     def __init__(self, tokenizer: Any) -> None:
+        self._lock = threading.Lock()  # one batch at a time: the memo and the truncation
         self.encoder = copy.deepcopy(tokenizer)
         self.encoder.no_padding()
         self.memo = words_are_independent(tokenizer)
@@ -121,6 +123,15 @@ class TokenIds:
             self.word_encoder = copy.deepcopy(self.encoder)
             self.word_encoder.no_truncation()
         self._reset()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def _reset(self) -> None:
         self.words: dict[str, int] = {}
@@ -202,6 +213,11 @@ class TokenIds:
 
     def __call__(self, sentences: list[str], max_length: int | None,
                  ) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            return self._ids(sentences, max_length)
+
+    def _ids(self, sentences: list[str], max_length: int | None,
+             ) -> tuple[np.ndarray, np.ndarray]:
         if not self.memo:
             return self._encode(sentences, max_length)
         joined = "".join(sentences)  # the usual case, every sentence plain ASCII, in one pass
