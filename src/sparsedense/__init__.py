@@ -25,6 +25,7 @@ _EXPORTS = {
     "Vocabulary": "sparsedense.vocabulary",
     "CountVectorizer": "sparsedense.text",
     "EmbeddingVectorizer": "sparsedense.embed",
+    "StaticModel": "sparsedense.static",
     "TfidfTransformer": "sparsedense.text",
     "TfidfVectorizer": "sparsedense.text",
     "HashingVectorizer": "sparsedense.text",
@@ -67,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .quantized import QuantizedTable, quantize
     from .nn import Embedding, EmbeddingBag
     from .embed import EmbeddingVectorizer
+    from .static import StaticModel
     from .text import (
         ENGLISH_STOP_WORDS,
         CountVectorizer,

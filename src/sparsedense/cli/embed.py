@@ -56,6 +56,8 @@ EXAMPLE = """examples:
   sparsedense embed corpus/ --lsa 100 --normalize l2 -o docs.npz
   sparsedense embed corpus/ --vectors glove.npz --workers 2 -o docs.npy
   sparsedense embed corpus/ --vectors glove.npz --scheduler tcp://10.0.0.1:8786 -o docs.npy
+  sparsedense embed corpus.txt --model path/to/model2vec -o docs.npy
+  sparsedense embed corpus.txt --vectors glove.6B.100d.txt --weighting sif -o docs.npy
 """
 
 
@@ -66,7 +68,14 @@ def register(sub) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--vectors", metavar="FILE", help="word vectors (word2vec, GloVe, fastText .bin, native)")
     src.add_argument("--lsa", type=int, metavar="N", help="N-dimensional LSA of the TF-IDF")
-    p.add_argument("--weighting", choices=["tfidf", "count", "binary"], default="tfidf")
+    src.add_argument("--model", metavar="FOLDER",
+                     help="a model2vec model folder (downloaded beforehand; needs the static "
+                          "extra): its tokenizer and token vectors, mean per document")
+    p.add_argument("--weighting", choices=["tfidf", "count", "binary", "sif", "usif"],
+                   default=None,
+                   help="tfidf (the default with --vectors), count, binary; sif or usif "
+                        "(Arora et al. 2017, Ethayarajh 2018; the corpus is held in memory, "
+                        "with --vectors or --model; --model alone: model2vec's mean)")
     p.add_argument("--quantize", choices=["int8", "int4", "float16"], default=None,
                    help="compress the --vectors table and embed through it (streamed in)")
     p.add_argument("--mode", choices=["mean", "sum", "max"], default="mean")
@@ -139,6 +148,57 @@ def _embed_lsa(args, files) -> np.ndarray:
 
         D = normalize_rows(D)
     return D
+
+
+def _embed_static(args, files, out: Path) -> int:
+    """``--model`` (model2vec's mean, chunk by chunk) and ``--weighting sif|usif`` (in memory)."""
+    from ._common import load_vectors_with_progress, vector_file_options
+
+    if args.model is not None:
+        from ..static import StaticModel
+
+        try:
+            table = StaticModel.from_pretrained(args.model)
+        except (FileNotFoundError, ImportError, ValueError) as exc:
+            raise UsageError(f"--model {args.model}: {exc}") from None
+        words = None
+    else:
+        table = load_vectors_with_progress(args.vectors, args.quiet, **vector_file_options(args))
+        words = table.index_to_key
+    def docs():
+        return iter_documents(files, args.encoding, args.unicode_errors, args._shown)
+
+    if args.weighting is None:  # --model alone: model2vec's mean, streamed chunk by chunk
+        n_docs = sum(1 for _ in docs())
+        if n_docs == 0:
+            raise empty_corpus(args.corpus)
+        with array_output(out, (n_docs, table.dim), table.embedding.dtype,
+                          key="embeddings") as rows, \
+                Progress("embedding", total=n_docs, unit="doc", quiet=args.quiet) as bar:
+            for chunk in chunks(docs(), args.chunk_size):
+                rows.write(table.encode(chunk, normalize=args.normalize == "l2"))
+                bar.update(len(chunk))
+        return n_docs
+    from ..embed import EmbeddingVectorizer
+
+    options = {} if args.model is not None else text_options(args)
+    ev = EmbeddingVectorizer(table, weighting=args.weighting, normalize=args.normalize,
+                             **options)
+    with Progress(f"{args.weighting}", unit="doc", quiet=args.quiet, stage=True), \
+            _case_warning_folded():
+        corpus = list(docs())
+        if not corpus:
+            raise empty_corpus(args.corpus)
+        try:
+            D = ev.fit_transform(corpus)
+        except ValueError as exc:
+            raise UsageError(f"--weighting {args.weighting}: {exc}") from None
+    _save(out, D)
+    if words is not None:
+        coverage = Coverage()
+        coverage.add(D, ev.n_skipped_tokens_, ev.n_tokens_)
+        coverage.report(args, words)
+    return len(corpus)
 
 
 def _embed_vectors(args, files, out: Path) -> int:
@@ -307,6 +367,24 @@ def run(args: argparse.Namespace) -> int:
     if args.quantize is not None and (on_dask or args.lsa is not None):
         raise UsageError(f"--quantize {args.quantize} compresses the --vectors table on one "
                          "machine; leave it out with --lsa, --scheduler and --workers")
+    static = args.model is not None or args.weighting in ("sif", "usif")
+    if args.quantize is not None and static:
+        raise UsageError(f"--quantize {args.quantize} compresses the --vectors table of a "
+                         "tfidf, count or binary embedding; leave it out with --model and "
+                         "--weighting sif|usif")
+    if args.model is not None and args.weighting not in (None, "sif", "usif"):
+        raise UsageError(f"--weighting {args.weighting} goes with --vectors; --model takes "
+                         "sif, usif or none (the model's mean)")
+    if args.lsa is not None and args.weighting in ("sif", "usif"):
+        raise UsageError(f"--weighting {args.weighting} goes with --vectors or --model, "
+                         "not --lsa")
+    if args.model is not None and (args.vectors_format != "auto" or args.limit is not None):
+        raise UsageError("--vectors-format and --limit go with --vectors, not --model")
+    if static and (on_dask or args.mode != "mean"):
+        raise UsageError("--model and --weighting sif|usif average on one machine: leave out "
+                         "--scheduler, --workers and --mode")
+    if args.weighting is None and args.model is None:
+        args.weighting = "tfidf"
     if args.lsa is not None and (args.vectors_format != "auto" or args.limit is not None):
         raise UsageError("--vectors-format and --limit go with --vectors, not --lsa")
     if args.limit is not None and args.limit < 1:
@@ -325,6 +403,9 @@ def run(args: argparse.Namespace) -> int:
             D = _embed_lsa(args, files)
             _save(out, D)
             n_docs, dim = D.shape
+        elif static:
+            n_docs = _embed_static(args, files, out)
+            dim = None
         elif on_dask:
             try:
                 n_docs = _embed_vectors_dask(args, files, out)

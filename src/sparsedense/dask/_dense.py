@@ -200,6 +200,8 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
     [[0.95, 0.05], [0.033, 0.967]]
     """
 
+    _fits_sif = False  # SIF's components need all the vectors on one machine
+
     def _raw_weight(self) -> Any:
         weight = self.weight
         if hasattr(weight, "index_to_key") and hasattr(weight, "weight"):  # a Vectors
