@@ -69,4 +69,6 @@ def test_usage_errors(corpus, model_folder, tmp_path):
                            "-o", out, check=False), "on one machine")
     assert_usage_error(run("embed", corpus, "--lsa", "2", "--weighting", "sif", "-o", out,
                            check=False), "--weighting sif goes with --vectors or --model")
+    assert_usage_error(run("embed", corpus, "--model", model_folder, "--quantize", "int8",
+                           "-o", out, check=False), "leave it out with --model")
     assert not out.exists()

@@ -22,10 +22,10 @@ from ._base.validation import check_topk
 from .quantized import QuantizedTable
 from .similarity import (
     TILE_QUERIES,
-    _UNIT_NORM_MAX,
-    _dense_tiles,
-    _exact_select,
-    _tile_cols,
+    UNIT_NORM_MAX,
+    dense_tiles,
+    exact_select,
+    tile_cols,
     normalize_rows,
 )
 
@@ -69,11 +69,11 @@ def topk_compressed(Q, table: QuantizedTable, k: int, exclude_self: bool,
         np.ascontiguousarray(Q, dtype=np.float32)
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=np.float32)
-    tiles = _dense_tiles(Qn, table, block_size, _tile_cols(n_c, block_size),
+    tiles = dense_tiles(Qn, table, block_size, tile_cols(n_c, block_size),
                          normalize=metric == "cosine")
-    cmax = _UNIT_NORM_MAX if metric == "cosine" else \
-        float(decoded_norms(table).max(initial=0.0)) * _UNIT_NORM_MAX
-    _exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
+    cmax = UNIT_NORM_MAX if metric == "cosine" else \
+        float(decoded_norms(table).max(initial=0.0)) * UNIT_NORM_MAX
+    exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
     choose(_sort_topk, out_idx.size)(out_idx, out_score)
     return out_idx, out_score
 
@@ -234,7 +234,7 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     stats = np.zeros(2, dtype=np.int64)
     buf = np.empty((1, table.shape[1]), dtype=dtype)
     one = np.empty(1, dtype=dtype)
-    for q0, c0, scores, _ in _dense_tiles(Qs, table, block_size, _tile_cols(n_c, block_size),
+    for q0, c0, scores, _ in dense_tiles(Qs, table, block_size, tile_cols(n_c, block_size),
                                           normalize=cosine):
         _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower, filled,
                      W, cosine, buf, Qc, out_idx, out_score, seen, stats, one)

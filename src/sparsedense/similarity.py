@@ -185,7 +185,7 @@ TILE_QUERIES = 1024
 TILE_MIN_COLS = 2048
 
 
-def _dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
+def dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
                  normalize: bool = False):
     """Yield ``(row_start, col_start, scores, rows)`` tiles of ``Qn @ Cn.T``, left to right.
 
@@ -258,7 +258,7 @@ def fast_score_bound(dim: int, dtype) -> float:
     return (_ROUNDOFF_PER_COLUMN * dim + _ROUNDOFF_EXTRA) * u * (1 + 2.0 ** -20)
 
 
-def _exact_select(tiles, Qn: np.ndarray, cmax: float, k: int, exclude_self: bool,
+def exact_select(tiles, Qn: np.ndarray, cmax: float, k: int, exclude_self: bool,
                   out_idx: np.ndarray, out_score: np.ndarray) -> None:
     """The exact top-k (canonical scores) from dense tiles of fast scores.
 
@@ -297,7 +297,7 @@ def _max_row_norm(C: np.ndarray) -> float:
 
 
 #: every row scaled to unit norm has a norm of at most this (a few roundings above 1)
-_UNIT_NORM_MAX = 1 + 2.0 ** -20
+UNIT_NORM_MAX = 1 + 2.0 ** -20
 
 
 def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bool = False,
@@ -413,10 +413,10 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
     if dense:
-        tiles = _dense_tiles(Qn, Cn, block_size, _tile_cols(n_c, block_size),
+        tiles = dense_tiles(Qn, Cn, block_size, tile_cols(n_c, block_size),
                              normalize=per_tile)
-        cmax = _UNIT_NORM_MAX if metric == "cosine" else _max_row_norm(Cn)
-        _exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
+        cmax = UNIT_NORM_MAX if metric == "cosine" else _max_row_norm(Cn)
+        exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
     else:
         _select_sparse(_sparse_blocks(Qn, Cn, dtype, block_size), k, bool(exclude_self),
                        out_idx, out_score)
@@ -424,6 +424,6 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     return out_idx, out_score
 
 
-def _tile_cols(n_c: int, block_size: int) -> int:
+def tile_cols(n_c: int, block_size: int) -> int:
     """Corpus rows per dense tile: about ``TOPK_TILE_SCORES`` scores, at least ``TILE_MIN_COLS``."""
     return min(n_c, max(TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size))
