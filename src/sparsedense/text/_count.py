@@ -298,6 +298,54 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         self.fit_transform(raw_documents)
         return self
 
+    def partial_fit(self, raw_documents: Iterable, y=None) -> "CountVectorizer":
+        """Check the parameters and fix the given vocabulary; returns ``self``.
+
+        Counting needs no statistics of the corpus once the vocabulary is
+        fixed, so this only validates (it does not read ``raw_documents``):
+        a pipeline streaming chunks can call ``partial_fit`` on every step.
+
+        Raises
+        ------
+        ValueError
+            No fixed vocabulary (``vocabulary=`` a mapping, a list of terms or
+            a :class:`~sparsedense.Vocabulary`): a vocabulary learned chunk by
+            chunk would change the output's width, and ``min_df``, ``max_df``
+            and ``max_features`` need the whole corpus.
+
+        Examples
+        --------
+        >>> from sparsedense import CountVectorizer
+        >>> cv = CountVectorizer(vocabulary=["rain", "snow"]).partial_fit(["rain"])
+        >>> cv.transform(["snow and rain", "snow snow"]).toarray()
+        array([[1, 1],
+               [0, 2]])
+        """
+        self._start_partial_fit(raw_documents)
+        return self
+
+    def _start_partial_fit(self, raw_documents: Iterable) -> None:
+        """The checks of every ``partial_fit``: parameters, documents, a fixed vocabulary."""
+        check_documents(raw_documents)
+        validate_params(self, self._constraints)
+        self._validate_ngram_range()
+        if self.vocabulary is None:
+            name = type(self).__name__
+            limits = [f"{k}={getattr(self, k)!r}" for k, default in
+                      (("min_df", 1), ("max_df", 1.0), ("max_features", None))
+                      if getattr(self, k) != default]
+            why = (f"{', '.join(limits)} {'needs' if len(limits) == 1 else 'need'} the whole "
+                   "corpus, and with no vocabulary" if limits else "with no vocabulary")
+            raise ValueError(
+                f"{name}.partial_fit needs a fixed vocabulary: {why} the terms learned chunk "
+                "by chunk would change the output's width. Pass vocabulary= (a mapping, a "
+                "list of terms or a sparsedense.Vocabulary, e.g. Vocabulary.from_texts over "
+                f"the stream), or use HashingVectorizer with TfidfTransformer.partial_fit, "
+                f"or {name}.fit on the whole corpus"
+            )
+        if not getattr(self, "fixed_vocabulary_", False) or not hasattr(self, "vocabulary_"):
+            self._validate_vocabulary()
+
     def fit_transform(self, raw_documents: Iterable, y=None):
         """Learn the vocabulary and return the document-term count matrix.
 

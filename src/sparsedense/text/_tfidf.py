@@ -16,6 +16,7 @@ from .._base.estimator import BaseEstimator, TransformerMixin
 from .._base.errors import NotFittedError
 from ._analyzer import user_stacklevel
 from ._count import CountVectorizer
+from ._stats import DocumentFrequencies
 from .._base.sparse import as_csr, output_container
 from .._base.params import BOOLEAN, NORM, validate_params
 
@@ -129,28 +130,106 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         return {"sparse": True}
 
     def fit(self, X, y=None) -> "TfidfTransformer":
-        """Learn the idf vector from a count matrix ``X`` (n_samples, n_features)."""
+        """Learn the idf vector from a count matrix ``X`` (n_samples, n_features).
+
+        Starts over: statistics of earlier :meth:`partial_fit` calls are
+        forgotten (a later :meth:`partial_fit` adds to those of ``X``).
+        """
         validate_params(self, self._constraints)
         columns = getattr(X, "columns", None)
-        if sp.issparse(X):  # read only: a canonical CSR matrix is not copied
+        X = self._canonical(X)
+        check_samples(X.shape)
+        _check_finite(X)
+        self._set_names(columns)
+        self._set_stats(DocumentFrequencies.from_matrix(X))
+        return self
+
+    def partial_fit(self, X, y=None) -> "TfidfTransformer":
+        """Add the documents of ``X`` to the statistics; ``idf_`` is that of all so far.
+
+        The document frequencies and the document count are sums (int64), so
+        after any sequence of calls ``idf_`` is bit-identical to :meth:`fit`
+        on the stacked matrices (``scipy.sparse.vstack``), whatever the
+        chunking; its dtype follows the same rule (float32 when every chunk is
+        float32, else float64). A chunk without rows is allowed (it adds
+        nothing). The first call fixes the number of columns; :meth:`fit`
+        starts over. :meth:`transform` works between calls.
+
+        Parameters
+        ----------
+        X : sparse matrix or array-like of shape (n_samples, n_features)
+            Counts of a chunk of documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TfidfTransformer
+
+        Raises
+        ------
+        ValueError
+            ``X`` has another number of columns than the first chunk, or holds
+            NaN or infinity (the statistics are left unchanged).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import TfidfTransformer
+        >>> counts = np.array([[3, 0, 1], [2, 0, 0], [3, 0, 0], [4, 0, 0], [3, 2, 0]])
+        >>> tfidf = TfidfTransformer()
+        >>> for chunk in (counts[:2], counts[2:2], counts[2:]):
+        ...     tfidf = tfidf.partial_fit(chunk)
+        >>> tfidf.idf_.round(4)
+        array([1.    , 2.0986, 2.0986])
+        >>> bool((tfidf.idf_ == TfidfTransformer().fit(counts).idf_).all())
+        True
+        """
+        validate_params(self, self._constraints)
+        columns = getattr(X, "columns", None)
+        X = self._canonical(X)
+        stats = getattr(self, "_stats", None)
+        if stats is not None and X.shape[1] != stats.n_features:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{stats.n_features} features as input (the width of the first partial_fit; "
+                "call fit to start over)"
+            )
+        _check_finite(X)
+        chunk = DocumentFrequencies.from_matrix(X)
+        if stats is None:  # the first chunk: its column names are the ones kept
+            self._set_names(columns)
+            stats = chunk
+        else:
+            stats = stats.copy().merge(chunk)
+        if stats.n_samples == 0:  # no document yet: nothing to learn, the width is fixed
+            self._stats = stats
+            return self
+        self._set_stats(stats)
+        return self
+
+    @staticmethod
+    def _canonical(X):
+        """``X`` as canonical CSR; a canonical CSR matrix is not copied (it is only read)."""
+        if sp.issparse(X):
             X = check_csr(X, "X")
             if not X.has_canonical_format:
                 X = as_csr(X)
         else:
             X = as_csr(X)
-        check_samples(X.shape)
-        _check_finite(X)
-        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _set_stats(self, stats: DocumentFrequencies) -> None:
+        """Keep ``stats`` and set the fitted attributes from them."""
+        self._fit_from_stats(stats.df, stats.n_samples, stats.dtype)
+        self._stats = stats
+
+    def _set_names(self, columns) -> None:
+        """``feature_names_in_``: the column names of a DataFrame, when they are all str."""
         if columns is not None and all(isinstance(c, str) for c in columns):
             self.feature_names_in_ = np.asarray(columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        if self.use_idf:
-            self.idf_ = self.idf_from_df(document_frequency(X), X.shape[0],
-                                         float_dtype(X.dtype))
-        elif hasattr(self, "idf_"):
-            del self.idf_
-        return self
 
     def _fit_from_stats(self, df: np.ndarray, n_samples: int, dtype) -> "TfidfTransformer":
         """Fit from document frequencies and a document count summed elsewhere.
@@ -422,6 +501,48 @@ max_features, vocabulary, binary
     def fit(self, raw_documents: Iterable, y=None) -> "TfidfVectorizer":
         """Learn the vocabulary and idf of ``raw_documents``; returns ``self``."""
         self.fit_transform(raw_documents)
+        return self
+
+    def partial_fit(self, raw_documents: Iterable, y=None) -> "TfidfVectorizer":
+        """Add a chunk of documents to the idf statistics (a fixed vocabulary only).
+
+        The documents are counted over the fixed vocabulary and handed to
+        :meth:`TfidfTransformer.partial_fit`: after any sequence of calls
+        ``idf_`` is bit-identical to :meth:`fit` on all the chunks together,
+        and :meth:`transform` works between calls. :meth:`fit` starts over.
+
+        Raises
+        ------
+        ValueError
+            No fixed vocabulary (see :meth:`CountVectorizer.partial_fit`), or
+            ``raw_documents`` is a single string. Nothing is changed.
+
+        Examples
+        --------
+        >>> from sparsedense import TfidfVectorizer
+        >>> docs = ["deposit savings deposit", "savings account", "rain and snow"]
+        >>> terms = ["account", "deposit", "rain", "savings", "snow"]
+        >>> tv = TfidfVectorizer(vocabulary=terms)
+        >>> for chunk in (docs[:2], docs[2:]):
+        ...     tv = tv.partial_fit(chunk)
+        >>> tv.idf_.round(4)
+        array([1.6931, 1.6931, 1.6931, 1.2877, 1.6931])
+        >>> bool((tv.idf_ == TfidfVectorizer(vocabulary=terms).fit(docs).idf_).all())
+        True
+        """
+        validate_params(self, self._constraints)
+        self._check_params()
+        self._start_partial_fit(raw_documents)
+        X = self._count_fixed(raw_documents)[0]
+        if self.binary:
+            X.data.fill(1)
+        tfidf = self.__dict__.get("_tfidf")
+        if tfidf is None or not hasattr(tfidf, "_stats"):  # none yet, or an assigned idf_
+            tfidf = self._new_transformer()
+        else:  # the parameters of this call (set_params may have changed them)
+            tfidf.set_params(**self._new_transformer().get_params())
+        tfidf.partial_fit(X)
+        self._tfidf = tfidf
         return self
 
     def fit_transform(self, raw_documents: Iterable, y=None):
