@@ -59,21 +59,15 @@ def _transform_partition(docs, index: int, vectorizer, n_cols: int = 0,
 
 def _partition_stats(docs, index: int, vectorizer) -> tuple:
     """``(lengths, stats)`` of one partition: ``[n_docs]`` and its
-    :class:`~sparsedense.text.DocumentFrequencies`.
-
-    Over the vocabulary's columns with a fixed vocabulary, else over the
-    partition's distinct features (with their total counts) -- the
-    statistics ``partial_fit`` adds up on a single machine.
+    :class:`~sparsedense.text.DocumentFrequencies` (the statistics
+    ``partial_fit`` adds up on a single machine).
     """
     docs = list(docs)
     try:
-        if vectorizer.fixed_vocabulary_:
-            X = vectorizer._count_fixed(docs)[0]
-            return [X.shape[0]], _text.DocumentFrequencies.from_matrix(X)
-        local = vectorizer._local_counts(docs)
+        stats = vectorizer._chunk_frequencies(docs)
     except (TypeError, ValueError) as exc:
         raise _in_partition(exc, index) from exc
-    return [local.n_docs], _text.DocumentFrequencies.from_counts(local)
+    return [stats.n_samples], stats
 
 
 def merge_stats(parts: list) -> tuple:
@@ -113,25 +107,10 @@ def check_fit(vec, split_every: int = SPLIT_EVERY) -> int:
 def finish_fit(vec, stats) -> None:
     """Set ``vec``'s fitted attributes from the combined statistics of :func:`merge_stats`.
 
-    The vocabulary is selected by the single-machine code from the totals
-    (``stats`` over named features), or is the fixed one (``stats`` over its
-    columns), and the idf comes from its formula.
+    The single-machine code selects the vocabulary from the totals (or
+    keeps the fixed one) and computes the idf: ``_fit_from_frequencies``.
     """
-    n_doc = stats.n_samples
-    if stats.features is None:  # a fixed vocabulary: its columns
-        df_cols = stats.df
-    else:
-        new_col, vocabulary, pruned = vec._select_vocabulary(stats.features, stats.df,
-                                                             stats.tf, n_doc)
-        kept = new_col >= 0
-        df_cols = np.zeros(len(vocabulary), dtype=np.int64)
-        df_cols[new_col[kept]] = stats.df[kept]
-        vec.vocabulary_ = vocabulary
-        vec.stop_words_ = pruned
-    if isinstance(vec, _text.TfidfVectorizer):  # kept: a later partial_fit adds to them
-        tfidf = vec._new_transformer()
-        tfidf._set_stats(_text.DocumentFrequencies(n_doc, df_cols, dtype=vec.dtype))
-        vec._tfidf = tfidf
+    vec._fit_from_frequencies(stats)
 
 
 def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:

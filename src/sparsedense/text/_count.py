@@ -15,6 +15,7 @@ from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin, user_stacklevel
 from .._base.estimator import BaseEstimator
 from .._base.errors import NotFittedError
 from .._base.sparse import make_csr
+from ._stats import DocumentFrequencies
 from ._extract import LocalCounts, extract_counts, extract_fixed, vocabulary_lookup
 from .._base.params import ANALYZER_PARAMS, BOOLEAN, DF, MAX_FEATURES, VOCABULARY, validate_params
 
@@ -291,6 +292,35 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         vocabulary = {features[i]: c for c, i in enumerate(kept)}
         pruned = {features[i] for i in order_arr[~mask].tolist()}
         return new_col, vocabulary, pruned
+
+    # -- fitting in pieces (partial_fit, Dask partitions, a file streamed twice) -----
+    def _chunk_frequencies(self, raw_documents) -> DocumentFrequencies:
+        """The statistics of a chunk of documents, for a fit whose pieces are added up.
+
+        Over the fixed vocabulary's columns, else over the chunk's distinct
+        features (their document frequencies and total counts).
+        """
+        if self.fixed_vocabulary_:
+            return DocumentFrequencies.from_matrix(self._count_fixed(raw_documents)[0])
+        return DocumentFrequencies.from_counts(self._local_counts(raw_documents))
+
+    def _fit_from_frequencies(self, stats: DocumentFrequencies) -> np.ndarray:
+        """Fit from the summed statistics of all the chunks; the kept columns' frequencies.
+
+        The vocabulary is selected from the totals by the code of ``fit``
+        (``min_df``, ``max_df``, ``max_features`` and their ties), so it is
+        the vocabulary of one ``fit`` over all the documents.
+        """
+        if stats.features is None:  # a fixed vocabulary: its columns
+            return stats.df
+        new_col, vocabulary, pruned = self._select_vocabulary(stats.features, stats.df,
+                                                              stats.tf, stats.n_samples)
+        kept = new_col >= 0
+        df_cols = np.zeros(len(vocabulary), dtype=np.int64)
+        df_cols[new_col[kept]] = stats.df[kept]
+        self.vocabulary_ = vocabulary
+        self.stop_words_ = pruned
+        return df_cols
 
     # -- public API --------------------------------------------------------
     def fit(self, raw_documents: Iterable, y=None) -> "CountVectorizer":

@@ -498,6 +498,17 @@ max_features, vocabulary, binary
         return TfidfTransformer(norm=self.norm, use_idf=self.use_idf,
                                 smooth_idf=self.smooth_idf, sublinear_tf=self.sublinear_tf)
 
+    def _fit_from_frequencies(self, stats: DocumentFrequencies) -> np.ndarray:
+        """:meth:`CountVectorizer._fit_from_frequencies`, and the idf of those frequencies.
+
+        The statistics are kept: a later :meth:`partial_fit` adds to them.
+        """
+        df_cols = super()._fit_from_frequencies(stats)
+        tfidf = self._new_transformer()
+        tfidf._set_stats(DocumentFrequencies(stats.n_samples, df_cols, dtype=self.dtype))
+        self._tfidf = tfidf
+        return df_cols
+
     def fit(self, raw_documents: Iterable, y=None) -> "TfidfVectorizer":
         """Learn the vocabulary and idf of ``raw_documents``; returns ``self``."""
         self.fit_transform(raw_documents)
