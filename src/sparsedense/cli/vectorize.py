@@ -89,8 +89,9 @@ def register(sub) -> None:
                         "matrix in parts; the same output as without --partial, in memory "
                         "bounded by the vocabulary and one chunk (CORPUS must be a file or a "
                         "directory: it is read twice)")
-    p.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
-                   help="documents per chunk with --partial (default: 10000)")
+    p.add_argument("--chunk-size", type=int, default=2_000, metavar="N",
+                   help="documents per chunk with --partial (default: 2000; memory grows "
+                        "with it, speed hardly)")
     p.add_argument("--hashing", action="store_true",
                    help="with --partial: hashed columns (--n-features) instead of a "
                         "vocabulary, so memory does not grow with the vocabulary; the "

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from .._kernels.norms import NORM_L1, NORM_L2, NORM_NONE
 from .._kernels.tfidf import _tfidf_inplace
-from .._base.sparse import check_csr, check_sparse_structure, document_frequency
+from .._base.sparse import check_csr, check_sparse_structure, document_frequency  # noqa: F401
 from .._base.validation import check_samples, float_dtype
 from .._base.estimator import BaseEstimator, TransformerMixin
 from .._base.errors import NotFittedError
