@@ -212,3 +212,20 @@ def test_vectorizer_partial_fit_refuses_a_str():
     with pytest.raises(ValueError, match="string object received"):
         tv.partial_fit("the deposit")
     assert not hasattr(tv, "_tfidf")
+
+
+def test_idf_is_computed_once_after_the_chunks_and_behaves_as_an_attribute():
+    X = np.array([[1, 0, 2], [0, 3, 1], [2, 0, 0]])
+    t = TfidfTransformer().partial_fit(X[:1]).partial_fit(X[1:])
+    assert "_idf" not in vars(t)  # not computed yet
+    u = pickle.loads(pickle.dumps(t))  # pickled before its first use
+    assert u.idf_.tobytes() == t.idf_.tobytes() == TfidfTransformer().fit(X).idf_.tobytes()
+    t.set_params(smooth_idf=False)  # the idf of the partial_fit calls, not of later params
+    assert t.idf_.tobytes() == TfidfTransformer().fit(X).idf_.tobytes()
+    t.partial_fit(X[:1])
+    t.idf_ = np.ones(3)  # an assigned idf_ replaces the pending one
+    assert t.idf_.tolist() == [1.0, 1.0, 1.0]
+    del t.idf_
+    assert not hasattr(t, "idf_")
+    with pytest.raises(AttributeError, match="idf_"):
+        del t.idf_
