@@ -19,6 +19,22 @@ from ._base.validation import check_ids
 _FORMAT = "sparsedense.Vocabulary"
 _VERSION = 1
 _UNKNOWN_POLICIES = ("unk", "error", "drop")
+#: documents counted at a time by from_texts (the stream is never held whole)
+_CHUNK_DOCS = 4096
+
+
+def _shifted(exc: Exception, offset: int) -> Exception:
+    """``exc`` saying ``raw_documents[i + offset]`` where it says ``raw_documents[i]``."""
+    import re
+
+    text = str(exc)
+    match = re.match(r"raw_documents\[(\d+)\]", text)
+    if match is None or offset == 0:
+        return exc
+    try:
+        return type(exc)(f"raw_documents[{int(match.group(1)) + offset}]{text[match.end():]}")
+    except Exception:  # pragma: no cover - an exception class not made from a message
+        return exc
 
 
 class Vocabulary:
@@ -143,25 +159,85 @@ class Vocabulary:
     @classmethod
     def from_texts(cls, texts: Iterable[str], min_count: int = 1, max_size: int | None = None,
                    specials: Sequence[str] = (), tokenizer=None, *, lowercase: bool = True,
-                   token_pattern: str = r"(?u)\b\w+\b", **kwargs: Any) -> "Vocabulary":
+                   token_pattern: str = r"(?u)\b\w+\b", max_memory: int | str = "1GB",
+                   **kwargs: Any) -> "Vocabulary":
         """Build from raw texts, tokenized like :meth:`encode` will tokenize.
 
         The default tokenizer lowercases and keeps every run of word characters
         (``(?u)\\b\\w+\\b``, so one-letter words such as "I" and Hangul words are
         tokens); it runs in the same Numba kernel as the vectorizers. Pass
         ``tokenizer`` (a callable str -> list of str) to use your own.
+
+        ``texts`` may be any iterable, of any length (a generator reading a
+        file larger than memory): it is read once, in chunks of documents,
+        and the token counts are kept in about ``max_memory`` bytes.
+
+        Parameters
+        ----------
+        texts : iterable of str
+        min_count, max_size, specials, **kwargs
+            As in :meth:`from_tokens`.
+        tokenizer, lowercase, token_pattern
+            How texts are split into tokens (kept for :meth:`encode`).
+        max_memory : int or str, default="1GB"
+            Budget of the table of token counts: bytes, or a size such as
+            ``"500MB"`` or ``"2GiB"``. While the distinct tokens fit (about
+            ``sys.getsizeof(token) + 64`` bytes each) the counts are exact.
+            Past it, the table becomes a Misra-Gries summary: with ``m``
+            counters after a prune and ``N`` tokens in all, every count is
+            underestimated by at most ``N / (m + 1)``, a token left out
+            occurred at most that often, and any token more frequent is kept.
+            A :class:`UserWarning` then says so, with ``m``, ``N`` and the bound.
+
+        Raises
+        ------
+        TypeError, ValueError
+            A ``max_memory`` that is not a size (see above), checked before
+            ``texts`` is read.
+
+        Examples
+        --------
+        >>> from sparsedense import Vocabulary
+        >>> lines = (line for line in ["rain and snow", "rain", "snow and rain"])
+        >>> vocab = Vocabulary.from_texts(lines, max_memory="100MB")
+        >>> list(vocab), vocab.counts.tolist()
+        (['rain', 'and', 'snow'], [3, 2, 2])
         """
+        from ._base.chunks import iter_chunks
         from ._base.validation import check_documents
         from ._kernels.counting import _column_stats
+        from ._token_counter import TokenCounter
         from .text import CountVectorizer
 
         check_documents(texts)
+        counter = TokenCounter(max_memory)
         cv = CountVectorizer(lowercase=lowercase, token_pattern=token_pattern,
                              tokenizer=tokenizer)
-        local = cv._local_counts(texts)
-        _, counts = _column_stats(local.indices, local.data, len(local.features))
+        offset = 0
+        for chunk in iter_chunks(texts, _CHUNK_DOCS):
+            try:
+                local = cv._local_counts(chunk)
+            except (TypeError, ValueError) as exc:  # its position in the chunk -> in texts
+                raise _shifted(exc, offset) from None
+            offset += len(chunk)
+            _, counts = _column_stats(local.indices, local.data, len(local.features))
+            counter.add(local.features, counts)
+        if counter.approximate:
+            import warnings
+
+            from ._base.stacklevel import user_stacklevel
+
+            warnings.warn(
+                f"Vocabulary.from_texts: the distinct tokens outgrew max_memory={max_memory!r}; "
+                f"the counts are a Misra-Gries summary of at least m={counter.min_counters} "
+                f"counters over N={counter.total} tokens: each count is at most "
+                f"{counter.error} (<= N/(m+1) = {counter.bound:.6g}) below the true one, and a "
+                "token left out occurred at most as often. Raise max_memory for exact counts",
+                UserWarning, stacklevel=user_stacklevel(),
+            )
         kwargs.update(lowercase=lowercase, token_pattern=token_pattern, tokenizer=tokenizer)
-        return cls._from_counts(local.features, counts, min_count, max_size, specials, kwargs)
+        return cls._from_counts(counter.tokens, counter.counts, min_count, max_size, specials,
+                                kwargs)
 
     @classmethod
     def _from_counts(cls, tokens: list, counts: np.ndarray, min_count, max_size, specials,

@@ -152,9 +152,9 @@ def _count_partition(docs, index: int, vectorizer) -> Any:
 
 def _count_stats(X) -> tuple:
     """The statistics of :func:`merge_stats` of a block of counts over a fixed vocabulary."""
-    from .._base.sparse import document_frequency
+    from ..text import DocumentFrequencies
 
-    return [X.shape[0]], None, document_frequency(X), None
+    return [X.shape[0]], DocumentFrequencies.from_matrix(X)
 
 
 def _dense_from_counts(X, transformer, weight, mode: str = "mean",
@@ -249,8 +249,8 @@ class EmbeddingVectorizer(_LocalEmbeddingVectorizer):
         # on the workers that made them, and the table travels while they are made
         with allow_in_graph(*counts, total, table):
             *counts, total, table = dask.persist(*counts, total, table)
-        lengths, features, df, tf = total.compute()
-        finish_fit(vec, lengths, features, df, tf)
+        lengths, stats = total.compute()
+        finish_fit(vec, stats)
         self._partition_lengths_ = fitted_lengths(bag, lengths)
         self._fitted_elsewhere(vec)
         shipped = [table]

@@ -58,48 +58,22 @@ def _transform_partition(docs, index: int, vectorizer, n_cols: int = 0,
 
 
 def _partition_stats(docs, index: int, vectorizer) -> tuple:
-    """``(lengths, features, df, tf)`` of one partition.
-
-    ``features`` is the list of distinct features (``df``/``tf`` are their
-    document frequencies and total counts), or None with a fixed vocabulary
-    (``df`` then has one entry per vocabulary column and ``tf`` is None).
+    """``(lengths, stats)`` of one partition: ``[n_docs]`` and its
+    :class:`~sparsedense.text.DocumentFrequencies` (the statistics
+    ``partial_fit`` adds up on a single machine).
     """
-    from .._kernels.counting import _column_stats
-    from .._base.sparse import document_frequency
-
     docs = list(docs)
     try:
-        if vectorizer.fixed_vocabulary_:
-            X = vectorizer._count_fixed(docs)[0]
-            return [X.shape[0]], None, document_frequency(X), None
-        local = vectorizer._local_counts(docs)
+        stats = vectorizer._chunk_frequencies(docs)
     except (TypeError, ValueError) as exc:
         raise _in_partition(exc, index) from exc
-    df, tf = _column_stats(local.indices, local.data, len(local.features))
-    return [local.n_docs], local.features, df, tf
+    return [stats.n_samples], stats
 
 
 def merge_stats(parts: list) -> tuple:
-    """Combine partition statistics (in partition order) into one."""
+    """Combine partition statistics (in partition order) into one; the parts are unchanged."""
     lengths = [n for p in parts for n in p[0]]
-    if parts[0][1] is None:
-        df = parts[0][2].copy()
-        for p in parts[1:]:
-            df += p[2]
-        return lengths, None, df, None
-    index: dict = {}
-    setdefault = index.setdefault
-    placed = []
-    for _, features, df, tf in parts:
-        pos = np.fromiter((setdefault(f, len(index)) for f in features), dtype=np.int64,
-                          count=len(features))
-        placed.append((pos, df, tf))
-    df_all = np.zeros(len(index), dtype=np.int64)
-    tf_all = np.zeros(len(index), dtype=np.int64)
-    for pos, df, tf in placed:  # a partition's features are distinct: plain fancy adds
-        df_all[pos] += df
-        tf_all[pos] += tf
-    return lengths, list(index), df_all, tf_all
+    return lengths, _text.DocumentFrequencies.merged([p[1] for p in parts])
 
 
 # -- what runs on the client ----------------------------------------------------
@@ -130,25 +104,13 @@ def check_fit(vec, split_every: int = SPLIT_EVERY) -> int:
     return split_every
 
 
-def finish_fit(vec, lengths, features, df, tf) -> None:
+def finish_fit(vec, stats) -> None:
     """Set ``vec``'s fitted attributes from the combined statistics of :func:`merge_stats`.
 
-    The vocabulary is selected by the single-machine code from the totals
-    (``features`` is None for a fixed vocabulary, ``df`` then its columns'
-    document frequencies), and the idf comes from its formula.
+    The single-machine code selects the vocabulary from the totals (or
+    keeps the fixed one) and computes the idf: ``_fit_from_frequencies``.
     """
-    n_doc = int(sum(lengths))
-    if features is None:  # a fixed vocabulary: its columns
-        df_cols = df
-    else:
-        new_col, vocabulary, pruned = vec._select_vocabulary(features, df, tf, n_doc)
-        kept = new_col >= 0
-        df_cols = np.zeros(len(vocabulary), dtype=np.int64)
-        df_cols[new_col[kept]] = df[kept]
-        vec.vocabulary_ = vocabulary
-        vec.stop_words_ = pruned
-    if isinstance(vec, _text.TfidfVectorizer):
-        vec._tfidf = vec._new_transformer()._fit_from_stats(df_cols, n_doc, vec.dtype)
+    vec._fit_from_frequencies(stats)
 
 
 def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
@@ -166,8 +128,8 @@ def fit_vectorizer(vec, bag, split_every: int = SPLIT_EVERY) -> tuple[int, ...]:
     leaves = per_partition(_partition_stats, bag, [shipped])
     total = tree_reduce(leaves, merge_stats, split_every, name, [shipped])
     with allow_in_graph(total):  # a fixed vocabulary may be large
-        lengths, features, df, tf = total.compute()
-    finish_fit(vec, lengths, features, df, tf)
+        lengths, stats = total.compute()
+    finish_fit(vec, stats)
     return lengths
 
 

@@ -13,6 +13,9 @@ from ._korean import KoreanTokenizer
 from ._onehot import one_hot
 from ._stop_words import ENGLISH_STOP_WORDS
 from ._tfidf import TfidfTransformer, TfidfVectorizer
+# the statistics fits add up (partial_fit, the Dask fit, Vocabulary.from_texts): shared
+# plumbing for the packages above text/, not part of the public API
+from ._stats import DocumentFrequencies  # noqa: F401
 
 __all__ = [
     "ENGLISH_STOP_WORDS",

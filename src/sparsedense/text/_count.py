@@ -15,6 +15,7 @@ from ._analyzer import DEFAULT_TOKEN_PATTERN, AnalyzerMixin, user_stacklevel
 from .._base.estimator import BaseEstimator
 from .._base.errors import NotFittedError
 from .._base.sparse import make_csr
+from ._stats import DocumentFrequencies
 from ._extract import LocalCounts, extract_counts, extract_fixed, vocabulary_lookup
 from .._base.params import ANALYZER_PARAMS, BOOLEAN, DF, MAX_FEATURES, VOCABULARY, validate_params
 
@@ -292,11 +293,88 @@ class CountVectorizer(AnalyzerMixin, BaseEstimator):
         pruned = {features[i] for i in order_arr[~mask].tolist()}
         return new_col, vocabulary, pruned
 
+    # -- fitting in pieces (partial_fit, Dask partitions, a file streamed twice) -----
+    def _chunk_frequencies(self, raw_documents) -> DocumentFrequencies:
+        """The statistics of a chunk of documents, for a fit whose pieces are added up.
+
+        Over the fixed vocabulary's columns, else over the chunk's distinct
+        features (their document frequencies and total counts).
+        """
+        if self.fixed_vocabulary_:
+            return DocumentFrequencies.from_matrix(self._count_fixed(raw_documents)[0])
+        return DocumentFrequencies.from_counts(self._local_counts(raw_documents))
+
+    def _fit_from_frequencies(self, stats: DocumentFrequencies) -> np.ndarray:
+        """Fit from the summed statistics of all the chunks; the kept columns' frequencies.
+
+        The vocabulary is selected from the totals by the code of ``fit``
+        (``min_df``, ``max_df``, ``max_features`` and their ties), so it is
+        the vocabulary of one ``fit`` over all the documents.
+        """
+        if stats.features is None:  # a fixed vocabulary: its columns
+            return stats.df
+        new_col, vocabulary, pruned = self._select_vocabulary(stats.features, stats.df,
+                                                              stats.tf, stats.n_samples)
+        kept = new_col >= 0
+        df_cols = np.zeros(len(vocabulary), dtype=np.int64)
+        df_cols[new_col[kept]] = stats.df[kept]
+        self.vocabulary_ = vocabulary
+        self.stop_words_ = pruned
+        return df_cols
+
     # -- public API --------------------------------------------------------
     def fit(self, raw_documents: Iterable, y=None) -> "CountVectorizer":
         """Learn the vocabulary of ``raw_documents``; returns ``self``."""
         self.fit_transform(raw_documents)
         return self
+
+    def partial_fit(self, raw_documents: Iterable, y=None) -> "CountVectorizer":
+        """Check the parameters and fix the given vocabulary; returns ``self``.
+
+        Counting needs no statistics of the corpus once the vocabulary is
+        fixed, so this only validates (it does not read ``raw_documents``):
+        a pipeline streaming chunks can call ``partial_fit`` on every step.
+
+        Raises
+        ------
+        ValueError
+            No fixed vocabulary (``vocabulary=`` a mapping, a list of terms or
+            a :class:`~sparsedense.Vocabulary`): a vocabulary learned chunk by
+            chunk would change the output's width, and ``min_df``, ``max_df``
+            and ``max_features`` need the whole corpus.
+
+        Examples
+        --------
+        >>> from sparsedense import CountVectorizer
+        >>> cv = CountVectorizer(vocabulary=["rain", "snow"]).partial_fit(["rain"])
+        >>> cv.transform(["snow and rain", "snow snow"]).toarray()
+        array([[1, 1],
+               [0, 2]])
+        """
+        self._start_partial_fit(raw_documents)
+        return self
+
+    def _start_partial_fit(self, raw_documents: Iterable) -> None:
+        """The checks of every ``partial_fit``: parameters, documents, a fixed vocabulary."""
+        check_documents(raw_documents)
+        validate_params(self, self._constraints)
+        self._validate_ngram_range()
+        if self.vocabulary is None:
+            name = type(self).__name__
+            limits = [f"{k}={getattr(self, k)!r}" for k, default in
+                      (("min_df", 1), ("max_df", 1.0), ("max_features", None))
+                      if getattr(self, k) != default]
+            why = (f"{', '.join(limits)} {'needs' if len(limits) == 1 else 'need'} the whole "
+                   "corpus, and with no vocabulary" if limits else "with no vocabulary")
+            raise ValueError(
+                f"{name}.partial_fit needs a fixed vocabulary: {why} the terms learned chunk "
+                "by chunk would change the output's width. Pass vocabulary= (a mapping, a "
+                "list of terms or a sparsedense.Vocabulary, e.g. Vocabulary.from_texts over "
+                f"the stream), or use HashingVectorizer with TfidfTransformer.partial_fit, "
+                f"or {name}.fit on the whole corpus"
+            )
+        if not getattr(self, "fixed_vocabulary_", False) or not hasattr(self, "vocabulary_"):
+            self._validate_vocabulary()
 
     def fit_transform(self, raw_documents: Iterable, y=None):
         """Learn the vocabulary and return the document-term count matrix.

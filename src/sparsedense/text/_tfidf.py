@@ -1,21 +1,18 @@
-"""TF-IDF: TfidfTransformer (counts -> weights) and TfidfVectorizer (text -> weights)."""
+"""TfidfTransformer: count matrices to TF-IDF weights, fitted at once or chunk by chunk."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._kernels.norms import NORM_L1, NORM_L2, NORM_NONE
 from .._kernels.tfidf import _tfidf_inplace
-from .._base.sparse import check_csr, check_sparse_structure, document_frequency
+from .._base.sparse import check_csr, check_sparse_structure, document_frequency  # noqa: F401
 from .._base.validation import check_samples, float_dtype
 from .._base.estimator import BaseEstimator, TransformerMixin
 from .._base.errors import NotFittedError
-from ._analyzer import user_stacklevel
-from ._count import CountVectorizer
+from ._stats import DocumentFrequencies
 from .._base.sparse import as_csr, output_container
 from .._base.params import BOOLEAN, NORM, validate_params
 
@@ -58,6 +55,17 @@ def _float_csr_copy(X):
             out.has_canonical_format = True
             return out
     return as_csr(X)
+
+
+def _idf_formula(df: np.ndarray, n_samples: int, dtype: np.dtype, smooth: bool) -> np.ndarray:
+    """``ln((n + s) / (df + s)) + 1`` (``s = 1`` with ``smooth``), scikit-learn's operations."""
+    n = n_samples + int(smooth)
+    df = np.asarray(df).astype(dtype) + dtype.type(smooth)
+    idf = np.full_like(df, fill_value=n, dtype=dtype)
+    idf /= df
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
 
 
 def _not_fitted(owner: str) -> NotFittedError:
@@ -129,28 +137,155 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         return {"sparse": True}
 
     def fit(self, X, y=None) -> "TfidfTransformer":
-        """Learn the idf vector from a count matrix ``X`` (n_samples, n_features)."""
+        """Learn the idf vector from a count matrix ``X`` (n_samples, n_features).
+
+        Starts over: statistics of earlier :meth:`partial_fit` calls are
+        forgotten (a later :meth:`partial_fit` adds to those of ``X``).
+        """
         validate_params(self, self._constraints)
         columns = getattr(X, "columns", None)
-        if sp.issparse(X):  # read only: a canonical CSR matrix is not copied
+        X = self._canonical(X)
+        check_samples(X.shape)
+        _check_finite(X)
+        self._set_names(columns)
+        self._set_stats(DocumentFrequencies.from_matrix(X))
+        return self
+
+    def partial_fit(self, X, y=None) -> "TfidfTransformer":
+        """Add the documents of ``X`` to the statistics; ``idf_`` is that of all so far.
+
+        The document frequencies and the document count are sums (int64), so
+        after any sequence of calls ``idf_`` is bit-identical to :meth:`fit`
+        on the stacked matrices (``scipy.sparse.vstack``), whatever the
+        chunking; its dtype follows the same rule (float32 when every chunk is
+        float32, else float64). A chunk without rows is allowed (it adds
+        nothing). The first call fixes the number of columns; :meth:`fit`
+        starts over. :meth:`transform` works between calls.
+
+        Parameters
+        ----------
+        X : sparse matrix or array-like of shape (n_samples, n_features)
+            Counts of a chunk of documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TfidfTransformer
+
+        Raises
+        ------
+        ValueError
+            ``X`` has another number of columns than the first chunk, or holds
+            NaN or infinity (the statistics are left unchanged).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sparsedense import TfidfTransformer
+        >>> counts = np.array([[3, 0, 1], [2, 0, 0], [3, 0, 0], [4, 0, 0], [3, 2, 0]])
+        >>> tfidf = TfidfTransformer()
+        >>> for chunk in (counts[:2], counts[2:2], counts[2:]):
+        ...     tfidf = tfidf.partial_fit(chunk)
+        >>> tfidf.idf_.round(4)
+        array([1.    , 2.0986, 2.0986])
+        >>> bool((tfidf.idf_ == TfidfTransformer().fit(counts).idf_).all())
+        True
+        """
+        validate_params(self, self._constraints)
+        columns = getattr(X, "columns", None)
+        X = self._canonical(X)
+        stats = getattr(self, "_stats", None)
+        if stats is not None and X.shape[1] != stats.n_features:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{stats.n_features} features as input (the width of the first partial_fit; "
+                "call fit to start over)"
+            )
+        _check_finite(X)
+        chunk = DocumentFrequencies.from_matrix(X)
+        if stats is None:  # the first chunk: its column names are the ones kept
+            self._set_names(columns)
+            stats = chunk
+        else:
+            stats = stats.copy().merge(chunk)
+        if stats.n_samples == 0:  # no document yet: nothing to learn, the width is fixed
+            self._stats = stats
+            return self
+        self._set_stats(stats, lazy=True)
+        return self
+
+    @staticmethod
+    def _canonical(X):
+        """``X`` as canonical CSR; a canonical CSR matrix is not copied (it is only read)."""
+        if sp.issparse(X):
             X = check_csr(X, "X")
             if not X.has_canonical_format:
                 X = as_csr(X)
         else:
             X = as_csr(X)
-        check_samples(X.shape)
-        _check_finite(X)
-        self.n_features_in_ = X.shape[1]
+        return X
+
+    def _set_stats(self, stats: DocumentFrequencies, lazy: bool = False) -> None:
+        """Keep ``stats`` and set the fitted attributes from them.
+
+        With ``lazy`` (partial_fit), ``idf_`` is computed at its first use
+        after the call, so a stream of chunks pays for it once, not per chunk.
+        """
+        if lazy and self.use_idf:
+            validate_params(self, self._constraints)
+            check_samples((stats.n_samples, stats.n_features))
+            self.n_features_in_ = stats.n_features
+            self.__dict__.pop("_idf", None)
+            self._idf_pending = (stats.df, stats.n_samples, float_dtype(stats.dtype),
+                                 bool(self.smooth_idf))
+        else:
+            self._fit_from_stats(stats.df, stats.n_samples, stats.dtype)
+        self._stats = stats
+
+    @property
+    def idf_(self) -> np.ndarray:
+        """Inverse document frequency of each column (when fitted with ``use_idf``).
+
+        Assignable (scikit-learn's way to transfer weights). After
+        :meth:`partial_fit` it is computed at its first use.
+        """
+        d = self.__dict__
+        pending = d.pop("_idf_pending", None)
+        if pending is not None:
+            df, n_samples, dtype, smooth = pending
+            d["_idf"] = _idf_formula(df, n_samples, dtype, smooth)
+        try:
+            return d["_idf"]
+        except KeyError:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute 'idf_'"
+                                 ) from None
+
+    @idf_.setter
+    def idf_(self, value) -> None:
+        self.__dict__.pop("_idf_pending", None)
+        self.__dict__["_idf"] = value
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        if "idf_" in state:  # pickled when idf_ was a plain attribute
+            state["_idf"] = state.pop("idf_")
+        self.__dict__.update(state)
+
+    @idf_.deleter
+    def idf_(self) -> None:
+        d = self.__dict__
+        if "_idf" not in d and "_idf_pending" not in d:
+            raise AttributeError("idf_")
+        d.pop("_idf", None)
+        d.pop("_idf_pending", None)
+
+    def _set_names(self, columns) -> None:
+        """``feature_names_in_``: the column names of a DataFrame, when they are all str."""
         if columns is not None and all(isinstance(c, str) for c in columns):
             self.feature_names_in_ = np.asarray(columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        if self.use_idf:
-            self.idf_ = self.idf_from_df(document_frequency(X), X.shape[0],
-                                         float_dtype(X.dtype))
-        elif hasattr(self, "idf_"):
-            del self.idf_
-        return self
 
     def _fit_from_stats(self, df: np.ndarray, n_samples: int, dtype) -> "TfidfTransformer":
         """Fit from document frequencies and a document count summed elsewhere.
@@ -173,14 +308,7 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         What :meth:`fit` computes, usable when the frequencies were counted
         elsewhere (e.g. streaming a corpus chunk by chunk).
         """
-        dtype = np.dtype(dtype)
-        n = n_samples + int(self.smooth_idf)
-        df = np.asarray(df).astype(dtype) + dtype.type(self.smooth_idf)
-        idf = np.full_like(df, fill_value=n, dtype=dtype)
-        idf /= df
-        np.log(idf, out=idf)
-        idf += 1.0
-        return idf
+        return _idf_formula(df, n_samples, np.dtype(dtype), bool(self.smooth_idf))
 
     def __sklearn_is_fitted__(self) -> bool:
         """Fitted, or given an ``idf_`` (scikit-learn's way to transfer weights)."""
@@ -306,143 +434,5 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
         return names
 
 
-class TfidfVectorizer(CountVectorizer):
-    """Convert text documents to a matrix of TF-IDF features.
-
-    Equivalent to :class:`CountVectorizer` followed by
-    :class:`TfidfTransformer`, with scikit-learn's parameters, defaults and
-    results (within 1e-12 in float64).
-
-    Parameters
-    ----------
-    input, encoding, decode_error, strip_accents, lowercase, preprocessor, \
-tokenizer, analyzer, stop_words, token_pattern, ngram_range, max_df, min_df, \
-max_features, vocabulary, binary
-        As in :class:`CountVectorizer`.
-    dtype : {np.float64, np.float32}, default=np.float64
-        Dtype of the returned matrix.
-    norm, use_idf, smooth_idf, sublinear_tf
-        As in :class:`TfidfTransformer`.
-
-    Attributes
-    ----------
-    vocabulary_ : dict
-    fixed_vocabulary_ : bool
-    idf_ : ndarray of shape (n_features,)
-    stop_words_ : set
-
-    Examples
-    --------
-    >>> from sparsedense import TfidfVectorizer
-    >>> docs = ["deposit savings deposit", "savings account", "rain and snow"]
-    >>> tv = TfidfVectorizer()
-    >>> X = tv.fit_transform(docs)
-    >>> X.shape
-    (3, 6)
-    >>> tv.get_feature_names_out()[X[0].indices].tolist()
-    ['deposit', 'savings']
-    >>> X[0].data.round(4)
-    array([0.9347, 0.3554])
-    """
-
-    _constraints = {**CountVectorizer._constraints, **TfidfTransformer._constraints}
-
-    def __init__(self, *, input: str = "content", encoding: str = "utf-8",
-                 decode_error: str = "strict", strip_accents=None, lowercase: bool = True,
-                 preprocessor=None, tokenizer=None, analyzer="word", stop_words=None,
-                 token_pattern: str | None = r"(?u)\b\w\w+\b",
-                 ngram_range: tuple[int, int] = (1, 1), max_df: float | int = 1.0,
-                 min_df: float | int = 1, max_features: int | None = None,
-                 vocabulary=None, binary: bool = False, dtype=np.float64,
-                 norm: str | None = "l2", use_idf: bool = True, smooth_idf: bool = True,
-                 sublinear_tf: bool = False) -> None:
-        super().__init__(
-            input=input, encoding=encoding, decode_error=decode_error,
-            strip_accents=strip_accents, lowercase=lowercase, preprocessor=preprocessor,
-            tokenizer=tokenizer, analyzer=analyzer, stop_words=stop_words,
-            token_pattern=token_pattern, ngram_range=ngram_range, max_df=max_df,
-            min_df=min_df, max_features=max_features, vocabulary=vocabulary,
-            binary=binary, dtype=dtype)
-        self.norm = norm
-        self.use_idf = use_idf
-        self.smooth_idf = smooth_idf
-        self.sublinear_tf = sublinear_tf
-
-    @property
-    def idf_(self) -> np.ndarray:
-        """Inverse document frequency of each feature (after ``fit``, with ``use_idf``).
-
-        Assignable, as in scikit-learn, to transfer weights to a vectorizer
-        with ``use_idf=True`` (its length must be the vocabulary's); with
-        ``use_idf=False`` the assignment raises ValueError.
-        """
-        if not hasattr(self, "_tfidf"):
-            raise NotFittedError(
-                f"{type(self).__name__} is not fitted yet. Call 'fit' with appropriate "
-                "arguments before using this attribute."
-            )
-        return self._tfidf.idf_
-
-    @idf_.setter
-    def idf_(self, value) -> None:
-        if not self.use_idf:
-            raise ValueError(  # the first sentence is scikit-learn's, typo included
-                "`idf_` cannot be set when `user_idf=False`. "
-                f"{type(self).__name__} has use_idf={self.use_idf!r}, so it would not apply "
-                "these weights; set use_idf=True to use them."
-            )
-        value = np.asarray(value)
-        if value.ndim != 1:
-            raise ValueError(f"idf_ must be 1-D, one weight per feature; got shape {value.shape}")
-        self._validate_vocabulary()
-        if hasattr(self, "vocabulary_") and len(self.vocabulary_) != len(value):
-            raise ValueError(
-                f"idf length = {len(value)} must be equal to vocabulary size = "
-                f"{len(self.vocabulary_)}"
-            )
-        if not hasattr(self, "_tfidf"):
-            self._tfidf = self._new_transformer()
-        self._tfidf.idf_ = value
-        self._tfidf.n_features_in_ = len(value)
-
-    def _check_params(self) -> None:
-        if np.dtype(self.dtype) not in (np.float64, np.float32):
-            import warnings
-
-            warnings.warn(
-                f"Only (<class 'numpy.float64'>, <class 'numpy.float32'>) 'dtype' should "
-                f"be used. {self.dtype} 'dtype' will be converted to np.float64.",
-                UserWarning, stacklevel=user_stacklevel(),
-            )
-
-    def _new_transformer(self) -> TfidfTransformer:
-        return TfidfTransformer(norm=self.norm, use_idf=self.use_idf,
-                                smooth_idf=self.smooth_idf, sublinear_tf=self.sublinear_tf)
-
-    def fit(self, raw_documents: Iterable, y=None) -> "TfidfVectorizer":
-        """Learn the vocabulary and idf of ``raw_documents``; returns ``self``."""
-        self.fit_transform(raw_documents)
-        return self
-
-    def fit_transform(self, raw_documents: Iterable, y=None):
-        """Learn the vocabulary and idf, and return the TF-IDF matrix."""
-        return self._fit_transform(raw_documents)[0]
-
-    def _fit_transform(self, raw_documents: Iterable) -> tuple[Any, int, int]:
-        validate_params(self, self._constraints)
-        self._check_params()
-        tfidf = self._new_transformer()
-        X, unknown, total = super()._fit_transform(raw_documents)
-        tfidf.fit(X)
-        self._tfidf = tfidf
-        return tfidf._weight(X), unknown, total
-
-    def transform(self, raw_documents: Iterable):
-        """TF-IDF matrix of ``raw_documents`` with the fitted vocabulary and idf."""
-        return self._transform(raw_documents)[0]
-
-    def _transform(self, raw_documents: Iterable) -> tuple[Any, int, int]:
-        if not hasattr(self, "_tfidf"):
-            raise NotFittedError("The TF-IDF vectorizer is not fitted")
-        X, unknown, total = super()._transform(raw_documents)
-        return self._tfidf._weight(X), unknown, total
+# TfidfVectorizer lives in its own module; pickles made when it lived here name it here
+from ._tfidf_vectorizer import TfidfVectorizer  # noqa: E402,F401
