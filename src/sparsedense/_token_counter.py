@@ -47,8 +47,10 @@ def parse_memory(value: int | str, name: str = "max_memory") -> int:
 
     Examples
     --------
-    >>> parse_memory("1GB"), parse_memory("500 MB"), parse_memory("1.5KiB"), parse_memory(64)
-    (1000000000, 500000000, 1536, 64)
+    >>> parse_memory("1GB"), parse_memory("500 MB")
+    (1000000000, 500000000)
+    >>> parse_memory("1.5KiB"), parse_memory(64)
+    (1536, 64)
     """
     if isinstance(value, bool) or not isinstance(value, (Integral, str)):
         raise TypeError(f"{name} must be a number of bytes (int) or a size such as '1GB' or "

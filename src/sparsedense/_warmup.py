@@ -259,6 +259,11 @@ def _quantized(s: _Step) -> None:
                     F.embedding_bag(flat, qt, offsets, mode=mode, per_sample_weights=psw)
                 F.sparse_to_dense(s.csr(6, V, index_dtype=it), qt, mode=mode)
         topk_similar(W[:3], qt, k=2)
+        native = s.table(V, D)  # the step's dtype: the exact re-rank's canonical scores in it
+        for table in (W, native):
+            for metric in ("cosine", "dot"):
+                topk_similar(table[:3], quantize(table, dtype), k=2, metric=metric,
+                             rerank=table)
 
 
 def _nn_optim(s: _Step) -> None:

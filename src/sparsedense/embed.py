@@ -55,7 +55,7 @@ def _is_static(weight: Any) -> bool:
     return isinstance(weight, StaticModel)
 
 
-def _row_norms(weight: Any) -> np.ndarray:
+def _table_row_norms(weight: Any) -> np.ndarray:
     """The l2 norm of every row of a float table or a QuantizedTable (float64, in blocks)."""
     n = weight.shape[0]
     norms = np.empty(n, dtype=np.float64)
@@ -433,12 +433,12 @@ smooth_idf, sublinear_tf
             mean_length = float(X.sum()) / max(X.shape[0], 1)
             weights, self.sif_a_ = _usif_weights(counts, mean_length)
             if _is_static(table):
-                norms = _row_norms(table.embedding)
+                norms = _table_row_norms(table.embedding)
                 norms = norms if table.token_mapping is None else norms[table.token_mapping]
                 if table.weights is not None:
                     norms = norms * np.abs(table.weights)
             else:
-                norms = _row_norms(table)
+                norms = _table_row_norms(table)
             self.word_weights_ = np.divide(weights, norms, out=np.zeros_like(weights),
                                            where=norms > 0)
         V = self._sif_mean(X, table)

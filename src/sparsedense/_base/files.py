@@ -210,12 +210,17 @@ def read_npy_header(fh: IO) -> tuple[tuple[int, ...], bool, np.dtype, int]:
     """
     fmt = np.lib.format
     version = fmt.read_magic(fh)
-    if version == (1, 0):
-        shape, fortran, dtype = fmt.read_array_header_1_0(fh)
-    elif version == (2, 0):
-        shape, fortran, dtype = fmt.read_array_header_2_0(fh)
-    else:
+    if version not in ((1, 0), (2, 0)):
         raise ValueError(f"unsupported .npy format version {version}")
+    read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    try:
+        shape, fortran, dtype = read(fh)
+    except ValueError:
+        raise
+    except Exception as exc:  # a damaged header can fail numpy's parser in other ways
+        # (SyntaxError, tokenize.TokenError, TypeError...): it is still bad data
+        raise ValueError(f"the .npy header cannot be parsed ({type(exc).__name__}: "
+                         f"{exc})") from None
     return tuple(int(s) for s in shape), bool(fortran), dtype, fh.tell()
 
 

@@ -66,20 +66,6 @@ def _heapify(hs, hi, k):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _keep(cs, ci, k, n, v, c):
-    """Put (canonical score ``v``, row ``c``) into a heap holding ``n`` entries; returns the new n."""
-    if n < k:
-        cs[n] = v
-        ci[n] = c
-        n += 1
-        if n == k:
-            _heapify(cs, ci, k)
-        return n
-    _offer(cs, ci, k, v, c)
-    return n
-
-
-@njit(inline="always", **JIT_OPTIONS)
 def _offer_canonical(cs, ci, k, v, c, one):
     """Offer canonical score ``v`` (float64), rounded to the heap's dtype through ``one``."""
     one[0] = v
