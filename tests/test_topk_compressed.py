@@ -115,6 +115,47 @@ def test_rerank_reads_candidates_only_from_a_memory_map(rng, tmp_path):
     assert stats["rescored"] >= 50 * 10
 
 
+def test_rerank_with_a_small_candidate_buffer(rng, monkeypatch):
+    """Candidates scored in many rounds (the buffer fills mid-tile): the same answer."""
+    import sparsedense._topk_compressed as tc
+
+    monkeypatch.setattr(tc, "_CANDIDATES", 2048)
+    W = clustered(rng, 6000, 16)
+    Q = rng.standard_normal((30, 16)).astype(np.float32)
+    rescored = {}
+    for fmt in ("int4", "int8"):  # int4: most rows are candidates
+        idx, scores, stats = topk_similar(Q, sd.quantize(W, fmt), 8, rerank=W,
+                                          return_stats=True)
+        assert_same((idx, scores), topk_similar(Q, W, 8))
+        rescored[fmt] = stats["rescored"]
+    assert rescored["int4"] > 4 * 2048  # several rounds
+
+
+def test_rerank_bounds_follow_each_block_of_rows(rng):
+    """Rows whose error bounds differ block by block (512 rows) after the heaps fill.
+
+    The first rows are packed finely; from row 512 on an outlier value makes
+    each row's code step large, so its decoded score says little and only
+    its own (large) bound keeps it a candidate (the dot products of rows
+    512..521, the true top-10, may decode below the fine rows').
+    """
+    dim = 12
+    signal = rng.standard_normal(dim)
+    fine = 0.1 * signal + 0.01 * rng.standard_normal((512, dim))  # small steps
+    fine[:10] = 0.9 * signal  # the first k: the heaps fill with high lower bounds
+    coarse = 0.3 * signal + 0.3 * rng.standard_normal((1536, dim))
+    coarse[:10] = signal  # rows 512..521, the true top-10: right after the heaps fill
+    coarse[:, 0] = 0.0
+    coarse[:, 1] = rng.choice([-300.0, 300.0], 1536)  # range 600: int8 steps of 2.4
+    W = np.concatenate([fine, coarse]).astype(np.float32)
+    Q = np.tile(signal, (5, 1)).astype(np.float32)
+    Q[:, 1] = 0.0
+    for fmt in FORMATS:
+        for metric in ("cosine", "dot"):
+            got = topk_similar(Q, sd.quantize(W, fmt), 10, metric=metric, rerank=W)
+            assert_same(got, topk_similar(Q, W, 10, metric=metric))
+
+
 def test_sparse_queries_rerank_as_their_dense_rows(rng):
     W = clustered(rng, 1000, 30)
     Q = sp.random(12, 30, density=0.3, format="csr", random_state=1, dtype=np.float32)

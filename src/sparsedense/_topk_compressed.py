@@ -92,6 +92,8 @@ def _check(Q, table: QuantizedTable, k, exclude_self, block_size):
 
 # -- exact top-k of the float rows: screen on the compressed ones, re-rank ---------
 
+#: candidates (query, row, upper bound) held before they are scored: 20 bytes each
+_CANDIDATES = 1 << 19
 #: a row whose decoded norm does not exceed its error bound gets this bound (every
 #: score of it is a candidate); finite, so that a zero query times it stays 0
 _BIG = np.float32(1e30)
@@ -205,7 +207,7 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     """
     from ._base.validation import result_dtype
     from ._kernels._dispatch import choose
-    from ._kernels.exact_topk import _screen_tile
+    from ._kernels.exact_topk import _BLOCK, _score_candidates, _screen_tile
     from ._kernels.similarity import _sort_topk
 
     W = _check_rerank(rerank, table)
@@ -228,16 +230,24 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     alpha[~(np.isfinite(alpha) & np.isfinite(cq))] = -1  # NaN or inf: score every row
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
-    lower = np.empty((n_q, k), dtype=np.float32)
+    lower = np.empty((n_q, k), dtype=np.float32)  # each query's k largest lower bounds
     filled = np.zeros(n_q, dtype=np.int64)
+    scored = np.zeros(n_q, dtype=np.int64)
+    cap = max(_CANDIDATES, 4 * _BLOCK)  # (a row stops only with room for a block left)
+    cand_q, cand_c = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+    cand_ub, n_cand = np.empty(cap, dtype=np.float32), np.zeros(1, dtype=np.int64)
     seen = np.zeros(n_c, dtype=np.bool_)
     stats = np.zeros(2, dtype=np.int64)
     buf = np.empty((1, table.shape[1]), dtype=dtype)
+    scales = np.full(n_c, np.nan)  # each read row's 1 / norm, once known
     one = np.empty(1, dtype=dtype)
     for q0, c0, scores, _ in dense_tiles(Qs, table, block_size, tile_cols(n_c, block_size),
-                                          normalize=cosine):
+                                         normalize=cosine):
         _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower, filled,
-                     W, cosine, buf, Qc, out_idx, out_score, seen, stats, one)
+                     cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc, out_idx,
+                     out_score, scored, seen, stats, one)
+    _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
+                      scales, Qc, out_idx, out_score, scored, seen, stats, one)
     choose(_sort_topk, out_idx.size)(out_idx, out_score)
     _check_source(W, table, out_idx)
     return out_idx, out_score, {"rows": n_c, "rows_read": int(stats[1]),

@@ -174,8 +174,13 @@ class QuantizedTable:
         flat, shape = check_indices(rows, self.shape[0], "rows")
         return self.take(flat).reshape(shape + (self.shape[1],))
 
-    def take(self, flat: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Decoded rows of a checked flat int64 index array (the kernels' entry point)."""
+    def take(self, flat: np.ndarray, out: np.ndarray | None = None,
+             allow: bool = True) -> np.ndarray:
+        """Decoded rows of a checked flat int64 index array (the kernels' entry point).
+
+        ``allow=False`` decodes on this thread (e.g. between two BLAS products,
+        whose threads still spin).
+        """
         from ._kernels import _tuning
         from ._kernels._dispatch import choose, task_args
         from ._kernels import quantized as K
@@ -186,10 +191,10 @@ class QuantizedTable:
         if n:
             n_tasks = min(n, _tuning.get("PARALLEL_TASKS"))
             if self._halves is not None:
-                kernel = choose(K._halves_gather, n * self.shape[1])
+                kernel = choose(K._halves_gather, n * self.shape[1], allow)
                 kernel(flat, self._halves, out, *task_args(kernel, n_tasks))
             else:
-                kernel = choose(K._codes_gather, n * self.shape[1])
+                kernel = choose(K._codes_gather, n * self.shape[1], allow)
                 kernel(flat, self._kind, self._codes, self._scale, self._bias, out,
                        *task_args(kernel, n_tasks))
         return out

@@ -205,7 +205,7 @@ def dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
         for c0 in range(0, n_c, tile_cols):
             if decoded is not None:
                 rows = np.arange(c0, min(c0 + tile_cols, n_c), dtype=np.int64)
-                part = Cn.take(rows, decoded[:rows.shape[0]])
+                part = Cn.take(rows, decoded[:rows.shape[0]], allow=False)  # BLAS spins
             else:
                 part = Cn[c0:c0 + tile_cols]
             if normalize:

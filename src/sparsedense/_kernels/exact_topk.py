@@ -153,40 +153,29 @@ def _exact_tile(scores, rows, queries, q0, c0, k, exclude_self, margins, fast_s,
 # -- screening a compressed table, re-ranking with the float rows --------------------
 
 @njit(inline="always", **JIT_OPTIONS)
-def _prepared_row(table, r, normalize, buf):
+def _prepared_row(table, r, normalize, buf, scales):
     """Row ``r`` of the float table in ``buf``'s dtype, scaled to unit norm when ``normalize``.
 
-    The arithmetic of :func:`.norms._normalize_row_l2` on a copy of the row,
-    so the values are those of the float path's prepared rows.
+    The arithmetic of :func:`.norms._normalize_row_l2` on a copy of the row
+    (``x * (1 / sqrt(sum of squares))``, a row of zeros or NaN copied as it
+    is), so the values are those of the float path's prepared rows. The
+    factor is kept in ``scales[r]`` (NaN: not known yet, -1: copy as is): a
+    row that meets many queries has its sum of squares, a chain of dependent
+    additions, computed once.
     """
     dim = table.shape[1]
     for j in range(dim):
         buf[0, j] = table[r, j]
     if normalize:
-        s = row_sum_squares(buf, 0)
-        if s > 0.0:
-            inv = 1.0 / np.sqrt(s)
+        inv = scales[r]
+        if inv != inv:
+            s = row_sum_squares(buf, 0)
+            inv = 1.0 / np.sqrt(s) if s > 0.0 else -1.0
+            scales[r] = inv
+        if inv > 0.0:
             for j in range(dim):
                 buf[0, j] = buf[0, j] * inv
     return buf[0]
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def _rescore(table, c, normalize, buf, qrow, cs, ci, k, n, seen, stats, one):
-    """Score row ``c`` canonically into the heap ``cs``/``ci`` that holds ``n`` entries."""
-    row = _prepared_row(table, c, normalize, buf)
-    stats[0] += 1
-    if not seen[c]:
-        seen[c] = True
-        stats[1] += 1
-    v = canonical_dot(qrow, row)
-    if n < k:
-        cs[n] = v
-        ci[n] = c
-        if n + 1 == k:
-            _heapify(cs, ci, k)
-    else:
-        _offer_canonical(cs, ci, k, v, c, one)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -222,22 +211,25 @@ def _lb_down(lh, k, pos):
 
 
 @njit(**JIT_OPTIONS)
-def _screen_row(srow, c0, k, skip, alpha, cq, a, b, f, a_blk, b_blk, f_blk, lh, n, table,
-                normalize, buf, qrow, cs, ci, seen, stats, one):
-    """One query's tile of screen scores (decoded rows); returns the entries held.
+def _screen_row(srow, j, c0, k, skip, q, alpha, cq, a, b, f, a_blk, b_blk, f_blk, lh, n,
+                cand_q, cand_c, cand_ub, n_cand):
+    """One query's tile of screen scores from column ``j``; returns ``(n, j)``.
 
     Each score ``s`` stands for a canonical score within ``delta = alpha *
     a[c] + |s| * b[c] + cq * f[c]``. ``lh`` keeps the k largest lower bounds
-    ``s - delta``; a row whose upper bound ``s + delta`` exceeds the k-th of
-    them (before its own is added) is read from ``table``, prepared and scored
-    canonically into ``cs``/``ci``. ``seen`` marks the rows read (``stats[1]``
-    counts them), ``stats[0]`` the canonical scores. ``alpha < 0`` (a query
-    holding NaN or inf, whose scores have no bound) scores every row.
+    ``s - delta`` (``n`` held); a row whose upper bound ``s + delta`` exceeds
+    the k-th of them (before its own is added) becomes a candidate ``(q, c,
+    upper bound)`` in ``cand_*`` (``n_cand[0]`` held). Stops early, at a block
+    boundary, when the buffer may not hold another block (the caller scores
+    the candidates and calls again from the returned ``j``). ``alpha < 0`` (a
+    query holding NaN or inf, whose scores have no bound): every row.
     """
     m = srow.shape[0]
-    j = 0
+    cap = cand_q.shape[0]
     while j < m:
-        if n == k and alpha >= 0 and j + _BLOCK <= m:
+        if n_cand[0] + _BLOCK > cap:
+            return n, j
+        if n == k and alpha >= 0 and j % _BLOCK == 0 and j + _BLOCK <= m:
             # the block's largest a, b, f bound every delta in it: vectorised counts of
             # the block, then of its sub-blocks; a score whose upper bound does not
             # exceed the k-th lower bound changes nothing (its lower bound is below too)
@@ -264,8 +256,11 @@ def _screen_row(srow, c0, k, skip, alpha, cq, a, b, f, a_blk, b_blk, f_blk, lh, 
                             s = sub[t]
                             d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
                             if c != skip and s + d > lh[0]:
-                                _rescore(table, c, normalize, buf, qrow, cs, ci, k, k, seen,
-                                         stats, one)
+                                p = n_cand[0]
+                                cand_q[p] = q
+                                cand_c[p] = c
+                                cand_ub[p] = s + d
+                                n_cand[0] = p + 1
                                 n = _lb_push(lh, n, k, s - d)
             j += _BLOCK
             continue
@@ -274,16 +269,72 @@ def _screen_row(srow, c0, k, skip, alpha, cq, a, b, f, a_blk, b_blk, f_blk, lh, 
             s = srow[j]
             d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
             if n < k or alpha < 0 or s + d > lh[0]:
-                _rescore(table, c, normalize, buf, qrow, cs, ci, k, n, seen, stats, one)
+                p = n_cand[0]
+                cand_q[p] = q
+                cand_c[p] = c
+                cand_ub[p] = s + d
+                n_cand[0] = p + 1
             n = _lb_push(lh, n, k, s - d)
         j += 1
-    return n
+    return n, j
 
 
 @njit(**JIT_OPTIONS)
-def _screen_tile(scores, q0, c0, k, exclude_self, alpha, cq, a, b, f, lower, filled, table,
-                 normalize, buf, queries, out_idx, out_score, seen, stats, one):
-    """Screen a tile of decoded-row scores for queries ``q0 ..`` (see :func:`_screen_row`)."""
+def _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, table, normalize,
+                      buf, scales, queries, out_idx, out_score, scored, seen, stats, one):
+    """Score the candidates still in reach canonically, each float row read once.
+
+    A candidate whose upper bound is below its query's current k-th lower
+    bound is dropped (k rows rank above it: the bound only rises). The rest
+    are taken in row order, so each row of ``table`` is read and prepared
+    once (and the reads go forward through a file on disk), then scored
+    against every query that wants it into that query's heap
+    (``scored[q]`` entries held). ``stats``: scores computed, rows read.
+    """
+    m = n_cand[0]
+    keep = np.empty(m, dtype=np.int64)
+    n_keep = 0
+    for p in range(m):
+        q = cand_q[p]
+        if filled[q] < k or not (cand_ub[p] < lower[q, 0]):
+            keep[n_keep] = p
+            n_keep += 1
+    keep = keep[:n_keep]
+    order = keep[np.argsort(cand_c[keep], kind="mergesort")]
+    row = buf[0]
+    last = -1
+    for p in order:
+        c = cand_c[p]
+        if c != last:
+            row = _prepared_row(table, c, normalize, buf, scales)
+            last = c
+            if not seen[c]:
+                seen[c] = True
+                stats[1] += 1
+        q = cand_q[p]
+        v = canonical_dot(queries[q], row)
+        stats[0] += 1
+        nq = scored[q]
+        if nq < k:
+            out_score[q, nq] = v
+            out_idx[q, nq] = c
+            scored[q] = nq + 1
+            if nq + 1 == k:
+                _heapify(out_score[q], out_idx[q], k)
+        else:
+            _offer_canonical(out_score[q], out_idx[q], k, v, c, one)
+    n_cand[0] = 0
+
+
+@njit(**JIT_OPTIONS)
+def _screen_tile(scores, q0, c0, k, exclude_self, alpha, cq, a, b, f, lower, filled, cand_q,
+                 cand_c, cand_ub, n_cand, table, normalize, buf, scales, queries, out_idx,
+                 out_score, scored, seen, stats, one):
+    """Screen a tile of decoded-row scores for queries ``q0 ..`` (see :func:`_screen_row`).
+
+    Candidates gather in ``cand_*``; when the buffer fills they are scored
+    (:func:`_score_candidates`), and the caller scores the rest at the end.
+    """
     n_blocks = scores.shape[1] // _BLOCK
     a_blk = np.empty(n_blocks, dtype=a.dtype)
     b_blk = np.empty(n_blocks, dtype=b.dtype)
@@ -293,12 +344,20 @@ def _screen_tile(scores, q0, c0, k, exclude_self, alpha, cq, a, b, f, lower, fil
         a_blk[blk] = a[lo:lo + _BLOCK].max()
         b_blk[blk] = b[lo:lo + _BLOCK].max()
         f_blk[blk] = f[lo:lo + _BLOCK].max()
+    m = scores.shape[1]
     for i in range(scores.shape[0]):
         q = q0 + i
         skip = q if exclude_self else -1
-        filled[q] = _screen_row(scores[i], c0, k, skip, alpha[q], cq[q], a, b, f, a_blk, b_blk,
-                                f_blk, lower[q], filled[q], table, normalize, buf, queries[q],
-                                out_score[q], out_idx[q], seen, stats, one)
+        j = 0
+        while j < m:
+            n, j = _screen_row(scores[i], j, c0, k, skip, q, alpha[q], cq[q], a, b, f, a_blk,
+                               b_blk, f_blk, lower[q], filled[q], cand_q, cand_c, cand_ub,
+                               n_cand)
+            filled[q] = n
+            if j < m:
+                _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, table,
+                                  normalize, buf, scales, queries, out_idx, out_score, scored,
+                                  seen, stats, one)
 
 
 harden_caches(globals())
