@@ -149,3 +149,29 @@ def test_partition_errors_are_new_objects_of_the_same_kind():
         assert str(new).startswith("in partition 3 of the documents: ")
         assert isinstance(new, TypeError if isinstance(exc, TypeError) else ValueError)
     assert type(_in_partition(DocumentTypeError("d"), 0)) is DocumentTypeError
+
+
+def test_partial_fit_over_collections_equals_fit(client, docs):
+    """Dask partial_fit: each collection by a tree, merged; idf_ as one fit of them all."""
+    terms = sorted(sd.TfidfVectorizer(min_df=2).fit(docs).vocabulary_)
+    parts = [docs[:7], docs[7:8], docs[8:]]
+    vec = sdd.TfidfVectorizer(vocabulary=terms, sublinear_tf=True)
+    for part in parts:
+        assert vec.partial_fit(bag_of(part, 2)) is vec
+    want = sd.TfidfVectorizer(vocabulary=terms, sublinear_tf=True).fit(docs)
+    assert vec.idf_.tobytes() == want.idf_.tobytes()
+    assert_same_csr(vec.to_local().transform(docs), want.transform(docs))
+    # a fit's statistics are added to as well
+    again = sdd.TfidfVectorizer(vocabulary=terms).fit(bag_of(docs, 3))
+    again.partial_fit(bag_of(docs[:4], 1))
+    assert again.idf_.tobytes() == sd.TfidfVectorizer(vocabulary=terms).fit(
+        docs + docs[:4]).idf_.tobytes()
+    counts = sdd.CountVectorizer(vocabulary=terms).partial_fit(bag_of(docs, 2))
+    assert counts.vocabulary_ == {t: i for i, t in enumerate(terms)}
+
+
+def test_partial_fit_without_a_vocabulary_is_refused_before_any_work(client, docs):
+    vec = sdd.TfidfVectorizer(min_df=2)
+    with pytest.raises(ValueError, match="partial_fit needs a fixed vocabulary"):
+        vec.partial_fit(bag_of(docs, 2))
+    assert not hasattr(vec, "vocabulary_")

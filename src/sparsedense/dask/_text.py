@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from typing import Any
 
 import numpy as np
@@ -239,6 +241,39 @@ class _FitMixin:
     def to_local(self):
         """The fitted estimator as its single-machine sparsedense class (no Dask needed)."""
         return plain_copy(self, self._base)
+
+    def partial_fit(self, raw_documents, y=None, split_every: int = SPLIT_EVERY):
+        """Add a collection of documents to the statistics (a fixed vocabulary only); returns ``self``.
+
+        The collection's document frequencies are combined by the same tree
+        as :meth:`fit` and merged into those kept (a TfidfVectorizer's), so
+        after any sequence of calls ``idf_`` equals :meth:`fit` on all the
+        collections together, as the single-machine ``partial_fit``. Without
+        a fixed vocabulary the ValueError of the single-machine class, before
+        any work; nothing is changed if a call fails.
+        """
+        base = self._base(**self.get_params(deep=False))
+        if not isinstance(base, _text.TfidfVectorizer):  # counts keep no statistics
+            base.partial_fit([])  # only checks, and fixes the vocabulary
+            self.vocabulary_, self.fixed_vocabulary_ = base.vocabulary_, True
+            return self
+        base._start_partial_fit([])  # the fixed vocabulary, the parameters
+        bag = as_bag(raw_documents)
+        chunk = self._base(**self.get_params(deep=False))
+        fit_vectorizer(chunk, bag, split_every)
+        kept = vars(self).get("_tfidf")
+        if "_tfidf" in vars(chunk):
+            if kept is not None and hasattr(kept, "_stats"):
+                tfidf = copy.deepcopy(kept)
+                tfidf.set_params(**chunk._tfidf.get_params())
+                tfidf._add_stats(chunk._tfidf._stats)
+            else:
+                tfidf = chunk._tfidf
+            self._tfidf = tfidf
+        self.vocabulary_ = chunk.vocabulary_
+        self.fixed_vocabulary_ = chunk.fixed_vocabulary_
+        self.__dict__.pop("_partition_lengths_", None)  # (a fit's lengths, another input)
+        return self
 
     def _blocks(self, raw_documents, dtype, name: str):
         bag = as_bag(raw_documents)

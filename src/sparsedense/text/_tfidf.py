@@ -203,12 +203,14 @@ class TfidfTransformer(TransformerMixin, BaseEstimator):
                 "call fit to start over)"
             )
         _check_finite(X)
-        chunk = DocumentFrequencies.from_matrix(X)
         if stats is None:  # the first chunk: its column names are the ones kept
             self._set_names(columns)
-            stats = chunk
-        else:
-            stats = stats.copy().merge(chunk)
+        return self._add_stats(DocumentFrequencies.from_matrix(X))
+
+    def _add_stats(self, chunk: DocumentFrequencies) -> "TfidfTransformer":
+        """Add a chunk's statistics to those kept (``partial_fit``'s step, and the Dask one's)."""
+        stats = getattr(self, "_stats", None)
+        stats = chunk if stats is None else stats.copy().merge(chunk)
         if stats.n_samples == 0:  # no document yet: nothing to learn, the width is fixed
             self._stats = stats
             return self
