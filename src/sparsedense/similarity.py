@@ -285,15 +285,19 @@ def exact_select(tiles, Qn: np.ndarray, cmax: float, k: int, exclude_self: bool,
 
 
 def _max_row_norm(C: np.ndarray) -> float:
-    """Largest l2 norm of the rows of a dense table (float64 sums, in parallel)."""
-    from ._kernels._dispatch import choose
-    from ._kernels.similarity import _row_norms
+    """An upper bound on the largest l2 norm of the rows of a dense table (one numpy pass).
 
+    The sums of squares in the table's dtype are within ``dim`` units of
+    roundoff of the exact ones (relative), so they are inflated by that much;
+    NaN or inf gives inf.
+    """
     if not C.size:
         return 0.0
-    norms = np.empty(C.shape[0], dtype=np.float64)
-    choose(_row_norms, C.size)(C, norms)
-    return float(norms.max()) * (1 + 2.0 ** -20)
+    top = float(np.einsum("ij,ij->i", C, C).max())
+    if not np.isfinite(top):
+        return np.inf
+    u = float(np.finfo(C.dtype).eps) / 2
+    return float(np.sqrt(top * (1 + 2 * C.shape[1] * u))) * (1 + 2.0 ** -20)
 
 
 #: every row scaled to unit norm has a norm of at most this (a few roundings above 1)
@@ -366,6 +370,21 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     >>> idx.ravel().tolist()
     [1, 0, 1]
     """
+    return _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_stats)
+
+
+def topk_unit_rows(queries: Any, corpus: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``topk_similar(queries, corpus, k, metric="dot")`` for corpus rows of norm at most 1.
+
+    For tables whose rows were scaled to unit norm (or are zero), as
+    :class:`~sparsedense.Vectors` keeps them: the bound on the fast scores'
+    rounding then needs no pass over the corpus for its largest norm.
+    """
+    return _topk(queries, corpus, k, False, None, "dot", None, False, UNIT_NORM_MAX)
+
+
+def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_stats,
+          cmax=None):
     from ._kernels._dispatch import choose
     from ._kernels.similarity import _sort_topk
 
@@ -415,7 +434,8 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     if dense:
         tiles = dense_tiles(Qn, Cn, block_size, tile_cols(n_c, block_size),
                              normalize=per_tile)
-        cmax = UNIT_NORM_MAX if metric == "cosine" else _max_row_norm(Cn)
+        if cmax is None:
+            cmax = UNIT_NORM_MAX if metric == "cosine" else _max_row_norm(Cn)
         exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
     else:
         _select_sparse(_sparse_blocks(Qn, Cn, dtype, block_size), k, bool(exclude_self),

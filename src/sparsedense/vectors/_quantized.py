@@ -139,7 +139,7 @@ class QuantizedVectors(Vectors):
         rows, the blocks' winners merged (best score first, ties by lower
         index, as one call over the whole table would give).
         """
-        from ..similarity import topk_similar
+        from ..similarity import topk_unit_rows
         from ._checks import _check_restrict_vocab, _check_topn
 
         if isinstance(keys, str):
@@ -156,7 +156,7 @@ class QuantizedVectors(Vectors):
         idx = np.empty((rows.shape[0], 0), dtype=np.int64)
         scores = np.empty((rows.shape[0], 0), dtype=np.float32)
         for lo, hi, unit in self._blocks(0, n_corpus, _BATCH_BLOCK_VALUES):
-            got_idx, got = topk_similar(queries, unit, k=min(k, hi - lo), metric="dot")
+            got_idx, got = topk_unit_rows(queries, unit, min(k, hi - lo))
             idx = np.concatenate([idx, got_idx + lo], axis=1)
             scores = np.concatenate([scores, got], axis=1)
             best = np.lexsort((idx, -scores), axis=-1)[:, :k]

@@ -481,7 +481,7 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
     def most_similar_batch(self, keys: Sequence[str], topn: int = 10,
                            restrict_vocab: int | None = None) -> list[list[tuple[str, float]]]:
         """``most_similar(key)`` for many keys in one blocked top-k call (each excludes itself)."""
-        from ..similarity import topk_similar
+        from ..similarity import topk_unit_rows
 
         if isinstance(keys, str):
             raise TypeError("most_similar_batch expects a list of keys, not a single str "
@@ -494,7 +494,7 @@ class Vectors(Queries, VecAttrs, GensimFiles, Maintenance):
         if topn == 0 or corpus.shape[0] == 0:
             return [[] for _ in range(rows.shape[0])]
         k = min(topn + 1, corpus.shape[0])
-        idx, scores = topk_similar(unit[rows], corpus, k=k, metric="dot")
+        idx, scores = topk_unit_rows(unit[rows], corpus, k)
         out = []
         for r, (ii, ss) in enumerate(zip(idx, scores)):
             res = [(self.index_to_key[i], float(s)) for i, s in zip(ii, ss) if i != rows[r]]
