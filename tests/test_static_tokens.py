@@ -93,7 +93,8 @@ def test_memo_starts_over_when_full(tokenizer, monkeypatch):
         got = memo(sentences, None)
         want = whole(tokenizer, sentences, None)
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
-        assert len(memo.words) == len({w for s in sentences for w in s.split()})
+        # this batch's words, and the separator word between sentences
+        assert len(memo.words) == 1 + len({w for s in sentences for w in s.split()})
 
 
 def test_other_tokenizers_go_whole():

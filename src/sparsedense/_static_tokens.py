@@ -42,6 +42,9 @@ _SPLITTERS = {"BertPreTokenizer", "Whitespace", "WhitespaceSplit"}
 _LOCAL_SPLITS = _SPLITTERS | {"Punctuation", "Digits"}
 #: the ASCII characters on which str.split and the tokenizers could disagree
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: the word between two sentences in the memo's one split (a control character: never
+#: in a sentence the memo reads)
+_SEPARATOR = "\x00"
 #: distinct words kept before the memo starts over (bounds its memory)
 MAX_WORDS = 1 << 20
 #: new words tokenized together, joined by spaces, in one text of the tokenizer's batch
@@ -134,9 +137,10 @@ class TokenIds:
         self._lock = threading.Lock()
 
     def _reset(self) -> None:
-        self.words: dict[str, int] = {}
-        self.starts = np.zeros(0, dtype=np.int64)
-        self.lengths = np.zeros(0, dtype=np.int64)
+        # word 0 is the separator between sentences: no token
+        self.words: dict[str, int] = {_SEPARATOR: 0}
+        self.starts = np.zeros(1, dtype=np.int64)
+        self.lengths = np.zeros(1, dtype=np.int64)
         self.flat = np.zeros(0, dtype=np.int64)
 
     def _encode(self, sentences: list[str], max_length: int | None,
@@ -188,16 +192,20 @@ class TokenIds:
 
     def _memoised(self, sentences: list[str], max_length: int | None,
                   ) -> tuple[np.ndarray, np.ndarray]:
-        """The words' memoised ids, concatenated per sentence, then truncated."""
-        split = [s.split() for s in sentences]
-        words = list(chain.from_iterable(split))
-        if not words:
-            return np.zeros(len(split) + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        """The words' memoised ids, concatenated per sentence, then truncated.
+
+        The sentences are split in one call, joined around a separator word
+        (a control character, which the sentences here do not hold).
+        """
+        words = f" {_SEPARATOR} ".join(sentences).split()
+        if len(words) == max(len(sentences) - 1, 0):  # separators only (or no sentence)
+            return np.zeros(len(sentences) + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
         lookup = itemgetter(*words)  # one word: an int, several: a tuple
         try:
             found = lookup(self.words)
         except KeyError:  # words not seen yet: learned together, then looked up again
             distinct = set(words)
+            distinct.discard(_SEPARATOR)
             new = distinct.difference(self.words)
             if len(self.words) + len(new) > MAX_WORDS:  # start over with this batch's words
                 self._reset()
@@ -206,10 +214,10 @@ class TokenIds:
             found = lookup(self.words)
         index = np.array(found, dtype=np.int64).reshape(-1)
         tok_ptr, ids = _gather(self.starts[index], self.lengths[index], self.flat)
-        n_words = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-        word_ptr = np.zeros(len(split) + 1, dtype=np.int64)
-        np.cumsum(n_words, out=word_ptr[1:])
-        return _truncated(tok_ptr[word_ptr], ids, max_length)
+        # a sentence ends at its separator (which has no token) or at the end
+        ends = np.flatnonzero(index == 0)
+        bounds = np.concatenate([[0], ends, [index.shape[0]]])
+        return _truncated(tok_ptr[bounds], ids, max_length)
 
     def __call__(self, sentences: list[str], max_length: int | None,
                  ) -> tuple[np.ndarray, np.ndarray]:
