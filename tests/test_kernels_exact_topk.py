@@ -74,3 +74,22 @@ def test_dense_topk_scores_are_canonical_and_ranked_by_them(metric):
         order = np.lexsort((np.arange(C.shape[0]), -ref))
         np.testing.assert_array_equal(idx[q], order)
         np.testing.assert_array_equal(scores[q], ref[order])
+
+
+@pytest.mark.parametrize("exclude_self", [False, True])
+def test_topk_of_a_large_corpus_with_ties_is_the_canonical_ranking(exclude_self):
+    """Over 512 rows (the heaps fill from a window's k-th best), each row 3-5 times."""
+    rng = np.random.default_rng(8)
+    base = near_ties(rng, 300, 23)
+    C = np.concatenate([base, base[::-1], base[:200], base, base[:100]])  # 1,200 rows
+    Q = C[[0, 5, 299, 700, 1199]]  # (exclude_self: query q leaves out row q, not itself)
+    idx, scores = topk_similar(Q, C, 25, exclude_self=exclude_self)
+    Qp, Cp = normalize_rows(Q), normalize_rows(C)
+    for q in range(Q.shape[0]):
+        ref = np.array([canonical_reference(Qp[q], Cp[c]) for c in range(C.shape[0])],
+                       dtype=np.float32)
+        if exclude_self:
+            ref[q] = -np.inf  # column q is left out for query q
+        order = np.lexsort((np.arange(C.shape[0]), -ref))[:25]
+        np.testing.assert_array_equal(idx[q], order)
+        np.testing.assert_array_equal(scores[q], ref[order])

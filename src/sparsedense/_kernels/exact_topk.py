@@ -72,18 +72,91 @@ def _offer_canonical(cs, ci, k, v, c, one):
     _offer(cs, ci, k, one[0], c)
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _below(x, like):
+    """The largest value of ``like``'s dtype at most ``x`` (a float64 threshold, rounded down).
+
+    A count against it in the scores' own dtype (twice the lanes of float64)
+    lets through every score above ``x``, and perhaps a few equal to it,
+    which the exact test that follows sorts out.
+    """
+    y = like.dtype.type(x)
+    if np.float64(y) > x:
+        y = np.nextafter(y, like.dtype.type(-np.inf))
+    return y
+
+
 @njit(**JIT_OPTIONS)
-def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one):
+def _fill_from_window(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one):
+    """Fill both heaps of a query from its first ``_BLOCK`` scores; returns the entries held.
+
+    The window's k-th best fast score ``kth`` is found by a partial sort;
+    the fast heap takes the scores at or above it (its k best, ties by
+    index), the canonical heap every score at or above ``kth - margin``
+    (below that, k rows of the window rank strictly above). This replaces
+    the climb of a heap filled with the first k scores, which offers about
+    ``k log(_BLOCK / k)`` scores one by one. 0 (nothing filled) when the
+    window holds NaN or fewer than k finite scores: the plain fill then runs.
+    """
+    window = np.empty(_BLOCK, dtype=np.float64)
+    for t in range(_BLOCK):
+        v = np.float64(srow[t])
+        if v != v:
+            return 0
+        window[t] = v if t + c0 != skip else -np.inf
+    kth = np.partition(window, _BLOCK - k)[_BLOCK - k]
+    if kth == -np.inf:
+        return 0
+    n = 0
+    nc = 0
+    for t in range(_BLOCK):
+        c = t + c0
+        if c == skip:
+            continue
+        s = srow[t]
+        if np.float64(s) >= kth - margin:
+            v = canonical_dot(qrow, rows[t])
+            if nc < k:
+                cs[nc] = v
+                ci[nc] = c
+                nc += 1
+                if nc == k:
+                    _heapify(cs, ci, k)
+            else:
+                _offer_canonical(cs, ci, k, v, c, one)
+        if np.float64(s) >= kth:
+            if n < k:
+                hs[n] = s
+                hi[n] = c
+                n += 1
+                if n == k:
+                    _heapify(hs, hi, k)
+            else:
+                _offer(hs, hi, k, s, c)
+    return n
+
+
+@njit(**JIT_OPTIONS)
+def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pending):
     """One query's tile: fast scores ``srow`` of the prepared corpus rows ``rows``.
 
     ``hs``/``hi`` is the heap of the k best fast scores, ``cs``/``ci`` that of
     the k best canonical ones, both holding ``n`` entries (returned, updated).
-    A score is scored canonically when it exceeds the fast k-th best minus
-    ``margin`` (twice the bound of a fast score's error): below that, the k
-    rows in the fast heap all rank above it canonically.
+    A score that exceeds the fast k-th best minus ``margin`` (twice the bound
+    of a fast score's error) when it is met is kept in ``pending`` (scratch,
+    a tile's width); after the tile those still at or above the k-th best
+    minus ``margin`` are scored canonically (below that, the k rows in the
+    fast heap all rank strictly above them canonically). Scored after the
+    tile, a query pays for about k canonical scores, not for every score
+    that climbed its fast heap.
     """
     m = srow.shape[0]
     j = 0
+    n_pending = 0
+    if n == 0 and m >= _BLOCK and 4 * k <= _BLOCK:
+        n = _fill_from_window(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one)
+        if n == k:
+            j = _BLOCK
     while j < m and n < k:
         c = j + c0
         if c != skip:
@@ -100,17 +173,17 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one):
         top = hs[0]
         if top == top and j + _BLOCK <= m:  # (a NaN on top: every score is looked at)
             block = srow[j:j + _BLOCK]
-            thr = np.float64(top) - margin
+            thr = _below(np.float64(top) - margin, block)  # (compared in the scores' dtype)
             hits = 0
             for t in range(_BLOCK):
-                hits += np.float64(block[t]) > thr
+                hits += block[t] > thr
             if hits:
                 for u in range(0, _BLOCK, _SUB_BLOCK):
                     sub = block[u:u + _SUB_BLOCK]
-                    thr = np.float64(hs[0]) - margin  # (the k-th best rises as we go)
+                    thr = _below(np.float64(hs[0]) - margin, block)  # (the k-th best rises)
                     hits = 0
                     for t in range(_SUB_BLOCK):
-                        hits += np.float64(sub[t]) > thr
+                        hits += sub[t] > thr
                     if hits:
                         for t in range(_SUB_BLOCK):
                             s = sub[t]
@@ -118,16 +191,22 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one):
                                 c = j + u + t + c0
                                 if c != skip:
                                     _offer(hs, hi, k, s, c)
-                                    v = canonical_dot(qrow, rows[c - c0])
-                                    _offer_canonical(cs, ci, k, v, c, one)
+                                    pending[n_pending] = j + u + t
+                                    n_pending += 1
             j += _BLOCK
         else:
             s = srow[j]
             c = j + c0
             if c != skip and (not (top == top) or np.float64(s) > np.float64(top) - margin):
                 _offer(hs, hi, k, s, c)
-                _offer_canonical(cs, ci, k, canonical_dot(qrow, rows[j]), c, one)
+                pending[n_pending] = j
+                n_pending += 1
             j += 1
+    top = hs[0]
+    for p in range(n_pending):
+        jj = pending[p]
+        if not (top == top) or np.float64(srow[jj]) >= np.float64(top) - margin:
+            _offer_canonical(cs, ci, k, canonical_dot(qrow, rows[jj]), jj + c0, one)
     return n
 
 
@@ -143,11 +222,13 @@ def _exact_tile(scores, rows, queries, q0, c0, k, exclude_self, margins, fast_s,
     scores' dtype (a canonical score is rounded to it before it is compared). Runs on the calling thread
     (between two BLAS products).
     """
+    pending = np.empty(scores.shape[1], dtype=np.int64)
     for i in range(scores.shape[0]):
         q = q0 + i
         skip = q if exclude_self else -1
         filled[q] = _exact_row(scores[i], rows, queries[q], c0, k, skip, margins[q],
-                               fast_s[q], fast_i[q], out_score[q], out_idx[q], filled[q], one)
+                               fast_s[q], fast_i[q], out_score[q], out_idx[q], filled[q], one,
+                               pending)
 
 
 # -- screening a compressed table, re-ranking with the float rows --------------------
