@@ -293,6 +293,8 @@ def _nn_optim(s: _Step) -> None:
 
 
 def _similarity(s: _Step) -> None:
+    import scipy.sparse as sp
+
     from .decomposition import LSA
     from .similarity import cosine_similarity, normalize_rows, topk_similar
 
@@ -309,6 +311,11 @@ def _similarity(s: _Step) -> None:
         cosine_similarity(X)
         cosine_similarity(X, Y)
         cosine_similarity(X, Y, dense_output=False)
+        # a column in every row: multiplied densely
+        common = sp.hstack([np.ones((12, 1), dtype=s.dtype), s.csr(12, 29)], format="csr")
+        common.indices = common.indices.astype(it)
+        common.indptr = common.indptr.astype(it)
+        cosine_similarity(common)
         topk_similar(X, Y, k=3)
         topk_similar(X, k=2, exclude_self=True)
         lsa = LSA(n_components=3, random_state=0)

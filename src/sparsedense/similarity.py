@@ -93,39 +93,42 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
     tens of times faster per operation. So the frequent columns (in more than
     :data:`DENSE_COLUMN_FRACTION` of the rows: on text, the common words) are
     multiplied densely with BLAS, and the rest by the sparse kernel, which
-    computes the upper triangle only and mirrors it. Below the tuned
-    ``COSINE_DENSE_MIN_ROWS`` rows waking BLAS's threads costs more than the
-    product, so every column goes to the sparse kernel; that kernel runs in
-    parallel only from ``COSINE_PARALLEL_MIN_WORK`` (right after the BLAS
-    product, whose threads still spin). Either way the sums are exact up to
-    rounding, and the same for any thread count.
+    skips them, computes the upper triangle only and mirrors it. Below the
+    tuned ``COSINE_DENSE_MIN_ROWS`` rows waking BLAS's threads costs more than
+    the product, so the frequent columns are multiplied by a small kernel on
+    this thread; the sparse kernel runs in parallel only from
+    ``COSINE_PARALLEL_MIN_WORK`` (right after the BLAS product, whose threads
+    still spin). Either way the sums are exact up to rounding, and the same
+    for any thread count.
     """
     from ._kernels._dispatch import choose
     from ._kernels.similarity import _csr_gram_dense
 
     n = A.shape[0]
-    if n >= _tuning.get("COSINE_DENSE_MIN_ROWS"):
-        df = np.bincount(A.indices, minlength=A.shape[1])
-        dense_cols = np.flatnonzero(df > max(8, DENSE_COLUMN_FRACTION * n))
-    else:
-        dense_cols = np.empty(0, dtype=np.intp)
-    if dense_cols.size:
-        out = np.ascontiguousarray(A[:, dense_cols].toarray().astype(dtype, copy=False))
-        out = out @ out.T
-        keep = np.ones(A.shape[1], dtype=bool)
-        keep[dense_cols] = False
-        rest = A[:, keep].tocsr()
+    df = np.bincount(A.indices, minlength=A.shape[1])
+    dense = df > max(8, DENSE_COLUMN_FRACTION * n)
+    data = A.data.astype(dtype, copy=False)
+    if dense.any():
+        from ._kernels.similarity import _dense_columns, _dense_gram_upper
+
+        position = np.full(A.shape[1], -1, dtype=np.int64)
+        position[dense] = np.arange(int(dense.sum()))
+        D = np.zeros((n, int(dense.sum())), dtype=dtype)
+        _dense_columns(A.indptr, A.indices, data, position, D)
+        if n >= _tuning.get("COSINE_DENSE_MIN_ROWS"):
+            out = D @ D.T
+        else:  # BLAS's threads would cost more to wake than the product: on this thread
+            out = np.empty((n, n), dtype=dtype)
+            _dense_gram_upper(D, out)
         zero = False
     else:
         out = np.empty((n, n), dtype=dtype)
-        rest = A
         zero = True
-    RT = _transpose(rest)
-    work = out.size + rest.nnz
+    AT = _transpose(A)
+    work = out.size + A.nnz
     gram = choose(_csr_gram_dense, work, work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"))
-    gram(rest.indptr, rest.indices, rest.data.astype(dtype, copy=False),
-         RT.indptr, RT.indices, RT.data.astype(dtype, copy=False), zero, out,
-         *task_args(gram, min((n + 1) // 2, _tuning.get("PARALLEL_TASKS"))))
+    gram(A.indptr, A.indices, data, AT.indptr, AT.indices, AT.data.astype(dtype, copy=False),
+         zero, dense, out, *task_args(gram, min((n + 1) // 2, _tuning.get("PARALLEL_TASKS"))))
     return out
 
 

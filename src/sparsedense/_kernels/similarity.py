@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
 from ._tasks import next_task, task_range
 from .norms import row_sum_squares
 
@@ -186,7 +186,7 @@ def _csr_dot_csr_t_dense(a_indptr, a_indices, a_data, bt_indptr, bt_indices, bt_
 
 
 @njit(**JIT_OPTIONS)
-def _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, i, zero):
+def _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, i, zero, skip):
     n = out.shape[1]
     o = out[i]
     if zero:
@@ -194,6 +194,8 @@ def _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, i, 
             o[j] = 0
     for p in range(indptr[i], indptr[i + 1]):
         k = indices[p]
+        if skip[k]:  # a column multiplied densely
+            continue
         v = data[p]
         start = t_indptr[k]
         end = t_indptr[k + 1]
@@ -209,6 +211,35 @@ def _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, i, 
             o[t_indices[q]] += v * t_data[q]
 
 
+@njit(**JIT_OPTIONS)
+def _dense_columns(indptr, indices, data, position, D):
+    """``D[i, position[k]] = A[i, k]`` for the columns with ``position[k] >= 0`` (D zeroed)."""
+    for i in range(D.shape[0]):
+        for p in range(indptr[i], indptr[i + 1]):
+            c = position[indices[p]]
+            if c >= 0:
+                D[i, c] += data[p]
+
+
+@njit(fastmath=FASTMATH, **JIT_OPTIONS)
+def _dense_gram_upper(D, out):
+    """``out[i, j] = D[i] . D[j]`` for ``j >= i`` (the upper triangle), on this thread.
+
+    For the few frequent columns of a small matrix (a BLAS product there
+    costs more to wake its threads than it computes). Each dot product is
+    vectorised (its additions reordered, the same order on every call).
+    """
+    n = D.shape[0]
+    for i in range(n):
+        a = D[i]
+        for j in range(i, n):
+            b = D[j]
+            s = 0.0
+            for t in range(D.shape[1]):
+                s += a[t] * b[t]
+            out[i, j] = s
+
+
 @njit(inline="always", **JIT_OPTIONS)
 def _mirror_row(out, i):
     for j in range(i):
@@ -216,8 +247,8 @@ def _mirror_row(out, i):
 
 
 @parallel_kernel
-def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, out, n_tasks,
-                    n_workers, counter):
+def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, skip, out,
+                    n_tasks, n_workers, counter):
     """``out (+)= A @ A.T`` (dense, symmetric): only the upper triangle, then mirrored.
 
     ``t_*`` is the CSR of ``A.T`` with sorted indices. With ``zero=False`` the
@@ -236,10 +267,10 @@ def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, ou
             first, last = task_range(t, half, n_tasks)
             for r in range(first, last):
                 _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, r,
-                                zero)
+                                zero, skip)
                 if n - 1 - r != r:
                     _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out,
-                                    n - 1 - r, zero)
+                                    n - 1 - r, zero, skip)
             t = next_task(counter)
     mirror = counter[1:]
     for _ in prange(n_workers):

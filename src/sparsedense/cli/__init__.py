@@ -88,10 +88,10 @@ def _version() -> str:
 #: them has code for this CPU; and about how long its first run takes then (seconds, on
 #: a 2-core machine)
 FIRST_USE = {
-    "demo": (("similarity._topk_row", "similarity._gram_upper_row"), 60),
+    "demo": (("exact_topk._exact_row", "similarity._gram_upper_row"), 60),
     "vectorize": (("tokenize._word_runs",), 20),
     "embed": (("bag._bag_max_row",), 40),
-    "neighbors": (("similarity._topk_row", "similarity._row_norms_serial",
+    "neighbors": (("exact_topk._exact_row", "similarity._row_norms_serial",
                    "similarity._row_norms"), 20),
     "vectors": (("parse._parse_text_row", "parse._scan_binary", "parse._write_decimal",
                  "similarity._row_norms_serial", "similarity._row_norms"), 10),
