@@ -73,6 +73,22 @@ def _offer_canonical(cs, ci, k, v, c, one):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _keep(hs, hi, k, n, v, c, one):
+    """Put (``v``, ``c``) into a heap holding ``n`` entries: filled first, then offered.
+
+    Returns the entries held. ``v`` is rounded to the heap's dtype (``one``).
+    """
+    if n < k:
+        hs[n] = v
+        hi[n] = c
+        if n + 1 == k:
+            _heapify(hs, hi, k)
+        return n + 1
+    _offer_canonical(hs, hi, k, v, c, one)
+    return n
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def _below(x, like):
     """The largest value of ``like``'s dtype at most ``x`` (a float64 threshold, rounded down).
 
@@ -115,24 +131,9 @@ def _fill_from_window(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one
             continue
         s = srow[t]
         if np.float64(s) >= kth - margin:
-            v = canonical_dot(qrow, rows[t])
-            if nc < k:
-                cs[nc] = v
-                ci[nc] = c
-                nc += 1
-                if nc == k:
-                    _heapify(cs, ci, k)
-            else:
-                _offer_canonical(cs, ci, k, v, c, one)
+            nc = _keep(cs, ci, k, nc, canonical_dot(qrow, rows[t]), c, one)
         if np.float64(s) >= kth:
-            if n < k:
-                hs[n] = s
-                hi[n] = c
-                n += 1
-                if n == k:
-                    _heapify(hs, hi, k)
-            else:
-                _offer(hs, hi, k, s, c)
+            n = _keep(hs, hi, k, n, s, c, one)
     return n
 
 
@@ -318,30 +319,16 @@ def _screen_row(srow, j, c0, k, skip, q, alpha, cq, a, b, f, a_blk, b_blk, f_blk
             base = alpha * a_blk[blk] + cq * f_blk[blk]
             slope = b_blk[blk]
             block = srow[j:j + _BLOCK]
-            tau = lh[0]
-            hits = 0
-            for t in range(_BLOCK):
-                s = block[t]
-                hits += s + abs(s) * slope + base > tau
-            if hits:
+            if _upper_hits(block, slope, base, lh[0]):
                 for u in range(0, _BLOCK, _SUB_BLOCK):
                     sub = block[u:u + _SUB_BLOCK]
-                    tau = lh[0]
-                    hits = 0
-                    for t in range(_SUB_BLOCK):
-                        s = sub[t]
-                        hits += s + abs(s) * slope + base > tau
-                    if hits:
+                    if _upper_hits(sub, slope, base, lh[0]):
                         for t in range(_SUB_BLOCK):
                             c = j + u + t + c0
                             s = sub[t]
                             d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
                             if c != skip and s + d > lh[0]:
-                                p = n_cand[0]
-                                cand_q[p] = q
-                                cand_c[p] = c
-                                cand_ub[p] = s + d
-                                n_cand[0] = p + 1
+                                _add_candidate(cand_q, cand_c, cand_ub, n_cand, q, c, s + d)
                                 n = _lb_push(lh, n, k, s - d)
             j += _BLOCK
             continue
@@ -350,14 +337,29 @@ def _screen_row(srow, j, c0, k, skip, q, alpha, cq, a, b, f, a_blk, b_blk, f_blk
             s = srow[j]
             d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
             if n < k or alpha < 0 or s + d > lh[0]:
-                p = n_cand[0]
-                cand_q[p] = q
-                cand_c[p] = c
-                cand_ub[p] = s + d
-                n_cand[0] = p + 1
+                _add_candidate(cand_q, cand_c, cand_ub, n_cand, q, c, s + d)
             n = _lb_push(lh, n, k, s - d)
         j += 1
     return n, j
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _upper_hits(scores, slope, base, tau):
+    """How many of ``scores`` have an upper bound ``s + |s| slope + base`` above ``tau``."""
+    hits = 0
+    for t in range(scores.shape[0]):
+        s = scores[t]
+        hits += s + abs(s) * slope + base > tau
+    return hits
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _add_candidate(cand_q, cand_c, cand_ub, n_cand, q, c, ub):
+    p = n_cand[0]
+    cand_q[p] = q
+    cand_c[p] = c
+    cand_ub[p] = ub
+    n_cand[0] = p + 1
 
 
 @njit(**JIT_OPTIONS)
@@ -393,17 +395,9 @@ def _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, table, 
                 seen[c] = True
                 stats[1] += 1
         q = cand_q[p]
-        v = canonical_dot(queries[q], row)
         stats[0] += 1
-        nq = scored[q]
-        if nq < k:
-            out_score[q, nq] = v
-            out_idx[q, nq] = c
-            scored[q] = nq + 1
-            if nq + 1 == k:
-                _heapify(out_score[q], out_idx[q], k)
-        else:
-            _offer_canonical(out_score[q], out_idx[q], k, v, c, one)
+        scored[q] = _keep(out_score[q], out_idx[q], k, scored[q],
+                          canonical_dot(queries[q], row), c, one)
     n_cand[0] = 0
 
 
