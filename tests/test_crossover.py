@@ -77,39 +77,41 @@ def test_lsa_transform_alone_keeps_the_general_rule(parallel_calls):
 
 
 @pytest.fixture
-def gram_columns(monkeypatch):
-    """The number of columns the sparse Gram kernel of ``cosine_similarity`` gets."""
-    import sparsedense.similarity as sim_mod
+def dense_gram_calls(monkeypatch):
+    """The shapes of the blocks of frequent columns multiplied on the calling thread."""
+    import sparsedense._kernels.similarity as ksim
 
-    seen: list[int] = []
-    real = sim_mod._transpose
+    seen: list[tuple[int, int]] = []
+    real = ksim._dense_gram_upper
 
-    def spy(B):
-        seen.append(B.shape[1])
-        return real(B)
+    def spy(D, out):
+        seen.append(D.shape)
+        return real(D, out)
 
-    monkeypatch.setattr(sim_mod, "_transpose", spy)
+    monkeypatch.setattr(ksim, "_dense_gram_upper", spy)
     return seen
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_sparse_cosine_blas_split_only_from_crossover(gram_columns, dtype):
+def test_sparse_cosine_blas_split_only_from_crossover(dense_gram_calls, dtype):
     from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
     X = _tfidf(120, seed=3).astype(dtype)
     with _tuning.override(COSINE_DENSE_MIN_ROWS=HUGE):
-        sparse_only = sd.cosine_similarity(X)
-    assert gram_columns == [X.shape[1]]  # every column through the sparse kernel
+        on_thread = sd.cosine_similarity(X)
+    # below the crossover the frequent words are multiplied on this thread, not by BLAS
+    assert len(dense_gram_calls) == 1 and 0 < dense_gram_calls[0][1] < X.shape[1]
+    dense_gram_calls.clear()
     with _tuning.override(COSINE_DENSE_MIN_ROWS=0):
         split = sd.cosine_similarity(X)
-    assert gram_columns[1] < X.shape[1]  # the frequent words went to BLAS
-    assert sparse_only.dtype == split.dtype == dtype
+    assert dense_gram_calls == []  # from the crossover on: BLAS
+    assert on_thread.dtype == split.dtype == dtype
     # the same sums in another order: equal up to rounding, and symmetric, unit diagonal
     eps = np.finfo(dtype).eps
-    np.testing.assert_allclose(sparse_only, split, rtol=0, atol=16 * eps)
-    np.testing.assert_array_equal(sparse_only, sparse_only.T)
-    np.testing.assert_allclose(np.diag(sparse_only), 1, atol=16 * eps)
-    np.testing.assert_allclose(sparse_only, sk_cosine(X), rtol=0, atol=16 * eps)
+    np.testing.assert_allclose(on_thread, split, rtol=0, atol=16 * eps)
+    np.testing.assert_array_equal(on_thread, on_thread.T)
+    np.testing.assert_allclose(np.diag(on_thread), 1, atol=16 * eps)
+    np.testing.assert_allclose(on_thread, sk_cosine(X), rtol=0, atol=16 * eps)
 
 
 def test_sparse_cosine_gram_kernel_serial_below_crossover(parallel_calls):
