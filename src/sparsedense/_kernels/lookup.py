@@ -13,14 +13,22 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._prefetch import prefetch_row
+from ._simd import PREFETCH_DISTANCE
 from ._tasks import next_task, task_range
 from .norms import row_sum_squares
+
+
+#: positions between the row copied and the row whose lines are prefetched (the bags')
+_ROWS_AHEAD = PREFETCH_DISTANCE
 
 
 @njit(inline="always", **JIT_OPTIONS)
 def _gather_range(indices, weight, out, start, end):
     dim = weight.shape[1]
     for i in range(start, end):
+        if i + _ROWS_AHEAD < end:  # rows in random order: keep the next fetches in flight
+            prefetch_row(weight, indices[i + _ROWS_AHEAD])
         r = indices[i]
         for j in range(dim):
             out[i, j] = weight[r, j]
