@@ -122,7 +122,7 @@ def test_l3_share_counts_at_most_a_cores_worth_per_usable_cpu(
     assert m.l3_share == share
     # the constants sized from the L3 follow the share, not the host's whole cache
     assert _tuning.get("TOPK_TILE_SCORES") == max(1 << 20, share // 8)
-    assert _tuning.get("LOOKUP_NUMPY_MAX_BYTES") == max(m.l2, share // 4)
+    assert _tuning.get("LOOKUP_SMALL_MAX_BYTES") == max(m.l2, share // 4)
     if share < m.l3:
         assert "counted on" in _tuning.cpu_line(dict(_tuning.machine_info(), l3_share=share))
 
@@ -148,14 +148,14 @@ def test_show_config_and_machine_info():
 
 
 @pytest.mark.parametrize("limit", [0, 1 << 40])
-def test_small_lookups_take_numpys_path_with_the_same_result(limit):
-    """Below LOOKUP_NUMPY_MAX_BYTES numpy copies the rows; above, the kernel: same values."""
+def test_small_and_large_lookups_give_the_same_result(limit):
+    """Below LOOKUP_SMALL_MAX_BYTES the small-call path (_pool), above the task kernel."""
     import sparsedense.functional as F
 
     rng = np.random.default_rng(4)
     W = rng.standard_normal((40, 6), dtype=np.float32)
     idx = rng.integers(0, 40, (3, 5)).astype(np.int32)
-    with _tuning.override(LOOKUP_NUMPY_MAX_BYTES=limit):
+    with _tuning.override(LOOKUP_SMALL_MAX_BYTES=limit):
         np.testing.assert_array_equal(F.embedding(idx, W), W[idx])
         out = np.empty((3, 5, 6), np.float32)
         assert F.embedding(idx, W, out=out) is out

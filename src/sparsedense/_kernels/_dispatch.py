@@ -25,6 +25,9 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: called whenever choose() gives a parallel kernel (_pool registers its clock)
+ON_PARALLEL: list = []
+
 #: parallel kernel -> its serial twin (filled as kernel modules are imported)
 _TWINS: dict = {}
 
@@ -70,6 +73,8 @@ def choose(kernel, work: int, allow: bool = True):
     twin is a bug in this package (a KeyError here; a test enumerates them).
     """
     if allow and use_parallel(work):
+        for note in ON_PARALLEL:  # the threads are awake (small calls see it, _pool)
+            note()
         return kernel
     return _TWINS[kernel]
 

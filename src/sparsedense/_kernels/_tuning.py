@@ -243,10 +243,24 @@ def _hashing_parallel_min_codes(m: Machine) -> int:
     return _parallel_from(m, 1 << 25)
 
 
-@_constant("LOOKUP_NUMPY_MAX_BYTES", "lookups with an output up to this size copy rows with "
-           "numpy's take: up to a quarter of the L3 share the copy takes less than waking the "
-           "threads saves")
-def _lookup_numpy_max_bytes(m: Machine) -> int:
+@_constant("POOL_SPIN_MICROSECONDS", "how long the threads of a parallel kernel keep spinning "
+           "after it returns: GNU OpenMP's 300,000 rounds (GOMP_SPINCOUNT) last a millisecond "
+           "or more on any CPU, none under OMP_WAIT_POLICY=passive")
+def _pool_spin_microseconds(m: Machine) -> int:
+    return 0 if os.environ.get("OMP_WAIT_POLICY", "").lower() == "passive" else 1000
+
+
+@_constant("POOL_WAKE_MICROSECONDS", "what waking a sleeping thread pool is taken to cost "
+           "until this process has paid a wake (a futex wake per thread, more in a VM): "
+           "small calls learn the real cost from their first wake")
+def _pool_wake_microseconds(m: Machine) -> int:
+    return 100 * max(1, m.n_cpus - 1)
+
+
+@_constant("LOOKUP_SMALL_MAX_BYTES", "lookups with an output up to this size (a quarter of the "
+           "L3 share) stay in the caches: one range per thread while the pool is awake, "
+           "numpy's take on this thread while it sleeps (_pool); larger ones always split")
+def _lookup_small_max_bytes(m: Machine) -> int:
     return max(m.l2, m.l3_share // 4)
 
 

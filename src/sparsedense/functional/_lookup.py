@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import _tuning
+from .._kernels import _pool, _tuning
 from .._kernels._dispatch import balanced_order, choose, task_args, use_parallel
 from .._base.validation import (
     check_grad_output,
@@ -139,24 +140,50 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         from .._kernels.lookup import _renorm_rows
 
         _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
-    small = flat.size * dim * weight.dtype.itemsize <= _tuning.get("LOOKUP_NUMPY_MAX_BYTES")
-    if out is None and small:
-        # a small lookup: numpy's row copies into the array it allocates, no kernel call to
-        # dispatch (the same values; the indices are checked)
-        return np.take(np.asarray(weight), flat, axis=0).reshape(out_shape)
+    table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
+    if flat.size * dim * weight.dtype.itemsize <= _tuning.get("LOOKUP_SMALL_MAX_BYTES"):
+        return _small_lookup(flat, table, out_shape, out)
     if out is not None and out.flags.c_contiguous:
         target = out
     else:
         target = np.empty(out_shape, weight.dtype)
-    if flat.size and small:  # (mode="clip" spares take's buffered copy of out)
-        np.take(np.asarray(weight), flat, axis=0, out=target.reshape(flat.size, dim), mode="clip")
-    elif flat.size:
+    if flat.size:
         from .._kernels.lookup import _embedding_gather
 
-        table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
         gather = choose(_embedding_gather, flat.size * dim)
         n_tasks = min(flat.size, _tuning.get("PARALLEL_TASKS"))
         gather(flat, table, target.reshape(flat.size, dim), *task_args(gather, n_tasks))
+    if out is not None and target is not out:
+        out[...] = target
+        return out
+    return target
+
+
+def _small_lookup(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
+                  out: np.ndarray | None) -> np.ndarray:
+    """A lookup whose output fits the caches: one copy per thread while the thread pool
+    is awake (or a run of calls has earned its wake, :mod:`.._kernels._pool`), else
+    numpy's row copies on this thread. The same values either way."""
+    dim = table.shape[1]
+    started = time.perf_counter()
+    parallel = _pool.small_call_parallel(flat.size * dim)
+    if parallel:
+        from .._kernels.lookup import _embedding_gather
+
+        target = out if out is not None and out.flags.c_contiguous else np.empty(
+            out_shape, table.dtype)
+        # one contiguous range per thread: the output's lines stay in one core's cache
+        gather = choose(_embedding_gather, flat.size * dim)  # (small_call_parallel's checks)
+        n_workers = _pool.workers()
+        gather(flat, table, target.reshape(flat.size, dim), min(flat.size, n_workers),
+               n_workers, np.zeros(2, dtype=np.int64))
+    elif out is None:
+        target = np.take(table, flat, axis=0).reshape(out_shape)
+    else:
+        target = out if out.flags.c_contiguous else np.empty(out_shape, table.dtype)
+        # (mode="clip" spares take's buffered copy of out; the indices are checked)
+        np.take(table, flat, axis=0, out=target.reshape(flat.size, dim), mode="clip")
+    _pool.small_call_done(parallel, started)
     if out is not None and target is not out:
         out[...] = target
         return out

@@ -1,0 +1,117 @@
+"""Whether the parallel thread pool is awake, and when a run of small calls should wake it.
+
+A call of a few tens of microseconds runs twice as fast on two threads, but
+only while the other threads are still spinning from the previous parallel
+call: a pool that went to sleep takes a system call per thread to wake, which
+costs from tens of microseconds on bare metal to milliseconds in a VM whose
+idle virtual CPUs the host has descheduled. So a small call runs in parallel
+when the pool is awake (a parallel kernel returned less than
+``POOL_SPIN_MICROSECONDS`` ago), and otherwise on this thread, unless it is
+part of a run of calls: the time the serial calls of the run would have
+saved is added up, and once it reaches what a wake costs, the pool is woken
+(the ski-rental rule, never more than twice the better choice made in
+hindsight). The wake cost is the median of the last wakes this process paid
+(the first parallel call of a process, which starts the threads, is not one).
+
+Plain Python, no kernels. Every choice gives the same result: only kernels
+whose parallel variant is bit-identical to its serial twin are called this way.
+
+Examples
+--------
+>>> from sparsedense._kernels import _pool
+>>> isinstance(_pool.small_call_parallel(10), bool)
+True
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import _tuning
+from ._dispatch import ON_PARALLEL, use_parallel
+
+# the pool's state, one per process (only the main thread runs parallel kernels)
+_state = {
+    "parallel_end": float("-inf"),  # when a parallel kernel last returned
+    "call_end": float("-inf"),  # when the last small call returned
+    "rent": 0.0,  # seconds the serial calls of the current run would have saved
+    "wakes": [],  # seconds the last wakes of the sleeping pool cost (none: the tuned guess)
+    "woke": False,  # the current call wakes the pool
+}
+
+
+def _spin() -> float:
+    return _tuning.get("POOL_SPIN_MICROSECONDS") * 1e-6
+
+
+def pool_awake(now: float | None = None) -> bool:
+    """True while the threads of the last parallel kernel are still spinning."""
+    now = time.perf_counter() if now is None else now
+    return now - _state["parallel_end"] < _spin()
+
+
+#: wakes whose median is the wake cost: one slow wake (the host busy) does not decide
+_WAKES_KEPT = 5
+
+
+def wake_cost() -> float:
+    """Seconds a wake of the sleeping pool costs: the median of the last ones paid, or
+    the tuned guess before any."""
+    wakes = _state["wakes"]
+    if not wakes:
+        return _tuning.get("POOL_WAKE_MICROSECONDS") * 1e-6
+    return sorted(wakes)[len(wakes) // 2]
+
+
+def small_call_parallel(work: int) -> bool:
+    """Whether a small call of ``work`` elements should run on all threads.
+
+    Yes when the pool is awake; when it sleeps, only once the run of calls
+    this one belongs to (each starting within the spin time of the last) has
+    lost as much time on one thread as a wake costs. Never below
+    ``PARALLEL_MIN_WORK`` or off the main thread.
+    """
+    _state["woke"] = False
+    if not use_parallel(work):
+        return False
+    now = time.perf_counter()
+    if pool_awake(now):
+        return True
+    if now - _state["call_end"] >= _spin():  # not part of a run: the run starts here
+        _state["rent"] = 0.0
+        return False
+    if _state["rent"] >= wake_cost():
+        # the process's first parallel call starts the threads: not a wake to learn from
+        _state["woke"] = _state["parallel_end"] > float("-inf")
+        _state["rent"] = 0.0
+        return True
+    return False
+
+
+def small_call_done(parallel: bool, started: float) -> None:
+    """Record a small call that began at ``started`` (``time.perf_counter()``) and ran
+    in parallel or not: the end of the pool's activity, a wake's cost, or the time
+    one thread lost."""
+    now = time.perf_counter()
+    _state["call_end"] = now
+    if parallel:
+        _state["parallel_end"] = now
+        if _state["woke"]:  # what the wake cost: the whole call, an upper bound
+            _state["wakes"] = (_state["wakes"] + [now - started])[-_WAKES_KEPT:]
+    else:  # on all the usable CPUs (numba's thread count is slow to ask) it would take
+        _state["rent"] += (now - started) * (1.0 - 1.0 / _tuning.machine().n_cpus)
+
+
+def parallel_ran() -> None:
+    """Record that a parallel kernel runs now or just returned (its threads are awake)."""
+    _state["parallel_end"] = time.perf_counter()
+
+
+def workers() -> int:
+    """Workers for a task kernel (:mod:`._tasks`) of a small call, without asking Numba
+    (slow to answer): one per usable CPU, which is right whatever thread count Numba
+    has, as each worker takes tasks until none is left."""
+    return _tuning.machine().n_cpus
+
+
+ON_PARALLEL.append(parallel_ran)
