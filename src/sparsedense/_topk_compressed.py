@@ -127,13 +127,13 @@ def value_error(table: QuantizedTable) -> np.ndarray:
             + 15 * (scale * 2.0 ** -10 + 2.0 ** -24) + roundoff * (bias + 15 * scale))
 
 
-def _up32(x: np.ndarray) -> np.ndarray:
+def up32(x: np.ndarray) -> np.ndarray:
     """float64 values as float32, rounded up (a bound stays a bound)."""
     y = np.asarray(x, dtype=np.float64).astype(np.float32)
     return np.where(y.astype(np.float64) < x, np.nextafter(y, np.float32(np.inf)), y)
 
 
-def _row_bounds(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
+def row_bounds(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
     """``(a, b, f)`` per row: a decoded score is within ``alpha a + |s| b + cq f`` of the float one.
 
     ``alpha`` is the query's l1 norm, ``cq`` 1 (cosine) or its l2 norm (dot).
@@ -161,7 +161,7 @@ def _row_bounds(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
         b = np.full_like(e, 2.0 ** -21)
         f = u * (d + E)
     inflate = 1 + 2.0 ** -16
-    return tuple(np.minimum(_up32(x * inflate), _BIG) for x in (a, b, f))
+    return tuple(np.minimum(up32(x * inflate), _BIG) for x in (a, b, f))
 
 
 def _check_rerank(rerank, table: QuantizedTable) -> np.ndarray:
@@ -219,12 +219,11 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     Qc = normalize_rows(Q, dtype) if cosine else np.ascontiguousarray(Q, dtype=dtype)
     Qs = Qc if dtype == np.float32 else (
         normalize_rows(Q, np.float32) if cosine else np.ascontiguousarray(Q, dtype=np.float32))
-    a, b, f = _row_bounds(table, metric)
     with np.errstate(invalid="ignore", over="ignore"):
-        alpha = _up32(np.abs(Qs).sum(axis=1, dtype=np.float64) * (1 + 2.0 ** -20))
+        alpha = up32(np.abs(Qs).sum(axis=1, dtype=np.float64) * (1 + 2.0 ** -20))
         l2 = np.maximum(np.linalg.norm(Qs.astype(np.float64), axis=1),
                         np.linalg.norm(Qc.astype(np.float64), axis=1)) * (1 + 2.0 ** -20)
-    cq = np.ones(n_q, np.float32) if cosine else _up32(l2)
+    cq = np.ones(n_q, np.float32) if cosine else up32(l2)
     zero = l2 == 0
     cq[zero] = 0  # a zero query's scores are all exactly 0, fast and canonical
     alpha[~(np.isfinite(alpha) & np.isfinite(cq))] = -1  # NaN or inf: score every row
@@ -233,21 +232,31 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     lower = np.empty((n_q, k), dtype=np.float32)  # each query's k largest lower bounds
     filled = np.zeros(n_q, dtype=np.int64)
     scored = np.zeros(n_q, dtype=np.int64)
-    cap = max(_CANDIDATES, 4 * _BLOCK)  # (a row stops only with room for a block left)
-    cand_q, cand_c = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
-    cand_ub, n_cand = np.empty(cap, dtype=np.float32), np.zeros(1, dtype=np.int64)
     seen = np.zeros(n_c, dtype=np.bool_)
     stats = np.zeros(2, dtype=np.int64)
     buf = np.empty((1, table.shape[1]), dtype=dtype)
     scales = np.full(n_c, np.nan)  # each read row's 1 / norm, once known
     one = np.empty(1, dtype=dtype)
-    for q0, c0, scores, _ in dense_tiles(Qs, table, block_size, tile_cols(n_c, block_size),
-                                         normalize=cosine):
-        _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower, filled,
-                     cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc, out_idx,
-                     out_score, scored, seen, stats, one)
-    _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
-                      scales, Qc, out_idx, out_score, scored, seen, stats, one)
+
+    def score(cand_q, cand_c, cand_ub, n_cand):
+        _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
+                          scales, Qc, out_idx, out_score, scored, seen, stats, one)
+
+    if table.dtype == "int8" and table.shape[1]:  # bytes times bytes (_topk_int8)
+        from ._topk_int8 import int8_screen
+
+        int8_screen(Qs, table, metric, alpha, cq, k, bool(exclude_self), lower, filled, score)
+    else:
+        a, b, f = row_bounds(table, metric)
+        cap = max(_CANDIDATES, 4 * _BLOCK)  # (a row stops only with room for a block left)
+        cand_q, cand_c = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
+        cand_ub, n_cand = np.empty(cap, dtype=np.float32), np.zeros(1, dtype=np.int64)
+        for q0, c0, scores, _ in dense_tiles(Qs, table, block_size,
+                                             tile_cols(n_c, block_size), normalize=cosine):
+            _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower,
+                         filled, cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc,
+                         out_idx, out_score, scored, seen, stats, one)
+        score(cand_q, cand_c, cand_ub, n_cand)
     choose(_sort_topk, out_idx.size)(out_idx, out_score)
     _check_source(W, table, out_idx)
     return out_idx, out_score, {"rows": n_c, "rows_read": int(stats[1]),

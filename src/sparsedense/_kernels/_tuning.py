@@ -192,6 +192,13 @@ def _code_lanes(m: Machine) -> int:
     return 16 if m.isa == "avx512" else 8
 
 
+@_constant("INT8_DOTS", "1 where the CPU multiplies unsigned by signed bytes into int32 sums "
+           "(AVX-512 VNNI's vpdpbusd, 64 products an instruction): the int8 screen of top-k "
+           "runs on it; 0: a plain loop", compile_time=True)
+def _int8_dots(m: Machine) -> int:
+    return int(m.isa == "avx512" and "avx512vnni" in _features())
+
+
 @_constant("PARALLEL_MIN_WORK", "elements below which waking the other threads costs more than "
            "it saves; never parallel on one usable CPU")
 def _parallel_min_work(m: Machine) -> int:

@@ -261,44 +261,46 @@ def _prepared_row(table, r, normalize, buf, scales):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _lb_push(lh, n, k, v):
-    """Value-only min-heap of the k largest lower bounds (``n`` held); returns the new n."""
+def _lb_push(lower, q, n, k, v):
+    """Value-only min-heap of the k largest lower bounds in ``lower[q]`` (``n`` held);
+    returns the new n. (The 2-D array and its row, not a view of the row: a view's
+    reference count is shared by the threads.)"""
     if n < k:
-        lh[n] = v
+        lower[q, n] = v
         n += 1
         if n == k:
             for start in range(k // 2 - 1, -1, -1):
-                _lb_down(lh, k, start)
+                _lb_down(lower, q, k, start)
         return n
-    if v > lh[0]:
-        lh[0] = v
-        _lb_down(lh, k, 0)
+    if v > lower[q, 0]:
+        lower[q, 0] = v
+        _lb_down(lower, q, k, 0)
     return n
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _lb_down(lh, k, pos):
+def _lb_down(lh, q, k, pos):
     while True:
         left = 2 * pos + 1
         if left >= k:
             return
         w = left
-        if left + 1 < k and lh[left + 1] < lh[left]:
+        if left + 1 < k and lh[q, left + 1] < lh[q, left]:
             w = left + 1
-        if lh[w] < lh[pos]:
-            lh[pos], lh[w] = lh[w], lh[pos]
+        if lh[q, w] < lh[q, pos]:
+            lh[q, pos], lh[q, w] = lh[q, w], lh[q, pos]
             pos = w
         else:
             return
 
 
 @njit(**JIT_OPTIONS)
-def _screen_row(srow, j, c0, k, skip, q, alpha, cq, a, b, f, a_blk, b_blk, f_blk, lh, n,
+def _screen_row(srow, j, c0, k, skip, q, alpha, cq, a, b, f, a_blk, b_blk, f_blk, lower, n,
                 cand_q, cand_c, cand_ub, n_cand):
     """One query's tile of screen scores from column ``j``; returns ``(n, j)``.
 
     Each score ``s`` stands for a canonical score within ``delta = alpha *
-    a[c] + |s| * b[c] + cq * f[c]``. ``lh`` keeps the k largest lower bounds
+    a[c] + |s| * b[c] + cq * f[c]``. ``lower[q]`` keeps the k largest lower bounds
     ``s - delta`` (``n`` held); a row whose upper bound ``s + delta`` exceeds
     the k-th of them (before its own is added) becomes a candidate ``(q, c,
     upper bound)`` in ``cand_*`` (``n_cand[0]`` held). Stops early, at a block
@@ -319,26 +321,26 @@ def _screen_row(srow, j, c0, k, skip, q, alpha, cq, a, b, f, a_blk, b_blk, f_blk
             base = alpha * a_blk[blk] + cq * f_blk[blk]
             slope = b_blk[blk]
             block = srow[j:j + _BLOCK]
-            if _upper_hits(block, slope, base, lh[0]):
+            if _upper_hits(block, slope, base, lower[q, 0]):
                 for u in range(0, _BLOCK, _SUB_BLOCK):
                     sub = block[u:u + _SUB_BLOCK]
-                    if _upper_hits(sub, slope, base, lh[0]):
+                    if _upper_hits(sub, slope, base, lower[q, 0]):
                         for t in range(_SUB_BLOCK):
                             c = j + u + t + c0
                             s = sub[t]
                             d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
-                            if c != skip and s + d > lh[0]:
+                            if c != skip and s + d > lower[q, 0]:
                                 _add_candidate(cand_q, cand_c, cand_ub, n_cand, q, c, s + d)
-                                n = _lb_push(lh, n, k, s - d)
+                                n = _lb_push(lower, q, n, k, s - d)
             j += _BLOCK
             continue
         c = j + c0
         if c != skip:
             s = srow[j]
             d = alpha * a[c] + abs(s) * b[c] + cq * f[c]
-            if n < k or alpha < 0 or s + d > lh[0]:
+            if n < k or alpha < 0 or s + d > lower[q, 0]:
                 _add_candidate(cand_q, cand_c, cand_ub, n_cand, q, c, s + d)
-            n = _lb_push(lh, n, k, s - d)
+            n = _lb_push(lower, q, n, k, s - d)
         j += 1
     return n, j
 
@@ -426,7 +428,7 @@ def _screen_tile(scores, q0, c0, k, exclude_self, alpha, cq, a, b, f, lower, fil
         j = 0
         while j < m:
             n, j = _screen_row(scores[i], j, c0, k, skip, q, alpha[q], cq[q], a, b, f, a_blk,
-                               b_blk, f_blk, lower[q], filled[q], cand_q, cand_c, cand_ub,
+                               b_blk, f_blk, lower, filled[q], cand_q, cand_c, cand_ub,
                                n_cand)
             filled[q] = n
             if j < m:

@@ -1,0 +1,375 @@
+"""The int8 screen of an exact top-k: integer dot products of byte codes, bounded, filtered.
+
+An int8 table stores each row as byte codes ``c`` (0..255) with a scale and a
+bias: the decoded row is ``scale * c + bias``. A query ``q`` is cut into
+signed bytes the same way, ``q = sq * qi + rho`` (``qi`` in -127..127, the
+rest ``rho`` known exactly), so that for any ``m``
+
+    q . d = scale * (sq * (qi . c) + m * sum(rho) + rho . (c - m)) + bias * sum(q)
+
+The integer ``qi . c`` is computed exactly, 64 byte products an instruction
+where the CPU has AVX-512 VNNI (``vpdpbusd``: unsigned codes times signed query
+bytes, summed in int32 lanes). With ``m`` the row's mean code, the last term
+is within ``scale * |rho| |c - m|``: each estimate has a bound, to which the
+bound of the decoded row against the float row is added
+(:func:`sparsedense._topk_compressed.row_bounds`).
+
+The corpus is stored in panels of :data:`PANEL` rows: for each group of four
+columns, the 32 rows' four codes side by side (one int32 each), so one vector
+instruction multiplies 16 rows by a query's four bytes broadcast and a row's
+sum stays in one lane. :data:`GROUP` queries are multiplied with a panel at
+once, their 2 x 12 accumulators in registers.
+
+Each query's rows are screened in ascending order, as in :mod:`.exact_topk`:
+a panel's estimates are first tested together against the query's k-th
+largest lower bound with the panel's largest error bound, then, in the few
+panels that pass, each row with its own; a row still in reach is refined
+with ``rho`` cut into bytes again (one more product of the panel with the
+query, ``rho = sq2 * qi2 + rho2``, leaving ``|rho2| |c - m|``, 127 times
+smaller), which gives the decoded score within about the decoded row's own
+bound. Rows whose refined upper bound reaches the k-th lower bound are the
+candidates the caller scores canonically from the float table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._tasks import next_task
+from ._tuning import get as _tuned
+from .exact_topk import _lb_push
+
+#: corpus rows of a panel: two 16-lane int32 vectors
+PANEL = 32
+#: queries multiplied with a panel at once: 2 x 12 accumulators of the 32 registers
+GROUP = 12
+#: 1 where the CPU has vpdpbusd (compile time: part of Numba's cache key, the CPU features)
+_VNNI = _tuned("INT8_DOTS")
+
+# columns of the per-query scalars (float64): see the module of the caller
+Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2, Q_SRHO2_ERR = \
+    range(12)
+# columns of the per-panel maxima (float64)
+P_A, P_F, P_G, P_DELTA, P_B, P_AMUL, P_M, P_B0 = range(8)
+# rows of the per-row bounds (float64)
+R_A, R_B, R_F, R_G, R_DELTA, R_SCALE, R_BIAS, R_MEAN = range(8)
+
+
+def _dots_intrinsic(n_queries: int):
+    """The intrinsic below for ``n_queries`` queries (:data:`GROUP`, or 1)."""
+
+    @intrinsic
+    def dots(typingctx, panels, p, qcodes, q0, out):
+        """``out[j, :] = panels[p] . qcodes[q0 + j]`` for ``j < n_queries``: int32 dot products.
+
+        ``panels`` is a C-contiguous int32 ``(n_panels, groups, PANEL)`` array (four
+        unsigned codes per int32; indexed here, as a slice would touch the array's
+        reference count, shared by the threads), ``qcodes`` a C-contiguous int32
+        ``(n, groups)`` array
+        (four signed query bytes per int32, rows ``q0 .. q0 + n_queries - 1`` present),
+        ``out`` a C-contiguous int32 ``(n_queries, PANEL)`` array. One loop over
+        the groups of four columns, its sums in vector registers.
+        """
+        if not (isinstance(panels, types.Array) and isinstance(qcodes, types.Array)
+                and isinstance(out, types.Array) and panels.dtype == types.int32
+                and panels.ndim == 3 and qcodes.dtype == types.int32
+                and out.dtype == types.int32):
+            return None
+        sig = types.void(panels, p, qcodes, q0, out)
+
+        def codegen(context, builder, signature, args):
+            pty, pity, qty, q0ty, oty = signature.args
+            P = context.make_array(pty)(context, builder, args[0])
+            Qa = context.make_array(qty)(context, builder, args[2])
+            O = context.make_array(oty)(context, builder, args[4])
+            intp = context.get_value_type(types.intp)
+            i32 = ir.IntType(32)
+            v16 = ir.VectorType(i32, 16)
+            dot = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v16, [v16] * 3),
+                                                 "llvm.x86.avx512.vpdpbusd.512")
+            q0v = context.cast(builder, args[3], q0ty, types.intp)
+            p_v = context.cast(builder, args[1], pity, types.intp)
+            n_groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
+            panel_ptr = builder.gep(builder.bitcast(P.data, v16.as_pointer()),
+                                    [builder.mul(p_v, builder.mul(n_groups, ir.Constant(intp, 2)))])
+            q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
+            zero = ir.Constant(v16, None)
+            entry = builder.basic_block
+            loop = builder.append_basic_block("vnni.loop")
+            done = builder.append_basic_block("vnni.done")
+            builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)), loop, done)
+            builder.position_at_end(loop)
+            g = builder.phi(intp)
+            g.add_incoming(ir.Constant(intp, 0), entry)
+            acc = [builder.phi(v16) for _ in range(2 * n_queries)]
+            for a in acc:
+                a.add_incoming(zero, entry)
+            two_g = builder.mul(g, ir.Constant(intp, 2))
+            lo = builder.load(builder.gep(panel_ptr, [two_g]), align=4)
+            hi = builder.load(builder.gep(panel_ptr, [builder.add(two_g, ir.Constant(intp, 1))]),
+                              align=4)
+            updated = []
+            for j in range(n_queries):
+                row = builder.add(q0v, ir.Constant(intp, j))
+                at = builder.add(builder.mul(row, n_groups), g)
+                word = builder.load(builder.gep(q_ptr, [at]), align=4)
+                splat = builder.shuffle_vector(
+                    builder.insert_element(ir.Constant(v16, ir.Undefined), word,
+                                           ir.Constant(i32, 0)),
+                    ir.Constant(v16, ir.Undefined), ir.Constant(v16, None))
+                updated.append(builder.call(dot, [acc[2 * j], lo, splat]))
+                updated.append(builder.call(dot, [acc[2 * j + 1], hi, splat]))
+            g_next = builder.add(g, ir.Constant(intp, 1))
+            g.add_incoming(g_next, loop)
+            for a, u in zip(acc, updated):
+                a.add_incoming(u, loop)
+            builder.cbranch(builder.icmp_signed("<", g_next, n_groups), loop, done)
+            builder.position_at_end(done)
+            sums = []
+            for v in range(2 * n_queries):
+                phi = builder.phi(v16)
+                phi.add_incoming(zero, entry)
+                phi.add_incoming(updated[v], loop)
+                sums.append(phi)
+            out_ptr = builder.bitcast(O.data, v16.as_pointer())
+            for v in range(2 * n_queries):
+                builder.store(sums[v], builder.gep(out_ptr, [ir.Constant(intp, v)]), align=4)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return dots
+
+
+#: the dot products of a panel with GROUP queries, and with one (VNNI)
+_vnni_dots = _dots_intrinsic(GROUP)
+_vnni_dots1 = _dots_intrinsic(1)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _plain_dots(panels, p, qcodes, q0, out):
+    """:func:`_vnni_dots` in plain code (CPUs without vpdpbusd): the same int32 sums."""
+    for j in range(out.shape[0]):
+        for lane in range(PANEL):
+            out[j, lane] = 0
+    for g in range(panels.shape[1]):
+        for j in range(out.shape[0]):
+            word = qcodes[q0 + j, g]
+            for t in range(4):
+                x = np.int32(np.int8((word >> (8 * t)) & 255))
+                for lane in range(PANEL):
+                    out[j, lane] += ((panels[p, g, lane] >> (8 * t)) & 255) * x
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def panel_dots(panels, p, qcodes, q0, out):
+    """The int32 dot products of panel ``p`` with :data:`GROUP` queries (VNNI where
+    the CPU has it)."""
+    if _VNNI:
+        _vnni_dots(panels, p, qcodes, q0, out)
+    else:
+        _plain_dots(panels, p, qcodes, q0, out)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def panel_dots1(panels, p, qcodes, q, out):
+    """The int32 dot products of panel ``p`` with query ``q`` (``out`` of one row)."""
+    if _VNNI:
+        _vnni_dots1(panels, p, qcodes, q, out)
+    else:
+        _plain_dots(panels, p, qcodes, q, out)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _up32(x):
+    """float64 ``x`` as the nearest float32 at or above it."""
+    y = np.float32(x)
+    if np.float64(y) < x:
+        y = np.nextafter(y, np.float32(np.inf))
+    return y
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _down32(x):
+    y = np.float32(x)
+    if np.float64(y) > x:
+        y = np.nextafter(y, np.float32(-np.inf))
+    return y
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _estimate(acc, fa, fm, fb, mul, srho, sumq):
+    """A row's estimate from its int32 sum: the same float32 operations wherever computed."""
+    return np.float32(acc) * (mul * fa) + (srho * fm + sumq * fb)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _panel_hits(out, j, rowv, qs, qs32, q, pmax, p, tau):
+    """How many rows of panel ``p`` (sums ``out[j]``) may reach ``tau`` for query ``q``,
+    with the panel's largest bound (one vectorised pass); -1 when that bound is
+    not finite (then every row is looked at)."""
+    err = _panel_error(qs, q, pmax, p)
+    if not (err <= 1e30):
+        return -1
+    slope = np.float32(pmax[p, P_B] * (1 + 2.0 ** -20) + 2.0 ** -20)
+    return _hits(out, j, rowv, p * PANEL, qs32[q, Q_SQ], qs32[q, Q_SRHO], qs32[q, Q_SUMQ],
+                 slope, np.float32(err), tau)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _hits(out, j, rowv, base, mul, srho, sumq, slope, err, tau):
+    """How many of a panel's rows (from ``base``) may reach ``tau``, each estimate
+    within ``|s| slope + err`` (one vectorised pass)."""
+    hit = 0
+    for lane in range(PANEL):
+        r = base + lane
+        s = _estimate(out[j, lane], rowv[0, r], rowv[1, r], rowv[2, r], mul, srho, sumq)
+        hit += s + abs(s) * slope + err > tau
+    return hit
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau, mask):
+    """Which of a panel's rows (from ``base``, sums ``out[j]``) may reach ``tau`` for
+    query ``q``, each with its own bound (float32, its terms rounded up and the total
+    inflated: never below the bound of :func:`_refined`), in ``mask``; returns how many."""
+    mul, srho, sumq = qs32[q, Q_SQ], qs32[q, Q_SRHO], qs32[q, Q_SUMQ]
+    h, alpha, cq = qs32[q, Q_H], qs32[q, Q_ALPHA], qs32[q, Q_CQ]
+    c_amul = np.float32(2.0 ** -21 * qs[q, Q_ACCMAX] * qs[q, Q_SQ])
+    c_m = np.float32(2.0 ** -21 * qs[q, Q_SRHO])
+    c_b = np.float32(2.0 ** -21 * qs[q, Q_SUMQ])
+    for lane in range(PANEL):
+        r = base + lane
+        fa, fm, fb = rowv[0, r], rowv[1, r], rowv[2, r]
+        s = _estimate(out[j, lane], fa, fm, fb, mul, srho, sumq)
+        x = (h * rows32[R_G, r] + alpha * rows32[R_DELTA, r] + c_amul * abs(fa)
+             + c_m * abs(fm) + c_b * abs(fb))
+        e = (x + rows32[R_B, r] * (abs(s) + x) + alpha * rows32[R_A, r]
+             + cq * rows32[R_F, r]) * np.float32(1 + 2.0 ** -16)
+        mask[lane] = s + abs(s) * np.float32(2.0 ** -20) + e > tau
+    wanted = 0
+    for lane in range(PANEL):
+        wanted += mask[lane]
+    return wanted
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _panel_error(qs, q, pmax, p):
+    """A bound on every row of panel ``p``'s error for query ``q`` but the ``|s| b`` part."""
+    alpha, cq, h = qs[q, Q_ALPHA], qs[q, Q_CQ], qs[q, Q_H]
+    x = (h * pmax[p, P_G] + alpha * pmax[p, P_DELTA]
+         + 2.0 ** -21 * (qs[q, Q_ACCMAX] * qs[q, Q_SQ] * pmax[p, P_AMUL]
+                         + abs(qs[q, Q_SRHO]) * pmax[p, P_M] + abs(qs[q, Q_SUMQ]) * pmax[p, P_B0]))
+    return (x * (1.0 + pmax[p, P_B]) + alpha * pmax[p, P_A] + cq * pmax[p, P_F]) * (1 + 2.0 ** -16)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _refined(qs, q, rows, r, acc, acc2):
+    """Row ``r``'s decoded score for query ``q`` from both byte sums (``acc`` of the
+    query's bytes, ``acc2`` of the bytes of what they leave out), and the bound of its
+    distance to the canonical score (float64).
+
+    ``q . c = sq acc + sq2 acc2 + m sum(rho2) + rho2 . (c - m)``, the last term
+    within ``|rho2| |c - m|``: the decoded score but for the float32 decoding of
+    the values (``delta``) and float64 roundings; the bound adds the decoded
+    row's against the float row (``a, b, f``).
+    """
+    scale, bias, m = rows[R_SCALE, r], rows[R_BIAS, r], rows[R_MEAN, r]
+    sq, sq2, total, alpha = qs[q, Q_SQ], qs[q, Q_SQ2], qs[q, Q_SUM], qs[q, Q_ALPHA]
+    t = sq * np.float64(acc) + sq2 * np.float64(acc2) + m * qs[q, Q_SRHO2]
+    v = scale * t + bias * total
+    x = (qs[q, Q_H2] * rows[R_G, r] + alpha * rows[R_DELTA, r] + abs(bias) * 2.0 ** -40 * alpha
+         + abs(scale) * 255 * qs[q, Q_SRHO2_ERR]
+         + 2.0 ** -45 * (abs(scale) * (sq * abs(np.float64(acc)) + sq2 * abs(np.float64(acc2))
+                                       + abs(m * qs[q, Q_SRHO2])) + abs(bias * total)))
+    d = x + alpha * rows[R_A, r] + rows[R_B, r] * (abs(v) + x) + qs[q, Q_CQ] * rows[R_F, r]
+    return v, d * (1 + 2.0 ** -30)
+
+
+@parallel_kernel
+def _int8_screen(panels, qcodes, qcodes2, qs, qs32, rowv, pmax, rows, rows32, n_q, n_c, p_lo,
+                 p_hi, k, exclude_self,
+                 lower, filled, done, cand_q, cand_c, cand_ub, n_cand, counts, n_groups,
+                 n_workers, counter):
+    """Screen panels ``p_lo .. p_hi - 1`` for every query (groups of :data:`GROUP` as tasks).
+
+    ``qs`` (float64) and ``qs32`` (float32) hold each query's scalars
+    (``Q_*`` columns), ``rowv`` (float32, 3 x rows) each row's ``A, M, B``
+    (the estimate is ``acc * (sq A) + (sum(rho) M + sum(q) B)``), ``pmax``
+    each panel's largest bound terms, ``rows`` each row's exact ones (``rows32``
+    the same rounded up to float32, for a first test of a panel's rows). A
+    query's k largest lower bounds are in ``lower[q]`` (``filled[q]`` held).
+    Worker ``w`` appends candidates ``(query, row, upper bound)`` to row ``w``
+    of ``cand_*`` and stops a group when its row might overflow; ``done[g]``
+    is the next panel group ``g`` needs (the caller scores the candidates
+    and calls again). A query with ``alpha < 0`` (NaN or inf) takes every row.
+    """
+    cap = cand_q.shape[1]
+    for w in prange(n_workers):
+        out = np.empty((GROUP, PANEL), dtype=np.int32)
+        mask = np.empty(PANEL, dtype=np.bool_)
+        out2 = np.empty((1, PANEL), dtype=np.int32)
+        # this worker's counts, in registers: written back once (the workers' slots share
+        # cache lines, which would bounce between the cores at every increment)
+        held = n_cand[w]
+        tested = hits = refined = 0
+        t = next_task(counter)
+        while t < n_groups:
+            q0 = t * GROUP
+            p = max(p_lo, done[t])
+            while p < p_hi and held + GROUP * PANEL <= cap:
+                panel_dots(panels, p, qcodes, q0, out)
+                for j in range(GROUP):
+                    q = q0 + j
+                    if q >= n_q:
+                        break
+                    full = filled[q] == k
+                    tau = lower[q, 0] if full else -np.inf
+                    alpha = qs[q, Q_ALPHA]
+                    base = p * PANEL
+                    hit = _panel_hits(out, j, rowv, qs, qs32, q, pmax, p, tau)
+                    every = alpha < 0 or not full or hit < 0
+                    tested += 1
+                    if hit == 0 and not every:
+                        continue
+                    hits += 1
+                    # each row's own bound, all together: few rows are left to refine
+                    if not every and _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau,
+                                                mask) == 0:
+                        continue
+                    if alpha >= 0:
+                        panel_dots1(panels, p, qcodes2, q, out2)
+                    n = filled[q]
+                    for lane in range(PANEL):
+                        r = base + lane
+                        if r >= n_c:
+                            break
+                        if (exclude_self and r == q) or not (every or mask[lane]):
+                            continue
+                        if alpha < 0:
+                            cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, np.inf
+                            held += 1
+                            continue
+                        refined += 1
+                        v, d = _refined(qs, q, rows, r, out[j, lane], out2[0, lane])
+                        ub = _up32(v + d)
+                        if n < k or ub > lower[q, 0]:
+                            cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, ub
+                            held += 1
+                            n = _lb_push(lower, q, n, k, _down32(v - d))
+                    filled[q] = n
+                p += 1
+            done[t] = p
+            t = next_task(counter)
+        n_cand[w] = held
+        counts[w, 0] += tested
+        counts[w, 1] += hits
+        counts[w, 2] += refined
+
+
+harden_caches(globals())

@@ -1,0 +1,192 @@
+"""The screen of ``topk_similar(Q, int8_table, k, rerank=W)`` on integer dot products.
+
+A float screen decodes the compressed rows and multiplies them by BLAS,
+which costs as much as the float product it should spare. Here the queries
+are cut into signed bytes too and the screen multiplies bytes by bytes
+(:mod:`sparsedense._kernels.int8_screen`, AVX-512 VNNI where the CPU has it),
+on the table's codes rearranged once into panels. Each estimate comes with a
+bound on its distance to the canonical float score: the bound of the decoded
+row against the float one (:func:`sparsedense._topk_compressed.row_bounds`),
+plus the query's rounding to bytes, plus the float32 arithmetic of the
+estimate. The rows whose bound reaches a query's k-th lower bound are scored
+canonically from ``W`` as in the float screen, so the answer is again that
+of ``topk_similar(Q, W, k)``.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .quantized import QuantizedTable
+
+#: each table's panels and, per metric, its row terms (a table's rows never change)
+_PREPARED: "weakref.WeakKeyDictionary[QuantizedTable, dict]" = weakref.WeakKeyDictionary()
+#: candidates a worker holds before they are scored (20 bytes each)
+_CANDIDATES = 1 << 18
+
+
+def _panels(table: QuantizedTable) -> np.ndarray:
+    """The codes as int32 ``(panels, groups, PANEL)``: per group of four columns, the
+    panel's rows' four codes side by side (zero codes pad the rows and columns)."""
+    from ._kernels.int8_screen import PANEL
+
+    n, dim = table.shape
+    groups = -(-dim // 4)
+    n_panels = -(-n // PANEL)
+    codes = table.data[:, :dim]
+    out = np.zeros((n_panels, groups, PANEL, 4), dtype=np.uint8)
+    step = 1024  # panels rearranged at once
+    for p0 in range(0, n_panels, step):
+        p1 = min(n_panels, p0 + step)
+        block = np.zeros(((p1 - p0) * PANEL, groups * 4), dtype=np.uint8)
+        part = codes[p0 * PANEL:p1 * PANEL]
+        block[:part.shape[0], :dim] = part
+        out[p0:p1] = block.reshape(p1 - p0, PANEL, groups, 4).transpose(0, 2, 1, 3)
+    return out.view(np.int32).reshape(n_panels, groups, PANEL)
+
+
+def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
+    """``(rowv, rows, rows32, pmax)``: each row's estimate factors (float32 ``A, M, B``),
+    its bound terms (float64 ``a, b, f, g, delta``; rounded up to float32) and each
+    panel's largest ones."""
+    from ._kernels.int8_screen import PANEL
+    from ._topk_compressed import decoded_norms, row_bounds
+
+    n, dim = table.shape
+    n_pad = -(-n // PANEL) * PANEL
+    scale = table._scale.astype(np.float64)
+    bias = table._bias.astype(np.float64)
+    if metric == "cosine":
+        norms = decoded_norms(table)
+        inv = np.divide(1.0, norms, out=np.zeros(n), where=norms > 0)
+    else:
+        inv = np.ones(n)
+    mean = np.empty(n)
+    spread = np.empty(n)  # |c - mean|_2 of each row's codes
+    step = 1 << 13
+    for lo in range(0, n, step):
+        c = table.data[lo:lo + step, :dim].astype(np.float64)
+        mean[lo:lo + step] = c.mean(axis=1) if dim else 0.0
+        spread[lo:lo + step] = np.sqrt(((c - mean[lo:lo + step, None]) ** 2).sum(axis=1))
+    rowv = np.zeros((3, n_pad), dtype=np.float32)
+    rowv[0, :n] = scale * inv
+    rowv[1, :n] = mean * scale * inv
+    rowv[2, :n] = bias * inv
+    a, b, f = (x.astype(np.float64) for x in row_bounds(table, metric))
+    rows = np.zeros((8, n_pad))
+    rows[0, :n], rows[1, :n], rows[2, :n] = a, b, f
+    rows[3, :n] = scale * inv * spread * (1 + 2.0 ** -30)
+    # the float32 decoding of a value (at most two roundings of 255 scale + |bias|)
+    rows[4, :n] = 2.0 ** -23 * (255 * scale + np.abs(bias)) * inv * (1 + 2.0 ** -30)
+    rows[5, :n], rows[6, :n], rows[7, :n] = scale * inv, bias * inv, mean
+    by_panel = rows[:5].reshape(5, -1, PANEL).max(axis=2)
+    absv = np.abs(rowv.astype(np.float64)).reshape(3, -1, PANEL).max(axis=2)
+    # columns P_A, P_F, P_G, P_DELTA, P_B, P_AMUL, P_M, P_B0
+    pmax = np.stack([by_panel[0], by_panel[2], by_panel[3], by_panel[4], by_panel[1],
+                     absv[0], absv[1], absv[2]], axis=1)
+    from ._topk_compressed import up32
+
+    return rowv, rows, up32(rows[:5]), np.ascontiguousarray(pmax)
+
+
+def _prepared(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
+    entry = _PREPARED.setdefault(table, {})
+    if "panels" not in entry:
+        entry["panels"] = _panels(table)
+    if metric not in entry:
+        entry[metric] = _row_terms(table, metric)
+    return (entry["panels"],) + entry[metric]
+
+
+def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
+                 n_pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(qcodes, qcodes2, qs, qs32)``: the queries as signed bytes (int32 words of
+    four), what those leave out as bytes again, and their scalars (``Q_*`` columns;
+    float64 for the bounds, float32 for the estimate)."""
+    from ._topk_compressed import up32
+
+    n_q, dim = Qs.shape
+    Q = Qs.astype(np.float64)
+    finite = np.isfinite(Q).all(axis=1) & (alpha >= 0)
+    top = np.abs(np.where(finite[:, None], Q, 0.0)).max(axis=1, initial=0.0)
+    sq = (top / 127).astype(np.float32).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        codes = np.rint(np.where(sq[:, None] > 0, Q / sq[:, None], 0.0))
+    codes = np.clip(np.where(finite[:, None], codes, 0.0), -127, 127)
+    rho = np.where(finite[:, None], Q - sq[:, None] * codes, 0.0)  # exact in float64
+    words = np.zeros((n_pad, groups * 4), dtype=np.int8)
+    words[:n_q, :dim] = codes.astype(np.int8)
+    qs = np.zeros((n_pad, 12))
+    qs[:n_q, 0] = sq
+    qs[:n_q, 1] = rho.sum(axis=1)
+    qs[:n_q, 2] = np.where(finite, Q.sum(axis=1), 0.0)
+    qs[:n_q, 3] = np.sqrt((rho * rho).sum(axis=1)) * (1 + 2.0 ** -30)
+    qs[:n_q, 4] = alpha
+    qs[:n_q, 5] = cq
+    qs[:n_q, 6] = 255 * np.abs(codes).sum(axis=1)
+    qs[:n_q, 7] = qs[:n_q, 2]
+    # what the bytes leave out, cut into bytes again: rho = sq2 * qi2 + rho2 (exact)
+    sq2 = (np.abs(rho).max(axis=1, initial=0.0) / 127).astype(np.float32).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        codes2 = np.rint(np.where(sq2[:, None] > 0, rho / sq2[:, None], 0.0))
+    codes2 = np.clip(codes2, -127, 127)
+    rho2 = rho - sq2[:, None] * codes2
+    words2 = np.zeros((n_pad, groups * 4), dtype=np.int8)
+    words2[:n_q, :dim] = codes2.astype(np.int8)
+    qs[:n_q, 8] = sq2
+    qs[:n_q, 9] = rho2.sum(axis=1)
+    qs[:n_q, 10] = np.sqrt((rho2 * rho2).sum(axis=1)) * (1 + 2.0 ** -30)
+    qs[:n_q, 11] = 2.0 ** -40 * np.abs(rho2).sum(axis=1)  # the float64 sum's rounding
+    qs32 = qs.astype(np.float32)
+    qs32[:, 3:6] = up32(qs[:, 3:6])  # the bound's factors, rounded up
+    # the bounds take |sum| plus the float64 sums' rounding (relative to the sum of |x|)
+    qs[:n_q, 1] = np.abs(qs[:n_q, 1]) + 2.0 ** -19 * np.abs(rho).sum(axis=1)
+    qs[:n_q, 2] = np.abs(qs[:n_q, 2]) + 2.0 ** -19 * np.where(finite, alpha, 0.0)
+    return words.view(np.int32), words2.view(np.int32), qs, qs32
+
+
+def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.ndarray,
+                cq: np.ndarray, k: int, exclude_self: bool, lower: np.ndarray,
+                filled: np.ndarray, score) -> None:
+    """Screen every query against the int8 ``table``; ``score(cand_q, cand_c, cand_ub,
+    n_cand)`` is called with each worker's candidates when they must be scored (its
+    buffer near full, and at the end). ``lower``/``filled`` as in
+    :func:`sparsedense._kernels.exact_topk._screen_row`."""
+    from ._kernels import _tuning
+    from ._kernels._dispatch import choose, task_args
+    from ._kernels.int8_screen import GROUP, PANEL, _int8_screen
+
+    panels, rowv, rows, rows32, pmax = _prepared(table, metric)
+    n_q, n_c = Qs.shape[0], table.shape[0]
+    n_groups = -(-n_q // GROUP)
+    qcodes, qcodes2, qs, qs32 = _query_terms(Qs, alpha, cq, panels.shape[1], n_groups * GROUP)
+    kernel = choose(_int8_screen, n_q * n_c * max(1, table.shape[1] // 16))
+    _, n_workers, _ = task_args(kernel, n_groups)
+    cand_q = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
+    cand_c = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
+    cand_ub = np.empty((n_workers, _CANDIDATES), dtype=np.float32)
+    n_cand = np.zeros(n_workers, dtype=np.int64)
+    counts = np.zeros((n_workers, 3), dtype=np.int64)
+    done = np.zeros(n_groups, dtype=np.int64)
+    # panels screened by one call: half an L2 of codes, read by every query group
+    step = max(1, _tuning.machine().l2 // 2 // max(1, panels.shape[1] * PANEL * 4))
+    n_panels = panels.shape[0]
+    for p_lo in range(0, n_panels, step):
+        p_hi = min(n_panels, p_lo + step)
+        while True:
+            kernel(panels, qcodes, qcodes2, qs, qs32, rowv, pmax, rows, rows32, n_q, n_c, p_lo,
+                   p_hi, k,
+                   bool(exclude_self), lower, filled, done, cand_q, cand_c, cand_ub, n_cand,
+                   counts, n_groups, n_workers, np.zeros(2, dtype=np.int64))
+            full = n_cand > _CANDIDATES // 2
+            for w in np.flatnonzero(full):
+                score(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1])
+            if (done >= p_hi).all():
+                break
+            for w in range(n_workers):  # some group stopped short: make room for all
+                score(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1])
+    for w in range(n_workers):
+        score(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1])
+    return counts.sum(axis=0)

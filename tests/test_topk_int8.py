@@ -1,0 +1,166 @@
+"""The int8 screen of an exact top-k: byte dot products, their bounds, and the answer.
+
+``topk_similar(Q, quantize(W, "int8"), k, rerank=W)`` screens on integer dot
+products of the table's codes with the queries cut into bytes
+(``_topk_int8``, ``_kernels/int8_screen``). The sums must be exact (VNNI and
+the plain loop alike), every estimate's bound must hold against the
+canonical float score, the coarse filters must never drop a row the exact
+bound keeps, and the answer must be the float table's, whatever the sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+
+import sparsedense as sd
+import sparsedense._topk_int8 as T8
+from sparsedense._kernels import int8_screen as K
+from sparsedense._kernels.exact_topk import canonical_dot
+from sparsedense.similarity import normalize_rows, topk_similar
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(88)
+
+
+def assert_same(got, want):
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+@njit
+def _both_dots(panels, qcodes, out_vnni, out_plain, out_one):
+    for p in range(panels.shape[0]):
+        for q0 in range(0, qcodes.shape[0] - K.GROUP + 1, K.GROUP):
+            K.panel_dots(panels, p, qcodes, q0, out_vnni[p, q0 // K.GROUP])
+            K._plain_dots(panels, p, qcodes, q0, out_plain[p, q0 // K.GROUP])
+        for q in range(qcodes.shape[0]):
+            K.panel_dots1(panels, p, qcodes, q, out_one[p, q])
+
+
+@pytest.mark.parametrize("dim", [1, 3, 4, 13, 64, 300])
+def test_panel_dots_are_the_exact_integer_products(rng, dim):
+    n, n_q = 70, 2 * K.GROUP
+    W = rng.standard_normal((n, dim)).astype(np.float32)
+    qt = sd.quantize(W, "int8")
+    codes = qt.data[:, :dim].astype(np.int64)
+    codes[0] = 255  # the extremes of both operands
+    qt.data[0, :dim] = 255
+    panels = T8._panels(qt)
+    qbytes = rng.integers(-127, 128, (n_q, dim))
+    qbytes[0] = -127
+    qbytes[1] = 127
+    words = np.zeros((n_q, panels.shape[1] * 4), dtype=np.int8)
+    words[:, :dim] = qbytes
+    qcodes = words.view(np.int32)
+    n_p = panels.shape[0]
+    out_v = np.zeros((n_p, 2, K.GROUP, K.PANEL), np.int32)
+    out_p = np.zeros_like(out_v)
+    out_1 = np.zeros((n_p, n_q, 1, K.PANEL), np.int32)
+    _both_dots(panels, qcodes, out_v, out_p, out_1)
+    padded = np.zeros((n_p * K.PANEL, dim), np.int64)
+    padded[:n] = codes
+    want = (qbytes @ padded.T).reshape(n_q, n_p, K.PANEL).transpose(1, 0, 2)
+    np.testing.assert_array_equal(out_v.reshape(n_p, n_q, K.PANEL), want)
+    np.testing.assert_array_equal(out_p.reshape(n_p, n_q, K.PANEL), want)
+    np.testing.assert_array_equal(out_1.reshape(n_p, n_q, K.PANEL), want)
+
+
+def test_queries_cut_into_bytes_twice_add_up_exactly(rng):
+    Q = normalize_rows(rng.standard_normal((9, 37)).astype(np.float32), np.float32)
+    Q[3] = 0.0
+    alpha = np.abs(Q).sum(axis=1).astype(np.float32)
+    qc, qc2, qs, _ = T8._query_terms(Q, alpha, np.ones(9, np.float32), 10, K.GROUP)
+    b1 = qc.view(np.int8)[:9, :37].astype(np.float64)
+    b2 = qc2.view(np.int8)[:9, :37].astype(np.float64)
+    rho2 = Q - qs[:9, K.Q_SQ, None] * b1 - qs[:9, K.Q_SQ2, None] * b2
+    # the rest is within half a step of the second bytes, and its norm is bounded
+    assert (np.abs(rho2) <= qs[:9, K.Q_SQ2, None] / 2 + 1e-30).all()
+    assert (np.linalg.norm(rho2, axis=1) <= qs[:9, K.Q_H2]).all()
+    assert (b1[3] == 0).all() and (b2[3] == 0).all() and qs[3, K.Q_H2] == 0
+
+
+@njit
+def _bounds_hold(qs, qs32, rows, rowv, rows32, pmax, qc, qc2, panels, Qc, Wn, n_c, tau, bad,
+                 missed):
+    out = np.empty((K.GROUP, K.PANEL), np.int32)
+    out2 = np.empty((1, K.PANEL), np.int32)
+    mask = np.empty(K.PANEL, np.bool_)
+    for p in range(panels.shape[0]):
+        for q0 in range(0, Qc.shape[0], K.GROUP):
+            K.panel_dots(panels, p, qc, q0, out)
+            for j in range(K.GROUP):
+                q = q0 + j
+                if q >= Qc.shape[0]:
+                    break
+                K.panel_dots1(panels, p, qc2, q, out2)
+                K._lane_hits(out, j, rowv, rows32, p * K.PANEL, qs, qs32, q, tau, mask)
+                panel = K._panel_hits(out, j, rowv, qs, qs32, q, pmax, p, tau)
+                for lane in range(K.PANEL):
+                    r = p * K.PANEL + lane
+                    if r >= n_c:
+                        break
+                    v, d = K._refined(qs, q, rows, r, out[j, lane], out2[0, lane])
+                    exact = canonical_dot(Qc[q], Wn[r])
+                    if abs(exact - v) > d:
+                        bad[0] += 1
+                    if v + d > tau and not (mask[lane] and panel != 0):
+                        missed[0] += 1
+    return 0
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+@pytest.mark.parametrize("dim", [5, 32, 300])
+def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim):
+    n = 200
+    W = rng.standard_normal((n, dim)).astype(np.float32) * 3.0
+    W[:20] += 10.0  # biases far from zero
+    W[20] = 0.0
+    W[21] = 1.5  # constant
+    W[22] *= 1e-6
+    Q = rng.standard_normal((2 * K.GROUP, dim)).astype(np.float32)
+    Q[0] = 0.0
+    qt = sd.quantize(W, "int8")
+    panels, rowv, rows, rows32, pmax = T8._prepared(qt, metric)
+    Qs = normalize_rows(Q, np.float32) if metric == "cosine" else Q
+    Wn = normalize_rows(W, np.float32) if metric == "cosine" else W
+    alpha = (np.abs(Qs).sum(axis=1) * (1 + 2.0 ** -20)).astype(np.float32)
+    norms = np.linalg.norm(Qs.astype(np.float64), axis=1) * (1 + 2.0 ** -20)
+    cq = np.where(norms > 0, 1.0, 0.0) if metric == "cosine" else norms
+    cq = cq.astype(np.float32)
+    qc, qc2, qs, qs32 = T8._query_terms(Qs, alpha, cq, panels.shape[1], 2 * K.GROUP)
+    for tau in (-np.inf, 0.0, 0.3, 5.0):
+        bad, missed = np.zeros(1, np.int64), np.zeros(1, np.int64)
+        _bounds_hold(qs, qs32, rows, rowv, rows32, pmax, qc, qc2, panels, Qs, Wn, n,
+                     np.float32(tau), bad, missed)
+        assert bad[0] == 0
+        assert missed[0] == 0  # the panel and row filters never drop a row that can reach
+
+
+def test_a_small_candidate_buffer_gives_the_same_answer(rng, monkeypatch):
+    monkeypatch.setattr(T8, "_CANDIDATES", 2 * K.GROUP * K.PANEL)
+    W = rng.standard_normal((5000, 24)).astype(np.float32)
+    Q = rng.standard_normal((40, 24)).astype(np.float32)
+    Q[5, 3] = np.nan  # every row a candidate: many rounds
+    qt = sd.quantize(W, "int8")
+    idx, scores, stats = topk_similar(Q, qt, 7, rerank=W, return_stats=True)
+    assert_same((idx, scores), topk_similar(Q, W, 7))
+    assert stats["rescored"] > 5000
+
+
+@pytest.mark.parametrize("n", [1, 31, 32, 33, 100])
+@pytest.mark.parametrize("dim", [1, 2, 5, 8])
+def test_any_table_size_gives_the_float_answer(rng, n, dim):
+    W = rng.standard_normal((n, dim)).astype(np.float32)
+    qt = sd.quantize(W, "int8")
+    k = min(3, n)
+    for exclude_self in (False, True):
+        if exclude_self and n < 2:
+            continue
+        kk = min(k, n - 1) if exclude_self else k
+        for metric in ("cosine", "dot"):
+            got = topk_similar(W, qt, kk, metric=metric, rerank=W, exclude_self=exclude_self)
+            assert_same(got, topk_similar(W, W, kk, metric=metric, exclude_self=exclude_self))
