@@ -73,7 +73,7 @@ def test_queries_cut_into_bytes_twice_add_up_exactly(rng):
     Q = normalize_rows(rng.standard_normal((9, 37)).astype(np.float32), np.float32)
     Q[3] = 0.0
     alpha = np.abs(Q).sum(axis=1).astype(np.float32)
-    qc, qc2, qs, _ = T8._query_terms(Q, alpha, np.ones(9, np.float32), 10, K.GROUP)
+    qc, qc2, qs, _, _ = T8._query_terms(Q, alpha, np.ones(9, np.float32), 10, K.GROUP)
     b1 = qc.view(np.int8)[:9, :37].astype(np.float64)
     b2 = qc2.view(np.int8)[:9, :37].astype(np.float64)
     rho2 = Q - qs[:9, K.Q_SQ, None] * b1 - qs[:9, K.Q_SQ2, None] * b2
@@ -84,8 +84,8 @@ def test_queries_cut_into_bytes_twice_add_up_exactly(rng):
 
 
 @njit
-def _bounds_hold(qs, qs32, rows, rowv, rows32, pmax, qc, qc2, panels, Qc, Wn, n_c, tau, bad,
-                 missed):
+def _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, panels, Qc, Wn,
+                 n_c, tau, bad, missed):
     out = np.empty((K.GROUP, K.PANEL), np.int32)
     out2 = np.empty((1, K.PANEL), np.int32)
     mask = np.empty(K.PANEL, np.bool_)
@@ -98,7 +98,7 @@ def _bounds_hold(qs, qs32, rows, rowv, rows32, pmax, qc, qc2, panels, Qc, Wn, n_
                     break
                 K.panel_dots1(panels, p, qc2, q, out2)
                 K._lane_hits(out, j, rowv, rows32, p * K.PANEL, qs, qs32, q, tau, mask)
-                panel = K._panel_hits(out, j, rowv, qs, qs32, q, pmax, p, tau)
+                panel = K._panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau)
                 for lane in range(K.PANEL):
                     r = p * K.PANEL + lane
                     if r >= n_c:
@@ -124,18 +124,18 @@ def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim)
     Q = rng.standard_normal((2 * K.GROUP, dim)).astype(np.float32)
     Q[0] = 0.0
     qt = sd.quantize(W, "int8")
-    panels, rowv, rows, rows32, pmax = T8._prepared(qt, metric)
+    panels, rowv, rows, rows32, perr, pslope = T8._prepared(qt, metric)
     Qs = normalize_rows(Q, np.float32) if metric == "cosine" else Q
     Wn = normalize_rows(W, np.float32) if metric == "cosine" else W
     alpha = (np.abs(Qs).sum(axis=1) * (1 + 2.0 ** -20)).astype(np.float32)
     norms = np.linalg.norm(Qs.astype(np.float64), axis=1) * (1 + 2.0 ** -20)
     cq = np.where(norms > 0, 1.0, 0.0) if metric == "cosine" else norms
     cq = cq.astype(np.float32)
-    qc, qc2, qs, qs32 = T8._query_terms(Qs, alpha, cq, panels.shape[1], 2 * K.GROUP)
+    qc, qc2, qs, qs32, qerr = T8._query_terms(Qs, alpha, cq, panels.shape[1], 2 * K.GROUP)
     for tau in (-np.inf, 0.0, 0.3, 5.0):
         bad, missed = np.zeros(1, np.int64), np.zeros(1, np.int64)
-        _bounds_hold(qs, qs32, rows, rowv, rows32, pmax, qc, qc2, panels, Qs, Wn, n,
-                     np.float32(tau), bad, missed)
+        _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, panels, Qs,
+                     Wn, n, np.float32(tau), bad, missed)
         assert bad[0] == 0
         assert missed[0] == 0  # the panel and row filters never drop a row that can reach
 

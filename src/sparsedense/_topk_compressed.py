@@ -245,7 +245,8 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     if table.dtype == "int8" and table.shape[1]:  # bytes times bytes (_topk_int8)
         from ._topk_int8 import int8_screen
 
-        int8_screen(Qs, table, metric, alpha, cq, k, bool(exclude_self), lower, filled, score)
+        stats[:] = int8_screen(Qs, table, metric, alpha, cq, k, bool(exclude_self), W, Qc,
+                               out_idx, out_score)
     else:
         a, b, f = row_bounds(table, metric)
         cap = max(_CANDIDATES, 4 * _BLOCK)  # (a row stops only with room for a block left)

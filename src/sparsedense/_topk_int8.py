@@ -48,9 +48,9 @@ def _panels(table: QuantizedTable) -> np.ndarray:
 
 
 def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
-    """``(rowv, rows, rows32, pmax)``: each row's estimate factors (float32 ``A, M, B``),
-    its bound terms (float64 ``a, b, f, g, delta``; rounded up to float32) and each
-    panel's largest ones."""
+    """``(rowv, rows, rows32, perr, pslope)``: each row's estimate factors (float32
+    ``A, M, B``), its bound terms (float64 ``a, b, f, g, delta, scale, bias, mean``;
+    the first five rounded up to float32) and each panel's largest ones."""
     from ._kernels.int8_screen import PANEL
     from ._topk_compressed import decoded_norms, row_bounds
 
@@ -81,14 +81,17 @@ def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
     # the float32 decoding of a value (at most two roundings of 255 scale + |bias|)
     rows[4, :n] = 2.0 ** -23 * (255 * scale + np.abs(bias)) * inv * (1 + 2.0 ** -30)
     rows[5, :n], rows[6, :n], rows[7, :n] = scale * inv, bias * inv, mean
-    by_panel = rows[:5].reshape(5, -1, PANEL).max(axis=2)
-    absv = np.abs(rowv.astype(np.float64)).reshape(3, -1, PANEL).max(axis=2)
-    # columns P_A, P_F, P_G, P_DELTA, P_B, P_AMUL, P_M, P_B0
-    pmax = np.stack([by_panel[0], by_panel[2], by_panel[3], by_panel[4], by_panel[1],
-                     absv[0], absv[1], absv[2]], axis=1)
     from ._topk_compressed import up32
 
-    return rowv, rows, up32(rows[:5]), np.ascontiguousarray(pmax)
+    # each panel's largest terms, combined as the query's terms multiply them (see
+    # _query_terms's qerr): alpha, cq, |rho|, 255 |qi|_1 sq, |sum(rho)|, |sum(q)|
+    a_p, b_p, f_p, g_p, d_p = rows[:5].reshape(5, -1, PANEL).max(axis=2)
+    am, mm, bm = np.abs(rowv.astype(np.float64)).reshape(3, -1, PANEL).max(axis=2)
+    grow = 1 + b_p
+    perr = np.stack([a_p + grow * d_p, f_p, grow * g_p, grow * am * 2.0 ** -21,
+                     grow * mm * 2.0 ** -21, grow * bm * 2.0 ** -21], axis=1)
+    pslope = up32(b_p * (1 + 2.0 ** -20) + 2.0 ** -20)
+    return rowv, rows, up32(rows[:5]), np.ascontiguousarray(perr), pslope
 
 
 def _prepared(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
@@ -102,9 +105,10 @@ def _prepared(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
 
 def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
                  n_pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(qcodes, qcodes2, qs, qs32)``: the queries as signed bytes (int32 words of
-    four), what those leave out as bytes again, and their scalars (``Q_*`` columns;
-    float64 for the bounds, float32 for the estimate)."""
+    """``(qcodes, qcodes2, qs, qs32, qerr)``: the queries as signed bytes (int32 words
+    of four), what those leave out as bytes again, their scalars (``Q_*`` columns;
+    float64 for the bounds, float32 for the estimate) and the six terms of a
+    panel's bound."""
     from ._topk_compressed import up32
 
     n_q, dim = Qs.shape
@@ -144,49 +148,83 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
     # the bounds take |sum| plus the float64 sums' rounding (relative to the sum of |x|)
     qs[:n_q, 1] = np.abs(qs[:n_q, 1]) + 2.0 ** -19 * np.abs(rho).sum(axis=1)
     qs[:n_q, 2] = np.abs(qs[:n_q, 2]) + 2.0 ** -19 * np.where(finite, alpha, 0.0)
-    return words.view(np.int32), words2.view(np.int32), qs, qs32
+    qerr = np.zeros((n_pad, 6))
+    qerr[:, 0], qerr[:, 1], qerr[:, 2] = qs[:, 4], qs[:, 5], qs[:, 3]
+    qerr[:, 3], qerr[:, 4], qerr[:, 5] = qs[:, 6] * qs[:, 0], qs[:, 1], qs[:, 2]
+    return words.view(np.int32), words2.view(np.int32), qs, qs32, qerr
 
 
 def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.ndarray,
-                cq: np.ndarray, k: int, exclude_self: bool, lower: np.ndarray,
-                filled: np.ndarray, score) -> None:
-    """Screen every query against the int8 ``table``; ``score(cand_q, cand_c, cand_ub,
-    n_cand)`` is called with each worker's candidates when they must be scored (its
-    buffer near full, and at the end). ``lower``/``filled`` as in
-    :func:`sparsedense._kernels.exact_topk._screen_row`."""
+                cq: np.ndarray, k: int, exclude_self: bool, W: np.ndarray, Qc: np.ndarray,
+                out_idx: np.ndarray, out_score: np.ndarray) -> tuple[int, int]:
+    """Screen every query against the int8 ``table`` and score the candidates from ``W``
+    canonically into ``out_idx``/``out_score`` (heaps); returns ``(rescored, rows_read)``.
+
+    ``Qs`` are the screen's float32 queries (``alpha``: their l1 norms rounded up,
+    negative for NaN or inf; ``cq`` as in :func:`sparsedense._topk_compressed.row_bounds`),
+    ``Qc`` the canonical ones.
+    """
     from ._kernels import _tuning
     from ._kernels._dispatch import choose, task_args
-    from ._kernels.int8_screen import GROUP, PANEL, _int8_screen
+    from ._kernels.int8_screen import GROUP, PANEL, _int8_screen, _score_workers
 
-    panels, rowv, rows, rows32, pmax = _prepared(table, metric)
+    panels, rowv, rows, rows32, perr, pslope = _prepared(table, metric)
     n_q, n_c = Qs.shape[0], table.shape[0]
     n_groups = -(-n_q // GROUP)
-    qcodes, qcodes2, qs, qs32 = _query_terms(Qs, alpha, cq, panels.shape[1], n_groups * GROUP)
+    qcodes, qcodes2, qs, qs32, qerr = _query_terms(Qs, alpha, cq, panels.shape[1],
+                                                   n_groups * GROUP)
     kernel = choose(_int8_screen, n_q * n_c * max(1, table.shape[1] // 16))
     _, n_workers, _ = task_args(kernel, n_groups)
+    n_workers = max(1, min(n_workers, n_groups))
     cand_q = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
     cand_c = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
     cand_ub = np.empty((n_workers, _CANDIDATES), dtype=np.float32)
     n_cand = np.zeros(n_workers, dtype=np.int64)
     counts = np.zeros((n_workers, 3), dtype=np.int64)
     done = np.zeros(n_groups, dtype=np.int64)
+    lower = np.empty((n_q, k), dtype=np.float32)  # each query's k largest lower bounds
+    filled = np.zeros(n_q, dtype=np.int64)
+    scored = np.zeros(n_q, dtype=np.int64)
+    dtype = out_score.dtype
+    bufs = np.empty((n_workers, 1, table.shape[1]), dtype=dtype)
+    ones = np.empty((n_workers, 1), dtype=dtype)
+    seen = np.zeros((n_workers, n_c), dtype=np.bool_)
+    stats = np.zeros((n_workers, 2), dtype=np.int64)
+    scales = np.full(n_c, np.nan)  # each read row's 1 / norm, once known
+    score = choose(_score_workers, n_workers * n_c, n_workers > 1)
+
+    def score_all():
+        # the candidates dealt to the scoring threads by query group (a query's heap is
+        # written by one thread), from wherever the screen's workers put them
+        q = np.concatenate([cand_q[w, :n_cand[w]] for w in range(n_workers)])
+        c = np.concatenate([cand_c[w, :n_cand[w]] for w in range(n_workers)])
+        ub = np.concatenate([cand_ub[w, :n_cand[w]] for w in range(n_workers)])
+        n_cand[:] = 0
+        owner = (q // GROUP) % n_workers
+        order = np.argsort(owner, kind="stable")
+        held = np.bincount(owner, minlength=n_workers)
+        width = max(1, int(held.max(initial=0)))
+        dealt = [np.zeros((n_workers, width), dtype=x.dtype) for x in (q, c, ub)]
+        starts = np.concatenate([[0], np.cumsum(held)])
+        for w in range(n_workers):
+            part = order[starts[w]:starts[w + 1]]
+            for d, x in zip(dealt, (q, c, ub)):
+                d[w, :part.shape[0]] = x[part]
+        score(dealt[0], dealt[1], dealt[2], held, lower, filled, k, W, metric == "cosine", bufs,
+              scales, Qc, out_idx, out_score, scored, seen, stats, ones)
+
     # panels screened by one call: half an L2 of codes, read by every query group
     step = max(1, _tuning.machine().l2 // 2 // max(1, panels.shape[1] * PANEL * 4))
     n_panels = panels.shape[0]
     for p_lo in range(0, n_panels, step):
         p_hi = min(n_panels, p_lo + step)
         while True:
-            kernel(panels, qcodes, qcodes2, qs, qs32, rowv, pmax, rows, rows32, n_q, n_c, p_lo,
-                   p_hi, k,
-                   bool(exclude_self), lower, filled, done, cand_q, cand_c, cand_ub, n_cand,
-                   counts, n_groups, n_workers, np.zeros(2, dtype=np.int64))
-            full = n_cand > _CANDIDATES // 2
-            for w in np.flatnonzero(full):
-                score(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1])
-            if (done >= p_hi).all():
+            kernel(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32,
+                   n_q, n_c, p_lo, p_hi, k, bool(exclude_self), lower, filled, done, cand_q,
+                   cand_c, cand_ub, n_cand, counts, n_groups, n_workers,
+                   np.zeros(2, dtype=np.int64))
+            if (done >= p_hi).all() and (n_cand <= _CANDIDATES // 2).all():
                 break
-            for w in range(n_workers):  # some group stopped short: make room for all
-                score(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1])
-    for w in range(n_workers):
-        score(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1])
-    return counts.sum(axis=0)
+            score_all()  # a buffer is half full, or a group stopped short: make room
+    score_all()
+    return int(stats[:, 0].sum()), int(seen.any(axis=0).sum())

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from ._config import JIT_OPTIONS, harden_caches
+from ._prefetch import prefetch_row
 from .norms import row_sum_squares
 from .similarity import _offer, _sift_down, _worse
 
@@ -31,6 +32,8 @@ from .similarity import _offer, _sift_down, _worse
 #: :mod:`.similarity`): a block without a candidate costs one vectorised pass
 _BLOCK = 512
 _SUB_BLOCK = 64
+#: candidates ahead whose float row is prefetched while one is scored
+_ROWS_AHEAD = 4
 
 
 @njit(**JIT_OPTIONS)
@@ -388,8 +391,12 @@ def _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, table, 
     order = keep[np.argsort(cand_c[keep], kind="mergesort")]
     row = buf[0]
     last = -1
-    for p in order:
+    n_order = order.shape[0]
+    for i in range(n_order):
+        p = order[i]
         c = cand_c[p]
+        if i + _ROWS_AHEAD < n_order:  # rows from memory (or a file): keep reads in flight
+            prefetch_row(table, cand_c[order[i + _ROWS_AHEAD]])
         if c != last:
             row = _prepared_row(table, c, normalize, buf, scales)
             last = c

@@ -42,7 +42,7 @@ from numba.extending import intrinsic
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._tasks import next_task
 from ._tuning import get as _tuned
-from .exact_topk import _lb_push
+from .exact_topk import _lb_push, _score_candidates
 
 #: corpus rows of a panel: two 16-lane int32 vectors
 PANEL = 32
@@ -54,8 +54,6 @@ _VNNI = _tuned("INT8_DOTS")
 # columns of the per-query scalars (float64): see the module of the caller
 Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2, Q_SRHO2_ERR = \
     range(12)
-# columns of the per-panel maxima (float64)
-P_A, P_F, P_G, P_DELTA, P_B, P_AMUL, P_M, P_B0 = range(8)
 # rows of the per-row bounds (float64)
 R_A, R_B, R_F, R_G, R_DELTA, R_SCALE, R_BIAS, R_MEAN = range(8)
 
@@ -209,27 +207,28 @@ def _estimate(acc, fa, fm, fb, mul, srho, sumq):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _panel_hits(out, j, rowv, qs, qs32, q, pmax, p, tau):
-    """How many rows of panel ``p`` (sums ``out[j]``) may reach ``tau`` for query ``q``,
-    with the panel's largest bound (one vectorised pass); -1 when that bound is
-    not finite (then every row is looked at)."""
-    err = _panel_error(qs, q, pmax, p)
+def _panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau):
+    """1 if a row of panel ``p`` (sums ``out[j]``) may reach ``tau`` for query ``q``
+    with the panel's largest bound, else 0 (one vectorised pass); -1 when that
+    bound is not finite (then every row is looked at)."""
+    err = _panel_error(qerr, q, perr, p)
     if not (err <= 1e30):
         return -1
-    slope = np.float32(pmax[p, P_B] * (1 + 2.0 ** -20) + 2.0 ** -20)
-    return _hits(out, j, rowv, p * PANEL, qs32[q, Q_SQ], qs32[q, Q_SRHO], qs32[q, Q_SUMQ],
-                 slope, np.float32(err), tau)
+    return int(_hits(out, j, rowv, p * PANEL, qs32[q, Q_SQ], qs32[q, Q_SRHO],
+                     qs32[q, Q_SUMQ], pslope[p], np.float32(err), tau))
 
 
 @njit(inline="always", **JIT_OPTIONS)
 def _hits(out, j, rowv, base, mul, srho, sumq, slope, err, tau):
-    """How many of a panel's rows (from ``base``) may reach ``tau``, each estimate
-    within ``|s| slope + err`` (one vectorised pass)."""
-    hit = 0
+    """Whether any of a panel's rows (from ``base``) may reach ``tau``, each estimate
+    within ``|s| slope + err`` (one vectorised pass: a flag, not a count, keeps it in
+    vector registers)."""
+    hit = False
     for lane in range(PANEL):
         r = base + lane
-        s = _estimate(out[j, lane], rowv[0, r], rowv[1, r], rowv[2, r], mul, srho, sumq)
-        hit += s + abs(s) * slope + err > tau
+        s = np.float32(out[j, lane]) * (mul * rowv[0, r]) + (srho * rowv[1, r]
+                                                              + sumq * rowv[2, r])
+        hit |= s + abs(s) * slope + err > tau
     return hit
 
 
@@ -259,13 +258,14 @@ def _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau, mask):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _panel_error(qs, q, pmax, p):
-    """A bound on every row of panel ``p``'s error for query ``q`` but the ``|s| b`` part."""
-    alpha, cq, h = qs[q, Q_ALPHA], qs[q, Q_CQ], qs[q, Q_H]
-    x = (h * pmax[p, P_G] + alpha * pmax[p, P_DELTA]
-         + 2.0 ** -21 * (qs[q, Q_ACCMAX] * qs[q, Q_SQ] * pmax[p, P_AMUL]
-                         + abs(qs[q, Q_SRHO]) * pmax[p, P_M] + abs(qs[q, Q_SUMQ]) * pmax[p, P_B0]))
-    return (x * (1.0 + pmax[p, P_B]) + alpha * pmax[p, P_A] + cq * pmax[p, P_F]) * (1 + 2.0 ** -16)
+def _panel_error(qerr, q, perr, p):
+    """A bound on the error of every row of panel ``p`` for query ``q`` but the ``|s| b``
+    part: the dot product of the query's and the panel's six terms (see the caller),
+    inflated for its own rounding."""
+    e = 0.0
+    for t in range(6):
+        e += qerr[q, t] * perr[p, t]
+    return e * (1 + 2.0 ** -16)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -292,7 +292,8 @@ def _refined(qs, q, rows, r, acc, acc2):
 
 
 @parallel_kernel
-def _int8_screen(panels, qcodes, qcodes2, qs, qs32, rowv, pmax, rows, rows32, n_q, n_c, p_lo,
+def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32, n_q,
+                 n_c, p_lo,
                  p_hi, k, exclude_self,
                  lower, filled, done, cand_q, cand_c, cand_ub, n_cand, counts, n_groups,
                  n_workers, counter):
@@ -300,12 +301,14 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, rowv, pmax, rows, rows32, n_
 
     ``qs`` (float64) and ``qs32`` (float32) hold each query's scalars
     (``Q_*`` columns), ``rowv`` (float32, 3 x rows) each row's ``A, M, B``
-    (the estimate is ``acc * (sq A) + (sum(rho) M + sum(q) B)``), ``pmax``
-    each panel's largest bound terms, ``rows`` each row's exact ones (``rows32``
+    (the estimate is ``acc * (sq A) + (sum(rho) M + sum(q) B)``); a panel's
+    bound is ``qerr[q] . perr[p] + |s| pslope[p]`` (each panel's largest terms),
+    ``rows`` holds each row's exact ones (``rows32``
     the same rounded up to float32, for a first test of a panel's rows). A
     query's k largest lower bounds are in ``lower[q]`` (``filled[q]`` held).
-    Worker ``w`` appends candidates ``(query, row, upper bound)`` to row ``w``
-    of ``cand_*`` and stops a group when its row might overflow; ``done[g]``
+    Workers take groups one at a time (:mod:`._tasks`: a paused thread holds up
+    one group), worker ``w`` appends candidates ``(query, row, upper bound)`` to
+    row ``w`` of ``cand_*`` and stops a group when its row might overflow; ``done[g]``
     is the next panel group ``g`` needs (the caller scores the candidates
     and calls again). A query with ``alpha < 0`` (NaN or inf) takes every row.
     """
@@ -332,7 +335,7 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, rowv, pmax, rows, rows32, n_
                     tau = lower[q, 0] if full else -np.inf
                     alpha = qs[q, Q_ALPHA]
                     base = p * PANEL
-                    hit = _panel_hits(out, j, rowv, qs, qs32, q, pmax, p, tau)
+                    hit = _panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau)
                     every = alpha < 0 or not full or hit < 0
                     tested += 1
                     if hit == 0 and not every:
@@ -370,6 +373,19 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, rowv, pmax, rows, rows32, n_
         counts[w, 0] += tested
         counts[w, 1] += hits
         counts[w, 2] += refined
+
+
+@parallel_kernel
+def _score_workers(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, table, normalize, bufs,
+                   scales, queries, out_idx, out_score, scored, seen, stats, ones):
+    """Candidates scored by as many threads: :func:`.exact_topk._score_candidates` on
+    row ``w`` of ``cand_*``, ``bufs``, ``seen``, ``stats``, ``ones``. A query's
+    candidates must all be in one row (its heap is written by one thread); two
+    threads may prepare the same float row and write the same factor to ``scales``."""
+    for w in prange(cand_q.shape[0]):
+        _score_candidates(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1], lower, filled, k,
+                          table, normalize, bufs[w], scales, queries, out_idx, out_score,
+                          scored, seen[w], stats[w], ones[w])
 
 
 harden_caches(globals())
