@@ -173,7 +173,8 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     n_groups = -(-n_q // GROUP)
     qcodes, qcodes2, qs, qs32, qerr = _query_terms(Qs, alpha, cq, panels.shape[1],
                                                    n_groups * GROUP)
-    kernel = choose(_int8_screen, n_q * n_c * max(1, table.shape[1] // 16))
+    # one group of queries has one worker: no threads to wake
+    kernel = choose(_int8_screen, n_q * n_c * max(1, table.shape[1] // 16), n_groups > 1)
     _, n_workers, _ = task_args(kernel, n_groups)
     n_workers = max(1, min(n_workers, n_groups))
     cand_q = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
