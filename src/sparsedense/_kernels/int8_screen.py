@@ -317,6 +317,7 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
         out = np.empty((GROUP, PANEL), dtype=np.int32)
         mask = np.empty(PANEL, dtype=np.bool_)
         out2 = np.empty((1, PANEL), dtype=np.int32)
+        flags = np.empty(GROUP, dtype=np.int64)
         # this worker's counts, in registers: written back once (the workers' slots share
         # cache lines, which would bounce between the cores at every increment)
         held = n_cand[w]
@@ -327,19 +328,30 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
             p = max(p_lo, done[t])
             while p < p_hi and held + GROUP * PANEL <= cap:
                 panel_dots(panels, p, qcodes, q0, out)
-                for j in range(GROUP):
+                # first the panel test of every query of the group, in a tight loop
+                n_j = min(GROUP, n_q - q0)
+                looked = 0
+                for j in range(n_j):
                     q = q0 + j
-                    if q >= n_q:
-                        break
-                    full = filled[q] == k
-                    tau = lower[q, 0] if full else -np.inf
-                    alpha = qs[q, Q_ALPHA]
-                    base = p * PANEL
+                    tau = lower[q, 0] if filled[q] == k else -np.inf
                     hit = _panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau)
-                    every = alpha < 0 or not full or hit < 0
-                    tested += 1
-                    if hit == 0 and not every:
+                    if qs[q, Q_ALPHA] < 0:  # NaN or inf: every row, unbounded
+                        hit = -1
+                    flags[j] = hit
+                    looked |= hit != 0
+                tested += n_j
+                if looked == 0:
+                    p += 1
+                    continue
+                for j in range(n_j):
+                    q = q0 + j
+                    full = filled[q] == k
+                    alpha = qs[q, Q_ALPHA]
+                    every = alpha < 0 or not full or flags[j] < 0
+                    if flags[j] == 0 and not every:
                         continue
+                    tau = lower[q, 0] if full else -np.inf
+                    base = p * PANEL
                     hits += 1
                     # each row's own bound, all together: few rows are left to refine
                     if not every and _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau,
