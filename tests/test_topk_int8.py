@@ -164,3 +164,35 @@ def test_any_table_size_gives_the_float_answer(rng, n, dim):
         for metric in ("cosine", "dot"):
             got = topk_similar(W, qt, kk, metric=metric, rerank=W, exclude_self=exclude_self)
             assert_same(got, topk_similar(W, W, kk, metric=metric, exclude_self=exclude_self))
+
+
+def test_the_source_check_packs_as_quantize_does(rng):
+    """The re-rank's check of the rows returned packs each float row as quantize does:
+    every row of quantize's own tricky tables passes, and one changed value is caught."""
+    from sparsedense._kernels.quantized import _int8_mismatch
+
+    dim = 29
+    rows = [rng.standard_normal(dim), np.full(dim, 3.7), np.zeros(dim),
+            rng.standard_normal(dim) * 1e-7, rng.standard_normal(dim) * 1e3,
+            rng.standard_normal(dim) + 1e4, np.linspace(-65000, 65000, dim),
+            rng.standard_normal(dim) * 1e-30, np.r_[np.full(dim - 1, 1.0), 1.0 + 1e-7],
+            np.linspace(-1, 1, dim) * 2.5]  # values on half steps
+    for W in (np.array(rows, dtype=np.float32), np.array(rows, dtype=np.float64),
+              rng.standard_normal((500, dim)).astype(np.float32) * 40):
+        qt = sd.quantize(W, "int8")
+        everything = np.arange(W.shape[0])
+        assert _int8_mismatch(W, everything, qt.data, qt._scale, qt._bias) == -1
+        for r in (0, W.shape[0] - 1):
+            bent = W.copy()
+            bent[r, 5] += max(1e-3, abs(bent[r, 5])) * 0.5  # well beyond a code's step
+            if not np.array_equal(sd.quantize(bent, "int8").data[r], qt.data[r]):
+                assert _int8_mismatch(bent, everything, qt.data, qt._scale, qt._bias) == r
+
+
+def test_another_float_table_is_refused_after_the_int8_screen(rng):
+    W = rng.standard_normal((300, 16)).astype(np.float32)
+    qt = sd.quantize(W, "int8")
+    other = W.copy()
+    other[:, 3] += 0.5
+    with pytest.raises(ValueError, match="does not pack to the compressed corpus"):
+        topk_similar(W[:4], qt, 3, rerank=other)

@@ -185,12 +185,20 @@ def _check_source(W: np.ndarray, table: QuantizedTable, rows: np.ndarray) -> Non
     rows = np.unique(rows[rows >= 0])
     if not rows.size:
         return
-    packed = quantize(W[rows], table.dtype).data
-    stored = table.data[rows]
-    if table.dtype == "float16":
-        same = (packed.view(np.uint16) == stored.view(np.uint16)).all(axis=1)
+    if table.dtype == "int8":  # packed row by row in a kernel, no copies
+        from ._kernels.quantized import _int8_mismatch
+
+        bad = _int8_mismatch(W, rows, table.data, table._scale, table._bias)
+        same = np.ones(rows.shape[0], dtype=bool)
+        if bad >= 0:
+            same[bad] = False
     else:
-        same = (packed[:, :stored.shape[1]] == stored).all(axis=1)
+        packed = quantize(W[rows], table.dtype).data
+        stored = table.data[rows]
+        if table.dtype == "float16":
+            same = (packed.view(np.uint16) == stored.view(np.uint16)).all(axis=1)
+        else:
+            same = (packed[:, :stored.shape[1]] == stored).all(axis=1)
     if not same.all():
         r = int(rows[np.argmin(same)])
         raise ValueError(f"rerank row {r} does not pack to the compressed corpus's row {r}: "

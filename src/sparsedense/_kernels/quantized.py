@@ -188,4 +188,36 @@ def _halves_gather(indices, halves, out, n_tasks, n_workers, counter):
             t = next_task(counter)
 
 
+@njit(**JIT_OPTIONS)
+def _int8_mismatch(W, rows, codes, scale, bias):
+    """The first of ``rows`` whose row of ``W`` does not pack to the int8 table's row, or -1.
+
+    The packing of :func:`sparsedense.quantized._pack_int8` (fbgemm's), value by
+    value in the same float32 operations: ``lo``/``hi`` the row's extremes,
+    ``scale = (hi - lo) / 255``, codes ``rint((x - lo) * (255 / (hi - lo + 1e-8)))``
+    clipped to 0..255; compared with the stored codes, scale and bias. A float64
+    ``W`` is rounded to float32 first, as the packer rounds it. No copy of a row.
+    """
+    dim = W.shape[1]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        lo = hi = np.float32(0.0)
+        if dim:
+            lo = hi = np.float32(W[r, 0])
+            for j in range(1, dim):
+                x = np.float32(W[r, j])
+                lo = min(lo, x)
+                hi = max(hi, x)
+        span = hi - lo
+        inverse = np.float32(255) / (span + np.float32(1e-8))
+        if not (span / np.float32(255) == scale[r] and lo == bias[r]):
+            return i
+        for j in range(dim):
+            q = np.rint((np.float32(W[r, j]) - lo) * inverse)
+            q = min(max(q, np.float32(0)), np.float32(255))
+            if np.uint8(q) != codes[r, j]:
+                return i
+    return -1
+
+
 harden_caches(globals())
