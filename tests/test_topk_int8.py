@@ -26,6 +26,16 @@ def rng():
     return np.random.default_rng(88)
 
 
+@pytest.fixture(autouse=True)
+def int8_screen():
+    """The int8 screen on any CPU (without VNNI the routing takes the float screen; the
+    kernel's plain loop then gives the same sums, slower)."""
+    from sparsedense._kernels import _tuning
+
+    with _tuning.override(INT8_SCREEN=1):
+        yield
+
+
 def assert_same(got, want):
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])

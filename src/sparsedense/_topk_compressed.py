@@ -214,6 +214,7 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     ``topk_similar(Q, rerank, k, ...)`` (dense queries). See the module.
     """
     from ._base.validation import result_dtype
+    from ._kernels import _tuning
     from ._kernels._dispatch import choose
     from ._kernels.exact_topk import _BLOCK, _score_candidates, _screen_tile
     from ._kernels.similarity import _sort_topk
@@ -250,7 +251,8 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
         _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
                           scales, Qc, out_idx, out_score, scored, seen, stats, one)
 
-    if table.dtype == "int8" and table.shape[1]:  # bytes times bytes (_topk_int8)
+    if table.dtype == "int8" and table.shape[1] and _tuning.get("INT8_SCREEN"):
+        # bytes times bytes (_topk_int8)
         from ._topk_int8 import int8_screen
 
         stats[:] = int8_screen(Qs, table, metric, alpha, cq, k, bool(exclude_self), W, Qc,

@@ -10,7 +10,9 @@ row against the float one (:func:`sparsedense._topk_compressed.row_bounds`),
 plus the query's rounding to bytes, plus the float32 arithmetic of the
 estimate. The rows whose bound reaches a query's k-th lower bound are scored
 canonically from ``W`` as in the float screen, so the answer is again that
-of ``topk_similar(Q, W, k)``.
+of ``topk_similar(Q, W, k)``. Used where the CPU multiplies bytes in one
+instruction (the tuning constant ``INT8_SCREEN``); elsewhere the float
+screen is faster.
 """
 
 from __future__ import annotations

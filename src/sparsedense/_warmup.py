@@ -111,6 +111,7 @@ def _tuned_for(parallel: bool):
             values[name] = 0
         elif "_MIN_" in name:
             values[name] = 0 if parallel else sys.maxsize
+    values["INT8_SCREEN"] = 1  # the int8 screen's kernels, on a CPU that routes past them too
     return _tuning.override(**values)
 
 
@@ -260,9 +261,11 @@ def _quantized(s: _Step) -> None:
                 F.sparse_to_dense(s.csr(6, V, index_dtype=it), qt, mode=mode)
         topk_similar(W[:3], qt, k=2)
         native = s.table(V, D)  # the step's dtype: the exact re-rank's canonical scores in it
+        # (more than one group of queries, _kernels/int8_screen.GROUP, for the parallel screen)
+        n_q = 25 if s.parallel else 3
         for table in (W, native):
             for metric in ("cosine", "dot"):
-                topk_similar(table[:3], quantize(table, dtype), k=2, metric=metric,
+                topk_similar(table[:n_q], quantize(table, dtype), k=2, metric=metric,
                              rerank=table)
 
 

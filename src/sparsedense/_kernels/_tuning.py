@@ -199,6 +199,12 @@ def _int8_dots(m: Machine) -> int:
     return int(m.isa == "avx512" and "avx512vnni" in _features())
 
 
+@_constant("INT8_SCREEN", "1: exact top-k on an int8 table screens on byte products (where "
+           "INT8_DOTS has them; without VNNI a float product of decoded rows is faster)")
+def _int8_screen(m: Machine) -> int:
+    return _int8_dots(m)
+
+
 @_constant("PARALLEL_MIN_WORK", "elements below which waking the other threads costs more than "
            "it saves; never parallel on one usable CPU")
 def _parallel_min_work(m: Machine) -> int:
