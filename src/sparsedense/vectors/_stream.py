@@ -29,9 +29,8 @@ from ..quantized import QuantizedTable, quantize
 from ._io import _EVERYTHING, _decode_words, _glove_dim, _parse_lines, _read_header, _sniff
 from ._keys import KeyStore, _encode
 
-#: bytes read at a time (a block and its parsed rows stay in the L2 cache; larger blocks
-#: only add to the peak memory)
-BLOCK_BYTES = 1 << 20
+#: bytes read at a time
+BLOCK_BYTES = 1 << 22
 #: bytes read in search of the header line (a longer first line is no header)
 _HEADER_BYTES = 1 << 20
 
