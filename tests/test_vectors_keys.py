@@ -209,3 +209,15 @@ def test_the_streamed_load_makes_no_str_per_key(tmp_path, monkeypatch):
     assert kv.weight.nbytes + kv._keys.nbytes < n * 32
     assert peak < n * 60 + (1 << 19), peak
     assert kv.index_to_key[-1] == f"word{n - 1:06d}" and kv.get_index("word000007") == 7
+
+
+def test_offsets_become_int64_past_int32(monkeypatch):
+    from sparsedense.vectors import _keys
+
+    monkeypatch.setattr(_keys, "_INT32_MAX", 10)  # a buffer past 10 bytes takes int64
+    keys = ["abc", "défg", "h", "ijklmn", "😀😀"]
+    store = KeyStore.from_keys(keys[:2])
+    assert store._offsets.typecode == "i"
+    store.add_bytes([k.encode() for k in keys[2:]])
+    assert store._offsets.typecode == "q"
+    assert store.keys() == keys and [store.find(k) for k in keys] == list(range(5))

@@ -33,16 +33,17 @@ _ENCODE_CHUNK = 1 << 16
 _INT32_MAX = 2 ** 31 - 1
 
 
+_CRC_TABLE: np.ndarray | None = None
+
+
 def _table() -> np.ndarray:
+    """The CRC-32 table the kernels take (made on first use)."""
     from .._kernels.keys import crc32_table
 
     global _CRC_TABLE
     if _CRC_TABLE is None:
         _CRC_TABLE = crc32_table()
     return _CRC_TABLE
-
-
-_CRC_TABLE: np.ndarray | None = None
 
 
 def _encode(key: str) -> bytes:

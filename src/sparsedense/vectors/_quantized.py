@@ -104,6 +104,11 @@ class QuantizedVectors(Vectors):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def has_index_for(self, key: object) -> bool:
+        """Whether ``key`` is a key, or an int naming a row (found in the compact index)."""
+        return (isinstance(key, str) and self._keys.find(key) >= 0) or \
+            (not isinstance(key, str) and super().has_index_for(key))
+
     def get_index(self, key: str | int, default: int | None = None) -> int:
         """Row of ``key`` (see :meth:`Vectors.get_index`), found in the compact index."""
         i = self._keys.find(key)
