@@ -344,6 +344,8 @@ def _vectors(s: _Step) -> None:
         path = os.path.join(s.scratch, name)
         vec.save(path, format=fmt)
         load_vectors(path, format=fmt, dtype=s.dtype).most_similar("w2", topn=2)
+        if fmt != "native":  # streamed into a compressed table, keys in a compact store
+            load_vectors(path, format=fmt, quantize="int8").most_similar("w2", topn=2)
 
 
 def _models(s: _Step) -> None:

@@ -106,7 +106,7 @@ default='auto'
         ``load_vectors(path).quantize(quantize)``, byte for byte. A word2vec,
         word2vec-binary or GloVe file is streamed a block at a time into the
         compressed rows, so the memory held is the compressed table, the keys
-        and one block (16 MiB of the file), never the float table. A native
+        and one block (4 MiB of the file), never the float table. A native
         file is read (or mapped) then compressed (one saved compressed is
         returned as it is, if of this format); a fastText model, its
         vocabulary's vectors.

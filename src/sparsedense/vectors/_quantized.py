@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..quantized import QuantizedTable
+from ._keys import KeyIndex, KeyList, KeyStore
 from ._vectors import Vectors
 
 #: float32 values decoded per block of rows (a block stays in the L2 cache)
@@ -40,6 +41,13 @@ class QuantizedVectors(Vectors):
     the full float32 table gensim's method returns). Changing the vectors is
     refused: :meth:`dequantize` gives a float :class:`Vectors` to change.
 
+    The keys are stored compactly (one UTF-8 buffer and a hash index, no
+    ``str`` object per key): ``index_to_key`` and ``key_to_index`` read like
+    gensim's list and dict (length, iteration, indexing, slicing, ``in``,
+    ``get``, equality with a list or dict) but are read-only views; a
+    changing method raises TypeError, and ``list(kv.index_to_key)`` or
+    ``dict(kv.key_to_index)`` gives a plain copy.
+
     Parameters
     ----------
     keys : sequence of str or Vocabulary
@@ -57,6 +65,54 @@ class QuantizedVectors(Vectors):
     >>> kv.weight.nbytes, kv.dequantize().weight.nbytes
     (12, 24)
     """
+
+    def __init__(self, keys: Sequence[str] | Any, weight: QuantizedTable) -> None:
+        from ..vocabulary import Vocabulary
+
+        if isinstance(keys, Vocabulary):
+            keys = keys.tokens
+        if not isinstance(keys, (KeyStore, Sequence)):
+            keys = list(keys)
+        weight = self._check_table(weight)
+        if weight.shape[0] != len(keys):
+            raise ValueError(f"weight has {weight.shape[0]} rows but there are {len(keys)} keys; "
+                             "they must match")
+        self._keys = keys if isinstance(keys, KeyStore) else KeyStore.from_keys(keys)
+        self.weight = weight
+        #: gensim's per-key attributes: name -> one value per key (see ``set_vecattr``)
+        self.expandos: dict[str, np.ndarray] = {}
+        self._invalidate()
+
+    @property
+    def index_to_key(self) -> KeyList:
+        """The keys in row order: a read-only list (``list(...)`` copies it)."""
+        return KeyList(self._keys)
+
+    @index_to_key.setter
+    def index_to_key(self, value: Any) -> None:
+        self._read_only("setting index_to_key")
+
+    @property
+    def key_to_index(self) -> KeyIndex:
+        """Key -> row: a read-only dict (``dict(...)`` copies it)."""
+        return KeyIndex(self._keys)
+
+    @key_to_index.setter
+    def key_to_index(self, value: Any) -> None:
+        self._read_only("setting key_to_index")
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def has_index_for(self, key: object) -> bool:
+        """Whether ``key`` is a key, or an int naming a row (found in the compact index)."""
+        return (isinstance(key, str) and self._keys.find(key) >= 0) or \
+            (not isinstance(key, str) and super().has_index_for(key))
+
+    def get_index(self, key: str | int, default: int | None = None) -> int:
+        """Row of ``key`` (see :meth:`Vectors.get_index`), found in the compact index."""
+        i = self._keys.find(key)
+        return i if i >= 0 else super().get_index(key, default)
 
     @staticmethod
     def _check_table(weight: Any) -> QuantizedTable:
@@ -176,7 +232,7 @@ class QuantizedVectors(Vectors):
 
     def dequantize(self) -> Vectors:
         """A float32 :class:`Vectors` of the decoded rows (same keys and attributes)."""
-        out = Vectors(list(self.index_to_key), self.weight.dequantize())
+        out = Vectors(self.index_to_key[:], self.weight.dequantize())
         out.expandos.update({name: np.array(v) for name, v in self.expandos.items()})
         return out
 

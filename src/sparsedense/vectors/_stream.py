@@ -16,6 +16,7 @@ its lines, found in a first pass over the file.
 
 from __future__ import annotations
 
+import codecs
 import os
 from pathlib import Path
 from typing import IO
@@ -26,6 +27,7 @@ from .._base.errors import TruncatedFileError
 from .._base.files import _MAGIC
 from ..quantized import QuantizedTable, quantize
 from ._io import _EVERYTHING, _decode_words, _glove_dim, _parse_lines, _read_header, _sniff
+from ._keys import KeyStore, _encode
 
 #: bytes read at a time
 BLOCK_BYTES = 1 << 22
@@ -92,7 +94,7 @@ def _first_line(fh: IO[bytes], source: str) -> tuple[bytes, bool]:
 
 
 class _Table:
-    """The compressed rows being filled, and the keys."""
+    """The compressed rows being filled, and their keys in a compact store (``_keys``)."""
 
     def __init__(self, capacity: int, dim: int, dtype: str) -> None:
         self.dim, self.dtype = dim, dtype
@@ -102,35 +104,56 @@ class _Table:
             width = dim + 8 if dtype == "int8" else (dim + 1) // 2 + 4
             self.rows = np.empty((capacity, width), dtype=np.uint8)
         self.n = 0
-        self.keys: list[str] = []
+        self.keys = KeyStore(capacity)
+        #: the first row whose key repeats an earlier one, and that one (-1: none yet)
+        self.repeat = self.first = -1
 
-    def add(self, keys: list, table: np.ndarray) -> None:
+    def add(self, keys: tuple[np.ndarray, np.ndarray, np.ndarray] | list[str],
+            table: np.ndarray) -> None:
+        """Append rows: ``keys`` is ``(buffer, starts, ends)`` of UTF-8 words already
+        checked, or the decoded words."""
         m = table.shape[0]
         if self.n + m > self.rows.shape[0]:  # not reached: the capacity bounds the rows
             raise ValueError(f"more rows than the {self.rows.shape[0]} counted")
         if m:
             self.rows[self.n:self.n + m] = quantize(table, self.dtype).data
         self.n += m
-        self.keys.extend(keys)
+        if isinstance(keys, tuple):
+            repeat, first = self.keys.add_ranges(*keys)
+        else:
+            repeat, first = self.keys.add_bytes([_encode(k) for k in keys])
+        if self.repeat < 0 and repeat >= 0:
+            self.repeat, self.first = repeat, first
 
     def result(self, source: str, where):
         """The keys checked distinct (the first repeat named by ``where``) with their table,
         as a ``QuantizedVectors``."""
         from ._quantized import QuantizedVectors
 
-        table = QuantizedTable(self.rows[:self.n], self.dtype, self.dim)
+        if self.repeat >= 0:
+            raise ValueError(
+                f"{source}: {where(self.repeat)}: the word {self.keys.key(self.repeat)!r} "
+                f"repeats {where(self.first)}; words must be distinct (gensim keeps the first "
+                "and drops the repeat)")
+        return QuantizedVectors(self.keys, QuantizedTable(self.rows[:self.n], self.dtype,
+                                                          self.dim))
+
+
+def _words(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding: str,
+           unicode_errors: str, source: str, where):
+    """The words ``buf[starts[r]:ends[r]]`` for ``_Table.add``: the byte ranges themselves
+    when they are strict UTF-8 (checked in one decode of the joined words, the first bad
+    one named by ``_decode_words``), else the decoded words."""
+    from .._kernels.parse import _gather_words
+
+    if (unicode_errors == "strict" and codecs.lookup(encoding).name == "utf-8"
+            and starts.shape[0]):
         try:
-            return QuantizedVectors(self.keys, table)  # checks the keys with its own index
-        except ValueError:
+            _gather_words(buf, starts, ends, 10).tobytes().decode("utf-8")
+            return buf, starts, ends
+        except UnicodeDecodeError:
             pass
-        seen: dict[str, int] = {}
-        for r, key in enumerate(self.keys):
-            first = seen.setdefault(key, r)
-            if first != r:
-                raise ValueError(
-                    f"{source}: {where(r)}: the word {key!r} repeats {where(first)}; words "
-                    "must be distinct (gensim keeps the first and drops the repeat)") from None
-        raise AssertionError("not reached: a repeated key is found above")  # pragma: no cover
+    return _decode_words(buf, starts, ends, encoding, unicode_errors, source, where)
 
 
 def load_text_quantized(path: Path, header: bool, limit: int | None, dtype: np.dtype,
@@ -202,9 +225,8 @@ def _parse_block(data: bytes, cut: int, eof: bool, out: _Table, want: int, dim: 
     table, word_ends = _parse_lines(data, buf, starts[:n_rows], ends[:n_rows], dim, dtype,
                                     header and out.n == 0, encoding, unicode_errors, source,
                                     where)
-    keys = _decode_words(buf, starts[:n_rows], word_ends, encoding, unicode_errors, source,
-                         where)
-    out.add(keys, table)
+    out.add(_words(buf, starts[:n_rows], word_ends, encoding, unicode_errors, source, where),
+            table)
     return data[rest:]
 
 
@@ -284,8 +306,8 @@ def load_binary_quantized(path: Path, limit: int | None, dtype: np.dtype, encodi
             def where(r: int, base: int = out.n) -> str:
                 return vector_of(base + r)
 
-            keys = _decode_words(buf, starts[:n_read], word_ends[:n_read], encoding,
-                                 unicode_errors, source, where)
+            keys = _words(buf, starts[:n_read], word_ends[:n_read], encoding, unicode_errors,
+                          source, where)
             raw = np.empty((n_read, 4 * dim), dtype=np.uint8)
             _gather_records(buf, vec_starts[:n_read], raw)
             table = raw.view("<f4").reshape(n_read, dim)
