@@ -118,12 +118,13 @@ class QuantizedTable:
                                      f"rows of {data.shape[1]} bytes")
                 dim = embedding_dim
             data = np.ascontiguousarray(data)
-            tail = np.ascontiguousarray(data[:, width:])
             pair_dtype = np.float32 if dtype == "int8" else np.float16
-            sb = tail.view(pair_dtype).astype(np.float32)
+            size = np.dtype(pair_dtype).itemsize
+            # each read straight from its bytes in the rows: no copy of the tails
             self._codes = data
-            self._scale = np.ascontiguousarray(sb[:, 0])
-            self._bias = np.ascontiguousarray(sb[:, 1])
+            self._scale, self._bias = (
+                data[:, width + k * size:width + (k + 1) * size].view(pair_dtype)[:, 0]
+                .astype(np.float32) for k in (0, 1))
             self._halves = None
         self._data = data
         self.dtype = dtype
