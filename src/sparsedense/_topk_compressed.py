@@ -189,9 +189,6 @@ def _check_source(W: np.ndarray, table: QuantizedTable, rows: np.ndarray) -> Non
         from ._kernels.quantized import _int8_mismatch
 
         bad = _int8_mismatch(W, rows, table.data, table._scale, table._bias)
-        same = np.ones(rows.shape[0], dtype=bool)
-        if bad >= 0:
-            same[bad] = False
     else:
         packed = quantize(W[rows], table.dtype).data
         stored = table.data[rows]
@@ -199,8 +196,9 @@ def _check_source(W: np.ndarray, table: QuantizedTable, rows: np.ndarray) -> Non
             same = (packed.view(np.uint16) == stored.view(np.uint16)).all(axis=1)
         else:
             same = (packed[:, :stored.shape[1]] == stored).all(axis=1)
-    if not same.all():
-        r = int(rows[np.argmin(same)])
+        bad = -1 if same.all() else int(np.argmin(same))
+    if bad >= 0:
+        r = int(rows[bad])
         raise ValueError(f"rerank row {r} does not pack to the compressed corpus's row {r}: "
                          "rerank must be the float table the corpus was quantized from (the "
                          "screen's bounds hold only for it)")
@@ -238,26 +236,21 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     alpha[~(np.isfinite(alpha) & np.isfinite(cq))] = -1  # NaN or inf: score every row
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
-    lower = np.empty((n_q, k), dtype=np.float32)  # each query's k largest lower bounds
-    filled = np.zeros(n_q, dtype=np.int64)
-    scored = np.zeros(n_q, dtype=np.int64)
-    seen = np.zeros(n_c, dtype=np.bool_)
-    stats = np.zeros(2, dtype=np.int64)
-    buf = np.empty((1, table.shape[1]), dtype=dtype)
-    scales = np.full(n_c, np.nan)  # each read row's 1 / norm, once known
-    one = np.empty(1, dtype=dtype)
-
-    def score(cand_q, cand_c, cand_ub, n_cand):
-        _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
-                          scales, Qc, out_idx, out_score, scored, seen, stats, one)
-
     if table.dtype == "int8" and table.shape[1] and _tuning.get("INT8_SCREEN"):
-        # bytes times bytes (_topk_int8)
+        # bytes times bytes (_topk_int8, which keeps its own heaps and buffers)
         from ._topk_int8 import int8_screen
 
-        stats[:] = int8_screen(Qs, table, metric, alpha, cq, k, bool(exclude_self), W, Qc,
-                               out_idx, out_score)
-    else:
+        stats = int8_screen(Qs, table, metric, alpha, cq, k, bool(exclude_self), W, Qc,
+                            out_idx, out_score)
+    else:  # the decoded rows' float products (dense_tiles)
+        lower = np.empty((n_q, k), dtype=np.float32)  # each query's k largest lower bounds
+        filled = np.zeros(n_q, dtype=np.int64)
+        scored = np.zeros(n_q, dtype=np.int64)
+        seen = np.zeros(n_c, dtype=np.bool_)
+        stats = np.zeros(2, dtype=np.int64)
+        buf = np.empty((1, table.shape[1]), dtype=dtype)
+        scales = np.full(n_c, np.nan)  # each read row's 1 / norm, once known
+        one = np.empty(1, dtype=dtype)
         a, b, f = row_bounds(table, metric)
         cap = max(_CANDIDATES, 4 * _BLOCK)  # (a row stops only with room for a block left)
         cand_q, cand_c = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
@@ -267,7 +260,8 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
             _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower,
                          filled, cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc,
                          out_idx, out_score, scored, seen, stats, one)
-        score(cand_q, cand_c, cand_ub, n_cand)
+        _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
+                          scales, Qc, out_idx, out_score, scored, seen, stats, one)
     choose(_sort_topk, out_idx.size)(out_idx, out_score)
     _check_source(W, table, out_idx)
     return out_idx, out_score, {"rows": n_c, "rows_read": int(stats[1]),

@@ -54,7 +54,7 @@ def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
     ``A, M, B``), its bound terms (float64 ``a, b, f, g, delta, scale, bias, mean``;
     the first five rounded up to float32) and each panel's largest ones."""
     from ._kernels.int8_screen import PANEL
-    from ._topk_compressed import decoded_norms, row_bounds
+    from ._topk_compressed import decoded_norms, row_bounds, up32
 
     n, dim = table.shape
     n_pad = -(-n // PANEL) * PANEL
@@ -83,8 +83,6 @@ def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
     # the float32 decoding of a value (at most two roundings of 255 scale + |bias|)
     rows[4, :n] = 2.0 ** -23 * (255 * scale + np.abs(bias)) * inv * (1 + 2.0 ** -30)
     rows[5, :n], rows[6, :n], rows[7, :n] = scale * inv, bias * inv, mean
-    from ._topk_compressed import up32
-
     # each panel's largest terms, combined as the query's terms multiply them (see
     # _query_terms's qerr): alpha, cq, |rho|, 255 |qi|_1 sq, |sum(rho)|, |sum(q)|
     a_p, b_p, f_p, g_p, d_p = rows[:5].reshape(5, -1, PANEL).max(axis=2)

@@ -46,16 +46,16 @@ def is_parallel(kernel) -> bool:
 def task_args(kernel, n_tasks: int) -> tuple[int, int, np.ndarray]:
     """``(n_tasks, n_workers, counter)`` for the task kernel (:mod:`._tasks`) ``choose`` gave.
 
-    A parallel kernel gets one worker per thread Numba may run (:func:`_workers`),
+    A parallel kernel gets one worker per thread Numba may run (:func:`workers`),
     its serial twin one;
     the counter has two slots (a kernel with two task loops uses both).
     """
-    n_workers = _workers() if is_parallel(kernel) else 1
+    n_workers = workers() if is_parallel(kernel) else 1
     return n_tasks, n_workers, np.zeros(2, dtype=np.int64)
 
 
 @functools.cache
-def _workers() -> int:
+def workers() -> int:
     """Worker loops of a parallel task kernel: one per thread Numba may start (its
     ``NUMBA_NUM_THREADS``) on a usable CPU. Asking ``numba.get_num_threads()`` on every
     call costs microseconds; a smaller thread count set by the user still holds (the

@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 
 from . import _tuning
-from ._dispatch import ON_PARALLEL, use_parallel
+from ._dispatch import ON_PARALLEL, use_parallel, workers
 
 # the pool's state, one per process (only the main thread runs parallel kernels)
 _state = {
@@ -98,20 +98,13 @@ def small_call_done(parallel: bool, started: float) -> None:
         _state["parallel_end"] = now
         if _state["woke"]:  # what the wake cost: the whole call, an upper bound
             _state["wakes"] = (_state["wakes"] + [now - started])[-_WAKES_KEPT:]
-    else:  # on all the usable CPUs (numba's thread count is slow to ask) it would take
-        _state["rent"] += (now - started) * (1.0 - 1.0 / _tuning.machine().n_cpus)
+    else:  # what it would have taken on all the workers
+        _state["rent"] += (now - started) * (1.0 - 1.0 / workers())
 
 
 def parallel_ran() -> None:
     """Record that a parallel kernel runs now or just returned (its threads are awake)."""
     _state["parallel_end"] = time.perf_counter()
-
-
-def workers() -> int:
-    """Workers for a task kernel (:mod:`._tasks`) of a small call, without asking Numba
-    (slow to answer): one per usable CPU, which is right whatever thread count Numba
-    has, as each worker takes tasks until none is left."""
-    return _tuning.machine().n_cpus
 
 
 ON_PARALLEL.append(parallel_ran)

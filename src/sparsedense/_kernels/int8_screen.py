@@ -226,8 +226,7 @@ def _hits(out, j, rowv, base, mul, srho, sumq, slope, err, tau):
     hit = False
     for lane in range(PANEL):
         r = base + lane
-        s = np.float32(out[j, lane]) * (mul * rowv[0, r]) + (srho * rowv[1, r]
-                                                              + sumq * rowv[2, r])
+        s = _estimate(out[j, lane], rowv[0, r], rowv[1, r], rowv[2, r], mul, srho, sumq)
         hit |= s + abs(s) * slope + err > tau
     return hit
 

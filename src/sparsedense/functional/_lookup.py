@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._kernels import _pool, _tuning
-from .._kernels._dispatch import balanced_order, choose, task_args, use_parallel
+from .._kernels._dispatch import balanced_order, choose, task_args, use_parallel, workers
 from .._base.validation import (
     check_grad_output,
     check_indices,
@@ -141,49 +141,28 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
 
         _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
     table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
-    if flat.size * dim * weight.dtype.itemsize <= _tuning.get("LOOKUP_SMALL_MAX_BYTES"):
-        return _small_lookup(flat, table, out_shape, out)
-    if out is not None and out.flags.c_contiguous:
-        target = out
-    else:
-        target = np.empty(out_shape, weight.dtype)
-    if flat.size:
-        from .._kernels.lookup import _embedding_gather
-
-        gather = choose(_embedding_gather, flat.size * dim)
-        n_tasks = min(flat.size, _tuning.get("PARALLEL_TASKS"))
-        gather(flat, table, target.reshape(flat.size, dim), *task_args(gather, n_tasks))
-    if out is not None and target is not out:
-        out[...] = target
-        return out
-    return target
-
-
-def _small_lookup(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
-                  out: np.ndarray | None) -> np.ndarray:
-    """A lookup whose output fits the caches: one copy per thread while the thread pool
-    is awake (or a run of calls has earned its wake, :mod:`.._kernels._pool`), else
-    numpy's row copies on this thread. The same values either way."""
-    dim = table.shape[1]
+    work = flat.size * dim
+    # a small lookup (its output fits the caches) runs on the threads only while the pool
+    # is awake or a run of calls has earned its wake (_pool), else as numpy's row copies
+    small = work * weight.dtype.itemsize <= _tuning.get("LOOKUP_SMALL_MAX_BYTES")
     started = time.perf_counter()
-    parallel = _pool.small_call_parallel(flat.size * dim)
-    if parallel:
-        from .._kernels.lookup import _embedding_gather
-
-        target = out if out is not None and out.flags.c_contiguous else np.empty(
-            out_shape, table.dtype)
-        # one contiguous range per thread: the output's lines stay in one core's cache
-        gather = choose(_embedding_gather, flat.size * dim)  # (small_call_parallel's checks)
-        n_workers = _pool.workers()
-        gather(flat, table, target.reshape(flat.size, dim), min(flat.size, n_workers),
-               n_workers, np.zeros(2, dtype=np.int64))
-    elif out is None:
+    on_threads = not small or _pool.small_call_parallel(work)
+    if not on_threads and out is None:
         target = np.take(table, flat, axis=0).reshape(out_shape)
     else:
-        target = out if out.flags.c_contiguous else np.empty(out_shape, table.dtype)
-        # (mode="clip" spares take's buffered copy of out; the indices are checked)
-        np.take(table, flat, axis=0, out=target.reshape(flat.size, dim), mode="clip")
-    _pool.small_call_done(parallel, started)
+        target = out if out is not None and out.flags.c_contiguous else np.empty(
+            out_shape, weight.dtype)
+        if not on_threads:  # (mode="clip" spares take's buffered copy; indices are checked)
+            np.take(table, flat, axis=0, out=target.reshape(flat.size, dim), mode="clip")
+        elif flat.size:
+            from .._kernels.lookup import _embedding_gather
+
+            gather = choose(_embedding_gather, work)
+            # small: one contiguous range per worker, the output's lines in one core's cache
+            n_tasks = min(flat.size, workers() if small else _tuning.get("PARALLEL_TASKS"))
+            gather(flat, table, target.reshape(flat.size, dim), *task_args(gather, n_tasks))
+    if small:
+        _pool.small_call_done(on_threads, started)
     if out is not None and target is not out:
         out[...] = target
         return out
