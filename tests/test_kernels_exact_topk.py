@@ -30,13 +30,19 @@ def canonical_reference(a, b):
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 
 
-@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 300, 301])
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 16, 300, 301])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_canonical_dot_adds_in_the_stated_order(n, dtype):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_canonical_dot_adds_in_the_stated_order(n, dtype, stride):
+    """Rows with unit stride (eight lanes an instruction) and strided ones (a scalar loop)
+    add the same products in the same order; mixed float32/float64 rows too."""
     rng = np.random.default_rng(n)
-    a = (rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, n)).astype(dtype)
+    a = (rng.standard_normal(n * stride) * 10.0 ** rng.integers(-8, 8, n * stride))
+    a = a.astype(dtype)[::stride]
     b = rng.standard_normal(n).astype(dtype)
     assert canonical_dot(a, b) == canonical_reference(a, b)
+    other = np.float64 if dtype == np.float32 else np.float32
+    assert canonical_dot(a, b.astype(other)) == canonical_reference(a, b.astype(other))
 
 
 def near_ties(rng, n, dim):
@@ -93,3 +99,51 @@ def test_topk_of_a_large_corpus_with_ties_is_the_canonical_ranking(exclude_self)
         order = np.lexsort((np.arange(C.shape[0]), -ref))[:25]
         np.testing.assert_array_equal(idx[q], order)
         np.testing.assert_array_equal(scores[q], ref[order])
+
+
+def _row_topk(srow, rows, qrow, k, skip):
+    """``_exact_row`` on one row with empty heaps: the canonical top-k it keeps, ranked."""
+    from sparsedense._kernels.exact_topk import _exact_row
+
+    hs, hi = np.empty(k, srow.dtype), np.empty(k, np.int64)
+    cs, ci = np.empty(k, srow.dtype), np.empty(k, np.int64)
+    margin = 4 * 2.02 * rows.shape[1] * np.finfo(srow.dtype).eps
+    pending = np.empty(srow.shape[0], np.int64)
+    n = _exact_row(srow, rows, qrow, 0, k, skip, margin, hs, hi, cs, ci, 0,
+                   np.empty(1, srow.dtype), pending)
+    order = sorted(range(n), key=lambda t: (-cs[t], ci[t]))
+    return [int(ci[t]) for t in order], [float(cs[t]) for t in order]
+
+
+def _brute_topk(rows, qrow, k, skip):
+    scored = [(float(np.float32(canonical_dot(qrow, rows[j]))), j)
+              for j in range(rows.shape[0]) if j != skip]
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [j for _, j in scored[:k]], [s for s, _ in scored[:k]]
+
+
+@pytest.mark.parametrize("m, k", [(2048, 10), (4096, 1), (4096, 64), (2048, 100),
+                                  (2048, 200), (300, 50), (640, 10), (4100, 10)])
+@pytest.mark.parametrize("case", ["random", "ties", "all_equal", "self_is_max",
+                                  "one_per_span"])
+def test_an_empty_heap_is_filled_with_the_exact_topk_of_the_row(m, k, case):
+    """The first tile's fill (spans' maxima, or the plain scan when they are too few)
+    keeps exactly the canonical top-k, ties by lower index, the own column left out."""
+    rng = np.random.default_rng(m + k)
+    rows = (near_ties(rng, m, 24) if case == "ties"
+            else rng.standard_normal((m, 24)).astype(np.float32))
+    qrow = rng.standard_normal(24).astype(np.float32)
+    skip = -1
+    if case == "all_equal":  # every score ties: the k lowest columns but the own one
+        rows[:] = rows[0]
+        skip = 3
+    if case == "self_is_max":
+        skip = int(rng.integers(0, m))
+        rows[skip] = qrow * 10  # its own column holds the row's largest score
+    if case == "one_per_span":  # one large score every 8 columns, the largest its own
+        rows *= 1e-3
+        for t in range(m // 8):
+            rows[8 * t + 5] = qrow * (1 + t)
+        skip = 8 * (m // 8 - 1) + 5
+    srow = (rows @ qrow).astype(np.float32)
+    assert _row_topk(srow, rows, qrow, k, skip) == _brute_topk(rows, qrow, k, skip)

@@ -1,8 +1,9 @@
 """The row-norm kernels (_kernels/norms.py) and task ranges (_kernels/_tasks.py) against numpy.
 
 Each kernel's arithmetic is spelled out in numpy, operation by operation, and
-compared bit for bit: the dense l2 kernels square in float64 and multiply by
-the reciprocal of the norm; the CSR kernels are scikit-learn's ``normalize``.
+compared bit for bit: the dense l2 kernels square in float64, add the squares
+in canonical_dot's order and multiply by the reciprocal of the norm; the CSR
+kernels are scikit-learn's ``normalize``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,18 @@ def _table(dtype, n_rows: int, seed: int = 0) -> np.ndarray:
 
 
 def _sum_squares_in_order(row: np.ndarray) -> float:
-    s = 0.0
-    for x in row.astype(np.float64):
-        s += x * x
-    return s
+    """The squares in float64, added in eight lanes (column mod 8, the tail on lane 0),
+    then the lanes as a fixed tree: canonical_dot's order."""
+    x = row.astype(np.float64)
+    n = x.shape[0]
+    m = n - n % 8
+    lanes = np.zeros(8)
+    for j in range(0, m, 8):
+        lanes += x[j:j + 8] * x[j:j + 8]
+    for j in range(m, n):
+        lanes[0] += x[j] * x[j]
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5])
+                                                             + (lanes[6] + lanes[7]))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

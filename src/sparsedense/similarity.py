@@ -448,5 +448,12 @@ def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_s
 
 
 def tile_cols(n_c: int, block_size: int) -> int:
-    """Corpus rows per dense tile: about ``TOPK_TILE_SCORES`` scores, at least ``TILE_MIN_COLS``."""
-    return min(n_c, max(TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size))
+    """Corpus rows per dense tile: about ``TOPK_TILE_SCORES`` scores, at least ``TILE_MIN_COLS``.
+
+    A whole number of the selection's blocks of scores when wider than one, so
+    that all but the last tile are counted in whole vectorised blocks.
+    """
+    from ._kernels.exact_topk import _BLOCK
+
+    cols = max(TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size)
+    return min(n_c, cols - cols % _BLOCK if cols > _BLOCK else cols)

@@ -166,6 +166,63 @@ def fmuladd(typingctx, a, b, c):
 
 
 @intrinsic
+def dot_lanes8(typingctx, a, b, m):
+    """The eight float64 lane sums of ``a[:m] . b[:m]`` (``m`` a multiple of 8): lane ``l``
+    adds the products of columns ``l, l + 8, ...`` in that order.
+
+    One ``<8 x double>`` accumulator: each lane is the same chain of float64
+    additions as a scalar loop would make (products of float32 or float64 values,
+    exact in float64 for float32 ones), eight columns an instruction. ``a`` and
+    ``b`` need unit stride (the caller checks).
+    """
+    ok = all(isinstance(x, types.Array) and x.ndim == 1 and x.dtype in (types.float32,
+             types.float64) for x in (a, b))
+    if not ok or not isinstance(m, types.Integer):
+        return None
+    sig = types.UniTuple(types.float64, 8)(a, b, m)
+
+    def codegen(context, builder, signature, args):
+        intp = context.get_value_type(types.intp)
+        f64 = ir.DoubleType()
+        vty = ir.VectorType(f64, 8)
+        m_v = context.cast(builder, args[2], signature.args[2], types.intp)
+        data = []
+        for ty, value in zip(signature.args[:2], args[:2]):
+            arr = cgutils.create_struct_proxy(ty)(context, builder, value=value)
+            elem = context.get_value_type(ty.dtype)
+            data.append((arr.data, ir.VectorType(elem, 8), ty.dtype == types.float32))
+        entry = builder.block
+        loop = builder.append_basic_block("dot_lanes8.loop")
+        done = builder.append_basic_block("dot_lanes8.done")
+        zero = ir.Constant(intp, 0)
+        builder.cbranch(builder.icmp_signed(">", m_v, zero), loop, done)
+        builder.position_at_end(loop)
+        j = builder.phi(intp)
+        acc = builder.phi(vty)
+        j.add_incoming(zero, entry)
+        acc.add_incoming(ir.Constant(vty, [0.0] * 8), entry)
+        prods = []
+        for ptr, lty, widen in data:
+            vec = builder.load(builder.bitcast(builder.gep(ptr, [j]), lty.as_pointer()),
+                               align=4)
+            prods.append(builder.fpext(vec, vty) if widen else vec)
+        total = builder.fadd(acc, builder.fmul(prods[0], prods[1]))
+        j_next = builder.add(j, ir.Constant(intp, 8))
+        j.add_incoming(j_next, loop)
+        acc.add_incoming(total, loop)
+        builder.cbranch(builder.icmp_signed("<", j_next, m_v), loop, done)
+        builder.position_at_end(done)
+        result = builder.phi(vty)
+        result.add_incoming(ir.Constant(vty, [0.0] * 8), entry)
+        result.add_incoming(total, loop)
+        lanes = [builder.extract_element(result, ir.Constant(ir.IntType(32), t))
+                 for t in range(8)]
+        return context.make_tuple(builder, signature.return_type, lanes)
+
+    return sig, codegen
+
+
+@intrinsic
 def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row,
               divisor):
     """Columns ``col:col + w`` of one bag's weighted sum, summed in vector registers.

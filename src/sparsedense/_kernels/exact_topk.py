@@ -25,6 +25,7 @@ from numba import njit
 
 from ._config import JIT_OPTIONS, harden_caches
 from ._prefetch import prefetch_row
+from .dots import canonical_dot
 from .norms import row_sum_squares
 from .similarity import _offer, _sift_down, _worse
 
@@ -32,34 +33,11 @@ from .similarity import _offer, _sift_down, _worse
 #: :mod:`.similarity`): a block without a candidate costs one vectorised pass
 _BLOCK = 512
 _SUB_BLOCK = 64
+#: sets of columns (column mod this, or more for a large k) whose maxima fill an empty
+#: heap (:func:`_fill_from_maxima`)
+_LANES = 64
 #: candidates ahead whose float row is prefetched while one is scored
 _ROWS_AHEAD = 4
-
-
-@njit(**JIT_OPTIONS)
-def canonical_dot(a, b):
-    """``a . b`` as float64 products added in eight lanes (column mod 8), then a fixed tree.
-
-    The lanes make eight independent chains (fast, where one chain is bound by
-    the adder's latency); the order of every addition is fixed by this code,
-    so the result is the same in every kernel and on every machine. Products
-    of float32 values are exact in float64.
-    """
-    n = a.shape[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    m = n - n % 8
-    for j in range(0, m, 8):
-        s0 += np.float64(a[j]) * np.float64(b[j])
-        s1 += np.float64(a[j + 1]) * np.float64(b[j + 1])
-        s2 += np.float64(a[j + 2]) * np.float64(b[j + 2])
-        s3 += np.float64(a[j + 3]) * np.float64(b[j + 3])
-        s4 += np.float64(a[j + 4]) * np.float64(b[j + 4])
-        s5 += np.float64(a[j + 5]) * np.float64(b[j + 5])
-        s6 += np.float64(a[j + 6]) * np.float64(b[j + 6])
-        s7 += np.float64(a[j + 7]) * np.float64(b[j + 7])
-    for j in range(m, n):
-        s0 += np.float64(a[j]) * np.float64(b[j])
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -105,39 +83,125 @@ def _below(x, like):
     return y
 
 
-@njit(**JIT_OPTIONS)
-def _fill_from_window(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one):
-    """Fill both heaps of a query from its first ``_BLOCK`` scores; returns the entries held.
+@njit(inline="always", **JIT_OPTIONS)
+def _kth_largest(x, k):
+    """The k-th largest value of ``x`` (no NaN), found in place by quickselect (``x`` is
+    reordered; no allocation, where ``np.partition`` copies)."""
+    lo = 0
+    hi = x.shape[0] - 1
+    want = k - 1  # its position once x is in descending order
+    while lo < hi:
+        pivot = x[(lo + hi) // 2]
+        i = lo
+        j = hi
+        while i <= j:
+            while x[i] > pivot:
+                i += 1
+            while x[j] < pivot:
+                j -= 1
+            if i <= j:
+                x[i], x[j] = x[j], x[i]
+                i += 1
+                j -= 1
+        if want <= j:
+            hi = j
+        elif want >= i:
+            lo = i
+        else:
+            return x[want]
+    return x[want]
 
-    The window's k-th best fast score ``kth`` is found by a partial sort;
-    the fast heap takes the scores at or above it (its k best, ties by
-    index), the canonical heap every score at or above ``kth - margin``
-    (below that, k rows of the window rank strictly above). This replaces
-    the climb of a heap filled with the first k scores, which offers about
-    ``k log(_BLOCK / k)`` scores one by one. 0 (nothing filled) when the
-    window holds NaN or fewer than k finite scores: the plain fill then runs.
+
+@njit(inline="always", **JIT_OPTIONS)
+def _lane_maxima(srow, full, lanes, maxima):
+    """``maxima[t] = max(maxima[t], srow[t::lanes][:full // lanes])``, NaN ignored: elementwise
+    maxima of whole vectors, no reduction."""
+    for base in range(0, full, lanes):
+        for t in range(lanes):
+            v = srow[base + t]
+            maxima[t] = v if v > maxima[t] else maxima[t]
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _count_above(srow, lo, width, thr):
+    """How many of ``srow[lo:lo + width]`` exceed ``thr``."""
+    hits = 0
+    for t in range(lo, lo + width):
+        hits += srow[t] > thr
+    return hits
+
+
+@njit(**JIT_OPTIONS)
+def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one, pending):
+    """Fill both heaps of a query from a whole row of scores; returns ``(n, n_pending)``.
+
+    The row's columns are dealt into ``lanes`` sets (column mod ``lanes``, at
+    least ``2 k`` of them) and ``low``, the k-th largest of the sets' maxima,
+    is found in one vectorised pass: k sets each hold a score at least
+    ``low``, so a score below ``low - margin`` ranks canonically below k rows
+    and is never looked at (a stretch of ``_SUB_BLOCK`` scores without one is
+    ruled out by one count). The scores left fill the heaps in column order,
+    as :func:`_exact_row`'s scan would: the first k scored canonically at
+    once, the rest offered to the fast heap and kept in ``pending``. This
+    replaces a heap that climbs through the first tile, offering about
+    ``k log(m / k)`` scores one by one. A NaN score ranks below every number
+    (as in the scan), so it is ruled out like one below ``low``. ``(0, 0)``,
+    nothing written, when the row has fewer than ``lanes`` columns or fewer
+    than k sets hold a number above ``-inf``.
     """
-    window = np.empty(_BLOCK, dtype=np.float64)
-    for t in range(_BLOCK):
-        v = np.float64(srow[t])
-        if v != v:
-            return 0
-        window[t] = v if t + c0 != skip else -np.inf
-    kth = np.partition(window, _BLOCK - k)[_BLOCK - k]
-    if kth == -np.inf:
-        return 0
+    m = srow.shape[0]
+    lanes = _LANES
+    while lanes < 2 * k:
+        lanes *= 2
+    if lanes > m:
+        return 0, 0
+    maxima = np.full(lanes, -np.inf, dtype=srow.dtype)
+    full = m - m % lanes
+    if lanes == _LANES:  # (a constant trip count: whole vectors)
+        _lane_maxima(srow, full, _LANES, maxima)
+    else:
+        _lane_maxima(srow, full, lanes, maxima)
+    own = skip - c0
+    if 0 <= own < full:  # the query's own column does not count towards low
+        top = -np.inf
+        for t in range(own % lanes, full, lanes):
+            if t != own and srow[t] > top:
+                top = np.float64(srow[t])
+        maxima[own % lanes] = top
+    low = np.float64(_kth_largest(maxima, k))
+    if low == -np.inf:
+        return 0, 0
+    floor = low - margin
+    thr = _below(floor, srow)
     n = 0
-    nc = 0
-    for t in range(_BLOCK):
-        c = t + c0
-        if c == skip:
+    n_pending = 0
+    for lo in range(0, m, _SUB_BLOCK):
+        width = min(_SUB_BLOCK, m - lo)
+        if width == _SUB_BLOCK:  # (a constant trip count: whole vectors)
+            hits = _count_above(srow, lo, _SUB_BLOCK, thr)
+        else:
+            hits = _count_above(srow, lo, width, thr)
+        if not hits:
             continue
-        s = srow[t]
-        if np.float64(s) >= kth - margin:
-            nc = _keep(cs, ci, k, nc, canonical_dot(qrow, rows[t]), c, one)
-        if np.float64(s) >= kth:
-            n = _keep(hs, hi, k, n, s, c, one)
-    return n
+        for j in range(lo, lo + width):
+            s = srow[j]
+            c = j + c0
+            if c == skip or np.float64(s) < floor:
+                continue
+            if n < k:
+                hs[n] = s
+                hi[n] = c
+                cs[n] = canonical_dot(qrow, rows[j])
+                ci[n] = c
+                n += 1
+                if n == k:
+                    _heapify(hs, hi, k)
+                    _heapify(cs, ci, k)
+            elif np.float64(s) > np.float64(hs[0]) - margin:
+                _offer(hs, hi, k, s, c)
+                pending[n_pending] = j
+                n_pending += 1
+    return n, n_pending
 
 
 @njit(**JIT_OPTIONS)
@@ -157,10 +221,11 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
     m = srow.shape[0]
     j = 0
     n_pending = 0
-    if n == 0 and m >= _BLOCK and 4 * k <= _BLOCK:
-        n = _fill_from_window(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one)
+    if n == 0:
+        n, n_pending = _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs,
+                                         ci, one, pending)
         if n == k:
-            j = _BLOCK
+            j = m
     while j < m and n < k:
         c = j + c0
         if c != skip:
@@ -173,6 +238,7 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
                 _heapify(hs, hi, k)
                 _heapify(cs, ci, k)
         j += 1
+    tail_counted = False
     while j < m:
         top = hs[0]
         if top == top and j + _BLOCK <= m:  # (a NaN on top: every score is looked at)
@@ -198,6 +264,15 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
                                     pending[n_pending] = j + u + t
                                     n_pending += 1
             j += _BLOCK
+        elif top == top and not tail_counted:  # the tail shorter than a block: one count
+            tail_counted = True
+            rest = srow[j:]
+            thr = _below(np.float64(top) - margin, rest)
+            hits = 0
+            for t in range(m - j):
+                hits += rest[t] > thr
+            if not hits:
+                j = m
         else:
             s = srow[j]
             c = j + c0

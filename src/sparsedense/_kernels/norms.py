@@ -5,7 +5,9 @@ and each must keep the results its callers are compared with:
 
 * **Dense rows** (:func:`row_sum_squares`, :func:`_normalize_rows_l2`): each
   value is promoted to float64 before it is squared, the squares are added
-  in column order, and a row is scaled by multiplying with ``1 / sqrt(sum)``;
+  as :func:`.dots.canonical_dot` adds products (eight lanes, column mod 8,
+  then a fixed tree: eight columns an instruction), and a row is scaled by
+  multiplying with ``1 / sqrt(sum)``;
   a row whose sum is not positive (zeros, NaN) is copied as it is. Cosine
   similarity's norms (``similarity._row_norms``) and ``max_norm``'s l2 norm
   (``lookup._renorm_rows``) are this sum's square root.
@@ -22,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from .dots import canonical_dot
 
 #: the ``norm`` codes of the CSR kernels
 NORM_NONE = 0
@@ -33,12 +36,8 @@ NORM_L2 = 2
 
 @njit(inline="always", **JIT_OPTIONS)
 def row_sum_squares(X, r):
-    """``sum_j float64(X[r, j]) ** 2``, added in column order (one dependent chain)."""
-    s = 0.0
-    for j in range(X.shape[1]):
-        x = np.float64(X[r, j])
-        s += x * x
-    return s
+    """``sum_j float64(X[r, j]) ** 2``, added as :func:`.dots.canonical_dot` adds."""
+    return canonical_dot(X[r], X[r])
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -59,55 +58,14 @@ def _normalize_row_l2(src, out, r):
     _scale_row_l2(src, out, r, row_sum_squares(src, r))
 
 
-@njit(**JIT_OPTIONS)
-def _normalize_8_rows_l2(src, out, r):
-    """Rows ``r .. r + 7`` as :func:`_normalize_row_l2` does each, their sums side by side.
-
-    One row's sum of squares is a chain of dependent float64 additions, bound
-    by the adder's latency; eight rows' chains interleaved keep the adders
-    busy. Each chain still adds its row's squares in column order, so every
-    norm, and so every output value, is the one-row kernel's.
-    """
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    for j in range(src.shape[1]):
-        x0 = np.float64(src[r, j])
-        x1 = np.float64(src[r + 1, j])
-        x2 = np.float64(src[r + 2, j])
-        x3 = np.float64(src[r + 3, j])
-        x4 = np.float64(src[r + 4, j])
-        x5 = np.float64(src[r + 5, j])
-        x6 = np.float64(src[r + 6, j])
-        x7 = np.float64(src[r + 7, j])
-        s0 += x0 * x0
-        s1 += x1 * x1
-        s2 += x2 * x2
-        s3 += x3 * x3
-        s4 += x4 * x4
-        s5 += x5 * x5
-        s6 += x6 * x6
-        s7 += x7 * x7
-    _scale_row_l2(src, out, r, s0)
-    _scale_row_l2(src, out, r + 1, s1)
-    _scale_row_l2(src, out, r + 2, s2)
-    _scale_row_l2(src, out, r + 3, s3)
-    _scale_row_l2(src, out, r + 4, s4)
-    _scale_row_l2(src, out, r + 5, s5)
-    _scale_row_l2(src, out, r + 6, s6)
-    _scale_row_l2(src, out, r + 7, s7)
-
-
 @parallel_kernel
 def _normalize_rows_l2(src, out):
     """``out`` = the rows of ``src`` scaled to unit l2 norm (rows of zeros stay zero).
 
     ``out`` may be ``src`` (in place); otherwise it has ``src``'s shape and
-    dtype, and the copy and the scaling are one pass over memory. Rows go
-    eight at a time (:func:`_normalize_8_rows_l2`), the rest one by one.
+    dtype, and the copy and the scaling are one pass over memory.
     """
-    n = src.shape[0]
-    for g in prange(n // 8):
-        _normalize_8_rows_l2(src, out, 8 * g)
-    for r in range(n - n % 8, n):
+    for r in prange(src.shape[0]):
         _normalize_row_l2(src, out, r)
 
 
