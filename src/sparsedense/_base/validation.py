@@ -188,6 +188,13 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
     index outside ``[0, num_embeddings)`` raises IndexError naming the first
     bad position, its value and the valid range.
     """
+    if (type(indices) is np.ndarray and indices.dtype == np.int64
+            and indices.flags.c_contiguous):  # what most callers pass: only the range check
+        flat = indices.reshape(-1)
+        if flat.size:
+            _raise_out_of_range(indices, int(_range_kernel()(flat, num_embeddings)),
+                                num_embeddings, name, upper_name)
+        return flat, indices.shape
     if isinstance(indices, (bool, np.bool_)):
         raise TypeError(f"{name} must be integers; got bool {indices!r}")
     arr = as_array(indices, name)
@@ -214,13 +221,19 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
             bad = int(np.argmax(flat >= num_embeddings)) if flat.max() >= num_embeddings else -1
         else:  # one pass of a small kernel: no temporaries, no numpy dispatch
             bad = int(_range_kernel()(flat, num_embeddings))
-        if bad >= 0:
-            pos = np.unravel_index(bad, arr.shape)
-            raise IndexError(
-                f"{name}{_where(pos)} = {arr[pos]} is out of range for "
-                f"{upper_name}={num_embeddings} (valid: 0..{num_embeddings - 1})"
-            )
+        _raise_out_of_range(arr, bad, num_embeddings, name, upper_name)
     return flat.astype(np.int64, copy=False), arr.shape
+
+
+def _raise_out_of_range(arr: np.ndarray, bad: int, num_embeddings: int, name: str,
+                        upper_name: str) -> None:
+    """The IndexError naming flat position ``bad`` of ``arr`` (nothing when ``bad < 0``)."""
+    if bad >= 0:
+        pos = np.unravel_index(bad, arr.shape)
+        raise IndexError(
+            f"{name}{_where(pos)} = {arr[pos]} is out of range for "
+            f"{upper_name}={num_embeddings} (valid: 0..{num_embeddings - 1})"
+        )
 
 
 @functools.cache
