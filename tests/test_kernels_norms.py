@@ -44,7 +44,7 @@ def _sum_squares_in_order(row: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n_rows", [0, 1, 8, 13])
+@pytest.mark.parametrize("n_rows", [0, 1, 4, 8, 13])
 def test_dense_l2_normalisation_is_the_float64_reference(dtype, n_rows):
     X = _table(dtype, n_rows)
     sums = np.array([_sum_squares_in_order(row) for row in X])
@@ -56,6 +56,10 @@ def test_dense_l2_normalisation_is_the_float64_reference(dtype, n_rows):
     got = np.empty_like(X)
     norms._normalize_rows_l2_serial(X, got)
     assert got.tobytes() == expected.tobytes()
+    F = np.asfortranarray(X)  # strided rows: one at a time, the same values
+    got_f = np.empty_like(X)
+    norms._normalize_rows_l2_serial(F, got_f)
+    assert got_f.tobytes() == expected.tobytes()
     norms._normalize_rows_l2_serial(X, X)  # in place
     assert X.tobytes() == expected.tobytes()
 

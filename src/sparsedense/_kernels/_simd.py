@@ -222,6 +222,75 @@ def dot_lanes8(typingctx, a, b, m):
     return sig, codegen
 
 
+#: rows whose sums of squares :func:`square_lanes8_rows` adds side by side
+SQUARE_ROWS = 4
+
+
+@intrinsic
+def square_lanes8_rows(typingctx, X, r, m):
+    """:func:`dot_lanes8` of each of rows ``r .. r + SQUARE_ROWS - 1`` of ``X`` with itself:
+    ``SQUARE_ROWS`` x 8 float64 lane sums, row after row.
+
+    One row's lanes are a chain of dependent additions (the adder's latency
+    bounds it); the rows' chains side by side keep the adders busy, each row
+    still added exactly as :func:`dot_lanes8` adds it. ``X`` is 2-D with unit
+    stride along its rows (the caller checks).
+    """
+    ok = (isinstance(X, types.Array) and X.ndim == 2
+          and X.dtype in (types.float32, types.float64))
+    if not ok or not isinstance(r, types.Integer) or not isinstance(m, types.Integer):
+        return None
+    sig = types.UniTuple(types.float64, 8 * SQUARE_ROWS)(X, r, m)
+
+    def codegen(context, builder, signature, args):
+        intp = context.get_value_type(types.intp)
+        vty = ir.VectorType(ir.DoubleType(), 8)
+        arr = cgutils.create_struct_proxy(signature.args[0])(context, builder, value=args[0])
+        elem = context.get_value_type(signature.args[0].dtype)
+        lty = ir.VectorType(elem, 8).as_pointer()
+        widen = signature.args[0].dtype == types.float32
+        r_v = context.cast(builder, args[1], signature.args[1], types.intp)
+        m_v = context.cast(builder, args[2], signature.args[2], types.intp)
+        row_len = builder.sdiv(cgutils.unpack_tuple(builder, arr.strides, 2)[0],
+                               ir.Constant(intp, context.get_abi_sizeof(elem)))
+        starts = [builder.mul(builder.add(r_v, ir.Constant(intp, i)), row_len)
+                  for i in range(SQUARE_ROWS)]
+        entry = builder.block
+        loop = builder.append_basic_block("square_lanes8.loop")
+        done = builder.append_basic_block("square_lanes8.done")
+        zero = ir.Constant(intp, 0)
+        zeros = ir.Constant(vty, [0.0] * 8)
+        builder.cbranch(builder.icmp_signed(">", m_v, zero), loop, done)
+        builder.position_at_end(loop)
+        j = builder.phi(intp)
+        j.add_incoming(zero, entry)
+        accs = [builder.phi(vty) for _ in starts]  # (a block's phis come first)
+        totals = []
+        for start, acc in zip(starts, accs):
+            acc.add_incoming(zeros, entry)
+            ptr = builder.gep(arr.data, [builder.add(start, j)])
+            vec = builder.load(builder.bitcast(ptr, lty), align=4)
+            vec = builder.fpext(vec, vty) if widen else vec
+            totals.append(builder.fadd(acc, builder.fmul(vec, vec)))
+        j_next = builder.add(j, ir.Constant(intp, 8))
+        j.add_incoming(j_next, loop)
+        for acc, total in zip(accs, totals):
+            acc.add_incoming(total, loop)
+        builder.cbranch(builder.icmp_signed("<", j_next, m_v), loop, done)
+        builder.position_at_end(done)
+        results = [builder.phi(vty) for _ in totals]
+        lanes = []
+        for total, result in zip(totals, results):
+            result.add_incoming(zeros, entry)
+            result.add_incoming(total, loop)
+        for result in results:
+            lanes += [builder.extract_element(result, ir.Constant(ir.IntType(32), t))
+                      for t in range(8)]
+        return context.make_tuple(builder, signature.return_type, lanes)
+
+    return sig, codegen
+
+
 @intrinsic
 def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row,
               divisor):

@@ -41,7 +41,14 @@ def canonical_dot(a, b):
             s5 += np.float64(a[j + 5]) * np.float64(b[j + 5])
             s6 += np.float64(a[j + 6]) * np.float64(b[j + 6])
             s7 += np.float64(a[j + 7]) * np.float64(b[j + 7])
-    for j in range(m, n):
+    return lane_total(a, b, m, s0, s1, s2, s3, s4, s5, s6, s7)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def lane_total(a, b, m, s0, s1, s2, s3, s4, s5, s6, s7):
+    """:func:`canonical_dot` from its eight lane sums over ``a[:m] . b[:m]``: the columns
+    from ``m`` on added to lane 0, then the lanes as a fixed tree."""
+    for j in range(m, a.shape[0]):
         s0 += np.float64(a[j]) * np.float64(b[j])
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
