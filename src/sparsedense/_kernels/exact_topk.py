@@ -181,10 +181,13 @@ def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one
             hits = _count_above(srow, lo, _SUB_BLOCK, thr)
         else:
             hits = _count_above(srow, lo, width, thr)
-        if not hits:
-            continue
-        for j in range(lo, lo + width):
+        j = lo - 1
+        while hits:  # up to the last score above thr
+            j += 1
             s = srow[j]
+            if not s > thr:
+                continue
+            hits -= 1
             c = j + c0
             if c == skip or np.float64(s) < floor:
                 continue
@@ -247,22 +250,27 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
             hits = 0
             for t in range(_BLOCK):
                 hits += block[t] > thr
-            if hits:
-                for u in range(0, _BLOCK, _SUB_BLOCK):
-                    sub = block[u:u + _SUB_BLOCK]
-                    thr = _below(np.float64(hs[0]) - margin, block)  # (the k-th best rises)
-                    hits = 0
-                    for t in range(_SUB_BLOCK):
-                        hits += sub[t] > thr
-                    if hits:
-                        for t in range(_SUB_BLOCK):
-                            s = sub[t]
-                            if np.float64(s) > np.float64(hs[0]) - margin:
-                                c = j + u + t + c0
-                                if c != skip:
-                                    _offer(hs, hi, k, s, c)
-                                    pending[n_pending] = j + u + t
-                                    n_pending += 1
+            # the block's scores above thr, found sub-block by sub-block until all are met;
+            # each is offered if it still beats the k-th best, which rises as they enter
+            u = 0
+            while hits:
+                sub = block[u:u + _SUB_BLOCK]
+                found = 0
+                for t in range(_SUB_BLOCK):
+                    found += sub[t] > thr
+                t = 0
+                while found:
+                    s = sub[t]
+                    if s > thr:
+                        found -= 1
+                        hits -= 1
+                        c = j + u + t + c0
+                        if c != skip and np.float64(s) > np.float64(hs[0]) - margin:
+                            _offer(hs, hi, k, s, c)
+                            pending[n_pending] = j + u + t
+                            n_pending += 1
+                    t += 1
+                u += _SUB_BLOCK
             j += _BLOCK
         elif top == top and not tail_counted:  # the tail shorter than a block: one count
             tail_counted = True
