@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -232,3 +233,13 @@ def test_a_missing_peer_is_an_asv_n_a_that_says_why():
             peers.require_peer("nopeer_autograd")
     finally:
         del peers.PEER_MODULES["nopeer"]
+
+
+def test_the_benchmarks_readme_lists_every_suite_file():
+    """benchmarks/README.md names each asv suite file, so none runs unexplained."""
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    files = sorted(p.name for p in (folder / "benchmarks").glob("bench_*.py"))
+    assert files, "no asv suite files found"
+    missing = [name for name in files if f"`{name}`" not in readme]
+    assert not missing, f"benchmarks/README.md does not list {missing}"
