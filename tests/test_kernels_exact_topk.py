@@ -125,7 +125,7 @@ def _brute_topk(rows, qrow, k, skip):
 @pytest.mark.parametrize("m, k", [(2048, 10), (4096, 1), (4096, 64), (2048, 100),
                                   (2048, 200), (300, 50), (640, 10), (4100, 10)])
 @pytest.mark.parametrize("case", ["random", "ties", "all_equal", "self_is_max",
-                                  "one_per_span"])
+                                  "one_per_span", "overflow"])
 def test_an_empty_heap_is_filled_with_the_exact_topk_of_the_row(m, k, case):
     """The first tile's fill (spans' maxima, or the plain scan when they are too few)
     keeps exactly the canonical top-k, ties by lower index, the own column left out."""
@@ -145,5 +145,10 @@ def test_an_empty_heap_is_filled_with_the_exact_topk_of_the_row(m, k, case):
         for t in range(m // 8):
             rows[8 * t + 5] = qrow * (1 + t)
         skip = 8 * (m // 8 - 1) + 5
-    srow = (rows @ qrow).astype(np.float32)
-    assert _row_topk(srow, rows, qrow, k, skip) == _brute_topk(rows, qrow, k, skip)
+    if case == "overflow":  # more than k rows whose scores are inf (float32 overflows)
+        for t in rng.choice(m, size=min(m, k + 70), replace=False):
+            rows[t] = qrow / np.abs(qrow).max() * np.float32(3e38)
+    with np.errstate(over="ignore"):  # (the overflow case's scores are inf)
+        srow = (rows @ qrow).astype(np.float32)
+        want = _brute_topk(rows, qrow, k, skip)
+    assert _row_topk(srow, rows, qrow, k, skip) == want

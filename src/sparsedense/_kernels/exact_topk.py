@@ -147,7 +147,8 @@ def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one
     ``k log(m / k)`` scores one by one. A NaN score ranks below every number
     (as in the scan), so it is ruled out like one below ``low``. ``(0, 0)``,
     nothing written, when the row has fewer than ``lanes`` columns or fewer
-    than k sets hold a number above ``-inf``.
+    than k sets hold a number above ``-inf`` (or ``low`` is ``inf``: no
+    float32 threshold lets a score by, and the plain fill runs).
     """
     m = srow.shape[0]
     lanes = _LANES
