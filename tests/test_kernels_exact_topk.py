@@ -10,24 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import reference
 from sparsedense._kernels import _tuning
 from sparsedense._kernels.exact_topk import canonical_dot
 from sparsedense.similarity import normalize_rows, topk_similar
-
-
-def canonical_reference(a, b):
-    """numpy's statement of the order: eight lanes (column mod 8), the tail on lane 0, a tree."""
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    n = a.shape[0]
-    m = n - n % 8
-    lanes = np.zeros(8)
-    for j in range(0, m, 8):
-        lanes += a[j:j + 8] * b[j:j + 8]
-    for j in range(m, n):
-        lanes[0] += a[j] * b[j]
-    s = lanes
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 16, 300, 301])
@@ -40,9 +26,9 @@ def test_canonical_dot_adds_in_the_stated_order(n, dtype, stride):
     a = (rng.standard_normal(n * stride) * 10.0 ** rng.integers(-8, 8, n * stride))
     a = a.astype(dtype)[::stride]
     b = rng.standard_normal(n).astype(dtype)
-    assert canonical_dot(a, b) == canonical_reference(a, b)
+    assert canonical_dot(a, b) == reference.canonical_dot(a, b)
     other = np.float64 if dtype == np.float32 else np.float32
-    assert canonical_dot(a, b.astype(other)) == canonical_reference(a, b.astype(other))
+    assert canonical_dot(a, b.astype(other)) == reference.canonical_dot(a, b.astype(other))
 
 
 def near_ties(rng, n, dim):
@@ -75,7 +61,7 @@ def test_dense_topk_scores_are_canonical_and_ranked_by_them(metric):
     Qp = normalize_rows(Q) if metric == "cosine" else Q
     Cp = normalize_rows(C) if metric == "cosine" else C
     for q in range(Q.shape[0]):
-        ref = np.array([canonical_reference(Qp[q], Cp[c]) for c in range(C.shape[0])],
+        ref = np.array([reference.canonical_dot(Qp[q], Cp[c]) for c in range(C.shape[0])],
                        dtype=np.float32)
         order = np.lexsort((np.arange(C.shape[0]), -ref))
         np.testing.assert_array_equal(idx[q], order)
@@ -92,7 +78,7 @@ def test_topk_of_a_large_corpus_with_ties_is_the_canonical_ranking(exclude_self)
     idx, scores = topk_similar(Q, C, 25, exclude_self=exclude_self)
     Qp, Cp = normalize_rows(Q), normalize_rows(C)
     for q in range(Q.shape[0]):
-        ref = np.array([canonical_reference(Qp[q], Cp[c]) for c in range(C.shape[0])],
+        ref = np.array([reference.canonical_dot(Qp[q], Cp[c]) for c in range(C.shape[0])],
                        dtype=np.float32)
         if exclude_self:
             ref[q] = -np.inf  # column q is left out for query q

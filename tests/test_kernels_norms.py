@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import reference
 
 from sparsedense._kernels import norms
 from sparsedense._kernels._tasks import task_range
@@ -29,18 +30,8 @@ def _table(dtype, n_rows: int, seed: int = 0) -> np.ndarray:
 
 
 def _sum_squares_in_order(row: np.ndarray) -> float:
-    """The squares in float64, added in eight lanes (column mod 8, the tail on lane 0),
-    then the lanes as a fixed tree: canonical_dot's order."""
-    x = row.astype(np.float64)
-    n = x.shape[0]
-    m = n - n % 8
-    lanes = np.zeros(8)
-    for j in range(0, m, 8):
-        lanes += x[j:j + 8] * x[j:j + 8]
-    for j in range(m, n):
-        lanes[0] += x[j] * x[j]
-    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5])
-                                                             + (lanes[6] + lanes[7]))
+    """The squares in float64, added in canonical_dot's order."""
+    return reference.canonical_dot(row, row)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

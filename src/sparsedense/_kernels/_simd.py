@@ -165,6 +165,49 @@ def fmuladd(typingctx, a, b, c):
     return a(a, b, c), codegen
 
 
+def _lane_chains(builder, intp, m_v, n_chains: int, products, tag: str) -> list:
+    """Emit ``for j in range(0, m, 8)`` adding ``products(j)`` (one ``<8 x double>`` per
+    chain) to ``n_chains`` accumulators that start at zero; the builder is left after
+    the loop. Returns the accumulators' final values (zeros when ``m <= 0``)."""
+    vty = ir.VectorType(ir.DoubleType(), 8)
+    zeros = ir.Constant(vty, [0.0] * 8)
+    entry = builder.block
+    loop = builder.append_basic_block(f"{tag}.loop")
+    done = builder.append_basic_block(f"{tag}.done")
+    zero = ir.Constant(intp, 0)
+    builder.cbranch(builder.icmp_signed(">", m_v, zero), loop, done)
+    builder.position_at_end(loop)
+    j = builder.phi(intp)
+    accs = [builder.phi(vty) for _ in range(n_chains)]  # (a block's phis come first)
+    j.add_incoming(zero, entry)
+    totals = [builder.fadd(acc, product) for acc, product in zip(accs, products(j))]
+    j_next = builder.add(j, ir.Constant(intp, 8))
+    j.add_incoming(j_next, loop)
+    for acc, total in zip(accs, totals):
+        acc.add_incoming(zeros, entry)
+        acc.add_incoming(total, loop)
+    builder.cbranch(builder.icmp_signed("<", j_next, m_v), loop, done)
+    builder.position_at_end(done)
+    results = [builder.phi(vty) for _ in totals]
+    for total, result in zip(totals, results):
+        result.add_incoming(zeros, entry)
+        result.add_incoming(total, loop)
+    return results
+
+
+def _load8(builder, ptr, elem_type, widen: bool):
+    """Eight values from ``ptr`` (unaligned), widened to float64 when they are float32."""
+    vec = builder.load(builder.bitcast(ptr, ir.VectorType(elem_type, 8).as_pointer()), align=4)
+    return builder.fpext(vec, ir.VectorType(ir.DoubleType(), 8)) if widen else vec
+
+
+def _lanes_tuple(context, builder, signature, results):
+    i32 = ir.IntType(32)
+    lanes = [builder.extract_element(result, ir.Constant(i32, t))
+             for result in results for t in range(8)]
+    return context.make_tuple(builder, signature.return_type, lanes)
+
+
 @intrinsic
 def dot_lanes8(typingctx, a, b, m):
     """The eight float64 lane sums of ``a[:m] . b[:m]`` (``m`` a multiple of 8): lane ``l``
@@ -183,41 +226,18 @@ def dot_lanes8(typingctx, a, b, m):
 
     def codegen(context, builder, signature, args):
         intp = context.get_value_type(types.intp)
-        f64 = ir.DoubleType()
-        vty = ir.VectorType(f64, 8)
         m_v = context.cast(builder, args[2], signature.args[2], types.intp)
-        data = []
-        for ty, value in zip(signature.args[:2], args[:2]):
-            arr = cgutils.create_struct_proxy(ty)(context, builder, value=value)
-            elem = context.get_value_type(ty.dtype)
-            data.append((arr.data, ir.VectorType(elem, 8), ty.dtype == types.float32))
-        entry = builder.block
-        loop = builder.append_basic_block("dot_lanes8.loop")
-        done = builder.append_basic_block("dot_lanes8.done")
-        zero = ir.Constant(intp, 0)
-        builder.cbranch(builder.icmp_signed(">", m_v, zero), loop, done)
-        builder.position_at_end(loop)
-        j = builder.phi(intp)
-        acc = builder.phi(vty)
-        j.add_incoming(zero, entry)
-        acc.add_incoming(ir.Constant(vty, [0.0] * 8), entry)
-        prods = []
-        for ptr, lty, widen in data:
-            vec = builder.load(builder.bitcast(builder.gep(ptr, [j]), lty.as_pointer()),
-                               align=4)
-            prods.append(builder.fpext(vec, vty) if widen else vec)
-        total = builder.fadd(acc, builder.fmul(prods[0], prods[1]))
-        j_next = builder.add(j, ir.Constant(intp, 8))
-        j.add_incoming(j_next, loop)
-        acc.add_incoming(total, loop)
-        builder.cbranch(builder.icmp_signed("<", j_next, m_v), loop, done)
-        builder.position_at_end(done)
-        result = builder.phi(vty)
-        result.add_incoming(ir.Constant(vty, [0.0] * 8), entry)
-        result.add_incoming(total, loop)
-        lanes = [builder.extract_element(result, ir.Constant(ir.IntType(32), t))
-                 for t in range(8)]
-        return context.make_tuple(builder, signature.return_type, lanes)
+        rows = [(cgutils.create_struct_proxy(ty)(context, builder, value=value).data,
+                 context.get_value_type(ty.dtype), ty.dtype == types.float32)
+                for ty, value in zip(signature.args[:2], args[:2])]
+
+        def products(j):
+            x, y = (_load8(builder, builder.gep(ptr, [j]), elem, widen)
+                    for ptr, elem, widen in rows)
+            return [builder.fmul(x, y)]
+
+        results = _lane_chains(builder, intp, m_v, 1, products, "dot_lanes8")
+        return _lanes_tuple(context, builder, signature, results)
 
     return sig, codegen
 
@@ -244,10 +264,8 @@ def square_lanes8_rows(typingctx, X, r, m):
 
     def codegen(context, builder, signature, args):
         intp = context.get_value_type(types.intp)
-        vty = ir.VectorType(ir.DoubleType(), 8)
         arr = cgutils.create_struct_proxy(signature.args[0])(context, builder, value=args[0])
         elem = context.get_value_type(signature.args[0].dtype)
-        lty = ir.VectorType(elem, 8).as_pointer()
         widen = signature.args[0].dtype == types.float32
         r_v = context.cast(builder, args[1], signature.args[1], types.intp)
         m_v = context.cast(builder, args[2], signature.args[2], types.intp)
@@ -255,38 +273,14 @@ def square_lanes8_rows(typingctx, X, r, m):
                                ir.Constant(intp, context.get_abi_sizeof(elem)))
         starts = [builder.mul(builder.add(r_v, ir.Constant(intp, i)), row_len)
                   for i in range(SQUARE_ROWS)]
-        entry = builder.block
-        loop = builder.append_basic_block("square_lanes8.loop")
-        done = builder.append_basic_block("square_lanes8.done")
-        zero = ir.Constant(intp, 0)
-        zeros = ir.Constant(vty, [0.0] * 8)
-        builder.cbranch(builder.icmp_signed(">", m_v, zero), loop, done)
-        builder.position_at_end(loop)
-        j = builder.phi(intp)
-        j.add_incoming(zero, entry)
-        accs = [builder.phi(vty) for _ in starts]  # (a block's phis come first)
-        totals = []
-        for start, acc in zip(starts, accs):
-            acc.add_incoming(zeros, entry)
-            ptr = builder.gep(arr.data, [builder.add(start, j)])
-            vec = builder.load(builder.bitcast(ptr, lty), align=4)
-            vec = builder.fpext(vec, vty) if widen else vec
-            totals.append(builder.fadd(acc, builder.fmul(vec, vec)))
-        j_next = builder.add(j, ir.Constant(intp, 8))
-        j.add_incoming(j_next, loop)
-        for acc, total in zip(accs, totals):
-            acc.add_incoming(total, loop)
-        builder.cbranch(builder.icmp_signed("<", j_next, m_v), loop, done)
-        builder.position_at_end(done)
-        results = [builder.phi(vty) for _ in totals]
-        lanes = []
-        for total, result in zip(totals, results):
-            result.add_incoming(zeros, entry)
-            result.add_incoming(total, loop)
-        for result in results:
-            lanes += [builder.extract_element(result, ir.Constant(ir.IntType(32), t))
-                      for t in range(8)]
-        return context.make_tuple(builder, signature.return_type, lanes)
+
+        def products(j):
+            vecs = [_load8(builder, builder.gep(arr.data, [builder.add(start, j)]), elem,
+                           widen) for start in starts]
+            return [builder.fmul(v, v) for v in vecs]
+
+        results = _lane_chains(builder, intp, m_v, SQUARE_ROWS, products, "square_lanes8")
+        return _lanes_tuple(context, builder, signature, results)
 
     return sig, codegen
 

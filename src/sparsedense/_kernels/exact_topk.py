@@ -47,6 +47,20 @@ def _heapify(hs, hi, k):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _fill_both(hs, hi, cs, ci, k, n, s, c, qrow, row):
+    """Entry ``n`` (< k) of both heaps: fast score ``s`` and the canonical one of column
+    ``c`` (``row``); both heapified once full. Returns the entries held."""
+    hs[n] = s
+    hi[n] = c
+    cs[n] = canonical_dot(qrow, row)
+    ci[n] = c
+    if n + 1 == k:
+        _heapify(hs, hi, k)
+        _heapify(cs, ci, k)
+    return n + 1
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def _offer_canonical(cs, ci, k, v, c, one):
     """Offer canonical score ``v`` (float64), rounded to the heap's dtype through ``one``."""
     one[0] = v
@@ -193,14 +207,7 @@ def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one
             if c == skip or np.float64(s) < floor:
                 continue
             if n < k:
-                hs[n] = s
-                hi[n] = c
-                cs[n] = canonical_dot(qrow, rows[j])
-                ci[n] = c
-                n += 1
-                if n == k:
-                    _heapify(hs, hi, k)
-                    _heapify(cs, ci, k)
+                n = _fill_both(hs, hi, cs, ci, k, n, s, c, qrow, rows[j])
             elif np.float64(s) > np.float64(hs[0]) - margin:
                 _offer(hs, hi, k, s, c)
                 pending[n_pending] = j
@@ -233,14 +240,7 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
     while j < m and n < k:
         c = j + c0
         if c != skip:
-            hs[n] = srow[j]
-            hi[n] = c
-            cs[n] = canonical_dot(qrow, rows[j])
-            ci[n] = c
-            n += 1
-            if n == k:
-                _heapify(hs, hi, k)
-                _heapify(cs, ci, k)
+            n = _fill_both(hs, hi, cs, ci, k, n, srow[j], c, qrow, rows[j])
         j += 1
     tail_counted = False
     while j < m:
