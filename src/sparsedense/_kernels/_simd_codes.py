@@ -200,6 +200,174 @@ int4_block_sum = _make_block_sum("int4")
 float16_block_sum = _make_block_sum("float16")
 
 
+#: int4 columns of a chunk: 16 little-endian 16-bit words of 4 nibbles, widened to the
+#: 16 lanes of a 512-bit vector
+NIBBLE_CHUNK = 64
+#: chunks of :data:`NIBBLE_CHUNK` columns a pass sums in registers (4 accumulators each:
+#: 24 of AVX-512's 32 registers, the rest for the table, the weight and the temporaries)
+NIBBLE_CHUNKS = 6
+
+
+def _interleave(builder, acc):
+    """The 4 accumulators of a chunk (``acc[k]`` lane ``i`` = column ``4 i + k``) in column
+    order: two rounds of lane interleaves (``vunpcklps`` / ``vpermt2ps``), once per bag."""
+    i32 = ir.IntType(32)
+    low = ir.Constant(ir.VectorType(i32, 16), [v for j in range(8) for v in (j, 16 + j)])
+    high = ir.Constant(ir.VectorType(i32, 16), [v for j in range(8, 16) for v in (j, 16 + j)])
+    for _ in range(2):
+        acc = [half for p in range(2) for half in (
+            builder.shuffle_vector(acc[p], acc[p + 2], low),
+            builder.shuffle_vector(acc[p], acc[p + 2], high))]
+    return acc
+
+
+@intrinsic
+def int4_nibble_sum(typingctx, codes, row_scale, indices, weights, start, end, col, n_chunks,
+                    tail, out, row, constant, divisor):
+    """The int4 pass of :func:`codes_row_sum` on AVX-512, ``n_chunks`` (1 to
+    :data:`NIBBLE_CHUNKS`) chunks of :data:`NIBBLE_CHUNK` columns from column ``col``, the
+    last one ``tail`` columns wide.
+
+    A chunk's 32 bytes are loaded as 16 little-endian 16-bit words widened to 32-bit
+    lanes (``vpmovzxwd``), nibble ``k`` of word ``i`` being column ``4 i + k``;
+    ``vpermps`` of a constant table ``0.0 .. 15.0`` by the words shifted right by
+    ``4 k`` (it reads only an index's low 4 bits) gives the nibbles as float32, so a
+    vector of 16 columns costs a shift, a permute and a multiply-add (no mask, no
+    conversion, no per-lane shift). Accumulator ``k`` holds the columns ``4 i + k``;
+    :func:`_interleave` puts them in order once per bag. The
+    sums are the per-column ones of :func:`int4_block_sum`, operation for operation.
+    """
+    if not (LANES == 16 and isinstance(codes, types.Array) and codes.ndim == 2
+            and codes.dtype == types.uint8 and isinstance(out, types.Array)
+            and out.dtype == types.float32):
+        return None
+    sig = types.void(codes, row_scale, indices, weights, start, end, col, n_chunks, tail, out,
+                     row, constant, divisor)
+
+    def codegen(context, builder, signature, args):
+        cty, rty, ity, sty = signature.args[:4]
+        oty = signature.args[9]
+        table = context.make_array(cty)(context, builder, args[0])
+        scales = context.make_array(rty)(context, builder, args[1])
+        index = context.make_array(ity)(context, builder, args[2])
+        weight_arr = context.make_array(sty)(context, builder, args[3])
+        target = context.make_array(oty)(context, builder, args[9])
+        intp = context.get_value_type(types.intp)
+        i32 = ir.IntType(32)
+        f32 = ir.FloatType()
+        vty = ir.VectorType(f32, 16)
+        wty = ir.VectorType(i32, 16)
+        hty = ir.VectorType(ir.IntType(16), 16)
+        mty = ir.VectorType(ir.IntType(1), 16)
+
+        def arg(k):
+            return context.cast(builder, args[k], signature.args[k], types.intp)
+
+        start_v, end_v, col_v, n_chunks_v, tail_v, row_v = (arg(4), arg(5), arg(6), arg(7),
+                                                            arg(8), arg(10))
+        constant_v = context.cast(builder, args[11], signature.args[11], types.float32)
+        divisor_v = context.cast(builder, args[12], signature.args[12], types.float32)
+        module = builder.module
+        i8p = ir.IntType(8).as_pointer()
+        fmuladd = cgutils.get_or_insert_function(
+            module, ir.FunctionType(vty, [vty, vty, vty]), "llvm.fmuladd.v16f32")
+        permute = cgutils.get_or_insert_function(
+            module, ir.FunctionType(vty, [vty, wty]), "llvm.x86.avx512.permvar.sf.512")
+        masked_load = cgutils.get_or_insert_function(
+            module, ir.FunctionType(hty, [hty.as_pointer(), i32, mty, hty]),
+            "llvm.masked.load.v16i16.p0")
+        masked_store = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), [vty, vty.as_pointer(), i32, mty]),
+            "llvm.masked.store.v16f32.p0")
+        prefetch = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
+
+        n_index = cgutils.unpack_tuple(builder, index.shape, 1)[0]
+        row_stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
+        base = builder.bitcast(table.data, i8p)
+        col_bytes = builder.udiv(col_v, ir.Constant(intp, 2))
+        lane_ids = ir.Constant(ir.VectorType(intp, 16), list(range(16)))
+        # the last chunk's words that hold codes: ceil(tail / 4) (a row's 4 bytes of scale
+        # and bias follow its codes, so a word's byte past the codes is still the row's)
+        words = builder.udiv(builder.add(tail_v, ir.Constant(intp, 3)), ir.Constant(intp, 4))
+        word_mask = builder.icmp_signed("<", lane_ids,
+                                        _splat(builder, words, ir.VectorType(intp, 16)))
+        values = ir.Constant(vty, [float(q) for q in range(16)])
+        shifts = [ir.Constant(wty, [4 * k] * 16) for k in range(4)]
+        last_index = builder.sub(n_index, ir.Constant(intp, 1))
+        dst = builder.bitcast(cgutils.get_item_pointer(context, builder, oty, target,
+                                                       [row_v, col_v], wraparound=False), i8p)
+
+        def row_of(position):
+            ptr = cgutils.get_item_pointer(context, builder, ity, index, [position],
+                                           wraparound=False)
+            return context.cast(builder, builder.load(ptr), ity.dtype, types.intp)
+
+        def segment(i):
+            return builder.gep(base, [builder.add(builder.mul(i, row_stride), col_bytes)])
+
+        exit_block = builder.append_basic_block("nibble_sum.exit")
+        default = builder.append_basic_block("nibble_sum.default")
+        switch = builder.switch(n_chunks_v, default)
+        for count in range(1, NIBBLE_CHUNKS + 1):
+            case = builder.append_basic_block(f"nibble_sum.case.{count}")
+            switch.add_case(ir.Constant(intp, count), case)
+            builder.position_at_end(case)
+            header, p, acc, done = open_bag_loop(builder, intp, vty, start_v, end_v,
+                                                 4 * count, f"nibble_sum.{count}")
+            i = row_of(p)
+            src = segment(i)
+            w = context.cast(builder, builder.load(cgutils.get_item_pointer(
+                context, builder, sty, weight_arr, [p], wraparound=False)), sty.dtype,
+                types.float32)
+            s = context.cast(builder, builder.load(cgutils.get_item_pointer(
+                context, builder, rty, scales, [i], wraparound=False)), rty.dtype,
+                types.float32)
+            wv = _splat(builder, builder.fmul(w, s), vty)
+            updated = []
+            for c in range(count):
+                ptr = builder.bitcast(builder.gep(src, [ir.Constant(intp, 32 * c)]),
+                                      hty.as_pointer())
+                if c == count - 1:
+                    half = builder.call(masked_load, [ptr, ir.Constant(i32, 1), word_mask,
+                                                      ir.Constant(hty, None)])
+                else:
+                    half = builder.load(ptr, align=1)
+                word = builder.zext(half, wty)
+                for k in range(4):
+                    nibble = builder.lshr(word, shifts[k]) if k else word
+                    decoded = builder.call(permute, [values, nibble])
+                    updated.append(builder.call(fmuladd, [wv, decoded, acc[4 * c + k]]))
+            # every line of the codes read (the last one may start past 32 * count bytes
+            # from a row that does not start on a line)
+            close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index,
+                           lambda ahead: segment(row_of(ahead)), 32 * count + 63, prefetch)
+
+            builder.position_at_end(done)
+            shift = _splat(builder, constant_v, vty)
+            div = _splat(builder, divisor_v, vty)
+            for c in range(count):
+                ordered = _interleave(builder, acc[4 * c:4 * c + 4])
+                for m, total in enumerate(ordered):
+                    value = builder.fdiv(builder.fadd(total, shift), div)
+                    ptr = builder.bitcast(builder.gep(dst, [ir.Constant(
+                        intp, 4 * (NIBBLE_CHUNK * c + 16 * m))]), vty.as_pointer())
+                    if c == count - 1:
+                        mask = builder.icmp_signed("<", builder.add(lane_ids, ir.Constant(
+                            ir.VectorType(intp, 16), [16 * m] * 16)), _splat(
+                                builder, tail_v, ir.VectorType(intp, 16)))
+                        builder.call(masked_store, [value, ptr, ir.Constant(i32, 4), mask])
+                    else:
+                        builder.store(value, ptr, align=4)
+            builder.branch(exit_block)
+        builder.position_at_end(default)  # out of range: nothing (the caller's bug)
+        builder.branch(exit_block)
+        builder.position_at_end(exit_block)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @njit(inline="always", **JIT_OPTIONS)
 def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row, constant,
                   divisor):
@@ -209,6 +377,15 @@ def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row
     of :data:`._simd.MAX_VECTORS` vectors of ``LANES`` columns over the bag, then one with the rest.
     """
     dim = out.shape[1]
+    if kind == 1 and LANES == 16:
+        col = 0
+        while col < dim:
+            n_chunks = min(NIBBLE_CHUNKS, (dim - col + NIBBLE_CHUNK - 1) // NIBBLE_CHUNK)
+            tail = min(NIBBLE_CHUNK, dim - col - (n_chunks - 1) * NIBBLE_CHUNK)
+            int4_nibble_sum(codes, row_scale, indices, weights, start, end, col, n_chunks,
+                            tail, out, row, constant, divisor)
+            col += n_chunks * NIBBLE_CHUNK
+        return
     n_vectors = (dim + LANES - 1) // LANES
     done = 0
     while done < n_vectors:
