@@ -100,7 +100,7 @@ class QuantizedTable:
                 raise ValueError(f"embedding_dim={embedding_dim} does not match the float16 "
                                  f"rows' width {dim}")
             self._halves = np.ascontiguousarray(data).view(np.uint16)
-            self._codes = self._scale = self._bias = None
+            self._codes = None
         else:
             if data.dtype != np.uint8:
                 raise TypeError(f"data of an {dtype} table must be uint8 fused rows; got "
@@ -117,18 +117,36 @@ class QuantizedTable:
                     raise ValueError(f"embedding_dim={embedding_dim} does not match {dtype} "
                                      f"rows of {data.shape[1]} bytes")
                 dim = embedding_dim
-            data = np.ascontiguousarray(data)
-            pair_dtype = np.float32 if dtype == "int8" else np.float16
-            size = np.dtype(pair_dtype).itemsize
-            # each read straight from its bytes in the rows: no copy of the tails
-            self._codes = data
-            self._scale, self._bias = (
-                data[:, width + k * size:width + (k + 1) * size].view(pair_dtype)[:, 0]
-                .astype(np.float32) for k in (0, 1))
+            # the kernels read each row's scale and bias from its bytes: no copy of them
+            self._codes = np.ascontiguousarray(data)
+            data = self._codes
             self._halves = None
+        self._pair: tuple[np.ndarray, np.ndarray] | None = None
         self._data = data
         self.dtype = dtype
         self.shape = (int(data.shape[0]), int(dim))
+
+    def _scale_bias(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's scale and bias as float32 arrays, made on first use and kept (the
+        top-k screens use them; the bag and lookup kernels read them from the rows)."""
+        if self._pair is None:
+            if self._codes is None:
+                raise TypeError("a float16 table has no scale or bias")
+            pair_dtype = np.float32 if self.dtype == "int8" else np.float16
+            size = np.dtype(pair_dtype).itemsize
+            width = self._codes.shape[1] - 2 * size
+            self._pair = tuple(  # type: ignore[assignment]
+                self._codes[:, width + k * size:width + (k + 1) * size].view(pair_dtype)[:, 0]
+                .astype(np.float32) for k in (0, 1))
+        return self._pair  # type: ignore[return-value]
+
+    @property
+    def _scale(self) -> np.ndarray:
+        return self._scale_bias()[0]
+
+    @property
+    def _bias(self) -> np.ndarray:
+        return self._scale_bias()[1]
 
     # -- what a table is -------------------------------------------------------------
     @property
@@ -196,7 +214,7 @@ class QuantizedTable:
                 kernel(flat, self._halves, out, *task_args(kernel, n_tasks))
             else:
                 kernel = choose(K._codes_gather, n * self.shape[1], allow)
-                kernel(flat, self._kind, self._codes, self._scale, self._bias, out,
+                kernel(flat, self._kind, self._codes, out,
                        *task_args(kernel, n_tasks))
         return out
 
@@ -219,8 +237,8 @@ class QuantizedTable:
                        *task_args(kernel, n_tasks))
             else:
                 kernel = choose(K._codes_bags, work, allow)
-                kernel(offsets, indices, values, mode_code, self._kind, self._codes,
-                       self._scale, self._bias, out, *task_args(kernel, n_tasks))
+                kernel(offsets, indices, values, mode_code, self._kind, self._codes, out,
+                       *task_args(kernel, n_tasks))
         return out
 
     @property

@@ -27,6 +27,7 @@ from numba.extending import intrinsic
 from ._config import JIT_OPTIONS, harden_caches
 from ._tuning import get as _tuned
 from ._simd import (
+    _CACHE_LINE,
     _splat,
     close_bag_loop,
     emit_vector_switch,
@@ -61,6 +62,63 @@ def _decode(builder, fmt, raw):
     return builder.uitofp(builder.and_(shifted, ir.Constant(i32s, [15] * LANES)), f32s)
 
 
+def _row_scale(builder, fmt, base, i, row_stride, scale_at):
+    """The float32 scale of code row ``i``, read from its bytes at ``scale_at`` (int8: a
+    float32; int4: a float16, widened exactly)."""
+    ptr = builder.gep(base, [builder.add(builder.mul(i, row_stride), scale_at)])
+    if fmt == "int8":
+        return builder.load(builder.bitcast(ptr, ir.FloatType().as_pointer()), align=1)
+    half = builder.load(builder.bitcast(ptr, ir.HalfType().as_pointer()), align=1)
+    return builder.fpext(half, ir.FloatType())
+
+
+def _open_bias_sum(builder, header, entry):
+    """A float32 phi at the top of a bag loop's ``header``, starting at 0 from ``entry``:
+    the bag's ``sum_p w_p * bias[i_p]``, added in the loop (:func:`_add_bias`)."""
+    body = builder.block
+    builder.position_at_start(header)
+    phi = builder.phi(ir.FloatType())
+    phi.add_incoming(ir.Constant(ir.FloatType(), 0.0), entry)
+    builder.position_at_end(body)
+    return phi
+
+
+def _add_bias(builder, fmt, bias_sum, w, base, i, row_stride, scale_at):
+    """``bias_sum + w * bias[i]`` in float32 (rounded twice, as numpy's ``+=`` of a
+    product); the bias follows the scale in the row's bytes."""
+    step = ir.Constant(scale_at.type, 4 if fmt == "int8" else 2)
+    bias = _row_scale(builder, fmt, base, i, row_stride, builder.add(scale_at, step))
+    return builder.fadd(bias_sum, builder.fmul(w, bias))
+
+
+def _make_row_value(fmt: str):
+    def typer(typingctx, codes, r, at):
+        if not (isinstance(codes, types.Array) and codes.ndim == 2
+                and codes.dtype == types.uint8 and isinstance(r, types.Integer)
+                and isinstance(at, types.Integer)):
+            return None
+
+        def codegen(context, builder, signature, args):
+            cty = signature.args[0]
+            table = context.make_array(cty)(context, builder, args[0])
+            stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
+            base = builder.bitcast(table.data, ir.IntType(8).as_pointer())
+            r_v = context.cast(builder, args[1], signature.args[1], types.intp)
+            at_v = context.cast(builder, args[2], signature.args[2], types.intp)
+            return _row_scale(builder, fmt, base, r_v, stride, at_v)
+
+        return types.float32(codes, r, at), codegen
+
+    typer.__name__ = f"row_{fmt}_value"
+    return intrinsic(typer)
+
+
+#: ``row_float32(codes, r, at)``: the float32 at byte ``at`` of row ``r`` of a uint8 table
+row_float32 = _make_row_value("int8")
+#: ``row_half(codes, r, at)``: the float16 at byte ``at`` of row ``r``, as float32 (exact)
+row_half = _make_row_value("int4")
+
+
 def _make_block_sum(fmt: str):
     code_bytes = _CODE_BYTES[fmt]
     element = ir.IntType(16) if fmt == "float16" else ir.IntType(8)
@@ -68,19 +126,18 @@ def _make_block_sum(fmt: str):
     raw_ty = ir.VectorType(element, raw_count)
     code_dtype = types.uint16 if fmt == "float16" else types.uint8
 
-    def typer(typingctx, codes, row_scale, indices, weights, start, end, col, n_vec, tail,
+    def typer(typingctx, codes, scale_at, indices, weights, start, end, col, n_vec, tail,
               out, row, constant, divisor):
         if not (isinstance(codes, types.Array) and codes.ndim == 2 and codes.dtype == code_dtype
                 and isinstance(out, types.Array) and out.dtype == types.float32):
             return None
-        sig = types.void(codes, row_scale, indices, weights, start, end, col, n_vec, tail, out,
+        sig = types.void(codes, scale_at, indices, weights, start, end, col, n_vec, tail, out,
                          row, constant, divisor)
 
         def codegen(context, builder, signature, args):
-            cty, rty, ity, sty = signature.args[:4]
+            cty, _, ity, sty = signature.args[:4]
             oty = signature.args[9]
             table = context.make_array(cty)(context, builder, args[0])
-            scales = context.make_array(rty)(context, builder, args[1])
             index = context.make_array(ity)(context, builder, args[2])
             weight_arr = context.make_array(sty)(context, builder, args[3])
             target = context.make_array(oty)(context, builder, args[9])
@@ -94,6 +151,7 @@ def _make_block_sum(fmt: str):
 
             start_v, end_v, col_v, n_vec_v, tail_v, row_v = (arg(4), arg(5), arg(6), arg(7),
                                                               arg(8), arg(10))
+            scale_at_v = arg(1)
             constant_v = context.cast(builder, args[11], signature.args[11], types.float32)
             divisor_v = context.cast(builder, args[12], signature.args[12], types.float32)
             module = builder.module
@@ -145,19 +203,21 @@ def _make_block_sum(fmt: str):
                                        raw_ty.as_pointer())
 
             def emit_loop(n_vectors, full, exit_block):
+                entry = builder.block
                 header, p, acc, done = open_bag_loop(
                     builder, intp, vty, start_v, end_v, n_vectors,
                     f"codes_sum.{fmt}.{n_vectors}.{int(full)}")
+                bias_sum = _open_bias_sum(builder, header, entry)
                 i = row_of(p)
                 src = segment(i)
                 w = context.cast(builder, builder.load(cgutils.get_item_pointer(
                     context, builder, sty, weight_arr, [p], wraparound=False)), sty.dtype,
                     types.float32)
                 if fmt != "float16":
-                    s = context.cast(builder, builder.load(cgutils.get_item_pointer(
-                        context, builder, rty, scales, [i], wraparound=False)), rty.dtype,
-                        types.float32)
-                    w = builder.fmul(w, s)
+                    bias_next = _add_bias(builder, fmt, bias_sum, w, base, i, row_stride,
+                                          scale_at_v)
+                    w = builder.fmul(w, _row_scale(builder, fmt, base, i, row_stride,
+                                                   scale_at_v))
                 wv = _splat(builder, w, vty)
                 updated = []
                 for v in range(n_vectors):
@@ -169,11 +229,13 @@ def _make_block_sum(fmt: str):
                     updated.append(builder.call(fmuladd, [wv, _decode(builder, fmt, raw),
                                                           acc[v]]))
                 close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index,
-                               lambda ahead: segment(row_of(ahead)), n_vectors * code_bytes,
-                               prefetch)
+                               lambda ahead: segment(row_of(ahead)),
+                               n_vectors * code_bytes + _CACHE_LINE - 1, prefetch)
+                bias_sum.add_incoming(bias_next if fmt != "float16" else bias_sum,
+                                      builder.block)
 
                 builder.position_at_end(done)
-                shift = _splat(builder, constant_v, vty)
+                shift = _splat(builder, constant_v if fmt == "float16" else bias_sum, vty)
                 div = _splat(builder, divisor_v, vty)
                 for v in range(n_vectors):
                     value = builder.fdiv(builder.fadd(acc[v], shift), div)
@@ -222,7 +284,7 @@ def _interleave(builder, acc):
 
 
 @intrinsic
-def int4_nibble_sum(typingctx, codes, row_scale, indices, weights, start, end, col, n_chunks,
+def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, col, n_chunks,
                     tail, out, row, constant, divisor):
     """The int4 pass of :func:`codes_row_sum` on AVX-512, ``n_chunks`` (1 to
     :data:`NIBBLE_CHUNKS`) chunks of :data:`NIBBLE_CHUNK` columns from column ``col``, the
@@ -241,14 +303,13 @@ def int4_nibble_sum(typingctx, codes, row_scale, indices, weights, start, end, c
             and codes.dtype == types.uint8 and isinstance(out, types.Array)
             and out.dtype == types.float32):
         return None
-    sig = types.void(codes, row_scale, indices, weights, start, end, col, n_chunks, tail, out,
+    sig = types.void(codes, scale_at, indices, weights, start, end, col, n_chunks, tail, out,
                      row, constant, divisor)
 
     def codegen(context, builder, signature, args):
-        cty, rty, ity, sty = signature.args[:4]
+        cty, _, ity, sty = signature.args[:4]
         oty = signature.args[9]
         table = context.make_array(cty)(context, builder, args[0])
-        scales = context.make_array(rty)(context, builder, args[1])
         index = context.make_array(ity)(context, builder, args[2])
         weight_arr = context.make_array(sty)(context, builder, args[3])
         target = context.make_array(oty)(context, builder, args[9])
@@ -265,7 +326,7 @@ def int4_nibble_sum(typingctx, codes, row_scale, indices, weights, start, end, c
 
         start_v, end_v, col_v, n_chunks_v, tail_v, row_v = (arg(4), arg(5), arg(6), arg(7),
                                                             arg(8), arg(10))
-        constant_v = context.cast(builder, args[11], signature.args[11], types.float32)
+        scale_at_v = arg(1)
         divisor_v = context.cast(builder, args[12], signature.args[12], types.float32)
         module = builder.module
         i8p = ir.IntType(8).as_pointer()
@@ -315,14 +376,15 @@ def int4_nibble_sum(typingctx, codes, row_scale, indices, weights, start, end, c
             builder.position_at_end(case)
             header, p, acc, done = open_bag_loop(builder, intp, vty, start_v, end_v,
                                                  4 * count, f"nibble_sum.{count}")
+            bias_sum = _open_bias_sum(builder, header, case)
             i = row_of(p)
             src = segment(i)
             w = context.cast(builder, builder.load(cgutils.get_item_pointer(
                 context, builder, sty, weight_arr, [p], wraparound=False)), sty.dtype,
                 types.float32)
-            s = context.cast(builder, builder.load(cgutils.get_item_pointer(
-                context, builder, rty, scales, [i], wraparound=False)), rty.dtype,
-                types.float32)
+            bias_next = _add_bias(builder, "int4", bias_sum, w, base, i, row_stride,
+                                  scale_at_v)
+            s = _row_scale(builder, "int4", base, i, row_stride, scale_at_v)
             wv = _splat(builder, builder.fmul(w, s), vty)
             updated = []
             for c in range(count):
@@ -342,9 +404,10 @@ def int4_nibble_sum(typingctx, codes, row_scale, indices, weights, start, end, c
             # from a row that does not start on a line)
             close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index,
                            lambda ahead: segment(row_of(ahead)), 32 * count + 63, prefetch)
+            bias_sum.add_incoming(bias_next, builder.block)
 
             builder.position_at_end(done)
-            shift = _splat(builder, constant_v, vty)
+            shift = _splat(builder, bias_sum, vty)
             div = _splat(builder, divisor_v, vty)
             for c in range(count):
                 ordered = _interleave(builder, acc[4 * c:4 * c + 4])
@@ -369,11 +432,27 @@ def int4_nibble_sum(typingctx, codes, row_scale, indices, weights, start, end, c
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row, constant,
-                  divisor):
-    """``out[row] = (sum_p w_p * scale[i_p] * codes[i_p] + constant) / divisor``.
+def pair_offset(kind, codes):
+    """The byte of a code row where its scale starts: the bias follows it (int8: two
+    float32 after the codes; int4: two float16)."""
+    return codes.shape[1] - (8 if kind == 0 else 4)
 
-    ``kind`` 0 (int8), 1 (int4) or 2 (float16 bits; ``row_scale`` unused); passes
+
+@njit(inline="always", **JIT_OPTIONS)
+def row_scale_bias(kind, codes, r):
+    """``(scale, bias)`` of code row ``r`` as float32, read from the row's bytes."""
+    at = pair_offset(kind, codes)
+    if kind == 0:
+        return row_float32(codes, r, at), row_float32(codes, r, at + 4)
+    return row_half(codes, r, at), row_half(codes, r, at + 2)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def codes_row_sum(kind, codes, scale_at, indices, weights, start, end, out, row, divisor):
+    """``out[row] = (sum_p w_p * scale[i_p] * codes[i_p] + sum_p w_p * bias[i_p]) / divisor``.
+
+    ``kind`` 0 (int8) or 1 (int4); a row's scale is read from its bytes at ``scale_at``
+    (float32 for int8, float16 for int4, as :func:`row_scale_bias` reads it); passes
     of :data:`._simd.MAX_VECTORS` vectors of ``LANES`` columns over the bag, then one with the rest.
     """
     dim = out.shape[1]
@@ -382,8 +461,8 @@ def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row
         while col < dim:
             n_chunks = min(NIBBLE_CHUNKS, (dim - col + NIBBLE_CHUNK - 1) // NIBBLE_CHUNK)
             tail = min(NIBBLE_CHUNK, dim - col - (n_chunks - 1) * NIBBLE_CHUNK)
-            int4_nibble_sum(codes, row_scale, indices, weights, start, end, col, n_chunks,
-                            tail, out, row, constant, divisor)
+            int4_nibble_sum(codes, scale_at, indices, weights, start, end, col, n_chunks,
+                            tail, out, row, 0.0, divisor)
             col += n_chunks * NIBBLE_CHUNK
         return
     n_vectors = (dim + LANES - 1) // LANES
@@ -392,11 +471,11 @@ def codes_row_sum(kind, codes, row_scale, indices, weights, start, end, out, row
         n_vec, tail = vector_pass(dim, LANES, done)
         col = done * LANES
         if kind == 0:
-            int8_block_sum(codes, row_scale, indices, weights, start, end, col, n_vec, tail,
-                           out, row, constant, divisor)
+            int8_block_sum(codes, scale_at, indices, weights, start, end, col, n_vec, tail,
+                           out, row, 0.0, divisor)
         elif kind == 1:
-            int4_block_sum(codes, row_scale, indices, weights, start, end, col, n_vec, tail,
-                           out, row, constant, divisor)
+            int4_block_sum(codes, scale_at, indices, weights, start, end, col, n_vec, tail,
+                           out, row, 0.0, divisor)
         done += n_vec
 
 
@@ -408,7 +487,7 @@ def halves_row_sum(halves, indices, weights, start, end, out, row, divisor):
     done = 0
     while done < n_vectors:
         n_vec, tail = vector_pass(dim, LANES, done)
-        float16_block_sum(halves, weights, indices, weights, start, end, done * LANES, n_vec,
+        float16_block_sum(halves, 0, indices, weights, start, end, done * LANES, n_vec,
                           tail, out, row, 0.0, divisor)
         done += n_vec
 
