@@ -7,14 +7,15 @@ ahead is prefetched, and the last vector is loaded and stored under a mask.
 Each vector of codes is widened where it is loaded:
 
 * int8: a byte a lane, ``zext`` + ``uitofp`` (``vpmovzxbd`` + ``vcvtdq2ps``);
-* int4: a nibble a lane, shifted out of the 32-bit words that hold 8 of them;
+* int4: a nibble a lane, shifted out of the 32-bit words that hold 8 of them (on
+  AVX-512, :func:`int4_nibble_sum`: ``vpermps`` of the table 0..15, no conversion);
 * float16: two bytes a lane, ``fpext half`` (``vcvtph2ps``).
 
 A code row's scale is folded into the position's weight (``w * scale[r]``
-multiplies the codes) and the bag's ``sum_p w_p * bias[r_p]`` is added once
-before the store (the caller computes it), so a compressed row costs the same
-multiply-adds as a float32 one for a quarter (int8), an eighth (int4) or half
-(float16) of the bytes.
+multiplies the codes) and the bag's ``sum_p w_p * bias[r_p]``, added up in the
+same loop, is added once before the store; both are read from the row's bytes.
+So a compressed row costs the same multiply-adds as a float32 one for a quarter
+(int8), an eighth (int4) or half (float16) of the bytes.
 """
 
 from __future__ import annotations
@@ -453,7 +454,8 @@ def codes_row_sum(kind, codes, scale_at, indices, weights, start, end, out, row,
 
     ``kind`` 0 (int8) or 1 (int4); a row's scale is read from its bytes at ``scale_at``
     (float32 for int8, float16 for int4, as :func:`row_scale_bias` reads it); passes
-    of :data:`._simd.MAX_VECTORS` vectors of ``LANES`` columns over the bag, then one with the rest.
+    of :data:`._simd.MAX_VECTORS` vectors of ``LANES`` columns over the bag, then one with
+    the rest (int4 on AVX-512: passes of :data:`NIBBLE_CHUNKS` chunks of :func:`int4_nibble_sum`).
     """
     dim = out.shape[1]
     if kind == 1 and LANES == 16:

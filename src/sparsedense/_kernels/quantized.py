@@ -9,13 +9,16 @@ bytes; :mod:`sparsedense.quantize` builds and checks them):
 * float16: ``halves[r, :dim]``, the IEEE half-precision bits as uint16.
 
 A row's ``scale`` and ``bias`` are read from its own bytes (int8: two float32
-after the codes; int4: two float16, widened exactly): no copy of them is kept. A code is widened to float32 where it is used (``vpmovzxbd`` +
-``vcvtdq2ps``, ``vcvtph2ps`` for halves); no float32 copy of a row is made.
+after the codes; int4: two float16, widened exactly): no copy of them is kept.
+A code is widened to float32 where it is used (``vpmovzxbd`` + ``vcvtdq2ps``;
+int4 on AVX-512: ``vpermps`` of the table 0..15 by the shifted code words;
+``vcvtph2ps`` for halves); no float32 copy of a row is made.
 The decoded value is ``q * scale + bias`` rounded as numpy rounds it, so a
 lookup returns exactly the rows of ``table.dequantize()``. A sum over a bag
 factors the row constant out: ``sum_p w_p (q_p s_p + b_p) = sum_p (w_p s_p) q_p
 + sum_p w_p b_p``, one multiply-add per code (the same operation count as
-float32 rows, a quarter or an eighth of the bytes).
+float32 rows, a quarter or an eighth of the bytes); the bias share is added up
+in the same loop, in float32, position by position.
 
 Threads own whole output rows (bags or looked-up positions), so nothing races
 and the result does not depend on the thread count.
