@@ -2,7 +2,7 @@
 
 The compressed twin of :func:`._simd.block_sum`: a segment of up to
 :data:`._simd.MAX_VECTORS` vectors of ``LANES`` float32 columns is summed over a whole
-bag in registers and stored once, the row ``PREFETCH_DISTANCE`` positions
+bag in registers and stored once, the row :data:`PREFETCH_DISTANCE` positions
 ahead is prefetched, and the last vector is loaded and stored under a mask.
 Each vector of codes is widened where it is loaded:
 
@@ -71,6 +71,25 @@ def _row_scale(builder, fmt, base, i, row_stride, scale_at):
         return builder.load(builder.bitcast(ptr, ir.FloatType().as_pointer()), align=1)
     half = builder.load(builder.bitcast(ptr, ir.HalfType().as_pointer()), align=1)
     return builder.fpext(half, ir.FloatType())
+
+
+#: positions between a row and the row whose codes are prefetched: twice the float32
+#: rows' distance (a code row takes a quarter to an eighth of a float32 row's time, so
+#: the prefetch needs more positions to cover the same latency)
+PREFETCH_DISTANCE = 16
+
+
+def _prefetch_ahead(builder, intp, p, n_index, last_index, row_at, row_bytes: int,
+                    prefetch) -> None:
+    """Prefetch the ``row_bytes`` from ``row_at(p + PREFETCH_DISTANCE)`` (the last position
+    stands in past the end)."""
+    i32 = ir.IntType(32)
+    ahead = builder.add(p, ir.Constant(intp, PREFETCH_DISTANCE))
+    ahead = builder.select(builder.icmp_signed("<", ahead, n_index), ahead, last_index)
+    src = row_at(ahead)
+    for line in range((row_bytes + _CACHE_LINE - 1) // _CACHE_LINE):
+        builder.call(prefetch, [builder.gep(src, [ir.Constant(intp, line * _CACHE_LINE)]),
+                                ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
 
 
 def _open_bias_sum(builder, header, entry):
@@ -229,9 +248,11 @@ def _make_block_sum(fmt: str):
                         raw = builder.load(raw_ptr(src, v), align=1)
                     updated.append(builder.call(fmuladd, [wv, _decode(builder, fmt, raw),
                                                           acc[v]]))
+                _prefetch_ahead(builder, intp, p, n_index, last_index,
+                                lambda ahead: segment(row_of(ahead)),
+                                n_vectors * code_bytes + _CACHE_LINE - 1, prefetch)
                 close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index,
-                               lambda ahead: segment(row_of(ahead)),
-                               n_vectors * code_bytes + _CACHE_LINE - 1, prefetch)
+                               lambda ahead: base, 0, prefetch)
                 bias_sum.add_incoming(bias_next if fmt != "float16" else bias_sum,
                                       builder.block)
 
@@ -403,8 +424,10 @@ def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, co
                     updated.append(builder.call(fmuladd, [wv, decoded, acc[4 * c + k]]))
             # every line of the codes read (the last one may start past 32 * count bytes
             # from a row that does not start on a line)
+            _prefetch_ahead(builder, intp, p, n_index, last_index,
+                            lambda ahead: segment(row_of(ahead)), 32 * count + 63, prefetch)
             close_bag_loop(builder, intp, p, acc, updated, header, n_index, last_index,
-                           lambda ahead: segment(row_of(ahead)), 32 * count + 63, prefetch)
+                           lambda ahead: base, 0, prefetch)
             bias_sum.add_incoming(bias_next, builder.block)
 
             builder.position_at_end(done)
