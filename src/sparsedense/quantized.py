@@ -461,15 +461,22 @@ def quantize(weight: Any, dtype: str = "int8") -> QuantizedTable:
         width = dim if dtype == "int8" else (dim + 1) // 2
         out = np.empty((n, width + (8 if dtype == "int8" else 4)), dtype=np.uint8)
     for lo in range(0, n, _CHUNK_ROWS):
-        X = np.asarray(W[lo:lo + _CHUNK_ROWS], dtype=np.float32)
-        _check_finite(X, lo, dtype)
-        if dtype == "float16":
-            out[lo:lo + X.shape[0]] = X.astype(np.float16)
-        elif dtype == "int8":
-            _pack_int8(X, out[lo:lo + X.shape[0]])
-        else:
-            _pack_int4(X, out[lo:lo + X.shape[0]])
+        pack_rows(W[lo:lo + _CHUNK_ROWS], dtype, out[lo:lo + _CHUNK_ROWS], lo)
     return QuantizedTable(out, dtype, dim)
+
+
+def pack_rows(W: np.ndarray, dtype: str, out: np.ndarray, first: int = 0) -> None:
+    """Pack the float rows ``W`` into ``out``'s rows (the stored format of ``dtype``),
+    checked finite (an error names row ``first + r``); :func:`quantize` chunk by chunk,
+    and the streaming loader block by block, straight into its table."""
+    X = np.asarray(W, dtype=np.float32)
+    _check_finite(X, first, dtype)
+    if dtype == "float16":
+        out[:] = X
+    elif dtype == "int8":
+        _pack_int8(X, out)
+    else:
+        _pack_int4(X, out)
 
 
 def _check_finite(X: np.ndarray, lo: int, dtype: str) -> None:
@@ -498,8 +505,11 @@ def _pack_int8(X: np.ndarray, out: np.ndarray) -> None:
     span = (hi - lo).astype(np.float32)
     scale = (span / np.float32(255)).astype(np.float32)
     inverse = (np.float32(255) / (span + np.float32(1e-8))).astype(np.float32)
-    q = np.rint((X - lo[:, None]) * inverse[:, None])
-    out[:, :dim] = np.clip(q, 0, 255).astype(np.uint8)
+    q = X - lo[:, None]  # one float32 temporary, the same operations in place
+    q *= inverse[:, None]
+    np.rint(q, out=q)
+    np.clip(q, 0, 255, out=q)
+    out[:, :dim] = q
     pair = np.stack([scale, lo.astype(np.float32)], axis=1).astype(np.float32)
     out[:, dim:] = pair.view(np.uint8).reshape(X.shape[0], 8)
 
@@ -523,7 +533,12 @@ def _pack_int4(X: np.ndarray, out: np.ndarray) -> None:
     bad = (scale16 == 0) | ~np.isfinite(scale16)
     scale16[bad] = 1
     inverse = (np.float32(1) / scale16.astype(np.float32)).astype(np.float32)
-    q = np.clip(np.rint((X - bias[:, None]) * inverse[:, None]), 0, 15).astype(np.uint8)
+    t = X - bias[:, None]  # one float32 temporary, the same operations in place
+    t *= inverse[:, None]
+    np.rint(t, out=t)
+    np.clip(t, 0, 15, out=t)
+    q = t.astype(np.uint8)
+    del t
     if dim & 1:
         q = np.concatenate([q, np.zeros((n, 1), np.uint8)], axis=1)
     out[:, :width] = q[:, 0::2] | (q[:, 1::2] << 4)
