@@ -317,9 +317,11 @@ def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, co
     ``vpermps`` of a constant table ``0.0 .. 15.0`` by the words shifted right by
     ``4 k`` (it reads only an index's low 4 bits) gives the nibbles as float32, so a
     vector of 16 columns costs a shift, a permute and a multiply-add (no mask, no
-    conversion, no per-lane shift). Accumulator ``k`` holds the columns ``4 i + k``;
-    :func:`_interleave` puts them in order once per bag. The
-    sums are the per-column ones of :func:`int4_block_sum`, operation for operation.
+    conversion, no per-lane shift; LLVM emits the permute as ``vpermd``: a row of 300
+    columns is 20 multiply-adds, 20 permutes, 15 shifts and 5 widening loads).
+    Accumulator ``k`` holds the columns ``4 i + k``; :func:`_interleave` puts them in
+    order once per bag. The sums are the per-column ones of :func:`int4_block_sum`,
+    operation for operation.
     """
     if not (LANES == 16 and isinstance(codes, types.Array) and codes.ndim == 2
             and codes.dtype == types.uint8 and isinstance(out, types.Array)
