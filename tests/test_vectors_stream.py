@@ -148,3 +148,28 @@ def test_records_longer_than_a_block(tmp_path, small_blocks):
     kv.save(tmp_path / "v.txt", format="word2vec")
     _same(load_vectors(tmp_path / "v.txt", quantize="int4"),
           load_vectors(tmp_path / "v.txt").quantize("int4"))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lines_longer_than_a_block(tmp_path, small_blocks, dtype):
+    path = tmp_path / "v.txt"
+    _vectors(n=9, dim=40).save(path, format="word2vec")  # lines of ~300 bytes, blocks of 97
+    _same(load_vectors(path, quantize=dtype), load_vectors(path).quantize(dtype))
+
+
+def test_read_more_reuses_one_buffer_and_keeps_every_byte(tmp_path, monkeypatch):
+    monkeypatch.setattr(_stream, "BLOCK_BYTES", 10)
+    content = bytes(range(256)) * 3
+    (tmp_path / "f").write_bytes(content)
+    seen, blocks = b"", set()
+    with open(tmp_path / "f", "rb") as fh:
+        data, block, eof = b"", None, False
+        while not eof:
+            left = bytes(data[7:])  # the caller keeps a copy of what it did not use
+            seen += bytes(data[:7])
+            block, eof = _stream._read_more(fh, left, "f", block)
+            data = block
+            blocks.add(id(block) if len(block) == 10 else None)
+        seen += bytes(data)
+    assert seen == content
+    assert len(blocks - {None}) == 1  # every full block was read into the same buffer

@@ -100,7 +100,7 @@ class QuantizedTable:
                 raise ValueError(f"embedding_dim={embedding_dim} does not match the float16 "
                                  f"rows' width {dim}")
             self._halves = np.ascontiguousarray(data).view(np.uint16)
-            self._codes = self._scale = self._bias = None
+            self._codes = None
         else:
             if data.dtype != np.uint8:
                 raise TypeError(f"data of an {dtype} table must be uint8 fused rows; got "
@@ -117,18 +117,36 @@ class QuantizedTable:
                     raise ValueError(f"embedding_dim={embedding_dim} does not match {dtype} "
                                      f"rows of {data.shape[1]} bytes")
                 dim = embedding_dim
-            data = np.ascontiguousarray(data)
-            pair_dtype = np.float32 if dtype == "int8" else np.float16
-            size = np.dtype(pair_dtype).itemsize
-            # each read straight from its bytes in the rows: no copy of the tails
-            self._codes = data
-            self._scale, self._bias = (
-                data[:, width + k * size:width + (k + 1) * size].view(pair_dtype)[:, 0]
-                .astype(np.float32) for k in (0, 1))
+            # the kernels read each row's scale and bias from its bytes: no copy of them
+            self._codes = np.ascontiguousarray(data)
+            data = self._codes
             self._halves = None
+        self._pair: tuple[np.ndarray, np.ndarray] | None = None
         self._data = data
         self.dtype = dtype
         self.shape = (int(data.shape[0]), int(dim))
+
+    def _scale_bias(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's scale and bias as float32 arrays, made on first use and kept (the
+        top-k screens use them; the bag and lookup kernels read them from the rows)."""
+        if self._pair is None:
+            if self._codes is None:
+                raise TypeError("a float16 table has no scale or bias")
+            pair_dtype = np.float32 if self.dtype == "int8" else np.float16
+            size = np.dtype(pair_dtype).itemsize
+            width = self._codes.shape[1] - 2 * size
+            self._pair = tuple(  # type: ignore[assignment]
+                self._codes[:, width + k * size:width + (k + 1) * size].view(pair_dtype)[:, 0]
+                .astype(np.float32) for k in (0, 1))
+        return self._pair  # type: ignore[return-value]
+
+    @property
+    def _scale(self) -> np.ndarray:
+        return self._scale_bias()[0]
+
+    @property
+    def _bias(self) -> np.ndarray:
+        return self._scale_bias()[1]
 
     # -- what a table is -------------------------------------------------------------
     @property
@@ -196,7 +214,7 @@ class QuantizedTable:
                 kernel(flat, self._halves, out, *task_args(kernel, n_tasks))
             else:
                 kernel = choose(K._codes_gather, n * self.shape[1], allow)
-                kernel(flat, self._kind, self._codes, self._scale, self._bias, out,
+                kernel(flat, self._kind, self._codes, out,
                        *task_args(kernel, n_tasks))
         return out
 
@@ -219,8 +237,8 @@ class QuantizedTable:
                        *task_args(kernel, n_tasks))
             else:
                 kernel = choose(K._codes_bags, work, allow)
-                kernel(offsets, indices, values, mode_code, self._kind, self._codes,
-                       self._scale, self._bias, out, *task_args(kernel, n_tasks))
+                kernel(offsets, indices, values, mode_code, self._kind, self._codes, out,
+                       *task_args(kernel, n_tasks))
         return out
 
     @property
@@ -443,15 +461,22 @@ def quantize(weight: Any, dtype: str = "int8") -> QuantizedTable:
         width = dim if dtype == "int8" else (dim + 1) // 2
         out = np.empty((n, width + (8 if dtype == "int8" else 4)), dtype=np.uint8)
     for lo in range(0, n, _CHUNK_ROWS):
-        X = np.asarray(W[lo:lo + _CHUNK_ROWS], dtype=np.float32)
-        _check_finite(X, lo, dtype)
-        if dtype == "float16":
-            out[lo:lo + X.shape[0]] = X.astype(np.float16)
-        elif dtype == "int8":
-            _pack_int8(X, out[lo:lo + X.shape[0]])
-        else:
-            _pack_int4(X, out[lo:lo + X.shape[0]])
+        pack_rows(W[lo:lo + _CHUNK_ROWS], dtype, out[lo:lo + _CHUNK_ROWS], lo)
     return QuantizedTable(out, dtype, dim)
+
+
+def pack_rows(W: np.ndarray, dtype: str, out: np.ndarray, first: int = 0) -> None:
+    """Pack the float rows ``W`` into ``out``'s rows (the stored format of ``dtype``),
+    checked finite (an error names row ``first + r``); :func:`quantize` chunk by chunk,
+    and the streaming loader block by block, straight into its table."""
+    X = np.asarray(W, dtype=np.float32)
+    _check_finite(X, first, dtype)
+    if dtype == "float16":
+        out[:] = X
+    elif dtype == "int8":
+        _pack_int8(X, out)
+    else:
+        _pack_int4(X, out)
 
 
 def _check_finite(X: np.ndarray, lo: int, dtype: str) -> None:
@@ -480,8 +505,11 @@ def _pack_int8(X: np.ndarray, out: np.ndarray) -> None:
     span = (hi - lo).astype(np.float32)
     scale = (span / np.float32(255)).astype(np.float32)
     inverse = (np.float32(255) / (span + np.float32(1e-8))).astype(np.float32)
-    q = np.rint((X - lo[:, None]) * inverse[:, None])
-    out[:, :dim] = np.clip(q, 0, 255).astype(np.uint8)
+    q = X - lo[:, None]  # one float32 temporary, the same operations in place
+    q *= inverse[:, None]
+    np.rint(q, out=q)
+    np.clip(q, 0, 255, out=q)
+    out[:, :dim] = q
     pair = np.stack([scale, lo.astype(np.float32)], axis=1).astype(np.float32)
     out[:, dim:] = pair.view(np.uint8).reshape(X.shape[0], 8)
 
@@ -505,7 +533,12 @@ def _pack_int4(X: np.ndarray, out: np.ndarray) -> None:
     bad = (scale16 == 0) | ~np.isfinite(scale16)
     scale16[bad] = 1
     inverse = (np.float32(1) / scale16.astype(np.float32)).astype(np.float32)
-    q = np.clip(np.rint((X - bias[:, None]) * inverse[:, None]), 0, 15).astype(np.uint8)
+    t = X - bias[:, None]  # one float32 temporary, the same operations in place
+    t *= inverse[:, None]
+    np.rint(t, out=t)
+    np.clip(t, 0, 15, out=t)
+    q = t.astype(np.uint8)
+    del t
     if dim & 1:
         q = np.concatenate([q, np.zeros((n, 1), np.uint8)], axis=1)
     out[:, :width] = q[:, 0::2] | (q[:, 1::2] << 4)

@@ -8,14 +8,17 @@ bytes; :mod:`sparsedense.quantize` builds and checks them):
   even column in the low nibble, value ``q * scale[r] + bias[r]``;
 * float16: ``halves[r, :dim]``, the IEEE half-precision bits as uint16.
 
-``scale`` and ``bias`` are float32 (the int4 format's float16 pair widened,
-exactly). A code is widened to float32 where it is used (``vpmovzxbd`` +
-``vcvtdq2ps``, ``vcvtph2ps`` for halves); no float32 copy of a row is made.
+A row's ``scale`` and ``bias`` are read from its own bytes (int8: two float32
+after the codes; int4: two float16, widened exactly): no copy of them is kept.
+A code is widened to float32 where it is used (``vpmovzxbd`` + ``vcvtdq2ps``;
+int4 on AVX-512: ``vpermps`` of the table 0..15 by the shifted code words;
+``vcvtph2ps`` for halves); no float32 copy of a row is made.
 The decoded value is ``q * scale + bias`` rounded as numpy rounds it, so a
 lookup returns exactly the rows of ``table.dequantize()``. A sum over a bag
 factors the row constant out: ``sum_p w_p (q_p s_p + b_p) = sum_p (w_p s_p) q_p
 + sum_p w_p b_p``, one multiply-add per code (the same operation count as
-float32 rows, a quarter or an eighth of the bytes).
+float32 rows, a quarter or an eighth of the bytes); the bias share is added up
+in the same loop, in float32, position by position.
 
 Threads own whole output rows (bags or looked-up positions), so nothing races
 and the result does not depend on the thread count.
@@ -28,7 +31,7 @@ from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._simd import half_to_float
-from ._simd_codes import codes_row_sum, halves_row_sum
+from ._simd_codes import codes_row_sum, halves_row_sum, pair_offset, row_scale_bias
 from ._tasks import next_task, task_range
 
 #: ``kind`` of a byte-coded table
@@ -37,11 +40,10 @@ KIND_INT4 = 1
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _decode_codes(kind, codes, scale, bias, r, o):
+def _decode_codes(kind, codes, r, o):
     """``o[:] = `` row ``r`` decoded (``o`` has the table's width)."""
     row = codes[r]
-    s = scale[r]
-    b = bias[r]
+    s, b = row_scale_bias(kind, codes, r)
     dim = o.shape[0]
     if kind == KIND_INT8:
         for j in range(dim):
@@ -56,7 +58,7 @@ def _decode_codes(kind, codes, scale, bias, r, o):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b, other):
+def _codes_bag(offsets, indices, weights, mode, kind, codes, out, b, other):
     start = offsets[b]
     end = offsets[b + 1]
     o = out[b]
@@ -66,12 +68,12 @@ def _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b
             for j in range(dim):
                 o[j] = 0
             return
-        _decode_codes(kind, codes, scale, bias, indices[start], o)
+        _decode_codes(kind, codes, indices[start], o)
         w0 = weights[start]
         for j in range(dim):
             o[j] = w0 * o[j]
         for p in range(start + 1, end):
-            _decode_codes(kind, codes, scale, bias, indices[p], other)
+            _decode_codes(kind, codes, indices[p], other)
             w = weights[p]
             for j in range(dim):
                 v = w * other[j]
@@ -79,25 +81,23 @@ def _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b
                     o[j] = v
         return
     # the codes times w * scale summed in registers, the biases' share added once
-    constant = np.float32(0)
-    total = 0.0
-    for p in range(start, end):
-        w = weights[p]
-        constant += w * bias[indices[p]]
-        total += w
     divisor = np.float32(1)
     if mode == 1:
+        total = 0.0
+        for p in range(start, end):
+            total += weights[p]
         if total == 0.0:
             for j in range(dim):
                 o[j] = 0
             return
         divisor = np.float32(total)
-    codes_row_sum(kind, codes, scale, indices, weights, start, end, out, b, constant, divisor)
+    codes_row_sum(kind, codes, pair_offset(kind, codes), indices, weights, start, end, out, b,
+                  divisor)
 
 
 @parallel_kernel
-def _codes_bags(offsets, indices, weights, mode, kind, codes, scale, bias, out, n_tasks,
-                n_workers, counter):
+def _codes_bags(offsets, indices, weights, mode, kind, codes, out, n_tasks, n_workers,
+                counter):
     """Every bag of a byte-coded table; ``mode`` 0 = sum, 1 = mean, 2 = max."""
     n_bags = offsets.shape[0] - 1
     for _ in prange(n_workers):
@@ -106,8 +106,7 @@ def _codes_bags(offsets, indices, weights, mode, kind, codes, scale, bias, out, 
         while t < n_tasks:
             first, last = task_range(t, n_bags, n_tasks)
             for b in range(first, last):
-                _codes_bag(offsets, indices, weights, mode, kind, codes, scale, bias, out, b,
-                           other)
+                _codes_bag(offsets, indices, weights, mode, kind, codes, out, b, other)
             t = next_task(counter)
 
 
@@ -159,7 +158,7 @@ def _halves_bags(offsets, indices, weights, mode, halves, out, n_tasks, n_worker
 
 
 @parallel_kernel
-def _codes_gather(indices, kind, codes, scale, bias, out, n_tasks, n_workers, counter):
+def _codes_gather(indices, kind, codes, out, n_tasks, n_workers, counter):
     """``out[i] =`` row ``indices[i]`` of a byte-coded table, decoded."""
     n = indices.shape[0]
     for _ in prange(n_workers):
@@ -167,7 +166,7 @@ def _codes_gather(indices, kind, codes, scale, bias, out, n_tasks, n_workers, co
         while t < n_tasks:
             start, end = task_range(t, n, n_tasks)
             for i in range(start, end):
-                _decode_codes(kind, codes, scale, bias, indices[i], out[i])
+                _decode_codes(kind, codes, indices[i], out[i])
             t = next_task(counter)
 
 

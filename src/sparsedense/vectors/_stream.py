@@ -25,12 +25,12 @@ import numpy as np
 
 from .._base.errors import TruncatedFileError
 from .._base.files import _MAGIC
-from ..quantized import QuantizedTable, quantize
+from ..quantized import QuantizedTable, pack_rows
 from ._io import _EVERYTHING, _decode_words, _glove_dim, _parse_lines, _read_header, _sniff
 from ._keys import KeyStore, _encode
 
 #: bytes read at a time
-BLOCK_BYTES = 1 << 22
+BLOCK_BYTES = 1 << 20
 #: bytes read in search of the header line (a longer first line is no header)
 _HEADER_BYTES = 1 << 20
 
@@ -53,6 +53,30 @@ def _read(fh: IO[bytes], n: int, source: str) -> bytes:
         return fh.read(n)
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
         raise ValueError(f"{source}: damaged compressed file ({exc})") from None
+
+
+def _read_more(fh: IO[bytes], data: bytes | bytearray, source: str,
+               block: bytearray | None = None) -> tuple[bytearray, bool]:
+    """``data`` (the bytes left from the last block: a copy, not a view of ``block``)
+    followed by the next bytes of the file, read into ``block`` when it has the size
+    wanted (``BLOCK_BYTES``, or twice ``data`` for a line longer than a block): one
+    buffer for the whole file, no second copy of a block and no new one each block.
+    Returns the buffer and whether the file ended."""
+    import lzma
+    import zlib
+
+    k = len(data)
+    size = max(BLOCK_BYTES, 2 * k)
+    if block is None or len(block) != size or block is data:
+        block = bytearray(size)
+    block[:k] = data
+    try:
+        n = fh.readinto(memoryview(block)[k:]) or 0  # type: ignore[attr-defined]
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise ValueError(f"{source}: damaged compressed file ({exc})") from None
+    if k + n < size:  # the end of the file (the last block only): just its bytes
+        return bytearray(memoryview(block)[:k + n]), n == 0
+    return block, False
 
 
 def sniff(path: Path, source: str) -> str:
@@ -116,7 +140,7 @@ class _Table:
         if self.n + m > self.rows.shape[0]:  # not reached: the capacity bounds the rows
             raise ValueError(f"more rows than the {self.rows.shape[0]} counted")
         if m:
-            self.rows[self.n:self.n + m] = quantize(table, self.dtype).data
+            pack_rows(table, self.dtype, self.rows[self.n:self.n + m], self.n)
         self.n += m
         if isinstance(keys, tuple):
             repeat, first = self.keys.add_ranges(*keys)
@@ -186,6 +210,7 @@ def load_text_quantized(path: Path, header: bool, limit: int | None, dtype: np.d
             return f"line {first_line + r}"
 
         out = _Table(max(want_cap, 0), dim, quantized)
+        block = None
         while True:
             cut = len(data) if eof else data.rfind(b"\n") + 1
             if cut > 0:
@@ -193,9 +218,8 @@ def load_text_quantized(path: Path, header: bool, limit: int | None, dtype: np.d
                                     unicode_errors, source, line_of)
             if out.n >= want or eof:
                 break
-            more = _read(fh, BLOCK_BYTES, source)
-            eof = not more
-            data += more
+            block, eof = _read_more(fh, data, source, block)
+            data = block
         if header:
             _check_count(fh, data, out.n, n_header, want, eof, source)
         return out.result(source, line_of)
