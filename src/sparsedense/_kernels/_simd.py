@@ -285,6 +285,19 @@ def square_lanes8_rows(typingctx, X, r, m):
     return sig, codegen
 
 
+
+def bag_operands(context, builder, signature, args, first):
+    """The operands of a bag-sum intrinsic whose arguments run ``(table, ..., indices,
+    weights, start, end, col, n, tail, out, row, ...)`` with ``indices`` at ``first``:
+    the table, indices, weights and output array structures, then ``start``, ``end``,
+    ``col``, ``n``, ``tail`` and ``row`` as ``intp`` values."""
+    tys = signature.args
+    arrays = [context.make_array(tys[k])(context, builder, args[k])
+              for k in (0, first, first + 1, first + 7)]
+    ints = [context.cast(builder, args[k], tys[k], types.intp)
+            for k in (first + 2, first + 3, first + 4, first + 5, first + 6, first + 8)]
+    return (*arrays, *ints)
+
 @intrinsic
 def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row,
               divisor):
@@ -313,18 +326,10 @@ def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail,
     def codegen(context, builder, signature, args):
         wty, ity, sty = signature.args[:3]
         oty = signature.args[8]
-        table = context.make_array(wty)(context, builder, args[0])
-        index = context.make_array(ity)(context, builder, args[1])
-        scale = context.make_array(sty)(context, builder, args[2])
-        target = context.make_array(oty)(context, builder, args[8])
+        (table, index, scale, target, start_v, end_v, col_v, n_vec_v, tail_v,
+         row_v) = bag_operands(context, builder, signature, args, 1)
         intp = context.get_value_type(types.intp)
         i32 = ir.IntType(32)
-
-        def arg(k):
-            return context.cast(builder, args[k], signature.args[k], types.intp)
-
-        start_v, end_v, col_v, n_vec_v, tail_v, row_v = (arg(3), arg(4), arg(5), arg(6),
-                                                          arg(7), arg(9))
         divisor_v = context.cast(builder, args[10], signature.args[10], wty.dtype)
         fty = context.get_value_type(wty.dtype)
         itemsize = context.get_abi_sizeof(fty)

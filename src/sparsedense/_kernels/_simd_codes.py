@@ -20,6 +20,8 @@ So a compressed row costs the same multiply-adds as a float32 one for a quarter
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
@@ -30,6 +32,7 @@ from ._tuning import get as _tuned
 from ._simd import (
     _CACHE_LINE,
     _splat,
+    bag_operands,
     close_bag_loop,
     emit_vector_switch,
     open_bag_loop,
@@ -139,6 +142,54 @@ row_float32 = _make_row_value("int8")
 row_half = _make_row_value("int4")
 
 
+def _code_bag_operands(context, builder, signature, args, code_bytes):
+    """What both code-row bag sums read from their arguments ``(codes, scale_at, indices,
+    weights, start, end, col, n, tail, out, row, constant, divisor)``: the operands as
+    ``intp`` / float32 values, the table's base and row stride, the output segment ``dst``,
+    ``row_of(position)`` (the table row a bag position names), ``weight_of(position)``
+    (its weight as float32) and ``segment(i)`` (where column ``col`` of row ``i`` starts:
+    ``col * code_bytes / LANES`` bytes in, ``col`` being a multiple of ``LANES``)."""
+    tys = signature.args
+    sty = tys[3]
+    o = SimpleNamespace()
+    (_, o.index, o.weight_arr, target, o.start, o.end, col, o.n, o.tail,
+     row) = bag_operands(context, builder, signature, args, 2)
+    o.scale_at = context.cast(builder, args[1], tys[1], types.intp)
+    o.constant = context.cast(builder, args[11], tys[11], types.float32)
+    o.divisor = context.cast(builder, args[12], tys[12], types.float32)
+    o.intp = intp = context.get_value_type(types.intp)
+    o.i32, o.i8p = ir.IntType(32), ir.IntType(8).as_pointer()
+    table = context.make_array(tys[0])(context, builder, args[0])
+    o.n_index = cgutils.unpack_tuple(builder, o.index.shape, 1)[0]
+    o.row_stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
+    o.base = builder.bitcast(table.data, o.i8p)
+    o.last_index = builder.sub(o.n_index, ir.Constant(intp, 1))
+    o.dst = builder.bitcast(cgutils.get_item_pointer(context, builder, tys[9], target,
+                                                     [row, col], wraparound=False), o.i8p)
+    o.prefetch = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [o.i8p, o.i32, o.i32, o.i32]),
+        "llvm.prefetch.p0")
+    col_bytes = builder.udiv(builder.mul(col, ir.Constant(intp, code_bytes)),
+                             ir.Constant(intp, LANES))
+    ity = tys[2]
+
+    def row_of(position):
+        ptr = cgutils.get_item_pointer(context, builder, ity, o.index, [position],
+                                       wraparound=False)
+        return context.cast(builder, builder.load(ptr), ity.dtype, types.intp)
+
+    def segment(i):
+        return builder.gep(o.base, [builder.add(builder.mul(i, o.row_stride), col_bytes)])
+
+    def weight_of(position):
+        ptr = cgutils.get_item_pointer(context, builder, sty, o.weight_arr, [position],
+                                       wraparound=False)
+        return context.cast(builder, builder.load(ptr), sty.dtype, types.float32)
+
+    o.row_of, o.segment, o.weight_of = row_of, segment, weight_of
+    return o
+
+
 def _make_block_sum(fmt: str):
     code_bytes = _CODE_BYTES[fmt]
     element = ir.IntType(16) if fmt == "float16" else ir.IntType(8)
@@ -155,27 +206,14 @@ def _make_block_sum(fmt: str):
                          row, constant, divisor)
 
         def codegen(context, builder, signature, args):
-            cty, _, ity, sty = signature.args[:4]
-            oty = signature.args[9]
-            table = context.make_array(cty)(context, builder, args[0])
-            index = context.make_array(ity)(context, builder, args[2])
-            weight_arr = context.make_array(sty)(context, builder, args[3])
-            target = context.make_array(oty)(context, builder, args[9])
-            intp = context.get_value_type(types.intp)
-            i32 = ir.IntType(32)
-            f32 = ir.FloatType()
-            vty = ir.VectorType(f32, LANES)
-
-            def arg(k):
-                return context.cast(builder, args[k], signature.args[k], types.intp)
-
-            start_v, end_v, col_v, n_vec_v, tail_v, row_v = (arg(4), arg(5), arg(6), arg(7),
-                                                              arg(8), arg(10))
-            scale_at_v = arg(1)
-            constant_v = context.cast(builder, args[11], signature.args[11], types.float32)
-            divisor_v = context.cast(builder, args[12], signature.args[12], types.float32)
+            o = _code_bag_operands(context, builder, signature, args, code_bytes)
+            start_v, end_v, n_vec_v, tail_v = o.start, o.end, o.n, o.tail
+            scale_at_v, constant_v, divisor_v = o.scale_at, o.constant, o.divisor
+            intp, i32, base, row_stride = o.intp, o.i32, o.base, o.row_stride
+            n_index, last_index, dst, row_of, segment = (o.n_index, o.last_index, o.dst,
+                                                         o.row_of, o.segment)
+            vty = ir.VectorType(ir.FloatType(), LANES)
             module = builder.module
-            i8p = ir.IntType(8).as_pointer()
             mty = ir.VectorType(ir.IntType(1), raw_count)
             suffix = f"v{raw_count}i{element.width}"
             fmuladd = cgutils.get_or_insert_function(
@@ -187,15 +225,7 @@ def _make_block_sum(fmt: str):
             masked_store = cgutils.get_or_insert_function(
                 module, ir.FunctionType(ir.VoidType(), [vty, vty.as_pointer(), i32, omty]),
                 f"llvm.masked.store.v{LANES}f32.p0")
-            prefetch = cgutils.get_or_insert_function(
-                module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
-
-            n_index = cgutils.unpack_tuple(builder, index.shape, 1)[0]
-            row_stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
-            base = builder.bitcast(table.data, i8p)
-            # col is a multiple of LANES columns: its codes start col * code_bytes / LANES in
-            col_bytes = builder.udiv(builder.mul(col_v, ir.Constant(intp, code_bytes)),
-                                     ir.Constant(intp, LANES))
+            prefetch = o.prefetch
             out_ids = ir.Constant(ir.VectorType(intp, LANES), list(range(LANES)))
             out_mask = builder.icmp_signed("<", out_ids,
                                            _splat(builder, tail_v, ir.VectorType(intp, LANES)))
@@ -205,18 +235,6 @@ def _make_block_sum(fmt: str):
                 builder.add(tail_v, ir.Constant(intp, 1)), ir.Constant(intp, 2))
             raw_mask = builder.icmp_signed("<", raw_ids,
                                            _splat(builder, need, ir.VectorType(intp, raw_count)))
-            last_index = builder.sub(n_index, ir.Constant(intp, 1))
-            dst = builder.bitcast(cgutils.get_item_pointer(context, builder, oty, target,
-                                                           [row_v, col_v], wraparound=False),
-                                  i8p)
-
-            def row_of(position):
-                ptr = cgutils.get_item_pointer(context, builder, ity, index, [position],
-                                               wraparound=False)
-                return context.cast(builder, builder.load(ptr), ity.dtype, types.intp)
-
-            def segment(i):
-                return builder.gep(base, [builder.add(builder.mul(i, row_stride), col_bytes)])
 
             def raw_ptr(ptr, v):
                 return builder.bitcast(builder.gep(ptr, [ir.Constant(intp, v * code_bytes)]),
@@ -230,9 +248,7 @@ def _make_block_sum(fmt: str):
                 bias_sum = _open_bias_sum(builder, header, entry)
                 i = row_of(p)
                 src = segment(i)
-                w = context.cast(builder, builder.load(cgutils.get_item_pointer(
-                    context, builder, sty, weight_arr, [p], wraparound=False)), sty.dtype,
-                    types.float32)
+                w = o.weight_of(p)
                 if fmt != "float16":
                     bias_next = _add_bias(builder, fmt, bias_sum, w, base, i, row_stride,
                                           scale_at_v)
@@ -331,29 +347,17 @@ def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, co
                      row, constant, divisor)
 
     def codegen(context, builder, signature, args):
-        cty, _, ity, sty = signature.args[:4]
-        oty = signature.args[9]
-        table = context.make_array(cty)(context, builder, args[0])
-        index = context.make_array(ity)(context, builder, args[2])
-        weight_arr = context.make_array(sty)(context, builder, args[3])
-        target = context.make_array(oty)(context, builder, args[9])
-        intp = context.get_value_type(types.intp)
-        i32 = ir.IntType(32)
-        f32 = ir.FloatType()
-        vty = ir.VectorType(f32, 16)
+        o = _code_bag_operands(context, builder, signature, args, 8)  # 16 columns, 8 bytes
+        start_v, end_v, n_chunks_v, tail_v = o.start, o.end, o.n, o.tail
+        scale_at_v, divisor_v = o.scale_at, o.divisor
+        intp, i32, base, row_stride = o.intp, o.i32, o.base, o.row_stride
+        n_index, last_index, dst, row_of, segment = (o.n_index, o.last_index, o.dst, o.row_of,
+                                                     o.segment)
+        vty = ir.VectorType(ir.FloatType(), 16)
         wty = ir.VectorType(i32, 16)
         hty = ir.VectorType(ir.IntType(16), 16)
         mty = ir.VectorType(ir.IntType(1), 16)
-
-        def arg(k):
-            return context.cast(builder, args[k], signature.args[k], types.intp)
-
-        start_v, end_v, col_v, n_chunks_v, tail_v, row_v = (arg(4), arg(5), arg(6), arg(7),
-                                                            arg(8), arg(10))
-        scale_at_v = arg(1)
-        divisor_v = context.cast(builder, args[12], signature.args[12], types.float32)
         module = builder.module
-        i8p = ir.IntType(8).as_pointer()
         fmuladd = cgutils.get_or_insert_function(
             module, ir.FunctionType(vty, [vty, vty, vty]), "llvm.fmuladd.v16f32")
         permute = cgutils.get_or_insert_function(
@@ -364,13 +368,7 @@ def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, co
         masked_store = cgutils.get_or_insert_function(
             module, ir.FunctionType(ir.VoidType(), [vty, vty.as_pointer(), i32, mty]),
             "llvm.masked.store.v16f32.p0")
-        prefetch = cgutils.get_or_insert_function(
-            module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0")
-
-        n_index = cgutils.unpack_tuple(builder, index.shape, 1)[0]
-        row_stride = cgutils.unpack_tuple(builder, table.strides, 2)[0]
-        base = builder.bitcast(table.data, i8p)
-        col_bytes = builder.udiv(col_v, ir.Constant(intp, 2))
+        prefetch = o.prefetch
         lane_ids = ir.Constant(ir.VectorType(intp, 16), list(range(16)))
         # the last chunk's words that hold codes: ceil(tail / 4) (a row's 4 bytes of scale
         # and bias follow its codes, so a word's byte past the codes is still the row's)
@@ -379,17 +377,6 @@ def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, co
                                         _splat(builder, words, ir.VectorType(intp, 16)))
         values = ir.Constant(vty, [float(q) for q in range(16)])
         shifts = [ir.Constant(wty, [4 * k] * 16) for k in range(4)]
-        last_index = builder.sub(n_index, ir.Constant(intp, 1))
-        dst = builder.bitcast(cgutils.get_item_pointer(context, builder, oty, target,
-                                                       [row_v, col_v], wraparound=False), i8p)
-
-        def row_of(position):
-            ptr = cgutils.get_item_pointer(context, builder, ity, index, [position],
-                                           wraparound=False)
-            return context.cast(builder, builder.load(ptr), ity.dtype, types.intp)
-
-        def segment(i):
-            return builder.gep(base, [builder.add(builder.mul(i, row_stride), col_bytes)])
 
         exit_block = builder.append_basic_block("nibble_sum.exit")
         default = builder.append_basic_block("nibble_sum.default")
@@ -403,9 +390,7 @@ def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, co
             bias_sum = _open_bias_sum(builder, header, case)
             i = row_of(p)
             src = segment(i)
-            w = context.cast(builder, builder.load(cgutils.get_item_pointer(
-                context, builder, sty, weight_arr, [p], wraparound=False)), sty.dtype,
-                types.float32)
+            w = o.weight_of(p)
             bias_next = _add_bias(builder, "int4", bias_sum, w, base, i, row_stride,
                                   scale_at_v)
             s = _row_scale(builder, "int4", base, i, row_stride, scale_at_v)
