@@ -106,6 +106,8 @@ def _child(path: str, quantized: bool) -> None:
     from sparsedense import load_vectors
 
     small = path + ".warm.txt"
+    # 10 rows take the serial parse only: a warm-up large enough for the parallel one
+    # leaves its threads' freed memory resident and raises the peak it would measure
     write_text_file(small, n=10)
     load_vectors(small, quantize="int8")  # the kernels, loaded from the cache
     before = _rss_mib()
