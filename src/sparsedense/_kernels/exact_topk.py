@@ -248,17 +248,13 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
         if top == top and j + _BLOCK <= m:  # (a NaN on top: every score is looked at)
             block = srow[j:j + _BLOCK]
             thr = _below(np.float64(top) - margin, block)  # (compared in the scores' dtype)
-            hits = 0
-            for t in range(_BLOCK):
-                hits += block[t] > thr
+            hits = _count_above(block, 0, _BLOCK, thr)
             # the block's scores above thr, found sub-block by sub-block until all are met;
             # each is offered if it still beats the k-th best, which rises as they enter
             u = 0
             while hits:
                 sub = block[u:u + _SUB_BLOCK]
-                found = 0
-                for t in range(_SUB_BLOCK):
-                    found += sub[t] > thr
+                found = _count_above(sub, 0, _SUB_BLOCK, thr)
                 t = 0
                 while found:
                     s = sub[t]
@@ -277,10 +273,7 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
             tail_counted = True
             rest = srow[j:]
             thr = _below(np.float64(top) - margin, rest)
-            hits = 0
-            for t in range(m - j):
-                hits += rest[t] > thr
-            if not hits:
+            if not _count_above(rest, 0, m - j, thr):
                 j = m
         else:
             s = srow[j]
