@@ -31,7 +31,7 @@ def _generic_int4(codes, at, indices, weights, out, divisor):
     while done < n_vectors:
         n_vec, tail = C.vector_pass(dim, lanes, done)
         C.int4_block_sum(codes, at, indices, weights, 0, indices.shape[0], done * lanes, n_vec,
-                         tail, out, 0, 0.0, divisor)
+                         tail, out, 0, divisor)
         done += n_vec
 
 

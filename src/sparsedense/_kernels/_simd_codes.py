@@ -144,7 +144,7 @@ row_half = _make_row_value("int4")
 
 def _code_bag_operands(context, builder, signature, args, code_bytes):
     """What both code-row bag sums read from their arguments ``(codes, scale_at, indices,
-    weights, start, end, col, n, tail, out, row, constant, divisor)``: the operands as
+    weights, start, end, col, n, tail, out, row, divisor)``: the operands as
     ``intp`` / float32 values, the table's base and row stride, the output segment ``dst``,
     ``row_of(position)`` (the table row a bag position names), ``weight_of(position)``
     (its weight as float32) and ``segment(i)`` (where column ``col`` of row ``i`` starts:
@@ -155,8 +155,7 @@ def _code_bag_operands(context, builder, signature, args, code_bytes):
     (_, o.index, o.weight_arr, target, o.start, o.end, col, o.n, o.tail,
      row) = bag_operands(context, builder, signature, args, 2)
     o.scale_at = context.cast(builder, args[1], tys[1], types.intp)
-    o.constant = context.cast(builder, args[11], tys[11], types.float32)
-    o.divisor = context.cast(builder, args[12], tys[12], types.float32)
+    o.divisor = context.cast(builder, args[11], tys[11], types.float32)
     o.intp = intp = context.get_value_type(types.intp)
     o.i32, o.i8p = ir.IntType(32), ir.IntType(8).as_pointer()
     table = context.make_array(tys[0])(context, builder, args[0])
@@ -198,17 +197,17 @@ def _make_block_sum(fmt: str):
     code_dtype = types.uint16 if fmt == "float16" else types.uint8
 
     def typer(typingctx, codes, scale_at, indices, weights, start, end, col, n_vec, tail,
-              out, row, constant, divisor):
+              out, row, divisor):
         if not (isinstance(codes, types.Array) and codes.ndim == 2 and codes.dtype == code_dtype
                 and isinstance(out, types.Array) and out.dtype == types.float32):
             return None
         sig = types.void(codes, scale_at, indices, weights, start, end, col, n_vec, tail, out,
-                         row, constant, divisor)
+                         row, divisor)
 
         def codegen(context, builder, signature, args):
             o = _code_bag_operands(context, builder, signature, args, code_bytes)
             start_v, end_v, n_vec_v, tail_v = o.start, o.end, o.n, o.tail
-            scale_at_v, constant_v, divisor_v = o.scale_at, o.constant, o.divisor
+            scale_at_v, divisor_v = o.scale_at, o.divisor
             intp, i32, base, row_stride = o.intp, o.i32, o.base, o.row_stride
             n_index, last_index, dst, row_of, segment = (o.n_index, o.last_index, o.dst,
                                                          o.row_of, o.segment)
@@ -273,7 +272,10 @@ def _make_block_sum(fmt: str):
                                       builder.block)
 
                 builder.position_at_end(done)
-                shift = _splat(builder, constant_v if fmt == "float16" else bias_sum, vty)
+                # float16 rows have no bias: +0.0 is added as the code rows' bias sum is
+                # (a sum of -0.0 is stored as +0.0 in every format)
+                shift = _splat(builder, ir.Constant(ir.FloatType(), 0.0) if fmt == "float16"
+                               else bias_sum, vty)
                 div = _splat(builder, divisor_v, vty)
                 for v in range(n_vectors):
                     value = builder.fdiv(builder.fadd(acc[v], shift), div)
@@ -323,7 +325,7 @@ def _interleave(builder, acc):
 
 @intrinsic
 def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, col, n_chunks,
-                    tail, out, row, constant, divisor):
+                    tail, out, row, divisor):
     """The int4 pass of :func:`codes_row_sum` on AVX-512, ``n_chunks`` (1 to
     :data:`NIBBLE_CHUNKS`) chunks of :data:`NIBBLE_CHUNK` columns from column ``col``, the
     last one ``tail`` columns wide.
@@ -344,7 +346,7 @@ def int4_nibble_sum(typingctx, codes, scale_at, indices, weights, start, end, co
             and out.dtype == types.float32):
         return None
     sig = types.void(codes, scale_at, indices, weights, start, end, col, n_chunks, tail, out,
-                     row, constant, divisor)
+                     row, divisor)
 
     def codegen(context, builder, signature, args):
         o = _code_bag_operands(context, builder, signature, args, 8)  # 16 columns, 8 bytes
@@ -474,7 +476,7 @@ def codes_row_sum(kind, codes, scale_at, indices, weights, start, end, out, row,
             n_chunks = min(NIBBLE_CHUNKS, (dim - col + NIBBLE_CHUNK - 1) // NIBBLE_CHUNK)
             tail = min(NIBBLE_CHUNK, dim - col - (n_chunks - 1) * NIBBLE_CHUNK)
             int4_nibble_sum(codes, scale_at, indices, weights, start, end, col, n_chunks,
-                            tail, out, row, 0.0, divisor)
+                            tail, out, row, divisor)
             col += n_chunks * NIBBLE_CHUNK
         return
     n_vectors = (dim + LANES - 1) // LANES
@@ -484,10 +486,10 @@ def codes_row_sum(kind, codes, scale_at, indices, weights, start, end, out, row,
         col = done * LANES
         if kind == 0:
             int8_block_sum(codes, scale_at, indices, weights, start, end, col, n_vec, tail,
-                           out, row, 0.0, divisor)
+                           out, row, divisor)
         elif kind == 1:
             int4_block_sum(codes, scale_at, indices, weights, start, end, col, n_vec, tail,
-                           out, row, 0.0, divisor)
+                           out, row, divisor)
         done += n_vec
 
 
@@ -500,7 +502,7 @@ def halves_row_sum(halves, indices, weights, start, end, out, row, divisor):
     while done < n_vectors:
         n_vec, tail = vector_pass(dim, LANES, done)
         float16_block_sum(halves, 0, indices, weights, start, end, done * LANES, n_vec,
-                          tail, out, row, 0.0, divisor)
+                          tail, out, row, divisor)
         done += n_vec
 
 
