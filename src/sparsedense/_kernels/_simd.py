@@ -285,7 +285,6 @@ def square_lanes8_rows(typingctx, X, r, m):
     return sig, codegen
 
 
-
 def bag_operands(context, builder, signature, args, first):
     """The operands of a bag-sum intrinsic whose arguments run ``(table, ..., indices,
     weights, start, end, col, n, tail, out, row, ...)`` with ``indices`` at ``first``:
@@ -297,6 +296,7 @@ def bag_operands(context, builder, signature, args, first):
     ints = [context.cast(builder, args[k], tys[k], types.intp)
             for k in (first + 2, first + 3, first + 4, first + 5, first + 6, first + 8)]
     return (*arrays, *ints)
+
 
 @intrinsic
 def block_sum(typingctx, weight, indices, weights, start, end, col, n_vec, tail, out, row,

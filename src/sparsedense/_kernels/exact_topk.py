@@ -27,7 +27,7 @@ from ._config import JIT_OPTIONS, harden_caches
 from ._prefetch import prefetch_row
 from .dots import canonical_dot
 from .norms import row_sum_squares
-from .similarity import _offer, _sift_down, _worse
+from .similarity import _offer, _sift_down
 
 #: scores counted together against the threshold before any per-score work (as in
 #: :mod:`.similarity`): a block without a candidate costs one vectorised pass

@@ -80,7 +80,7 @@ def _codes_bag(offsets, indices, weights, mode, kind, codes, out, b, other):
                 if v > o[j]:
                     o[j] = v
         return
-    # the codes times w * scale summed in registers, the biases' share added once
+    # the codes times w * scale summed in registers, the biases' share beside them
     divisor = np.float32(1)
     if mode == 1:
         total = 0.0
