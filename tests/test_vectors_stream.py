@@ -173,3 +173,25 @@ def test_read_more_reuses_one_buffer_and_keeps_every_byte(tmp_path, monkeypatch)
         seen += bytes(data)
     assert seen == content
     assert len(blocks - {None}) == 1  # every full block was read into the same buffer
+
+
+def test_a_damaged_compressed_file_is_refused_by_name(tmp_path, small_blocks):
+    """A compressed file cut short: a ValueError naming the file, from the line count
+    that reads it first and from the block reads themselves (the decompressor's
+    EOFError is not leaked)."""
+    import gzip
+
+    rng = np.random.default_rng(0)
+    text = "50 8\n" + "".join(f"w{i} " + " ".join(f"{v:.4f}" for v in rng.standard_normal(8))
+                             + "\n" for i in range(50))
+    packed = gzip.compress(text.encode("ascii"))
+    path = tmp_path / "v.txt.gz"
+    path.write_bytes(packed[:len(packed) * 2 // 3])
+    with pytest.raises(ValueError, match=r"v\.txt\.gz: damaged compressed file"):
+        load_vectors(path, format="word2vec", quantize="int8")
+    with gzip.open(path, "rb") as fh, pytest.raises(ValueError, match="src: damaged compressed"):
+        data, block = b"", None
+        while True:
+            block, eof = _stream._read_more(fh, data, "src", block)
+            assert not eof, "the cut file was read to its end without an error"
+            data = bytes(block[-10:])

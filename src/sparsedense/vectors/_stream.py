@@ -17,6 +17,7 @@ its lines, found in a first pass over the file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 from pathlib import Path
 from typing import IO
@@ -45,14 +46,21 @@ def _open(path: Path, source: str) -> IO[bytes]:
     return open(path, "rb")
 
 
-def _read(fh: IO[bytes], n: int, source: str) -> bytes:
+@contextlib.contextmanager
+def _reading(source: str):
+    """A read of the file: a decompressor's error becomes a ValueError naming ``source``."""
     import lzma
     import zlib
 
     try:
-        return fh.read(n)
+        yield
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
         raise ValueError(f"{source}: damaged compressed file ({exc})") from None
+
+
+def _read(fh: IO[bytes], n: int, source: str) -> bytes:
+    with _reading(source):
+        return fh.read(n)
 
 
 def _read_more(fh: IO[bytes], data: bytes | bytearray, source: str,
@@ -62,18 +70,13 @@ def _read_more(fh: IO[bytes], data: bytes | bytearray, source: str,
     wanted (``BLOCK_BYTES``, or twice ``data`` for a line longer than a block): one
     buffer for the whole file, no second copy of a block and no new one each block.
     Returns the buffer and whether the file ended."""
-    import lzma
-    import zlib
-
     k = len(data)
     size = max(BLOCK_BYTES, 2 * k)
     if block is None or len(block) != size or block is data:
         block = bytearray(size)
     block[:k] = data
-    try:
+    with _reading(source):
         n = fh.readinto(memoryview(block)[k:]) or 0  # type: ignore[attr-defined]
-    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-        raise ValueError(f"{source}: damaged compressed file ({exc})") from None
     if k + n < size:  # the end of the file (the last block only): just its bytes
         return bytearray(memoryview(block)[:k + n]), n == 0
     return block, False
