@@ -29,6 +29,7 @@ from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches
 from ._tuning import get as _tuned
+from ._simd import PREFETCH_DISTANCE as FLOAT_PREFETCH_DISTANCE
 from ._simd import (
     _CACHE_LINE,
     _splat,
@@ -79,7 +80,7 @@ def _row_scale(builder, fmt, base, i, row_stride, scale_at):
 #: positions between a row and the row whose codes are prefetched: twice the float32
 #: rows' distance (a code row takes a quarter to an eighth of a float32 row's time, so
 #: the prefetch needs more positions to cover the same latency)
-PREFETCH_DISTANCE = 16
+PREFETCH_DISTANCE = 2 * FLOAT_PREFETCH_DISTANCE
 
 
 def _prefetch_ahead(builder, intp, p, n_index, last_index, row_at, row_bytes: int,
