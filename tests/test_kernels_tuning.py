@@ -82,6 +82,17 @@ def test_isa_and_registers_from_features(monkeypatch, fresh_machine, features, i
     assert _tuning.get("SUM_VECTORS") == regs - 3
 
 
+@pytest.mark.parametrize("features, dots, screen", [
+    ({"avx512f", "avx512vl", "avx512vnni", "avx2"}, 2, 1),
+    ({"avx512f", "avx512vl", "avx2"}, 1, 1),  # AVX-512 without VNNI: AVX2's byte products
+    ({"avx2", "avx", "fma"}, 1, 1),
+    ({"sse4.2"}, 0, 0),
+])
+def test_int8_screen_products_from_features(monkeypatch, fresh_machine, features, dots, screen):
+    monkeypatch.setattr(_tuning, "_features", lambda: features)
+    assert (_tuning.get("INT8_DOTS"), _tuning.get("INT8_SCREEN")) == (dots, screen)
+
+
 def test_machine_without_sys_cache_information_uses_defaults(monkeypatch, fresh_machine, tmp_path):
     monkeypatch.setattr(_tuning, "_SYS_CACHE", str(tmp_path / "missing"))
     m = _tuning.machine()

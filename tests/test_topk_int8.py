@@ -60,9 +60,10 @@ def test_panel_dots_are_the_exact_integer_products(rng, dim):
     codes[0] = 255  # the extremes of both operands
     qt.data[0, :dim] = 255
     panels = T8._panels(qt)
-    qbytes = rng.integers(-127, 128, (n_q, dim))
-    qbytes[0] = -127
-    qbytes[1] = 127
+    top = K.QUERY_CODE_MAX  # (AVX2's 16-bit pair sums: 63)
+    qbytes = rng.integers(-top, top + 1, (n_q, dim))
+    qbytes[0] = -top
+    qbytes[1] = top
     words = np.zeros((n_q, panels.shape[1] * 4), dtype=np.int8)
     words[:, :dim] = qbytes
     qcodes = words.view(np.int32)
@@ -77,6 +78,47 @@ def test_panel_dots_are_the_exact_integer_products(rng, dim):
     np.testing.assert_array_equal(out_v.reshape(n_p, n_q, K.PANEL), want)
     np.testing.assert_array_equal(out_p.reshape(n_p, n_q, K.PANEL), want)
     np.testing.assert_array_equal(out_1.reshape(n_p, n_q, K.PANEL), want)
+
+
+@njit
+def _avx2_and_plain(panels, qcodes, out_avx2, out_plain, out_one):
+    for p in range(panels.shape[0]):
+        for q0 in range(0, qcodes.shape[0] - K.GROUP + 1, K.GROUP):
+            K._avx2_dots(panels, p, qcodes, q0, out_avx2[p, q0 // K.GROUP])
+            K._plain_dots(panels, p, qcodes, q0, out_plain[p, q0 // K.GROUP])
+        for q in range(qcodes.shape[0]):
+            K._avx2_dots1(panels, p, qcodes, q, out_one[p, q])
+
+
+@pytest.mark.skipif("avx2" not in __import__("sparsedense._kernels._tuning",
+                                             fromlist=["_features"])._features(),
+                    reason="AVX2's byte products need a CPU with AVX2")
+@pytest.mark.parametrize("dim", [1, 4, 5, 64, 300])
+def test_avx2_dots_are_the_exact_integer_products(rng, dim):
+    """The AVX2 products (what a CPU without VNNI runs) on any AVX2 CPU: every extreme of
+    a code times a query byte within 63, where two products fill 16 bits."""
+    n, n_q, top = 70, 2 * K.GROUP, 63
+    groups = -(-dim // 4)
+    n_p = -(-n // K.PANEL)
+    codes = rng.integers(0, 256, (n_p * K.PANEL, groups * 4))
+    codes[:, dim:] = 0
+    codes[0], codes[1, :dim] = 255, 0
+    qbytes = rng.integers(-top, top + 1, (n_q, groups * 4))
+    qbytes[:, dim:] = 0
+    qbytes[0, :dim], qbytes[1, :dim] = -top, top
+    panels = np.ascontiguousarray(codes.astype(np.uint8).reshape(n_p, K.PANEL, groups, 4)
+                                  .transpose(0, 2, 1, 3)).view(np.int32).reshape(
+                                      n_p, groups, K.PANEL)
+    qcodes = qbytes.astype(np.int8).view(np.int32)
+    out_a = np.zeros((n_p, 2, K.GROUP, K.PANEL), np.int32)
+    out_p = np.zeros_like(out_a)
+    out_1 = np.zeros((n_p, n_q, 1, K.PANEL), np.int32)
+    _avx2_and_plain(panels, qcodes, out_a, out_p, out_1)
+    want = (qbytes @ codes.T).reshape(n_q, n_p, K.PANEL).transpose(1, 0, 2)
+    np.testing.assert_array_equal(out_a.reshape(n_p, n_q, K.PANEL), want)
+    np.testing.assert_array_equal(out_p.reshape(n_p, n_q, K.PANEL), want)
+    np.testing.assert_array_equal(out_1.reshape(n_p, n_q, K.PANEL), want)
+    assert 2 * 255 * K.QUERY_CODE_MAX <= 32767 or K._DOTS != 1
 
 
 def test_queries_cut_into_bytes_twice_add_up_exactly(rng):
@@ -122,9 +164,18 @@ def _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, pane
     return 0
 
 
+@pytest.fixture(params=[127, 63], ids=["bytes to 127", "bytes to 63"])
+def query_code_max(request, monkeypatch):
+    """Queries cut into bytes up to 127 (VNNI, the plain loop) or 63 (AVX2), whatever this
+    CPU compiled: every kernel sums such bytes exactly, the bounds must hold for both."""
+    monkeypatch.setattr(K, "QUERY_CODE_MAX", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("metric", ["cosine", "dot"])
 @pytest.mark.parametrize("dim", [5, 32, 300])
-def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim):
+def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim,
+                                                               query_code_max):
     n = 200
     W = rng.standard_normal((n, dim)).astype(np.float32) * 3.0
     W[:20] += 10.0  # biases far from zero
@@ -148,6 +199,19 @@ def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim)
                      Wn, n, np.float32(tau), bad, missed)
         assert bad[0] == 0
         assert missed[0] == 0  # the panel and row filters never drop a row that can reach
+
+
+def test_queries_in_bytes_to_63_give_the_float_answer(rng, query_code_max):
+    W = rng.standard_normal((3000, 50)).astype(np.float32)
+    W[:40] = W[0] + rng.standard_normal((40, 50)).astype(np.float32) * 1e-4  # near ties
+    Q = np.concatenate([W[:30], rng.standard_normal((20, 50)).astype(np.float32)])
+    qt = sd.quantize(W, "int8")
+    qc = T8._query_terms(Q, np.abs(Q).sum(axis=1).astype(np.float32),
+                         np.ones(50, np.float32), 13, 50)[0]
+    assert np.abs(qc.view(np.int8)).max() == query_code_max
+    for metric in ("cosine", "dot"):
+        assert_same(topk_similar(Q, qt, 10, metric=metric, rerank=W),
+                    topk_similar(Q, W, 10, metric=metric))
 
 
 def test_a_small_candidate_buffer_gives_the_same_answer(rng, monkeypatch):

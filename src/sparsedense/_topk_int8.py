@@ -3,16 +3,15 @@
 A float screen decodes the compressed rows and multiplies them by BLAS,
 which costs as much as the float product it should spare. Here the queries
 are cut into signed bytes too and the screen multiplies bytes by bytes
-(:mod:`sparsedense._kernels.int8_screen`, AVX-512 VNNI where the CPU has it),
+(:mod:`sparsedense._kernels.int8_screen`: AVX-512 VNNI, or AVX2's byte products),
 on the table's codes rearranged once into panels. Each estimate comes with a
 bound on its distance to the canonical float score: the bound of the decoded
 row against the float one (:func:`sparsedense._topk_compressed.row_bounds`),
 plus the query's rounding to bytes, plus the float32 arithmetic of the
 estimate. The rows whose bound reaches a query's k-th lower bound are scored
 canonically from ``W`` as in the float screen, so the answer is again that
-of ``topk_similar(Q, W, k)``. Used where the CPU multiplies bytes in one
-instruction (the tuning constant ``INT8_SCREEN``); elsewhere the float
-screen is faster.
+of ``topk_similar(Q, W, k)``. Used where the CPU has byte products (the
+tuning constant ``INT8_SCREEN``); with a plain loop the float screen is faster.
 """
 
 from __future__ import annotations
@@ -109,16 +108,17 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
     of four), what those leave out as bytes again, their scalars (``Q_*`` columns;
     float64 for the bounds, float32 for the estimate) and the six terms of a
     panel's bound."""
+    from ._kernels.int8_screen import QUERY_CODE_MAX as top_code
     from ._topk_compressed import up32
 
     n_q, dim = Qs.shape
     Q = Qs.astype(np.float64)
     finite = np.isfinite(Q).all(axis=1) & (alpha >= 0)
     top = np.abs(np.where(finite[:, None], Q, 0.0)).max(axis=1, initial=0.0)
-    sq = (top / 127).astype(np.float32).astype(np.float64)
+    sq = (top / top_code).astype(np.float32).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         codes = np.rint(np.where(sq[:, None] > 0, Q / sq[:, None], 0.0))
-    codes = np.clip(np.where(finite[:, None], codes, 0.0), -127, 127)
+    codes = np.clip(np.where(finite[:, None], codes, 0.0), -top_code, top_code)
     rho = np.where(finite[:, None], Q - sq[:, None] * codes, 0.0)  # exact in float64
     words = np.zeros((n_pad, groups * 4), dtype=np.int8)
     words[:n_q, :dim] = codes.astype(np.int8)
@@ -132,10 +132,11 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
     qs[:n_q, 6] = 255 * np.abs(codes).sum(axis=1)
     qs[:n_q, 7] = qs[:n_q, 2]
     # what the bytes leave out, cut into bytes again: rho = sq2 * qi2 + rho2 (exact)
-    sq2 = (np.abs(rho).max(axis=1, initial=0.0) / 127).astype(np.float32).astype(np.float64)
+    sq2 = np.abs(rho).max(axis=1, initial=0.0) / top_code
+    sq2 = sq2.astype(np.float32).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         codes2 = np.rint(np.where(sq2[:, None] > 0, rho / sq2[:, None], 0.0))
-    codes2 = np.clip(codes2, -127, 127)
+    codes2 = np.clip(codes2, -top_code, top_code)
     rho2 = rho - sq2[:, None] * codes2
     words2 = np.zeros((n_pad, groups * 4), dtype=np.int8)
     words2[:n_q, :dim] = codes2.astype(np.int8)

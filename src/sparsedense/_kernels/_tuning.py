@@ -192,17 +192,23 @@ def _code_lanes(m: Machine) -> int:
     return 16 if m.isa == "avx512" else 8
 
 
-@_constant("INT8_DOTS", "1 where the CPU multiplies unsigned by signed bytes into int32 sums "
-           "(AVX-512 VNNI's vpdpbusd, 64 products an instruction): the int8 screen of top-k "
-           "runs on it; 0: a plain loop", compile_time=True)
+@_constant("INT8_DOTS", "how the int8 screen of top-k multiplies unsigned by signed bytes into "
+           "int32 sums: 2 AVX-512 VNNI's vpdpbusd (64 products an instruction), 1 AVX2's "
+           "vpmaddubsw and vpmaddwd (32 products in two, query bytes within 63 so the 16-bit "
+           "pair sums never saturate), 0 a plain loop", compile_time=True)
 def _int8_dots(m: Machine) -> int:
-    return int(m.isa == "avx512" and "avx512vnni" in _features())
+    feats = _features()
+    if m.isa == "avx512" and "avx512vnni" in feats:
+        return 2
+    return int("avx2" in feats)
 
 
-@_constant("INT8_SCREEN", "1: exact top-k on an int8 table screens on byte products (where "
-           "INT8_DOTS has them; without VNNI a float product of decoded rows is faster)")
+@_constant("INT8_SCREEN", "1: exact top-k on an int8 table screens on byte products where "
+           "INT8_DOTS has an instruction for them (VNNI or AVX2: either beats a float product "
+           "of decoded rows, docs/howto/benchmarks.rst); 0: the float product, where the plain "
+           "loop's sums are far slower")
 def _int8_screen(m: Machine) -> int:
-    return _int8_dots(m)
+    return int(_int8_dots(m) >= 1)
 
 
 @_constant("PARALLEL_MIN_WORK", "elements below which waking the other threads costs more than "

@@ -9,7 +9,10 @@ rest ``rho`` known exactly), so that for any ``m``
 
 The integer ``qi . c`` is computed exactly, 64 byte products an instruction
 where the CPU has AVX-512 VNNI (``vpdpbusd``: unsigned codes times signed query
-bytes, summed in int32 lanes). With ``m`` the row's mean code, the last term
+bytes, summed in int32 lanes); with AVX2, ``vpmaddubsw`` sums two such
+products into 16 bits and ``vpmaddwd`` two of those into 32, exact as long as
+the query bytes stay within :data:`QUERY_CODE_MAX` (63: ``2 * 255 * 63`` fits
+16 bits). With ``m`` the row's mean code, the last term
 is within ``scale * |rho| |c - m|``: each estimate has a bound, to which the
 bound of the decoded row against the float row is added
 (:func:`sparsedense._topk_compressed.row_bounds`).
@@ -48,8 +51,11 @@ from .exact_topk import _lb_push, _score_candidates
 PANEL = 32
 #: queries multiplied with a panel at once: 2 x 12 accumulators of the 32 registers
 GROUP = 12
-#: 1 where the CPU has vpdpbusd (compile time: part of Numba's cache key, the CPU features)
-_VNNI = _tuned("INT8_DOTS")
+#: 2 where the CPU has vpdpbusd, 1 with AVX2's byte products, 0 a plain loop (compile
+#: time: part of Numba's cache key, the CPU features)
+_DOTS = _tuned("INT8_DOTS")
+#: the largest query byte: AVX2's 16-bit sums of two products must not saturate
+QUERY_CODE_MAX = 63 if _DOTS == 1 else 127
 
 # columns of the per-query scalars (float64): see the module of the caller
 Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2, Q_SRHO2_ERR = \
@@ -148,6 +154,110 @@ def _dots_intrinsic(n_queries: int):
 _vnni_dots = _dots_intrinsic(GROUP)
 _vnni_dots1 = _dots_intrinsic(1)
 
+#: queries whose sums AVX2 keeps in registers at once: 4 vectors of 8 lanes each (a
+#: panel's 32 rows), beside the panel's 4 vectors, the broadcast query word and the ones
+_AVX2_QUERIES = 2
+
+
+def _avx2_dots_intrinsic(n_queries: int):
+    """:func:`_dots_intrinsic`'s products with AVX2, for ``n_queries`` queries: per group
+    of four columns, ``vpmaddubsw`` (codes times query bytes, pairs summed in 16 bits)
+    then ``vpmaddwd`` by ones (the two pairs summed in 32 bits), added to int32 sums.
+    The queries are taken :data:`_AVX2_QUERIES` at a time (the registers of AVX2), each
+    block one loop over the groups; query bytes must lie within :data:`QUERY_CODE_MAX`."""
+
+    @intrinsic
+    def dots(typingctx, panels, p, qcodes, q0, out):
+        """``out[j, :] = panels[p] . qcodes[q0 + j]`` for ``j < n_queries`` (AVX2)."""
+        if not (isinstance(panels, types.Array) and isinstance(qcodes, types.Array)
+                and isinstance(out, types.Array) and panels.dtype == types.int32
+                and panels.ndim == 3 and qcodes.dtype == types.int32
+                and out.dtype == types.int32):
+            return None
+        sig = types.void(panels, p, qcodes, q0, out)
+
+        def codegen(context, builder, signature, args):
+            pty, pity, qty, q0ty, oty = signature.args
+            P = context.make_array(pty)(context, builder, args[0])
+            Qa = context.make_array(qty)(context, builder, args[2])
+            O = context.make_array(oty)(context, builder, args[4])
+            intp = context.get_value_type(types.intp)
+            i32 = ir.IntType(32)
+            v8 = ir.VectorType(i32, 8)
+            b32 = ir.VectorType(ir.IntType(8), 32)
+            w16 = ir.VectorType(ir.IntType(16), 16)
+            maddubs = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(w16, [b32, b32]), "llvm.x86.avx2.pmadd.ub.sw")
+            maddwd = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(v8, [w16, w16]), "llvm.x86.avx2.pmadd.wd")
+            ones = ir.Constant(w16, [1] * 16)
+            q0v = context.cast(builder, args[3], q0ty, types.intp)
+            p_v = context.cast(builder, args[1], pity, types.intp)
+            n_groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
+            vectors = PANEL // 8  # of a panel's group: 32 rows' four codes
+            panel_ptr = builder.gep(builder.bitcast(P.data, v8.as_pointer()),
+                                    [builder.mul(p_v, builder.mul(n_groups,
+                                                                  ir.Constant(intp, vectors)))])
+            q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
+            out_ptr = builder.bitcast(O.data, v8.as_pointer())
+            zero = ir.Constant(v8, None)
+            for j0 in range(0, n_queries, _AVX2_QUERIES):
+                block = range(j0, min(n_queries, j0 + _AVX2_QUERIES))
+                entry = builder.basic_block
+                loop = builder.append_basic_block(f"avx2.loop{j0}")
+                done = builder.append_basic_block(f"avx2.done{j0}")
+                builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)),
+                                loop, done)
+                builder.position_at_end(loop)
+                g = builder.phi(intp)
+                g.add_incoming(ir.Constant(intp, 0), entry)
+                acc = [builder.phi(v8) for _ in range(vectors * len(block))]
+                for a in acc:
+                    a.add_incoming(zero, entry)
+                at_g = builder.mul(g, ir.Constant(intp, vectors))
+                codes = [builder.bitcast(builder.load(builder.gep(
+                    panel_ptr, [builder.add(at_g, ir.Constant(intp, v))]), align=4), b32)
+                    for v in range(vectors)]
+                updated = []
+                for i, j in enumerate(block):
+                    row = builder.add(q0v, ir.Constant(intp, j))
+                    word = builder.load(builder.gep(q_ptr, [builder.add(
+                        builder.mul(row, n_groups), g)]), align=4)
+                    splat = builder.bitcast(builder.shuffle_vector(
+                        builder.insert_element(ir.Constant(v8, ir.Undefined), word,
+                                               ir.Constant(i32, 0)),
+                        ir.Constant(v8, ir.Undefined), ir.Constant(v8, None)), b32)
+                    for v in range(vectors):
+                        pairs = builder.call(maddubs, [codes[v], splat])
+                        updated.append(builder.add(acc[i * vectors + v],
+                                                   builder.call(maddwd, [pairs, ones])))
+                g_next = builder.add(g, ir.Constant(intp, 1))
+                g.add_incoming(g_next, loop)
+                for a, u in zip(acc, updated):
+                    a.add_incoming(u, loop)
+                builder.cbranch(builder.icmp_signed("<", g_next, n_groups), loop, done)
+                builder.position_at_end(done)
+                sums = []
+                for u in updated:
+                    phi = builder.phi(v8)
+                    phi.add_incoming(zero, entry)
+                    phi.add_incoming(u, loop)
+                    sums.append(phi)
+                for i, j in enumerate(block):
+                    for v in range(vectors):
+                        builder.store(sums[i * vectors + v], builder.gep(
+                            out_ptr, [ir.Constant(intp, j * vectors + v)]), align=4)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return dots
+
+
+#: the same products with AVX2 (query bytes within QUERY_CODE_MAX)
+_avx2_dots = _avx2_dots_intrinsic(GROUP)
+_avx2_dots1 = _avx2_dots_intrinsic(1)
+
 
 @njit(inline="always", **JIT_OPTIONS)
 def _plain_dots(panels, p, qcodes, q0, out):
@@ -166,10 +276,12 @@ def _plain_dots(panels, p, qcodes, q0, out):
 
 @njit(inline="always", **JIT_OPTIONS)
 def panel_dots(panels, p, qcodes, q0, out):
-    """The int32 dot products of panel ``p`` with :data:`GROUP` queries (VNNI where
-    the CPU has it)."""
-    if _VNNI:
+    """The int32 dot products of panel ``p`` with :data:`GROUP` queries (VNNI or AVX2
+    where the CPU has them)."""
+    if _DOTS == 2:
         _vnni_dots(panels, p, qcodes, q0, out)
+    elif _DOTS == 1:
+        _avx2_dots(panels, p, qcodes, q0, out)
     else:
         _plain_dots(panels, p, qcodes, q0, out)
 
@@ -177,8 +289,10 @@ def panel_dots(panels, p, qcodes, q0, out):
 @njit(inline="always", **JIT_OPTIONS)
 def panel_dots1(panels, p, qcodes, q, out):
     """The int32 dot products of panel ``p`` with query ``q`` (``out`` of one row)."""
-    if _VNNI:
+    if _DOTS == 2:
         _vnni_dots1(panels, p, qcodes, q, out)
+    elif _DOTS == 1:
+        _avx2_dots1(panels, p, qcodes, q, out)
     else:
         _plain_dots(panels, p, qcodes, q, out)
 
