@@ -298,6 +298,7 @@ def _nn_optim(s: _Step) -> None:
 def _similarity(s: _Step) -> None:
     import scipy.sparse as sp
 
+    from ._kernels import _tuning
     from .decomposition import LSA
     from .similarity import cosine_similarity, normalize_rows, topk_similar
 
@@ -309,6 +310,8 @@ def _similarity(s: _Step) -> None:
         topk_similar(A, B, k=k)
         topk_similar(A, k=k, exclude_self=True)
         topk_similar(A, B, k=k, metric="dot", block_size=4)
+        with _tuning.override(TOPK_TILES=0):  # BLAS's screen, where AMX tiles take float32
+            topk_similar(A, B, k=k)
     for it in _INDEX_DTYPES:
         X, Y = s.csr(8, 30, index_dtype=it), s.csr(12, 30, index_dtype=it)
         cosine_similarity(X)

@@ -362,7 +362,10 @@ def topk_similar(queries: Any, corpus: Any = None, k: int = 10, exclude_self: bo
     order and rounded to the result's dtype. BLAS scores of whole tiles find
     the candidates, with a bound on their rounding (a few units of roundoff
     per column), so near ties rank the same whatever the tile sizes, thread
-    count or BLAS build; ``scores`` are the canonical ones.
+    count or BLAS build; ``scores`` are the canonical ones. On a CPU with
+    AMX tiles, float32 rows are screened on bfloat16 tile products instead
+    (a wider bound, the same answer), a chunk of corpus rows at a time
+    whatever ``block_size``.
 
     Examples
     --------
@@ -435,11 +438,16 @@ def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_s
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=dtype)
     if dense:
-        tiles = dense_tiles(Qn, Cn, block_size, tile_cols(n_c, block_size),
-                             normalize=per_tile)
+        from ._topk_tiles import tile_select, usable
+
         if cmax is None:
             cmax = UNIT_NORM_MAX if metric == "cosine" else _max_row_norm(Cn)
-        exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
+        if usable(Qn, Cn, metric, cmax):  # bfloat16 tiles screen, the answer unchanged
+            tile_select(Qn, Cn, per_tile, cmax, k, bool(exclude_self), out_idx, out_score)
+        else:
+            tiles = dense_tiles(Qn, Cn, block_size, tile_cols(n_c, block_size),
+                                normalize=per_tile)
+            exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
     else:
         _select_sparse(_sparse_blocks(Qn, Cn, dtype, block_size), k, bool(exclude_self),
                        out_idx, out_score)

@@ -203,6 +203,13 @@ def _int8_dots(m: Machine) -> int:
     return int("avx2" in feats)
 
 
+@_constant("TOPK_TILES", "1 where the CPU multiplies bfloat16 tiles (AMX-BF16, 16 x 16 x 32 "
+           "products an instruction): a float32 top-k screens on them, the exact answer "
+           "unchanged; 0: BLAS's float products", compile_time=True)
+def _topk_tiles(m: Machine) -> int:
+    return int({"amx-tile", "amx-bf16"} <= _features())
+
+
 @_constant("INT8_SCREEN", "1: exact top-k on an int8 table screens on byte products where "
            "INT8_DOTS has an instruction for them (VNNI or AVX2: either beats a float product "
            "of decoded rows, docs/howto/benchmarks.rst); 0: the float product, where the plain "

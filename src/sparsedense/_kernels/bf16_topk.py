@@ -1,0 +1,245 @@
+"""The bfloat16 tile screen of a float32 top-k (Intel AMX): products, then the exact selection.
+
+Rows scaled to unit norm are rounded to bfloat16 (8 significant bits) and
+multiplied by AMX's ``tdpbf16ps``, which adds the exact products of pairs of
+bfloat16 values into float32 sums: a fast score within ``2**-7 |q| |c|`` (the
+two roundings) plus float32 addition of the rounded score of the rows as
+multiplied. :func:`.exact_topk._exact_row` then finds the exact top-k from
+those fast scores and their bound, as it does from BLAS's: the answer is the
+canonical one whatever screened it.
+
+Layouts (``uint16`` arrays of bfloat16 bits, columns padded with zeros to
+``kp``, a multiple of 32):
+
+* queries ``Qb[q, j]``: row-major, the tile's ``A`` operand as it is;
+* corpus rows in blocks of 16, ``Bp[block, chunk, pair, 2 * n + t]`` = value
+  ``32 * chunk + 2 * pair + t`` of row ``16 * block + n``: the ``B`` operand
+  of ``tdpbf16ps`` (pairs of columns side by side), one tile per
+  ``Bp[block, chunk]``.
+
+A worker owns 32 queries at a time: it multiplies them with every pair of
+corpus blocks of the chunk (four tiles of sums: 32 x 32 scores, two query
+tiles and two row tiles loaded per 32 columns), then selects from the 32 rows
+of scores while they are in its cache. Nothing here runs unless
+:func:`._tiles.tiles_usable` (the code is compiled where the CPU has tiles,
+``TOPK_TILES``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._tasks import next_task
+from ._tuning import get as _tuned
+from .exact_topk import _exact_row
+
+#: 1 where the CPU has AMX-BF16 (compile time: part of Numba's cache key)
+_TILES = _tuned("TOPK_TILES")
+#: queries and corpus rows of one block of sums (2 x 2 tiles of 16)
+BLOCK = 32
+#: bfloat16 columns a tile row holds (64 bytes)
+CHUNK = 32
+
+_I8 = ir.IntType(8)
+_I64 = ir.IntType(64)
+_I8P = _I8.as_pointer()
+
+
+def _void_fn(builder, name, args):
+    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), args),
+                                          name)
+
+
+@intrinsic
+def _load_tile_config(typingctx, cfg):
+    """``ldtilecfg``: this thread's tiles as the 64 bytes of ``cfg`` describe them."""
+    if not (isinstance(cfg, types.Array) and cfg.dtype == types.uint8):
+        return None
+
+    def codegen(context, builder, signature, args):
+        a = context.make_array(signature.args[0])(context, builder, args[0])
+        builder.call(_void_fn(builder, "llvm.x86.ldtilecfg", [_I8P]),
+                     [builder.bitcast(a.data, _I8P)])
+        return context.get_dummy_value()
+
+    return types.void(cfg), codegen
+
+
+@intrinsic
+def _release_tiles(typingctx):
+    """``tilerelease``: this thread's tiles back to their initial state."""
+    def codegen(context, builder, signature, args):
+        builder.call(_void_fn(builder, "llvm.x86.tilerelease", []), [])
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
+@intrinsic
+def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
+    """``scores[w, :32, col:col + 32]`` = queries ``q0 .. q0 + 31`` of ``Qb`` times corpus
+    blocks ``b0`` and ``b0 + 1`` of ``Bp``: four tiles of float32 sums, over every
+    32-column chunk (tiles 0-3 the sums, 4-5 the queries, 6-7 the rows)."""
+    if not (isinstance(Qb, types.Array) and isinstance(Bp, types.Array)
+            and isinstance(scores, types.Array) and Qb.ndim == 2 and Bp.ndim == 4
+            and scores.ndim == 3 and scores.dtype == types.float32):
+        return None
+    sig = types.void(Qb, q0, Bp, b0, scores, w, col)
+
+    def codegen(context, builder, signature, args):
+        qty, q0ty, bty, b0ty, sty, wty, colty = signature.args
+        Q = context.make_array(qty)(context, builder, args[0])
+        B = context.make_array(bty)(context, builder, args[2])
+        S = context.make_array(sty)(context, builder, args[4])
+        intp = context.get_value_type(types.intp)
+
+        def const(v):
+            return ir.Constant(intp, v)
+
+        def tile(v):
+            return ir.Constant(_I8, v)
+
+        q0v = context.cast(builder, args[1], q0ty, types.intp)
+        b0v = context.cast(builder, args[3], b0ty, types.intp)
+        wv = context.cast(builder, args[5], wty, types.intp)
+        colv = context.cast(builder, args[6], colty, types.intp)
+        q_stride = cgutils.unpack_tuple(builder, Q.strides, 2)[0]
+        b_strides = cgutils.unpack_tuple(builder, B.strides, 4)
+        n_chunks = cgutils.unpack_tuple(builder, B.shape, 4)[1]
+        s_strides = cgutils.unpack_tuple(builder, S.strides, 3)
+        qbase = builder.gep(builder.bitcast(Q.data, _I8P), [builder.mul(q0v, q_stride)])
+        q_next = builder.gep(qbase, [builder.mul(const(16), q_stride)])
+        bbase = builder.gep(builder.bitcast(B.data, _I8P), [builder.mul(b0v, b_strides[0])])
+        b_next = builder.gep(bbase, [b_strides[0]])
+        load = _void_fn(builder, "llvm.x86.tileloadd64", [_I8, _I8P, _I64])
+        dot = _void_fn(builder, "llvm.x86.tdpbf16ps", [_I8, _I8, _I8])
+        zero = _void_fn(builder, "llvm.x86.tilezero", [_I8])
+        for t in range(4):
+            builder.call(zero, [tile(t)])
+        row_bytes = ir.Constant(_I64, 64)
+        entry = builder.basic_block
+        loop = builder.append_basic_block("tiles.loop")
+        done = builder.append_basic_block("tiles.done")
+        builder.cbranch(builder.icmp_signed(">", n_chunks, const(0)), loop, done)
+        builder.position_at_end(loop)
+        c = builder.phi(intp)
+        c.add_incoming(const(0), entry)
+        q_off = builder.mul(c, const(2 * CHUNK))  # bytes of the chunk's first column
+        b_off = builder.mul(c, b_strides[1])
+        builder.call(load, [tile(4), builder.gep(qbase, [q_off]), q_stride])
+        builder.call(load, [tile(5), builder.gep(q_next, [q_off]), q_stride])
+        builder.call(load, [tile(6), builder.gep(bbase, [b_off]), row_bytes])
+        builder.call(load, [tile(7), builder.gep(b_next, [b_off]), row_bytes])
+        builder.call(dot, [tile(0), tile(4), tile(6)])
+        builder.call(dot, [tile(1), tile(4), tile(7)])
+        builder.call(dot, [tile(2), tile(5), tile(6)])
+        builder.call(dot, [tile(3), tile(5), tile(7)])
+        c_next = builder.add(c, const(1))
+        c.add_incoming(c_next, loop)
+        builder.cbranch(builder.icmp_signed("<", c_next, n_chunks), loop, done)
+        builder.position_at_end(done)
+        store = _void_fn(builder, "llvm.x86.tilestored64", [_I8, _I8P, _I64])
+        sbase = builder.gep(builder.bitcast(S.data, _I8P),
+                            [builder.add(builder.mul(wv, s_strides[0]),
+                                         builder.mul(colv, s_strides[2]))])
+        s_row = s_strides[1]
+        half_rows = builder.mul(const(16), s_row)
+        half_cols = builder.mul(const(16), s_strides[2])
+        for t, (dr, dc) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+            at = builder.add(builder.mul(const(dr), half_rows), builder.mul(const(dc), half_cols))
+            builder.call(store, [tile(t), builder.gep(sbase, [at]), s_row])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def _float_bits(typingctx, x):
+    """The 32 bits of float32 ``x`` as an unsigned integer."""
+    if x != types.float32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+
+    return types.uint32(x), codegen
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _bf16(x):
+    """The bfloat16 bits nearest float32 ``x`` (ties to even; NaN stays a NaN)."""
+    u = _float_bits(np.float32(x))
+    if (u & np.uint32(0x7FFFFFFF)) > np.uint32(0x7F800000):
+        return np.uint16((u >> np.uint32(16)) | np.uint32(0x40))
+    u = u + np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1))
+    return np.uint16(u >> np.uint32(16))
+
+
+@parallel_kernel
+def _pack_queries(Q, Qb):
+    """``Qb[q, j]`` = bfloat16 of ``Q[q, j]``, zeros past ``Q``'s rows and columns."""
+    n, dim = Q.shape
+    for q in prange(Qb.shape[0]):
+        for j in range(Qb.shape[1]):
+            Qb[q, j] = _bf16(Q[q, j]) if q < n and j < dim else np.uint16(0)
+
+
+@parallel_kernel
+def _pack_rows(C, m, Bp):
+    """Rows ``0 .. m - 1`` of ``C`` as bfloat16 in ``Bp``'s tile layout (see the module),
+    zeros past them and past ``C``'s columns."""
+    dim = C.shape[1]
+    for blk in prange(Bp.shape[0]):
+        for chunk in range(Bp.shape[1]):
+            for pair in range(CHUNK // 2):
+                for n in range(16):
+                    r = blk * 16 + n
+                    for t in range(2):
+                        j = chunk * CHUNK + 2 * pair + t
+                        v = np.uint16(0)
+                        if r < m and j < dim:
+                            v = _bf16(C[r, j])
+                        Bp[blk, chunk, pair, 2 * n + t] = v
+
+
+@parallel_kernel
+def _tile_topk(Qb, Bp, cfg, rows, m, queries, c0, k, exclude_self, margins, fast_s, fast_i,
+               filled, out_idx, out_score, scores, ones, pending, n_workers, counter):
+    """One chunk of corpus rows (``rows[:m]``, their tiles ``Bp``) for every query.
+
+    Workers take 32 queries at a time (:mod:`._tasks`): their fast scores against
+    the chunk into ``scores[w]``, then :func:`.exact_topk._exact_row` for each of
+    them (``margins[q]``: twice the bound of a fast score's error), updating its
+    heaps as the float screen does.
+    """
+    n_q = queries.shape[0]
+    n_tasks = (n_q + BLOCK - 1) // BLOCK
+    n_blocks = Bp.shape[0]
+    for w in prange(n_workers):
+        if _TILES:
+            _load_tile_config(cfg)
+        t = next_task(counter)
+        while t < n_tasks:
+            q0 = t * BLOCK
+            if _TILES:
+                for b0 in range(0, n_blocks, 2):
+                    _block_scores(Qb, q0, Bp, b0, scores, w, b0 * 16)
+            for i in range(BLOCK):
+                q = q0 + i
+                if q >= n_q:
+                    break
+                skip = q if exclude_self else -1
+                filled[q] = _exact_row(scores[w, i, :m], rows, queries[q], c0, k, skip,
+                                       margins[q], fast_s[q], fast_i[q], out_score[q],
+                                       out_idx[q], filled[q], ones[w], pending[w])
+            t = next_task(counter)
+        if _TILES:
+            _release_tiles()
+
+
+harden_caches(globals())

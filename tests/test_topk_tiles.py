@@ -1,0 +1,161 @@
+"""The bfloat16 tile screen of the float32 top-k (Intel AMX): bounds, and the same answer.
+
+Where the CPU has AMX tiles and the system allows them, ``topk_similar`` on
+float32 rows screens on bfloat16 tile products instead of BLAS's. Every tile
+score must lie within the bound the screen counts on, and the answer
+(indices, ties, canonical scores) must be the float screen's whatever the
+shapes. The tile tests skip elsewhere; the float screen's answer is checked
+against brute force on every CPU.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+
+import reference
+import sparsedense._topk_tiles as TT
+from sparsedense._kernels import _tiles
+from sparsedense._kernels import bf16_topk as B
+from sparsedense.similarity import normalize_rows, topk_similar
+
+tiles = pytest.mark.skipif(not _tiles.tiles_usable(),
+                           reason="AMX tiles: not on this CPU, or not allowed here")
+
+
+@pytest.fixture
+def float_screen(monkeypatch):
+    """BLAS's float products screen, whatever the CPU has."""
+    monkeypatch.setattr(TT, "usable", lambda *args: False)
+
+
+def near_ties(rng, n, dim, scale=1.0):
+    base = rng.standard_normal((6, dim)).astype(np.float32)
+    rows = base[rng.integers(0, 6, n)] * scale
+    return (rows * (1 + rng.integers(-3, 4, (n, 1)) * 2.0 ** -23)).astype(np.float32)
+
+
+def both_screens(monkeypatch, *args, **kwargs):
+    got = topk_similar(*args, **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(TT, "usable", lambda *a: False)
+        want = topk_similar(*args, **kwargs)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    return got
+
+
+@tiles
+@pytest.mark.parametrize("n_q, n_c, dim, k", [
+    (1, 1, 1, 1), (5, 40, 3, 4), (33, 100, 31, 10), (31, 4097, 33, 25), (70, 9000, 300, 10),
+    (64, 513, 64, 513)])
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+def test_tiles_give_the_float_screens_answer(monkeypatch, n_q, n_c, dim, k, metric):
+    rng = np.random.default_rng(n_c + dim)
+    C = near_ties(rng, n_c, dim)
+    Q = np.concatenate([C[:min(n_q, n_c)], rng.standard_normal((n_q, dim)).astype(np.float32)])
+    Q = Q[:n_q]
+    assert TT.usable(Q, C, metric, 1.0)
+    both_screens(monkeypatch, Q, C, k, metric=metric)
+    both_screens(monkeypatch, C[:min(n_c, 50)], None, min(k, min(n_c, 50) - 1) or 1,
+                 metric=metric, exclude_self=min(n_c, 50) > 1)
+
+
+@tiles
+def test_tiles_with_zero_nan_tiny_and_huge_rows(monkeypatch):
+    rng = np.random.default_rng(3)
+    C = rng.standard_normal((700, 45)).astype(np.float32)
+    C[3] = 0.0
+    C[10] *= 1e-30  # products below float32's normal range: flushed in the tiles
+    C[11, :5] = 1e-41  # subnormal values
+    C[20] = C[21] = C[22]  # exact ties: the lower index first
+    C[600] = np.nan
+    Q = C[[0, 3, 10, 20, 600, 650]].copy()
+    Q[5, 7] = np.inf
+    for metric in ("cosine", "dot"):
+        both_screens(monkeypatch, Q, C, 30, metric=metric)
+    # norms beyond what bfloat16 holds: the float screen takes dot products
+    big = C[:100] * np.float32(1e30)
+    assert not TT.usable(big, big, "dot", 1e32)
+    both_screens(monkeypatch, big[:5], big, 7, metric="dot")
+
+
+@njit
+def _tile_scores(Qb, Bp, cfg, out):
+    B._load_tile_config(cfg)
+    for t in range(Qb.shape[0] // 32):
+        for b0 in range(0, Bp.shape[0], 2):
+            B._block_scores(Qb, t * 32, Bp, b0, out, t, b0 * 16)
+    B._release_tiles()
+
+
+@tiles
+@pytest.mark.parametrize("dim", [1, 7, 32, 33, 300])
+def test_every_tile_score_is_within_the_bound(dim):
+    rng = np.random.default_rng(dim)
+    C = rng.standard_normal((96, dim)).astype(np.float32)
+    C[:10] *= 10.0 ** rng.integers(-20, 3, (10, 1))
+    C[10, 0] = 1.0  # one large value, the rest small: the rounding of one product
+    C[10, 1:] = 1e-3
+    Q = rng.standard_normal((64, dim)).astype(np.float32)
+    Q[0] = C[10]
+    for unit in (True, False):
+        Qn = normalize_rows(Q) if unit else Q
+        Cn = normalize_rows(C) if unit else C
+        kp = -(-dim // 32) * 32
+        Qb = np.zeros((64, kp), np.uint16)
+        B._pack_queries(Qn, Qb)
+        Bp = np.zeros((6, kp // 32, 16, 32), np.uint16)
+        B._pack_rows(Cn, 96, Bp)
+        out = np.full((2, 32, 96), np.nan, np.float32)
+        _tile_scores(Qb, Bp, _tiles.tile_config(), out)
+        got = out.reshape(64, 96)
+        qnorm = np.linalg.norm(Qn.astype(np.float64), axis=1)
+        cmax = float(np.linalg.norm(Cn.astype(np.float64), axis=1).max()) * (1 + 2.0 ** -20)
+        bound = TT.tile_bound(dim, qnorm, cmax) / 2
+        exact = np.array([[reference.canonical_dot(Qn[q], Cn[c]) for c in range(96)]
+                          for q in range(64)])
+        assert (np.abs(got - exact) <= bound[:, None]).all()
+        if dim >= 32:  # the scores are bfloat16 products indeed, the bound not idle
+            assert np.abs(got - exact).max() > bound.min() / 64
+
+
+def test_float_screen_is_the_canonical_ranking(float_screen):
+    rng = np.random.default_rng(11)
+    C = near_ties(rng, 900, 21)
+    Q = C[[0, 7, 450]]
+    idx, scores = topk_similar(Q, C, 40)
+    Qp, Cp = normalize_rows(Q), normalize_rows(C)
+    for q in range(3):
+        ref = np.array([reference.canonical_dot(Qp[q], Cp[c]) for c in range(900)],
+                       dtype=np.float32)
+        order = np.lexsort((np.arange(900), -ref))[:40]
+        np.testing.assert_array_equal(idx[q], order)
+        np.testing.assert_array_equal(scores[q], ref[order])
+
+
+def test_float64_rows_take_the_float_screen():
+    Q = np.ones((3, 4))
+    assert not TT.usable(Q, Q, "cosine", 1.0)
+
+
+@tiles
+def test_tile_screen_memory_is_a_few_chunks():
+    """Q = 2,000, N = 20,000: the tiles' buffers (a chunk of rows, each worker's scores,
+    the queries in bfloat16), never the Q x N matrix."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    Q = rng.standard_normal((2000, 16), dtype=np.float32)
+    W = rng.standard_normal((20000, 16), dtype=np.float32)
+    topk_similar(Q[:5], W[:50], k=3)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        idx, scores = topk_similar(Q, W, k=10)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    inputs = Q.nbytes + W.nbytes + idx.nbytes + scores.nbytes
+    assert peak < inputs + (8 << 20), f"peak {peak / 1e6:.1f} MB"
