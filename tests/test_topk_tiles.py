@@ -24,6 +24,16 @@ tiles = pytest.mark.skipif(not _tiles.tiles_usable(),
                            reason="AMX tiles: not on this CPU, or not allowed here")
 
 
+@pytest.fixture(autouse=True)
+def tiles_for_any_query_count():
+    """Dot products screen on tiles from one query on (by default from
+    TOPK_TILES_MIN_QUERIES, where they start to pay)."""
+    from sparsedense._kernels import _tuning
+
+    with _tuning.override(TOPK_TILES_MIN_QUERIES=1):
+        yield
+
+
 @pytest.fixture
 def float_screen(monkeypatch):
     """BLAS's float products screen, whatever the CPU has."""
@@ -135,9 +145,15 @@ def test_float_screen_is_the_canonical_ranking(float_screen):
         np.testing.assert_array_equal(scores[q], ref[order])
 
 
-def test_float64_rows_take_the_float_screen():
+def test_float64_rows_and_few_dot_queries_take_the_float_screen():
+    from sparsedense._kernels import _tuning
+
     Q = np.ones((3, 4))
     assert not TT.usable(Q, Q, "cosine", 1.0)
+    few = np.ones((3, 4), np.float32)
+    with _tuning.override(TOPK_TILES_MIN_QUERIES=4):
+        assert not TT.usable(few, few, "dot", 1.0)
+        assert TT.usable(few, few, "cosine", 1.0) == _tiles.tiles_usable()
 
 
 @tiles

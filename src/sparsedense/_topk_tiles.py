@@ -24,7 +24,9 @@ _ROUNDING = 2.0 ** -7 + 2.0 ** -16
 
 def usable(Qn: np.ndarray, Cn: np.ndarray, metric: str, cmax: float) -> bool:
     """Whether the tile screen applies: tiles allowed, float32 rows, and values that
-    bfloat16 holds (rows scaled to unit norm, or norms at most ``2**64``)."""
+    bfloat16 holds (rows scaled to unit norm, or norms at most ``2**64``); for a dot
+    product, at least ``TOPK_TILES_MIN_QUERIES`` queries (below, rounding the corpus
+    into tiles costs more than BLAS's products of rows it uses as they are)."""
     from ._kernels._tiles import tiles_usable
 
     if not (_tuning.get("TOPK_TILES") and Qn.dtype == np.float32 and Cn.dtype == np.float32
@@ -32,6 +34,8 @@ def usable(Qn: np.ndarray, Cn: np.ndarray, metric: str, cmax: float) -> bool:
         return False
     if metric == "cosine":
         return True
+    if Qn.shape[0] < _tuning.get("TOPK_TILES_MIN_QUERIES"):
+        return False
     qmax = float(np.sqrt(np.einsum("ij,ij->i", Qn, Qn, dtype=np.float64).max()))
     return bool(np.isfinite(cmax) and cmax <= 2.0 ** 64 and np.isfinite(qmax)
                 and qmax <= 2.0 ** 64)

@@ -210,6 +210,14 @@ def _topk_tiles(m: Machine) -> int:
     return int({"amx-tile", "amx-bf16"} <= _features())
 
 
+@_constant("TOPK_TILES_MIN_QUERIES", "queries from which a dot-product top-k screens on "
+           "TOPK_TILES: its pass over the corpus (rounding it into tiles) costs what the BLAS "
+           "products of about this many queries save (the crossover in "
+           "docs/howto/benchmarks.rst; a cosine top-k scales every row on either screen)")
+def _topk_tiles_min_queries(m: Machine) -> int:
+    return 128
+
+
 @_constant("INT8_SCREEN", "1: exact top-k on an int8 table screens on byte products where "
            "INT8_DOTS has an instruction for them (VNNI or AVX2: either beats a float product "
            "of decoded rows, docs/howto/benchmarks.rst); 0: the float product, where the plain "
