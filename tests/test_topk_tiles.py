@@ -26,11 +26,11 @@ tiles = pytest.mark.skipif(not _tiles.tiles_usable(),
 
 @pytest.fixture(autouse=True)
 def tiles_for_any_query_count():
-    """Dot products screen on tiles from one query on (by default from
-    TOPK_TILES_MIN_QUERIES, where they start to pay)."""
+    """Tiles from one query on (by default from TOPK_TILES_FROM_PAIRS pairs and, for
+    dot products, TOPK_TILES_FROM_QUERIES queries: where they start to pay)."""
     from sparsedense._kernels import _tuning
 
-    with _tuning.override(TOPK_TILES_MIN_QUERIES=1):
+    with _tuning.override(TOPK_TILES_FROM_QUERIES=1, TOPK_TILES_FROM_PAIRS=0):
         yield
 
 
@@ -151,9 +151,11 @@ def test_float64_rows_and_few_dot_queries_take_the_float_screen():
     Q = np.ones((3, 4))
     assert not TT.usable(Q, Q, "cosine", 1.0)
     few = np.ones((3, 4), np.float32)
-    with _tuning.override(TOPK_TILES_MIN_QUERIES=4):
+    with _tuning.override(TOPK_TILES_FROM_QUERIES=4):
         assert not TT.usable(few, few, "dot", 1.0)
         assert TT.usable(few, few, "cosine", 1.0) == _tiles.tiles_usable()
+    with _tuning.override(TOPK_TILES_FROM_PAIRS=13):
+        assert not TT.usable(few, few, "cosine", 1.0)
 
 
 @tiles

@@ -24,17 +24,20 @@ _ROUNDING = 2.0 ** -7 + 2.0 ** -16
 
 def usable(Qn: np.ndarray, Cn: np.ndarray, metric: str, cmax: float) -> bool:
     """Whether the tile screen applies: tiles allowed, float32 rows, and values that
-    bfloat16 holds (rows scaled to unit norm, or norms at most ``2**64``); for a dot
-    product, at least ``TOPK_TILES_MIN_QUERIES`` queries (below, rounding the corpus
+    bfloat16 holds (rows scaled to unit norm, or norms at most ``2**64``), and work
+    enough: ``TOPK_TILES_FROM_PAIRS`` query-row pairs for cosine; for a dot product
+    four times as many and ``TOPK_TILES_FROM_QUERIES`` queries (rounding the corpus
     into tiles costs more than BLAS's products of rows it uses as they are)."""
     from ._kernels._tiles import tiles_usable
 
     if not (_tuning.get("TOPK_TILES") and Qn.dtype == np.float32 and Cn.dtype == np.float32
             and Qn.shape[1] and Qn.shape[0] and Cn.shape[0] and tiles_usable()):
         return False
+    pairs = Qn.shape[0] * Cn.shape[0]
     if metric == "cosine":
-        return True
-    if Qn.shape[0] < _tuning.get("TOPK_TILES_MIN_QUERIES"):
+        return pairs >= _tuning.get("TOPK_TILES_FROM_PAIRS")
+    if (Qn.shape[0] < _tuning.get("TOPK_TILES_FROM_QUERIES")
+            or pairs < 4 * _tuning.get("TOPK_TILES_FROM_PAIRS")):
         return False
     qmax = float(np.sqrt(np.einsum("ij,ij->i", Qn, Qn, dtype=np.float64).max()))
     return bool(np.isfinite(cmax) and cmax <= 2.0 ** 64 and np.isfinite(qmax)

@@ -112,6 +112,8 @@ def _tuned_for(parallel: bool):
         elif "_MIN_" in name:
             values[name] = 0 if parallel else sys.maxsize
     values["INT8_SCREEN"] = 1  # the int8 screen's kernels, on a CPU that routes past them too
+    # the tile screen's kernels (where the CPU has tiles) for tiny inputs, in both passes
+    values["TOPK_TILES_FROM_PAIRS"] = values["TOPK_TILES_FROM_QUERIES"] = 0
     return _tuning.override(**values)
 
 

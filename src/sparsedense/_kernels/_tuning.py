@@ -210,10 +210,17 @@ def _topk_tiles(m: Machine) -> int:
     return int({"amx-tile", "amx-bf16"} <= _features())
 
 
-@_constant("TOPK_TILES_MIN_QUERIES", "queries from which a dot-product top-k screens on "
+@_constant("TOPK_TILES_FROM_PAIRS", "query x corpus rows from which a cosine top-k screens on "
+           "TOPK_TILES: below, the tile kernels' starts cost more than BLAS's products (a dot "
+           "product needs four times as many; the crossovers in docs/howto/benchmarks.rst)")
+def _topk_tiles_min_pairs(m: Machine) -> int:
+    return 1 << 20
+
+
+@_constant("TOPK_TILES_FROM_QUERIES", "queries from which a dot-product top-k screens on "
            "TOPK_TILES: its pass over the corpus (rounding it into tiles) costs what the BLAS "
-           "products of about this many queries save (the crossover in "
-           "docs/howto/benchmarks.rst; a cosine top-k scales every row on either screen)")
+           "products of about this many queries save (a cosine top-k scales every row on "
+           "either screen)")
 def _topk_tiles_min_queries(m: Machine) -> int:
     return 128
 
