@@ -41,14 +41,22 @@ def assert_same(got, want):
     np.testing.assert_array_equal(got[1], want[1])
 
 
-@njit
-def _both_dots(panels, qcodes, out_vnni, out_plain, out_one):
-    for p in range(panels.shape[0]):
-        for q0 in range(0, qcodes.shape[0] - K.GROUP + 1, K.GROUP):
-            K.panel_dots(panels, p, qcodes, q0, out_vnni[p, q0 // K.GROUP])
-            K._plain_dots(panels, p, qcodes, q0, out_plain[p, q0 // K.GROUP])
-        for q in range(qcodes.shape[0]):
-            K.panel_dots1(panels, p, qcodes, q, out_one[p, q])
+def _beside_plain(dots, dots1):
+    """A kernel running ``dots`` (GROUP queries) and ``dots1`` (one) beside the plain loop."""
+    @njit
+    def run(panels, qcodes, out_dots, out_plain, out_one):
+        for p in range(panels.shape[0]):
+            for q0 in range(0, qcodes.shape[0] - K.GROUP + 1, K.GROUP):
+                dots(panels, p, qcodes, q0, out_dots[p, q0 // K.GROUP])
+                K._plain_dots(panels, p, qcodes, q0, out_plain[p, q0 // K.GROUP])
+            for q in range(qcodes.shape[0]):
+                dots1(panels, p, qcodes, q, out_one[p, q])
+    return run
+
+
+#: what this CPU compiled (VNNI, AVX2 or the plain loop), and AVX2's products
+_both_dots = _beside_plain(K.panel_dots, K.panel_dots1)
+_avx2_and_plain = _beside_plain(K._avx2_dots, K._avx2_dots1)
 
 
 @pytest.mark.parametrize("dim", [1, 3, 4, 13, 64, 300])
@@ -78,16 +86,6 @@ def test_panel_dots_are_the_exact_integer_products(rng, dim):
     np.testing.assert_array_equal(out_v.reshape(n_p, n_q, K.PANEL), want)
     np.testing.assert_array_equal(out_p.reshape(n_p, n_q, K.PANEL), want)
     np.testing.assert_array_equal(out_1.reshape(n_p, n_q, K.PANEL), want)
-
-
-@njit
-def _avx2_and_plain(panels, qcodes, out_avx2, out_plain, out_one):
-    for p in range(panels.shape[0]):
-        for q0 in range(0, qcodes.shape[0] - K.GROUP + 1, K.GROUP):
-            K._avx2_dots(panels, p, qcodes, q0, out_avx2[p, q0 // K.GROUP])
-            K._plain_dots(panels, p, qcodes, q0, out_plain[p, q0 // K.GROUP])
-        for q in range(qcodes.shape[0]):
-            K._avx2_dots1(panels, p, qcodes, q, out_one[p, q])
 
 
 @pytest.mark.skipif("avx2" not in __import__("sparsedense._kernels._tuning",

@@ -64,6 +64,25 @@ Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2,
 R_A, R_B, R_F, R_G, R_DELTA, R_SCALE, R_BIAS, R_MEAN = range(8)
 
 
+def _dots_operands_typed(panels, qcodes, out) -> bool:
+    """The operand types every panel-dots intrinsic takes (int32 panels, words, sums)."""
+    return (isinstance(panels, types.Array) and isinstance(qcodes, types.Array)
+            and isinstance(out, types.Array) and panels.dtype == types.int32
+            and panels.ndim == 3 and qcodes.dtype == types.int32 and out.dtype == types.int32)
+
+
+def _dots_operands(context, builder, signature, args):
+    """``(panels, qcodes, out, p, q0, n_groups)`` of a panel-dots intrinsic's call, the
+    arrays as Numba array structs and the indices as intp."""
+    pty, pity, qty, q0ty, oty = signature.args
+    P = context.make_array(pty)(context, builder, args[0])
+    Qa = context.make_array(qty)(context, builder, args[2])
+    O = context.make_array(oty)(context, builder, args[4])
+    p_v = context.cast(builder, args[1], pity, types.intp)
+    q0v = context.cast(builder, args[3], q0ty, types.intp)
+    return P, Qa, O, p_v, q0v, cgutils.unpack_tuple(builder, P.shape, 3)[1]
+
+
 def _dots_intrinsic(n_queries: int):
     """The intrinsic below for ``n_queries`` queries (:data:`GROUP`, or 1)."""
 
@@ -79,26 +98,17 @@ def _dots_intrinsic(n_queries: int):
         ``out`` a C-contiguous int32 ``(n_queries, PANEL)`` array. One loop over
         the groups of four columns, its sums in vector registers.
         """
-        if not (isinstance(panels, types.Array) and isinstance(qcodes, types.Array)
-                and isinstance(out, types.Array) and panels.dtype == types.int32
-                and panels.ndim == 3 and qcodes.dtype == types.int32
-                and out.dtype == types.int32):
+        if not _dots_operands_typed(panels, qcodes, out):
             return None
         sig = types.void(panels, p, qcodes, q0, out)
 
         def codegen(context, builder, signature, args):
-            pty, pity, qty, q0ty, oty = signature.args
-            P = context.make_array(pty)(context, builder, args[0])
-            Qa = context.make_array(qty)(context, builder, args[2])
-            O = context.make_array(oty)(context, builder, args[4])
+            P, Qa, O, p_v, q0v, n_groups = _dots_operands(context, builder, signature, args)
             intp = context.get_value_type(types.intp)
             i32 = ir.IntType(32)
             v16 = ir.VectorType(i32, 16)
             dot = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v16, [v16] * 3),
                                                  "llvm.x86.avx512.vpdpbusd.512")
-            q0v = context.cast(builder, args[3], q0ty, types.intp)
-            p_v = context.cast(builder, args[1], pity, types.intp)
-            n_groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
             panel_ptr = builder.gep(builder.bitcast(P.data, v16.as_pointer()),
                                     [builder.mul(p_v, builder.mul(n_groups, ir.Constant(intp, 2)))])
             q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
@@ -169,18 +179,12 @@ def _avx2_dots_intrinsic(n_queries: int):
     @intrinsic
     def dots(typingctx, panels, p, qcodes, q0, out):
         """``out[j, :] = panels[p] . qcodes[q0 + j]`` for ``j < n_queries`` (AVX2)."""
-        if not (isinstance(panels, types.Array) and isinstance(qcodes, types.Array)
-                and isinstance(out, types.Array) and panels.dtype == types.int32
-                and panels.ndim == 3 and qcodes.dtype == types.int32
-                and out.dtype == types.int32):
+        if not _dots_operands_typed(panels, qcodes, out):
             return None
         sig = types.void(panels, p, qcodes, q0, out)
 
         def codegen(context, builder, signature, args):
-            pty, pity, qty, q0ty, oty = signature.args
-            P = context.make_array(pty)(context, builder, args[0])
-            Qa = context.make_array(qty)(context, builder, args[2])
-            O = context.make_array(oty)(context, builder, args[4])
+            P, Qa, O, p_v, q0v, n_groups = _dots_operands(context, builder, signature, args)
             intp = context.get_value_type(types.intp)
             i32 = ir.IntType(32)
             v8 = ir.VectorType(i32, 8)
@@ -191,9 +195,6 @@ def _avx2_dots_intrinsic(n_queries: int):
             maddwd = cgutils.get_or_insert_function(
                 builder.module, ir.FunctionType(v8, [w16, w16]), "llvm.x86.avx2.pmadd.wd")
             ones = ir.Constant(w16, [1] * 16)
-            q0v = context.cast(builder, args[3], q0ty, types.intp)
-            p_v = context.cast(builder, args[1], pity, types.intp)
-            n_groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
             vectors = PANEL // 8  # of a panel's group: 32 rows' four codes
             panel_ptr = builder.gep(builder.bitcast(P.data, v8.as_pointer()),
                                     [builder.mul(p_v, builder.mul(n_groups,
