@@ -83,81 +83,101 @@ def _dots_operands(context, builder, signature, args):
     return P, Qa, O, p_v, q0v, cgutils.unpack_tuple(builder, P.shape, 3)[1]
 
 
-def _dots_intrinsic(n_queries: int):
-    """The intrinsic below for ``n_queries`` queries (:data:`GROUP`, or 1)."""
+def _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop, done):
+    """Close a one-block loop over the groups of four columns (counter ``g``, sums
+    ``acc`` updated to ``updated``) and return the sums after it (``zero`` when there
+    are no groups), the builder placed in ``done``."""
+    g_next = builder.add(g, ir.Constant(g.type, 1))
+    g.add_incoming(g_next, loop)
+    for a, u in zip(acc, updated):
+        a.add_incoming(u, loop)
+    builder.cbranch(builder.icmp_signed("<", g_next, n_groups), loop, done)
+    builder.position_at_end(done)
+    sums = []
+    for u in updated:
+        phi = builder.phi(u.type)
+        phi.add_incoming(zero, entry)
+        phi.add_incoming(u, loop)
+        sums.append(phi)
+    return sums
+
+
+#: what each panel-dots intrinsic does
+_DOTS_DOC = """``out[j, :] = panels[p] . qcodes[q0 + j]`` for ``j < n_queries``: int32 dot products.
+
+``panels`` is a C-contiguous int32 ``(n_panels, groups, PANEL)`` array (four
+unsigned codes per int32; indexed there, as a slice would touch the array's
+reference count, shared by the threads), ``qcodes`` a C-contiguous int32
+``(n, groups)`` array (four signed query bytes per int32, rows ``q0 .. q0 +
+n_queries - 1`` present), ``out`` a C-contiguous int32 ``(n_queries, PANEL)`` array.
+"""
+
+
+def _panel_dots_intrinsic(emit):
+    """An intrinsic ``dots(panels, p, qcodes, q0, out)`` (:data:`_DOTS_DOC`) whose code
+    ``emit`` writes from the call's operands (:func:`_dots_operands`)."""
 
     @intrinsic
     def dots(typingctx, panels, p, qcodes, q0, out):
-        """``out[j, :] = panels[p] . qcodes[q0 + j]`` for ``j < n_queries``: int32 dot products.
-
-        ``panels`` is a C-contiguous int32 ``(n_panels, groups, PANEL)`` array (four
-        unsigned codes per int32; indexed here, as a slice would touch the array's
-        reference count, shared by the threads), ``qcodes`` a C-contiguous int32
-        ``(n, groups)`` array
-        (four signed query bytes per int32, rows ``q0 .. q0 + n_queries - 1`` present),
-        ``out`` a C-contiguous int32 ``(n_queries, PANEL)`` array. One loop over
-        the groups of four columns, its sums in vector registers.
-        """
         if not _dots_operands_typed(panels, qcodes, out):
             return None
-        sig = types.void(panels, p, qcodes, q0, out)
 
         def codegen(context, builder, signature, args):
-            P, Qa, O, p_v, q0v, n_groups = _dots_operands(context, builder, signature, args)
-            intp = context.get_value_type(types.intp)
-            i32 = ir.IntType(32)
-            v16 = ir.VectorType(i32, 16)
-            dot = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v16, [v16] * 3),
-                                                 "llvm.x86.avx512.vpdpbusd.512")
-            panel_ptr = builder.gep(builder.bitcast(P.data, v16.as_pointer()),
-                                    [builder.mul(p_v, builder.mul(n_groups, ir.Constant(intp, 2)))])
-            q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
-            zero = ir.Constant(v16, None)
-            entry = builder.basic_block
-            loop = builder.append_basic_block("vnni.loop")
-            done = builder.append_basic_block("vnni.done")
-            builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)), loop, done)
-            builder.position_at_end(loop)
-            g = builder.phi(intp)
-            g.add_incoming(ir.Constant(intp, 0), entry)
-            acc = [builder.phi(v16) for _ in range(2 * n_queries)]
-            for a in acc:
-                a.add_incoming(zero, entry)
-            two_g = builder.mul(g, ir.Constant(intp, 2))
-            lo = builder.load(builder.gep(panel_ptr, [two_g]), align=4)
-            hi = builder.load(builder.gep(panel_ptr, [builder.add(two_g, ir.Constant(intp, 1))]),
-                              align=4)
-            updated = []
-            for j in range(n_queries):
-                row = builder.add(q0v, ir.Constant(intp, j))
-                at = builder.add(builder.mul(row, n_groups), g)
-                word = builder.load(builder.gep(q_ptr, [at]), align=4)
-                splat = builder.shuffle_vector(
-                    builder.insert_element(ir.Constant(v16, ir.Undefined), word,
-                                           ir.Constant(i32, 0)),
-                    ir.Constant(v16, ir.Undefined), ir.Constant(v16, None))
-                updated.append(builder.call(dot, [acc[2 * j], lo, splat]))
-                updated.append(builder.call(dot, [acc[2 * j + 1], hi, splat]))
-            g_next = builder.add(g, ir.Constant(intp, 1))
-            g.add_incoming(g_next, loop)
-            for a, u in zip(acc, updated):
-                a.add_incoming(u, loop)
-            builder.cbranch(builder.icmp_signed("<", g_next, n_groups), loop, done)
-            builder.position_at_end(done)
-            sums = []
-            for v in range(2 * n_queries):
-                phi = builder.phi(v16)
-                phi.add_incoming(zero, entry)
-                phi.add_incoming(updated[v], loop)
-                sums.append(phi)
-            out_ptr = builder.bitcast(O.data, v16.as_pointer())
-            for v in range(2 * n_queries):
-                builder.store(sums[v], builder.gep(out_ptr, [ir.Constant(intp, v)]), align=4)
+            emit(context, builder, *_dots_operands(context, builder, signature, args))
             return context.get_dummy_value()
 
-        return sig, codegen
+        return types.void(panels, p, qcodes, q0, out), codegen
 
+    dots.__doc__ = _DOTS_DOC
     return dots
+
+
+def _dots_intrinsic(n_queries: int):
+    """The VNNI dots intrinsic for ``n_queries`` queries (:data:`GROUP`, or 1): one loop
+    over the groups of four columns, its sums in vector registers."""
+
+    def emit(context, builder, P, Qa, O, p_v, q0v, n_groups):
+        intp = context.get_value_type(types.intp)
+        i32 = ir.IntType(32)
+        v16 = ir.VectorType(i32, 16)
+        dot = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v16, [v16] * 3),
+                                             "llvm.x86.avx512.vpdpbusd.512")
+        panel_ptr = builder.gep(builder.bitcast(P.data, v16.as_pointer()),
+                                [builder.mul(p_v, builder.mul(n_groups, ir.Constant(intp, 2)))])
+        q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
+        zero = ir.Constant(v16, None)
+        entry = builder.basic_block
+        loop = builder.append_basic_block("vnni.loop")
+        done = builder.append_basic_block("vnni.done")
+        builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)), loop, done)
+        builder.position_at_end(loop)
+        g = builder.phi(intp)
+        g.add_incoming(ir.Constant(intp, 0), entry)
+        acc = [builder.phi(v16) for _ in range(2 * n_queries)]
+        for a in acc:
+            a.add_incoming(zero, entry)
+        two_g = builder.mul(g, ir.Constant(intp, 2))
+        lo = builder.load(builder.gep(panel_ptr, [two_g]), align=4)
+        hi = builder.load(builder.gep(panel_ptr, [builder.add(two_g, ir.Constant(intp, 1))]),
+                          align=4)
+        updated = []
+        for j in range(n_queries):
+            row = builder.add(q0v, ir.Constant(intp, j))
+            at = builder.add(builder.mul(row, n_groups), g)
+            word = builder.load(builder.gep(q_ptr, [at]), align=4)
+            splat = builder.shuffle_vector(
+                builder.insert_element(ir.Constant(v16, ir.Undefined), word,
+                                       ir.Constant(i32, 0)),
+                ir.Constant(v16, ir.Undefined), ir.Constant(v16, None))
+            updated.append(builder.call(dot, [acc[2 * j], lo, splat]))
+            updated.append(builder.call(dot, [acc[2 * j + 1], hi, splat]))
+        sums = _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop, done)
+        out_ptr = builder.bitcast(O.data, v16.as_pointer())
+        for v in range(2 * n_queries):
+            builder.store(sums[v], builder.gep(out_ptr, [ir.Constant(intp, v)]), align=4)
+
+    return _panel_dots_intrinsic(emit)
+
 
 
 #: the dot products of a panel with GROUP queries, and with one (VNNI)
@@ -176,83 +196,62 @@ def _avx2_dots_intrinsic(n_queries: int):
     The queries are taken :data:`_AVX2_QUERIES` at a time (the registers of AVX2), each
     block one loop over the groups; query bytes must lie within :data:`QUERY_CODE_MAX`."""
 
-    @intrinsic
-    def dots(typingctx, panels, p, qcodes, q0, out):
-        """``out[j, :] = panels[p] . qcodes[q0 + j]`` for ``j < n_queries`` (AVX2)."""
-        if not _dots_operands_typed(panels, qcodes, out):
-            return None
-        sig = types.void(panels, p, qcodes, q0, out)
+    def emit(context, builder, P, Qa, O, p_v, q0v, n_groups):
+        intp = context.get_value_type(types.intp)
+        i32 = ir.IntType(32)
+        v8 = ir.VectorType(i32, 8)
+        b32 = ir.VectorType(ir.IntType(8), 32)
+        w16 = ir.VectorType(ir.IntType(16), 16)
+        maddubs = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(w16, [b32, b32]), "llvm.x86.avx2.pmadd.ub.sw")
+        maddwd = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(v8, [w16, w16]), "llvm.x86.avx2.pmadd.wd")
+        ones = ir.Constant(w16, [1] * 16)
+        vectors = PANEL // 8  # of a panel's group: 32 rows' four codes
+        panel_ptr = builder.gep(builder.bitcast(P.data, v8.as_pointer()),
+                                [builder.mul(p_v, builder.mul(n_groups,
+                                                              ir.Constant(intp, vectors)))])
+        q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
+        out_ptr = builder.bitcast(O.data, v8.as_pointer())
+        zero = ir.Constant(v8, None)
+        for j0 in range(0, n_queries, _AVX2_QUERIES):
+            block = range(j0, min(n_queries, j0 + _AVX2_QUERIES))
+            entry = builder.basic_block
+            loop = builder.append_basic_block(f"avx2.loop{j0}")
+            done = builder.append_basic_block(f"avx2.done{j0}")
+            builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)),
+                            loop, done)
+            builder.position_at_end(loop)
+            g = builder.phi(intp)
+            g.add_incoming(ir.Constant(intp, 0), entry)
+            acc = [builder.phi(v8) for _ in range(vectors * len(block))]
+            for a in acc:
+                a.add_incoming(zero, entry)
+            at_g = builder.mul(g, ir.Constant(intp, vectors))
+            codes = [builder.bitcast(builder.load(builder.gep(
+                panel_ptr, [builder.add(at_g, ir.Constant(intp, v))]), align=4), b32)
+                for v in range(vectors)]
+            updated = []
+            for i, j in enumerate(block):
+                row = builder.add(q0v, ir.Constant(intp, j))
+                word = builder.load(builder.gep(q_ptr, [builder.add(
+                    builder.mul(row, n_groups), g)]), align=4)
+                splat = builder.bitcast(builder.shuffle_vector(
+                    builder.insert_element(ir.Constant(v8, ir.Undefined), word,
+                                           ir.Constant(i32, 0)),
+                    ir.Constant(v8, ir.Undefined), ir.Constant(v8, None)), b32)
+                for v in range(vectors):
+                    pairs = builder.call(maddubs, [codes[v], splat])
+                    updated.append(builder.add(acc[i * vectors + v],
+                                               builder.call(maddwd, [pairs, ones])))
+            sums = _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop,
+                                     done)
+            for i, j in enumerate(block):
+                for v in range(vectors):
+                    builder.store(sums[i * vectors + v], builder.gep(
+                        out_ptr, [ir.Constant(intp, j * vectors + v)]), align=4)
 
-        def codegen(context, builder, signature, args):
-            P, Qa, O, p_v, q0v, n_groups = _dots_operands(context, builder, signature, args)
-            intp = context.get_value_type(types.intp)
-            i32 = ir.IntType(32)
-            v8 = ir.VectorType(i32, 8)
-            b32 = ir.VectorType(ir.IntType(8), 32)
-            w16 = ir.VectorType(ir.IntType(16), 16)
-            maddubs = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(w16, [b32, b32]), "llvm.x86.avx2.pmadd.ub.sw")
-            maddwd = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(v8, [w16, w16]), "llvm.x86.avx2.pmadd.wd")
-            ones = ir.Constant(w16, [1] * 16)
-            vectors = PANEL // 8  # of a panel's group: 32 rows' four codes
-            panel_ptr = builder.gep(builder.bitcast(P.data, v8.as_pointer()),
-                                    [builder.mul(p_v, builder.mul(n_groups,
-                                                                  ir.Constant(intp, vectors)))])
-            q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
-            out_ptr = builder.bitcast(O.data, v8.as_pointer())
-            zero = ir.Constant(v8, None)
-            for j0 in range(0, n_queries, _AVX2_QUERIES):
-                block = range(j0, min(n_queries, j0 + _AVX2_QUERIES))
-                entry = builder.basic_block
-                loop = builder.append_basic_block(f"avx2.loop{j0}")
-                done = builder.append_basic_block(f"avx2.done{j0}")
-                builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)),
-                                loop, done)
-                builder.position_at_end(loop)
-                g = builder.phi(intp)
-                g.add_incoming(ir.Constant(intp, 0), entry)
-                acc = [builder.phi(v8) for _ in range(vectors * len(block))]
-                for a in acc:
-                    a.add_incoming(zero, entry)
-                at_g = builder.mul(g, ir.Constant(intp, vectors))
-                codes = [builder.bitcast(builder.load(builder.gep(
-                    panel_ptr, [builder.add(at_g, ir.Constant(intp, v))]), align=4), b32)
-                    for v in range(vectors)]
-                updated = []
-                for i, j in enumerate(block):
-                    row = builder.add(q0v, ir.Constant(intp, j))
-                    word = builder.load(builder.gep(q_ptr, [builder.add(
-                        builder.mul(row, n_groups), g)]), align=4)
-                    splat = builder.bitcast(builder.shuffle_vector(
-                        builder.insert_element(ir.Constant(v8, ir.Undefined), word,
-                                               ir.Constant(i32, 0)),
-                        ir.Constant(v8, ir.Undefined), ir.Constant(v8, None)), b32)
-                    for v in range(vectors):
-                        pairs = builder.call(maddubs, [codes[v], splat])
-                        updated.append(builder.add(acc[i * vectors + v],
-                                                   builder.call(maddwd, [pairs, ones])))
-                g_next = builder.add(g, ir.Constant(intp, 1))
-                g.add_incoming(g_next, loop)
-                for a, u in zip(acc, updated):
-                    a.add_incoming(u, loop)
-                builder.cbranch(builder.icmp_signed("<", g_next, n_groups), loop, done)
-                builder.position_at_end(done)
-                sums = []
-                for u in updated:
-                    phi = builder.phi(v8)
-                    phi.add_incoming(zero, entry)
-                    phi.add_incoming(u, loop)
-                    sums.append(phi)
-                for i, j in enumerate(block):
-                    for v in range(vectors):
-                        builder.store(sums[i * vectors + v], builder.gep(
-                            out_ptr, [ir.Constant(intp, j * vectors + v)]), align=4)
-            return context.get_dummy_value()
-
-        return sig, codegen
-
-    return dots
+    return _panel_dots_intrinsic(emit)
 
 
 #: the same products with AVX2 (query bytes within QUERY_CODE_MAX)
