@@ -270,7 +270,10 @@ def _gen():
     (dict(vector_size=0), ValueError, "vector_size must be an int >= 1; got 0"),
     (dict(vector_size=2.5), TypeError, "vector_size must be an int"),
     (dict(window=0), ValueError, "window must be an int >= 1; got 0"),
-    (dict(negative=0), ValueError, "negative must be an int >= 1; got 0"),
+    (dict(negative=0), ValueError, "negative must be an int >= 1 and <= 65536; got 0"),
+    # a model file fuzzed to negative=8,768,573,629 loaded, then failed an allocation
+    # inside the training kernel (SystemError)
+    (dict(negative=8_768_573_629), ValueError, "negative must be an int >= 1 and <= 65536"),
     (dict(hs=1), ValueError, "hs=1 .*not implemented"),
     (dict(sg=2), ValueError, "sg must be 0 or 1; got 2"),
     (dict(alpha=-0.1), ValueError, "alpha must be a finite number > 0"),

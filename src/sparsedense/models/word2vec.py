@@ -34,6 +34,9 @@ DEFAULT_WORKERS = 2
 #: gensim's ``MAX_WORDS_IN_BATCH``, the default of ``batch_words``
 MAX_WORDS_IN_BATCH = 10000
 
+#: the most noise words per positive (gensim suggests 5-20; any more is a damaged file)
+NEGATIVE_MAX = 1 << 16
+
 #: the constructor's parameters, checked in this order (the first bad one is reported)
 _CONSTRAINTS = {
     "vector_size": Int(1),
@@ -49,7 +52,9 @@ _CONSTRAINTS = {
     # before negative: gensim's hs=1 comes with negative=0
     "hs": Implemented(Flag(), (0,), "hs=1 (hierarchical softmax) is not implemented; use "
                                    "negative sampling (hs=0, negative >= 1)"),
-    "negative": Int(1),
+    # noise words per positive; each training thread holds that many draws (a file's
+    # absurd value is refused here, not met as a failed allocation inside the kernel)
+    "negative": Int(1, NEGATIVE_MAX),
     "ns_exponent": Real(-10.0, 10.0),
     "epochs": Int(1),
     "batch_words": Int(1),
@@ -148,7 +153,7 @@ class Word2Vec(_Persistent):
     hs : {0}, default=0
         Only negative sampling is implemented.
     negative : int, default=5
-        Noise words per positive example.
+        Noise words per positive example, 1 to 65,536 (``NEGATIVE_MAX``).
     ns_exponent : float, default=0.75
     cbow_mean : {0, 1}, default=1
         CBOW input: 1 the mean of the context vectors, 0 their sum.
