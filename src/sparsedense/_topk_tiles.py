@@ -79,7 +79,7 @@ def tile_select(Qn: np.ndarray, C: np.ndarray, normalize: bool, cmax: float, k: 
     rows_per_chunk = max(BLOCK, _tuning.machine().l2 // 4 // (BLOCK * 4) // BLOCK * BLOCK)
     rows_per_chunk = min(rows_per_chunk, -(-n_c // BLOCK) * BLOCK)
     kernel = choose(_tile_topk, n_q * rows_per_chunk * dim)
-    n_tasks, n_workers, _ = task_args(kernel, -(-n_q // BLOCK))
+    _, n_workers, _ = task_args(kernel, -(-n_q // BLOCK))
     scores = np.empty((n_workers, BLOCK, rows_per_chunk), dtype=np.float32)
     pending = np.empty((n_workers, rows_per_chunk), dtype=np.int64)
     ones = np.empty((n_workers, 1), dtype=np.float32)

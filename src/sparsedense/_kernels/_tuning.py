@@ -213,7 +213,7 @@ def _topk_tiles(m: Machine) -> int:
 @_constant("TOPK_TILES_FROM_PAIRS", "query x corpus rows from which a cosine top-k screens on "
            "TOPK_TILES: below, the tile kernels' starts cost more than BLAS's products (a dot "
            "product needs four times as many; the crossovers in docs/howto/benchmarks.rst)")
-def _topk_tiles_min_pairs(m: Machine) -> int:
+def _topk_tiles_from_pairs(m: Machine) -> int:
     return 1 << 20
 
 
@@ -221,7 +221,7 @@ def _topk_tiles_min_pairs(m: Machine) -> int:
            "TOPK_TILES: its pass over the corpus (rounding it into tiles) costs what the BLAS "
            "products of about this many queries save (a cosine top-k scales every row on "
            "either screen)")
-def _topk_tiles_min_queries(m: Machine) -> int:
+def _topk_tiles_from_queries(m: Machine) -> int:
     return 128
 
 

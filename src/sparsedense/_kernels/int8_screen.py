@@ -43,6 +43,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._simd import _splat
 from ._tasks import next_task
 from ._tuning import get as _tuned
 from .exact_topk import _lb_push, _score_candidates
@@ -165,10 +166,7 @@ def _dots_intrinsic(n_queries: int):
             row = builder.add(q0v, ir.Constant(intp, j))
             at = builder.add(builder.mul(row, n_groups), g)
             word = builder.load(builder.gep(q_ptr, [at]), align=4)
-            splat = builder.shuffle_vector(
-                builder.insert_element(ir.Constant(v16, ir.Undefined), word,
-                                       ir.Constant(i32, 0)),
-                ir.Constant(v16, ir.Undefined), ir.Constant(v16, None))
+            splat = _splat(builder, word, v16)
             updated.append(builder.call(dot, [acc[2 * j], lo, splat]))
             updated.append(builder.call(dot, [acc[2 * j + 1], hi, splat]))
         sums = _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop, done)
@@ -236,10 +234,7 @@ def _avx2_dots_intrinsic(n_queries: int):
                 row = builder.add(q0v, ir.Constant(intp, j))
                 word = builder.load(builder.gep(q_ptr, [builder.add(
                     builder.mul(row, n_groups), g)]), align=4)
-                splat = builder.bitcast(builder.shuffle_vector(
-                    builder.insert_element(ir.Constant(v8, ir.Undefined), word,
-                                           ir.Constant(i32, 0)),
-                    ir.Constant(v8, ir.Undefined), ir.Constant(v8, None)), b32)
+                splat = builder.bitcast(_splat(builder, word, v8), b32)
                 for v in range(vectors):
                     pairs = builder.call(maddubs, [codes[v], splat])
                     updated.append(builder.add(acc[i * vectors + v],
