@@ -384,6 +384,34 @@ def test_fuzz_smoke_in_a_subprocess(saved, tmp_path):
     assert lines.count("refused") == 16
 
 
+
+@pytest.mark.parametrize("cls", [Word2Vec, FastText])
+def test_absurd_negative_in_a_file_is_refused_in_a_subprocess(saved, tmp_path, cls):
+    """The fuzz case that loaded and then failed a 70 GB allocation of noise draws inside
+    the training kernel: params.negative = 8,768,573,629 is refused on load, naming it
+    (in a child process: a regression fails here, not pytest)."""
+    entries = dict(saved[cls])
+    meta = json.loads(str(entries["meta"]))
+    meta["params"]["negative"] = 8_768_573_629
+    entries["meta"] = np.array(json.dumps(meta))
+    path = tmp_path / "m.npz"
+    np.savez(path, **entries)
+    code = textwrap.dedent(f"""
+        from sparsedense.models import {cls.__name__} as cls
+        try:
+            model = cls.load({str(path)!r})
+        except ValueError as exc:
+            print("refused:", exc)
+        else:
+            model.train({CORPUS!r}, epochs=1, progress=False)
+            print("trained")
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert ("refused:" in res.stdout and "negative must be an int >= 1 and <= 65536; "
+            "got 8768573629" in res.stdout), res.stdout
+
 # -- GloVe ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
