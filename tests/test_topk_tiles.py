@@ -17,6 +17,7 @@ from numba import njit
 import reference
 import sparsedense._topk_tiles as TT
 from sparsedense._kernels import _tiles
+from sparsedense._kernels._amx import load_tile_config, release_tiles
 from sparsedense._kernels import bf16_topk as B
 from sparsedense.similarity import normalize_rows, topk_similar
 
@@ -93,11 +94,11 @@ def test_tiles_with_zero_nan_tiny_and_huge_rows(monkeypatch):
 
 @njit
 def _tile_scores(Qb, Bp, cfg, out):
-    B._load_tile_config(cfg)
+    load_tile_config(cfg)
     for t in range(Qb.shape[0] // 32):
         for b0 in range(0, Bp.shape[0], 2):
             B._block_scores(Qb, t * 32, Bp, b0, out, t, b0 * 16)
-    B._release_tiles()
+    release_tiles()
 
 
 @tiles

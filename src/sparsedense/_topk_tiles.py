@@ -71,7 +71,7 @@ def tile_select(Qn: np.ndarray, C: np.ndarray, normalize: bool, cmax: float, k: 
     n_q, dim = Qn.shape
     n_c = C.shape[0]
     kp = -(-dim // CHUNK) * CHUNK
-    Qb = np.empty((-(-n_q // BLOCK) * BLOCK, kp), dtype=np.uint16)
+    Qb = _tiles.aligned((-(-n_q // BLOCK) * BLOCK, kp), np.uint16)  # (rows on cache lines)
     choose(_pack_queries, Qb.size)(Qn, Qb)
     qnorm = np.sqrt(np.einsum("ij,ij->i", Qn, Qn, dtype=np.float64))
     margins = tile_bound(dim, qnorm, cmax)
@@ -80,11 +80,11 @@ def tile_select(Qn: np.ndarray, C: np.ndarray, normalize: bool, cmax: float, k: 
     rows_per_chunk = min(rows_per_chunk, -(-n_c // BLOCK) * BLOCK)
     kernel = choose(_tile_topk, n_q * rows_per_chunk * dim)
     _, n_workers, _ = task_args(kernel, -(-n_q // BLOCK))
-    scores = np.empty((n_workers, BLOCK, rows_per_chunk), dtype=np.float32)
+    scores = _tiles.aligned((n_workers, BLOCK, rows_per_chunk), np.float32)
     pending = np.empty((n_workers, rows_per_chunk), dtype=np.int64)
     ones = np.empty((n_workers, 1), dtype=np.float32)
     unit = np.empty((rows_per_chunk, dim), dtype=np.float32) if normalize else None
-    Bp = np.empty((rows_per_chunk // 16, kp // CHUNK, CHUNK // 2, CHUNK), dtype=np.uint16)
+    Bp = _tiles.aligned((rows_per_chunk // 16, kp // CHUNK, CHUNK // 2, CHUNK), np.uint16)
     fast_s = np.empty((n_q, k), dtype=np.float32)
     fast_i = np.empty((n_q, k), dtype=np.int64)
     filled = np.zeros(n_q, dtype=np.int64)

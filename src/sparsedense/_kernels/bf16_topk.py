@@ -33,6 +33,7 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from ._amx import I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops, void_fn
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._tasks import next_task
 from ._tuning import get as _tuned
@@ -44,41 +45,6 @@ _TILES = _tuned("TOPK_TILES")
 BLOCK = 32
 #: bfloat16 columns a tile row holds (64 bytes)
 CHUNK = 32
-
-_I8 = ir.IntType(8)
-_I64 = ir.IntType(64)
-_I8P = _I8.as_pointer()
-
-
-def _void_fn(builder, name, args):
-    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), args),
-                                          name)
-
-
-@intrinsic
-def _load_tile_config(typingctx, cfg):
-    """``ldtilecfg``: this thread's tiles as the 64 bytes of ``cfg`` describe them."""
-    if not (isinstance(cfg, types.Array) and cfg.dtype == types.uint8):
-        return None
-
-    def codegen(context, builder, signature, args):
-        a = context.make_array(signature.args[0])(context, builder, args[0])
-        builder.call(_void_fn(builder, "llvm.x86.ldtilecfg", [_I8P]),
-                     [builder.bitcast(a.data, _I8P)])
-        return context.get_dummy_value()
-
-    return types.void(cfg), codegen
-
-
-@intrinsic
-def _release_tiles(typingctx):
-    """``tilerelease``: this thread's tiles back to their initial state."""
-    def codegen(context, builder, signature, args):
-        builder.call(_void_fn(builder, "llvm.x86.tilerelease", []), [])
-        return context.get_dummy_value()
-
-    return types.void(), codegen
-
 
 @intrinsic
 def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
@@ -101,9 +67,6 @@ def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
         def const(v):
             return ir.Constant(intp, v)
 
-        def tile(v):
-            return ir.Constant(_I8, v)
-
         q0v = context.cast(builder, args[1], q0ty, types.intp)
         b0v = context.cast(builder, args[3], b0ty, types.intp)
         wv = context.cast(builder, args[5], wty, types.intp)
@@ -112,16 +75,15 @@ def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
         b_strides = cgutils.unpack_tuple(builder, B.strides, 4)
         n_chunks = cgutils.unpack_tuple(builder, B.shape, 4)[1]
         s_strides = cgutils.unpack_tuple(builder, S.strides, 3)
-        qbase = builder.gep(builder.bitcast(Q.data, _I8P), [builder.mul(q0v, q_stride)])
+        qbase = builder.gep(builder.bitcast(Q.data, I8P), [builder.mul(q0v, q_stride)])
         q_next = builder.gep(qbase, [builder.mul(const(16), q_stride)])
-        bbase = builder.gep(builder.bitcast(B.data, _I8P), [builder.mul(b0v, b_strides[0])])
+        bbase = builder.gep(builder.bitcast(B.data, I8P), [builder.mul(b0v, b_strides[0])])
         b_next = builder.gep(bbase, [b_strides[0]])
-        load = _void_fn(builder, "llvm.x86.tileloadd64", [_I8, _I8P, _I64])
-        dot = _void_fn(builder, "llvm.x86.tdpbf16ps", [_I8, _I8, _I8])
-        zero = _void_fn(builder, "llvm.x86.tilezero", [_I8])
+        load, store, zero = tile_ops(builder)
+        dot = void_fn(builder, "llvm.x86.tdpbf16ps", [I8] * 3)
         for t in range(4):
             builder.call(zero, [tile(t)])
-        row_bytes = ir.Constant(_I64, 64)
+        row_bytes = ir.Constant(I64, 64)
         entry = builder.basic_block
         loop = builder.append_basic_block("tiles.loop")
         done = builder.append_basic_block("tiles.done")
@@ -143,8 +105,7 @@ def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
         c.add_incoming(c_next, loop)
         builder.cbranch(builder.icmp_signed("<", c_next, n_chunks), loop, done)
         builder.position_at_end(done)
-        store = _void_fn(builder, "llvm.x86.tilestored64", [_I8, _I8P, _I64])
-        sbase = builder.gep(builder.bitcast(S.data, _I8P),
+        sbase = builder.gep(builder.bitcast(S.data, I8P),
                             [builder.add(builder.mul(wv, s_strides[0]),
                                          builder.mul(colv, s_strides[2]))])
         s_row = s_strides[1]
@@ -222,7 +183,7 @@ def _tile_topk(Qb, Bp, cfg, rows, m, queries, c0, k, exclude_self, margins, fast
     n_blocks = Bp.shape[0]
     for w in prange(n_workers):
         if _TILES:
-            _load_tile_config(cfg)
+            load_tile_config(cfg)
         t = next_task(counter)
         while t < n_tasks:
             q0 = t * BLOCK
@@ -239,7 +200,7 @@ def _tile_topk(Qb, Bp, cfg, rows, m, queries, c0, k, exclude_self, margins, fast
                                        out_idx[q], filled[q], ones[w], pending[w])
             t = next_task(counter)
         if _TILES:
-            _release_tiles()
+            release_tiles()
 
 
 harden_caches(globals())
