@@ -331,10 +331,12 @@ def _panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau):
 def _hits(out, j, rowv, base, mul, srho, sumq, slope, err, tau):
     """Whether any of a panel's rows (from ``base``) may reach ``tau``, each estimate
     within ``|s| slope + err`` (one vectorised pass: a flag, not a count, keeps it in
-    vector registers)."""
+    vector registers). The row index is unsigned: a signed one would be wrapped
+    (negative from the end), which LLVM can only vectorise as gathers."""
     hit = False
+    first = np.uint64(base)
     for lane in range(PANEL):
-        r = base + lane
+        r = first + np.uint64(lane)
         s = _estimate(out[j, lane], rowv[0, r], rowv[1, r], rowv[2, r], mul, srho, sumq)
         hit |= s + abs(s) * slope + err > tau
     return hit
@@ -344,14 +346,16 @@ def _hits(out, j, rowv, base, mul, srho, sumq, slope, err, tau):
 def _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau, mask):
     """Which of a panel's rows (from ``base``, sums ``out[j]``) may reach ``tau`` for
     query ``q``, each with its own bound (float32, its terms rounded up and the total
-    inflated: never below the bound of :func:`_refined`), in ``mask``; returns how many."""
+    inflated: never below the bound of :func:`_refined`), in ``mask``; returns how many
+    (row indices unsigned, as in :func:`_hits`)."""
     mul, srho, sumq = qs32[q, Q_SQ], qs32[q, Q_SRHO], qs32[q, Q_SUMQ]
     h, alpha, cq = qs32[q, Q_H], qs32[q, Q_ALPHA], qs32[q, Q_CQ]
     c_amul = np.float32(2.0 ** -21 * qs[q, Q_ACCMAX] * qs[q, Q_SQ])
     c_m = np.float32(2.0 ** -21 * qs[q, Q_SRHO])
     c_b = np.float32(2.0 ** -21 * qs[q, Q_SUMQ])
+    first = np.uint64(base)
     for lane in range(PANEL):
-        r = base + lane
+        r = first + np.uint64(lane)
         fa, fm, fb = rowv[0, r], rowv[1, r], rowv[2, r]
         s = _estimate(out[j, lane], fa, fm, fb, mul, srho, sumq)
         x = (h * rows32[R_G, r] + alpha * rows32[R_DELTA, r] + c_amul * abs(fa)
@@ -399,12 +403,80 @@ def _refined(qs, q, rows, r, acc, acc2):
     return v, d * (1 + 2.0 ** -30)
 
 
+@njit(**JIT_OPTIONS)
+def panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower, filled, k, flags):
+    """The panel test of queries ``q0 .. q0 + n_j - 1``, their sums in ``out[j]``
+    (:func:`_panel_hits`), into ``flags``; whether any is not 0. A function of its own,
+    not inlined: inside the kernel's larger loop LLVM vectorises it worse (measured
+    2x slower)."""
+    looked = False
+    for j in range(n_j):
+        q = q0 + j
+        tau = lower[q, 0] if filled[q] == k else -np.inf
+        hit = _panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau)
+        if qs[q, Q_ALPHA] < 0:  # NaN or inf: every row, unbounded
+            hit = -1
+        flags[j] = hit
+        looked |= hit != 0
+    return looked
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, rowv, rows, rows32, n_c,
+                 k, exclude_self, lower, filled, flags, mask, cand_q, cand_c, cand_ub, w, held):
+    """Panel ``p`` for the queries ``q0 .. q0 + n_j - 1`` that :func:`panel_flags` flagged
+    (their sums in ``out[j]``): the candidates appended to row ``w`` of ``cand_*``
+    (``held`` there), the lower bounds pushed; returns ``(held, hits, refined)``.
+
+    The sums of what the queries' bytes leave out are ``out2[j]`` when ``both``
+    (computed with the first), else computed here into ``out2[0]`` for the
+    queries whose rows are refined (see :func:`_int8_screen` for the arguments).
+    """
+    hits = refined = 0
+    for j in range(n_j):
+        q = q0 + j
+        full = filled[q] == k
+        alpha = qs[q, Q_ALPHA]
+        every = alpha < 0 or not full or flags[j] < 0
+        if flags[j] == 0 and not every:
+            continue
+        tau = lower[q, 0] if full else -np.inf
+        base = p * PANEL
+        hits += 1
+        # each row's own bound, all together: few rows are left to refine
+        if not every and _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau, mask) == 0:
+            continue
+        j2 = j
+        if not both:
+            j2 = 0
+            if alpha >= 0:
+                panel_dots1(panels, p, qcodes2, q, out2)
+        n = filled[q]
+        for lane in range(PANEL):
+            r = base + lane
+            if r >= n_c:
+                break
+            if (exclude_self and r == q) or not (every or mask[lane]):
+                continue
+            if alpha < 0:
+                cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, np.inf
+                held += 1
+                continue
+            refined += 1
+            v, d = _refined(qs, q, rows, r, out[j, lane], out2[j2, lane])
+            ub = _up32(v + d)
+            if n < k or ub > lower[q, 0]:
+                cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, ub
+                held += 1
+                n = _lb_push(lower, q, n, k, _down32(v - d))
+        filled[q] = n
+    return held, hits, refined
+
+
 @parallel_kernel
 def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32, n_q,
-                 n_c, p_lo,
-                 p_hi, k, exclude_self,
-                 lower, filled, done, cand_q, cand_c, cand_ub, n_cand, counts, n_groups,
-                 n_workers, counter):
+                 n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c, cand_ub,
+                 n_cand, counts, n_groups, n_workers, counter):
     """Screen panels ``p_lo .. p_hi - 1`` for every query (groups of :data:`GROUP` as tasks).
 
     ``qs`` (float64) and ``qs32`` (float32) hold each query's scalars
@@ -433,59 +505,19 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
         t = next_task(counter)
         while t < n_groups:
             q0 = t * GROUP
+            n_j = min(GROUP, n_q - q0)
             p = max(p_lo, done[t])
             while p < p_hi and held + GROUP * PANEL <= cap:
                 panel_dots(panels, p, qcodes, q0, out)
-                # first the panel test of every query of the group, in a tight loop
-                n_j = min(GROUP, n_q - q0)
-                looked = 0
-                for j in range(n_j):
-                    q = q0 + j
-                    tau = lower[q, 0] if filled[q] == k else -np.inf
-                    hit = _panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau)
-                    if qs[q, Q_ALPHA] < 0:  # NaN or inf: every row, unbounded
-                        hit = -1
-                    flags[j] = hit
-                    looked |= hit != 0
                 tested += n_j
-                if looked == 0:
-                    p += 1
-                    continue
-                for j in range(n_j):
-                    q = q0 + j
-                    full = filled[q] == k
-                    alpha = qs[q, Q_ALPHA]
-                    every = alpha < 0 or not full or flags[j] < 0
-                    if flags[j] == 0 and not every:
-                        continue
-                    tau = lower[q, 0] if full else -np.inf
-                    base = p * PANEL
-                    hits += 1
-                    # each row's own bound, all together: few rows are left to refine
-                    if not every and _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau,
-                                                mask) == 0:
-                        continue
-                    if alpha >= 0:
-                        panel_dots1(panels, p, qcodes2, q, out2)
-                    n = filled[q]
-                    for lane in range(PANEL):
-                        r = base + lane
-                        if r >= n_c:
-                            break
-                        if (exclude_self and r == q) or not (every or mask[lane]):
-                            continue
-                        if alpha < 0:
-                            cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, np.inf
-                            held += 1
-                            continue
-                        refined += 1
-                        v, d = _refined(qs, q, rows, r, out[j, lane], out2[0, lane])
-                        ub = _up32(v + d)
-                        if n < k or ub > lower[q, 0]:
-                            cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, ub
-                            held += 1
-                            n = _lb_push(lower, q, n, k, _down32(v - d))
-                    filled[q] = n
+                if panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower,
+                               filled, k, flags):
+                    held, h, r = refine_panel(out, out2, False, panels, p, qcodes2, q0, n_j, qs,
+                                              qs32, rowv, rows, rows32, n_c, k, exclude_self,
+                                              lower, filled, flags, mask, cand_q, cand_c,
+                                              cand_ub, w, held)
+                    hits += h
+                    refined += r
                 p += 1
             done[t] = p
             t = next_task(counter)
