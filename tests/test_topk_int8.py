@@ -16,7 +16,10 @@ from numba import njit
 
 import sparsedense as sd
 import sparsedense._topk_int8 as T8
+from sparsedense._kernels import _tiles, _tuning
+from sparsedense._kernels._amx import load_tile_config, release_tiles
 from sparsedense._kernels import int8_screen as K
+from sparsedense._kernels import int8_tiles as KT
 from sparsedense._kernels.exact_topk import canonical_dot
 from sparsedense.similarity import normalize_rows, topk_similar
 
@@ -26,14 +29,22 @@ def rng():
     return np.random.default_rng(88)
 
 
-@pytest.fixture(autouse=True)
-def int8_screen():
-    """The int8 screen on any CPU (without VNNI the routing takes the float screen; the
-    kernel's plain loop then gives the same sums, slower)."""
-    from sparsedense._kernels import _tuning
+#: where the system lets this process use AMX's byte tiles (INT8_TILES)
+TILES = _tiles.tiles_usable("INT8_TILES")
+needs_tiles = pytest.mark.skipif(not TILES, reason="AMX-INT8 tiles: a CPU with them, on Linux")
 
-    with _tuning.override(INT8_SCREEN=1):
-        yield
+
+@pytest.fixture(autouse=True, params=["vectors", "tiles"])
+def int8_screen(request):
+    """The int8 screen on any CPU (without VNNI the routing takes the float screen; the
+    kernel's plain loop then gives the same sums, slower), every test twice: with the
+    sums of vector instructions (VNNI, AVX2 or the plain loop), and from AMX tiles
+    for any size (skipped where the CPU or system has none)."""
+    if request.param == "tiles" and not TILES:
+        pytest.skip("AMX-INT8 tiles: a CPU with them, on Linux")
+    start = 0 if request.param == "tiles" else 1 << 62
+    with _tuning.override(INT8_SCREEN=1, INT8_TILES_FROM_PAIRS=start):
+        yield request.param
 
 
 def assert_same(got, want):
@@ -117,6 +128,79 @@ def test_avx2_dots_are_the_exact_integer_products(rng, dim):
     np.testing.assert_array_equal(out_p.reshape(n_p, n_q, K.PANEL), want)
     np.testing.assert_array_equal(out_1.reshape(n_p, n_q, K.PANEL), want)
     assert 2 * 255 * K.QUERY_CODE_MAX <= 32767 or K._DOTS != 1
+
+
+@njit
+def _tile_sums_of(panels, qcodes, qcodes2, cfg, sums, p0, p1):
+    load_tile_config(cfg)
+    for t in range(qcodes.shape[0] // KT.TGROUP):
+        KT._tile_sums(panels, p0, p1, qcodes, qcodes2, t * KT.TGROUP, sums, t)
+    release_tiles()
+
+
+@needs_tiles
+@pytest.mark.parametrize("dim", [1, 4, 63, 64, 65, 300])
+def test_tile_sums_are_the_exact_integer_products(rng, dim):
+    """Both kinds of query bytes times a range of panels, from tiles: exact int32 sums,
+    the extremes 255 x -127 and 255 x 127 included, each panel where it belongs."""
+    n, n_q = 200, 2 * KT.TGROUP
+    groups = -(-dim // 4)
+    groups = -(-groups // KT.TILE_GROUPS) * KT.TILE_GROUPS
+    n_p = -(-n // K.PANEL)
+    codes = rng.integers(0, 256, (n_p * K.PANEL, groups * 4))
+    codes[:, dim:] = 0
+    codes[0, :dim] = 255
+    panels = _tiles.aligned((n_p, groups, K.PANEL), np.int32)
+    panels[...] = np.ascontiguousarray(codes.astype(np.uint8).reshape(
+        n_p, K.PANEL, groups, 4).transpose(0, 2, 1, 3)).view(np.int32).reshape(
+            n_p, groups, K.PANEL)
+    qbytes = [rng.integers(-127, 128, (n_q, groups * 4)) for _ in range(2)]
+    for b in qbytes:
+        b[:, dim:] = 0
+        b[0, :dim], b[1, :dim] = -127, 127
+    qcodes = [_tiles.aligned((n_q, groups), np.int32) for _ in range(2)]
+    for qc, b in zip(qcodes, qbytes):
+        qc[...] = b.astype(np.int8).view(np.int32)
+    p0, p1 = 1, n_p  # a range not starting at 0: sums[:, p - p0]
+    sums = _tiles.aligned((n_q // KT.TGROUP, p1 - p0, 2, KT.TGROUP, K.PANEL), np.int32)
+    sums[...] = -1
+    _tile_sums_of(panels, qcodes[0], qcodes[1], _tiles.tile_config(), sums, p0, p1)
+    for level in range(2):
+        want = (qbytes[level] @ codes.T).reshape(n_q // KT.TGROUP, KT.TGROUP, n_p, K.PANEL)
+        got = sums[:, :, level].transpose(0, 2, 1, 3)
+        np.testing.assert_array_equal(got, want[:, :, p0:p1])
+
+
+def test_tile_panels_pad_columns_to_whole_tiles(rng):
+    qt = sd.quantize(rng.standard_normal((40, 70)).astype(np.float32), "int8")
+    panels = T8._panels(qt)
+    groups = -(-70 // 4)
+    if TILES:
+        assert panels.shape[1] == KT.TILE_GROUPS * 2 and panels.ctypes.data % 64 == 0
+        assert not panels[:, groups:].any()
+    else:
+        assert panels.shape[1] == groups
+
+
+def test_the_tile_screen_runs_when_asked(rng, int8_screen, monkeypatch):
+    """The routing: the tile kernel where tiles are allowed and the work reaches
+    INT8_TILES_FROM_PAIRS, the vector one otherwise."""
+    called = []
+    real = T8.int8_screen
+
+    import sparsedense._kernels._dispatch as D
+    choose = D.choose
+
+    def spy(kernel, *args, **kwargs):
+        called.append(getattr(kernel, "__name__", ""))
+        return choose(kernel, *args, **kwargs)
+
+    monkeypatch.setattr(D, "choose", spy)
+    W = rng.standard_normal((300, 16)).astype(np.float32)
+    topk_similar(W[:20], sd.quantize(W, "int8"), 3, rerank=W)
+    assert real is T8.int8_screen
+    want = "_int8_tile_screen" if int8_screen == "tiles" else "_int8_screen"
+    assert want in called and ({"_int8_tile_screen", "_int8_screen"} - {want}).isdisjoint(called)
 
 
 def test_queries_cut_into_bytes_twice_add_up_exactly(rng):
@@ -241,7 +325,16 @@ def test_any_table_size_gives_the_float_answer(rng, n, dim):
 def test_the_source_check_packs_as_quantize_does(rng):
     """The re-rank's check of the rows returned packs each float row as quantize does:
     every row of quantize's own tricky tables passes, and one changed value is caught."""
-    from sparsedense._kernels.quantized import _int8_mismatch
+    from sparsedense._kernels._dispatch import choose
+    from sparsedense._kernels.quantized import _int8_rows_differ
+
+    def first_mismatch(W, rows, qt):
+        # both the parallel kernel and its serial twin
+        flags = [np.zeros(rows.size, dtype=np.bool_) for _ in range(2)]
+        _int8_rows_differ(W, rows, qt.data, qt._scale, qt._bias, flags[0])
+        choose(_int8_rows_differ, 0)(W, rows, qt.data, qt._scale, qt._bias, flags[1])
+        assert np.array_equal(flags[0], flags[1])
+        return int(np.argmax(flags[0])) if flags[0].any() else -1
 
     dim = 29
     rows = [rng.standard_normal(dim), np.full(dim, 3.7), np.zeros(dim),
@@ -253,12 +346,12 @@ def test_the_source_check_packs_as_quantize_does(rng):
               rng.standard_normal((500, dim)).astype(np.float32) * 40):
         qt = sd.quantize(W, "int8")
         everything = np.arange(W.shape[0])
-        assert _int8_mismatch(W, everything, qt.data, qt._scale, qt._bias) == -1
+        assert first_mismatch(W, everything, qt) == -1
         for r in (0, W.shape[0] - 1):
             bent = W.copy()
             bent[r, 5] += max(1e-3, abs(bent[r, 5])) * 0.5  # well beyond a code's step
             if not np.array_equal(sd.quantize(bent, "int8").data[r], qt.data[r]):
-                assert _int8_mismatch(bent, everything, qt.data, qt._scale, qt._bias) == r
+                assert first_mismatch(bent, everything, qt) == r
 
 
 def test_another_float_table_is_refused_after_the_int8_screen(rng):

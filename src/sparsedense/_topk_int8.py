@@ -30,14 +30,19 @@ _CANDIDATES = 1 << 18
 
 def _panels(table: QuantizedTable) -> np.ndarray:
     """The codes as int32 ``(panels, groups, PANEL)``: per group of four columns, the
-    panel's rows' four codes side by side (zero codes pad the rows and columns)."""
+    panel's rows' four codes side by side (zero codes pad the rows and columns; the
+    groups to whole tiles where the screen may take its sums from them)."""
+    from ._kernels._tiles import aligned, tiles_usable
     from ._kernels.int8_screen import PANEL
+    from ._kernels.int8_tiles import TILE_GROUPS
 
     n, dim = table.shape
     groups = -(-dim // 4)
+    if tiles_usable("INT8_TILES"):
+        groups = -(-groups // TILE_GROUPS) * TILE_GROUPS
     n_panels = -(-n // PANEL)
     codes = table.data[:, :dim]
-    out = np.zeros((n_panels, groups, PANEL, 4), dtype=np.uint8)
+    out = aligned((n_panels, groups, PANEL, 4), np.uint8, zero=True)  # (tile rows)
     step = 1024  # panels rearranged at once
     for p0 in range(0, n_panels, step):
         p1 = min(n_panels, p0 + step)
@@ -108,6 +113,7 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
     of four), what those leave out as bytes again, their scalars (``Q_*`` columns;
     float64 for the bounds, float32 for the estimate) and the six terms of a
     panel's bound."""
+    from ._kernels._tiles import aligned
     from ._kernels.int8_screen import QUERY_CODE_MAX as top_code
     from ._topk_compressed import up32
 
@@ -120,7 +126,7 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
         codes = np.rint(np.where(sq[:, None] > 0, Q / sq[:, None], 0.0))
     codes = np.clip(np.where(finite[:, None], codes, 0.0), -top_code, top_code)
     rho = np.where(finite[:, None], Q - sq[:, None] * codes, 0.0)  # exact in float64
-    words = np.zeros((n_pad, groups * 4), dtype=np.int8)
+    words = aligned((n_pad, groups * 4), np.int8, zero=True)
     words[:n_q, :dim] = codes.astype(np.int8)
     qs = np.zeros((n_pad, 12))
     qs[:n_q, 0] = sq
@@ -138,7 +144,7 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
         codes2 = np.rint(np.where(sq2[:, None] > 0, rho / sq2[:, None], 0.0))
     codes2 = np.clip(codes2, -top_code, top_code)
     rho2 = rho - sq2[:, None] * codes2
-    words2 = np.zeros((n_pad, groups * 4), dtype=np.int8)
+    words2 = aligned((n_pad, groups * 4), np.int8, zero=True)
     words2[:n_q, :dim] = codes2.astype(np.int8)
     qs[:n_q, 8] = sq2
     qs[:n_q, 9] = rho2.sum(axis=1)
@@ -165,17 +171,23 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     negative for NaN or inf; ``cq`` as in :func:`sparsedense._topk_compressed.row_bounds`),
     ``Qc`` the canonical ones.
     """
-    from ._kernels import _tuning
+    from ._kernels import _tiles, _tuning
     from ._kernels._dispatch import choose, task_args
     from ._kernels.int8_screen import GROUP, PANEL, _int8_screen, _score_workers
+    from ._kernels.int8_tiles import TGROUP, TILE_GROUPS, _int8_tile_screen
 
     panels, rowv, rows, rows32, perr, pslope = _prepared(table, metric)
     n_q, n_c = Qs.shape[0], table.shape[0]
-    n_groups = -(-n_q // GROUP)
+    tiles = (_tiles.tiles_usable("INT8_TILES") and panels.shape[1] % TILE_GROUPS == 0
+             and n_q * n_c >= _tuning.get("INT8_TILES_FROM_PAIRS"))
+    group = TGROUP if tiles else GROUP
+    n_groups = -(-n_q // group)
     qcodes, qcodes2, qs, qs32, qerr = _query_terms(Qs, alpha, cq, panels.shape[1],
-                                                   n_groups * GROUP)
+                                                   n_groups * group)
     # one group of queries has one worker: no threads to wake
-    kernel = choose(_int8_screen, n_q * n_c * max(1, table.shape[1] // 16), n_groups > 1)
+    work = n_q * n_c * max(1, table.shape[1] // 16)
+    kernel = (choose(_int8_tile_screen, work, n_groups > 1) if tiles
+              else choose(_int8_screen, work, n_groups > 1))
     _, n_workers, _ = task_args(kernel, n_groups)
     n_workers = max(1, min(n_workers, n_groups))
     cand_q = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
@@ -202,7 +214,7 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
         c = np.concatenate([cand_c[w, :n_cand[w]] for w in range(n_workers)])
         ub = np.concatenate([cand_ub[w, :n_cand[w]] for w in range(n_workers)])
         n_cand[:] = 0
-        owner = (q // GROUP) % n_workers
+        owner = (q // group) % n_workers
         order = np.argsort(owner, kind="stable")
         held = np.bincount(owner, minlength=n_workers)
         width = max(1, int(held.max(initial=0)))
@@ -215,15 +227,21 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
         score(dealt[0], dealt[1], dealt[2], held, lower, filled, k, W, metric == "cosine", bufs,
               scales, Qc, out_idx, out_score, scored, seen, stats, ones)
 
-    # panels screened by one call: half an L2 of codes, read by every query group
-    step = max(1, _tuning.machine().l2 // 2 // max(1, panels.shape[1] * PANEL * 4))
+    # panels screened by one call: half an L2 of codes, read by every query group (with
+    # tiles, a worker's sums of them beside)
+    panel_bytes = panels.shape[1] * PANEL * 4 + (2 * TGROUP * PANEL * 4 if tiles else 0)
+    step = max(1, _tuning.machine().l2 // 2 // max(1, panel_bytes))
     n_panels = panels.shape[0]
+    extra = ()
+    if tiles:
+        extra = (_tiles.tile_config(),
+                 _tiles.aligned((n_workers, min(step, n_panels), 2, TGROUP, PANEL), np.int32))
     for p_lo in range(0, n_panels, step):
         p_hi = min(n_panels, p_lo + step)
         while True:
             kernel(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32,
                    n_q, n_c, p_lo, p_hi, k, bool(exclude_self), lower, filled, done, cand_q,
-                   cand_c, cand_ub, n_cand, counts, n_groups, n_workers,
+                   cand_c, cand_ub, n_cand, counts, *extra, n_groups, n_workers,
                    np.zeros(2, dtype=np.int64))
             if (done >= p_hi).all() and (n_cand <= _CANDIDATES // 2).all():
                 break

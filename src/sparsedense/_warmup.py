@@ -114,6 +114,7 @@ def _tuned_for(parallel: bool):
     values["INT8_SCREEN"] = 1  # the int8 screen's kernels, on a CPU that routes past them too
     # the tile screen's kernels (where the CPU has tiles) for tiny inputs, in both passes
     values["TOPK_TILES_FROM_PAIRS"] = values["TOPK_TILES_FROM_QUERIES"] = 0
+    values["INT8_TILES_FROM_PAIRS"] = 0  # the int8 screen's tile kernel (where the CPU has it)
     return _tuning.override(**values)
 
 
@@ -242,6 +243,7 @@ def _functional(s: _Step) -> None:
 
 def _quantized(s: _Step) -> None:
     from . import functional as F
+    from ._kernels import _tuning
     from .quantized import quantize
     from .similarity import topk_similar
 
@@ -269,6 +271,10 @@ def _quantized(s: _Step) -> None:
             for metric in ("cosine", "dot"):
                 topk_similar(table[:n_q], quantize(table, dtype), k=2, metric=metric,
                              rerank=table)
+                if dtype == "int8":  # the vector products' kernel, where tiles take the rest
+                    with _tuning.override(INT8_TILES_FROM_PAIRS=sys.maxsize):
+                        topk_similar(table[:n_q], quantize(table, dtype), k=2, metric=metric,
+                                     rerank=table)
 
 
 def _nn_optim(s: _Step) -> None:

@@ -210,6 +210,21 @@ def _topk_tiles(m: Machine) -> int:
     return int({"amx-tile", "amx-bf16"} <= _features())
 
 
+@_constant("INT8_TILES", "1 where the CPU multiplies byte tiles (AMX-INT8, 16 x 16 x 64 "
+           "products an instruction): the int8 screen of top-k takes its byte products from "
+           "them, the answer unchanged; 0: INT8_DOTS", compile_time=True)
+def _int8_tiles(m: Machine) -> int:
+    return int({"amx-tile", "amx-int8"} <= _features())
+
+
+@_constant("INT8_TILES_FROM_PAIRS", "query x corpus rows from which the int8 screen takes its "
+           "products from INT8_TILES: below, loading the tiles' configuration and padding the "
+           "queries to 16 cost more than the vector products (crossover in "
+           "docs/howto/benchmarks.rst)")
+def _int8_tiles_from_pairs(m: Machine) -> int:
+    return 1 << 20
+
+
 @_constant("TOPK_TILES_FROM_PAIRS", "query x corpus rows from which a cosine top-k screens on "
            "TOPK_TILES: below, the tile kernels' starts cost more than BLAS's products (a dot "
            "product needs four times as many; the crossovers in docs/howto/benchmarks.rst)")

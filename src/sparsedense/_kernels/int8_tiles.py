@@ -1,0 +1,189 @@
+"""The int8 screen's byte products on Intel AMX tiles (``tdpbsud``).
+
+:mod:`.int8_screen` multiplies a panel of 32 corpus rows by a group of
+queries with VNNI, 64 byte products an instruction. AMX's ``tdpbsud`` adds
+16 x 16 x 64 of them into a tile of int32 sums at once: signed bytes (the
+queries) times unsigned ones (the codes). The table's panels are already
+what its second operand wants (per group of four columns, a row's four
+codes side by side), so the codes are multiplied as they are stored; only
+their columns are padded to whole tiles (:data:`TILE_GROUPS` groups).
+
+A worker owns :data:`TGROUP` queries at a time. For each panel of the range
+it keeps four tiles of sums, the queries' bytes and the bytes of what those
+leave out (``qcodes2``) times the panel's two halves, over every 64
+columns; the sums of the whole range are stored to a buffer that stays in its
+cache, then each panel is screened from them by :func:`.int8_screen.panel_flags` and
+:func:`.int8_screen.refine_panel`,
+the same tests and bounds as with VNNI, so the answer is the same. Nothing here
+runs unless :func:`._tiles.tiles_usable` says ``INT8_TILES``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from ._amx import I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops, void_fn
+from ._config import harden_caches, parallel_kernel
+from ._tasks import next_task
+from ._tuning import get as _tuned
+from .int8_screen import PANEL, panel_flags, refine_panel
+
+#: 1 where the CPU has AMX-INT8 (compile time: part of Numba's cache key)
+_TILES = _tuned("INT8_TILES")
+#: queries of one task: the rows of a tile
+TGROUP = 16
+#: groups of four columns a tile row holds (64 bytes): the panels' columns are padded to
+#: a multiple of it
+TILE_GROUPS = 16
+
+
+def _sums_typed(panels, qcodes, qcodes2, sums) -> bool:
+    return (isinstance(panels, types.Array) and panels.ndim == 3
+            and panels.dtype == types.int32 and isinstance(sums, types.Array)
+            and sums.ndim == 5 and sums.dtype == types.int32
+            and all(isinstance(a, types.Array) and a.ndim == 2 and a.dtype == types.int32
+                    for a in (qcodes, qcodes2)))
+
+
+@intrinsic
+def _tile_sums(typingctx, panels, p0, p1, qcodes, qcodes2, q0, sums, w):
+    """``sums[w, p - p0, 0, j] = panels[p] . qcodes[q0 + j]`` and ``sums[w, p - p0, 1, j] =
+    panels[p] . qcodes2[q0 + j]`` (int32, 32 rows each) for ``p0 <= p < p1``, ``j <
+    16``.
+
+    Arrays C-contiguous: ``panels`` ``(n_panels, groups, PANEL)`` with ``groups`` a
+    multiple of :data:`TILE_GROUPS`, ``qcodes`` and ``qcodes2`` ``(n, groups)`` with rows
+    ``q0 .. q0 + 15``, ``sums`` ``(workers, >= p1 - p0, 2, 16, PANEL)``. Tiles 0-3 hold
+    the sums (queries' bytes or the rest's, times the panel's first or second 16 rows),
+    4-5 the two kinds of query bytes, 6-7 the panel's halves.
+    """
+    if not _sums_typed(panels, qcodes, qcodes2, sums):
+        return None
+    sig = types.void(panels, p0, p1, qcodes, qcodes2, q0, sums, w)
+
+    def codegen(context, builder, signature, args):
+        pty, p0ty, p1ty, qty, q2ty, q0ty, sty, wty = signature.args
+        P = context.make_array(pty)(context, builder, args[0])
+        Q1 = context.make_array(qty)(context, builder, args[3])
+        Q2 = context.make_array(q2ty)(context, builder, args[4])
+        S = context.make_array(sty)(context, builder, args[6])
+        intp = context.get_value_type(types.intp)
+
+        def const(v):
+            return ir.Constant(intp, v)
+
+        p0v = context.cast(builder, args[1], p0ty, types.intp)
+        p1v = context.cast(builder, args[2], p1ty, types.intp)
+        q0v = context.cast(builder, args[5], q0ty, types.intp)
+        wv = context.cast(builder, args[7], wty, types.intp)
+        groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
+        s_strides = cgutils.unpack_tuple(builder, S.strides, 5)
+        panel_bytes = builder.mul(groups, const(PANEL * 4))
+        q_stride = builder.mul(groups, const(4))  # a query's bytes
+        n_steps = builder.sdiv(groups, const(TILE_GROUPS))
+        qbase = [builder.gep(builder.bitcast(Q.data, I8P), [builder.mul(q0v, q_stride)])
+                 for Q in (Q1, Q2)]
+        pbase = builder.bitcast(P.data, I8P)
+        sbase = builder.gep(builder.bitcast(S.data, I8P), [builder.mul(wv, s_strides[0])])
+        row_bytes = ir.Constant(I64, PANEL * 4)  # a group's row of the panel; a row of sums
+        half = const(64)  # the panel's second 16 rows; the sums' second 16 columns
+        load, store, zero = tile_ops(builder)
+        dot = void_fn(builder, "llvm.x86.tdpbsud", [I8] * 3)
+
+        entry = builder.basic_block
+        panel_loop = builder.append_basic_block("tiles.panel")
+        step_loop = builder.append_basic_block("tiles.step")
+        panel_end = builder.append_basic_block("tiles.panel_end")
+        done = builder.append_basic_block("tiles.done")
+        builder.cbranch(builder.icmp_signed("<", p0v, p1v), panel_loop, done)
+
+        builder.position_at_end(panel_loop)
+        p = builder.phi(intp)
+        p.add_incoming(p0v, entry)
+        for t in range(4):
+            builder.call(zero, [tile(t)])
+        panel = builder.gep(pbase, [builder.mul(p, panel_bytes)])
+        builder.cbranch(builder.icmp_signed(">", n_steps, const(0)), step_loop, panel_end)
+
+        builder.position_at_end(step_loop)
+        c = builder.phi(intp)
+        c.add_incoming(const(0), panel_loop)
+        q_off = builder.mul(c, const(TILE_GROUPS * 4))
+        b_ptr = builder.gep(panel, [builder.mul(c, const(TILE_GROUPS * PANEL * 4))])
+        builder.call(load, [tile(4), builder.gep(qbase[0], [q_off]), q_stride])
+        builder.call(load, [tile(5), builder.gep(qbase[1], [q_off]), q_stride])
+        builder.call(load, [tile(6), b_ptr, row_bytes])
+        builder.call(load, [tile(7), builder.gep(b_ptr, [half]), row_bytes])
+        builder.call(dot, [tile(0), tile(4), tile(6)])
+        builder.call(dot, [tile(1), tile(4), tile(7)])
+        builder.call(dot, [tile(2), tile(5), tile(6)])
+        builder.call(dot, [tile(3), tile(5), tile(7)])
+        c_next = builder.add(c, const(1))
+        c.add_incoming(c_next, step_loop)
+        builder.cbranch(builder.icmp_signed("<", c_next, n_steps), step_loop, panel_end)
+
+        builder.position_at_end(panel_end)
+        out = builder.gep(sbase, [builder.mul(builder.sub(p, p0v), s_strides[1])])
+        for t, (level, second) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+            at = builder.add(builder.mul(const(level), s_strides[2]),
+                             builder.mul(const(second), half))
+            builder.call(store, [tile(t), builder.gep(out, [at]), row_bytes])
+        p_next = builder.add(p, const(1))
+        p.add_incoming(p_next, panel_end)
+        builder.cbranch(builder.icmp_signed("<", p_next, p1v), panel_loop, done)
+
+        builder.position_at_end(done)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@parallel_kernel
+def _int8_tile_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32,
+                      n_q, n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c,
+                      cand_ub, n_cand, counts, cfg, sums, n_groups, n_workers, counter):
+    """:func:`.int8_screen._int8_screen` with the sums from tiles: groups of :data:`TGROUP`
+    queries as tasks, ``cfg`` the tile configuration, ``sums`` each worker's buffer
+    (``(workers, >= p_hi - p_lo, 2, TGROUP, PANEL)`` int32)."""
+    cap = cand_q.shape[1]
+    for w in prange(n_workers):
+        if _TILES:
+            load_tile_config(cfg)
+        mask = np.empty(PANEL, dtype=np.bool_)
+        flags = np.empty(TGROUP, dtype=np.int64)
+        held = n_cand[w]
+        tested = hits = refined = 0
+        t = next_task(counter)
+        while t < n_groups:
+            q0 = t * TGROUP
+            n_j = min(TGROUP, n_q - q0)
+            p = max(p_lo, done[t])
+            first = p
+            if _TILES and p < p_hi:
+                _tile_sums(panels, p, p_hi, qcodes, qcodes2, q0, sums, w)
+            while p < p_hi and held + TGROUP * PANEL <= cap:
+                tested += n_j
+                if panel_flags(sums[w, p - first, 0], q0, n_j, p, rowv, qs, qs32, qerr, perr,
+                               pslope, lower, filled, k, flags):
+                    held, h, r = refine_panel(sums[w, p - first, 0], sums[w, p - first, 1],
+                                              True, panels, p, qcodes2, q0, n_j, qs, qs32, rowv,
+                                              rows, rows32, n_c, k, exclude_self, lower, filled,
+                                              flags, mask, cand_q, cand_c, cand_ub, w, held)
+                    hits += h
+                    refined += r
+                p += 1
+            done[t] = p
+            t = next_task(counter)
+        n_cand[w] = held
+        counts[w, 0] += tested
+        counts[w, 1] += hits
+        counts[w, 2] += refined
+        if _TILES:
+            release_tiles()
+
+
+harden_caches(globals())
