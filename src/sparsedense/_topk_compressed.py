@@ -186,9 +186,13 @@ def _check_source(W: np.ndarray, table: QuantizedTable, rows: np.ndarray) -> Non
     if not rows.size:
         return
     if table.dtype == "int8":  # packed row by row in a kernel, no copies
-        from ._kernels.quantized import _int8_mismatch
+        from ._kernels._dispatch import choose
+        from ._kernels.quantized import _int8_rows_differ
 
-        bad = _int8_mismatch(W, rows, table.data, table._scale, table._bias)
+        differ = np.zeros(rows.shape[0], dtype=np.bool_)
+        choose(_int8_rows_differ, differ.size * W.shape[1])(W, rows, table.data, table._scale,
+                                                             table._bias, differ)
+        bad = int(np.argmax(differ)) if differ.any() else -1
     else:
         packed = quantize(W[rows], table.dtype).data
         stored = table.data[rows]

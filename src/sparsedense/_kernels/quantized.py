@@ -187,36 +187,57 @@ def _halves_gather(indices, halves, out, n_tasks, n_workers, counter):
             t = next_task(counter)
 
 
-@njit(**JIT_OPTIONS)
-def _int8_mismatch(W, rows, codes, scale, bias):
-    """The first of ``rows`` whose row of ``W`` does not pack to the int8 table's row, or -1.
+@njit(fastmath={"nnan", "nsz"}, **JIT_OPTIONS)
+def _row_extremes(W, r):
+    """The smallest and largest float32 value of row ``r`` (0, 0 for no columns). Assumes
+    no NaN (the caller checks): so LLVM vectorises the two reductions."""
+    lo = hi = np.float32(0.0)
+    if W.shape[1]:
+        lo = hi = np.float32(W[r, 0])
+        for j in range(W.shape[1]):
+            x = np.float32(W[r, j])
+            lo = min(lo, x)
+            hi = max(hi, x)
+    return lo, hi
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _int8_row_differs(W, r, codes, scale, bias):
+    """Whether row ``r`` of ``W`` does not pack to the int8 table's row ``r``.
 
     The packing of :func:`sparsedense.quantized._pack_int8` (fbgemm's), value by
     value in the same float32 operations: ``lo``/``hi`` the row's extremes,
     ``scale = (hi - lo) / 255``, codes ``rint((x - lo) * (255 / (hi - lo + 1e-8)))``
     clipped to 0..255; compared with the stored codes, scale and bias. A float64
-    ``W`` is rounded to float32 first, as the packer rounds it. No copy of a row.
+    ``W`` is rounded to float32 first, as the packer rounds it; a row with NaN never
+    packs (quantize refuses it). No copy of the row; its loops have no early exit,
+    so they run as vector code.
     """
     dim = W.shape[1]
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        lo = hi = np.float32(0.0)
-        if dim:
-            lo = hi = np.float32(W[r, 0])
-            for j in range(1, dim):
-                x = np.float32(W[r, j])
-                lo = min(lo, x)
-                hi = max(hi, x)
-        span = hi - lo
-        inverse = np.float32(255) / (span + np.float32(1e-8))
-        if not (span / np.float32(255) == scale[r] and lo == bias[r]):
-            return i
-        for j in range(dim):
-            q = np.rint((np.float32(W[r, j]) - lo) * inverse)
-            q = min(max(q, np.float32(0)), np.float32(255))
-            if np.uint8(q) != codes[r, j]:
-                return i
-    return -1
+    lo, hi = _row_extremes(W, r)
+    nan = False
+    for j in range(dim):
+        x = W[r, j]
+        nan |= x != x
+    span = hi - lo
+    inverse = np.float32(255) / (span + np.float32(1e-8))
+    if nan or not (span / np.float32(255) == scale[r] and lo == bias[r]):
+        return True
+    differ = False
+    for j in range(dim):
+        q = np.rint((np.float32(W[r, j]) - lo) * inverse)
+        q = min(max(q, np.float32(0)), np.float32(255))  # (no NaN here)
+        differ |= np.uint8(q) != codes[r, j]
+    return differ
+
+
+@parallel_kernel
+def _int8_rows_differ(W, rows, codes, scale, bias, differ):
+    """``differ[i]``: whether row ``rows[i]`` of ``W`` does not pack to the int8 table's
+    (:func:`_int8_row_differs`); the rows are read at random, so two threads overlap
+    their waits for memory."""
+    for i in prange(rows.shape[0]):
+        differ[i] = _int8_row_differs(W, rows[i], codes, scale, bias)
 
 
 harden_caches(globals())
