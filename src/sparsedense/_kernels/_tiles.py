@@ -62,8 +62,8 @@ def aligned(shape: tuple[int, ...], dtype, zero: bool = False) -> np.ndarray:
 
     numpy's large arrays start 16 bytes past one (the allocator's header): a
     tile row of 64 bytes read from there spans two lines, and tile loads run
-    at half speed (measured: the int8 screen's products 84 ms unaligned, 37
-    aligned). Tile operands and the buffers tiles are stored to come from here.
+    at about half speed (docs/howto/benchmarks.rst). Tile operands and the
+    buffers tiles are stored to come from here.
     """
     dtype = np.dtype(dtype)
     n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize

@@ -219,8 +219,8 @@ def _int8_tiles(m: Machine) -> int:
 
 @_constant("INT8_TILES_FROM_PAIRS", "query x corpus rows from which the int8 screen takes its "
            "products from INT8_TILES: below, loading the tiles' configuration and padding the "
-           "queries to 16 cost what the vector products save (measured crossover 4e4-1e5 "
-           "pairs, docs/howto/benchmarks.rst)")
+           "queries to 16 cost what the vector products save (the crossover in "
+           "docs/howto/benchmarks.rst)")
 def _int8_tiles_from_pairs(m: Machine) -> int:
     return 1 << 16
 

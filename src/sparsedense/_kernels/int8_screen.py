@@ -407,8 +407,8 @@ def _refined(qs, q, rows, r, acc, acc2):
 def panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower, filled, k, flags):
     """The panel test of queries ``q0 .. q0 + n_j - 1``, their sums in ``out[j]``
     (:func:`_panel_hits`), into ``flags``; whether any is not 0. A function of its own,
-    not inlined: inside the kernel's larger loop LLVM vectorises it worse (measured
-    2x slower)."""
+    not inlined: inside the kernel's larger loop LLVM vectorises it worse
+    (docs/howto/benchmarks.rst)."""
     looked = False
     for j in range(n_j):
         q = q0 + j
