@@ -18,6 +18,7 @@ import sparsedense as sd
 import sparsedense._topk_int8 as T8
 from sparsedense._kernels import _tiles, _tuning
 from sparsedense._kernels._amx import load_tile_config, release_tiles
+from sparsedense._kernels._simd import float32_step
 from sparsedense._kernels import int8_screen as K
 from sparsedense._kernels import int8_tiles as KT
 from sparsedense._kernels.exact_topk import canonical_dot
@@ -201,6 +202,31 @@ def test_the_tile_screen_runs_when_asked(rng, int8_screen, monkeypatch):
     assert real is T8.int8_screen
     want = "_int8_tile_screen" if int8_screen == "tiles" else "_int8_screen"
     assert want in called and ({"_int8_tile_screen", "_int8_screen"} - {want}).isdisjoint(called)
+
+
+@njit
+def _steps(xs, up):
+    out = np.empty_like(xs)
+    for i in range(xs.size):
+        out[i] = float32_step(xs[i], up)
+    return out
+
+
+def test_a_float32_step_is_nextafter(rng, int8_screen):
+    """The bounds' rounding up and down steps the bits as np.nextafter does: zeros of
+    both signs, subnormals, the largest finite values, infinities as the start."""
+    if int8_screen == "tiles":
+        pytest.skip("one run is enough")
+    edges = np.array([0.0, -0.0, 1.0, -1.0, 1e-45, -1e-45, 1.1754942e-38, -1.1754942e-38,
+                      1.17549435e-38, 3.4028235e38, -3.4028235e38, np.inf, -np.inf, 0.5, -0.5,
+                      -7e-40], dtype=np.float32)
+    rand = (rng.standard_normal(20000) * 10.0 ** rng.integers(-44, 38, 20000)).astype(np.float32)
+    for up, towards in ((True, np.inf), (False, -np.inf)):
+        xs = np.concatenate([edges, rand])
+        xs = xs[np.isfinite(xs) | (xs == -towards)]
+        with np.errstate(over="ignore"):
+            want = np.nextafter(xs, np.float32(towards))
+        np.testing.assert_array_equal(_steps(xs, up).view(np.int32), want.view(np.int32))
 
 
 def test_queries_cut_into_bytes_twice_add_up_exactly(rng):

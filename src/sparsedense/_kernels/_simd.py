@@ -146,6 +146,31 @@ def half_to_float(typingctx, bits):
 
 
 @intrinsic
+def float32_step(typingctx, x, up):
+    """The float32 next to ``x`` towards +inf (``up`` True) or -inf, for an ``x`` that
+    has one there (not NaN, not already that infinity): ``np.nextafter`` without its
+    libm call, by one step of the bits (from a zero, the smallest subnormal)."""
+    if x != types.float32 or up != types.boolean:
+        return None
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+        bits = builder.bitcast(args[0], i32)
+        magnitude = builder.and_(bits, ir.Constant(i32, 0x7FFFFFFF))
+        negative = builder.icmp_signed("<", bits, ir.Constant(i32, 0))
+        # sign and magnitude: the magnitude one up (away from zero) when the sign agrees
+        # with the direction, else one down
+        away = builder.xor(negative, args[1])
+        stepped = builder.add(bits, builder.select(away, ir.Constant(i32, 1),
+                                                   ir.Constant(i32, -1)))
+        tiniest = builder.select(args[1], ir.Constant(i32, 1), ir.Constant(i32, -0x7FFFFFFF))
+        zero = builder.icmp_signed("==", magnitude, ir.Constant(i32, 0))
+        return builder.bitcast(builder.select(zero, tiniest, stepped), ir.FloatType())
+
+    return types.float32(x, up), codegen
+
+
+@intrinsic
 def fmuladd(typingctx, a, b, c):
     """``a * b + c`` as ``llvm.fmuladd``: fused exactly where :func:`block_sum`'s vectors are.
 

@@ -43,7 +43,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._simd import _splat
+from ._simd import _splat, float32_step
 from ._tasks import next_task
 from ._tuning import get as _tuned
 from .exact_topk import _lb_push, _score_candidates
@@ -296,16 +296,17 @@ def panel_dots1(panels, p, qcodes, q, out):
 def _up32(x):
     """float64 ``x`` as the nearest float32 at or above it."""
     y = np.float32(x)
-    if np.float64(y) < x:
-        y = np.nextafter(y, np.float32(np.inf))
+    if np.float64(y) < x:  # (then y is not NaN nor +inf)
+        y = float32_step(y, True)
     return y
 
 
 @njit(inline="always", **JIT_OPTIONS)
 def _down32(x):
+    """float64 ``x`` as the nearest float32 at or below it."""
     y = np.float32(x)
     if np.float64(y) > x:
-        y = np.nextafter(y, np.float32(-np.inf))
+        y = float32_step(y, False)
     return y
 
 
