@@ -178,3 +178,35 @@ def test_tile_screen_memory_is_a_few_chunks():
         tracemalloc.stop()
     inputs = Q.nbytes + W.nbytes + idx.nbytes + scores.nbytes
     assert peak < inputs + (8 << 20), f"peak {peak / 1e6:.1f} MB"
+
+
+def _bf16_reference(C: np.ndarray) -> np.ndarray:
+    """bfloat16 bits of float32 values, nearest (ties to even), NaN kept quiet."""
+    u = np.ascontiguousarray(C, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    nan = (u & 0x7FFFFFFF) > 0x7F800000
+    return np.where(nan, (u >> 16) | 0x40, (u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+@pytest.mark.parametrize("dim", [1, 31, 32, 33, 64, 300])
+@pytest.mark.parametrize("strided", [False, True])
+def test_rows_pack_into_the_tile_layout_bit_for_bit(dim, strided):
+    """Every value of the rows in its place of the pair layout, as bfloat16 rounds it
+    (NaN, infinities, subnormals, -0 included), zeros past the rows and the columns;
+    rows whose columns are not contiguous take the value-by-value path, same bits."""
+    rng = np.random.default_rng(dim)
+    n, m = 70, 61
+    C = rng.standard_normal((n, dim)).astype(np.float32)
+    C.flat[::7] *= np.float32(1e-39)  # subnormals
+    C[0, 0], C[1, -1], C[2, -1], C[3, 0] = np.nan, np.inf, -np.inf, -0.0
+    if strided:
+        wide = np.zeros((n, 2 * dim), np.float32)
+        wide[:, ::2] = C
+        C = wide[:, ::2]
+    kp = -(-dim // 32) * 32
+    Bp = np.full((-(-n // 16), kp // 32, 16, 32), 0xFFFF, np.uint16)
+    B._pack_rows(C, m, Bp)
+    bits = np.zeros((Bp.shape[0] * 16, kp), np.uint16)
+    bits[:m, :dim] = _bf16_reference(C[:m])
+    want = bits.reshape(Bp.shape[0], 16, kp // 32, 16, 2).transpose(0, 2, 3, 1, 4).reshape(
+        Bp.shape)
+    np.testing.assert_array_equal(Bp, want)

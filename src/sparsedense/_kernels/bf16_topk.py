@@ -150,16 +150,76 @@ def _pack_queries(Q, Qb):
             Qb[q, j] = _bf16(Q[q, j]) if q < n and j < dim else np.uint16(0)
 
 
+@intrinsic
+def _pack_chunk(typingctx, C, r, c0, Bp, blk, chunk, n):
+    """``Bp[blk, chunk, p, 2 * n + t]`` = bfloat16 of ``C[r, c0 + 2 * p + t]`` for ``p < 16``,
+    ``t < 2`` (the 32 columns from ``c0`` present): :func:`_bf16` on 32 lanes at once
+    (32-bit integer lanes, which Numba's own integer arithmetic widens to 64), each
+    pair of values one 32-bit word of the tile's column ``n``."""
+    if not (isinstance(C, types.Array) and C.dtype == types.float32 and C.ndim == 2
+            and isinstance(Bp, types.Array) and Bp.dtype == types.uint16 and Bp.ndim == 4):
+        return None
+    sig = types.void(C, r, c0, Bp, blk, chunk, n)
+
+    def codegen(context, builder, signature, args):
+        cty, rty, c0ty, bty, blkty, chty, nty = signature.args
+        Ca = context.make_array(cty)(context, builder, args[0])
+        Ba = context.make_array(bty)(context, builder, args[3])
+        intp = context.get_value_type(types.intp)
+        i32 = ir.IntType(32)
+        v32 = ir.VectorType(i32, 2 * 16)
+        v16 = ir.VectorType(i32, 16)
+        r_v, c0_v, blk_v, chunk_v, n_v = (
+            context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 2, 4, 5, 6))
+        c_strides = cgutils.unpack_tuple(builder, Ca.strides, 2)
+        b_strides = cgutils.unpack_tuple(builder, Ba.strides, 4)
+        four = ir.Constant(intp, 4)
+        src = builder.gep(builder.bitcast(Ca.data, I8P),
+                          [builder.add(builder.mul(r_v, c_strides[0]), builder.mul(c0_v, four))])
+        u = builder.load(builder.bitcast(src, v32.as_pointer()), align=4)
+
+        def lanes(v):
+            return ir.Constant(v32, [v] * 32)
+
+        nan = builder.icmp_unsigned(">", builder.and_(u, lanes(0x7FFFFFFF)), lanes(0x7F800000))
+        high = builder.lshr(u, lanes(16))
+        rounded = builder.lshr(builder.add(builder.add(u, lanes(0x7FFF)),
+                                           builder.and_(high, lanes(1))), lanes(16))
+        bits = builder.select(nan, builder.or_(high, lanes(0x40)), rounded)
+        first = builder.shuffle_vector(bits, bits, ir.Constant(v16, list(range(0, 32, 2))))
+        second = builder.shuffle_vector(bits, bits, ir.Constant(v16, list(range(1, 32, 2))))
+        words = builder.or_(first, builder.shl(second, ir.Constant(v16, [16] * 16)))
+        dst = builder.gep(builder.bitcast(Ba.data, I8P), [builder.add(
+            builder.add(builder.mul(blk_v, b_strides[0]), builder.mul(chunk_v, b_strides[1])),
+            builder.mul(n_v, four))])
+        for p in range(16):  # a column of the tile: one word a row (LLVM: extracts, stores)
+            at = builder.gep(dst, [builder.mul(ir.Constant(intp, p), b_strides[2])])
+            builder.store(builder.extract_element(words, ir.Constant(i32, p)),
+                          builder.bitcast(at, i32.as_pointer()), align=4)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @parallel_kernel
 def _pack_rows(C, m, Bp):
     """Rows ``0 .. m - 1`` of ``C`` as bfloat16 in ``Bp``'s tile layout (see the module),
-    zeros past them and past ``C``'s columns."""
+    zeros past them and past ``C``'s columns. Whole 32-column chunks of a row with
+    contiguous columns go through :func:`_pack_chunk`; the rest value by value (the
+    same bits)."""
     dim = C.shape[1]
+    n_chunks = Bp.shape[1]
+    whole = dim // CHUNK if C.strides[1] == C.itemsize else 0  # (the chunks' loads: rows)
     for blk in prange(Bp.shape[0]):
-        for chunk in range(Bp.shape[1]):
-            for pair in range(CHUNK // 2):
-                for n in range(16):
-                    r = blk * 16 + n
+        for n in range(16):
+            r = blk * 16 + n
+            rest = 0
+            if r < m:
+                for chunk in range(whole):
+                    _pack_chunk(C, r, chunk * CHUNK, Bp, blk, chunk, n)
+                rest = whole
+            for chunk in range(rest, n_chunks):
+                for pair in range(CHUNK // 2):
                     for t in range(2):
                         j = chunk * CHUNK + 2 * pair + t
                         v = np.uint16(0)
