@@ -33,7 +33,8 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._amx import I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops, void_fn
+from ._amx import (I8, I8P, I64, load_tile_config, operands, release_tiles, tile, tile_ops,
+                   two_by_two, void_fn)
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._tasks import next_task
 from ._tuning import get as _tuned
@@ -45,6 +46,7 @@ _TILES = _tuned("TOPK_TILES")
 BLOCK = 32
 #: bfloat16 columns a tile row holds (64 bytes)
 CHUNK = 32
+
 
 @intrinsic
 def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
@@ -58,19 +60,12 @@ def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
     sig = types.void(Qb, q0, Bp, b0, scores, w, col)
 
     def codegen(context, builder, signature, args):
-        qty, q0ty, bty, b0ty, sty, wty, colty = signature.args
-        Q = context.make_array(qty)(context, builder, args[0])
-        B = context.make_array(bty)(context, builder, args[2])
-        S = context.make_array(sty)(context, builder, args[4])
+        Q, q0v, B, b0v, S, wv, colv = operands(context, builder, signature, args)
         intp = context.get_value_type(types.intp)
 
         def const(v):
             return ir.Constant(intp, v)
 
-        q0v = context.cast(builder, args[1], q0ty, types.intp)
-        b0v = context.cast(builder, args[3], b0ty, types.intp)
-        wv = context.cast(builder, args[5], wty, types.intp)
-        colv = context.cast(builder, args[6], colty, types.intp)
         q_stride = cgutils.unpack_tuple(builder, Q.strides, 2)[0]
         b_strides = cgutils.unpack_tuple(builder, B.strides, 4)
         n_chunks = cgutils.unpack_tuple(builder, B.shape, 4)[1]
@@ -93,14 +88,9 @@ def _block_scores(typingctx, Qb, q0, Bp, b0, scores, w, col):
         c.add_incoming(const(0), entry)
         q_off = builder.mul(c, const(2 * CHUNK))  # bytes of the chunk's first column
         b_off = builder.mul(c, b_strides[1])
-        builder.call(load, [tile(4), builder.gep(qbase, [q_off]), q_stride])
-        builder.call(load, [tile(5), builder.gep(q_next, [q_off]), q_stride])
-        builder.call(load, [tile(6), builder.gep(bbase, [b_off]), row_bytes])
-        builder.call(load, [tile(7), builder.gep(b_next, [b_off]), row_bytes])
-        builder.call(dot, [tile(0), tile(4), tile(6)])
-        builder.call(dot, [tile(1), tile(4), tile(7)])
-        builder.call(dot, [tile(2), tile(5), tile(6)])
-        builder.call(dot, [tile(3), tile(5), tile(7)])
+        two_by_two(builder, load, dot, [builder.gep(qbase, [q_off]), builder.gep(q_next, [q_off])],
+                   q_stride, [builder.gep(bbase, [b_off]), builder.gep(b_next, [b_off])],
+                   row_bytes)
         c_next = builder.add(c, const(1))
         c.add_incoming(c_next, loop)
         builder.cbranch(builder.icmp_signed("<", c_next, n_chunks), loop, done)
@@ -162,15 +152,11 @@ def _pack_chunk(typingctx, C, r, c0, Bp, blk, chunk, n):
     sig = types.void(C, r, c0, Bp, blk, chunk, n)
 
     def codegen(context, builder, signature, args):
-        cty, rty, c0ty, bty, blkty, chty, nty = signature.args
-        Ca = context.make_array(cty)(context, builder, args[0])
-        Ba = context.make_array(bty)(context, builder, args[3])
+        Ca, r_v, c0_v, Ba, blk_v, chunk_v, n_v = operands(context, builder, signature, args)
         intp = context.get_value_type(types.intp)
         i32 = ir.IntType(32)
         v32 = ir.VectorType(i32, 2 * 16)
         v16 = ir.VectorType(i32, 16)
-        r_v, c0_v, blk_v, chunk_v, n_v = (
-            context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 2, 4, 5, 6))
         c_strides = cgutils.unpack_tuple(builder, Ca.strides, 2)
         b_strides = cgutils.unpack_tuple(builder, Ba.strides, 4)
         four = ir.Constant(intp, 4)

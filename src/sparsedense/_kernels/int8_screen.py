@@ -474,6 +474,36 @@ def refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, rowv, r
     return held, hits, refined
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def screen_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr,
+                 pslope, rows, rows32, n_c, k, exclude_self, lower, filled, flags, mask, cand_q,
+                 cand_c, cand_ub, w, held, tally):
+    """Panel ``p`` for queries ``q0 .. q0 + n_j - 1`` (sums ``out[j]``): the panel test
+    (:func:`panel_flags`), then the rows of the queries that pass
+    (:func:`refine_panel`); returns ``held``, adds to the worker's ``tally`` (queries
+    tested, hits, rows refined)."""
+    tally[0] += n_j
+    if not panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower, filled, k,
+                       flags):
+        return held
+    held, hits, refined = refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32,
+                                       rowv, rows, rows32, n_c, k, exclude_self, lower, filled,
+                                       flags, mask, cand_q, cand_c, cand_ub, w, held)
+    tally[1] += hits
+    tally[2] += refined
+    return held
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def worker_done(n_cand, counts, w, held, tally):
+    """A worker's candidates held and its tally, written back once (kept by the worker
+    meanwhile: the workers' slots share cache lines, which would bounce between the
+    cores at every increment)."""
+    n_cand[w] = held
+    for i in range(3):
+        counts[w, i] += tally[i]
+
+
 @parallel_kernel
 def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32, n_q,
                  n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c, cand_ub,
@@ -499,10 +529,8 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
         mask = np.empty(PANEL, dtype=np.bool_)
         out2 = np.empty((1, PANEL), dtype=np.int32)
         flags = np.empty(GROUP, dtype=np.int64)
-        # this worker's counts, in registers: written back once (the workers' slots share
-        # cache lines, which would bounce between the cores at every increment)
         held = n_cand[w]
-        tested = hits = refined = 0
+        tally = np.zeros(3, dtype=np.int64)  # (see worker_done)
         t = next_task(counter)
         while t < n_groups:
             q0 = t * GROUP
@@ -510,22 +538,14 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
             p = max(p_lo, done[t])
             while p < p_hi and held + GROUP * PANEL <= cap:
                 panel_dots(panels, p, qcodes, q0, out)
-                tested += n_j
-                if panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower,
-                               filled, k, flags):
-                    held, h, r = refine_panel(out, out2, False, panels, p, qcodes2, q0, n_j, qs,
-                                              qs32, rowv, rows, rows32, n_c, k, exclude_self,
-                                              lower, filled, flags, mask, cand_q, cand_c,
-                                              cand_ub, w, held)
-                    hits += h
-                    refined += r
+                held = screen_panel(out, out2, False, panels, p, qcodes2, q0, n_j, qs, qs32,
+                                    qerr, rowv, perr, pslope, rows, rows32, n_c, k, exclude_self,
+                                    lower, filled, flags, mask, cand_q, cand_c, cand_ub, w, held,
+                                    tally)
                 p += 1
             done[t] = p
             t = next_task(counter)
-        n_cand[w] = held
-        counts[w, 0] += tested
-        counts[w, 1] += hits
-        counts[w, 2] += refined
+        worker_done(n_cand, counts, w, held, tally)
 
 
 @parallel_kernel

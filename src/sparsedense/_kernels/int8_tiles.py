@@ -12,8 +12,7 @@ A worker owns :data:`TGROUP` queries at a time. For each panel of the range
 it keeps four tiles of sums, the queries' bytes and the bytes of what those
 leave out (``qcodes2``) times the panel's two halves, over every 64
 columns; the sums of the whole range are stored to a buffer that stays in its
-cache, then each panel is screened from them by :func:`.int8_screen.panel_flags` and
-:func:`.int8_screen.refine_panel`,
+cache, then each panel is screened from them by :func:`.int8_screen.screen_panel`,
 the same tests and bounds as with VNNI, so the answer is the same. Nothing here
 runs unless :func:`._tiles.tiles_usable` says ``INT8_TILES``.
 """
@@ -26,11 +25,12 @@ from numba import prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._amx import I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops, void_fn
+from ._amx import (I8, I8P, I64, load_tile_config, operands, release_tiles, tile, tile_ops,
+                   two_by_two, void_fn)
 from ._config import harden_caches, parallel_kernel
 from ._tasks import next_task
 from ._tuning import get as _tuned
-from .int8_screen import PANEL, panel_flags, refine_panel
+from .int8_screen import PANEL, screen_panel, worker_done
 
 #: 1 where the CPU has AMX-INT8 (compile time: part of Numba's cache key)
 _TILES = _tuned("INT8_TILES")
@@ -66,20 +66,12 @@ def _tile_sums(typingctx, panels, p0, p1, qcodes, qcodes2, q0, sums, w):
     sig = types.void(panels, p0, p1, qcodes, qcodes2, q0, sums, w)
 
     def codegen(context, builder, signature, args):
-        pty, p0ty, p1ty, qty, q2ty, q0ty, sty, wty = signature.args
-        P = context.make_array(pty)(context, builder, args[0])
-        Q1 = context.make_array(qty)(context, builder, args[3])
-        Q2 = context.make_array(q2ty)(context, builder, args[4])
-        S = context.make_array(sty)(context, builder, args[6])
+        P, p0v, p1v, Q1, Q2, q0v, S, wv = operands(context, builder, signature, args)
         intp = context.get_value_type(types.intp)
 
         def const(v):
             return ir.Constant(intp, v)
 
-        p0v = context.cast(builder, args[1], p0ty, types.intp)
-        p1v = context.cast(builder, args[2], p1ty, types.intp)
-        q0v = context.cast(builder, args[5], q0ty, types.intp)
-        wv = context.cast(builder, args[7], wty, types.intp)
         groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
         s_strides = cgutils.unpack_tuple(builder, S.strides, 5)
         panel_bytes = builder.mul(groups, const(PANEL * 4))
@@ -114,14 +106,8 @@ def _tile_sums(typingctx, panels, p0, p1, qcodes, qcodes2, q0, sums, w):
         c.add_incoming(const(0), panel_loop)
         q_off = builder.mul(c, const(TILE_GROUPS * 4))
         b_ptr = builder.gep(panel, [builder.mul(c, const(TILE_GROUPS * PANEL * 4))])
-        builder.call(load, [tile(4), builder.gep(qbase[0], [q_off]), q_stride])
-        builder.call(load, [tile(5), builder.gep(qbase[1], [q_off]), q_stride])
-        builder.call(load, [tile(6), b_ptr, row_bytes])
-        builder.call(load, [tile(7), builder.gep(b_ptr, [half]), row_bytes])
-        builder.call(dot, [tile(0), tile(4), tile(6)])
-        builder.call(dot, [tile(1), tile(4), tile(7)])
-        builder.call(dot, [tile(2), tile(5), tile(6)])
-        builder.call(dot, [tile(3), tile(5), tile(7)])
+        two_by_two(builder, load, dot, [builder.gep(q, [q_off]) for q in qbase], q_stride,
+                   [b_ptr, builder.gep(b_ptr, [half])], row_bytes)
         c_next = builder.add(c, const(1))
         c.add_incoming(c_next, step_loop)
         builder.cbranch(builder.icmp_signed("<", c_next, n_steps), step_loop, panel_end)
@@ -156,7 +142,7 @@ def _int8_tile_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslop
         mask = np.empty(PANEL, dtype=np.bool_)
         flags = np.empty(TGROUP, dtype=np.int64)
         held = n_cand[w]
-        tested = hits = refined = 0
+        tally = np.zeros(3, dtype=np.int64)  # (see worker_done)
         t = next_task(counter)
         while t < n_groups:
             q0 = t * TGROUP
@@ -166,22 +152,14 @@ def _int8_tile_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslop
             if _TILES and p < p_hi:
                 _tile_sums(panels, p, p_hi, qcodes, qcodes2, q0, sums, w)
             while p < p_hi and held + TGROUP * PANEL <= cap:
-                tested += n_j
-                if panel_flags(sums[w, p - first, 0], q0, n_j, p, rowv, qs, qs32, qerr, perr,
-                               pslope, lower, filled, k, flags):
-                    held, h, r = refine_panel(sums[w, p - first, 0], sums[w, p - first, 1],
-                                              True, panels, p, qcodes2, q0, n_j, qs, qs32, rowv,
-                                              rows, rows32, n_c, k, exclude_self, lower, filled,
-                                              flags, mask, cand_q, cand_c, cand_ub, w, held)
-                    hits += h
-                    refined += r
+                held = screen_panel(sums[w, p - first, 0], sums[w, p - first, 1], True, panels,
+                                    p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr, pslope,
+                                    rows, rows32, n_c, k, exclude_self, lower, filled, flags,
+                                    mask, cand_q, cand_c, cand_ub, w, held, tally)
                 p += 1
             done[t] = p
             t = next_task(counter)
-        n_cand[w] = held
-        counts[w, 0] += tested
-        counts[w, 1] += hits
-        counts[w, 2] += refined
+        worker_done(n_cand, counts, w, held, tally)
         if _TILES:
             release_tiles()
 
