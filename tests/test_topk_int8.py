@@ -243,6 +243,69 @@ def test_queries_cut_into_bytes_twice_add_up_exactly(rng):
     assert (b1[3] == 0).all() and (b2[3] == 0).all() and qs[3, K.Q_H2] == 0
 
 
+def _cut_reference(Qs, alpha, top_code):
+    """The queries' bytes and scalars by their definitions, in numpy (whole arrays)."""
+    Q = Qs.astype(np.float64)
+    finite = np.isfinite(Q).all(axis=1) & (alpha >= 0)
+    top = np.abs(np.where(finite[:, None], Q, 0.0)).max(axis=1, initial=0.0)
+    sq = (top / top_code).astype(np.float32).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        codes = np.rint(np.where(sq[:, None] > 0, Q / sq[:, None], 0.0))
+    codes = np.clip(np.where(finite[:, None], codes, 0.0), -top_code, top_code)
+    rho = np.where(finite[:, None], Q - sq[:, None] * codes, 0.0)
+    sq2 = (np.abs(rho).max(axis=1, initial=0.0) / top_code).astype(np.float32).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        codes2 = np.clip(np.rint(np.where(sq2[:, None] > 0, rho / sq2[:, None], 0.0)),
+                         -top_code, top_code)
+    rho2 = rho - sq2[:, None] * codes2
+    absq = np.where(finite, np.abs(np.where(finite[:, None], Q, 0)).sum(axis=1), 0)
+    # each scalar and the sum of |terms| its float64 sum rounds against
+    scalars = {K.Q_SQ: (sq, 0), K.Q_SRHO: (rho.sum(axis=1), np.abs(rho).sum(axis=1)),
+               K.Q_SUMQ: (np.where(finite, Q.sum(axis=1), 0), absq),
+               K.Q_H: (np.sqrt((rho * rho).sum(axis=1)) * (1 + 2.0 ** -30),
+                       np.sqrt((rho * rho).sum(axis=1))),
+               K.Q_ACCMAX: (255 * np.abs(codes).sum(axis=1), 0), K.Q_SQ2: (sq2, 0),
+               K.Q_SRHO2: (rho2.sum(axis=1), np.abs(rho2).sum(axis=1)),
+               K.Q_H2: (np.sqrt((rho2 * rho2).sum(axis=1)) * (1 + 2.0 ** -30),
+                        np.sqrt((rho2 * rho2).sum(axis=1))),
+               K.Q_SRHO2_ERR: (2.0 ** -40 * np.abs(rho2).sum(axis=1),
+                               2.0 ** -40 * np.abs(rho2).sum(axis=1))}
+    return codes, codes2, scalars, np.abs(rho).sum(axis=1), finite
+
+
+@pytest.mark.parametrize("dim", [1, 5, 37, 300])
+def test_the_queries_cut_kernel_follows_the_definitions(rng, dim, int8_screen):
+    """cut_queries (one row at a time, sums in order) against the definitions in numpy:
+    the same bytes, the same scalars up to the order of the float64 sums (far inside
+    the bounds' 2**-19 allowance), rows with NaN, inf, zeros and alpha < 0 included."""
+    if int8_screen == "tiles":
+        pytest.skip("one run is enough")
+    n = 40
+    Q = normalize_rows(rng.standard_normal((n, dim)).astype(np.float32), np.float32)
+    Q[3] = 0.0
+    Q[4, 0], Q[5, -1] = np.nan, np.inf
+    Q[6] *= np.float32(1e-30)
+    Q[7] *= np.float32(1e20)
+    alpha = np.abs(Q.astype(np.float64)).sum(axis=1).astype(np.float32)
+    alpha[~np.isfinite(alpha)] = -1
+    alpha[8] = -1
+    for top_code in (127, 63):
+        words = np.zeros((n, dim), np.int8)
+        words2 = np.zeros((n, dim), np.int8)
+        qs = np.zeros((n, 12))
+        spread, finite = np.empty(n), np.empty(n, np.bool_)
+        K.cut_queries(Q, alpha, top_code, words, words2, qs, spread, finite)
+        codes, codes2, scalars, want_spread, want_finite = _cut_reference(Q, alpha, top_code)
+        np.testing.assert_array_equal(words, codes)
+        np.testing.assert_array_equal(words2, codes2)
+        np.testing.assert_array_equal(finite, want_finite)
+        assert (np.abs(spread - want_spread) <= 1e-13 * want_spread).all()
+        for col, (want, scale) in scalars.items():
+            # exact but for the order of the sums: within 1e-13 of the sum of |terms|
+            assert (np.abs(qs[:, col] - want) <= 1e-13 * scale).all(), col
+        assert (qs[:, K.Q_ALPHA] == alpha).all()
+
+
 @njit
 def _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, panels, Qc, Wn,
                  n_c, tau, bad, missed):

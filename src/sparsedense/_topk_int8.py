@@ -115,45 +115,21 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
     panel's bound."""
     from ._kernels._tiles import aligned
     from ._kernels.int8_screen import QUERY_CODE_MAX as top_code
+    from ._kernels.int8_screen import cut_queries
     from ._topk_compressed import up32
 
-    n_q, dim = Qs.shape
-    Q = Qs.astype(np.float64)
-    finite = np.isfinite(Q).all(axis=1) & (alpha >= 0)
-    top = np.abs(np.where(finite[:, None], Q, 0.0)).max(axis=1, initial=0.0)
-    sq = (top / top_code).astype(np.float32).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        codes = np.rint(np.where(sq[:, None] > 0, Q / sq[:, None], 0.0))
-    codes = np.clip(np.where(finite[:, None], codes, 0.0), -top_code, top_code)
-    rho = np.where(finite[:, None], Q - sq[:, None] * codes, 0.0)  # exact in float64
+    n_q = Qs.shape[0]
     words = aligned((n_pad, groups * 4), np.int8, zero=True)
-    words[:n_q, :dim] = codes.astype(np.int8)
-    qs = np.zeros((n_pad, 12))
-    qs[:n_q, 0] = sq
-    qs[:n_q, 1] = rho.sum(axis=1)
-    qs[:n_q, 2] = np.where(finite, Q.sum(axis=1), 0.0)
-    qs[:n_q, 3] = np.sqrt((rho * rho).sum(axis=1)) * (1 + 2.0 ** -30)
-    qs[:n_q, 4] = alpha
-    qs[:n_q, 5] = cq
-    qs[:n_q, 6] = 255 * np.abs(codes).sum(axis=1)
-    qs[:n_q, 7] = qs[:n_q, 2]
-    # what the bytes leave out, cut into bytes again: rho = sq2 * qi2 + rho2 (exact)
-    sq2 = np.abs(rho).max(axis=1, initial=0.0) / top_code
-    sq2 = sq2.astype(np.float32).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        codes2 = np.rint(np.where(sq2[:, None] > 0, rho / sq2[:, None], 0.0))
-    codes2 = np.clip(codes2, -top_code, top_code)
-    rho2 = rho - sq2[:, None] * codes2
     words2 = aligned((n_pad, groups * 4), np.int8, zero=True)
-    words2[:n_q, :dim] = codes2.astype(np.int8)
-    qs[:n_q, 8] = sq2
-    qs[:n_q, 9] = rho2.sum(axis=1)
-    qs[:n_q, 10] = np.sqrt((rho2 * rho2).sum(axis=1)) * (1 + 2.0 ** -30)
-    qs[:n_q, 11] = 2.0 ** -40 * np.abs(rho2).sum(axis=1)  # the float64 sum's rounding
+    qs = np.zeros((n_pad, 12))
+    spread = np.empty(n_q)  # sum |rho| of each query
+    finite = np.empty(n_q, dtype=np.bool_)
+    cut_queries(Qs, alpha, top_code, words, words2, qs, spread, finite)
+    qs[:n_q, 5] = cq
     qs32 = qs.astype(np.float32)
     qs32[:, 3:6] = up32(qs[:, 3:6])  # the bound's factors, rounded up
     # the bounds take |sum| plus the float64 sums' rounding (relative to the sum of |x|)
-    qs[:n_q, 1] = np.abs(qs[:n_q, 1]) + 2.0 ** -19 * np.abs(rho).sum(axis=1)
+    qs[:n_q, 1] = np.abs(qs[:n_q, 1]) + 2.0 ** -19 * spread
     qs[:n_q, 2] = np.abs(qs[:n_q, 2]) + 2.0 ** -19 * np.where(finite, alpha, 0.0)
     qerr = np.zeros((n_pad, 6))
     qerr[:, 0], qerr[:, 1], qerr[:, 2] = qs[:, 4], qs[:, 5], qs[:, 3]

@@ -292,6 +292,76 @@ def panel_dots1(panels, p, qcodes, q, out):
         _plain_dots(panels, p, qcodes, q, out)
 
 
+@njit(**JIT_OPTIONS)
+def cut_queries(Qs, alpha, top_code, words, words2, qs, spread, finite_rows):
+    """Each query cut into bytes twice, ``q = sq * qi + sq2 * qi2 + rho2``, one row at a
+    time (the caller's numpy definitions, element by element in the same float64
+    operations; the sums in order, which the bounds' allowance for a sum's rounding
+    covers whatever the order).
+
+    Writes ``words[q, :dim]`` (``qi``), ``words2[q, :dim]`` (``qi2``), the ``Q_*``
+    columns of ``qs[q]`` but ``Q_CQ``, before the bounds' adjustments, ``spread[q]`` =
+    ``sum |rho|`` and ``finite_rows[q]``. A row with NaN or inf, or ``alpha[q] < 0``,
+    gets zero bytes and scalars but its ``Q_ALPHA``.
+    """
+    n_q, dim = Qs.shape
+    for q in range(n_q):
+        finite = alpha[q] >= 0
+        top = 0.0
+        total = 0.0
+        for j in range(dim):
+            x = np.float64(Qs[q, j])
+            finite &= np.isfinite(x)
+            top = max(top, abs(x))
+            total += x
+        if not finite:
+            top = total = 0.0
+        sq = np.float64(np.float32(top / top_code))
+        s_rho = s_rho2 = rr = rr2 = abs_codes = a_rho = a_rho2 = 0.0
+        top2 = 0.0
+        for j in range(dim):
+            c = 0.0
+            r = 0.0
+            if finite:
+                x = np.float64(Qs[q, j])
+                if sq > 0:
+                    c = min(max(np.rint(x / sq), -top_code), top_code)
+                r = x - sq * c  # exact: sq has 24 bits, c 7
+            words[q, j] = np.int8(c)
+            abs_codes += abs(c)
+            s_rho += r
+            rr += r * r
+            a_rho += abs(r)
+            top2 = max(top2, abs(r))
+        sq2 = np.float64(np.float32(top2 / top_code))
+        for j in range(dim):
+            r = 0.0
+            if finite:
+                x = np.float64(Qs[q, j])
+                r = x - sq * np.float64(words[q, j])
+            c2 = 0.0
+            if sq2 > 0:
+                c2 = min(max(np.rint(r / sq2), -top_code), top_code)
+            r2 = r - sq2 * c2
+            words2[q, j] = np.int8(c2)
+            s_rho2 += r2
+            rr2 += r2 * r2
+            a_rho2 += abs(r2)
+        qs[q, Q_SQ] = sq
+        qs[q, Q_SRHO] = s_rho
+        qs[q, Q_SUMQ] = total
+        qs[q, Q_H] = np.sqrt(rr) * (1 + 2.0 ** -30)
+        qs[q, Q_ALPHA] = alpha[q]
+        qs[q, Q_ACCMAX] = 255 * abs_codes
+        qs[q, Q_SUM] = total
+        qs[q, Q_SQ2] = sq2
+        qs[q, Q_SRHO2] = s_rho2
+        qs[q, Q_H2] = np.sqrt(rr2) * (1 + 2.0 ** -30)
+        qs[q, Q_SRHO2_ERR] = 2.0 ** -40 * a_rho2  # the float64 sum's rounding
+        spread[q] = a_rho
+        finite_rows[q] = finite
+
+
 @njit(inline="always", **JIT_OPTIONS)
 def _up32(x):
     """float64 ``x`` as the nearest float32 at or above it."""
