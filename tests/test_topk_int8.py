@@ -19,6 +19,7 @@ import sparsedense._topk_int8 as T8
 from sparsedense._kernels import _tiles, _tuning
 from sparsedense._kernels._amx import load_tile_config, release_tiles
 from sparsedense._kernels._simd import float32_step
+from sparsedense._kernels import int8_dots as D
 from sparsedense._kernels import int8_screen as K
 from sparsedense._kernels import int8_tiles as KT
 from sparsedense._kernels.exact_topk import canonical_dot
@@ -58,29 +59,29 @@ def _beside_plain(dots, dots1):
     @njit
     def run(panels, qcodes, out_dots, out_plain, out_one):
         for p in range(panels.shape[0]):
-            for q0 in range(0, qcodes.shape[0] - K.GROUP + 1, K.GROUP):
-                dots(panels, p, qcodes, q0, out_dots[p, q0 // K.GROUP])
-                K._plain_dots(panels, p, qcodes, q0, out_plain[p, q0 // K.GROUP])
+            for q0 in range(0, qcodes.shape[0] - D.GROUP + 1, D.GROUP):
+                dots(panels, p, qcodes, q0, out_dots[p, q0 // D.GROUP])
+                D._plain_dots(panels, p, qcodes, q0, out_plain[p, q0 // D.GROUP])
             for q in range(qcodes.shape[0]):
                 dots1(panels, p, qcodes, q, out_one[p, q])
     return run
 
 
 #: what this CPU compiled (VNNI, AVX2 or the plain loop), and AVX2's products
-_both_dots = _beside_plain(K.panel_dots, K.panel_dots1)
-_avx2_and_plain = _beside_plain(K._avx2_dots, K._avx2_dots1)
+_both_dots = _beside_plain(D.panel_dots, D.panel_dots1)
+_avx2_and_plain = _beside_plain(D._avx2_dots, D._avx2_dots1)
 
 
 @pytest.mark.parametrize("dim", [1, 3, 4, 13, 64, 300])
 def test_panel_dots_are_the_exact_integer_products(rng, dim):
-    n, n_q = 70, 2 * K.GROUP
+    n, n_q = 70, 2 * D.GROUP
     W = rng.standard_normal((n, dim)).astype(np.float32)
     qt = sd.quantize(W, "int8")
     codes = qt.data[:, :dim].astype(np.int64)
     codes[0] = 255  # the extremes of both operands
     qt.data[0, :dim] = 255
     panels = T8._panels(qt)
-    top = K.QUERY_CODE_MAX  # (AVX2's 16-bit pair sums: 63)
+    top = D.QUERY_CODE_MAX  # (AVX2's 16-bit pair sums: 63)
     qbytes = rng.integers(-top, top + 1, (n_q, dim))
     qbytes[0] = -top
     qbytes[1] = top
@@ -88,16 +89,16 @@ def test_panel_dots_are_the_exact_integer_products(rng, dim):
     words[:, :dim] = qbytes
     qcodes = words.view(np.int32)
     n_p = panels.shape[0]
-    out_v = np.zeros((n_p, 2, K.GROUP, K.PANEL), np.int32)
+    out_v = np.zeros((n_p, 2, D.GROUP, D.PANEL), np.int32)
     out_p = np.zeros_like(out_v)
-    out_1 = np.zeros((n_p, n_q, 1, K.PANEL), np.int32)
+    out_1 = np.zeros((n_p, n_q, 1, D.PANEL), np.int32)
     _both_dots(panels, qcodes, out_v, out_p, out_1)
-    padded = np.zeros((n_p * K.PANEL, dim), np.int64)
+    padded = np.zeros((n_p * D.PANEL, dim), np.int64)
     padded[:n] = codes
-    want = (qbytes @ padded.T).reshape(n_q, n_p, K.PANEL).transpose(1, 0, 2)
-    np.testing.assert_array_equal(out_v.reshape(n_p, n_q, K.PANEL), want)
-    np.testing.assert_array_equal(out_p.reshape(n_p, n_q, K.PANEL), want)
-    np.testing.assert_array_equal(out_1.reshape(n_p, n_q, K.PANEL), want)
+    want = (qbytes @ padded.T).reshape(n_q, n_p, D.PANEL).transpose(1, 0, 2)
+    np.testing.assert_array_equal(out_v.reshape(n_p, n_q, D.PANEL), want)
+    np.testing.assert_array_equal(out_p.reshape(n_p, n_q, D.PANEL), want)
+    np.testing.assert_array_equal(out_1.reshape(n_p, n_q, D.PANEL), want)
 
 
 @pytest.mark.skipif("avx2" not in __import__("sparsedense._kernels._tuning",
@@ -107,28 +108,28 @@ def test_panel_dots_are_the_exact_integer_products(rng, dim):
 def test_avx2_dots_are_the_exact_integer_products(rng, dim):
     """The AVX2 products (what a CPU without VNNI runs) on any AVX2 CPU: every extreme of
     a code times a query byte within 63, where two products fill 16 bits."""
-    n, n_q, top = 70, 2 * K.GROUP, 63
+    n, n_q, top = 70, 2 * D.GROUP, 63
     groups = -(-dim // 4)
-    n_p = -(-n // K.PANEL)
-    codes = rng.integers(0, 256, (n_p * K.PANEL, groups * 4))
+    n_p = -(-n // D.PANEL)
+    codes = rng.integers(0, 256, (n_p * D.PANEL, groups * 4))
     codes[:, dim:] = 0
     codes[0], codes[1, :dim] = 255, 0
     qbytes = rng.integers(-top, top + 1, (n_q, groups * 4))
     qbytes[:, dim:] = 0
     qbytes[0, :dim], qbytes[1, :dim] = -top, top
-    panels = np.ascontiguousarray(codes.astype(np.uint8).reshape(n_p, K.PANEL, groups, 4)
+    panels = np.ascontiguousarray(codes.astype(np.uint8).reshape(n_p, D.PANEL, groups, 4)
                                   .transpose(0, 2, 1, 3)).view(np.int32).reshape(
-                                      n_p, groups, K.PANEL)
+                                      n_p, groups, D.PANEL)
     qcodes = qbytes.astype(np.int8).view(np.int32)
-    out_a = np.zeros((n_p, 2, K.GROUP, K.PANEL), np.int32)
+    out_a = np.zeros((n_p, 2, D.GROUP, D.PANEL), np.int32)
     out_p = np.zeros_like(out_a)
-    out_1 = np.zeros((n_p, n_q, 1, K.PANEL), np.int32)
+    out_1 = np.zeros((n_p, n_q, 1, D.PANEL), np.int32)
     _avx2_and_plain(panels, qcodes, out_a, out_p, out_1)
-    want = (qbytes @ codes.T).reshape(n_q, n_p, K.PANEL).transpose(1, 0, 2)
-    np.testing.assert_array_equal(out_a.reshape(n_p, n_q, K.PANEL), want)
-    np.testing.assert_array_equal(out_p.reshape(n_p, n_q, K.PANEL), want)
-    np.testing.assert_array_equal(out_1.reshape(n_p, n_q, K.PANEL), want)
-    assert 2 * 255 * K.QUERY_CODE_MAX <= 32767 or K._DOTS != 1
+    want = (qbytes @ codes.T).reshape(n_q, n_p, D.PANEL).transpose(1, 0, 2)
+    np.testing.assert_array_equal(out_a.reshape(n_p, n_q, D.PANEL), want)
+    np.testing.assert_array_equal(out_p.reshape(n_p, n_q, D.PANEL), want)
+    np.testing.assert_array_equal(out_1.reshape(n_p, n_q, D.PANEL), want)
+    assert 2 * 255 * D.QUERY_CODE_MAX <= 32767 or D._DOTS != 1
 
 
 @njit
@@ -147,14 +148,14 @@ def test_tile_sums_are_the_exact_integer_products(rng, dim):
     n, n_q = 200, 2 * KT.TGROUP
     groups = -(-dim // 4)
     groups = -(-groups // KT.TILE_GROUPS) * KT.TILE_GROUPS
-    n_p = -(-n // K.PANEL)
-    codes = rng.integers(0, 256, (n_p * K.PANEL, groups * 4))
+    n_p = -(-n // D.PANEL)
+    codes = rng.integers(0, 256, (n_p * D.PANEL, groups * 4))
     codes[:, dim:] = 0
     codes[0, :dim] = 255
-    panels = _tiles.aligned((n_p, groups, K.PANEL), np.int32)
+    panels = _tiles.aligned((n_p, groups, D.PANEL), np.int32)
     panels[...] = np.ascontiguousarray(codes.astype(np.uint8).reshape(
-        n_p, K.PANEL, groups, 4).transpose(0, 2, 1, 3)).view(np.int32).reshape(
-            n_p, groups, K.PANEL)
+        n_p, D.PANEL, groups, 4).transpose(0, 2, 1, 3)).view(np.int32).reshape(
+            n_p, groups, D.PANEL)
     qbytes = [rng.integers(-127, 128, (n_q, groups * 4)) for _ in range(2)]
     for b in qbytes:
         b[:, dim:] = 0
@@ -163,11 +164,11 @@ def test_tile_sums_are_the_exact_integer_products(rng, dim):
     for qc, b in zip(qcodes, qbytes):
         qc[...] = b.astype(np.int8).view(np.int32)
     p0, p1 = 1, n_p  # a range not starting at 0: sums[:, p - p0]
-    sums = _tiles.aligned((n_q // KT.TGROUP, p1 - p0, 2, KT.TGROUP, K.PANEL), np.int32)
+    sums = _tiles.aligned((n_q // KT.TGROUP, p1 - p0, 2, KT.TGROUP, D.PANEL), np.int32)
     sums[...] = -1
     _tile_sums_of(panels, qcodes[0], qcodes[1], _tiles.tile_config(), sums, p0, p1)
     for level in range(2):
-        want = (qbytes[level] @ codes.T).reshape(n_q // KT.TGROUP, KT.TGROUP, n_p, K.PANEL)
+        want = (qbytes[level] @ codes.T).reshape(n_q // KT.TGROUP, KT.TGROUP, n_p, D.PANEL)
         got = sums[:, :, level].transpose(0, 2, 1, 3)
         np.testing.assert_array_equal(got, want[:, :, p0:p1])
 
@@ -233,7 +234,7 @@ def test_queries_cut_into_bytes_twice_add_up_exactly(rng):
     Q = normalize_rows(rng.standard_normal((9, 37)).astype(np.float32), np.float32)
     Q[3] = 0.0
     alpha = np.abs(Q).sum(axis=1).astype(np.float32)
-    qc, qc2, qs, _, _ = T8._query_terms(Q, alpha, np.ones(9, np.float32), 10, K.GROUP)
+    qc, qc2, qs, _, _ = T8._query_terms(Q, alpha, np.ones(9, np.float32), 10, D.GROUP)
     b1 = qc.view(np.int8)[:9, :37].astype(np.float64)
     b2 = qc2.view(np.int8)[:9, :37].astype(np.float64)
     rho2 = Q - qs[:9, K.Q_SQ, None] * b1 - qs[:9, K.Q_SQ2, None] * b2
@@ -309,21 +310,21 @@ def test_the_queries_cut_kernel_follows_the_definitions(rng, dim, int8_screen):
 @njit
 def _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, panels, Qc, Wn,
                  n_c, tau, bad, missed):
-    out = np.empty((K.GROUP, K.PANEL), np.int32)
-    out2 = np.empty((1, K.PANEL), np.int32)
-    mask = np.empty(K.PANEL, np.bool_)
+    out = np.empty((D.GROUP, D.PANEL), np.int32)
+    out2 = np.empty((1, D.PANEL), np.int32)
+    mask = np.empty(D.PANEL, np.bool_)
     for p in range(panels.shape[0]):
-        for q0 in range(0, Qc.shape[0], K.GROUP):
-            K.panel_dots(panels, p, qc, q0, out)
-            for j in range(K.GROUP):
+        for q0 in range(0, Qc.shape[0], D.GROUP):
+            D.panel_dots(panels, p, qc, q0, out)
+            for j in range(D.GROUP):
                 q = q0 + j
                 if q >= Qc.shape[0]:
                     break
-                K.panel_dots1(panels, p, qc2, q, out2)
-                K._lane_hits(out, j, rowv, rows32, p * K.PANEL, qs, qs32, q, tau, mask)
+                D.panel_dots1(panels, p, qc2, q, out2)
+                K._lane_hits(out, j, rowv, rows32, p * D.PANEL, qs, qs32, q, tau, mask)
                 panel = K._panel_hits(out, j, rowv, qs32, q, qerr, perr, pslope, p, tau)
-                for lane in range(K.PANEL):
-                    r = p * K.PANEL + lane
+                for lane in range(D.PANEL):
+                    r = p * D.PANEL + lane
                     if r >= n_c:
                         break
                     v, d = K._refined(qs, q, rows, r, out[j, lane], out2[0, lane])
@@ -339,7 +340,7 @@ def _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, pane
 def query_code_max(request, monkeypatch):
     """Queries cut into bytes up to 127 (VNNI, the plain loop) or 63 (AVX2), whatever this
     CPU compiled: every kernel sums such bytes exactly, the bounds must hold for both."""
-    monkeypatch.setattr(K, "QUERY_CODE_MAX", request.param)
+    monkeypatch.setattr(D, "QUERY_CODE_MAX", request.param)
     return request.param
 
 
@@ -353,7 +354,7 @@ def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim,
     W[20] = 0.0
     W[21] = 1.5  # constant
     W[22] *= 1e-6
-    Q = rng.standard_normal((2 * K.GROUP, dim)).astype(np.float32)
+    Q = rng.standard_normal((2 * D.GROUP, dim)).astype(np.float32)
     Q[0] = 0.0
     qt = sd.quantize(W, "int8")
     panels, rowv, rows, rows32, perr, pslope = T8._prepared(qt, metric)
@@ -363,7 +364,7 @@ def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim,
     norms = np.linalg.norm(Qs.astype(np.float64), axis=1) * (1 + 2.0 ** -20)
     cq = np.where(norms > 0, 1.0, 0.0) if metric == "cosine" else norms
     cq = cq.astype(np.float32)
-    qc, qc2, qs, qs32, qerr = T8._query_terms(Qs, alpha, cq, panels.shape[1], 2 * K.GROUP)
+    qc, qc2, qs, qs32, qerr = T8._query_terms(Qs, alpha, cq, panels.shape[1], 2 * D.GROUP)
     for tau in (-np.inf, 0.0, 0.3, 5.0):
         bad, missed = np.zeros(1, np.int64), np.zeros(1, np.int64)
         _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, panels, Qs,
@@ -386,7 +387,7 @@ def test_queries_in_bytes_to_63_give_the_float_answer(rng, query_code_max):
 
 
 def test_a_small_candidate_buffer_gives_the_same_answer(rng, monkeypatch):
-    monkeypatch.setattr(T8, "_CANDIDATES", 2 * K.GROUP * K.PANEL)
+    monkeypatch.setattr(T8, "_CANDIDATES", 2 * D.GROUP * D.PANEL)
     W = rng.standard_normal((5000, 24)).astype(np.float32)
     Q = rng.standard_normal((40, 24)).astype(np.float32)
     Q[5, 3] = np.nan  # every row a candidate: many rounds

@@ -3,7 +3,8 @@
 A float screen decodes the compressed rows and multiplies them by BLAS,
 which costs as much as the float product it should spare. Here the queries
 are cut into signed bytes too and the screen multiplies bytes by bytes
-(:mod:`sparsedense._kernels.int8_screen`: AVX-512 VNNI, or AVX2's byte products),
+(:mod:`sparsedense._kernels.int8_dots`: AVX-512 VNNI, AVX2's byte products, or AMX
+tiles by :mod:`sparsedense._kernels.int8_tiles`),
 on the table's codes rearranged once into panels. Each estimate comes with a
 bound on its distance to the canonical float score: the bound of the decoded
 row against the float one (:func:`sparsedense._topk_compressed.row_bounds`),
@@ -33,7 +34,7 @@ def _panels(table: QuantizedTable) -> np.ndarray:
     panel's rows' four codes side by side (zero codes pad the rows and columns; the
     groups to whole tiles where the screen may take its sums from them)."""
     from ._kernels._tiles import aligned, tiles_usable
-    from ._kernels.int8_screen import PANEL
+    from ._kernels.int8_dots import PANEL
     from ._kernels.int8_tiles import TILE_GROUPS
 
     n, dim = table.shape
@@ -57,7 +58,7 @@ def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
     """``(rowv, rows, rows32, perr, pslope)``: each row's estimate factors (float32
     ``A, M, B``), its bound terms (float64 ``a, b, f, g, delta, scale, bias, mean``;
     the first five rounded up to float32) and each panel's largest ones."""
-    from ._kernels.int8_screen import PANEL
+    from ._kernels.int8_dots import PANEL
     from ._topk_compressed import decoded_norms, row_bounds, up32
 
     n, dim = table.shape
@@ -114,7 +115,7 @@ def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
     float64 for the bounds, float32 for the estimate) and the six terms of a
     panel's bound."""
     from ._kernels._tiles import aligned
-    from ._kernels.int8_screen import QUERY_CODE_MAX as top_code
+    from ._kernels.int8_dots import QUERY_CODE_MAX as top_code
     from ._kernels.int8_screen import cut_queries
     from ._topk_compressed import up32
 
@@ -149,7 +150,8 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     """
     from ._kernels import _tiles, _tuning
     from ._kernels._dispatch import choose, task_args
-    from ._kernels.int8_screen import GROUP, PANEL, _int8_screen, _score_workers
+    from ._kernels.int8_dots import GROUP, PANEL
+    from ._kernels.int8_screen import _int8_screen, _score_workers
     from ._kernels.int8_tiles import TGROUP, TILE_GROUPS, _int8_tile_screen
 
     panels, rowv, rows, rows32, perr, pslope = _prepared(table, metric)

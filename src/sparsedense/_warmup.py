@@ -265,7 +265,7 @@ def _quantized(s: _Step) -> None:
                 F.sparse_to_dense(s.csr(6, V, index_dtype=it), qt, mode=mode)
         topk_similar(W[:3], qt, k=2)
         native = s.table(V, D)  # the step's dtype: the exact re-rank's canonical scores in it
-        # (more than one group of queries, _kernels/int8_screen.GROUP, for the parallel screen)
+        # (more than one group of queries, _kernels/int8_dots.GROUP, for the parallel screen)
         n_q = 25 if s.parallel else 3
         for table in (W, native):
             for metric in ("cosine", "dot"):

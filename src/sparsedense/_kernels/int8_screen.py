@@ -7,21 +7,15 @@ rest ``rho`` known exactly), so that for any ``m``
 
     q . d = scale * (sq * (qi . c) + m * sum(rho) + rho . (c - m)) + bias * sum(q)
 
-The integer ``qi . c`` is computed exactly, 64 byte products an instruction
-where the CPU has AVX-512 VNNI (``vpdpbusd``: unsigned codes times signed query
-bytes, summed in int32 lanes); with AVX2, ``vpmaddubsw`` sums two such
-products into 16 bits and ``vpmaddwd`` two of those into 32, exact as long as
-the query bytes stay within :data:`QUERY_CODE_MAX` (63: ``2 * 255 * 63`` fits
-16 bits). With ``m`` the row's mean code, the last term
+The integer ``qi . c`` is computed exactly (:mod:`.int8_dots`: VNNI, AVX2's
+byte products, or a plain loop; the query bytes within
+:data:`.int8_dots.QUERY_CODE_MAX`). With ``m`` the row's mean code, the last term
 is within ``scale * |rho| |c - m|``: each estimate has a bound, to which the
 bound of the decoded row against the float row is added
 (:func:`sparsedense._topk_compressed.row_bounds`).
 
-The corpus is stored in panels of :data:`PANEL` rows: for each group of four
-columns, the 32 rows' four codes side by side (one int32 each), so one vector
-instruction multiplies 16 rows by a query's four bytes broadcast and a row's
-sum stays in one lane. :data:`GROUP` queries are multiplied with a panel at
-once, their 2 x 12 accumulators in registers.
+The corpus is stored in panels of 32 rows, :data:`GROUP` queries multiplied
+with a panel at once (:mod:`.int8_dots`).
 
 Each query's rows are screened in ascending order, as in :mod:`.exact_topk`:
 a panel's estimates are first tested together against the query's k-th
@@ -37,259 +31,19 @@ candidates the caller scores canonically from the float table.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._simd import _splat, float32_step
+from ._simd import float32_step
 from ._tasks import next_task
-from ._tuning import get as _tuned
 from .exact_topk import _lb_push, _score_candidates
-
-#: corpus rows of a panel: two 16-lane int32 vectors
-PANEL = 32
-#: queries multiplied with a panel at once: 2 x 12 accumulators of the 32 registers
-GROUP = 12
-#: 2 where the CPU has vpdpbusd, 1 with AVX2's byte products, 0 a plain loop (compile
-#: time: part of Numba's cache key, the CPU features)
-_DOTS = _tuned("INT8_DOTS")
-#: the largest query byte: AVX2's 16-bit sums of two products must not saturate
-QUERY_CODE_MAX = 63 if _DOTS == 1 else 127
+from .int8_dots import GROUP, PANEL, panel_dots, panel_dots1
 
 # columns of the per-query scalars (float64): see the module of the caller
 Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2, Q_SRHO2_ERR = \
     range(12)
 # rows of the per-row bounds (float64)
 R_A, R_B, R_F, R_G, R_DELTA, R_SCALE, R_BIAS, R_MEAN = range(8)
-
-
-def _dots_operands_typed(panels, qcodes, out) -> bool:
-    """The operand types every panel-dots intrinsic takes (int32 panels, words, sums)."""
-    return (isinstance(panels, types.Array) and isinstance(qcodes, types.Array)
-            and isinstance(out, types.Array) and panels.dtype == types.int32
-            and panels.ndim == 3 and qcodes.dtype == types.int32 and out.dtype == types.int32)
-
-
-def _dots_operands(context, builder, signature, args):
-    """``(panels, qcodes, out, p, q0, n_groups)`` of a panel-dots intrinsic's call, the
-    arrays as Numba array structs and the indices as intp."""
-    pty, pity, qty, q0ty, oty = signature.args
-    P = context.make_array(pty)(context, builder, args[0])
-    Qa = context.make_array(qty)(context, builder, args[2])
-    O = context.make_array(oty)(context, builder, args[4])
-    p_v = context.cast(builder, args[1], pity, types.intp)
-    q0v = context.cast(builder, args[3], q0ty, types.intp)
-    return P, Qa, O, p_v, q0v, cgutils.unpack_tuple(builder, P.shape, 3)[1]
-
-
-def _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop, done):
-    """Close a one-block loop over the groups of four columns (counter ``g``, sums
-    ``acc`` updated to ``updated``) and return the sums after it (``zero`` when there
-    are no groups), the builder placed in ``done``."""
-    g_next = builder.add(g, ir.Constant(g.type, 1))
-    g.add_incoming(g_next, loop)
-    for a, u in zip(acc, updated):
-        a.add_incoming(u, loop)
-    builder.cbranch(builder.icmp_signed("<", g_next, n_groups), loop, done)
-    builder.position_at_end(done)
-    sums = []
-    for u in updated:
-        phi = builder.phi(u.type)
-        phi.add_incoming(zero, entry)
-        phi.add_incoming(u, loop)
-        sums.append(phi)
-    return sums
-
-
-#: what each panel-dots intrinsic does
-_DOTS_DOC = """``out[j, :] = panels[p] . qcodes[q0 + j]`` for ``j < n_queries``: int32 dot products.
-
-``panels`` is a C-contiguous int32 ``(n_panels, groups, PANEL)`` array (four
-unsigned codes per int32; indexed there, as a slice would touch the array's
-reference count, shared by the threads), ``qcodes`` a C-contiguous int32
-``(n, groups)`` array (four signed query bytes per int32, rows ``q0 .. q0 +
-n_queries - 1`` present), ``out`` a C-contiguous int32 ``(n_queries, PANEL)`` array.
-"""
-
-
-def _panel_dots_intrinsic(emit):
-    """An intrinsic ``dots(panels, p, qcodes, q0, out)`` (:data:`_DOTS_DOC`) whose code
-    ``emit`` writes from the call's operands (:func:`_dots_operands`)."""
-
-    @intrinsic
-    def dots(typingctx, panels, p, qcodes, q0, out):
-        if not _dots_operands_typed(panels, qcodes, out):
-            return None
-
-        def codegen(context, builder, signature, args):
-            emit(context, builder, *_dots_operands(context, builder, signature, args))
-            return context.get_dummy_value()
-
-        return types.void(panels, p, qcodes, q0, out), codegen
-
-    dots.__doc__ = _DOTS_DOC
-    return dots
-
-
-def _dots_intrinsic(n_queries: int):
-    """The VNNI dots intrinsic for ``n_queries`` queries (:data:`GROUP`, or 1): one loop
-    over the groups of four columns, its sums in vector registers."""
-
-    def emit(context, builder, P, Qa, O, p_v, q0v, n_groups):
-        intp = context.get_value_type(types.intp)
-        i32 = ir.IntType(32)
-        v16 = ir.VectorType(i32, 16)
-        dot = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v16, [v16] * 3),
-                                             "llvm.x86.avx512.vpdpbusd.512")
-        panel_ptr = builder.gep(builder.bitcast(P.data, v16.as_pointer()),
-                                [builder.mul(p_v, builder.mul(n_groups, ir.Constant(intp, 2)))])
-        q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
-        zero = ir.Constant(v16, None)
-        entry = builder.basic_block
-        loop = builder.append_basic_block("vnni.loop")
-        done = builder.append_basic_block("vnni.done")
-        builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)), loop, done)
-        builder.position_at_end(loop)
-        g = builder.phi(intp)
-        g.add_incoming(ir.Constant(intp, 0), entry)
-        acc = [builder.phi(v16) for _ in range(2 * n_queries)]
-        for a in acc:
-            a.add_incoming(zero, entry)
-        two_g = builder.mul(g, ir.Constant(intp, 2))
-        lo = builder.load(builder.gep(panel_ptr, [two_g]), align=4)
-        hi = builder.load(builder.gep(panel_ptr, [builder.add(two_g, ir.Constant(intp, 1))]),
-                          align=4)
-        updated = []
-        for j in range(n_queries):
-            row = builder.add(q0v, ir.Constant(intp, j))
-            at = builder.add(builder.mul(row, n_groups), g)
-            word = builder.load(builder.gep(q_ptr, [at]), align=4)
-            splat = _splat(builder, word, v16)
-            updated.append(builder.call(dot, [acc[2 * j], lo, splat]))
-            updated.append(builder.call(dot, [acc[2 * j + 1], hi, splat]))
-        sums = _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop, done)
-        out_ptr = builder.bitcast(O.data, v16.as_pointer())
-        for v in range(2 * n_queries):
-            builder.store(sums[v], builder.gep(out_ptr, [ir.Constant(intp, v)]), align=4)
-
-    return _panel_dots_intrinsic(emit)
-
-
-
-#: the dot products of a panel with GROUP queries, and with one (VNNI)
-_vnni_dots = _dots_intrinsic(GROUP)
-_vnni_dots1 = _dots_intrinsic(1)
-
-#: queries whose sums AVX2 keeps in registers at once: 4 vectors of 8 lanes each (a
-#: panel's 32 rows), beside the panel's 4 vectors, the broadcast query word and the ones
-_AVX2_QUERIES = 2
-
-
-def _avx2_dots_intrinsic(n_queries: int):
-    """:func:`_dots_intrinsic`'s products with AVX2, for ``n_queries`` queries: per group
-    of four columns, ``vpmaddubsw`` (codes times query bytes, pairs summed in 16 bits)
-    then ``vpmaddwd`` by ones (the two pairs summed in 32 bits), added to int32 sums.
-    The queries are taken :data:`_AVX2_QUERIES` at a time (the registers of AVX2), each
-    block one loop over the groups; query bytes must lie within :data:`QUERY_CODE_MAX`."""
-
-    def emit(context, builder, P, Qa, O, p_v, q0v, n_groups):
-        intp = context.get_value_type(types.intp)
-        i32 = ir.IntType(32)
-        v8 = ir.VectorType(i32, 8)
-        b32 = ir.VectorType(ir.IntType(8), 32)
-        w16 = ir.VectorType(ir.IntType(16), 16)
-        maddubs = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(w16, [b32, b32]), "llvm.x86.avx2.pmadd.ub.sw")
-        maddwd = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(v8, [w16, w16]), "llvm.x86.avx2.pmadd.wd")
-        ones = ir.Constant(w16, [1] * 16)
-        vectors = PANEL // 8  # of a panel's group: 32 rows' four codes
-        panel_ptr = builder.gep(builder.bitcast(P.data, v8.as_pointer()),
-                                [builder.mul(p_v, builder.mul(n_groups,
-                                                              ir.Constant(intp, vectors)))])
-        q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
-        out_ptr = builder.bitcast(O.data, v8.as_pointer())
-        zero = ir.Constant(v8, None)
-        for j0 in range(0, n_queries, _AVX2_QUERIES):
-            block = range(j0, min(n_queries, j0 + _AVX2_QUERIES))
-            entry = builder.basic_block
-            loop = builder.append_basic_block(f"avx2.loop{j0}")
-            done = builder.append_basic_block(f"avx2.done{j0}")
-            builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)),
-                            loop, done)
-            builder.position_at_end(loop)
-            g = builder.phi(intp)
-            g.add_incoming(ir.Constant(intp, 0), entry)
-            acc = [builder.phi(v8) for _ in range(vectors * len(block))]
-            for a in acc:
-                a.add_incoming(zero, entry)
-            at_g = builder.mul(g, ir.Constant(intp, vectors))
-            codes = [builder.bitcast(builder.load(builder.gep(
-                panel_ptr, [builder.add(at_g, ir.Constant(intp, v))]), align=4), b32)
-                for v in range(vectors)]
-            updated = []
-            for i, j in enumerate(block):
-                row = builder.add(q0v, ir.Constant(intp, j))
-                word = builder.load(builder.gep(q_ptr, [builder.add(
-                    builder.mul(row, n_groups), g)]), align=4)
-                splat = builder.bitcast(_splat(builder, word, v8), b32)
-                for v in range(vectors):
-                    pairs = builder.call(maddubs, [codes[v], splat])
-                    updated.append(builder.add(acc[i * vectors + v],
-                                               builder.call(maddwd, [pairs, ones])))
-            sums = _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop,
-                                     done)
-            for i, j in enumerate(block):
-                for v in range(vectors):
-                    builder.store(sums[i * vectors + v], builder.gep(
-                        out_ptr, [ir.Constant(intp, j * vectors + v)]), align=4)
-
-    return _panel_dots_intrinsic(emit)
-
-
-#: the same products with AVX2 (query bytes within QUERY_CODE_MAX)
-_avx2_dots = _avx2_dots_intrinsic(GROUP)
-_avx2_dots1 = _avx2_dots_intrinsic(1)
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def _plain_dots(panels, p, qcodes, q0, out):
-    """:func:`_vnni_dots` in plain code (CPUs without vpdpbusd): the same int32 sums."""
-    for j in range(out.shape[0]):
-        for lane in range(PANEL):
-            out[j, lane] = 0
-    for g in range(panels.shape[1]):
-        for j in range(out.shape[0]):
-            word = qcodes[q0 + j, g]
-            for t in range(4):
-                x = np.int32(np.int8((word >> (8 * t)) & 255))
-                for lane in range(PANEL):
-                    out[j, lane] += ((panels[p, g, lane] >> (8 * t)) & 255) * x
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def panel_dots(panels, p, qcodes, q0, out):
-    """The int32 dot products of panel ``p`` with :data:`GROUP` queries (VNNI or AVX2
-    where the CPU has them)."""
-    if _DOTS == 2:
-        _vnni_dots(panels, p, qcodes, q0, out)
-    elif _DOTS == 1:
-        _avx2_dots(panels, p, qcodes, q0, out)
-    else:
-        _plain_dots(panels, p, qcodes, q0, out)
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def panel_dots1(panels, p, qcodes, q, out):
-    """The int32 dot products of panel ``p`` with query ``q`` (``out`` of one row)."""
-    if _DOTS == 2:
-        _vnni_dots1(panels, p, qcodes, q, out)
-    elif _DOTS == 1:
-        _avx2_dots1(panels, p, qcodes, q, out)
-    else:
-        _plain_dots(panels, p, qcodes, q, out)
 
 
 @njit(**JIT_OPTIONS)

@@ -30,7 +30,8 @@ from ._amx import (I8, I8P, I64, load_tile_config, operands, release_tiles, tile
 from ._config import harden_caches, parallel_kernel
 from ._tasks import next_task
 from ._tuning import get as _tuned
-from .int8_screen import PANEL, screen_panel, worker_done
+from .int8_dots import PANEL
+from .int8_screen import screen_panel, worker_done
 
 #: 1 where the CPU has AMX-INT8 (compile time: part of Numba's cache key)
 _TILES = _tuned("INT8_TILES")
