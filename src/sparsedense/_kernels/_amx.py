@@ -35,18 +35,6 @@ def tile_ops(builder) -> tuple:
             void_fn(builder, "llvm.x86.tilezero", [I8]))
 
 
-def operands(context, builder, signature, args) -> list:
-    """An intrinsic call's arguments as its code uses them: arrays as Numba's array
-    structs (``.data``, ``.shape``, ``.strides``), integers cast to ``intp``."""
-    out = []
-    for ty, value in zip(signature.args, args):
-        if isinstance(ty, types.Array):
-            out.append(context.make_array(ty)(context, builder, value))
-        else:
-            out.append(context.cast(builder, value, ty, types.intp))
-    return out
-
-
 def two_by_two(builder, load, dot, a_ptrs, a_stride, b_ptrs, b_stride) -> None:
     """One step of a 2 x 2 block of tiles: rows ``a_ptrs`` (two tiles' first rows,
     ``a_stride`` apart) into tiles 4-5, ``b_ptrs`` into 6-7, and ``dot`` of each pair

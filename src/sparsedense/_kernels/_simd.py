@@ -310,6 +310,18 @@ def square_lanes8_rows(typingctx, X, r, m):
     return sig, codegen
 
 
+def operands(context, builder, signature, args) -> list:
+    """An intrinsic call's arguments as its code uses them: arrays as Numba's array
+    structs (``.data``, ``.shape``, ``.strides``), integers cast to ``intp``."""
+    out = []
+    for ty, value in zip(signature.args, args):
+        if isinstance(ty, types.Array):
+            out.append(context.make_array(ty)(context, builder, value))
+        else:
+            out.append(context.cast(builder, value, ty, types.intp))
+    return out
+
+
 def bag_operands(context, builder, signature, args, first):
     """The operands of a bag-sum intrinsic whose arguments run ``(table, ..., indices,
     weights, start, end, col, n, tail, out, row, ...)`` with ``indices`` at ``first``:

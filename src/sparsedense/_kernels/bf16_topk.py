@@ -33,9 +33,10 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._amx import (I8, I8P, I64, load_tile_config, operands, release_tiles, tile, tile_ops,
-                   two_by_two, void_fn)
+from ._amx import (I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops, two_by_two,
+                   void_fn)
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._simd import operands
 from ._tasks import next_task
 from ._tuning import get as _tuned
 from .exact_topk import _exact_row

@@ -24,7 +24,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches
-from ._simd import _splat
+from ._simd import _splat, operands
 from ._tuning import get as _tuned
 
 #: corpus rows of a panel: two 16-lane int32 vectors
@@ -38,7 +38,6 @@ _DOTS = _tuned("INT8_DOTS")
 QUERY_CODE_MAX = 63 if _DOTS == 1 else 127
 
 
-
 def _dots_operands_typed(panels, qcodes, out) -> bool:
     """The operand types every panel-dots intrinsic takes (int32 panels, words, sums)."""
     return (isinstance(panels, types.Array) and isinstance(qcodes, types.Array)
@@ -48,13 +47,8 @@ def _dots_operands_typed(panels, qcodes, out) -> bool:
 
 def _dots_operands(context, builder, signature, args):
     """``(panels, qcodes, out, p, q0, n_groups)`` of a panel-dots intrinsic's call, the
-    arrays as Numba array structs and the indices as intp."""
-    pty, pity, qty, q0ty, oty = signature.args
-    P = context.make_array(pty)(context, builder, args[0])
-    Qa = context.make_array(qty)(context, builder, args[2])
-    O = context.make_array(oty)(context, builder, args[4])
-    p_v = context.cast(builder, args[1], pity, types.intp)
-    q0v = context.cast(builder, args[3], q0ty, types.intp)
+    arrays as Numba array structs and the indices as intp (:func:`._simd.operands`)."""
+    P, p_v, Qa, q0v, O = operands(context, builder, signature, args)
     return P, Qa, O, p_v, q0v, cgutils.unpack_tuple(builder, P.shape, 3)[1]
 
 
@@ -149,7 +143,6 @@ def _dots_intrinsic(n_queries: int):
             builder.store(sums[v], builder.gep(out_ptr, [ir.Constant(intp, v)]), align=4)
 
     return _panel_dots_intrinsic(emit)
-
 
 
 #: the dot products of a panel with GROUP queries, and with one (VNNI)
