@@ -1,11 +1,12 @@
-"""The bfloat16 tile screen of the float32 top-k (Intel AMX): bounds, and the same answer.
+"""The bfloat16 screen of the float32 top-k (AMX tiles, AVX-512 BF16): bounds, the same answer.
 
 Where the CPU has AMX tiles and the system allows them, ``topk_similar`` on
-float32 rows screens on bfloat16 tile products instead of BLAS's. Every tile
-score must lie within the bound the screen counts on, and the answer
-(indices, ties, canonical scores) must be the float screen's whatever the
-shapes. The tile tests skip elsewhere; the float screen's answer is checked
-against brute force on every CPU.
+float32 rows screens on bfloat16 tile products instead of BLAS's; where it
+has AVX-512 BF16 instead, on ``vdpbf16ps`` vector products of the same
+layouts. Every fast score must lie within the bound the screen counts on,
+and the answer (indices, ties, canonical scores) must be the float screen's
+whatever the shapes. Each kind's tests skip where the CPU lacks it; the
+float screen's answer is checked against brute force on every CPU.
 """
 
 from __future__ import annotations
@@ -16,22 +17,33 @@ from numba import njit
 
 import reference
 import sparsedense._topk_tiles as TT
-from sparsedense._kernels import _tiles
+from sparsedense._kernels import _tiles, _tuning
+from sparsedense._kernels import bf16_dots as D
 from sparsedense._kernels._amx import load_tile_config, release_tiles
 from sparsedense._kernels import bf16_topk as B
 from sparsedense.similarity import normalize_rows, topk_similar
 
 tiles = pytest.mark.skipif(not _tiles.tiles_usable(),
                            reason="AMX tiles: not on this CPU, or not allowed here")
+#: what may multiply the screen here: each kind's tests run where the CPU has it
+_KINDS = {"tiles": _tiles.tiles_usable(), "dots": bool(_tuning.get("TOPK_BF16_DOTS"))}
+
+
+@pytest.fixture(params=sorted(_KINDS))
+def screen(request, monkeypatch):
+    """The bfloat16 screen of one kind (AMX tiles or AVX-512 BF16 vectors)."""
+    if not _KINDS[request.param]:
+        pytest.skip(f"bfloat16 screen {request.param!r}: not on this CPU, or not allowed here")
+    monkeypatch.setattr(TT, "screen_kind", lambda: request.param)
+    return request.param
 
 
 @pytest.fixture(autouse=True)
 def tiles_for_any_query_count():
     """Tiles from one query on (by default from TOPK_TILES_FROM_PAIRS pairs and, for
     dot products, TOPK_TILES_FROM_QUERIES queries: where they start to pay)."""
-    from sparsedense._kernels import _tuning
-
-    with _tuning.override(TOPK_TILES_FROM_QUERIES=1, TOPK_TILES_FROM_PAIRS=0):
+    with _tuning.override(TOPK_TILES_FROM_QUERIES=1, TOPK_TILES_FROM_PAIRS=0,
+                          TOPK_BF16_DOTS_FROM_PAIRS=0):
         yield
 
 
@@ -57,12 +69,11 @@ def both_screens(monkeypatch, *args, **kwargs):
     return got
 
 
-@tiles
 @pytest.mark.parametrize("n_q, n_c, dim, k", [
     (1, 1, 1, 1), (5, 40, 3, 4), (33, 100, 31, 10), (31, 4097, 33, 25), (70, 9000, 300, 10),
     (64, 513, 64, 513)])
 @pytest.mark.parametrize("metric", ["cosine", "dot"])
-def test_tiles_give_the_float_screens_answer(monkeypatch, n_q, n_c, dim, k, metric):
+def test_tiles_give_the_float_screens_answer(monkeypatch, screen, n_q, n_c, dim, k, metric):
     rng = np.random.default_rng(n_c + dim)
     C = near_ties(rng, n_c, dim)
     Q = np.concatenate([C[:min(n_q, n_c)], rng.standard_normal((n_q, dim)).astype(np.float32)])
@@ -73,8 +84,7 @@ def test_tiles_give_the_float_screens_answer(monkeypatch, n_q, n_c, dim, k, metr
                  metric=metric, exclude_self=min(n_c, 50) > 1)
 
 
-@tiles
-def test_tiles_with_zero_nan_tiny_and_huge_rows(monkeypatch):
+def test_tiles_with_zero_nan_tiny_and_huge_rows(monkeypatch, screen):
     rng = np.random.default_rng(3)
     C = rng.standard_normal((700, 45)).astype(np.float32)
     C[3] = 0.0
@@ -101,9 +111,15 @@ def _tile_scores(Qb, Bp, cfg, out):
     release_tiles()
 
 
-@tiles
+@njit
+def _dot_scores(Qb, Bp, cfg, out):
+    for t in range(Qb.shape[0] // 32):
+        for b0 in range(0, Bp.shape[0], 2):
+            D.block_scores(Qb, t * 32, Bp, b0, out, t)
+
+
 @pytest.mark.parametrize("dim", [1, 7, 32, 33, 300])
-def test_every_tile_score_is_within_the_bound(dim):
+def test_every_tile_score_is_within_the_bound(screen, dim):
     rng = np.random.default_rng(dim)
     C = rng.standard_normal((96, dim)).astype(np.float32)
     C[:10] *= 10.0 ** rng.integers(-20, 3, (10, 1))
@@ -120,7 +136,7 @@ def test_every_tile_score_is_within_the_bound(dim):
         Bp = np.zeros((6, kp // 32, 16, 32), np.uint16)
         B._pack_rows(Cn, 96, Bp)
         out = np.full((2, 32, 96), np.nan, np.float32)
-        _tile_scores(Qb, Bp, _tiles.tile_config(), out)
+        (_tile_scores if screen == "tiles" else _dot_scores)(Qb, Bp, _tiles.tile_config(), out)
         got = out.reshape(64, 96)
         qnorm = np.linalg.norm(Qn.astype(np.float64), axis=1)
         cmax = float(np.linalg.norm(Cn.astype(np.float64), axis=1).max()) * (1 + 2.0 ** -20)
@@ -147,20 +163,17 @@ def test_float_screen_is_the_canonical_ranking(float_screen):
 
 
 def test_float64_rows_and_few_dot_queries_take_the_float_screen():
-    from sparsedense._kernels import _tuning
-
     Q = np.ones((3, 4))
     assert not TT.usable(Q, Q, "cosine", 1.0)
     few = np.ones((3, 4), np.float32)
     with _tuning.override(TOPK_TILES_FROM_QUERIES=4):
         assert not TT.usable(few, few, "dot", 1.0)
-        assert TT.usable(few, few, "cosine", 1.0) == _tiles.tiles_usable()
-    with _tuning.override(TOPK_TILES_FROM_PAIRS=13):
+        assert TT.usable(few, few, "cosine", 1.0) == (TT.screen_kind() is not None)
+    with _tuning.override(TOPK_TILES_FROM_PAIRS=13, TOPK_BF16_DOTS_FROM_PAIRS=13):
         assert not TT.usable(few, few, "cosine", 1.0)
 
 
-@tiles
-def test_tile_screen_memory_is_a_few_chunks():
+def test_tile_screen_memory_is_a_few_chunks(screen):
     """Q = 2,000, N = 20,000: the tiles' buffers (a chunk of rows, each worker's scores,
     the queries in bfloat16), never the Q x N matrix."""
     import tracemalloc

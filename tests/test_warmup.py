@@ -103,10 +103,11 @@ def test_warmup_compiles_on_a_cold_cache(cold_warmup):
 
 @pytest.mark.timeout(3000)
 def test_warmup_reaches_every_kernel(cold_warmup):
-    """Every kernel has code after warmup(), except the allowlisted ones (each with a reason)."""
+    """Every kernel has code after warmup(), except the allowlisted ones (each with a reason)
+    and those for CPU features this machine lacks."""
     missed = set(cold_warmup["first"]["not_reached"])
-    assert missed <= set(_warmup.NOT_REACHED_ALLOWED), \
-        f"kernels warmup() does not run: {sorted(missed - set(_warmup.NOT_REACHED_ALLOWED))}"
+    allowed = set(_warmup.NOT_REACHED_ALLOWED) | set(cold_warmup["first"]["not_for_this_cpu"])
+    assert missed <= allowed, f"kernels warmup() does not run: {sorted(missed - allowed)}"
     assert all(len(reason) > 20 for reason in _warmup.NOT_REACHED_ALLOWED.values())
     # an allowlisted kernel that is reached after all should leave the allowlist
     assert set(_warmup.NOT_REACHED_ALLOWED) <= missed
@@ -198,3 +199,14 @@ def test_not_reached_counts_callees_of_reached_kernels():
              "m.alone": Kernel(ns["alone"], [])}
     ns["helper"] = found["m.helper"]  # the global name is the kernel, as in a kernel module
     assert _warmup.not_reached(found) == ["m.alone"]
+
+
+def test_not_for_this_cpu_lists_the_kernels_of_missing_features_only():
+    from sparsedense._kernels._tiles import tiles_usable
+    from sparsedense._topk_tiles import screen_kind
+
+    names = _warmup.not_for_this_cpu(_warmup.kernels())
+    modules = {name.split(".", 1)[0] for name in names}
+    assert modules <= {"int8_tiles", "bf16_topk"}
+    assert ("int8_tiles" in modules) == (not tiles_usable("INT8_TILES"))
+    assert ("bf16_topk" in modules) == (screen_kind() is None)

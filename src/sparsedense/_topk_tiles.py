@@ -1,7 +1,8 @@
-"""The exact float32 top-k screened on bfloat16 tiles (Intel AMX), where the CPU has them.
+"""The exact float32 top-k screened on bfloat16 products, where the CPU has them.
 
 BLAS's float32 product is the float screen's cost; AMX multiplies bfloat16
-tiles many times faster. Each fast score then carries the rounding of both
+tiles many times faster, and AVX-512 BF16's ``vdpbf16ps`` twice as fast as a
+float32 FMA (:func:`screen_kind`). Each fast score then carries the rounding of both
 rows to bfloat16 (at most ``(2**-7 + 2**-16) |q| |c|``) besides the float32
 sum's, and :func:`sparsedense._kernels.exact_topk._exact_row` finds the exact
 top-k from those scores and that bound as it does from BLAS's: the answer,
@@ -22,22 +23,36 @@ from ._kernels.bf16_topk import BLOCK, CHUNK
 _ROUNDING = 2.0 ** -7 + 2.0 ** -16
 
 
-def usable(Qn: np.ndarray, Cn: np.ndarray, metric: str, cmax: float) -> bool:
-    """Whether the tile screen applies: tiles allowed, float32 rows, and values that
-    bfloat16 holds (rows scaled to unit norm, or norms at most ``2**64``), and work
-    enough: ``TOPK_TILES_FROM_PAIRS`` query-row pairs for cosine; for a dot product
-    four times as many and ``TOPK_TILES_FROM_QUERIES`` queries (rounding the corpus
-    into tiles costs more than BLAS's products of rows it uses as they are)."""
+def screen_kind() -> str | None:
+    """What multiplies the bfloat16 screen here: ``"tiles"`` (AMX, where the CPU has them
+    and the system allows them), ``"dots"`` (AVX-512 BF16 vectors), or None (BLAS's
+    float32 products screen instead)."""
     from ._kernels._tiles import tiles_usable
 
-    if not (_tuning.get("TOPK_TILES") and Qn.dtype == np.float32 and Cn.dtype == np.float32
-            and Qn.shape[1] and Qn.shape[0] and Cn.shape[0] and tiles_usable()):
+    if tiles_usable():
+        return "tiles"
+    return "dots" if _tuning.get("TOPK_BF16_DOTS") else None
+
+
+def usable(Qn: np.ndarray, Cn: np.ndarray, metric: str, cmax: float) -> bool:
+    """Whether the bfloat16 screen applies: a :func:`screen_kind`, float32 rows, and
+    values that bfloat16 holds (rows scaled to unit norm, or norms at most ``2**64``),
+    and work enough: ``TOPK_TILES_FROM_PAIRS`` query-row pairs for cosine (with vector
+    products ``TOPK_BF16_DOTS_FROM_PAIRS``); for a dot product four times as many and
+    ``TOPK_TILES_FROM_QUERIES`` queries (rounding the corpus into tiles costs more
+    than BLAS's products of rows it uses as they are)."""
+    if not (Qn.dtype == np.float32 and Cn.dtype == np.float32 and Qn.shape[1]
+            and Qn.shape[0] and Cn.shape[0]):
+        return False
+    kind = screen_kind()
+    if kind is None:
         return False
     pairs = Qn.shape[0] * Cn.shape[0]
+    least = _tuning.get("TOPK_TILES_FROM_PAIRS" if kind == "tiles"
+                        else "TOPK_BF16_DOTS_FROM_PAIRS")
     if metric == "cosine":
-        return pairs >= _tuning.get("TOPK_TILES_FROM_PAIRS")
-    if (Qn.shape[0] < _tuning.get("TOPK_TILES_FROM_QUERIES")
-            or pairs < 4 * _tuning.get("TOPK_TILES_FROM_PAIRS")):
+        return pairs >= least
+    if Qn.shape[0] < _tuning.get("TOPK_TILES_FROM_QUERIES") or pairs < 4 * least:
         return False
     qmax = float(np.sqrt(np.einsum("ij,ij->i", Qn, Qn, dtype=np.float64).max()))
     return bool(np.isfinite(cmax) and cmax <= 2.0 ** 64 and np.isfinite(qmax)
@@ -48,7 +63,9 @@ def tile_bound(dim: int, qnorm: np.ndarray, cmax: float) -> np.ndarray:
     """Twice the bound of a tile score's error per query (the ``margins`` of
     :func:`sparsedense.similarity.exact_select`): both roundings to bfloat16, the
     float32 sums in any order and the canonical score's rounding (twice the float
-    screen's allowance), and bfloat16's flushing of values below ``2**-126``."""
+    screen's allowance, which also covers sums each rounded to within twice float32's
+    unit: CPUs need not round ``vdpbf16ps``'s pair sums alike), and bfloat16's
+    flushing of values below ``2**-126``."""
     from .similarity import fast_score_bound
 
     rel = (_ROUNDING + 2 * fast_score_bound(dim, np.float32)) * (1 + 2.0 ** -20)
@@ -88,6 +105,7 @@ def tile_select(Qn: np.ndarray, C: np.ndarray, normalize: bool, cmax: float, k: 
     fast_s = np.empty((n_q, k), dtype=np.float32)
     fast_i = np.empty((n_q, k), dtype=np.int64)
     filled = np.zeros(n_q, dtype=np.int64)
+    tiles = screen_kind() == "tiles"
     cfg = _tiles.tile_config()
     pack = choose(_pack_rows, rows_per_chunk * dim)
     scale = choose(_normalize_rows_l2, rows_per_chunk * dim)  # (normalize_rows's arithmetic)
@@ -100,6 +118,6 @@ def tile_select(Qn: np.ndarray, C: np.ndarray, normalize: bool, cmax: float, k: 
             scale(part, rows)
         n_blocks = -(-m // BLOCK) * 2  # pairs of 16-row blocks
         pack(rows, m, Bp[:n_blocks])
-        kernel(Qb, Bp[:n_blocks], cfg, rows, m, Qn, c0, k, exclude_self, margins, fast_s,
+        kernel(Qb, Bp[:n_blocks], tiles, cfg, rows, m, Qn, c0, k, exclude_self, margins, fast_s,
                fast_i, filled, out_idx, out_score, scores, ones, pending, n_workers,
                np.zeros(2, dtype=np.int64))

@@ -32,6 +32,21 @@ NOT_REACHED_ALLOWED: dict[str, str] = {
 }
 
 
+def not_for_this_cpu(found: dict[str, Any]) -> list[str]:
+    """Kernels this process never runs, whose modules serve only CPUs (or systems) with
+    a feature it lacks: AMX byte tiles (``int8_tiles``); bfloat16 products, AMX tiles
+    or AVX-512 BF16 (``bf16_topk``). Sorted ``"module.name"`` strings."""
+    from ._kernels._tiles import tiles_usable
+    from ._topk_tiles import screen_kind
+
+    lacking = set()
+    if not tiles_usable("INT8_TILES"):
+        lacking.add("int8_tiles")
+    if screen_kind() is None:
+        lacking.add("bf16_topk")
+    return sorted(key for key in found if key.split(".", 1)[0] in lacking)
+
+
 def kernels() -> dict[str, Any]:
     """Every Numba dispatcher defined in the modules of ``sparsedense._kernels``.
 
@@ -114,6 +129,7 @@ def _tuned_for(parallel: bool):
     values["INT8_SCREEN"] = 1  # the int8 screen's kernels, on a CPU that routes past them too
     # the tile screen's kernels (where the CPU has tiles) for tiny inputs, in both passes
     values["TOPK_TILES_FROM_PAIRS"] = values["TOPK_TILES_FROM_QUERIES"] = 0
+    values["TOPK_BF16_DOTS_FROM_PAIRS"] = 0  # ... and where it has AVX-512 BF16
     values["INT8_TILES_FROM_PAIRS"] = 0  # the int8 screen's tile kernel (where the CPU has it)
     return _tuning.override(**values)
 
@@ -318,7 +334,8 @@ def _similarity(s: _Step) -> None:
         topk_similar(A, B, k=k)
         topk_similar(A, k=k, exclude_self=True)
         topk_similar(A, B, k=k, metric="dot", block_size=4)
-        with _tuning.override(TOPK_TILES=0):  # BLAS's screen, where AMX tiles take float32
+        # BLAS's screen, where bfloat16 products (tiles or vectors) take float32
+        with _tuning.override(TOPK_TILES=0, TOPK_BF16_DOTS=0):
             topk_similar(A, B, k=k)
     for it in _INDEX_DTYPES:
         X, Y = s.csr(8, 30, index_dtype=it), s.csr(12, 30, index_dtype=it)
@@ -439,8 +456,10 @@ def warmup(*, progress: bool | None = None,
         (signatures compiled here / loaded from the disk cache by this call),
         ``signatures`` (signatures in memory afterwards), ``seconds``,
         ``cache_dir`` (the directory Numba caches the kernels in, ``None`` if
-        unknown) and ``not_reached`` (kernels that still have no code, sorted
-        ``"module.name"`` strings; empty when every kernel was reached).
+        unknown), ``not_reached`` (kernels that still have no code, sorted
+        ``"module.name"`` strings; empty when every kernel was reached) and
+        ``not_for_this_cpu`` (:func:`not_for_this_cpu`: kernels for features
+        this CPU lacks, which it never runs).
 
     Raises
     ------
@@ -487,7 +506,7 @@ def warmup(*, progress: bool | None = None,
             "signatures": sum(len(d.signatures) for d in found.values()),
             "seconds": round(time.perf_counter() - start, 2),
             "cache_dir": _cache_dir(found),
-            "not_reached": not_reached(found)}
+            "not_reached": not_reached(found), "not_for_this_cpu": not_for_this_cpu(found)}
 
 
 def _cache_dir(found: dict[str, Any]) -> str | None:

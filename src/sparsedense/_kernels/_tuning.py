@@ -210,6 +210,14 @@ def _topk_tiles(m: Machine) -> int:
     return int({"amx-tile", "amx-bf16"} <= _features())
 
 
+@_constant("TOPK_BF16_DOTS", "1 where the CPU has AVX-512 BF16 (vdpbf16ps: 32 bfloat16 products "
+           "an instruction, twice a float32 FMA's): a float32 top-k screens with them where "
+           "there are no TOPK_TILES (or the system refuses them), the exact answer unchanged; "
+           "0: BLAS's float products", compile_time=True)
+def _topk_bf16_dots(m: Machine) -> int:
+    return int(m.isa == "avx512" and {"avx512bf16", "avx512bw"} <= _features())
+
+
 @_constant("INT8_TILES", "1 where the CPU multiplies byte tiles (AMX-INT8, 16 x 16 x 64 "
            "products an instruction): the int8 screen of top-k takes its byte products from "
            "them, the answer unchanged; 0: INT8_DOTS", compile_time=True)
@@ -229,6 +237,13 @@ def _int8_tiles_from_pairs(m: Machine) -> int:
            "TOPK_TILES: below, the tile kernels' starts cost more than BLAS's products (a dot "
            "product needs four times as many; the crossovers in docs/howto/benchmarks.rst)")
 def _topk_tiles_from_pairs(m: Machine) -> int:
+    return 1 << 20
+
+
+@_constant("TOPK_BF16_DOTS_FROM_PAIRS", "query x corpus rows from which a cosine top-k "
+           "screens with TOPK_BF16_DOTS: below, rounding the corpus to bfloat16 costs more "
+           "than the products save (the crossover in docs/howto/benchmarks.rst)")
+def _topk_bf16_dots_from_pairs(m: Machine) -> int:
     return 1 << 20
 
 

@@ -1,4 +1,4 @@
-"""The bfloat16 tile screen of a float32 top-k (Intel AMX): products, then the exact selection.
+"""The bfloat16 screen of a float32 top-k (AMX tiles or AVX-512 BF16): products, then the exact selection.
 
 Rows scaled to unit norm are rounded to bfloat16 (8 significant bits) and
 multiplied by AMX's ``tdpbf16ps``, which adds the exact products of pairs of
@@ -20,9 +20,12 @@ Layouts (``uint16`` arrays of bfloat16 bits, columns padded with zeros to
 A worker owns 32 queries at a time: it multiplies them with every pair of
 corpus blocks of the chunk (four tiles of sums: 32 x 32 scores, two query
 tiles and two row tiles loaded per 32 columns), then selects from the 32 rows
-of scores while they are in its cache. Nothing here runs unless
-:func:`._tiles.tiles_usable` (the code is compiled where the CPU has tiles,
-``TOPK_TILES``).
+of scores while they are in its cache. Where the CPU has no tiles (or the
+system refuses them) but has AVX-512 BF16, :mod:`.bf16_dots` computes the same
+block of scores from the same layouts with vector instructions. Nothing here
+runs unless :func:`sparsedense._topk_tiles.screen_kind` names one of the two
+(the code of each is compiled where the CPU has it: ``TOPK_TILES``,
+``TOPK_BF16_DOTS``).
 """
 
 from __future__ import annotations
@@ -37,12 +40,15 @@ from ._amx import (I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops
                    void_fn)
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._simd import operands
+from .bf16_dots import block_scores
 from ._tasks import next_task
 from ._tuning import get as _tuned
 from .exact_topk import _exact_row
 
-#: 1 where the CPU has AMX-BF16 (compile time: part of Numba's cache key)
+#: 1 where the CPU has AMX-BF16, and where it has AVX-512 BF16 (compile time: part of
+#: Numba's cache key)
 _TILES = _tuned("TOPK_TILES")
+_DOTS = _tuned("TOPK_BF16_DOTS")
 #: queries and corpus rows of one block of sums (2 x 2 tiles of 16)
 BLOCK = 32
 #: bfloat16 columns a tile row holds (64 bytes)
@@ -216,27 +222,32 @@ def _pack_rows(C, m, Bp):
 
 
 @parallel_kernel
-def _tile_topk(Qb, Bp, cfg, rows, m, queries, c0, k, exclude_self, margins, fast_s, fast_i,
-               filled, out_idx, out_score, scores, ones, pending, n_workers, counter):
+def _tile_topk(Qb, Bp, tiles, cfg, rows, m, queries, c0, k, exclude_self, margins, fast_s,
+               fast_i, filled, out_idx, out_score, scores, ones, pending, n_workers, counter):
     """One chunk of corpus rows (``rows[:m]``, their tiles ``Bp``) for every query.
 
     Workers take 32 queries at a time (:mod:`._tasks`): their fast scores against
-    the chunk into ``scores[w]``, then :func:`.exact_topk._exact_row` for each of
-    them (``margins[q]``: twice the bound of a fast score's error), updating its
+    the chunk into ``scores[w]`` (from AMX tiles when ``tiles``, else from AVX-512
+    BF16 vectors, :mod:`.bf16_dots`), then :func:`.exact_topk._exact_row` for each
+    of them (``margins[q]``: twice the bound of a fast score's error), updating its
     heaps as the float screen does.
     """
     n_q = queries.shape[0]
     n_tasks = (n_q + BLOCK - 1) // BLOCK
     n_blocks = Bp.shape[0]
+    amx = _TILES and tiles
     for w in prange(n_workers):
-        if _TILES:
+        if amx:
             load_tile_config(cfg)
         t = next_task(counter)
         while t < n_tasks:
             q0 = t * BLOCK
-            if _TILES:
+            if amx:
                 for b0 in range(0, n_blocks, 2):
                     _block_scores(Qb, q0, Bp, b0, scores, w, b0 * 16)
+            elif _DOTS:
+                for b0 in range(0, n_blocks, 2):
+                    block_scores(Qb, q0, Bp, b0, scores, w)
             for i in range(BLOCK):
                 q = q0 + i
                 if q >= n_q:
@@ -246,7 +257,7 @@ def _tile_topk(Qb, Bp, cfg, rows, m, queries, c0, k, exclude_self, margins, fast
                                        margins[q], fast_s[q], fast_i[q], out_score[q],
                                        out_idx[q], filled[q], ones[w], pending[w])
             t = next_task(counter)
-        if _TILES:
+        if amx:
             release_tiles()
 
 
