@@ -112,10 +112,10 @@ def _tile_scores(Qb, Bp, cfg, out):
 
 
 @njit
-def _dot_scores(Qb, Bp, cfg, out):
+def _dot_scores(Qb, Bp, cfg, out, dim):
     for t in range(Qb.shape[0] // 32):
         for b0 in range(0, Bp.shape[0], 2):
-            D.block_scores(Qb, t * 32, Bp, b0, out, t)
+            D.block_scores(Qb, t * 32, Bp, b0, out, t, dim)
 
 
 @pytest.mark.parametrize("dim", [1, 7, 32, 33, 300])
@@ -136,7 +136,10 @@ def test_every_tile_score_is_within_the_bound(screen, dim):
         Bp = np.zeros((6, kp // 32, 16, 32), np.uint16)
         B._pack_rows(Cn, 96, Bp)
         out = np.full((2, 32, 96), np.nan, np.float32)
-        (_tile_scores if screen == "tiles" else _dot_scores)(Qb, Bp, _tiles.tile_config(), out)
+        if screen == "tiles":
+            _tile_scores(Qb, Bp, _tiles.tile_config(), out)
+        else:
+            _dot_scores(Qb, Bp, _tiles.tile_config(), out, dim)
         got = out.reshape(64, 96)
         qnorm = np.linalg.norm(Qn.astype(np.float64), axis=1)
         cmax = float(np.linalg.norm(Cn.astype(np.float64), axis=1).max()) * (1 + 2.0 ** -20)

@@ -48,21 +48,22 @@ def _no_unroll(module):
 
 
 def _group_dots(n_queries: int):
-    """The intrinsic ``dots(Qb, q0, Bp, b0, scores, w, row)``: ``scores[w, row + j, 16 *
-    b0 + c]`` for ``j < n_queries``, ``c < 32`` = query ``q0 + row + j`` of ``Qb`` times
-    row ``c`` of corpus blocks ``b0`` and ``b0 + 1`` of ``Bp``, over every chunk."""
+    """The intrinsic ``dots(Qb, q0, Bp, b0, scores, w, row, n_pairs)``: ``scores[w, row + j,
+    16 * b0 + c]`` for ``j < n_queries``, ``c < 32`` = query ``q0 + row + j`` of ``Qb`` times
+    row ``c`` of corpus blocks ``b0`` and ``b0 + 1`` of ``Bp``, over the first ``n_pairs``
+    pairs of columns (those past the rows' width are zeros)."""
 
     @intrinsic
-    def dots(typingctx, Qb, q0, Bp, b0, scores, w, row):
+    def dots(typingctx, Qb, q0, Bp, b0, scores, w, row, n_pairs):
         if not (isinstance(Qb, types.Array) and isinstance(Bp, types.Array)
                 and isinstance(scores, types.Array) and Qb.ndim == 2 and Bp.ndim == 4
                 and Qb.dtype == types.uint16 and Bp.dtype == types.uint16
                 and scores.ndim == 3 and scores.dtype == types.float32):
             return None
-        sig = types.void(Qb, q0, Bp, b0, scores, w, row)
+        sig = types.void(Qb, q0, Bp, b0, scores, w, row, n_pairs)
 
         def codegen(context, builder, signature, args):
-            Q, q0v, B, b0v, S, wv, rowv = operands(context, builder, signature, args)
+            Q, q0v, B, b0v, S, wv, rowv, n_steps = operands(context, builder, signature, args)
             intp = context.get_value_type(types.intp)
             i32 = ir.IntType(32)
             v16i = ir.VectorType(i32, 16)
@@ -76,8 +77,6 @@ def _group_dots(n_queries: int):
                 "llvm.x86.avx512bf16.dpbf16ps.512")
             q_stride = cgutils.unpack_tuple(builder, Q.strides, 2)[0]
             b_strides = cgutils.unpack_tuple(builder, B.strides, 4)
-            b_shape = cgutils.unpack_tuple(builder, B.shape, 4)
-            n_steps = builder.mul(b_shape[1], const(ROWS))  # pairs of columns
             first = builder.add(q0v, rowv)
             q_rows = [builder.bitcast(builder.gep(builder.bitcast(Q.data, I8P), [
                 builder.mul(builder.add(first, const(j)), q_stride)]), i32.as_pointer())
@@ -137,13 +136,15 @@ _dots_rest = _group_dots(BLOCK - 2 * GROUP)
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def block_scores(Qb, q0, Bp, b0, scores, w):
+def block_scores(Qb, q0, Bp, b0, scores, w, dim):
     """``scores[w, :32, 16 * b0:16 * b0 + 32]`` = queries ``q0 .. q0 + 31`` of ``Qb`` times
-    corpus blocks ``b0`` and ``b0 + 1`` of ``Bp``: what :mod:`.bf16_topk`'s tiles compute,
-    in three groups of queries (``Qb`` holds whole blocks of 32 rows)."""
-    _dots_group(Qb, q0, Bp, b0, scores, w, 0)
-    _dots_group(Qb, q0, Bp, b0, scores, w, GROUP)
-    _dots_rest(Qb, q0, Bp, b0, scores, w, 2 * GROUP)
+    corpus blocks ``b0`` and ``b0 + 1`` of ``Bp`` (rows ``dim`` wide): what
+    :mod:`.bf16_topk`'s tiles compute, in three groups of queries (``Qb`` holds whole
+    blocks of 32 rows), the zero pairs of columns past ``dim`` left out."""
+    n_pairs = (dim + 1) // 2
+    _dots_group(Qb, q0, Bp, b0, scores, w, 0, n_pairs)
+    _dots_group(Qb, q0, Bp, b0, scores, w, GROUP, n_pairs)
+    _dots_rest(Qb, q0, Bp, b0, scores, w, 2 * GROUP, n_pairs)
 
 
 harden_caches(globals())

@@ -247,7 +247,7 @@ def _tile_topk(Qb, Bp, tiles, cfg, rows, m, queries, c0, k, exclude_self, margin
                     _block_scores(Qb, q0, Bp, b0, scores, w, b0 * 16)
             elif _DOTS:
                 for b0 in range(0, n_blocks, 2):
-                    block_scores(Qb, q0, Bp, b0, scores, w)
+                    block_scores(Qb, q0, Bp, b0, scores, w, queries.shape[1])
             for i in range(BLOCK):
                 q = q0 + i
                 if q >= n_q:
