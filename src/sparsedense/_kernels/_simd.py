@@ -190,34 +190,63 @@ def fmuladd(typingctx, a, b, c):
     return a(a, b, c), codegen
 
 
+class SumLoop:
+    """``for i in range(0, n, step)`` carrying sums that start at zero, in LLVM IR.
+
+    :meth:`open` leaves the builder in the loop's body with the counter ``i`` and
+    the sums ``acc`` (phis); the body computes the updated sums and :meth:`close`
+    returns their values after the loop (zeros when ``n <= 0``), the builder
+    placed after it. ``unroll=False`` asks LLVM not to unroll the loop: a loop
+    whose sums fill the vector registers spills them to the stack when unrolled.
+    """
+
+    _ids = iter(range(1 << 62))  # each loop's metadata id is its own
+
+    def __init__(self, builder, intp, n, n_sums: int, vty, tag: str, step: int = 1):
+        self.builder, self.n, self.step = builder, n, ir.Constant(intp, step)
+        self.zero = ir.Constant(vty, None)
+        self.entry = builder.block
+        self.loop = builder.append_basic_block(f"{tag}.loop")
+        self.done = builder.append_basic_block(f"{tag}.done")
+        start = ir.Constant(intp, 0)
+        builder.cbranch(builder.icmp_signed(">", n, start), self.loop, self.done)
+        builder.position_at_end(self.loop)
+        self.i = builder.phi(intp)  # (a block's phis come first)
+        self.i.add_incoming(start, self.entry)
+        self.acc = [builder.phi(vty) for _ in range(n_sums)]
+        for a in self.acc:
+            a.add_incoming(self.zero, self.entry)
+
+    def close(self, updated, unroll: bool = True) -> list:
+        builder = self.builder
+        latch = builder.block
+        i_next = builder.add(self.i, self.step)
+        self.i.add_incoming(i_next, latch)
+        for a, u in zip(self.acc, updated):
+            a.add_incoming(u, latch)
+        back = builder.cbranch(builder.icmp_signed("<", i_next, self.n), self.loop, self.done)
+        if not unroll:
+            module = builder.module
+            off = module.add_metadata([ir.MetaDataString(module, "llvm.loop.unroll.disable")])
+            loop_id = module.add_metadata([ir.MetaDataString(
+                module, f"sparsedense.loop.{next(SumLoop._ids)}")])
+            loop_id.operands = (loop_id, off)  # a loop's id refers to itself
+            back.set_metadata("llvm.loop", loop_id)
+        builder.position_at_end(self.done)
+        sums = []
+        for u in updated:
+            sums.append(builder.phi(u.type))
+            sums[-1].add_incoming(self.zero, self.entry)
+            sums[-1].add_incoming(u, latch)
+        return sums
+
+
 def _lane_chains(builder, intp, m_v, n_chains: int, products, tag: str) -> list:
     """Emit ``for j in range(0, m, 8)`` adding ``products(j)`` (one ``<8 x double>`` per
     chain) to ``n_chains`` accumulators that start at zero; the builder is left after
     the loop. Returns the accumulators' final values (zeros when ``m <= 0``)."""
-    vty = ir.VectorType(ir.DoubleType(), 8)
-    zeros = ir.Constant(vty, [0.0] * 8)
-    entry = builder.block
-    loop = builder.append_basic_block(f"{tag}.loop")
-    done = builder.append_basic_block(f"{tag}.done")
-    zero = ir.Constant(intp, 0)
-    builder.cbranch(builder.icmp_signed(">", m_v, zero), loop, done)
-    builder.position_at_end(loop)
-    j = builder.phi(intp)
-    accs = [builder.phi(vty) for _ in range(n_chains)]  # (a block's phis come first)
-    j.add_incoming(zero, entry)
-    totals = [builder.fadd(acc, product) for acc, product in zip(accs, products(j))]
-    j_next = builder.add(j, ir.Constant(intp, 8))
-    j.add_incoming(j_next, loop)
-    for acc, total in zip(accs, totals):
-        acc.add_incoming(zeros, entry)
-        acc.add_incoming(total, loop)
-    builder.cbranch(builder.icmp_signed("<", j_next, m_v), loop, done)
-    builder.position_at_end(done)
-    results = [builder.phi(vty) for _ in totals]
-    for total, result in zip(totals, results):
-        result.add_incoming(zeros, entry)
-        result.add_incoming(total, loop)
-    return results
+    lp = SumLoop(builder, intp, m_v, n_chains, ir.VectorType(ir.DoubleType(), 8), tag, step=8)
+    return lp.close([builder.fadd(acc, product) for acc, product in zip(lp.acc, products(lp.i))])
 
 
 def _load8(builder, ptr, elem_type, widen: bool):

@@ -17,8 +17,6 @@ not the same on every CPU).
 
 from __future__ import annotations
 
-import itertools
-
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
@@ -26,25 +24,13 @@ from numba.extending import intrinsic
 
 from ._amx import I8P
 from ._config import JIT_OPTIONS, harden_caches
-from ._simd import _splat, operands
+from ._simd import SumLoop, _splat, operands
 
 #: queries multiplied with 32 rows at once: 2 x 12 accumulators of the 32 registers
 GROUP = 12
 #: rows of a corpus block (one vector's lanes) and queries of a block of scores
 ROWS = 16
 BLOCK = 32
-
-
-_loops = itertools.count()
-
-
-def _no_unroll(module):
-    """A loop's metadata asking LLVM not to unroll it: unrolled, a loop whose sums fill
-    the registers spills them to the stack."""
-    disable = module.add_metadata([ir.MetaDataString(module, "llvm.loop.unroll.disable")])
-    loop_id = module.add_metadata([ir.MetaDataString(module, f"sparsedense.{next(_loops)}")])
-    loop_id.operands = (loop_id, disable)  # a loop's id refers to itself
-    return loop_id
 
 
 def _group_dots(n_queries: int):
@@ -85,36 +71,16 @@ def _group_dots(n_queries: int):
             b_lo = builder.bitcast(b_lo, v16i.as_pointer())
             b_hi = builder.bitcast(builder.gep(builder.bitcast(b_lo, I8P), [b_strides[0]]),
                                    v16i.as_pointer())
-            zero = ir.Constant(v16f, None)
-            entry = builder.basic_block
-            loop = builder.append_basic_block("bf16dots.loop")
-            done = builder.append_basic_block("bf16dots.done")
-            builder.cbranch(builder.icmp_signed(">", n_steps, const(0)), loop, done)
-            builder.position_at_end(loop)
-            s = builder.phi(intp)
-            s.add_incoming(const(0), entry)
-            acc = [builder.phi(v16f) for _ in range(2 * n_queries)]
-            for a in acc:
-                a.add_incoming(zero, entry)
-            lo = builder.load(builder.gep(b_lo, [s]), align=4)
-            hi = builder.load(builder.gep(b_hi, [s]), align=4)
+            lp = SumLoop(builder, intp, n_steps, 2 * n_queries, v16f, "bf16dots")
+            lo = builder.load(builder.gep(b_lo, [lp.i]), align=4)
+            hi = builder.load(builder.gep(b_hi, [lp.i]), align=4)
             updated = []
             for j in range(n_queries):
-                pair = _splat(builder, builder.load(builder.gep(q_rows[j], [s]), align=4), v16i)
-                updated.append(builder.call(dot, [acc[2 * j], pair, lo]))
-                updated.append(builder.call(dot, [acc[2 * j + 1], pair, hi]))
-            s_next = builder.add(s, const(1))
-            s.add_incoming(s_next, loop)
-            for a, u in zip(acc, updated):
-                a.add_incoming(u, loop)
-            back = builder.cbranch(builder.icmp_signed("<", s_next, n_steps), loop, done)
-            back.set_metadata("llvm.loop", _no_unroll(builder.module))
-            builder.position_at_end(done)
-            sums = []
-            for u in updated:  # (a block's phis come first)
-                sums.append(builder.phi(v16f))
-                sums[-1].add_incoming(zero, entry)
-                sums[-1].add_incoming(u, loop)
+                word = builder.load(builder.gep(q_rows[j], [lp.i]), align=4)
+                pair = _splat(builder, word, v16i)
+                updated.append(builder.call(dot, [lp.acc[2 * j], pair, lo]))
+                updated.append(builder.call(dot, [lp.acc[2 * j + 1], pair, hi]))
+            sums = lp.close(updated, unroll=False)
             s_strides = cgutils.unpack_tuple(builder, S.strides, 3)
             sbase = builder.gep(builder.bitcast(S.data, I8P), [builder.add(
                 builder.add(builder.mul(wv, s_strides[0]), builder.mul(rowv, s_strides[1])),

@@ -24,7 +24,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches
-from ._simd import _splat, operands
+from ._simd import SumLoop, _splat, operands
 from ._tuning import get as _tuned
 
 #: corpus rows of a panel: two 16-lane int32 vectors
@@ -50,25 +50,6 @@ def _dots_operands(context, builder, signature, args):
     arrays as Numba array structs and the indices as intp (:func:`._simd.operands`)."""
     P, p_v, Qa, q0v, O = operands(context, builder, signature, args)
     return P, Qa, O, p_v, q0v, cgutils.unpack_tuple(builder, P.shape, 3)[1]
-
-
-def _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop, done):
-    """Close a one-block loop over the groups of four columns (counter ``g``, sums
-    ``acc`` updated to ``updated``) and return the sums after it (``zero`` when there
-    are no groups), the builder placed in ``done``."""
-    g_next = builder.add(g, ir.Constant(g.type, 1))
-    g.add_incoming(g_next, loop)
-    for a, u in zip(acc, updated):
-        a.add_incoming(u, loop)
-    builder.cbranch(builder.icmp_signed("<", g_next, n_groups), loop, done)
-    builder.position_at_end(done)
-    sums = []
-    for u in updated:
-        phi = builder.phi(u.type)
-        phi.add_incoming(zero, entry)
-        phi.add_incoming(u, loop)
-        sums.append(phi)
-    return sums
 
 
 #: what each panel-dots intrinsic does
@@ -114,30 +95,20 @@ def _dots_intrinsic(n_queries: int):
         panel_ptr = builder.gep(builder.bitcast(P.data, v16.as_pointer()),
                                 [builder.mul(p_v, builder.mul(n_groups, ir.Constant(intp, 2)))])
         q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
-        zero = ir.Constant(v16, None)
-        entry = builder.basic_block
-        loop = builder.append_basic_block("vnni.loop")
-        done = builder.append_basic_block("vnni.done")
-        builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)), loop, done)
-        builder.position_at_end(loop)
-        g = builder.phi(intp)
-        g.add_incoming(ir.Constant(intp, 0), entry)
-        acc = [builder.phi(v16) for _ in range(2 * n_queries)]
-        for a in acc:
-            a.add_incoming(zero, entry)
-        two_g = builder.mul(g, ir.Constant(intp, 2))
+        lp = SumLoop(builder, intp, n_groups, 2 * n_queries, v16, "vnni")
+        two_g = builder.mul(lp.i, ir.Constant(intp, 2))
         lo = builder.load(builder.gep(panel_ptr, [two_g]), align=4)
         hi = builder.load(builder.gep(panel_ptr, [builder.add(two_g, ir.Constant(intp, 1))]),
                           align=4)
         updated = []
         for j in range(n_queries):
             row = builder.add(q0v, ir.Constant(intp, j))
-            at = builder.add(builder.mul(row, n_groups), g)
+            at = builder.add(builder.mul(row, n_groups), lp.i)
             word = builder.load(builder.gep(q_ptr, [at]), align=4)
             splat = _splat(builder, word, v16)
-            updated.append(builder.call(dot, [acc[2 * j], lo, splat]))
-            updated.append(builder.call(dot, [acc[2 * j + 1], hi, splat]))
-        sums = _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop, done)
+            updated.append(builder.call(dot, [lp.acc[2 * j], lo, splat]))
+            updated.append(builder.call(dot, [lp.acc[2 * j + 1], hi, splat]))
+        sums = lp.close(updated)
         out_ptr = builder.bitcast(O.data, v16.as_pointer())
         for v in range(2 * n_queries):
             builder.store(sums[v], builder.gep(out_ptr, [ir.Constant(intp, v)]), align=4)
@@ -178,21 +149,10 @@ def _avx2_dots_intrinsic(n_queries: int):
                                                               ir.Constant(intp, vectors)))])
         q_ptr = builder.bitcast(Qa.data, i32.as_pointer())
         out_ptr = builder.bitcast(O.data, v8.as_pointer())
-        zero = ir.Constant(v8, None)
         for j0 in range(0, n_queries, _AVX2_QUERIES):
             block = range(j0, min(n_queries, j0 + _AVX2_QUERIES))
-            entry = builder.basic_block
-            loop = builder.append_basic_block(f"avx2.loop{j0}")
-            done = builder.append_basic_block(f"avx2.done{j0}")
-            builder.cbranch(builder.icmp_signed(">", n_groups, ir.Constant(intp, 0)),
-                            loop, done)
-            builder.position_at_end(loop)
-            g = builder.phi(intp)
-            g.add_incoming(ir.Constant(intp, 0), entry)
-            acc = [builder.phi(v8) for _ in range(vectors * len(block))]
-            for a in acc:
-                a.add_incoming(zero, entry)
-            at_g = builder.mul(g, ir.Constant(intp, vectors))
+            lp = SumLoop(builder, intp, n_groups, vectors * len(block), v8, f"avx2.{j0}")
+            at_g = builder.mul(lp.i, ir.Constant(intp, vectors))
             codes = [builder.bitcast(builder.load(builder.gep(
                 panel_ptr, [builder.add(at_g, ir.Constant(intp, v))]), align=4), b32)
                 for v in range(vectors)]
@@ -200,14 +160,13 @@ def _avx2_dots_intrinsic(n_queries: int):
             for i, j in enumerate(block):
                 row = builder.add(q0v, ir.Constant(intp, j))
                 word = builder.load(builder.gep(q_ptr, [builder.add(
-                    builder.mul(row, n_groups), g)]), align=4)
+                    builder.mul(row, n_groups), lp.i)]), align=4)
                 splat = builder.bitcast(_splat(builder, word, v8), b32)
                 for v in range(vectors):
                     pairs = builder.call(maddubs, [codes[v], splat])
-                    updated.append(builder.add(acc[i * vectors + v],
+                    updated.append(builder.add(lp.acc[i * vectors + v],
                                                builder.call(maddwd, [pairs, ones])))
-            sums = _close_group_loop(builder, g, acc, updated, n_groups, zero, entry, loop,
-                                     done)
+            sums = lp.close(updated)
             for i, j in enumerate(block):
                 for v in range(vectors):
                     builder.store(sums[i * vectors + v], builder.gep(
