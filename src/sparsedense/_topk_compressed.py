@@ -69,7 +69,7 @@ def topk_compressed(Q, table: QuantizedTable, k: int, exclude_self: bool,
         np.ascontiguousarray(Q, dtype=np.float32)
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=np.float32)
-    tiles = dense_tiles(Qn, table, block_size, tile_cols(n_c, block_size),
+    tiles = dense_tiles(Qn, table, block_size, tile_cols(n_c, block_size, 4 * table.shape[1]),
                          normalize=metric == "cosine")
     cmax = UNIT_NORM_MAX if metric == "cosine" else \
         float(decoded_norms(table).max(initial=0.0)) * UNIT_NORM_MAX
@@ -259,8 +259,8 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
         cap = max(_CANDIDATES, 4 * _BLOCK)  # (a row stops only with room for a block left)
         cand_q, cand_c = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         cand_ub, n_cand = np.empty(cap, dtype=np.float32), np.zeros(1, dtype=np.int64)
-        for q0, c0, scores, _ in dense_tiles(Qs, table, block_size,
-                                             tile_cols(n_c, block_size), normalize=cosine):
+        cols = tile_cols(n_c, block_size, 4 * table.shape[1])  # (decoded float32 rows)
+        for q0, c0, scores, _ in dense_tiles(Qs, table, block_size, cols, normalize=cosine):
             _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower,
                          filled, cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc,
                          out_idx, out_score, scored, seen, stats, one)

@@ -445,7 +445,8 @@ def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_s
         if usable(Qn, Cn, metric, cmax):  # bfloat16 tiles screen, the answer unchanged
             tile_select(Qn, Cn, per_tile, cmax, k, bool(exclude_self), out_idx, out_score)
         else:
-            tiles = dense_tiles(Qn, Cn, block_size, tile_cols(n_c, block_size),
+            tiles = dense_tiles(Qn, Cn, block_size,
+                                tile_cols(n_c, block_size, Cn.shape[1] * dtype.itemsize),
                                 normalize=per_tile)
             exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
     else:
@@ -455,13 +456,19 @@ def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_s
     return out_idx, out_score
 
 
-def tile_cols(n_c: int, block_size: int) -> int:
-    """Corpus rows per dense tile: about ``TOPK_TILE_SCORES`` scores, at least ``TILE_MIN_COLS``.
+def tile_cols(n_c: int, block_size: int, row_bytes: int) -> int:
+    """Corpus rows per dense tile: about ``TOPK_TILE_SCORES`` scores, and rows of
+    ``row_bytes`` each that take no more bytes than float32 scores of the tile
+    would; at least ``TILE_MIN_COLS``.
 
-    A whole number of the selection's blocks of scores when wider than one, so
-    that all but the last tile are counted in whole vectorised blocks.
+    Without the second cap a few queries took the whole corpus as one tile, and
+    its rows scaled to unit norm (or decoded) went to memory and back between
+    the scaling and the product. A whole number of the selection's blocks of
+    scores when wider than one, so that all but the last tile are counted in
+    whole vectorised blocks.
     """
     from ._kernels.exact_topk import _BLOCK
 
-    cols = max(TILE_MIN_COLS, _tuning.get("TOPK_TILE_SCORES") // block_size)
+    scores = _tuning.get("TOPK_TILE_SCORES")
+    cols = max(TILE_MIN_COLS, min(scores // block_size, 4 * scores // max(1, row_bytes)))
     return min(n_c, cols - cols % _BLOCK if cols > _BLOCK else cols)
