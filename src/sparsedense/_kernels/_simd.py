@@ -193,7 +193,7 @@ def fmuladd(typingctx, a, b, c):
 class SumLoop:
     """``for i in range(0, n, step)`` carrying sums that start at zero, in LLVM IR.
 
-    :meth:`open` leaves the builder in the loop's body with the counter ``i`` and
+    Building one leaves the builder in the loop's body with the counter ``i`` and
     the sums ``acc`` (phis); the body computes the updated sums and :meth:`close`
     returns their values after the loop (zeros when ``n <= 0``), the builder
     placed after it. ``unroll=False`` asks LLVM not to unroll the loop: a loop
