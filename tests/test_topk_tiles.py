@@ -41,9 +41,10 @@ def screen(request, monkeypatch):
 @pytest.fixture(autouse=True)
 def tiles_for_any_query_count():
     """Tiles from one query on (by default from TOPK_TILES_FROM_PAIRS pairs and, for
-    dot products, TOPK_TILES_FROM_QUERIES queries: where they start to pay)."""
+    dot products, TOPK_TILES_FROM_QUERIES queries: where they start to pay; and above
+    TOPK_FEW_QUERIES, whose queries the rows' own products take)."""
     with _tuning.override(TOPK_TILES_FROM_QUERIES=1, TOPK_TILES_FROM_PAIRS=0,
-                          TOPK_BF16_DOTS_FROM_PAIRS=0):
+                          TOPK_BF16_DOTS_FROM_PAIRS=0, TOPK_FEW_QUERIES=0):
         yield
 
 

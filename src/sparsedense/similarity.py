@@ -203,19 +203,55 @@ def dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
     # a compressed corpus is decoded a tile at a time (never a float32 copy of the table)
     decoded = (np.empty((min(tile_cols, n_c), Cn.shape[1]), dtype=np.float32)
                if isinstance(Cn, QuantizedTable) else None)
+    few = few_queries(min(block_size, n_q), Qn, Cn)
     for q0 in range(0, n_q, block_size):
         block = Qn[q0:q0 + block_size]
         for c0 in range(0, n_c, tile_cols):
             if decoded is not None:
                 rows = np.arange(c0, min(c0 + tile_cols, n_c), dtype=np.int64)
-                part = Cn.take(rows, decoded[:rows.shape[0]], allow=False)  # BLAS spins
+                # (no BLAS threads spin beside the few-query products)
+                part = Cn.take(rows, decoded[:rows.shape[0]], allow=few)
             else:
                 part = Cn[c0:c0 + tile_cols]
-            if normalize:
-                part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
-            np.matmul(block, part.T, out=scores)
+            if few:
+                part = _few_query_scores(block, part, unit if normalize else None, scores)
+            else:
+                if normalize:
+                    part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
+                np.matmul(block, part.T, out=scores)
             yield q0, c0, scores, part
+
+
+def few_queries(n_q: int, Qn: Any, Cn: Any) -> bool:
+    """Whether ``n_q`` queries at a time are multiplied with the corpus rows by
+    :mod:`._kernels.row_dots` (each row read once for all of them) rather than by BLAS:
+    at most ``TOPK_FEW_QUERIES`` of them, float rows of one dtype with unit stride."""
+    if not 0 < n_q <= _tuning.get("TOPK_FEW_QUERIES"):
+        return False
+    dtype = np.dtype(np.float32) if isinstance(Cn, QuantizedTable) else Cn.dtype
+    return (Qn.dtype == dtype and dtype in (np.float32, np.float64)
+            and Qn.strides[1] == Qn.itemsize
+            and (isinstance(Cn, QuantizedTable) or Cn.strides[1] == Cn.itemsize))
+
+
+def _few_query_scores(block: np.ndarray, part: np.ndarray, unit: np.ndarray | None,
+                      scores: np.ndarray) -> np.ndarray:
+    """``scores = block @ rows.T`` by :mod:`._kernels.row_dots`, where ``rows`` is ``part``,
+    or its rows scaled to unit norm into ``unit`` (as :func:`normalize_rows` scales
+    them); returns ``rows``."""
+    from ._kernels._dispatch import choose
+    from ._kernels.row_dots import ROWS, _few_query_scores as kernel
+
+    m = part.shape[0]
+    part = np.asarray(part)  # (a memmap's rows as a plain view)
+    run = choose(kernel, block.size * m)
+    n_tasks = min(-(-m // ROWS), _tuning.get("PARALLEL_TASKS"))
+    scaled = unit is not None
+    if not scaled:
+        unit = np.empty((0, part.shape[1]), dtype=part.dtype)
+    run(block, part, scaled, unit, scores, *task_args(run, n_tasks))
+    return unit[:m] if scaled else part
 
 
 def _sparse_blocks(Qn, Cn, dtype, block_size: int):
@@ -442,7 +478,9 @@ def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_s
 
         if cmax is None:
             cmax = UNIT_NORM_MAX if metric == "cosine" else _max_row_norm(Cn)
-        if usable(Qn, Cn, metric, cmax):  # bfloat16 tiles screen, the answer unchanged
+        # a few queries: each row read once for all of them, in dense_tiles; else bfloat16
+        # products where the CPU has them (the answer unchanged), else BLAS's
+        if not few_queries(block_size, Qn, Cn) and usable(Qn, Cn, metric, cmax):
             tile_select(Qn, Cn, per_tile, cmax, k, bool(exclude_self), out_idx, out_score)
         else:
             tiles = dense_tiles(Qn, Cn, block_size,

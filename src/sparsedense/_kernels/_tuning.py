@@ -192,6 +192,13 @@ def _code_lanes(m: Machine) -> int:
     return 16 if m.isa == "avx512" else 8
 
 
+@_constant("TOPK_DOT_ROWS", "corpus rows a few-query float screen multiplies at once: their "
+           "sums with 4 queries and their 4 + rows operands fill the vector registers (4 rows: "
+           "24 of AVX-512's 32; 2 rows: 14 of AVX2's 16)", compile_time=True)
+def _topk_dot_rows(m: Machine) -> int:
+    return 4 if m.vector_registers >= 32 else 2
+
+
 @_constant("INT8_DOTS", "how the int8 screen of top-k multiplies unsigned by signed bytes into "
            "int32 sums: 2 AVX-512 VNNI's vpdpbusd (64 products an instruction), 1 AVX2's "
            "vpmaddubsw and vpmaddwd (32 products in two, query bytes within 63 so the 16-bit "
@@ -245,6 +252,14 @@ def _topk_tiles_from_pairs(m: Machine) -> int:
            "than the products save (the crossover in docs/howto/benchmarks.rst)")
 def _topk_bf16_dots_from_pairs(m: Machine) -> int:
     return 1 << 20
+
+
+@_constant("TOPK_FEW_QUERIES", "queries up to which a dense top-k multiplies them with each "
+           "corpus row itself, the row read once for all (row_dots): 32 where bfloat16 products "
+           "screen more queries faster (TOPK_TILES, TOPK_BF16_DOTS), else 128, below BLAS's "
+           "crossover (docs/howto/benchmarks.rst)")
+def _topk_few_queries(m: Machine) -> int:
+    return 32 if _topk_tiles(m) or _topk_bf16_dots(m) else 128
 
 
 @_constant("TOPK_TILES_FROM_QUERIES", "queries from which a dot-product top-k screens on "
