@@ -96,7 +96,8 @@ def _row_topk(srow, rows, qrow, k, skip):
     margin = 4 * 2.02 * rows.shape[1] * np.finfo(srow.dtype).eps
     pending = np.empty(srow.shape[0], np.int64)
     n = _exact_row(srow, rows, qrow, 0, k, skip, margin, hs, hi, cs, ci, 0,
-                   np.empty(1, srow.dtype), pending)
+                   np.empty(1, srow.dtype), pending, False, np.empty((1, 1), rows.dtype),
+                   np.empty(0))
     order = sorted(range(n), key=lambda t: (-cs[t], ci[t]))
     return [int(ci[t]) for t in order], [float(cs[t]) for t in order]
 

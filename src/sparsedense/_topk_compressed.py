@@ -70,7 +70,7 @@ def topk_compressed(Q, table: QuantizedTable, k: int, exclude_self: bool,
     out_idx = np.full((n_q, k), -1, dtype=np.int64)
     out_score = np.full((n_q, k), -np.inf, dtype=np.float32)
     tiles = dense_tiles(Qn, table, block_size, tile_cols(n_c, block_size, 4 * table.shape[1]),
-                         normalize=metric == "cosine")
+                        normalize=metric == "cosine", late_scaling=True)
     cmax = UNIT_NORM_MAX if metric == "cosine" else \
         float(decoded_norms(table).max(initial=0.0)) * UNIT_NORM_MAX
     exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
@@ -260,7 +260,7 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
         cand_q, cand_c = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         cand_ub, n_cand = np.empty(cap, dtype=np.float32), np.zeros(1, dtype=np.int64)
         cols = tile_cols(n_c, block_size, 4 * table.shape[1])  # (decoded float32 rows)
-        for q0, c0, scores, _ in dense_tiles(Qs, table, block_size, cols, normalize=cosine):
+        for q0, c0, scores, _, _ in dense_tiles(Qs, table, block_size, cols, normalize=cosine):
             _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower,
                          filled, cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc,
                          out_idx, out_score, scored, seen, stats, one)

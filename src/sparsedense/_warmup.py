@@ -334,9 +334,13 @@ def _similarity(s: _Step) -> None:
         topk_similar(A, B, k=k)
         topk_similar(A, k=k, exclude_self=True)
         topk_similar(A, B, k=k, metric="dot", block_size=4)
-        # BLAS's screen, where bfloat16 products (tiles or vectors) take float32
-        with _tuning.override(TOPK_TILES=0, TOPK_BF16_DOTS=0):
+        # past the few queries each row multiplies itself: the bfloat16 products (tiles or
+        # vectors) where the CPU has them, and BLAS's screen
+        with _tuning.override(TOPK_FEW_QUERIES=0):
             topk_similar(A, B, k=k)
+            topk_similar(A, B, k=k, metric="dot")
+            with _tuning.override(TOPK_TILES=0, TOPK_BF16_DOTS=0):
+                topk_similar(A, B, k=k)
     for it in _INDEX_DTYPES:
         X, Y = s.csr(8, 30, index_dtype=it), s.csr(12, 30, index_dtype=it)
         cosine_similarity(X)

@@ -189,21 +189,26 @@ TILE_MIN_COLS = 2048
 
 
 def dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
-                 normalize: bool = False):
-    """Yield ``(row_start, col_start, scores, rows)`` tiles of ``Qn @ Cn.T``, left to right.
+                normalize: bool = False, late_scaling: bool = False):
+    """Yield ``(row_start, col_start, scores, rows, raw)`` tiles of ``Qn @ Cn.T``, left to right.
 
     ``rows`` are the tile's corpus rows as multiplied. Every tile is written
     into one buffer: the consumer is done with a tile before it asks for the
     next. With ``normalize``, each tile's corpus rows are first scaled to unit
-    norm (as :func:`normalize_rows` does) into a buffer of their own.
+    norm (as :func:`normalize_rows` does) into a buffer of their own; or, for
+    a consumer that allows ``late_scaling``, a few queries' scores are divided
+    by norms taken beside the products (:mod:`._kernels.row_dots`), and
+    ``raw`` is True: ``rows`` are the rows as stored, to be scaled when scored.
     """
     n_q, n_c = Qn.shape[0], Cn.shape[0]
+    few = few_queries(min(block_size, n_q), Qn, Cn) and (late_scaling or not normalize)
+    raw = few and normalize
     buf = np.empty(min(block_size, n_q) * min(tile_cols, n_c), dtype=Qn.dtype)
-    unit = np.empty((min(tile_cols, n_c), Cn.shape[1]), dtype=Qn.dtype) if normalize else None
+    unit = (np.empty((min(tile_cols, n_c), Cn.shape[1]), dtype=Qn.dtype)
+            if normalize and not raw else None)
     # a compressed corpus is decoded a tile at a time (never a float32 copy of the table)
     decoded = (np.empty((min(tile_cols, n_c), Cn.shape[1]), dtype=np.float32)
                if isinstance(Cn, QuantizedTable) else None)
-    few = few_queries(min(block_size, n_q), Qn, Cn)
     for q0 in range(0, n_q, block_size):
         block = Qn[q0:q0 + block_size]
         for c0 in range(0, n_c, tile_cols):
@@ -215,12 +220,13 @@ def dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
                 part = Cn[c0:c0 + tile_cols]
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
             if few:
-                part = _few_query_scores(block, part, unit if normalize else None, scores)
+                part = np.asarray(part)  # (a memmap's rows as a plain view)
+                _few_query_scores(block, part, raw, scores)
             else:
                 if normalize:
                     part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
                 np.matmul(block, part.T, out=scores)
-            yield q0, c0, scores, part
+            yield q0, c0, scores, part, raw
 
 
 def few_queries(n_q: int, Qn: Any, Cn: Any) -> bool:
@@ -235,23 +241,29 @@ def few_queries(n_q: int, Qn: Any, Cn: Any) -> bool:
             and (isinstance(Cn, QuantizedTable) or Cn.strides[1] == Cn.itemsize))
 
 
-def _few_query_scores(block: np.ndarray, part: np.ndarray, unit: np.ndarray | None,
-                      scores: np.ndarray) -> np.ndarray:
-    """``scores = block @ rows.T`` by :mod:`._kernels.row_dots`, where ``rows`` is ``part``,
-    or its rows scaled to unit norm into ``unit`` (as :func:`normalize_rows` scales
-    them); returns ``rows``."""
+#: sums of squares a few-query cosine divides by as they are (float32, float64): the rows'
+#: squares and products stay normal numbers, far from overflow (row_dots scales any other
+#: row as normalize_rows does)
+_FAST_NORM_RANGE = {np.dtype(np.float32): (2.0 ** -100, 2.0 ** 100),
+                    np.dtype(np.float64): (2.0 ** -900, 2.0 ** 900)}
+
+
+def _few_query_scores(block: np.ndarray, part: np.ndarray, cosine: bool,
+                      scores: np.ndarray) -> None:
+    """``scores`` = the fast scores of the queries ``block`` and the rows ``part`` by
+    :mod:`._kernels.row_dots`: dot products, or with ``cosine`` each divided by the
+    row's norm (``block``'s rows at unit norm)."""
     from ._kernels._dispatch import choose
     from ._kernels.row_dots import ROWS, _few_query_scores as kernel
 
-    m = part.shape[0]
-    part = np.asarray(part)  # (a memmap's rows as a plain view)
+    m, dim = part.shape
     run = choose(kernel, block.size * m)
-    n_tasks = min(-(-m // ROWS), _tuning.get("PARALLEL_TASKS"))
-    scaled = unit is not None
-    if not scaled:
-        unit = np.empty((0, part.shape[1]), dtype=part.dtype)
-    run(block, part, scaled, unit, scores, *task_args(run, n_tasks))
-    return unit[:m] if scaled else part
+    n_tasks, n_workers, counter = task_args(run, min(-(-m // ROWS),
+                                                     _tuning.get("PARALLEL_TASKS")))
+    low, high = _FAST_NORM_RANGE[part.dtype]
+    sums = np.empty(m if cosine else 0)
+    scratch = np.empty((n_workers if cosine else 0, dim), dtype=part.dtype)
+    run(block, part, cosine, sums, low, high, scratch, scores, n_tasks, n_workers, counter)
 
 
 def _sparse_blocks(Qn, Cn, dtype, block_size: int):
@@ -318,9 +330,13 @@ def exact_select(tiles, Qn: np.ndarray, cmax: float, k: int, exclude_self: bool,
     fast_i = np.empty((n_q, k), dtype=np.int64)
     filled = np.zeros(n_q, dtype=np.int64)
     one = np.empty(1, dtype=Qn.dtype)
-    for q0, c0, scores, rows in tiles:
+    scales = None  # each raw row's 1 / norm, once a candidate needs it
+    for q0, c0, scores, rows, raw in tiles:
+        if scales is None:
+            scales = np.empty(scores.shape[1] if raw else 0)
+            buf = np.empty((1, rows.shape[1]), dtype=Qn.dtype)
         _exact_tile(scores, rows, Qn, q0, c0, k, exclude_self, margins, fast_s, fast_i,
-                    filled, out_idx, out_score, one)
+                    filled, out_idx, out_score, one, raw, buf, scales)
 
 
 def _max_row_norm(C: np.ndarray) -> float:
@@ -485,7 +501,7 @@ def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_s
         else:
             tiles = dense_tiles(Qn, Cn, block_size,
                                 tile_cols(n_c, block_size, Cn.shape[1] * dtype.itemsize),
-                                normalize=per_tile)
+                                normalize=per_tile, late_scaling=True)
             exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
     else:
         _select_sparse(_sparse_blocks(Qn, Cn, dtype, block_size), k, bool(exclude_self),

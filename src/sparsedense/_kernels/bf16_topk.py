@@ -236,6 +236,7 @@ def _tile_topk(Qb, Bp, tiles, cfg, rows, m, queries, c0, k, exclude_self, margin
     n_tasks = (n_q + BLOCK - 1) // BLOCK
     n_blocks = Bp.shape[0]
     amx = _TILES and tiles
+    no_scales = np.empty(0)  # (the rows are scaled already: no candidate is scaled again)
     for w in prange(n_workers):
         if amx:
             load_tile_config(cfg)
@@ -255,7 +256,8 @@ def _tile_topk(Qb, Bp, tiles, cfg, rows, m, queries, c0, k, exclude_self, margin
                 skip = q if exclude_self else -1
                 filled[q] = _exact_row(scores[w, i, :m], rows, queries[q], c0, k, skip,
                                        margins[q], fast_s[q], fast_i[q], out_score[q],
-                                       out_idx[q], filled[q], ones[w], pending[w])
+                                       out_idx[q], filled[q], ones[w], pending[w], False,
+                                       ones, no_scales)
             t = next_task(counter)
         if amx:
             release_tiles()

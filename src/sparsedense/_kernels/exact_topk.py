@@ -61,6 +61,16 @@ def _fill_both(hs, hi, cs, ci, k, n, s, c, qrow, row):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _row_of(rows, j, normalize, buf, scales):
+    """Row ``j`` of a tile as it is scored canonically: ``rows[j]``, or with ``normalize``
+    its copy scaled to unit norm in ``buf`` (:func:`_prepared_row`: the values
+    ``normalize_rows`` gives; the factor kept in ``scales[j]``)."""
+    if normalize:
+        return _prepared_row(rows, j, True, buf, scales)
+    return rows[j]
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def _offer_canonical(cs, ci, k, v, c, one):
     """Offer canonical score ``v`` (float64), rounded to the heap's dtype through ``one``."""
     one[0] = v
@@ -146,7 +156,8 @@ def _count_above(srow, lo, width, thr):
 
 
 @njit(**JIT_OPTIONS)
-def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one, pending):
+def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one, pending,
+                      normalize, buf, scales):
     """Fill both heaps of a query from a whole row of scores; returns ``(n, n_pending)``.
 
     The row's columns are dealt into ``lanes`` sets (column mod ``lanes``, at
@@ -207,7 +218,8 @@ def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one
             if c == skip or np.float64(s) < floor:
                 continue
             if n < k:
-                n = _fill_both(hs, hi, cs, ci, k, n, s, c, qrow, rows[j])
+                n = _fill_both(hs, hi, cs, ci, k, n, s, c, qrow,
+                               _row_of(rows, j, normalize, buf, scales))
             elif np.float64(s) > np.float64(hs[0]) - margin:
                 _offer(hs, hi, k, s, c)
                 pending[n_pending] = j
@@ -216,7 +228,8 @@ def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one
 
 
 @njit(**JIT_OPTIONS)
-def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pending):
+def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pending,
+               normalize, buf, scales):
     """One query's tile: fast scores ``srow`` of the prepared corpus rows ``rows``.
 
     ``hs``/``hi`` is the heap of the k best fast scores, ``cs``/``ci`` that of
@@ -234,13 +247,14 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
     n_pending = 0
     if n == 0:
         n, n_pending = _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs,
-                                         ci, one, pending)
+                                         ci, one, pending, normalize, buf, scales)
         if n == k:
             j = m
     while j < m and n < k:
         c = j + c0
         if c != skip:
-            n = _fill_both(hs, hi, cs, ci, k, n, srow[j], c, qrow, rows[j])
+            n = _fill_both(hs, hi, cs, ci, k, n, srow[j], c, qrow,
+                           _row_of(rows, j, normalize, buf, scales))
         j += 1
     tail_counted = False
     while j < m:
@@ -287,29 +301,34 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
     for p in range(n_pending):
         jj = pending[p]
         if not (top == top) or np.float64(srow[jj]) >= np.float64(top) - margin:
-            _offer_canonical(cs, ci, k, canonical_dot(qrow, rows[jj]), jj + c0, one)
+            _offer_canonical(cs, ci, k, canonical_dot(
+                qrow, _row_of(rows, jj, normalize, buf, scales)), jj + c0, one)
     return n
 
 
 @njit(**JIT_OPTIONS)
 def _exact_tile(scores, rows, queries, q0, c0, k, exclude_self, margins, fast_s, fast_i,
-                filled, out_idx, out_score, one):
+                filled, out_idx, out_score, one, normalize, buf, scales):
     """Update the exact top-k of queries ``q0 ..`` with a tile of fast scores.
 
     ``scores[i, j]`` is the fast score of ``queries[q0 + i]`` and ``rows[j]``
     (corpus row ``c0 + j``); ``margins[q]`` is twice the bound on its error
     for query ``q``. ``fast_*`` are scratch heaps, ``out_*`` the canonical
     ones, ``filled[q]`` the entries both hold, ``one`` a scratch array of the
-    scores' dtype (a canonical score is rounded to it before it is compared). Runs on the calling thread
-    (between two BLAS products).
+    scores' dtype (a canonical score is rounded to it before it is compared). With
+    ``normalize``, ``rows`` are the corpus rows as stored and each candidate is
+    scaled to unit norm when it is scored (into ``buf``, its factor kept in
+    ``scales``, which holds a tile's width). Runs on the calling thread.
     """
     pending = np.empty(scores.shape[1], dtype=np.int64)
+    if normalize:
+        scales[:scores.shape[1]] = np.nan  # (no factor known yet)
     for i in range(scores.shape[0]):
         q = q0 + i
         skip = q if exclude_self else -1
         filled[q] = _exact_row(scores[i], rows, queries[q], c0, k, skip, margins[q],
                                fast_s[q], fast_i[q], out_score[q], out_idx[q], filled[q], one,
-                               pending)
+                               pending, normalize, buf, scales)
 
 
 # -- screening a compressed table, re-ranking with the float rows --------------------
@@ -334,7 +353,7 @@ def _prepared_row(table, r, normalize, buf, scales):
             s = row_sum_squares(buf, 0)
             inv = 1.0 / np.sqrt(s) if s > 0.0 else -1.0
             scales[r] = inv
-        if inv > 0.0:
+        if inv >= 0.0:  # (an infinite sum: a factor of 0, as _scale_row_l2 gives)
             for j in range(dim):
                 buf[0, j] = buf[0, j] * inv
     return buf[0]

@@ -1,26 +1,30 @@
 """The float screen's products for a few queries: each corpus row read once for all of them.
 
 BLAS multiplies a handful of queries by a corpus as a matrix product whose
-cost is packing and memory, not arithmetic (ten queries by 10,000 rows of 300
-run far below its speed on many queries). Here every corpus row is loaded
+cost is packing and memory, not arithmetic. Here every corpus row is loaded
 once, from the memory or the cache it is in, and multiplied with every query
 while it is in registers: :data:`ROWS` rows times :data:`GROUP` queries at a
 time, their ``ROWS x GROUP`` sums in vector registers over the row's width
 (the last, partial vector loaded under a mask), then added across lanes
 together (a transposing tree: 15 shuffle pairs for 16 sums, not 16 trees).
-With cosine, each worker first scales its rows to unit norm as
-:func:`.norms._normalize_rows_l2` does (the same values the exact scores are
-computed from), while they are in its cache.
 
-The sums are float32 (or float64) in an order of their own: a screen score,
-within the bound :func:`sparsedense.similarity.fast_score_bound` allows any
-order; the exact top-k is then chosen from canonical scores as after BLAS.
+With cosine, the rows are not scaled to unit norm first: each row's sum of
+squares is taken beside its products (the row still in the core's cache)
+and its scores are divided by the root. Such a score is within ``(1.5 dim +
+3)`` units of roundoff of the canonical cosine, inside the bound
+:func:`sparsedense.similarity.fast_score_bound` gives any float screen; a row
+whose squares leave the normal range (or holding zeros, NaN, inf) is scaled
+as :func:`.norms._normalize_rows_l2` scales it instead. The exact selection
+then scales only its candidates (:func:`.exact_topk._row_of`).
+
+The sums are float32 (or float64) in an order of their own: screen scores.
 Rows go to the threads in equal ranges (:mod:`._tasks`); each score is
 computed by one thread, so the result does not depend on the threads.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
 from numba.core import cgutils
@@ -28,10 +32,10 @@ from numba.extending import intrinsic
 
 from ._amx import I8P
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._simd import SQUARE_ROWS, SumLoop, _splat, operands
+from ._simd import SumLoop, _splat, operands
 from ._tasks import next_task, task_range
 from ._tuning import get as _tuned
-from .norms import _normalize_row_l2, _normalize_rows_side_by_side
+from .norms import _normalize_row_l2
 
 #: queries multiplied with the same rows at once
 GROUP = 4
@@ -79,6 +83,80 @@ def _fold(builder, vecs: list, width: int) -> list:
             for v in vecs for t in range(v.type.count)][:count]
 
 
+class _Sums:
+    """The LLVM values shared by the intrinsics below: a float type's vectors, the
+    functions they call, and the loop that adds products of rows over their width."""
+
+    def __init__(self, context, builder, dtype):
+        self.builder = builder
+        self.intp = context.get_value_type(types.intp)
+        i32 = ir.IntType(32)
+        self.fty = context.get_value_type(dtype)
+        self.itemsize = context.get_abi_sizeof(self.fty)
+        self.lanes = _LANES32 * 4 // self.itemsize
+        self.vty = ir.VectorType(self.fty, self.lanes)
+        mty = ir.VectorType(ir.IntType(1), self.lanes)
+        suffix = f"v{self.lanes}f{self.itemsize * 8}"
+        module = builder.module
+        self.fmuladd = cgutils.get_or_insert_function(
+            module, ir.FunctionType(self.vty, [self.vty] * 3), f"llvm.fmuladd.{suffix}")
+        self.masked_load = cgutils.get_or_insert_function(
+            module, ir.FunctionType(self.vty, [self.vty.as_pointer(), i32, mty, self.vty]),
+            f"llvm.masked.load.{suffix}.p0")
+
+    def const(self, v):
+        return ir.Constant(self.intp, v)
+
+    def row_ptr(self, arr, first, k):
+        """The first value of row ``first + k`` of the 2-D array struct ``arr``."""
+        b = self.builder
+        stride = cgutils.unpack_tuple(b, arr.strides, 2)[0]
+        at = b.mul(b.add(first, self.const(k)), stride)
+        return b.bitcast(b.gep(b.bitcast(arr.data, I8P), [at]), self.fty.as_pointer())
+
+    def sums(self, dim, left: list, right: list, pairs: list) -> list:
+        """``left[i] . right[j]`` over ``dim`` values for each ``(i, j)`` of ``pairs``:
+        a loop over whole vectors, the last columns under a mask, then across lanes."""
+        b, lanes, vty = self.builder, self.lanes, self.vty
+
+        def vec(ptr, col):
+            return b.bitcast(b.gep(ptr, [col]), vty.as_pointer())
+
+        def step(load, acc):
+            xs = [load(p) for p in left]
+            ys = xs if right is left else [load(p) for p in right]
+            return [b.call(self.fmuladd, [xs[i], ys[j], a]) for (i, j), a in zip(pairs, acc)]
+
+        n_full = b.sdiv(dim, self.const(lanes))
+        lp = SumLoop(b, self.intp, n_full, len(pairs), vty, "rowdots")
+        col = b.mul(lp.i, self.const(lanes))
+        sums = lp.close(step(lambda p: b.load(vec(p, col), align=self.itemsize), lp.acc),
+                        unroll=False)
+        # the row's last columns, under a mask (none: nothing is read, zeros are added)
+        col = b.mul(n_full, self.const(lanes))
+        lane_ids = ir.Constant(ir.VectorType(self.intp, lanes), list(range(lanes)))
+        mask = b.icmp_signed("<", lane_ids, _splat(b, b.sub(dim, col),
+                                                   ir.VectorType(self.intp, lanes)))
+        align = ir.Constant(ir.IntType(32), self.itemsize)
+        sums = step(lambda p: b.call(self.masked_load, [vec(p, col), align, mask,
+                                                        ir.Constant(vty, None)]), sums)
+        return _fold(b, sums, lanes)
+
+    def store(self, arr, ndim: int, index: list, value) -> None:
+        b = self.builder
+        strides = cgutils.unpack_tuple(b, arr.strides, ndim)
+        at = self.const(0)
+        for i, st in zip(index, strides):
+            at = b.add(at, b.mul(i, st))
+        b.store(value, b.bitcast(b.gep(b.bitcast(arr.data, I8P), [at]), value.type.as_pointer()))
+
+
+def _float_arrays(*arrays) -> bool:
+    return (all(isinstance(a, types.Array) for a in arrays)
+            and len({a.dtype for a in arrays}) == 1
+            and arrays[0].dtype in (types.float32, types.float64))
+
+
 def _block_dots(n_rows: int, n_queries: int):
     """The intrinsic ``dots(Q, q0, rows, r0, scores)``: ``scores[q0 + g, r0 + r] = Q[q0 + g]
     . rows[r0 + r]`` for ``g < n_queries``, ``r < n_rows``, in float sums of vectors
@@ -86,82 +164,54 @@ def _block_dots(n_rows: int, n_queries: int):
 
     @intrinsic
     def dots(typingctx, Q, q0, rows, r0, scores):
-        arrays = (Q, rows, scores)
-        if not (all(isinstance(a, types.Array) and a.ndim == 2 for a in arrays)
-                and Q.dtype == rows.dtype == scores.dtype
-                and Q.dtype in (types.float32, types.float64)):
+        if not (_float_arrays(Q, rows, scores) and Q.ndim == rows.ndim == scores.ndim == 2):
             return None
         sig = types.void(Q, q0, rows, r0, scores)
 
         def codegen(context, builder, signature, args):
             Qa, q0v, Ca, r0v, Sa = operands(context, builder, signature, args)
-            intp = context.get_value_type(types.intp)
-            i32 = ir.IntType(32)
-            fty = context.get_value_type(signature.args[0].dtype)
-            itemsize = context.get_abi_sizeof(fty)
-            lanes = _LANES32 * 4 // itemsize
-            vty = ir.VectorType(fty, lanes)
-            mty = ir.VectorType(ir.IntType(1), lanes)
-            suffix = f"v{lanes}f{itemsize * 8}"
-            module = builder.module
-            fmuladd = cgutils.get_or_insert_function(
-                module, ir.FunctionType(vty, [vty, vty, vty]), f"llvm.fmuladd.{suffix}")
-            masked_load = cgutils.get_or_insert_function(
-                module, ir.FunctionType(vty, [vty.as_pointer(), i32, mty, vty]),
-                f"llvm.masked.load.{suffix}.p0")
-
-            def const(v):
-                return ir.Constant(intp, v)
-
+            em = _Sums(context, builder, signature.args[0].dtype)
             dim = cgutils.unpack_tuple(builder, Qa.shape, 2)[1]
-            q_stride = cgutils.unpack_tuple(builder, Qa.strides, 2)[0]
-            c_stride = cgutils.unpack_tuple(builder, Ca.strides, 2)[0]
-
-            def row_ptr(arr, stride, first, k):
-                at = builder.mul(builder.add(first, const(k)), stride)
-                return builder.bitcast(builder.gep(builder.bitcast(arr.data, I8P), [at]),
-                                       fty.as_pointer())
-
-            q_rows = [row_ptr(Qa, q_stride, q0v, g) for g in range(n_queries)]
-            c_rows = [row_ptr(Ca, c_stride, r0v, r) for r in range(n_rows)]
-
-            def vec(ptr, col):
-                return builder.bitcast(builder.gep(ptr, [col]), vty.as_pointer())
-
-            n_full = builder.sdiv(dim, const(lanes))
-            lp = SumLoop(builder, intp, n_full, n_rows * n_queries, vty, "rowdots")
-            col = builder.mul(lp.i, const(lanes))
-            xs = [builder.load(vec(p, col), align=itemsize) for p in c_rows]
-            qs = [builder.load(vec(p, col), align=itemsize) for p in q_rows]
-            sums = lp.close([builder.call(fmuladd, [qs[g], xs[r], lp.acc[r * n_queries + g]])
-                             for r in range(n_rows) for g in range(n_queries)], unroll=False)
-            # the row's last columns, under a mask (none: nothing is read, zeros are added)
-            col = builder.mul(n_full, const(lanes))
-            tail = builder.sub(dim, col)
-            mask = builder.icmp_signed("<", ir.Constant(ir.VectorType(intp, lanes),
-                                                        list(range(lanes))),
-                                       _splat(builder, tail, ir.VectorType(intp, lanes)))
-            zero = ir.Constant(vty, None)
-            align = ir.Constant(i32, itemsize)
-            xs = [builder.call(masked_load, [vec(p, col), align, mask, zero]) for p in c_rows]
-            qs = [builder.call(masked_load, [vec(p, col), align, mask, zero]) for p in q_rows]
-            sums = [builder.call(fmuladd, [qs[g], xs[r], sums[r * n_queries + g]])
-                    for r in range(n_rows) for g in range(n_queries)]
-            totals = _fold(builder, sums, lanes)
-            s_strides = cgutils.unpack_tuple(builder, Sa.strides, 2)
-            base = builder.bitcast(Sa.data, I8P)
-            for r in range(n_rows):
-                for g in range(n_queries):
-                    at = builder.add(
-                        builder.mul(builder.add(q0v, const(g)), s_strides[0]),
-                        builder.mul(builder.add(r0v, const(r)), s_strides[1]))
-                    builder.store(totals[r * n_queries + g],
-                                  builder.bitcast(builder.gep(base, [at]), fty.as_pointer()))
+            pairs = [(g, r) for r in range(n_rows) for g in range(n_queries)]
+            totals = em.sums(dim, [em.row_ptr(Qa, q0v, g) for g in range(n_queries)],
+                             [em.row_ptr(Ca, r0v, r) for r in range(n_rows)], pairs)
+            for (g, r), value in zip(pairs, totals):
+                em.store(Sa, 2, [builder.add(q0v, em.const(g)), builder.add(r0v, em.const(r))],
+                         value)
             return context.get_dummy_value()
 
         return sig, codegen
 
     return dots
+
+
+def _block_squares(n_rows: int):
+    """The intrinsic ``squares(rows, r0, out)``: ``out[r0 + r] = rows[r0 + r] . rows[r0 + r]``
+    for ``r < n_rows``, in float sums of vectors as :func:`_block_dots` adds them (each
+    sum in the rows' dtype, stored in ``out``'s float64)."""
+
+    @intrinsic
+    def squares(typingctx, rows, r0, out):
+        if not (_float_arrays(rows) and rows.ndim == 2 and isinstance(out, types.Array)
+                and out.ndim == 1 and out.dtype == types.float64):
+            return None
+        sig = types.void(rows, r0, out)
+
+        def codegen(context, builder, signature, args):
+            Ca, r0v, Oa = operands(context, builder, signature, args)
+            em = _Sums(context, builder, signature.args[0].dtype)
+            dim = cgutils.unpack_tuple(builder, Ca.shape, 2)[1]
+            ptrs = [em.row_ptr(Ca, r0v, r) for r in range(n_rows)]
+            totals = em.sums(dim, ptrs, ptrs, [(r, r) for r in range(n_rows)])
+            for r, value in enumerate(totals):
+                if value.type != ir.DoubleType():
+                    value = builder.fpext(value, ir.DoubleType())
+                em.store(Oa, 1, [builder.add(r0v, em.const(r))], value)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return squares
 
 
 # one intrinsic per shape: whole blocks, and the queries and rows left over
@@ -170,6 +220,8 @@ _dots_block = _DOTS[ROWS, GROUP]
 _dots_1, _dots_2, _dots_3 = (_DOTS[ROWS, g] for g in (1, 2, 3))
 _dots_row = _DOTS[1, GROUP]
 _dots_row_1, _dots_row_2, _dots_row_3 = (_DOTS[1, g] for g in (1, 2, 3))
+_squares_block = _block_squares(ROWS)
+_squares_row = _block_squares(1)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -215,34 +267,82 @@ def _dots_range(Q, rows, start, end, scores):
         _one_row(Q, rows, rr, scores)
 
 
-@parallel_kernel
-def _few_query_scores(Q, part, normalize, unit, scores, n_tasks, n_workers, counter):
-    """``scores[q, j] = Q[q] . rows[j]`` for every query and row ``j < len(part)``.
+@njit(inline="always", **JIT_OPTIONS)
+def _squares_range(rows, start, end, out):
+    """``out[j]`` = the sum of squares of ``rows[j]`` (float sums, any order) for each row of
+    ``start .. end - 1``."""
+    r = start
+    while r + ROWS <= end:
+        _squares_block(rows, r, out)
+        r += ROWS
+    for rr in range(r, end):
+        _squares_row(rows, rr, out)
 
-    ``rows`` is ``part`` itself, or with ``normalize`` its rows scaled to unit
-    norm into ``unit`` (:func:`.norms._normalize_rows_l2`'s values, written
-    there for the exact scores that follow; a table of no rows otherwise).
-    ``Q`` and ``part`` have unit stride along their rows; ``unit`` and
-    ``scores`` hold at least ``len(part)`` rows / columns.
+
+@njit(inline="always", **JIT_OPTIONS)
+def _cosine_columns(Q, part, start, end, sums, low, high, scratch, w, scores):
+    """Turn the dot products in columns ``start .. end - 1`` of ``scores`` into cosines.
+
+    A row whose sum of squares (``sums``, replaced by the factor) lies in
+    ``[low, high]`` has its column multiplied by the reciprocal of its root (in
+    float64), query after query along the rows of ``scores``; any other row
+    (zeros, values whose squares leave the dtype's normal range, NaN, inf) is
+    scaled as :func:`.norms._normalize_rows_l2` scales it, into ``scratch[w]``,
+    and multiplied with each query in float64.
+    """
+    n_q = Q.shape[0]
+    dim = part.shape[1]
+    n_odd = 0
+    for j in range(start, end):
+        s = sums[j]
+        if low <= s <= high:
+            sums[j] = 1.0 / np.sqrt(s)
+        else:  # (NaN: the column is scored again below)
+            sums[j] = np.nan
+            n_odd += 1
+    for q in range(n_q):
+        for j in range(start, end):
+            scores[q, j] = np.float64(scores[q, j]) * sums[j]
+    if n_odd:
+        for j in range(start, end):
+            if sums[j] == sums[j]:
+                continue
+            row = scratch[w]
+            for c in range(dim):
+                row[c] = part[j, c]
+            _normalize_row_l2(scratch, scratch, w)
+            for q in range(n_q):
+                acc = 0.0
+                for c in range(dim):
+                    acc += np.float64(Q[q, c]) * np.float64(row[c])
+                scores[q, j] = acc
+
+
+@parallel_kernel
+def _few_query_scores(Q, part, cosine, sums, low, high, scratch, scores, n_tasks, n_workers,
+                      counter):
+    """``scores[q, j]`` = the fast score of query ``q`` and row ``j`` of ``part``.
+
+    The dot product, or with ``cosine`` the cosine with the row (``Q``'s rows
+    are at unit norm): the dot product divided by the row's norm, a sum of
+    squares in ``sums`` (the table's dtype, ``len(part)`` values) taken beside
+    it (:func:`_cosine_columns`; ``low`` and ``high`` bound the sums that keep
+    float accuracy, ``scratch`` holds one row per worker). ``Q`` and ``part``
+    have unit stride along their rows; ``scores`` has at least ``len(part)``
+    columns.
     """
     m = part.shape[0]
     n_units = (m + ROWS - 1) // ROWS  # tasks are whole blocks of rows
-    for _ in prange(n_workers):
+    for w in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
             u0, u1 = task_range(t, n_units, n_tasks)
             start = u0 * ROWS
             end = min(u1 * ROWS, m)
-            if normalize:  # the range's rows, scaled while they are in this core's cache
-                r = start
-                while r + SQUARE_ROWS <= end:
-                    _normalize_rows_side_by_side(part, unit, r)
-                    r += SQUARE_ROWS
-                for rr in range(r, end):
-                    _normalize_row_l2(part, unit, rr)
-                _dots_range(Q, unit, start, end, scores)
-            else:
-                _dots_range(Q, part, start, end, scores)
+            _dots_range(Q, part, start, end, scores)
+            if cosine:  # (the rows are still in this core's cache)
+                _squares_range(part, start, end, sums)
+                _cosine_columns(Q, part, start, end, sums, low, high, scratch, w, scores)
             t = next_task(counter)
 
 
