@@ -29,13 +29,13 @@ from sparsedense.similarity import fast_score_bound, few_queries, topk_similar
 def calls(monkeypatch):
     """Count the tiles the few-query products score (so a test knows they ran)."""
     seen = []
-    original = sim._few_query_scores
+    original = sim._few_scores
 
     def counting(*args):
         seen.append(args[0].shape[0])
         return original(*args)
 
-    monkeypatch.setattr(sim, "_few_query_scores", counting)
+    monkeypatch.setattr(sim, "_few_scores", counting)
     return seen
 
 

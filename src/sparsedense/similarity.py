@@ -221,7 +221,7 @@ def dense_tiles(Qn: np.ndarray, Cn: np.ndarray, block_size: int, tile_cols: int,
             scores = buf[:block.shape[0] * part.shape[0]].reshape(block.shape[0], part.shape[0])
             if few:
                 part = np.asarray(part)  # (a memmap's rows as a plain view)
-                _few_query_scores(block, part, raw, scores)
+                _few_scores(block, part, raw, scores)
             else:
                 if normalize:
                     part = _normalize_into(part, unit[:part.shape[0]], parallel=False)
@@ -248,16 +248,16 @@ _FAST_NORM_RANGE = {np.dtype(np.float32): (2.0 ** -100, 2.0 ** 100),
                     np.dtype(np.float64): (2.0 ** -900, 2.0 ** 900)}
 
 
-def _few_query_scores(block: np.ndarray, part: np.ndarray, cosine: bool,
-                      scores: np.ndarray) -> None:
+def _few_scores(block: np.ndarray, part: np.ndarray, cosine: bool,
+                scores: np.ndarray) -> None:
     """``scores`` = the fast scores of the queries ``block`` and the rows ``part`` by
     :mod:`._kernels.row_dots`: dot products, or with ``cosine`` each divided by the
     row's norm (``block``'s rows at unit norm)."""
     from ._kernels._dispatch import choose
-    from ._kernels.row_dots import ROWS, _few_query_scores as kernel
+    from ._kernels.row_dots import ROWS, _few_query_scores
 
     m, dim = part.shape
-    run = choose(kernel, block.size * m)
+    run = choose(_few_query_scores, block.size * m)
     n_tasks, n_workers, counter = task_args(run, min(-(-m // ROWS),
                                                      _tuning.get("PARALLEL_TASKS")))
     low, high = _FAST_NORM_RANGE[part.dtype]
