@@ -225,35 +225,32 @@ _squares_row = _block_squares(1)
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _row_block(Q, rows, r, scores):
-    """Scores of every query with ``rows[r : r + ROWS]``."""
+def _rows_scores(Q, rows, r, scores, block):
+    """Scores of every query with ``rows[r : r + ROWS]`` (``block``) or ``rows[r]`` alone
+    (a constant where it is inlined: the other branch is compiled out)."""
     n_q = Q.shape[0]
     full = n_q - n_q % GROUP
     for q0 in range(0, full, GROUP):
-        _dots_block(Q, q0, rows, r, scores)
+        if block:
+            _dots_block(Q, q0, rows, r, scores)
+        else:
+            _dots_row(Q, q0, rows, r, scores)
     rest = n_q - full
     if rest == 1:
-        _dots_1(Q, full, rows, r, scores)
+        if block:
+            _dots_1(Q, full, rows, r, scores)
+        else:
+            _dots_row_1(Q, full, rows, r, scores)
     elif rest == 2:
-        _dots_2(Q, full, rows, r, scores)
+        if block:
+            _dots_2(Q, full, rows, r, scores)
+        else:
+            _dots_row_2(Q, full, rows, r, scores)
     elif rest == 3:
-        _dots_3(Q, full, rows, r, scores)
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def _one_row(Q, rows, r, scores):
-    """Scores of every query with ``rows[r]``."""
-    n_q = Q.shape[0]
-    full = n_q - n_q % GROUP
-    for q0 in range(0, full, GROUP):
-        _dots_row(Q, q0, rows, r, scores)
-    rest = n_q - full
-    if rest == 1:
-        _dots_row_1(Q, full, rows, r, scores)
-    elif rest == 2:
-        _dots_row_2(Q, full, rows, r, scores)
-    elif rest == 3:
-        _dots_row_3(Q, full, rows, r, scores)
+        if block:
+            _dots_3(Q, full, rows, r, scores)
+        else:
+            _dots_row_3(Q, full, rows, r, scores)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -261,10 +258,10 @@ def _dots_range(Q, rows, start, end, scores):
     """Scores of every query with ``rows[start:end]``."""
     r = start
     while r + ROWS <= end:
-        _row_block(Q, rows, r, scores)
+        _rows_scores(Q, rows, r, scores, True)
         r += ROWS
     for rr in range(r, end):
-        _one_row(Q, rows, rr, scores)
+        _rows_scores(Q, rows, rr, scores, False)
 
 
 @njit(inline="always", **JIT_OPTIONS)
