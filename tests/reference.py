@@ -315,3 +315,12 @@ def canonical_dot(a, b):
         lanes[0] += a[j] * b[j]
     s = lanes
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+
+
+def near_ties(rng, n, dim, dtype=np.float32, scale=1.0):
+    """``n`` rows drawn from six, each scaled by ``scale`` and by a few units of roundoff:
+    near ties (and exact ones) for the top-k screens."""
+    base = rng.standard_normal((6, dim)).astype(dtype)
+    rows = base[rng.integers(0, 6, n)] * scale
+    eps = np.finfo(dtype).eps
+    return (rows * (1 + rng.integers(-3, 4, (n, 1)) * eps)).astype(dtype)

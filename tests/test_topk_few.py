@@ -53,13 +53,6 @@ def both_screens(monkeypatch, calls, *args, **kwargs):
     return got
 
 
-def near_ties(rng, n, dim, dtype=np.float32):
-    base = rng.standard_normal((6, dim)).astype(dtype)
-    rows = base[rng.integers(0, 6, n)]
-    eps = np.finfo(dtype).eps
-    return (rows * (1 + rng.integers(-3, 4, (n, 1)) * eps)).astype(dtype)
-
-
 @pytest.mark.parametrize("dim", [1, 5, 8, 16, 17, 31, 300])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("parallel", [True, False])
@@ -114,7 +107,7 @@ def test_every_score_is_within_the_bound(dim, dtype, parallel):
 @pytest.mark.parametrize("metric", ["cosine", "dot"])
 def test_the_few_query_screen_gives_blas_answer(monkeypatch, calls, n_q, n_c, dim, k, metric):
     rng = np.random.default_rng(n_c + dim)
-    C = near_ties(rng, n_c, dim)
+    C = reference.near_ties(rng, n_c, dim)
     Q = np.concatenate([C[:min(n_q, n_c)], rng.standard_normal((n_q, dim)).astype(np.float32)])
     both_screens(monkeypatch, calls, Q[:n_q], C, k, metric=metric)
     n = min(n_c, 30)
@@ -124,7 +117,7 @@ def test_the_few_query_screen_gives_blas_answer(monkeypatch, calls, n_q, n_c, di
 
 def test_float64_rows_and_mixed_dtypes(monkeypatch, calls):
     rng = np.random.default_rng(5)
-    C = near_ties(rng, 600, 37, np.float64)
+    C = reference.near_ties(rng, 600, 37, np.float64)
     Q = C[[0, 5, 9]] + 1e-3
     for metric in ("cosine", "dot"):
         both_screens(monkeypatch, calls, Q, C, 12, metric=metric)
@@ -178,7 +171,7 @@ def test_a_compressed_corpus_decoded_tile_by_tile(monkeypatch, calls):
 def test_tiles_cross_the_rows_and_threads_alike(monkeypatch, calls):
     """Many narrow tiles (and block sizes below the query count) give the same answer."""
     rng = np.random.default_rng(2)
-    C = near_ties(rng, 2000, 20)
+    C = reference.near_ties(rng, 2000, 20)
     Q = rng.standard_normal((11, 20)).astype(np.float32)
     want = topk_similar(Q, C, 15)
     monkeypatch.setattr(sim, "TILE_MIN_COLS", 5)

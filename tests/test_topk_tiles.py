@@ -54,12 +54,6 @@ def float_screen(monkeypatch):
     monkeypatch.setattr(TT, "usable", lambda *args: False)
 
 
-def near_ties(rng, n, dim, scale=1.0):
-    base = rng.standard_normal((6, dim)).astype(np.float32)
-    rows = base[rng.integers(0, 6, n)] * scale
-    return (rows * (1 + rng.integers(-3, 4, (n, 1)) * 2.0 ** -23)).astype(np.float32)
-
-
 def both_screens(monkeypatch, *args, **kwargs):
     got = topk_similar(*args, **kwargs)
     with monkeypatch.context() as m:
@@ -76,7 +70,7 @@ def both_screens(monkeypatch, *args, **kwargs):
 @pytest.mark.parametrize("metric", ["cosine", "dot"])
 def test_tiles_give_the_float_screens_answer(monkeypatch, screen, n_q, n_c, dim, k, metric):
     rng = np.random.default_rng(n_c + dim)
-    C = near_ties(rng, n_c, dim)
+    C = reference.near_ties(rng, n_c, dim)
     Q = np.concatenate([C[:min(n_q, n_c)], rng.standard_normal((n_q, dim)).astype(np.float32)])
     Q = Q[:n_q]
     assert TT.usable(Q, C, metric, 1.0)
@@ -154,7 +148,7 @@ def test_every_tile_score_is_within_the_bound(screen, dim):
 
 def test_float_screen_is_the_canonical_ranking(float_screen):
     rng = np.random.default_rng(11)
-    C = near_ties(rng, 900, 21)
+    C = reference.near_ties(rng, 900, 21)
     Q = C[[0, 7, 450]]
     idx, scores = topk_similar(Q, C, 40)
     Qp, Cp = normalize_rows(Q), normalize_rows(C)

@@ -35,6 +35,7 @@ from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._simd import SumLoop, _splat, operands
 from ._tasks import next_task, task_range
 from ._tuning import get as _tuned
+from .dots import canonical_dot
 from .norms import _normalize_row_l2
 
 #: queries multiplied with the same rows at once
@@ -71,8 +72,7 @@ def _fold(builder, vecs: list, width: int) -> list:
                 for a, b in zip(vecs[0::2], vecs[1::2])]
         else:  # one vector left: it narrows
             v = vecs[0]
-            count = v.type.count
-            lo = [b + t for b in range(0, count, block) for t in range(half)]
+            lo = [b + t for b in range(0, v.type.count, block) for t in range(half)]
             hi = [x + half for x in lo]
             undef = ir.Constant(v.type, ir.Undefined)
             vecs = [builder.fadd(
@@ -285,7 +285,7 @@ def _cosine_columns(Q, part, start, end, sums, low, high, scratch, w, scores):
     float64), query after query along the rows of ``scores``; any other row
     (zeros, values whose squares leave the dtype's normal range, NaN, inf) is
     scaled as :func:`.norms._normalize_rows_l2` scales it, into ``scratch[w]``,
-    and multiplied with each query in float64.
+    and scored canonically (:func:`.dots.canonical_dot`).
     """
     n_q = Q.shape[0]
     dim = part.shape[1]
@@ -309,10 +309,7 @@ def _cosine_columns(Q, part, start, end, sums, low, high, scratch, w, scores):
                 row[c] = part[j, c]
             _normalize_row_l2(scratch, scratch, w)
             for q in range(n_q):
-                acc = 0.0
-                for c in range(dim):
-                    acc += np.float64(Q[q, c]) * np.float64(row[c])
-                scores[q, j] = acc
+                scores[q, j] = canonical_dot(Q[q], row)
 
 
 @parallel_kernel
@@ -322,7 +319,7 @@ def _few_query_scores(Q, part, cosine, sums, low, high, scratch, scores, n_tasks
 
     The dot product, or with ``cosine`` the cosine with the row (``Q``'s rows
     are at unit norm): the dot product divided by the row's norm, a sum of
-    squares in ``sums`` (the table's dtype, ``len(part)`` values) taken beside
+    squares in ``sums`` (float64, ``len(part)`` values) taken beside
     it (:func:`_cosine_columns`; ``low`` and ``high`` bound the sums that keep
     float accuracy, ``scratch`` holds one row per worker). ``Q`` and ``part``
     have unit stride along their rows; ``scores`` has at least ``len(part)``
