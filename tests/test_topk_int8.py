@@ -397,6 +397,58 @@ def test_a_small_candidate_buffer_gives_the_same_answer(rng, monkeypatch):
     assert stats["rescored"] > 5000
 
 
+def _screen_parts(monkeypatch) -> list:
+    """The ``n_parts`` of every call of the parallel screen kernel (a spy on the routing)."""
+    import sparsedense._kernels._dispatch as dispatch
+
+    parts, real = [], {}
+    choose, is_parallel, task_args = dispatch.choose, dispatch.is_parallel, dispatch.task_args
+
+    def spy(kernel, *args, **kwargs):
+        chosen = choose(kernel, *args, **kwargs)
+        if chosen not in (K._int8_screen, KT._int8_tile_screen):
+            return chosen
+
+        def run(*a):
+            parts.append(a[-5])  # (..., n_tasks, n_parts, starts, ends, n_workers, counter)
+            return chosen(*a)
+
+        real[run] = chosen
+        return run
+
+    monkeypatch.setattr(dispatch, "choose", spy)
+    monkeypatch.setattr(dispatch, "is_parallel", lambda k: is_parallel(real.get(k, k)))
+    monkeypatch.setattr(dispatch, "task_args", lambda k, n: task_args(real.get(k, k), n))
+    return parts
+
+
+@pytest.mark.parametrize("n_q", [1, 5, 12])
+def test_one_query_group_screens_the_rows_in_parts(rng, n_q, monkeypatch):
+    """Fewer query groups than threads: each part of the rows is screened by a thread of
+    its own against its own bounds, and exact ties across the parts still go to the
+    smallest index (a part's bounds never drop a row of an earlier part)."""
+    from reference import near_ties
+
+    parts = _screen_parts(monkeypatch)
+    W = near_ties(rng, 4000, 40)
+    W[[100, 3900, 2100, 50, 3999]] = W[7]  # exact ties of row 7 in both halves
+    Q = np.concatenate([W[[7, 3900, 2000]], rng.standard_normal((9, 40)).astype(np.float32)])
+    qt = sd.quantize(W, "int8")
+    with _tuning.override(PARALLEL_MIN_WORK=0):
+        for k in (1, 4, 9):
+            for exclude_self in (False, True):
+                for metric in ("cosine", "dot"):
+                    got = topk_similar(Q[:n_q], qt, k, metric=metric, rerank=W,
+                                       exclude_self=exclude_self)
+                    assert_same(got, topk_similar(Q[:n_q], W, k, metric=metric,
+                                                  exclude_self=exclude_self))
+        monkeypatch.setattr(T8, "_CANDIDATES", 2 * D.GROUP * D.PANEL)  # many rounds
+        Q[1, 3] = np.nan  # (every row a candidate of query 1)
+        assert_same(topk_similar(Q[:n_q], qt, 6, rerank=W), topk_similar(Q[:n_q], W, 6))
+    if __import__("sparsedense._kernels._dispatch", fromlist=["workers"]).workers() > 1:
+        assert max(parts) > 1
+
+
 @pytest.mark.parametrize("n", [1, 31, 32, 33, 100])
 @pytest.mark.parametrize("dim", [1, 2, 5, 8])
 def test_any_table_size_gives_the_float_answer(rng, n, dim):

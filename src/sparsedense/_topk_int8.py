@@ -149,7 +149,7 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     ``Qc`` the canonical ones.
     """
     from ._kernels import _tiles, _tuning
-    from ._kernels._dispatch import choose, task_args
+    from ._kernels._dispatch import choose, is_parallel, task_args, workers
     from ._kernels.int8_dots import GROUP, PANEL
     from ._kernels.int8_screen import _int8_screen, _score_workers
     from ._kernels.int8_tiles import TGROUP, TILE_GROUPS, _int8_tile_screen
@@ -162,20 +162,27 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     n_groups = -(-n_q // group)
     qcodes, qcodes2, qs, qs32, qerr = _query_terms(Qs, alpha, cq, panels.shape[1],
                                                    n_groups * group)
-    # one group of queries has one worker: no threads to wake
+    # fewer groups than threads: each group's rows in as many parts, one task each
+    n_panels = panels.shape[0]
+    n_parts = min(n_panels, -(-workers() // n_groups))
     work = n_q * n_c * max(1, table.shape[1] // 16)
-    kernel = (choose(_int8_tile_screen, work, n_groups > 1) if tiles
-              else choose(_int8_screen, work, n_groups > 1))
-    _, n_workers, _ = task_args(kernel, n_groups)
-    n_workers = max(1, min(n_workers, n_groups))
+    kernel = choose(_int8_tile_screen if tiles else _int8_screen, work, n_groups * n_parts > 1)
+    if not is_parallel(kernel):
+        n_parts = 1
+    n_tasks, n_workers, _ = task_args(kernel, n_groups * n_parts)
+    n_workers = max(1, min(n_workers, n_tasks))
+    part = np.arange(n_tasks) % n_parts
+    starts = part * n_panels // n_parts
+    ends = (part + 1) * n_panels // n_parts
     cand_q = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
     cand_c = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
     cand_ub = np.empty((n_workers, _CANDIDATES), dtype=np.float32)
     n_cand = np.zeros(n_workers, dtype=np.int64)
     counts = np.zeros((n_workers, 3), dtype=np.int64)
-    done = np.zeros(n_groups, dtype=np.int64)
-    lower = np.empty((n_q, k), dtype=np.float32)  # each query's k largest lower bounds
-    filled = np.zeros(n_q, dtype=np.int64)
+    done = starts.copy()
+    # each query's k largest lower bounds, from the rows of each part
+    lower = np.empty((n_parts, n_q, k), dtype=np.float32)
+    filled = np.zeros((n_parts, n_q), dtype=np.int64)
     scored = np.zeros(n_q, dtype=np.int64)
     dtype = out_score.dtype
     bufs = np.empty((n_workers, 1, table.shape[1]), dtype=dtype)
@@ -183,45 +190,31 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     seen = np.zeros((n_workers, n_c), dtype=np.bool_)
     stats = np.zeros((n_workers, 2), dtype=np.int64)
     scales = np.full(n_c, np.nan)  # each read row's 1 / norm, once known
-    score = choose(_score_workers, n_workers * n_c, n_workers > 1)
 
     def score_all():
-        # the candidates dealt to the scoring threads by query group (a query's heap is
-        # written by one thread), from wherever the screen's workers put them
-        q = np.concatenate([cand_q[w, :n_cand[w]] for w in range(n_workers)])
-        c = np.concatenate([cand_c[w, :n_cand[w]] for w in range(n_workers)])
-        ub = np.concatenate([cand_ub[w, :n_cand[w]] for w in range(n_workers)])
-        n_cand[:] = 0
-        owner = (q // group) % n_workers
-        order = np.argsort(owner, kind="stable")
-        held = np.bincount(owner, minlength=n_workers)
-        width = max(1, int(held.max(initial=0)))
-        dealt = [np.zeros((n_workers, width), dtype=x.dtype) for x in (q, c, ub)]
-        starts = np.concatenate([[0], np.cumsum(held)])
-        for w in range(n_workers):
-            part = order[starts[w]:starts[w + 1]]
-            for d, x in zip(dealt, (q, c, ub)):
-                d[w, :part.shape[0]] = x[part]
-        score(dealt[0], dealt[1], dealt[2], held, lower, filled, k, W, metric == "cosine", bufs,
-              scales, Qc, out_idx, out_score, scored, seen, stats, ones)
+        choose(_score_workers, int(n_cand.sum()) * table.shape[1], n_workers > 1)(
+            cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, metric == "cosine", bufs,
+            scales, Qc, out_idx, out_score, scored, seen, stats, ones)
 
-    # panels screened by one call: half an L2 of codes, read by every query group (with
-    # tiles, a worker's sums of them beside)
+    # panels of each part screened by one call: half an L2 of codes, read by every query
+    # group (with tiles, a worker's sums of them beside); one group reads them once
     panel_bytes = panels.shape[1] * PANEL * 4 + (2 * TGROUP * PANEL * 4 if tiles else 0)
-    step = max(1, _tuning.machine().l2 // 2 // max(1, panel_bytes))
-    n_panels = panels.shape[0]
+    longest = int((ends - starts).max())
+    step = (max(1, _tuning.machine().l2 // 2 // max(1, panel_bytes)) if n_groups > 1 or tiles
+            else longest)
     extra = ()
     if tiles:
         extra = (_tiles.tile_config(),
-                 _tiles.aligned((n_workers, min(step, n_panels), 2, TGROUP, PANEL), np.int32))
-    for p_lo in range(0, n_panels, step):
-        p_hi = min(n_panels, p_lo + step)
+                 _tiles.aligned((n_workers, min(step, longest), 2, TGROUP, PANEL), np.int32))
+    for p_lo in range(0, longest, step):
+        p_hi = p_lo + step
+        reach = np.minimum(ends, starts + p_hi)
         while True:
             kernel(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32,
                    n_q, n_c, p_lo, p_hi, k, bool(exclude_self), lower, filled, done, cand_q,
-                   cand_c, cand_ub, n_cand, counts, *extra, n_groups, n_workers,
-                   np.zeros(2, dtype=np.int64))
-            if (done >= p_hi).all() and (n_cand <= _CANDIDATES // 2).all():
+                   cand_c, cand_ub, n_cand, counts, *extra, n_tasks, n_parts, starts, ends,
+                   n_workers, np.zeros(2, dtype=np.int64))
+            if (done >= reach).all() and (n_cand <= _CANDIDATES // 2).all():
                 break
             score_all()  # a buffer is half full, or a group stopped short: make room
     score_all()

@@ -328,11 +328,26 @@ def worker_done(n_cand, counts, w, held, tally):
         counts[w, i] += tally[i]
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def task_panels(t, n_parts, group, n_q, p_lo, p_hi, done, starts, ends):
+    """Task ``t`` of a screen: ``(q0, n_j, part, p, hi)``, its queries ``q0 .. q0 + n_j - 1``
+    (group ``t // n_parts``), its part of the corpus (``t % n_parts``: panels ``starts[t]
+    .. ends[t] - 1``) and the panels ``p .. hi - 1`` it screens in this call: those from
+    ``p_lo`` to ``p_hi`` past its part's start, from where it stopped (``done[t]``)."""
+    g = t // n_parts
+    q0 = g * group
+    base = starts[t]
+    return (q0, min(group, n_q - q0), t - g * n_parts, max(base + p_lo, done[t]),
+            min(ends[t], base + p_hi))
+
+
 @parallel_kernel
 def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32, n_q,
                  n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c, cand_ub,
-                 n_cand, counts, n_groups, n_workers, counter):
-    """Screen panels ``p_lo .. p_hi - 1`` for every query (groups of :data:`GROUP` as tasks).
+                 n_cand, counts, n_tasks, n_parts, starts, ends, n_workers, counter):
+    """Screen panels ``p_lo .. p_hi - 1`` of each part of the corpus for every query: a
+    task is a group of :data:`GROUP` queries and one of ``n_parts`` consecutive parts
+    of the panels (:func:`task_panels`).
 
     ``qs`` (float64) and ``qs32`` (float32) hold each query's scalars
     (``Q_*`` columns), ``rowv`` (float32, 3 x rows) each row's ``A, M, B``
@@ -340,11 +355,13 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
     bound is ``qerr[q] . perr[p] + |s| pslope[p]`` (each panel's largest terms),
     ``rows`` holds each row's exact ones (``rows32``
     the same rounded up to float32, for a first test of a panel's rows). A
-    query's k largest lower bounds are in ``lower[q]`` (``filled[q]`` held).
-    Workers take groups one at a time (:mod:`._tasks`: a paused thread holds up
-    one group), worker ``w`` appends candidates ``(query, row, upper bound)`` to
-    row ``w`` of ``cand_*`` and stops a group when its row might overflow; ``done[g]``
-    is the next panel group ``g`` needs (the caller scores the candidates
+    query's k largest lower bounds from the rows of part ``i`` are in ``lower[i, q]``
+    (``filled[i, q]`` held): a part's rows are screened in ascending order, and a
+    row is dropped only by the bounds of rows before it, which rank first in a tie.
+    Workers take tasks one at a time (:mod:`._tasks`: a paused thread holds up
+    one task), worker ``w`` appends candidates ``(query, row, upper bound)`` to
+    row ``w`` of ``cand_*`` and stops a task when its row might overflow; ``done[t]``
+    is the next panel task ``t`` needs (the caller scores the candidates
     and calls again). A query with ``alpha < 0`` (NaN or inf) takes every row.
     """
     cap = cand_q.shape[1]
@@ -356,33 +373,73 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
         held = n_cand[w]
         tally = np.zeros(3, dtype=np.int64)  # (see worker_done)
         t = next_task(counter)
-        while t < n_groups:
-            q0 = t * GROUP
-            n_j = min(GROUP, n_q - q0)
-            p = max(p_lo, done[t])
-            while p < p_hi and held + GROUP * PANEL <= cap:
+        while t < n_tasks:
+            q0, n_j, part, p, hi = task_panels(t, n_parts, GROUP, n_q, p_lo, p_hi, done, starts,
+                                               ends)
+            part_lower, part_filled = lower[part], filled[part]
+            while p < hi and held + GROUP * PANEL <= cap:
                 panel_dots(panels, p, qcodes, q0, out)
                 held = screen_panel(out, out2, False, panels, p, qcodes2, q0, n_j, qs, qs32,
                                     qerr, rowv, perr, pslope, rows, rows32, n_c, k, exclude_self,
-                                    lower, filled, flags, mask, cand_q, cand_c, cand_ub, w, held,
-                                    tally)
+                                    part_lower, part_filled, flags, mask, cand_q, cand_c, cand_ub,
+                                    w, held, tally)
                 p += 1
             done[t] = p
             t = next_task(counter)
         worker_done(n_cand, counts, w, held, tally)
 
 
+@njit(**JIT_OPTIONS)
+def merged_bounds(lower, filled, k):
+    """Each query's k largest lower bounds over the parts (``lower[i, q]``, ``filled[i, q]``
+    held, as :func:`_int8_screen` leaves them): ``(lower, filled)`` of one part,
+    ascending (a valid heap)."""
+    n_parts, n_q = filled.shape
+    low = np.empty((n_q, k), dtype=lower.dtype)
+    full = np.zeros(n_q, dtype=np.int64)
+    pool = np.empty(n_parts * k, dtype=lower.dtype)
+    for q in range(n_q):
+        m = 0
+        for i in range(n_parts):
+            for j in range(filled[i, q]):
+                pool[m] = lower[i, q, j]
+                m += 1
+        top = np.sort(pool[:m])
+        n = min(m, k)
+        low[q, :n] = top[m - n:]
+        full[q] = n
+    return low, full
+
+
 @parallel_kernel
 def _score_workers(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, table, normalize, bufs,
                    scales, queries, out_idx, out_score, scored, seen, stats, ones):
-    """Candidates scored by as many threads: :func:`.exact_topk._score_candidates` on
-    row ``w`` of ``cand_*``, ``bufs``, ``seen``, ``stats``, ``ones``. A query's
-    candidates must all be in one row (its heap is written by one thread); two
-    threads may prepare the same float row and write the same factor to ``scales``."""
-    for w in prange(cand_q.shape[0]):
-        _score_candidates(cand_q[w], cand_c[w], cand_ub[w], n_cand[w:w + 1], lower, filled, k,
-                          table, normalize, bufs[w], scales, queries, out_idx, out_score,
-                          scored, seen[w], stats[w], ones[w])
+    """The candidates every screen worker holds (row ``w`` of ``cand_*``, ``n_cand[w]``
+    of them) scored by :func:`.exact_topk._score_candidates` on as many threads as
+    ``bufs`` has rows: thread ``t`` those of the queries ``q % threads == t`` (a query's
+    heap is written by one thread), with ``bufs[t]``, ``seen[t]``, ``stats[t]``,
+    ``ones[t]``; the parts' bounds merged first (:func:`merged_bounds`). Two threads may
+    prepare the same float row and write the same factor to ``scales``."""
+    low, full = merged_bounds(lower, filled, k)
+    n_threads = bufs.shape[0]
+    for t in prange(n_threads):
+        m = 0
+        for w in range(cand_q.shape[0]):
+            for i in range(n_cand[w]):
+                m += cand_q[w, i] % n_threads == t
+        mine_q = np.empty(m, dtype=np.int64)
+        mine_c = np.empty(m, dtype=np.int64)
+        mine_ub = np.empty(m, dtype=np.float32)
+        m = 0
+        for w in range(cand_q.shape[0]):
+            for i in range(n_cand[w]):
+                if cand_q[w, i] % n_threads == t:
+                    mine_q[m], mine_c[m], mine_ub[m] = cand_q[w, i], cand_c[w, i], cand_ub[w, i]
+                    m += 1
+        _score_candidates(mine_q, mine_c, mine_ub, np.full(1, m), low, full, k, table, normalize,
+                          bufs[t], scales, queries, out_idx, out_score, scored, seen[t], stats[t],
+                          ones[t])
+    n_cand[:] = 0
 
 
 harden_caches(globals())
