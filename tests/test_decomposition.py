@@ -42,6 +42,57 @@ def _sign_align(ours, theirs):
     return ours * signs[:, None]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(5000, 30), (30, 30), (100, 7), (7, 100), (1, 5), (5, 1)])
+def test_the_power_iterations_lu_is_scipys_bit_for_bit(shape, dtype):
+    """The LU normalizer (P @ L from getrf, the permutation applied here) gives scipy's
+    ``lu(permute_l=True)`` to the bit: tall, wide, singular and NaN inputs."""
+    import warnings
+
+    from sparsedense.decomposition import _lu_normalize
+
+    Y = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    Y[3 % shape[0]] = 0  # a zero pivot
+    cases = [Y, np.full(shape, np.nan, dtype)]
+    for A in cases:
+        want = la.lu(A, permute_l=True, check_finite=False)[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (no singular-matrix warning either)
+            got = _lu_normalize(A)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
+
+
+def test_lapack_runs_on_one_thread_inside_and_as_before_after(monkeypatch):
+    """The randomized SVD's factorizations run with BLAS on one thread, and the caller's
+    BLAS threads are what they were afterwards (also after an error)."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    before = blas_threads()
+    seen = []
+    qr = la.qr
+
+    def spy(*args, **kwargs):
+        seen.append(blas_threads())
+        return qr(*args, **kwargs)
+
+    monkeypatch.setattr(la, "qr", spy)
+    randomized_svd(_random_sparse((300, 80), 0.05, 0), 5, random_state=0)
+    assert seen and all(s == {1} for s in seen)
+    assert blas_threads() == before
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(la, "qr", fail)
+    with pytest.raises(RuntimeError):
+        randomized_svd(_random_sparse((300, 80), 0.05, 0), 5, random_state=0)
+    assert blas_threads() == before
+
+
 def _compare_with_sklearn(X, n_components, seed, rtol=1e-3, atol=1e-6):
     ours = sd.LSA(n_components=n_components, random_state=seed)
     theirs = TruncatedSVD(n_components=n_components, algorithm="randomized",

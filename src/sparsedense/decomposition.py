@@ -6,11 +6,12 @@ test matrix, ``n_iter`` power iterations normalized by LU, a QR, the small
 SVD, and the same sign convention. The sparse products, which are most of
 the work, go through this library's bag kernels (``X @ Q`` is
 :func:`~sparsedense.functional.sparse_to_dense` with ``Q`` as the table,
-parallel over rows); the dense factorizations are LAPACK's.
+parallel over rows); the dense factorizations are LAPACK's, on one thread.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -49,13 +50,45 @@ def _check_input(X: Any):
 def _spmm(A: sp.csr_matrix, B: np.ndarray, between_lapack: bool = False) -> np.ndarray:
     """``A @ B`` for CSR ``A`` and dense ``B``, on the bag kernel (rows in parallel).
 
-    ``between_lapack``: the product runs right after a LAPACK/BLAS call, whose
-    threads keep spinning for a while after it returns, so a parallel product
-    pays only from the tuned ``LSA_PARALLEL_MIN_WORK`` multiply-adds (serial and
-    parallel give the same result).
+    ``between_lapack``: the product runs between LAPACK calls, where a parallel
+    product pays only from the tuned ``LSA_PARALLEL_MIN_WORK`` multiply-adds (serial
+    and parallel give the same result).
     """
     allow = not between_lapack or A.nnz * B.shape[1] >= _tuning.get("LSA_PARALLEL_MIN_WORK")
     return bag_product(A.indptr, A.indices, A.data, np.ascontiguousarray(B), 0, allow)
+
+
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries (found once: a few milliseconds)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """A context in which BLAS and LAPACK run on one thread (threadpoolctl's limit): the
+    factorizations of the tall, thin matrices of a randomized SVD gain nothing from
+    more, and BLAS threads left spinning after each call would take the cores from
+    the sparse products between them."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+def _lu_normalize(Y: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.lu(Y, permute_l=True)[0]``, the permuted unit-lower factor ``P @ L``,
+    taken from LAPACK's ``getrf`` directly: the same values (the same factorization),
+    without scipy's assembling of the permutation, most of its time on a tall ``Y``."""
+    getrf, = la.get_lapack_funcs(("getrf",), (Y,))
+    lu, piv, _ = getrf(Y)  # (info > 0 only flags a zero pivot, as scipy's lu ignores it)
+    n, m = Y.shape[0], min(Y.shape)
+    L = np.tril(lu[:, :m], -1)
+    L[np.arange(m), np.arange(m)] = 1
+    perm = np.arange(n)
+    for i, p in enumerate(piv[:m]):  # the row interchanges, in LAPACK's order
+        perm[i], perm[p] = perm[p], perm[i]
+    out = np.empty_like(L)
+    out[perm] = L
+    return out
 
 
 def _svd_flip_v(u: np.ndarray, vt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,13 +135,13 @@ def randomized_svd(X, n_components: int, *, n_oversamples: int = 10, n_iter: int
 
     def normalize(Y):
         if power_iteration_normalizer == "LU":
-            return la.lu(Y, permute_l=True, check_finite=False)[0]
+            return _lu_normalize(Y)
         if power_iteration_normalizer == "QR":
             return la.qr(Y, mode="economic", check_finite=False)[0]
         return Y
 
     with Progress(f"SVD ({n_components} components)", total=n_iter + 1, unit="iteration",
-                  quiet=not progress) as bar:
+                  quiet=not progress) as bar, _one_blas_thread():
         for _ in range(n_iter):
             Q = normalize(_spmm(M, Q, True))
             Q = normalize(_spmm(MT, Q, True))
@@ -117,7 +150,7 @@ def randomized_svd(X, n_components: int, *, n_oversamples: int = 10, n_iter: int
         B = _spmm(MT, Q, True).T  # Q.T @ M
         Uhat, s, Vt = la.svd(B, full_matrices=False, check_finite=False, lapack_driver="gesdd")
         bar.update()
-    U = Q @ Uhat
+        U = Q @ Uhat
     if transpose:
         U, Vt = Vt[:n_components].T, U[:, :n_components].T
     else:

@@ -303,9 +303,9 @@ def _topk_tile_scores(m: Machine) -> int:
     return max(1 << 20, m.l3_share // 8)
 
 
-@_constant("LSA_PARALLEL_MIN_WORK", "multiply-adds below which an LSA product, run right after "
-           "a LAPACK call whose BLAS threads still spin, is faster on one thread (the "
-           "crossover in docs/howto/benchmarks.rst)")
+@_constant("LSA_PARALLEL_MIN_WORK", "multiply-adds below which an LSA product, run between "
+           "LAPACK calls (Numba's threads fall asleep during each), is faster on one thread "
+           "(the crossover in docs/howto/benchmarks.rst)")
 def _lsa_parallel_min_work(m: Machine) -> int:
     return _parallel_from(m, 1 << 25)
 
