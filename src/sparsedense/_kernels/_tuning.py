@@ -307,7 +307,7 @@ def _topk_tile_scores(m: Machine) -> int:
            "LAPACK calls (Numba's threads fall asleep during each), is faster on one thread "
            "(the crossover in docs/howto/benchmarks.rst)")
 def _lsa_parallel_min_work(m: Machine) -> int:
-    return _parallel_from(m, 1 << 25)
+    return _parallel_from(m, 1 << 23)
 
 
 @_constant("COSINE_DENSE_MIN_ROWS", "rows from which sparse cosine multiplies its frequent "
