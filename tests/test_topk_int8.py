@@ -449,6 +449,15 @@ def test_one_query_group_screens_the_rows_in_parts(rng, n_q, monkeypatch):
         assert max(parts) > 1
 
 
+def test_no_queries_give_empty_answers(rng):
+    W = rng.standard_normal((100, 8)).astype(np.float32)
+    qt = sd.quantize(W, "int8")
+    for metric in ("cosine", "dot"):
+        idx, scores, stats = topk_similar(np.zeros((0, 8), np.float32), qt, 3, metric=metric,
+                                          rerank=W, return_stats=True)
+        assert idx.shape == (0, 3) and scores.shape == (0, 3) and stats["rescored"] == 0
+
+
 @pytest.mark.parametrize("n", [1, 31, 32, 33, 100])
 @pytest.mark.parametrize("dim", [1, 2, 5, 8])
 def test_any_table_size_gives_the_float_answer(rng, n, dim):

@@ -154,8 +154,10 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     from ._kernels.int8_screen import _int8_screen, _score_workers
     from ._kernels.int8_tiles import TGROUP, TILE_GROUPS, _int8_tile_screen
 
-    panels, rowv, rows, rows32, perr, pslope = _prepared(table, metric)
     n_q, n_c = Qs.shape[0], table.shape[0]
+    if n_q == 0:
+        return 0, 0
+    panels, rowv, rows, rows32, perr, pslope = _prepared(table, metric)
     tiles = (_tiles.tiles_usable("INT8_TILES") and panels.shape[1] % TILE_GROUPS == 0
              and n_q * n_c >= _tuning.get("INT8_TILES_FROM_PAIRS"))
     group = TGROUP if tiles else GROUP
