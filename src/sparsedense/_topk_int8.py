@@ -168,7 +168,9 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     n_panels = panels.shape[0]
     n_parts = min(n_panels, -(-workers() // n_groups))
     work = n_q * n_c * max(1, table.shape[1] // 16)
-    kernel = choose(_int8_tile_screen if tiles else _int8_screen, work, n_groups * n_parts > 1)
+    allow = n_groups * n_parts > 1
+    kernel = (choose(_int8_tile_screen, work, allow) if tiles
+              else choose(_int8_screen, work, allow))
     if not is_parallel(kernel):
         n_parts = 1
     n_tasks, n_workers, _ = task_args(kernel, n_groups * n_parts)
