@@ -220,6 +220,6 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
                    n_workers, np.zeros(2, dtype=np.int64))
             if (done >= reach).all() and (n_cand <= _CANDIDATES // 2).all():
                 break
-            score_all()  # a buffer is half full, or a group stopped short: make room
+            score_all()  # a buffer is half full, or a task stopped short: make room
     score_all()
     return int(stats[:, 0].sum()), int(seen.any(axis=0).sum())

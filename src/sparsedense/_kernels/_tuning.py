@@ -426,11 +426,8 @@ def table() -> list[dict]:
 
 
 def _blas() -> list[dict]:
-    try:
-        import threadpoolctl
-    except ImportError:
-        return []
     import numpy  # noqa: F401  (loads the BLAS threadpoolctl reports)
+    import threadpoolctl
 
     return [{k: info.get(k) for k in ("internal_api", "version", "architecture",
                                       "num_threads", "threading_layer")}
