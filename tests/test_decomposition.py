@@ -9,6 +9,8 @@ get/set_params, Pipeline, parameter and input errors.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import scipy.linalg as la
@@ -63,14 +65,16 @@ def test_the_power_iterations_lu_is_scipys_bit_for_bit(shape, dtype):
         np.testing.assert_array_equal(got.view(np.uint8), want.view(np.uint8))
 
 
+def _blas_threads() -> set:
+    from threadpoolctl import threadpool_info
+
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
 def test_lapack_runs_on_one_thread_inside_and_as_before_after(monkeypatch):
     """The randomized SVD's factorizations run with BLAS on one thread, and the caller's
     BLAS threads are what they were afterwards (also after an error)."""
-    from threadpoolctl import threadpool_info
-
-    def blas_threads():
-        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
-
+    blas_threads = _blas_threads
     before = blas_threads()
     seen = []
     qr = la.qr
@@ -91,6 +95,54 @@ def test_lapack_runs_on_one_thread_inside_and_as_before_after(monkeypatch):
     with pytest.raises(RuntimeError):
         randomized_svd(_random_sparse((300, 80), 0.05, 0), 5, random_state=0)
     assert blas_threads() == before
+
+
+def test_overlapping_svds_keep_one_thread_until_the_last_leaves(monkeypatch):
+    """BLAS's thread count is one setting of the process: an SVD that ends while another
+    runs leaves the limit on for the other (same threads, same bits as alone), and the
+    caller's thread count is back once both have ended."""
+    X = _random_sparse((300, 80), 0.05, 0)
+    alone = randomized_svd(X, 5, random_state=0)
+    before = _blas_threads()
+    both_in = threading.Barrier(2, timeout=120)
+    first_done = threading.Event()
+    seen, results, errors = {}, {}, []
+    qr = la.qr
+
+    def spy(*args, **kwargs):
+        name = threading.current_thread().name
+        both_in.wait()  # both SVDs are inside their limits
+        if name == "second":
+            assert first_done.wait(120)
+        seen[name] = _blas_threads()
+        return qr(*args, **kwargs)
+
+    def run():
+        try:
+            results[threading.current_thread().name] = randomized_svd(X, 5, random_state=0)
+        except BaseException as exc:  # (reported below)
+            errors.append(exc)
+            both_in.abort()
+        finally:
+            if threading.current_thread().name == "first":
+                first_done.set()
+
+    monkeypatch.setattr(la, "qr", spy)
+    threads = [threading.Thread(target=run, name=n) for n in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    assert not errors, errors
+    assert seen == {"first": {1}, "second": {1}}
+    assert _blas_threads() == before
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # no thread is left in control
+        assert _blas_threads() == {1}
+    for name in ("first", "second"):
+        for got, want in zip(results[name], alone):
+            np.testing.assert_array_equal(got, want)
 
 
 def _compare_with_sklearn(X, n_components, seed, rtol=1e-3, atol=1e-6):

@@ -12,6 +12,7 @@ parallel over rows); the dense factorizations are LAPACK's, on one thread.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import numpy as np
@@ -59,19 +60,70 @@ def _spmm(A: sp.csr_matrix, B: np.ndarray, between_lapack: bool = False) -> np.n
 
 
 @functools.cache
-def _blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries (found once: a few milliseconds)."""
+def _blas_controllers():
+    """threadpoolctl's view of the loaded BLAS libraries (found once: a few milliseconds),
+    as two controllers: those whose thread count each calling thread sets for itself
+    (the OpenMP layer), and those with one count for the whole process."""
     from threadpoolctl import ThreadpoolController
 
-    return ThreadpoolController()
+    ctl = ThreadpoolController()
+    blas = [c for c in ctl.lib_controllers if c.user_api == "blas"]
+    per_thread = [c.filepath for c in blas if getattr(c, "threading_layer", "") == "openmp"]
+    shared = [c.filepath for c in blas if c.filepath not in per_thread]
+    return ctl.select(filepath=per_thread), ctl.select(filepath=shared)
 
 
-def _one_blas_thread():
-    """A context in which BLAS and LAPACK run on one thread (threadpoolctl's limit): the
-    factorizations of the tall, thin matrices of a randomized SVD gain nothing from
-    more, and BLAS threads left spinning after each call would take the cores from
-    the sparse products between them."""
-    return _blas_controller().limit(limits=1, user_api="blas")
+def _release_blas_control() -> None:
+    """Let any thread set a process-wide BLAS thread count next: threadpoolctl (3.8) lets
+    one Python thread at a time do so, and keeps it in control after a limit that is not
+    used as a ``with`` block, silently ignoring the others."""
+    import threadpoolctl
+
+    release = getattr(getattr(threadpoolctl, "OpenBLASController", None),
+                      "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+
+
+class _OneBlasThread:
+    """BLAS and LAPACK on one thread while a randomized SVD runs.
+
+    The factorizations of its tall, thin matrices gain nothing from more
+    threads, and BLAS threads left spinning after each call would take the
+    cores from the sparse products between them. Where the thread count is
+    one setting for the whole process, the limit is counted: the first SVD to
+    enter sets it, the last to leave restores what the caller had. (A limit
+    per call would let the first to leave raise it under a second still
+    running, which then factors on two threads with other roundings, and the
+    last to leave "restore" one thread for good.)
+    """
+
+    _lock = threading.Lock()
+    _users = 0
+    _shared = None  # the process-wide limit, while an SVD runs
+
+    def __enter__(self) -> None:
+        per_thread, shared = _blas_controllers()
+        cls = type(self)
+        with cls._lock:
+            if cls._users == 0 and shared.lib_controllers:
+                _release_blas_control()
+                cls._shared = shared.limit(limits=1)
+                _release_blas_control()
+            cls._users += 1
+        self._own = per_thread.limit(limits=1) if per_thread.lib_controllers else None
+
+    def __exit__(self, *exc) -> None:
+        if self._own is not None:
+            self._own.restore_original_limits()
+        cls = type(self)
+        with cls._lock:
+            cls._users -= 1
+            if cls._users == 0 and cls._shared is not None:
+                _release_blas_control()
+                cls._shared.restore_original_limits()
+                _release_blas_control()
+                cls._shared = None
 
 
 def _lu_normalize(Y: np.ndarray) -> np.ndarray:
@@ -141,7 +193,7 @@ def randomized_svd(X, n_components: int, *, n_oversamples: int = 10, n_iter: int
         return Y
 
     with Progress(f"SVD ({n_components} components)", total=n_iter + 1, unit="iteration",
-                  quiet=not progress) as bar, _one_blas_thread():
+                  quiet=not progress) as bar, _OneBlasThread():
         for _ in range(n_iter):
             Q = normalize(_spmm(M, Q, True))
             Q = normalize(_spmm(MT, Q, True))
