@@ -412,6 +412,34 @@ def test_absurd_negative_in_a_file_is_refused_in_a_subprocess(saved, tmp_path, c
     assert ("refused:" in res.stdout and "negative must be an int >= 1 and <= 65536; "
             "got 8768573629" in res.stdout), res.stdout
 
+@pytest.mark.parametrize("cls", [Word2Vec, FastText])
+def test_absurd_workers_in_a_file_is_refused(saved, tmp_path, cls):
+    """The fuzz case that killed a test worker: params.workers = 264,358 shards, each with
+    private slots for every word of every table, trained on a machine already loaded
+    (larger values asked for tens of GiB). Refused on load, naming it, as in the
+    constructor."""
+    path = write(tmp_path / "m.npz", edit_meta(saved[cls], **{"params.workers": 264_358}))
+    with pytest.raises(ValueError, match="workers must be an int >= 1 and <= 256; got 264358"):
+        cls.load(path)
+    with pytest.raises(ValueError, match="workers must be an int >= 1 and <= 256; got 257"):
+        cls(workers=257)
+    assert cls(CORPUS, **SMALL, workers=256).wv.vectors.shape == (N_WORDS, D)
+
+
+def test_characters_outside_unicode_are_refused(saved, tmp_path):
+    """A text entry holding a code point above 0x10ffff (one flipped byte of the file; the
+    fuzz test found it): str() of it is a SystemError, the loader's a ValueError."""
+    entries = dict(saved[Word2Vec])
+    meta = entries["meta"].copy()
+    codes = meta.reshape(1).view("<u4")
+    codes[5] = 0x110041
+    entries["meta"] = meta
+    path = write(tmp_path / "m.npz", entries)
+    with pytest.raises(ValueError, match=r"entry 'meta' holds 0x110041 at character 5; "
+                                         r"expected Unicode code points"):
+        Word2Vec.load(path)
+
+
 # -- GloVe ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -445,6 +473,9 @@ def test_glove_save_load_round_trip(glove_entries, tmp_path):
     (lambda e: edit_meta(e, **{"params.output": "both"}), "entry 'meta' has bad parameters: "
      "GloVe: output must be one of"),
     (lambda e: dict(e, counts=np.full(6, -1, np.int64)), "entry 'counts' holds -1"),
+    # (GloVe trains workers**2 blocks: a million shards was a 7 TiB allocation)
+    (lambda e: edit_meta(e, **{"params.workers": 10**6}), "entry 'meta' has bad parameters: "
+     "GloVe: workers must be an int >= 1 and <= 256; got 1000000"),
 ])
 def test_glove_entry_checked(glove_entries, tmp_path, mutate, match):
     from sparsedense.models import GloVe

@@ -109,7 +109,13 @@ class ModelFile:
                                    "array (JSON text)")
         if data_bytes != dtype.itemsize:
             raise self.error(name, f"holds {data_bytes} bytes of data; expected {dtype.itemsize}")
-        return str(self._read(name))
+        raw = self._read(name)
+        codes = np.atleast_1d(raw).view(raw.dtype.byteorder.replace("|", "=") + "u4")
+        bad = np.flatnonzero(codes > 0x10FFFF)
+        if bad.size:  # (str() of such an array is a SystemError)
+            raise self.error(name, f"holds {int(codes[bad[0]]):#x} at character {int(bad[0])}; "
+                                   "expected Unicode code points (at most 0x10ffff)")
+        return str(raw)
 
     def json(self, name: str) -> Any:
         try:

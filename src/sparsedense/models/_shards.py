@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: the most shards (``workers``) of Word2Vec, FastText and GloVe: a Word2Vec shard holds a
+#: slot per vocabulary word of every trained table and GloVe trains workers**2 blocks, so
+#: memory grows with it; no machine we target runs more threads
+WORKERS_MAX = 256
+
 
 def _split_shards(ends: np.ndarray, shards: int) -> np.ndarray:
     """Sentence index where each shard starts (contiguous sentences, about equal words)."""

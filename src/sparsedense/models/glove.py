@@ -12,6 +12,7 @@ from .._base.estimator import BaseEstimator
 from .._base.params import Bool, Int, OneOf, Real
 from ..vectors import Vectors
 from ._from_corpus import COUNT_CONSTRAINTS, _FromCorpus
+from ._shards import WORKERS_MAX
 
 _OWNER = "GloVe"
 #: gradient components are clipped to [-GRAD_CLIP, GRAD_CLIP] (glove.c's value)
@@ -73,7 +74,7 @@ class GloVe(_FromCorpus, BaseEstimator):
         Initial tables (uniform in ``[-0.5, 0.5) / vector_size``, as
         ``glove.c``) and shuffling.
     workers : int, optional
-        Shards trained in parallel (default 2; see above).
+        Shards trained in parallel, 1 to 256 (as Word2Vec; default 2; see above).
     output : {"sum", "word"}, default="sum"
         ``wv`` holds ``W + Wc`` (GloVe's default output) or ``W`` alone.
     progress : bool, default=True
@@ -119,7 +120,7 @@ class GloVe(_FromCorpus, BaseEstimator):
         "vector_size": Int(1),
         "epochs": Int(1),
         "seed": Int(0),
-        "workers": Int(1, none=True),
+        "workers": Int(1, WORKERS_MAX, none=True),
         "x_max": Real(0.0, low_open=True),
         "alpha": Real(0.0, 1.0, low_open=True),
         "learning_rate": Real(0.0, low_open=True),

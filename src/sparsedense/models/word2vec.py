@@ -21,7 +21,7 @@ from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
 from ._persist import _Persistent
-from ._shards import _Run, _ShardBuffers, _shard_words, _split_shards
+from ._shards import WORKERS_MAX, _Run, _ShardBuffers, _shard_words, _split_shards
 
 #: in-vocabulary words each shard trains on between two merges. Longer rounds
 #: copy and merge fewer rows per word, so they train faster; a shard then sees
@@ -48,7 +48,7 @@ _CONSTRAINTS = {
     "max_final_vocab": Int(1, none=True),
     "sample": Real(0.0),
     "seed": Int(0),
-    "workers": Int(1, none=True),
+    "workers": Int(1, WORKERS_MAX, none=True),
     # before negative: gensim's hs=1 comes with negative=0
     "hs": Implemented(Flag(), (0,), "hs=1 (hierarchical softmax) is not implemented; use "
                                    "negative sampling (hs=0, negative >= 1)"),
@@ -145,7 +145,8 @@ class Word2Vec(_Persistent):
         Downsampling threshold of frequent words (0 disables it).
     seed : int, default=1
     workers : int, optional
-        Shards trained in parallel (default 2; see above).
+        Shards trained in parallel, 1 to 256 (``WORKERS_MAX``; default 2; see
+        above).
     min_alpha : float, default=1e-4
         Final learning rate.
     sg : {0, 1}, default=0
