@@ -205,6 +205,21 @@ def test_wide_harmonic_window_sums_in_float64():
     assert np.array_equal(C.data, C2.data)
 
 
+@pytest.mark.parametrize("weighting", ["harmonic", "uniform"])
+def test_a_window_beyond_every_sentence_is_the_longest_sentence(weighting):
+    """No pair is farther apart than a sentence is long: a window of a billion (an 8 GB
+    weight table before) or a million (the lcm of a million numbers: a hang) gives the
+    matrix of a window as long as the longest sentence, to the bit, at once."""
+    rng = np.random.default_rng(6)
+    sentences = random_sentences(rng, 40, n_types=7, max_len=30)
+    want, _ = cooccurrence_matrix(sentences, window=30, min_count=1, weighting=weighting,
+                                  dtype=np.float64, chunk_words=50)
+    for window in (10**6, 10**9, 2**62):
+        got, _ = cooccurrence_matrix(sentences, window=window, min_count=1,
+                                     weighting=weighting, dtype=np.float64, chunk_words=50)
+        np.testing.assert_array_equal(got.toarray(), want.toarray())
+
+
 def test_dtype_float64():
     C, _ = cooccurrence_matrix([["a", "b", "c", "d"]], window=3, min_count=1, dtype="float64")
     assert C.dtype == np.float64

@@ -55,19 +55,27 @@ def as_vocabulary(vocabulary: Any, owner: str, name: str = "vocabulary") -> Voca
         raise ValueError(f"{owner}: {name}: {exc}") from None
 
 
-def _scale(window: int, weighting: str) -> tuple[np.ndarray, float]:
-    """``(weight, scale)``: ``weight[d]`` for distance ``d`` (index 0 unused); C = sums / scale."""
-    d = np.arange(window + 1, dtype=np.int64)
+def _scale(window: int, weighting: str) -> tuple[float, np.dtype]:
+    """``(scale, dtype)`` of the sums (C = sums / scale): integer sums of ``lcm(1..window) / d``
+    for harmonic weights while that lcm stays small (exact), float sums of ``1 / d`` beyond."""
     if weighting == "uniform":
-        return np.ones(window + 1, np.int64), 1.0
-    lcm = math.lcm(*range(1, window + 1))
-    if lcm <= _MAX_EXACT_SCALE:
-        weight = np.zeros(window + 1, np.int64)
-        weight[1:] = lcm // d[1:]
-        return weight, float(lcm)
-    weight = np.zeros(window + 1, np.float64)
-    weight[1:] = 1.0 / d[1:]
-    return weight, 1.0
+        return 1.0, np.dtype(np.int64)
+    lcm = 1
+    for d in range(2, window + 1):  # (stops early: a huge window is not a huge loop)
+        lcm = math.lcm(lcm, d)
+        if lcm > _MAX_EXACT_SCALE:
+            return 1.0, np.dtype(np.float64)
+    return float(lcm), np.dtype(np.int64)
+
+
+def _weights(reach: int, weighting: str, scale: float, dtype: np.dtype) -> np.ndarray:
+    """``weight[d]`` for the distances ``d <= reach`` (index 0 unused), in ``dtype``."""
+    if weighting == "uniform":
+        return np.ones(reach + 1, dtype)
+    d = np.arange(1, reach + 1)
+    weight = np.zeros(reach + 1, dtype)
+    weight[1:] = int(scale) // d if dtype.kind == "i" else 1.0 / d
+    return weight
 
 
 class _Accumulator:
@@ -275,16 +283,20 @@ def cooccurrence_matrix(sentences_or_corpus_file: Iterable[Sequence[str]] | str 
             corpus.word_counts()  # the file path interns tokens in this pass
     n_words = len(vocab)
     key_to_index = dict(zip(vocab.tokens, range(n_words)))
-    weight, scale = _scale(int(window), weighting)
+    scale, sum_dtype = _scale(int(window), weighting)
     if chunk_words is None:
         chunk_words = CHUNK_WORDS
     total = int(np.asarray(vocab.counts).sum()) if vocabulary is None else None
     acc = _Accumulator(n_words)
     with Progress("co-occurrences", total=total, unit="word", quiet=not progress) as bar:
         for ids, ends in corpus.iter_chunks(key_to_index, int(chunk_words)):
-            acc.push(_chunk_csr(ids, ends, n_words, int(window), bool(symmetric), weight))
+            # no pair is farther apart than the chunk's longest sentence
+            longest = int(np.diff(ends, prepend=0).max()) if ends.shape[0] else 1
+            reach = max(1, min(int(window), longest - 1))
+            weight = _weights(reach, weighting, scale, sum_dtype)
+            acc.push(_chunk_csr(ids, ends, n_words, reach, bool(symmetric), weight))
             bar.update(int(ids.shape[0]))
-    indptr, indices, sums = acc.result(weight.dtype)
+    indptr, indices, sums = acc.result(sum_dtype)
     data = sums.astype(np.float64)
     if scale != 1.0:
         data /= scale
