@@ -116,7 +116,12 @@ W2V_CASES = [
     ("meta param vector_size", lambda e: edit_meta(e, **{"params.vector_size": D * 2}),
      rf"entry 'syn0' has shape \({N_WORDS}, {D}\); expected \({N_WORDS}, {2 * D}\)"),
     ("meta epochs missing", lambda e: edit_meta(e, epochs_trained_=_DROP),
-     "entry 'meta' has epochs_trained_ = None; expected an int >= 0"),
+     "entry 'meta' has epochs_trained_ = None; expected an int from 0 to below 2\\*\\*62"),
+    # (found by the fuzz test: an int64 overflow in the shards' seeds at the next train)
+    ("meta epochs huge", lambda e: edit_meta(e, epochs_trained_=2 ** 63),
+     "entry 'meta' has epochs_trained_ = 9223372036854775808; expected an int from 0"),
+    ("meta seed huge", lambda e: edit_meta(e, **{"params.seed": 2 ** 64}),
+     "Word2Vec: seed must be an int >= 0 and <= 18446744073709551615; got 18446744073709551616"),
     ("meta losses", lambda e: edit_meta(e, training_loss_="x"),
      "entry 'meta' has training_loss_ = 'x'"),
     ("meta not a dict", lambda e: dict(e, meta=np.array("[1, 2]")), "not a saved Word2Vec model"),

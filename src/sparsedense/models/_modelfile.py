@@ -146,9 +146,12 @@ def check_meta(f: ModelFile, meta: Any, fmt: str, version: int) -> dict[str, Any
 
 
 def meta_int(f: ModelFile, meta: dict, key: str) -> int:
+    """A count of the header (epochs, words, sentences): an int from 0 to below 2**62, the
+    bound of the counts, so that training adds to it without leaving int64."""
     value = meta.get(key)
-    if not is_int(value) or value < 0:
-        raise f.error("meta", f"has {key} = {_short(value)}; expected an int >= 0")
+    if not is_int(value) or not 0 <= value < 2 ** 62:
+        raise f.error("meta", f"has {key} = {_short(value)}; expected an int from 0 to "
+                              "below 2**62")
     return int(value)
 
 

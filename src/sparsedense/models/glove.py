@@ -71,7 +71,7 @@ class GloVe(_FromCorpus, BaseEstimator):
     learning_rate : float > 0, default=0.05
     epochs : int, default=25
     seed : int, default=1
-        Initial tables (uniform in ``[-0.5, 0.5) / vector_size``, as
+        0 to 2**64 - 1. Initial tables (uniform in ``[-0.5, 0.5) / vector_size``, as
         ``glove.c``) and shuffling.
     workers : int, optional
         Shards trained in parallel, 1 to 256 (as Word2Vec; default 2; see above).
@@ -119,7 +119,7 @@ class GloVe(_FromCorpus, BaseEstimator):
     _constraints = {
         "vector_size": Int(1),
         "epochs": Int(1),
-        "seed": Int(0),
+        "seed": Int(0, 2**64 - 1),  # the generators mix it as a uint64
         "workers": Int(1, WORKERS_MAX, none=True),
         "x_max": Real(0.0, low_open=True),
         "alpha": Real(0.0, 1.0, low_open=True),

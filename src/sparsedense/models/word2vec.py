@@ -47,7 +47,7 @@ _CONSTRAINTS = {
     "max_vocab_size": Int(1, none=True),
     "max_final_vocab": Int(1, none=True),
     "sample": Real(0.0),
-    "seed": Int(0),
+    "seed": Int(0, 2**64 - 1),  # the generators mix it as a uint64
     "workers": Int(1, WORKERS_MAX, none=True),
     # before negative: gensim's hs=1 comes with negative=0
     "hs": Implemented(Flag(), (0,), "hs=1 (hierarchical softmax) is not implemented; use "
@@ -144,6 +144,7 @@ class Word2Vec(_Persistent):
     sample : float, default=1e-3
         Downsampling threshold of frequent words (0 disables it).
     seed : int, default=1
+        0 to 2**64 - 1.
     workers : int, optional
         Shards trained in parallel, 1 to 256 (``WORKERS_MAX``; default 2; see
         above).
