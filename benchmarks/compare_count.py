@@ -61,9 +61,10 @@ def reference_end_to_end(path, key_to_index, window=10):
 
 def sd_core(ids, ends, n_words, window=10):
     """sparsedense's chunk kernels on the same id stream (one chunk), to the final CSR."""
-    from sparsedense.models.cooccurrence import _Accumulator, _chunk_csr, _scale
+    from sparsedense.models.cooccurrence import _Accumulator, _chunk_csr, _scale, _weights
 
-    weight, scale = _scale(window, "harmonic")
+    scale, dtype = _scale(window, "harmonic")
+    weight = _weights(window, "harmonic", scale, dtype)
     acc = _Accumulator(n_words)
     acc.push(_chunk_csr(ids, ends, n_words, window, True, weight))
     indptr, indices, sums = acc.result(weight.dtype)

@@ -60,9 +60,10 @@ def shifted_slices_reference(ids, ends, n_words, window=WINDOW):
 
 
 def _sparsedense(ids, ends, n_words):
-    from sparsedense.models.cooccurrence import _Accumulator, _chunk_csr, _scale
+    from sparsedense.models.cooccurrence import _Accumulator, _chunk_csr, _scale, _weights
 
-    weight, scale = _scale(WINDOW, "harmonic")
+    scale, dtype = _scale(WINDOW, "harmonic")
+    weight = _weights(WINDOW, "harmonic", scale, dtype)
     acc = _Accumulator(n_words)
     acc.push(_chunk_csr(ids, ends, n_words, WINDOW, True, weight))
     return acc.result(weight.dtype)
