@@ -440,7 +440,7 @@ def machine_info() -> dict:
     Keys: ``cpu``, ``isa``, ``vector_registers``, ``n_cpus``, ``l1d``, ``l2``,
     ``l3``, ``l3_share`` (the L3 the constants count on: at most ``L3_PER_CPU_MAX``
     per usable CPU), ``cache_line`` (bytes), ``caches_from``, ``blas`` (threadpoolctl's
-    view, empty when it is not installed), ``numba_threads`` and ``tuning``
+    view of the loaded BLAS libraries), ``numba_threads`` and ``tuning``
     (:func:`table`). Benchmarks print it beside every figure.
 
     Returns

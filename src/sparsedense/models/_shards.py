@@ -15,6 +15,8 @@ import numpy as np
 #: slot per vocabulary word of every trained table and GloVe trains workers**2 blocks, so
 #: memory grows with it; no machine we target runs more threads
 WORKERS_MAX = 256
+#: shards when ``workers=None``
+DEFAULT_WORKERS = 2
 
 
 def _split_shards(ends: np.ndarray, shards: int) -> np.ndarray:

@@ -12,13 +12,11 @@ from .._base.estimator import BaseEstimator
 from .._base.params import Bool, Int, OneOf, Real
 from ..vectors import Vectors
 from ._from_corpus import COUNT_CONSTRAINTS, _FromCorpus
-from ._shards import WORKERS_MAX
+from ._shards import DEFAULT_WORKERS, WORKERS_MAX
 
 _OWNER = "GloVe"
 #: gradient components are clipped to [-GRAD_CLIP, GRAD_CLIP] (glove.c's value)
 GRAD_CLIP = 100.0
-#: shards when ``workers=None`` (as Word2Vec)
-DEFAULT_WORKERS = 2
 _FORMAT = "sparsedense.GloVe"
 _FORMAT_VERSION = 1
 _PARAMS = ("vector_size", "x_max", "alpha", "learning_rate", "epochs", "seed", "workers",

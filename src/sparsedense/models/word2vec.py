@@ -21,7 +21,7 @@ from ..vectors import Vectors
 from ._corpus import Corpus
 from ._vocab import noise_alias, sample_ints, select_vocabulary
 from ._persist import _Persistent
-from ._shards import WORKERS_MAX, _Run, _ShardBuffers, _shard_words, _split_shards
+from ._shards import DEFAULT_WORKERS, WORKERS_MAX, _Run, _ShardBuffers, _shard_words, _split_shards
 
 #: in-vocabulary words each shard trains on between two merges. Longer rounds
 #: copy and merge fewer rows per word, so they train faster; a shard then sees
@@ -29,8 +29,6 @@ from ._shards import WORKERS_MAX, _Run, _ShardBuffers, _shard_words, _split_shar
 #: gensim's job size of 10,000 words; FastText keeps 10,000 (its n-gram rows are
 #: shared by many words, and the vectors of unseen words suffer from long rounds).
 SHARD_WORDS = 40000
-#: shards when ``workers=None``
-DEFAULT_WORKERS = 2
 #: gensim's ``MAX_WORDS_IN_BATCH``, the default of ``batch_words``
 MAX_WORDS_IN_BATCH = 10000
 
