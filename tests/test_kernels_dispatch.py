@@ -108,6 +108,35 @@ def test_choose_gives_the_twin_off_the_main_thread_and_for_small_work():
         assert pool.submit(choose, _sort_topk, 1 << 30).result() is _sort_topk_serial
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_child_forked_from_a_worker_thread_runs_parallel_from_that_thread():
+    """After a fork, the thread that forked is the child's main (and only) thread: it may
+    run parallel kernels there, and it was not allowed to in the parent."""
+    import threading
+
+    from sparsedense._kernels._dispatch import use_parallel
+
+    answers = {}
+
+    def fork_here():
+        answers["parent thread"] = use_parallel(1 << 30)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report and leave at once
+            os.write(write, b"1" if use_parallel(1 << 30) else b"0")
+            os._exit(0)
+        os.close(write)
+        answers["child"] = os.read(read, 1)
+        os.close(read)
+        os.waitpid(pid, 0)
+
+    thread = threading.Thread(target=fork_here)
+    thread.start()
+    thread.join()
+    assert answers == {"parent thread": False, "child": b"1"}
+    assert use_parallel(1 << 30)  # the parent's main thread still may
+
+
 #: the public API from 8 threads at once, while the main thread runs it too
 _THREADS = r'''
 import numpy as np, scipy.sparse as sp

@@ -85,7 +85,7 @@ def test_a_small_lookup_gives_the_same_rows_either_way(monkeypatch, parallel):
     idx = rng.integers(0, 500, (30, 70))  # 84,000 elements: above PARALLEL_MIN_WORK
     with _tuning.override(PARALLEL_MIN_WORK=0):
         monkeypatch.setattr(_pool, "small_call_parallel",
-                            lambda work: (_pool._state.update(woke=False), parallel)[1])
+                            lambda work, now=None: (_pool._state.update(woke=False), parallel)[1])
         before = _pool._state["parallel_end"]
         np.testing.assert_array_equal(F.embedding(idx, W), W[idx])
         assert (_pool._state["parallel_end"] > before) == parallel  # the kernel ran, or not

@@ -18,8 +18,10 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
-from ._base.validation import check_topk
-from .quantized import QuantizedTable
+from ._base.validation import check_topk, result_dtype
+from ._kernels import _tuning, family
+from ._kernels._dispatch import choose
+from .quantized import QuantizedTable, quantize
 from .similarity import (
     TILE_QUERIES,
     UNIT_NORM_MAX,
@@ -37,9 +39,6 @@ def decoded_norms(table: QuantizedTable) -> np.ndarray:
     """float64 l2 norms of the decoded rows, decoded a chunk at a time (cached per table)."""
     norms = _NORMS.get(table)
     if norms is None:
-        from ._kernels._dispatch import choose
-        from ._kernels.similarity import _row_norms
-
         n, dim = table.shape
         norms = np.empty(n, dtype=np.float64)
         step = max(1, (1 << 22) // max(dim, 1))
@@ -47,7 +46,7 @@ def decoded_norms(table: QuantizedTable) -> np.ndarray:
         for lo in range(0, n, step):
             rows = np.arange(lo, min(lo + step, n), dtype=np.int64)
             part = table.take(rows, buf[:rows.shape[0]])
-            choose(_row_norms, part.size)(part, norms[lo:lo + rows.shape[0]])
+            choose(family("similarity")._row_norms, part.size)(part, norms[lo:lo + rows.shape[0]])
         _NORMS[table] = norms
     return norms
 
@@ -60,9 +59,6 @@ def topk_compressed(Q, table: QuantizedTable, k: int, exclude_self: bool,
     cosine) as the float path normalises its tiles: the result equals
     ``topk_similar(queries, table.dequantize(), ...)`` bit for bit.
     """
-    from ._kernels._dispatch import choose
-    from ._kernels.similarity import _sort_topk
-
     Q, k, block_size = _check(Q, table, k, exclude_self, block_size)
     n_q, n_c = Q.shape[0], table.shape[0]
     Qn = normalize_rows(Q, np.float32) if metric == "cosine" else \
@@ -74,7 +70,7 @@ def topk_compressed(Q, table: QuantizedTable, k: int, exclude_self: bool,
     cmax = UNIT_NORM_MAX if metric == "cosine" else \
         float(decoded_norms(table).max(initial=0.0)) * UNIT_NORM_MAX
     exact_select(tiles, Qn, cmax, k, bool(exclude_self), out_idx, out_score)
-    choose(_sort_topk, out_idx.size)(out_idx, out_score)
+    choose(family("similarity")._sort_topk, out_idx.size)(out_idx, out_score)
     return out_idx, out_score
 
 
@@ -180,18 +176,13 @@ def _check_rerank(rerank, table: QuantizedTable) -> np.ndarray:
 
 def _check_source(W: np.ndarray, table: QuantizedTable, rows: np.ndarray) -> None:
     """The rows returned must pack to ``table``'s bytes: else ``W`` is not its source."""
-    from .quantized import quantize
-
     rows = np.unique(rows[rows >= 0])
     if not rows.size:
         return
     if table.dtype == "int8":  # packed row by row in a kernel, no copies
-        from ._kernels._dispatch import choose
-        from ._kernels.quantized import _int8_rows_differ
-
         differ = np.zeros(rows.shape[0], dtype=np.bool_)
-        choose(_int8_rows_differ, differ.size * W.shape[1])(W, rows, table.data, table._scale,
-                                                             table._bias, differ)
+        differs = choose(family("quantized")._int8_rows_differ, differ.size * W.shape[1])
+        differs(W, rows, table.data, table._scale, table._bias, differ)
         bad = int(np.argmax(differ)) if differ.any() else -1
     else:
         packed = quantize(W[rows], table.dtype).data
@@ -215,12 +206,7 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
     Returns ``(indices, scores, stats)``, the first two equal to
     ``topk_similar(Q, rerank, k, ...)`` (dense queries). See the module.
     """
-    from ._base.validation import result_dtype
-    from ._kernels import _tuning
-    from ._kernels._dispatch import choose
-    from ._kernels.exact_topk import _BLOCK, _score_candidates, _screen_tile
-    from ._kernels.similarity import _sort_topk
-
+    exact = family("exact_topk")
     W = _check_rerank(rerank, table)
     Q, k, block_size = _check(Q, table, k, exclude_self, block_size)
     n_q, n_c = Q.shape[0], table.shape[0]
@@ -256,17 +242,17 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
         scales = np.full(n_c, np.nan)  # each read row's 1 / norm, once known
         one = np.empty(1, dtype=dtype)
         a, b, f = row_bounds(table, metric)
-        cap = max(_CANDIDATES, 4 * _BLOCK)  # (a row stops only with room for a block left)
+        cap = max(_CANDIDATES, 4 * exact._BLOCK)  # (a row stops only with room for a block left)
         cand_q, cand_c = np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int64)
         cand_ub, n_cand = np.empty(cap, dtype=np.float32), np.zeros(1, dtype=np.int64)
         cols = tile_cols(n_c, block_size, 4 * table.shape[1])  # (decoded float32 rows)
         for q0, c0, scores, _, _ in dense_tiles(Qs, table, block_size, cols, normalize=cosine):
-            _screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower,
+            exact._screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower,
                          filled, cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc,
                          out_idx, out_score, scored, seen, stats, one)
-        _score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
+        exact._score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
                           scales, Qc, out_idx, out_score, scored, seen, stats, one)
-    choose(_sort_topk, out_idx.size)(out_idx, out_score)
+    choose(family("similarity")._sort_topk, out_idx.size)(out_idx, out_score)
     _check_source(W, table, out_idx)
     return out_idx, out_score, {"rows": n_c, "rows_read": int(stats[1]),
                                 "rescored": int(stats[0])}

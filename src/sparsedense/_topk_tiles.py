@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import _tuning
-from ._kernels.bf16_topk import BLOCK, CHUNK
+from ._kernels import _tiles, _tuning
+from ._kernels._dispatch import choose, task_args
+from ._kernels._tiles import tiles_usable
+from ._kernels.bf16_topk import BLOCK, CHUNK, _pack_queries, _pack_rows, _tile_topk
+from ._kernels.norms import _normalize_rows_l2
 
 #: each value rounded to bfloat16 is within 2**-8 of itself (relative): a product of two
 #: such within 2**-7 + 2**-16 of the exact one
@@ -27,8 +30,6 @@ def screen_kind() -> str | None:
     """What multiplies the bfloat16 screen here: ``"tiles"`` (AMX, where the CPU has them
     and the system allows them), ``"dots"`` (AVX-512 BF16 vectors), or None (BLAS's
     float32 products screen instead)."""
-    from ._kernels._tiles import tiles_usable
-
     if tiles_usable():
         return "tiles"
     return "dots" if _tuning.get("TOPK_BF16_DOTS") else None
@@ -80,11 +81,6 @@ def tile_select(Qn: np.ndarray, C: np.ndarray, normalize: bool, cmax: float, k: 
     """:func:`sparsedense.similarity.exact_select` on tile scores: the exact top-k of the
     queries ``Qn`` (as multiplied) in ``C`` (its rows scaled to unit norm first when
     ``normalize``) into the heaps ``out_idx`` / ``out_score``."""
-    from ._kernels import _tiles
-    from ._kernels._dispatch import choose, task_args
-    from ._kernels.bf16_topk import _pack_queries, _pack_rows, _tile_topk
-    from ._kernels.norms import _normalize_rows_l2
-
     n_q, dim = Qn.shape
     n_c = C.shape[0]
     kp = -(-dim // CHUNK) * CHUNK

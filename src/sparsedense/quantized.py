@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ._base.validation import as_array
+from ._base.validation import as_array, check_indices
+from ._kernels import _tuning, family
+from ._kernels._dispatch import choose, task_args
 
 #: the compressed row formats, by name
 DTYPES = ("int8", "int4", "float16")
@@ -188,8 +190,6 @@ class QuantizedTable:
         """
         if rows is None:
             return self.take(np.arange(self.shape[0], dtype=np.int64))
-        from ._base.validation import check_indices
-
         flat, shape = check_indices(rows, self.shape[0], "rows")
         return self.take(flat).reshape(shape + (self.shape[1],))
 
@@ -200,10 +200,7 @@ class QuantizedTable:
         ``allow=False`` decodes on this thread (e.g. between two BLAS products,
         whose threads still spin).
         """
-        from ._kernels import _tuning
-        from ._kernels._dispatch import choose, task_args
-        from ._kernels import quantized as K
-
+        K = family("quantized")
         n = flat.shape[0]
         if out is None:
             out = np.empty((n, self.shape[1]), dtype=np.float32)
@@ -221,10 +218,7 @@ class QuantizedTable:
     def bags(self, offsets: np.ndarray, indices: np.ndarray, values: np.ndarray,
              mode_code: int, allow: bool = True) -> np.ndarray:
         """Sum (0), mean (1) or max (2) of ``values[p] * row(indices[p])`` per bag, float32."""
-        from ._kernels import _tuning
-        from ._kernels._dispatch import choose, task_args
-        from ._kernels import quantized as K
-
+        K = family("quantized")
         n_bags = offsets.shape[0] - 1
         out = np.empty((n_bags, self.shape[1]), dtype=np.float32)
         if n_bags:
@@ -243,9 +237,8 @@ class QuantizedTable:
 
     @property
     def _kind(self) -> int:
-        from ._kernels.quantized import KIND_INT4, KIND_INT8
-
-        return KIND_INT8 if self.dtype == "int8" else KIND_INT4
+        K = family("quantized")
+        return K.KIND_INT8 if self.dtype == "int8" else K.KIND_INT4
 
     def __getitem__(self, key: Any) -> np.ndarray:
         if isinstance(key, tuple):

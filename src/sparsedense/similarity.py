@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import _tuning
-from ._kernels._dispatch import task_args
+from ._kernels import _tuning, family
+from ._kernels._dispatch import choose, task_args
 from ._base.validation import as_matrix, check_metric, check_topk, result_dtype
 from .quantized import QuantizedTable
 
@@ -31,11 +31,10 @@ def normalize_rows(X: Any, dtype=None):
     X = as_matrix(X, "X")
     dtype = np.dtype(dtype) if dtype is not None else result_dtype(X)
     if sp.issparse(X):
-        from ._kernels.norms import NORM_L2, _normalize_rows_inplace
-
+        norms = family("norms")
         X = X.astype(dtype, copy=True)
         X.sum_duplicates()
-        _normalize_rows_inplace(X.indptr, X.data, NORM_L2)  # the TF-IDF l2 step
+        norms._normalize_rows_inplace(X.indptr, X.data, norms.NORM_L2)  # the TF-IDF l2 step
         return X
     return _normalize_into(X, np.empty(X.shape, dtype=dtype))
 
@@ -46,13 +45,10 @@ def _normalize_into(X: np.ndarray, out: np.ndarray, parallel: bool = True) -> np
     ``parallel=False`` keeps to this thread (between two BLAS products, where
     waking Numba's thread pool costs more than it saves); the rows are the same.
     """
-    from ._kernels._dispatch import choose
-    from ._kernels.norms import _normalize_rows_l2
-
     if not X.size:
         out[...] = X
         return out
-    kernel = choose(_normalize_rows_l2, X.size, allow=parallel)
+    kernel = choose(family("norms")._normalize_rows_l2, X.size, allow=parallel)
     if X.dtype == out.dtype:  # one pass: read X, write the scaled copy
         kernel(X, out)
     else:  # the same l2 kernels as sparse_to_dense(normalize="l2"), in place
@@ -70,12 +66,9 @@ def _transpose(B: sp.csr_matrix) -> sp.csr_matrix:
 
 def _sparse_dot_t(A: sp.csr_matrix, B: sp.csr_matrix, dtype, BT=None) -> np.ndarray:
     """Dense ``A @ B.T`` of two CSR matrices, rows in parallel (``BT``: B.T, if known)."""
-    from ._kernels._dispatch import choose
-    from ._kernels.similarity import _csr_dot_csr_t_dense
-
     BT = _transpose(B) if BT is None else BT
     out = np.empty((A.shape[0], B.shape[0]), dtype=dtype)
-    choose(_csr_dot_csr_t_dense, out.size + A.nnz)(
+    choose(family("similarity")._csr_dot_csr_t_dense, out.size + A.nnz)(
         A.indptr, A.indices, A.data.astype(dtype, copy=False),
         BT.indptr, BT.indices, BT.data.astype(dtype, copy=False), out)
     return out
@@ -101,32 +94,28 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
     still spin). Either way the sums are exact up to rounding, and the same
     for any thread count.
     """
-    from ._kernels._dispatch import choose
-    from ._kernels.similarity import _csr_gram_dense
-
+    kernels = family("similarity")
     n = A.shape[0]
     df = np.bincount(A.indices, minlength=A.shape[1])
     dense = df > max(8, DENSE_COLUMN_FRACTION * n)
     data = A.data.astype(dtype, copy=False)
     if dense.any():
-        from ._kernels.similarity import _dense_columns, _dense_gram_upper
-
         position = np.full(A.shape[1], -1, dtype=np.int64)
         position[dense] = np.arange(int(dense.sum()))
         D = np.zeros((n, int(dense.sum())), dtype=dtype)
-        _dense_columns(A.indptr, A.indices, data, position, D)
+        kernels._dense_columns(A.indptr, A.indices, data, position, D)
         if n >= _tuning.get("COSINE_DENSE_MIN_ROWS"):
             out = D @ D.T
         else:  # BLAS's threads would cost more to wake than the product: on this thread
             out = np.empty((n, n), dtype=dtype)
-            _dense_gram_upper(D, out)
+            kernels._dense_gram_upper(D, out)
         zero = False
     else:
         out = np.empty((n, n), dtype=dtype)
         zero = True
     AT = _transpose(A)
     work = out.size + A.nnz
-    gram = choose(_csr_gram_dense, work, work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"))
+    gram = choose(kernels._csr_gram_dense, work, work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"))
     gram(A.indptr, A.indices, data, AT.indptr, AT.indices, AT.data.astype(dtype, copy=False),
          zero, dense, out, *task_args(gram, min((n + 1) // 2, _tuning.get("PARALLEL_TASKS"))))
     return out
@@ -253,12 +242,10 @@ def _few_scores(block: np.ndarray, part: np.ndarray, cosine: bool,
     """``scores`` = the fast scores of the queries ``block`` and the rows ``part`` by
     :mod:`._kernels.row_dots`: dot products, or with ``cosine`` each divided by the
     row's norm (``block``'s rows at unit norm)."""
-    from ._kernels._dispatch import choose
-    from ._kernels.row_dots import ROWS, _few_query_scores
-
+    row_dots = family("row_dots")
     m, dim = part.shape
-    run = choose(_few_query_scores, block.size * m)
-    n_tasks, n_workers, counter = task_args(run, min(-(-m // ROWS),
+    run = choose(row_dots._few_query_scores, block.size * m)
+    n_tasks, n_workers, counter = task_args(run, min(-(-m // row_dots.ROWS),
                                                      _tuning.get("PARALLEL_TASKS")))
     low, high = _FAST_NORM_RANGE[part.dtype]
     sums = np.empty(m if cosine else 0)
@@ -288,11 +275,9 @@ def _select_sparse(blocks, k: int, exclude_self: bool, out_idx: np.ndarray,
     Sparse blocks come from no BLAS call (whose threads would still spin), and
     their scores are exact sums over the stored values in index order.
     """
-    from ._kernels._dispatch import choose
-    from ._kernels.similarity import _topk_block
-
     for q0, c0, scores in blocks:
-        choose(_topk_block, scores.size)(scores, k, c0, q0, exclude_self, out_idx, out_score)
+        select = choose(family("similarity")._topk_block, scores.size)
+        select(scores, k, c0, q0, exclude_self, out_idx, out_score)
 
 
 #: ``delta`` of a fast score is at most this many units of roundoff per column,
@@ -319,8 +304,7 @@ def exact_select(tiles, Qn: np.ndarray, cmax: float, k: int, exclude_self: bool,
     pass; only candidates reach the heaps). ``cmax`` bounds the norm of every
     corpus row as multiplied.
     """
-    from ._kernels.exact_topk import _exact_tile
-
+    exact_tile = family("exact_topk")._exact_tile
     n_q = Qn.shape[0]
     qnorm = np.sqrt(np.einsum("ij,ij->i", Qn, Qn, dtype=np.float64))
     margins = 2 * fast_score_bound(Qn.shape[1], Qn.dtype) * cmax * qnorm
@@ -335,7 +319,7 @@ def exact_select(tiles, Qn: np.ndarray, cmax: float, k: int, exclude_self: bool,
         if scales is None:
             scales = np.empty(scores.shape[1] if raw else 0)
             buf = np.empty((1, rows.shape[1]), dtype=Qn.dtype)
-        _exact_tile(scores, rows, Qn, q0, c0, k, exclude_self, margins, fast_s, fast_i,
+        exact_tile(scores, rows, Qn, q0, c0, k, exclude_self, margins, fast_s, fast_i,
                     filled, out_idx, out_score, one, raw, buf, scales)
 
 
@@ -443,9 +427,6 @@ def topk_unit_rows(queries: Any, corpus: np.ndarray, k: int) -> tuple[np.ndarray
 
 def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_stats,
           cmax=None):
-    from ._kernels._dispatch import choose
-    from ._kernels.similarity import _sort_topk
-
     check_metric(metric)
     if isinstance(queries, QuantizedTable):  # the query rows, decoded
         queries = queries.dequantize()
@@ -506,7 +487,7 @@ def _topk(queries, corpus, k, exclude_self, block_size, metric, rerank, return_s
     else:
         _select_sparse(_sparse_blocks(Qn, Cn, dtype, block_size), k, bool(exclude_self),
                        out_idx, out_score)
-    choose(_sort_topk, out_idx.size)(out_idx, out_score)
+    choose(family("similarity")._sort_topk, out_idx.size)(out_idx, out_score)
     return out_idx, out_score
 
 
@@ -521,8 +502,7 @@ def tile_cols(n_c: int, block_size: int, row_bytes: int) -> int:
     scores when wider than one, so that all but the last tile are counted in
     whole vectorised blocks.
     """
-    from ._kernels.exact_topk import _BLOCK
-
+    block = family("exact_topk")._BLOCK
     scores = _tuning.get("TOPK_TILE_SCORES")
     cols = max(TILE_MIN_COLS, min(scores // block_size, 4 * scores // max(1, row_bytes)))
-    return min(n_c, cols - cols % _BLOCK if cols > _BLOCK else cols)
+    return min(n_c, cols - cols % block if cols > block else cols)

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._kernels import _tuning, family
+from .._kernels._dispatch import choose, task_args
 from .errors import DTypeError  # a TypeError, and the ValueError of scikit-learn
 from .validation import as_array
 
@@ -102,8 +104,7 @@ def check_sparse_structure(X: Any, name: str = "X") -> None:
     if len(shape) != 2:
         return  # the callers refuse non-2-D input with their own message
     if fmt == "coo":
-        from .._kernels.sparse import _first_out_of_range
-
+        first_out_of_range = family("sparse")._first_out_of_range
         coords = getattr(X, "coords", None) or (X.row, X.col)
         for axis, (label, values) in enumerate(zip(("row", "col"), coords)):
             values = np.asarray(values)
@@ -112,7 +113,7 @@ def check_sparse_structure(X: Any, name: str = "X") -> None:
             if values.ndim != 1 or values.shape[0] != np.shape(X.data)[0]:
                 raise ValueError(f"{name}.{label} has {values.size} entries but {name}.data has "
                                  f"{np.size(X.data)}; a COO matrix needs one per stored value")
-            p = int(_first_out_of_range(values, shape[axis]))
+            p = int(first_out_of_range(values, shape[axis]))
             if p >= 0:
                 raise ValueError(
                     f"{name}.{label}[{p}] = {values[p]} is out of range for {name}.shape[{axis}]"
@@ -138,18 +139,17 @@ def check_sparse_structure(X: Any, name: str = "X") -> None:
     if indices.shape[0] != n_data:
         raise ValueError(f"{name}.indices has {indices.shape[0]} entries but {name}.data has "
                          f"{n_data}; they must be equal")
-    from .._kernels.sparse import DECREASING, FIRST_NOT_ZERO, OK, PAST_END, _compressed_fault
-
-    code, pos = _compressed_fault(indptr, indices, n_minor)
-    if code == OK:
+    K = family("sparse")
+    code, pos = K._compressed_fault(indptr, indices, n_minor)
+    if code == K.OK:
         return
     kind = f"the {fmt.upper()} matrix is malformed"
-    if code == FIRST_NOT_ZERO:
+    if code == K.FIRST_NOT_ZERO:
         raise ValueError(f"{name}.indptr[0] = {indptr[0]}; it must be 0 ({kind})")
-    if code == DECREASING:
+    if code == K.DECREASING:
         raise ValueError(f"{name}.indptr must be non-decreasing; {name}.indptr[{pos}] = "
                          f"{indptr[pos]} < {name}.indptr[{pos - 1}] = {indptr[pos - 1]} ({kind})")
-    if code == PAST_END:
+    if code == K.PAST_END:
         raise ValueError(f"{name}.indptr[-1] = {indptr[-1]} is past the end of {name}.indices "
                          f"(length {indices.shape[0]}) ({kind})")
     where = int(np.searchsorted(indptr, pos, side="right") - 1)
@@ -165,8 +165,6 @@ def check_csr(X: Any, name: str = "X", copy: bool = False):
     :func:`check_sparse_structure`). No copy when ``X`` is already CSR and
     ``copy`` is False; storage past ``indptr[-1]`` is dropped (on a copy).
     """
-    import scipy.sparse as sp
-
     check_sparse_structure(X, name)
     checked = X.format in _COMPRESSED_AXES or X.format == "coo"
     if copy or type(X) is not sp.csr_matrix:
@@ -198,14 +196,10 @@ def bag_product(offsets: np.ndarray, indices: np.ndarray, values: np.ndarray,
     and of the kernel's dtypes. ``allow=False`` keeps to the calling thread
     (same result), for a caller whose BLAS threads are still spinning.
     """
-    from .._kernels import _tuning
-    from .._kernels._dispatch import choose, task_args
-    from .._kernels.bag import _embedding_bag
-
     n_bags = offsets.shape[0] - 1
     out = np.empty((n_bags, weight.shape[1]), dtype=weight.dtype)
     if n_bags:
-        kernel = choose(_embedding_bag, indices.shape[0] * weight.shape[1], allow)
+        kernel = choose(family("bag")._embedding_bag, indices.shape[0] * weight.shape[1], allow)
         n_tasks = min(n_bags, _tuning.get("PARALLEL_TASKS"))
         kernel(offsets, indices, values, mode_code, np.asarray(weight), out,
                *task_args(kernel, n_tasks))

@@ -192,8 +192,9 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
             and indices.flags.c_contiguous):  # what most callers pass: only the range check
         flat = indices.reshape(-1)
         if flat.size:
-            _raise_out_of_range(indices, int(_range_kernel()(flat, num_embeddings)),
-                                num_embeddings, name, upper_name)
+            bad = _range_kernel()(flat, num_embeddings)
+            if bad >= 0:
+                _raise_out_of_range(indices, int(bad), num_embeddings, name, upper_name)
         return flat, indices.shape
     if isinstance(indices, (bool, np.bool_)):
         raise TypeError(f"{name} must be integers; got bool {indices!r}")

@@ -63,27 +63,31 @@ def wake_cost() -> float:
     return sorted(wakes)[len(wakes) // 2]
 
 
-def small_call_parallel(work: int) -> bool:
-    """Whether a small call of ``work`` elements should run on all threads.
+def small_call_parallel(work: int, now: float | None = None) -> bool:
+    """Whether a small call of ``work`` elements, starting at ``now``
+    (``time.perf_counter()``, read here when not given), should run on all threads.
 
     Yes when the pool is awake; when it sleeps, only once the run of calls
     this one belongs to (each starting within the spin time of the last) has
     lost as much time on one thread as a wake costs. Never below
     ``PARALLEL_MIN_WORK`` or off the main thread.
     """
-    _state["woke"] = False
+    state = _state
+    state["woke"] = False
     if not use_parallel(work):
         return False
-    now = time.perf_counter()
-    if pool_awake(now):
+    if now is None:
+        now = time.perf_counter()
+    spin = _tuning.get("POOL_SPIN_MICROSECONDS") * 1e-6
+    if now - state["parallel_end"] < spin:  # the pool is awake
         return True
-    if now - _state["call_end"] >= _spin():  # not part of a run: the run starts here
-        _state["rent"] = 0.0
+    if now - state["call_end"] >= spin:  # not part of a run: the run starts here
+        state["rent"] = 0.0
         return False
-    if _state["rent"] >= wake_cost():
+    if state["rent"] >= wake_cost():
         # the process's first parallel call starts the threads: not a wake to learn from
-        _state["woke"] = _state["parallel_end"] > float("-inf")
-        _state["rent"] = 0.0
+        state["woke"] = state["parallel_end"] > float("-inf")
+        state["rent"] = 0.0
         return True
     return False
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import _tuning
+from .._kernels import _tuning, family
 from .._kernels._dispatch import choose, task_args, use_parallel
 from .._base.sparse import bag_product
 from .._base.validation import (
@@ -96,9 +96,8 @@ def prepare_bags(indices: Any, weight: np.ndarray, offsets: Any, mode_code: int,
     pad = check_padding_idx(padding_idx, num_embeddings)
     kept = None
     if pad >= 0:
-        from .._kernels.bag import _drop_padding
-
-        bag_offsets, flat, weights, kept = _drop_padding(bag_offsets, flat, weights, pad)
+        bag_offsets, flat, weights, kept = family("bag")._drop_padding(bag_offsets, flat,
+                                                                       weights, pad)
     return Bags(bag_offsets, flat, weights, kept, n_input, has_weights, all_indices)
 
 
@@ -194,9 +193,8 @@ def embedding_bag(indices: Any, weight: np.ndarray, offsets: Any = None, mode: s
         max_norm = check_real(max_norm, "max_norm", 0, low_open=True)
         norm_type = check_real(norm_type, "norm_type", 0, low_open=True, allow_inf=True)
         if bags.all_indices.size:  # every row named in indices, as torch (padding included)
-            from .._kernels.lookup import _renorm_rows
-
-            _renorm_rows(weight, np.unique(bags.all_indices), float(max_norm), float(norm_type))
+            family("lookup")._renorm_rows(weight, np.unique(bags.all_indices), float(max_norm),
+                                          float(norm_type))
     return run_bags(bags, weight, mode_code)
 
 
@@ -292,12 +290,11 @@ def _table_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, mode_code: int
     ``dots`` (float64, one per position, empty without sample weights) is
     filled in sum and mean mode only.
     """
-    from .._kernels.scatter import _nonempty_rows, _row_ptr
-
+    scatter = family("scatter")
     n = bags.indices.shape[0]
     # rows that receive gradient (the positions of row r will be row_ptr[r]:row_ptr[r + 1])
-    row_ptr = _row_ptr(bags.indices, weight.shape[0], -1)
-    rows, ptr = _nonempty_rows(row_ptr)
+    row_ptr = scatter._row_ptr(bags.indices, weight.shape[0], -1)
+    rows, ptr = scatter._nonempty_rows(row_ptr)
     dots = np.empty(n if bags.has_weights else 0, dtype=np.float64)
     if mode_code == BAG_MODES["max"]:
         values = _max_mode_grad(grad, bags, weight, rows, sparse)
@@ -340,8 +337,6 @@ def _weighted_sum_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, scale: 
 def _max_mode_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, rows: np.ndarray,
                    sparse: bool) -> np.ndarray:
     """Max mode: each output element's gradient goes to the row that gave the maximum."""
-    from .._kernels.bag import _bag_max_grad
-
     n, dim = bags.indices.shape[0], weight.shape[1]
     if sparse:
         values = np.zeros((rows.shape[0], dim), dtype=grad.dtype)
@@ -349,7 +344,7 @@ def _max_mode_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, rows: np.nd
     else:
         values = np.zeros((weight.shape[0], dim), dtype=grad.dtype)
         slot_of = bags.indices
-    choose(_bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad,
+    choose(family("bag")._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad,
                                    np.asarray(weight), slot_of, values)
     return values
 
@@ -357,10 +352,9 @@ def _max_mode_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, rows: np.nd
 def _position_scales(bags: Bags, mode_code: int, scale_grad_by_freq: bool, row_ptr: np.ndarray,
                      dtype: np.dtype) -> np.ndarray:
     """Factor of each position in its bag's output, divided by its index's count if asked."""
-    from .._kernels.bag import _bag_position_scales
-
     n = bags.indices.shape[0]
-    scale = _bag_position_scales(bags.offsets, bags.weights, mode_code == BAG_MODES["mean"], n)
+    scale = family("bag")._bag_position_scales(bags.offsets, bags.weights,
+                                               mode_code == BAG_MODES["mean"], n)
     if scale_grad_by_freq and n:
         scale /= np.diff(row_ptr)[bags.indices]  # occurrences of each position's index
     return scale.astype(dtype)  # the products in the gradient's precision, like torch
@@ -375,10 +369,8 @@ def _zeroed_values(n_rows: int, dim: int, dtype: np.dtype, parallel: bool,
     """
     if not parallel:
         return np.zeros((n_rows, dim), dtype=dtype)
-    from .._kernels.bag import _zero_rows
-
     values = np.empty((n_rows, dim), dtype=dtype)
-    zero = choose(_zero_rows, work)
+    zero = choose(family("bag")._zero_rows, work)
     zero(values, *task_args(zero, min(n_rows, _tuning.get("PARALLEL_TASKS"))))
     return values
 
@@ -391,8 +383,6 @@ def _frequent_rows_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, scale:
     Deals the rows to the parts (threads) in ``part_of`` (the row's part, -1
     for the others), which the other rows' step reads.
     """
-    from .._kernels.bag import _bag_frequent_rows_grad
-
     num_embeddings = weight.shape[0]
     n = bags.indices.shape[0]
     if parallel:
@@ -404,7 +394,7 @@ def _frequent_rows_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, scale:
     part_of[frequent_rows] = np.arange(frequent_rows.shape[0]) % n_parts
     target_of = np.zeros(num_embeddings, dtype=np.int64)
     target_of[frequent_rows] = targets
-    run = choose(_bag_frequent_rows_grad, n * weight.shape[1])
+    run = choose(family("bag")._bag_frequent_rows_grad, n * weight.shape[1])
     run(grad, bags.offsets, bags.indices, scale, part_of, target_of, values, np.asarray(weight),
         dots, bags.has_weights, n_parts)
 
@@ -418,8 +408,7 @@ def _other_rows_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, scale: np
     Their positions bucketed by row (ascending), with the bag and scale of
     each, summed in tasks of equal work (``counts``: positions per row).
     """
-    from .._kernels import bag as K
-
+    K = family("bag")
     n = bags.indices.shape[0]
     rest_ptr = row_ptr.copy()
     rest_ptr[1:] -= np.cumsum(np.where(part_of >= 0, np.diff(row_ptr), 0))
@@ -444,10 +433,8 @@ def _sample_weights_grad(bags: Bags, weight: np.ndarray, mode_code: int, grad: n
     place). Padding entries get zero.
     """
     if mode_code == BAG_MODES["mean"]:
-        from .._kernels.bag import _bag_mean_weight_grad
-
-        _bag_mean_weight_grad(bags.offsets, bags.weights, grad,
-                              run_bags(bags, weight, mode_code), dots)
+        family("bag")._bag_mean_weight_grad(bags.offsets, bags.weights, grad,
+                                            run_bags(bags, weight, mode_code), dots)
     full = np.zeros(bags.n_input, dtype=weight.dtype)
     if bags.kept is None:
         full[:bags.indices.shape[0]] = dots

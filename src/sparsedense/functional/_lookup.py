@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels import _pool, _tuning
+from .._kernels import _pool, _tuning, family
 from .._kernels._dispatch import balanced_order, choose, task_args, use_parallel, workers
 from .._base.validation import (
     check_grad_output,
@@ -54,7 +54,7 @@ def onehot_rows(X: Any, num_embeddings: int, name: str = "indices") -> np.ndarra
 
 
 def _flat_indices(indices: Any, num_embeddings: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    if sp.issparse(indices):
+    if type(indices) is not np.ndarray and sp.issparse(indices):
         flat = onehot_rows(indices, num_embeddings)
         return flat, (flat.shape[0],)
     return check_indices(indices, num_embeddings)
@@ -128,7 +128,8 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     weight = check_weight(weight, writable=renorm, why="max_norm (rows are renormalized in place)")
     num_embeddings, dim = weight.shape
     flat, shape = _flat_indices(indices, num_embeddings)
-    check_padding_idx(padding_idx, num_embeddings)
+    if padding_idx is not None:
+        check_padding_idx(padding_idx, num_embeddings)
     if renorm:
         max_norm = check_real(max_norm, "max_norm", 0, low_open=True)
         norm_type = check_real(norm_type, "norm_type", 0, low_open=True, allow_inf=True)
@@ -137,30 +138,38 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
         out = check_out(out, out_shape, weight.dtype)
     # everything is valid: from here on we write
     if renorm and flat.size:
-        from .._kernels.lookup import _renorm_rows
+        family("lookup")._renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
+    # a memmap as a plain ndarray view, no copy
+    table = weight if type(weight) is np.ndarray else np.asarray(weight)
+    return _gather(flat, table, out_shape, out)
 
-        _renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
-    table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
+
+def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
+            out: np.ndarray | None) -> np.ndarray:
+    """``table[flat]`` shaped ``out_shape``, into ``out`` when given (all checked)."""
+    dim = table.shape[1]
     work = flat.size * dim
     # a small lookup (its output fits the caches) runs on the threads only while the pool
     # is awake or a run of calls has earned its wake (_pool), else as numpy's row copies
-    small = work * weight.dtype.itemsize <= _tuning.get("LOOKUP_SMALL_MAX_BYTES")
-    started = time.perf_counter()
-    on_threads = not small or _pool.small_call_parallel(work)
+    small = work * table.itemsize <= _tuning.get("LOOKUP_SMALL_MAX_BYTES")
+    if small:
+        started = time.perf_counter()
+        on_threads = _pool.small_call_parallel(work, started)
+    else:
+        on_threads = True
     if not on_threads and out is None:
         target = np.take(table, flat, axis=0).reshape(out_shape)
     else:
         target = out if out is not None and out.flags.c_contiguous else np.empty(
-            out_shape, weight.dtype)
+            out_shape, table.dtype)
+        rows = target if target.ndim == 2 else target.reshape(flat.size, dim)
         if not on_threads:  # (mode="clip" spares take's buffered copy; indices are checked)
-            np.take(table, flat, axis=0, out=target.reshape(flat.size, dim), mode="clip")
+            np.take(table, flat, axis=0, out=rows, mode="clip")
         elif flat.size:
-            from .._kernels.lookup import _embedding_gather
-
-            gather = choose(_embedding_gather, work)
+            gather = choose(family("lookup")._embedding_gather, work)
             # small: one contiguous range per worker, the output's lines in one core's cache
             n_tasks = min(flat.size, workers() if small else _tuning.get("PARALLEL_TASKS"))
-            gather(flat, table, target.reshape(flat.size, dim), *task_args(gather, n_tasks))
+            gather(flat, table, rows, *task_args(gather, n_tasks))
     if small:
         _pool.small_call_done(on_threads, started)
     if out is not None and target is not out:
@@ -246,26 +255,20 @@ def embedding_backward(grad_output: Any, indices: Any, num_embeddings: int,
     grad = grad.reshape(math.prod(grad.shape[:-1]), grad.shape[-1])
     pad = check_padding_idx(padding_idx, num_embeddings)
     dim = grad.shape[1]
-    from .._kernels.scatter import (
-        _bucket_by_row,
-        _bucket_by_row_sorted,
-        _nonempty_rows,
-        _segment_sum_rows,
-    )
-
+    scatter = family("scatter")
     work = flat.size * dim
     # a dense gradient's first touches of its fresh table-sized output are slow from two
     # threads at once: in parallel only from SCATTER_PARALLEL_MIN_WORK
     allow = sparse or work >= _tuning.get("SCATTER_PARALLEL_MIN_WORK")
     parallel = allow and use_parallel(work)
-    segment_sum = choose(_segment_sum_rows, work, allow)
+    segment_sum = choose(scatter._segment_sum_rows, work, allow)
     scale = bool(scale_grad_by_freq)
     if not sparse or num_embeddings <= 4 * flat.size + 1024:
-        row_ptr, positions = _bucket_by_row(flat, num_embeddings, pad)
-        rows, ptr = _nonempty_rows(row_ptr)
+        row_ptr, positions = scatter._bucket_by_row(flat, num_embeddings, pad)
+        rows, ptr = scatter._nonempty_rows(row_ptr)
     else:  # a huge table and a small batch: no array of num_embeddings counts
-        rows, ptr, positions = _bucket_by_row_sorted(flat, np.argsort(flat, kind="stable"),
-                                                     pad)
+        rows, ptr, positions = scatter._bucket_by_row_sorted(
+            flat, np.argsort(flat, kind="stable"), pad)
     # frequent rows (Zipf) spread over the threads; the sums are the same in any order
     order = balanced_order(np.diff(ptr)) if parallel else np.arange(rows.shape[0])
     tasks = task_args(segment_sum, min(rows.shape[0], _tuning.get("PARALLEL_TASKS")))
