@@ -54,3 +54,34 @@ def test_healthy_models_do_not_warn(cls, sg):
         warnings.simplefilter("error", UserWarning)
         model = cls(planted_corpus(800), **dict(SMALL, sg=sg), **extra)
     assert mean_pairwise_cosine(model.wv.vectors) < 0.99
+
+
+class _Collapsed:
+    """The attributes warn_if_collapsed reads, of a model whose rows all point one way."""
+
+    class _Keyed:
+        vectors = np.ones((10, 4), np.float32)
+
+        def __len__(self):
+            return 10
+
+    _owner, epochs_trained_, corpus_total_words, wv = "FastText", 2, 160, _Keyed()
+
+    def __init__(self, sg, epochs, min_count):
+        self.sg, self.epochs, self.min_count = sg, epochs, min_count
+
+
+@pytest.mark.parametrize("sg, min_count", [(0, 1), (0, 5), (1, 1)])
+def test_the_advice_gives_current_values_as_such_and_only_what_can_change(sg, min_count):
+    from sparsedense.models._health import warn_if_collapsed
+
+    with pytest.warns(UserWarning, match="collapsed onto one direction") as record:
+        warn_if_collapsed(_Collapsed(sg, 1, min_count))
+    message = str(record[0].message)
+    assert "more epochs (epochs=1 now)" in message and "more data" in message
+    assert ("sg=1 (skip-gram)" in message) == (sg == 0)
+    # min_count=1 keeps every word: a lower one is no advice
+    assert ("lower min_count" in message) == (min_count > 1)
+    if min_count > 1:
+        assert f"a lower min_count (min_count={min_count} now)" in message
+    assert "mean cosine similarity 1.0000 between 10 sampled words, after 2 epoch(s)" in message

@@ -48,10 +48,12 @@ def warn_if_collapsed(model) -> None:
     if cos is None or cos <= COLLAPSED_COSINE:
         return
     mode = "skip-gram" if model.sg else "CBOW"
-    tries = [f"more epochs (epochs={model.epochs})", "more data"]
+    # the current values, said as such ("epochs=1" alone reads as the advice)
+    tries = [f"more epochs (epochs={model.epochs} now)", "more data"]
     if not model.sg:
         tries.append("sg=1 (skip-gram)")
-    tries.append(f"a lower min_count (min_count={model.min_count})")
+    if model.min_count > 1:  # (min_count=1 keeps every word already)
+        tries.append(f"a lower min_count (min_count={model.min_count} now)")
     warnings.warn(
         f"{model._owner}: the trained vectors collapsed onto one direction (mean cosine "
         f"similarity {cos:.4f} between {min(len(model.wv), SAMPLE_ROWS)} sampled words, "
