@@ -9,6 +9,8 @@ constant asks for.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -39,10 +41,14 @@ def parallel_calls(monkeypatch):
         seen.append(chosen is kernel)
         return chosen
 
-    import sparsedense.functional._bag as bag_mod
+    import sparsedense.decomposition  # noqa: F401  (every module that may choose, loaded)
+    import sparsedense.functional  # noqa: F401
+    import sparsedense.similarity  # noqa: F401
 
-    monkeypatch.setattr(bag_mod, "choose", spy)
-    monkeypatch.setattr(_dispatch, "choose", spy)  # similarity imports it at call time
+    # every module that holds choose under its name (imported at module level) sees the spy
+    for name, module in list(sys.modules.items()):
+        if name.startswith("sparsedense") and getattr(module, "choose", None) is real:
+            monkeypatch.setattr(module, "choose", spy)
     return seen
 
 

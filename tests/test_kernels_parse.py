@@ -40,6 +40,12 @@ def test_parse_kernels_are_cached_nogil_and_lazy():
     for kernel in kernels:
         assert kernel._cache.__class__.__name__ != "NullCache", kernel.__name__
         assert kernel.targetoptions.get("nogil"), kernel.__name__
+    # loading the vector-file module loads no Numba and no kernel family; the plain-Python
+    # helpers of _kernels (the tuning constants, the dispatch rule) may come with it
     code = ("import sys, sparsedense.vectors._io\n"
-            "assert not any(m.startswith('sparsedense._kernels') for m in sys.modules)\n")
+            "assert 'numba' not in sys.modules\n"
+            "helpers = {'sparsedense._kernels', 'sparsedense._kernels._tuning',\n"
+            "           'sparsedense._kernels._dispatch', 'sparsedense._kernels._pool'}\n"
+            "loaded = {m for m in sys.modules if m.startswith('sparsedense._kernels')}\n"
+            "assert loaded <= helpers, sorted(loaded - helpers)\n")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

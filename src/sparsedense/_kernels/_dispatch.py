@@ -69,7 +69,8 @@ def workers() -> int:
 #: the main thread's id, in a list the fork hook below updates: a forked child's main
 #: thread is the one that forked (an id compare costs less than threading's calls)
 _MAIN_THREAD = [threading.main_thread().ident]
-os.register_at_fork(after_in_child=lambda: _MAIN_THREAD.__setitem__(0, threading.get_ident()))
+if hasattr(os, "register_at_fork"):  # (no fork on Windows)
+    os.register_at_fork(after_in_child=lambda: _MAIN_THREAD.__setitem__(0, threading.get_ident()))
 
 
 def use_parallel(work: int) -> bool:
