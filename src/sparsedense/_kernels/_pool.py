@@ -72,22 +72,20 @@ def small_call_parallel(work: int, now: float | None = None) -> bool:
     lost as much time on one thread as a wake costs. Never below
     ``PARALLEL_MIN_WORK`` or off the main thread.
     """
-    state = _state
-    state["woke"] = False
+    _state["woke"] = False
     if not use_parallel(work):
         return False
     if now is None:
         now = time.perf_counter()
-    spin = _tuning.get("POOL_SPIN_MICROSECONDS") * 1e-6
-    if now - state["parallel_end"] < spin:  # the pool is awake
+    if pool_awake(now):
         return True
-    if now - state["call_end"] >= spin:  # not part of a run: the run starts here
-        state["rent"] = 0.0
+    if now - _state["call_end"] >= _spin():  # not part of a run: the run starts here
+        _state["rent"] = 0.0
         return False
-    if state["rent"] >= wake_cost():
+    if _state["rent"] >= wake_cost():
         # the process's first parallel call starts the threads: not a wake to learn from
-        state["woke"] = state["parallel_end"] > float("-inf")
-        state["rent"] = 0.0
+        _state["woke"] = _state["parallel_end"] > float("-inf")
+        _state["rent"] = 0.0
         return True
     return False
 
