@@ -247,11 +247,11 @@ def topk_rerank(Q, table: QuantizedTable, rerank, k: int, exclude_self: bool,
         cand_ub, n_cand = np.empty(cap, dtype=np.float32), np.zeros(1, dtype=np.int64)
         cols = tile_cols(n_c, block_size, 4 * table.shape[1])  # (decoded float32 rows)
         for q0, c0, scores, _, _ in dense_tiles(Qs, table, block_size, cols, normalize=cosine):
-            exact._screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f, lower,
-                         filled, cand_q, cand_c, cand_ub, n_cand, W, cosine, buf, scales, Qc,
-                         out_idx, out_score, scored, seen, stats, one)
-        exact._score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine, buf,
-                          scales, Qc, out_idx, out_score, scored, seen, stats, one)
+            exact._screen_tile(scores, q0, c0, k, bool(exclude_self), alpha, cq, a, b, f,
+                               lower, filled, cand_q, cand_c, cand_ub, n_cand, W, cosine, buf,
+                               scales, Qc, out_idx, out_score, scored, seen, stats, one)
+        exact._score_candidates(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, cosine,
+                                buf, scales, Qc, out_idx, out_score, scored, seen, stats, one)
     choose(family("similarity")._sort_topk, out_idx.size)(out_idx, out_score)
     _check_source(W, table, out_idx)
     return out_idx, out_score, {"rows": n_c, "rows_read": int(stats[1]),

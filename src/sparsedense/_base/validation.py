@@ -11,13 +11,13 @@ Kernels never validate; the functions here are the only gate in front of them.
 
 from __future__ import annotations
 
-import functools
 import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from .._kernels import family
 from .errors import InvalidParameterError, NoSamplesError
 
 
@@ -192,9 +192,8 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
             and indices.flags.c_contiguous):  # what most callers pass: only the range check
         flat = indices.reshape(-1)
         if flat.size:
-            bad = _range_kernel()(flat, num_embeddings)
-            if bad >= 0:
-                _raise_out_of_range(indices, int(bad), num_embeddings, name, upper_name)
+            bad = int(family("sparse")._first_out_of_range(flat, num_embeddings))
+            _raise_out_of_range(indices, bad, num_embeddings, name, upper_name)
         return flat, indices.shape
     if isinstance(indices, (bool, np.bool_)):
         raise TypeError(f"{name} must be integers; got bool {indices!r}")
@@ -221,7 +220,7 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
         if flat.dtype == np.uint64:  # one reduction (numba compares uint64 through float64)
             bad = int(np.argmax(flat >= num_embeddings)) if flat.max() >= num_embeddings else -1
         else:  # one pass of a small kernel: no temporaries, no numpy dispatch
-            bad = int(_range_kernel()(flat, num_embeddings))
+            bad = int(family("sparse")._first_out_of_range(flat, num_embeddings))
         _raise_out_of_range(arr, bad, num_embeddings, name, upper_name)
     return flat.astype(np.int64, copy=False), arr.shape
 
@@ -235,14 +234,6 @@ def _raise_out_of_range(arr: np.ndarray, bad: int, num_embeddings: int, name: st
             f"{name}{_where(pos)} = {arr[pos]} is out of range for "
             f"{upper_name}={num_embeddings} (valid: 0..{num_embeddings - 1})"
         )
-
-
-@functools.cache
-def _range_kernel():
-    """The kernel that finds the first index out of range (imported on first use)."""
-    from .._kernels.sparse import _first_out_of_range
-
-    return _first_out_of_range
 
 
 def check_padding_idx(padding_idx: Any, num_embeddings: int) -> int:

@@ -13,7 +13,6 @@ threads).
 from __future__ import annotations
 
 import functools
-import os
 import threading
 
 import numpy as np
@@ -51,7 +50,7 @@ def task_args(kernel, n_tasks: int) -> tuple[int, int, np.ndarray]:
     its serial twin one;
     the counter has two slots (a kernel with two task loops uses both).
     """
-    n_workers = workers() if kernel in _TWINS else 1  # (is_parallel, one call less)
+    n_workers = workers() if is_parallel(kernel) else 1
     return n_tasks, n_workers, np.zeros(2, dtype=np.int64)
 
 
@@ -66,17 +65,10 @@ def workers() -> int:
     return max(1, min(config.NUMBA_NUM_THREADS, _tuning.machine().n_cpus))
 
 
-#: the main thread's id, in a list the fork hook below updates: a forked child's main
-#: thread is the one that forked (an id compare costs less than threading's calls)
-_MAIN_THREAD = [threading.main_thread().ident]
-if hasattr(os, "register_at_fork"):  # (no fork on Windows)
-    os.register_at_fork(after_in_child=lambda: _MAIN_THREAD.__setitem__(0, threading.get_ident()))
-
-
 def use_parallel(work: int) -> bool:
     """True for work above the tuned ``PARALLEL_MIN_WORK`` on the main thread."""
     return (work >= _tuning.get("PARALLEL_MIN_WORK")
-            and threading.get_ident() == _MAIN_THREAD[0])
+            and threading.current_thread() is threading.main_thread())
 
 
 def choose(kernel, work: int, allow: bool = True):

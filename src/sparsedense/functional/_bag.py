@@ -344,8 +344,8 @@ def _max_mode_grad(grad: np.ndarray, bags: Bags, weight: np.ndarray, rows: np.nd
     else:
         values = np.zeros((weight.shape[0], dim), dtype=grad.dtype)
         slot_of = bags.indices
-    choose(family("bag")._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights, grad,
-                                   np.asarray(weight), slot_of, values)
+    choose(family("bag")._bag_max_grad, n * dim)(bags.offsets, bags.indices, bags.weights,
+                                                 grad, np.asarray(weight), slot_of, values)
     return values
 
 

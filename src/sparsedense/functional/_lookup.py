@@ -128,8 +128,7 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     weight = check_weight(weight, writable=renorm, why="max_norm (rows are renormalized in place)")
     num_embeddings, dim = weight.shape
     flat, shape = _flat_indices(indices, num_embeddings)
-    if padding_idx is not None:
-        check_padding_idx(padding_idx, num_embeddings)
+    check_padding_idx(padding_idx, num_embeddings)
     if renorm:
         max_norm = check_real(max_norm, "max_norm", 0, low_open=True)
         norm_type = check_real(norm_type, "norm_type", 0, low_open=True, allow_inf=True)
@@ -139,8 +138,7 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     # everything is valid: from here on we write
     if renorm and flat.size:
         family("lookup")._renorm_rows(weight, np.unique(flat), float(max_norm), float(norm_type))
-    # a memmap as a plain ndarray view, no copy
-    table = weight if type(weight) is np.ndarray else np.asarray(weight)
+    table = np.asarray(weight)  # a memmap as a plain ndarray view, no copy
     return _gather(flat, table, out_shape, out)
 
 
@@ -162,7 +160,7 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
     else:
         target = out if out is not None and out.flags.c_contiguous else np.empty(
             out_shape, table.dtype)
-        rows = target if target.ndim == 2 else target.reshape(flat.size, dim)
+        rows = target.reshape(flat.size, dim)
         if not on_threads:  # (mode="clip" spares take's buffered copy; indices are checked)
             np.take(table, flat, axis=0, out=rows, mode="clip")
         elif flat.size:
