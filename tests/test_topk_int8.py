@@ -101,6 +101,24 @@ def test_panel_dots_are_the_exact_integer_products(rng, dim):
     np.testing.assert_array_equal(out_1.reshape(n_p, n_q, D.PANEL), want)
 
 
+@pytest.mark.parametrize("dim", [1, 2, 3, 5, 15, 16, 17, 63, 64, 65, 69, 128, 129, 300])
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 33, 70])
+def test_panels_built_from_the_rows_are_the_layout(rng, dim, n):
+    """build_panel's transposes (whole and masked blocks of 16 rows by 16 words) give
+    the panel layout: per group of four columns, each row's four codes as one int32,
+    zeros past the last row, past the columns and in the tile groups beyond."""
+    qt = sd.quantize(rng.standard_normal((n, dim)).astype(np.float32), "int8")
+    qt.data[0, :dim] = 255
+    groups = T8._groups(qt)
+    n_p = -(-n // D.PANEL)
+    codes = np.zeros((n_p * D.PANEL, groups * 4), np.uint8)
+    codes[:n, :dim] = qt.data[:, :dim]
+    want = codes.reshape(n_p, D.PANEL, groups, 4).transpose(0, 2, 1, 3)
+    got = T8._panels(qt)
+    assert got.shape == (n_p, groups, D.PANEL)
+    np.testing.assert_array_equal(got.view(np.uint8).reshape(n_p, groups, D.PANEL, 4), want)
+
+
 @pytest.mark.skipif("avx2" not in __import__("sparsedense._kernels._tuning",
                                              fromlist=["_features"])._features(),
                     reason="AVX2's byte products need a CPU with AVX2")
@@ -308,8 +326,8 @@ def test_the_queries_cut_kernel_follows_the_definitions(rng, dim, int8_screen):
 
 
 @njit
-def _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, panels, Qc, Wn,
-                 n_c, tau, bad, missed):
+def _bounds_hold(qs, qs32, qerr, rowv, rows32, perr, pslope, qc, qc2, panels, Qc, Wn, n_c, tau,
+                 bad, missed):
     out = np.empty((D.GROUP, D.PANEL), np.int32)
     out2 = np.empty((1, D.PANEL), np.int32)
     mask = np.empty(D.PANEL, np.bool_)
@@ -327,7 +345,7 @@ def _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, pane
                     r = p * D.PANEL + lane
                     if r >= n_c:
                         break
-                    v, d = K._refined(qs, q, rows, r, out[j, lane], out2[0, lane])
+                    v, d = K._refined(qs, q, rowv, rows32, r, out[j, lane], out2[0, lane])
                     exact = canonical_dot(Qc[q], Wn[r])
                     if abs(exact - v) > d:
                         bad[0] += 1
@@ -357,7 +375,8 @@ def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim,
     Q = rng.standard_normal((2 * D.GROUP, dim)).astype(np.float32)
     Q[0] = 0.0
     qt = sd.quantize(W, "int8")
-    panels, rowv, rows, rows32, perr, pslope = T8._prepared(qt, metric)
+    rowv, rows32, perr, pslope = T8._prepared(qt, metric)
+    panels = T8._panels(qt)
     Qs = normalize_rows(Q, np.float32) if metric == "cosine" else Q
     Wn = normalize_rows(W, np.float32) if metric == "cosine" else W
     alpha = (np.abs(Qs).sum(axis=1) * (1 + 2.0 ** -20)).astype(np.float32)
@@ -367,8 +386,8 @@ def test_every_refined_bound_holds_against_the_canonical_score(rng, metric, dim,
     qc, qc2, qs, qs32, qerr = T8._query_terms(Qs, alpha, cq, panels.shape[1], 2 * D.GROUP)
     for tau in (-np.inf, 0.0, 0.3, 5.0):
         bad, missed = np.zeros(1, np.int64), np.zeros(1, np.int64)
-        _bounds_hold(qs, qs32, qerr, rows, rowv, rows32, perr, pslope, qc, qc2, panels, Qs,
-                     Wn, n, np.float32(tau), bad, missed)
+        _bounds_hold(qs, qs32, qerr, rowv, rows32, perr, pslope, qc, qc2, panels, Qs, Wn, n,
+                     np.float32(tau), bad, missed)
         assert bad[0] == 0
         assert missed[0] == 0  # the panel and row filters never drop a row that can reach
 
@@ -482,8 +501,8 @@ def test_the_source_check_packs_as_quantize_does(rng):
     def first_mismatch(W, rows, qt):
         # both the parallel kernel and its serial twin
         flags = [np.zeros(rows.size, dtype=np.bool_) for _ in range(2)]
-        _int8_rows_differ(W, rows, qt.data, qt._scale, qt._bias, flags[0])
-        choose(_int8_rows_differ, 0)(W, rows, qt.data, qt._scale, qt._bias, flags[1])
+        _int8_rows_differ(W, rows, qt.data, flags[0])
+        choose(_int8_rows_differ, 0)(W, rows, qt.data, flags[1])
         assert np.array_equal(flags[0], flags[1])
         return int(np.argmax(flags[0])) if flags[0].any() else -1
 
@@ -512,3 +531,35 @@ def test_another_float_table_is_refused_after_the_int8_screen(rng):
     other[:, 3] += 0.5
     with pytest.raises(ValueError, match="does not pack to the compressed corpus"):
         topk_similar(W[:4], qt, 3, rerank=other)
+
+
+def test_the_screen_keeps_a_few_bytes_a_row_beside_the_table(rng, int8_screen):
+    """What a table keeps for its screen (issue 26: the screen's memory a 3.5th of the
+    float table's or less): float32 terms per row and per panel, no panels of codes
+    (they are built a block at a time), no norms; the call's own buffers are freed."""
+    import gc
+    import tracemalloc
+
+    n, dim = 8000, 300
+    W = rng.standard_normal((n, dim)).astype(np.float32)
+    Q = W[:40]
+    metrics = ("cosine", "dot")
+    want = [topk_similar(Q, W, 5, metric=metric) for metric in metrics]
+    for metric in metrics:  # compiled before tracing
+        topk_similar(Q, sd.quantize(W, "int8"), 5, metric=metric, rerank=W)
+    qt = sd.quantize(W, "int8")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        got = [topk_similar(Q, qt, 5, metric=metric, rerank=W) for metric in metrics]
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before - sum(
+            a.nbytes + b.nbytes for a, b in got)
+    finally:
+        tracemalloc.stop()
+    for g, w in zip(got, want):
+        assert_same(g, w)
+    per_metric = kept / 2
+    assert per_metric <= 30 * n, per_metric / n  # 28 bytes a row, 52 a panel of 32
+    assert (qt.data.nbytes + per_metric) * 3.5 <= W.nbytes

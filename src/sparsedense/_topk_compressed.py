@@ -35,8 +35,9 @@ from .similarity import (
 _NORMS: "weakref.WeakKeyDictionary[QuantizedTable, np.ndarray]" = weakref.WeakKeyDictionary()
 
 
-def decoded_norms(table: QuantizedTable) -> np.ndarray:
-    """float64 l2 norms of the decoded rows, decoded a chunk at a time (cached per table)."""
+def decoded_norms(table: QuantizedTable, keep: bool = True) -> np.ndarray:
+    """float64 l2 norms of the decoded rows, decoded a chunk at a time (cached per table,
+    unless not ``keep``: what needs them once need not hold 8 bytes a row)."""
     norms = _NORMS.get(table)
     if norms is None:
         n, dim = table.shape
@@ -47,7 +48,8 @@ def decoded_norms(table: QuantizedTable) -> np.ndarray:
             rows = np.arange(lo, min(lo + step, n), dtype=np.int64)
             part = table.take(rows, buf[:rows.shape[0]])
             choose(family("similarity")._row_norms, part.size)(part, norms[lo:lo + rows.shape[0]])
-        _NORMS[table] = norms
+        if keep:
+            _NORMS[table] = norms
     return norms
 
 
@@ -114,8 +116,8 @@ def value_error(table: QuantizedTable) -> np.ndarray:
             part = np.abs(halves[lo:lo + step].astype(np.float32))
             err[lo:lo + step] = part.max(axis=1, initial=0.0)
         return err * 2.0 ** -10 + 2.0 ** -24
-    scale = table._scale.astype(np.float64)
-    bias = np.abs(table._bias.astype(np.float64))
+    scale, bias = (x.astype(np.float64) for x in table._scale_bias())
+    bias = np.abs(bias)
     roundoff = 2.0 ** -20
     if table.dtype == "int8":
         return 0.5 * scale + 1e-8 + roundoff * (bias + 255 * scale)
@@ -129,7 +131,8 @@ def up32(x: np.ndarray) -> np.ndarray:
     return np.where(y.astype(np.float64) < x, np.nextafter(y, np.float32(np.inf)), y)
 
 
-def row_bounds(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
+def row_bounds(table: QuantizedTable, metric: str,
+               norms: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """``(a, b, f)`` per row: a decoded score is within ``alpha a + |s| b + cq f`` of the float one.
 
     ``alpha`` is the query's l1 norm, ``cq`` 1 (cosine) or its l2 norm (dot).
@@ -137,13 +140,14 @@ def row_bounds(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
     a value error ``e`` and ``E = sqrt(dim) e``; dot: ``|q.(w - d)| <= |q|_1 e``;
     both plus the rounding of the two products, the normalisation and the
     canonical score (``fast_score_bound`` per unit of ``|q| |c|``, doubled).
+    ``norms``: :func:`decoded_norms`, when the caller has them.
     """
     from .similarity import fast_score_bound
 
     e = value_error(table)
     dim = table.shape[1]
     E = np.sqrt(dim) * e
-    d = decoded_norms(table)
+    d = decoded_norms(table) if norms is None else norms
     u = 2 * fast_score_bound(dim, np.float32)
     if metric == "cosine":
         den = d - E
@@ -182,7 +186,7 @@ def _check_source(W: np.ndarray, table: QuantizedTable, rows: np.ndarray) -> Non
     if table.dtype == "int8":  # packed row by row in a kernel, no copies
         differ = np.zeros(rows.shape[0], dtype=np.bool_)
         differs = choose(family("quantized")._int8_rows_differ, differ.size * W.shape[1])
-        differs(W, rows, table.data, table._scale, table._bias, differ)
+        differs(W, rows, table.data, differ)
         bad = int(np.argmax(differ)) if differ.any() else -1
     else:
         packed = quantize(W[rows], table.dtype).data

@@ -5,7 +5,9 @@ which costs as much as the float product it should spare. Here the queries
 are cut into signed bytes too and the screen multiplies bytes by bytes
 (:mod:`sparsedense._kernels.int8_dots`: AVX-512 VNNI, AVX2's byte products, or AMX
 tiles by :mod:`sparsedense._kernels.int8_tiles`),
-on the table's codes rearranged once into panels. Each estimate comes with a
+on the table's codes, rearranged into panels a block at a time as the screen
+reaches them: what a table keeps for its screen is a few float32 terms per
+row, not a second copy of its codes. Each estimate comes with a
 bound on its distance to the canonical float score: the bound of the decoded
 row against the float one (:func:`sparsedense._topk_compressed.row_bounds`),
 plus the query's rounding to bytes, plus the float32 arithmetic of the
@@ -23,89 +25,87 @@ import numpy as np
 
 from .quantized import QuantizedTable
 
-#: each table's panels and, per metric, its row terms (a table's rows never change)
+#: each table's row terms, per metric (a table's rows never change)
 _PREPARED: "weakref.WeakKeyDictionary[QuantizedTable, dict]" = weakref.WeakKeyDictionary()
 #: candidates a worker holds before they are scored (20 bytes each)
 _CANDIDATES = 1 << 18
 
 
-def _panels(table: QuantizedTable) -> np.ndarray:
-    """The codes as int32 ``(panels, groups, PANEL)``: per group of four columns, the
-    panel's rows' four codes side by side (zero codes pad the rows and columns; the
-    groups to whole tiles where the screen may take its sums from them)."""
-    from ._kernels._tiles import aligned, tiles_usable
-    from ._kernels.int8_dots import PANEL
+def _groups(table: QuantizedTable) -> int:
+    """Groups of four columns in a panel: the codes' and zeros to whole tiles where the
+    screen may take its sums from them."""
+    from ._kernels._tiles import tiles_usable
     from ._kernels.int8_tiles import TILE_GROUPS
 
-    n, dim = table.shape
-    groups = -(-dim // 4)
+    groups = -(-table.shape[1] // 4)
     if tiles_usable("INT8_TILES"):
         groups = -(-groups // TILE_GROUPS) * TILE_GROUPS
-    n_panels = -(-n // PANEL)
-    codes = table.data[:, :dim]
-    out = aligned((n_panels, groups, PANEL, 4), np.uint8, zero=True)  # (tile rows)
-    step = 1024  # panels rearranged at once
-    for p0 in range(0, n_panels, step):
-        p1 = min(n_panels, p0 + step)
-        block = np.zeros(((p1 - p0) * PANEL, groups * 4), dtype=np.uint8)
-        part = codes[p0 * PANEL:p1 * PANEL]
-        block[:part.shape[0], :dim] = part
-        out[p0:p1] = block.reshape(p1 - p0, PANEL, groups, 4).transpose(0, 2, 1, 3)
-    return out.view(np.int32).reshape(n_panels, groups, PANEL)
+    return groups
+
+
+def _panels(table: QuantizedTable) -> np.ndarray:
+    """All the codes as int32 ``(panels, groups, PANEL)``, as the screen builds them a
+    block at a time (:func:`sparsedense._kernels.int8_dots.build_panel`): per group of
+    four columns, the panel's rows' four codes side by side (zero codes pad the rows
+    and columns)."""
+    from ._kernels._tiles import aligned
+    from ._kernels.int8_dots import PANEL, build_panels
+
+    out = aligned((-(-table.shape[0] // PANEL), _groups(table), PANEL), np.int32)
+    build_panels(table.data, table.shape[1], out)
+    return out
 
 
 def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
-    """``(rowv, rows, rows32, perr, pslope)``: each row's estimate factors (float32
-    ``A, M, B``), its bound terms (float64 ``a, b, f, g, delta, scale, bias, mean``;
-    the first five rounded up to float32) and each panel's largest ones."""
+    """``(rowv, rows32, perr, pslope)``: each row's estimate factors (float32 ``A, M, B``),
+    its bound terms (``a, b, f, g``, rounded up to float32) and each panel's largest
+    ones (36 bytes a row in all; the norms and means they come from are not kept)."""
     from ._kernels.int8_dots import PANEL
     from ._topk_compressed import decoded_norms, row_bounds, up32
 
     n, dim = table.shape
     n_pad = -(-n // PANEL) * PANEL
-    scale = table._scale.astype(np.float64)
-    bias = table._bias.astype(np.float64)
+    scale, bias = (x.astype(np.float64) for x in table._scale_bias())
+    norms = decoded_norms(table, keep=False)
     if metric == "cosine":
-        norms = decoded_norms(table)
         inv = np.divide(1.0, norms, out=np.zeros(n), where=norms > 0)
     else:
         inv = np.ones(n)
-    mean = np.empty(n)
-    spread = np.empty(n)  # |c - mean|_2 of each row's codes
+    rowv = np.zeros((3, n_pad), dtype=np.float32)
+    rows32 = np.zeros((4, n_pad), dtype=np.float32)
     step = 1 << 13
     for lo in range(0, n, step):
-        c = table.data[lo:lo + step, :dim].astype(np.float64)
-        mean[lo:lo + step] = c.mean(axis=1) if dim else 0.0
-        spread[lo:lo + step] = np.sqrt(((c - mean[lo:lo + step, None]) ** 2).sum(axis=1))
-    rowv = np.zeros((3, n_pad), dtype=np.float32)
-    rowv[0, :n] = scale * inv
-    rowv[1, :n] = mean * scale * inv
-    rowv[2, :n] = bias * inv
-    a, b, f = (x.astype(np.float64) for x in row_bounds(table, metric))
-    rows = np.zeros((8, n_pad))
-    rows[0, :n], rows[1, :n], rows[2, :n] = a, b, f
-    rows[3, :n] = scale * inv * spread * (1 + 2.0 ** -30)
-    # the float32 decoding of a value (at most two roundings of 255 scale + |bias|)
-    rows[4, :n] = 2.0 ** -23 * (255 * scale + np.abs(bias)) * inv * (1 + 2.0 ** -30)
-    rows[5, :n], rows[6, :n], rows[7, :n] = scale * inv, bias * inv, mean
+        hi = min(n, lo + step)
+        c = table.data[lo:hi, :dim].astype(np.float64)
+        mean = c.mean(axis=1) if dim else np.zeros(hi - lo)
+        spread = np.sqrt(((c - mean[:, None]) ** 2).sum(axis=1))  # |c - mean|_2
+        rowv[0, lo:hi] = scale[lo:hi] * inv[lo:hi]
+        rowv[1, lo:hi] = mean * scale[lo:hi] * inv[lo:hi]
+        rowv[2, lo:hi] = bias[lo:hi] * inv[lo:hi]
+        rows32[3, lo:hi] = up32(scale[lo:hi] * inv[lo:hi] * spread * (1 + 2.0 ** -30))
+    rows32[:3, :n] = row_bounds(table, metric, norms)
+    # the float32 decoding's bound per row, from A and B as the kernels take it
+    # (int8_screen._delta, inflated a little more: a panel's covers its rows' own)
+    A, B = (np.abs(x.astype(np.float64)) for x in (rowv[0], rowv[2]))
+    delta = 2.0 ** -23 * (255 * A + B) * (1 + 2.0 ** -20)
     # each panel's largest terms, combined as the query's terms multiply them (see
     # _query_terms's qerr): alpha, cq, |rho|, 255 |qi|_1 sq, |sum(rho)|, |sum(q)|
-    a_p, b_p, f_p, g_p, d_p = rows[:5].reshape(5, -1, PANEL).max(axis=2)
+    a_p, b_p, f_p, g_p = rows32.astype(np.float64).reshape(4, -1, PANEL).max(axis=2)
+    d_p = delta.reshape(-1, PANEL).max(axis=1)
     am, mm, bm = np.abs(rowv.astype(np.float64)).reshape(3, -1, PANEL).max(axis=2)
     grow = 1 + b_p
     perr = np.stack([a_p + grow * d_p, f_p, grow * g_p, grow * am * 2.0 ** -21,
                      grow * mm * 2.0 ** -21, grow * bm * 2.0 ** -21], axis=1)
     pslope = up32(b_p * (1 + 2.0 ** -20) + 2.0 ** -20)
-    return rowv, rows, up32(rows[:5]), np.ascontiguousarray(perr), pslope
+    return rowv, rows32, np.ascontiguousarray(perr), pslope
 
 
 def _prepared(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
+    """:func:`_row_terms`, made once per table and metric."""
     entry = _PREPARED.setdefault(table, {})
-    if "panels" not in entry:
-        entry["panels"] = _panels(table)
     if metric not in entry:
         entry[metric] = _row_terms(table, metric)
-    return (entry["panels"],) + entry[metric]
+    return entry[metric]
 
 
 def _query_terms(Qs: np.ndarray, alpha: np.ndarray, cq: np.ndarray, groups: int,
@@ -157,15 +157,15 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     n_q, n_c = Qs.shape[0], table.shape[0]
     if n_q == 0:
         return 0, 0
-    panels, rowv, rows, rows32, perr, pslope = _prepared(table, metric)
-    tiles = (_tiles.tiles_usable("INT8_TILES") and panels.shape[1] % TILE_GROUPS == 0
+    rowv, rows32, perr, pslope = _prepared(table, metric)
+    groups = _groups(table)
+    tiles = (_tiles.tiles_usable("INT8_TILES") and groups % TILE_GROUPS == 0
              and n_q * n_c >= _tuning.get("INT8_TILES_FROM_PAIRS"))
     group = TGROUP if tiles else GROUP
     n_groups = -(-n_q // group)
-    qcodes, qcodes2, qs, qs32, qerr = _query_terms(Qs, alpha, cq, panels.shape[1],
-                                                   n_groups * group)
+    qcodes, qcodes2, qs, qs32, qerr = _query_terms(Qs, alpha, cq, groups, n_groups * group)
     # fewer groups than threads: each group's rows in as many parts, one task each
-    n_panels = panels.shape[0]
+    n_panels = pslope.shape[0]
     n_parts = min(n_panels, -(-workers() // n_groups))
     work = n_q * n_c * max(1, table.shape[1] // 16)
     allow = n_groups * n_parts > 1
@@ -200,26 +200,30 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
             cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, metric == "cosine", bufs,
             scales, Qc, out_idx, out_score, scored, seen, stats, ones)
 
-    # panels of each part screened by one call: half an L2 of codes, read by every query
-    # group (with tiles, a worker's sums of them beside); one group reads them once
-    panel_bytes = panels.shape[1] * PANEL * 4 + (2 * TGROUP * PANEL * 4 if tiles else 0)
+    # panels of each part screened by one call: half an L2 of codes, built once into a
+    # block that every query group reads (with tiles, a worker's sums of them beside);
+    # one group reads each panel once: its task builds it where it is multiplied
+    panel_bytes = groups * PANEL * 4 + (2 * TGROUP * PANEL * 4 if tiles else 0)
     longest = int((ends - starts).max())
-    step = (max(1, _tuning.machine().l2 // 2 // max(1, panel_bytes)) if n_groups > 1 or tiles
-            else longest)
+    own = n_groups == 1 and not tiles
+    step = longest if own else min(longest, max(1, _tuning.machine().l2 // 2 // panel_bytes))
+    block = _tiles.aligned((n_workers if own else n_parts * step, groups, PANEL), np.int32)
     extra = ()
     if tiles:
         extra = (_tiles.tile_config(),
-                 _tiles.aligned((n_workers, min(step, longest), 2, TGROUP, PANEL), np.int32))
+                 _tiles.aligned((n_workers, step, 2, TGROUP, PANEL), np.int32))
     for p_lo in range(0, longest, step):
         p_hi = p_lo + step
         reach = np.minimum(ends, starts + p_hi)
+        build = 2 if own else 1
         while True:
-            kernel(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32,
-                   n_q, n_c, p_lo, p_hi, k, bool(exclude_self), lower, filled, done, cand_q,
-                   cand_c, cand_ub, n_cand, counts, *extra, n_tasks, n_parts, starts, ends,
-                   n_workers, np.zeros(2, dtype=np.int64))
+            kernel(table.data, table.shape[1], block, build, qcodes, qcodes2, qs, qs32, qerr,
+                   rowv, perr, pslope, rows32, n_q, n_c, p_lo, p_hi, k, bool(exclude_self),
+                   lower, filled, done, cand_q, cand_c, cand_ub, n_cand, counts, *extra,
+                   n_tasks, n_parts, starts, ends, n_workers, np.zeros(2, dtype=np.int64))
             if (done >= reach).all() and (n_cand <= _CANDIDATES // 2).all():
                 break
             score_all()  # a buffer is half full, or a task stopped short: make room
+            build = 2 if own else 0  # (the block still holds this call's panels)
     score_all()
     return int(stats[:, 0].sum()), int(seen.any(axis=0).sum())

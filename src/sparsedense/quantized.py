@@ -123,24 +123,22 @@ class QuantizedTable:
             self._codes = np.ascontiguousarray(data)
             data = self._codes
             self._halves = None
-        self._pair: tuple[np.ndarray, np.ndarray] | None = None
         self._data = data
         self.dtype = dtype
         self.shape = (int(data.shape[0]), int(dim))
 
     def _scale_bias(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every row's scale and bias as float32 arrays, made on first use and kept (the
-        top-k screens use them; the bag and lookup kernels read them from the rows)."""
-        if self._pair is None:
-            if self._codes is None:
-                raise TypeError("a float16 table has no scale or bias")
-            pair_dtype = np.float32 if self.dtype == "int8" else np.float16
-            size = np.dtype(pair_dtype).itemsize
-            width = self._codes.shape[1] - 2 * size
-            self._pair = tuple(  # type: ignore[assignment]
-                self._codes[:, width + k * size:width + (k + 1) * size].view(pair_dtype)[:, 0]
-                .astype(np.float32) for k in (0, 1))
-        return self._pair  # type: ignore[return-value]
+        """Every row's scale and bias as float32 arrays, copied from the rows on each use
+        and not kept (the table's memory is its bytes; the bag and lookup kernels read
+        them from the rows, the top-k screens once per table and the re-rank's check)."""
+        if self._codes is None:
+            raise TypeError("a float16 table has no scale or bias")
+        pair_dtype = np.float32 if self.dtype == "int8" else np.float16
+        size = np.dtype(pair_dtype).itemsize
+        width = self._codes.shape[1] - 2 * size
+        return tuple(  # type: ignore[return-value]
+            self._codes[:, width + k * size:width + (k + 1) * size].view(pair_dtype)[:, 0]
+            .astype(np.float32) for k in (0, 1))
 
     @property
     def _scale(self) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The byte dot products of the int8 screen: a panel of codes times groups of query bytes.
 
-The corpus of an int8 table is stored in panels of :data:`PANEL` rows: for
+The corpus of an int8 table is multiplied in panels of :data:`PANEL` rows: for
 each group of four columns, the 32 rows' four codes side by side (one int32
 each), so one vector instruction multiplies 16 rows by a query's four bytes
 broadcast and a row's sum stays in one lane. :data:`GROUP` queries are
@@ -11,7 +11,9 @@ AVX-512 VNNI (``vpdpbusd``: unsigned codes times signed query bytes); with
 AVX2, ``vpmaddubsw`` sums two such products into 16 bits and ``vpmaddwd``
 two of those into 32, exact as long as the query bytes stay within
 :data:`QUERY_CODE_MAX` (63: ``2 * 255 * 63`` fits 16 bits); elsewhere a
-plain loop (``INT8_DOTS``). :mod:`.int8_screen` screens with them;
+plain loop (``INT8_DOTS``). The panels are not kept beside the table:
+:func:`build_panel` rearranges them from its rows a block at a time, as the
+screen reaches them. :mod:`.int8_screen` screens with them;
 :mod:`.int8_tiles` takes the same sums from AMX tiles.
 """
 
@@ -193,6 +195,119 @@ def _plain_dots(panels, p, qcodes, q0, out):
                 x = np.int32(np.int8((word >> (8 * t)) & 255))
                 for lane in range(PANEL):
                     out[j, lane] += ((panels[p, g, lane] >> (8 * t)) & 255) * x
+
+
+def _transpose_masks() -> list[tuple[int, list[int], list[int]]]:
+    """The shuffles of a 16 x 16 transpose in four steps: at step ``b`` (8, 4, 2, 1) rows
+    ``i`` and ``i | b`` swap the ``b``-wide blocks off their diagonal (each new row is one
+    two-input shuffle of the pair: ``vpermt2d`` or cheaper)."""
+    steps = []
+    for b in (8, 4, 2, 1):
+        low = [16 + (c ^ b) if c & b else c for c in range(16)]
+        high = [16 + c if c & b else c ^ b for c in range(16)]
+        steps.append((b, low, high))
+    return steps
+
+
+@intrinsic
+def _transpose16(typingctx, codes, r0, rows, c0, nbytes, panels, b, half):
+    """Rows ``r0 .. r0 + rows - 1`` (at most 16; zeros for the rest) of the codes' bytes
+    ``c0 .. c0 + nbytes - 1`` (at most 64; zeros past them), as int32 words of four, into
+    lanes ``16 half .. 16 half + 15`` of groups ``c0 / 4 ..`` of ``panels[b]``: each row's
+    16 words loaded as one vector, the 16 x 16 words transposed in registers
+    (:func:`_transpose_masks`), a group's 16 lanes stored as one."""
+    if not (isinstance(codes, types.Array) and codes.dtype == types.uint8 and codes.ndim == 2
+            and isinstance(panels, types.Array) and panels.dtype == types.int32
+            and panels.ndim == 3):
+        return None
+    sig = types.void(codes, r0, rows, c0, nbytes, panels, b, half)
+
+    def codegen(context, builder, signature, args):
+        C, r0_v, rows_v, c0_v, nbytes_v, P, b_v, half_v = operands(context, builder,
+                                                                   signature, args)
+        intp = context.get_value_type(types.intp)
+        i8, i32 = ir.IntType(8), ir.IntType(32)
+        v64 = ir.VectorType(i8, 64)
+        v16 = ir.VectorType(i32, 16)
+        m64 = ir.VectorType(ir.IntType(1), 64)
+        load = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(v64, [v64.as_pointer(), i32, m64, v64]),
+            "llvm.masked.load.v64i8.p0")
+        stride = cgutils.unpack_tuple(builder, C.strides, 2)[0]
+        base = builder.gep(builder.bitcast(C.data, i8.as_pointer()),
+                           [builder.add(builder.mul(r0_v, stride), c0_v)])
+        ptrs = [builder.bitcast(builder.gep(base, [builder.mul(ir.Constant(intp, i), stride)]),
+                                v64.as_pointer()) for i in range(16)]
+        whole = builder.and_(builder.icmp_signed("==", nbytes_v, ir.Constant(intp, 64)),
+                             builder.icmp_signed("==", rows_v, ir.Constant(intp, 16)))
+        with builder.if_else(whole) as (then, otherwise):
+            with then:  # 16 whole rows of 64 bytes: plain loads
+                plain = [builder.bitcast(builder.load(ptr, align=1), v16) for ptr in ptrs]
+                plain_end = builder.block
+            with otherwise:  # the row's last bytes, or past the last row: masked, zeros
+                byte_ok = builder.icmp_signed("<", ir.Constant(v64, list(range(64))),
+                                              _splat(builder, builder.trunc(nbytes_v, i8), v64))
+                masked = []
+                for i in range(16):
+                    mask = builder.and_(byte_ok, _splat(builder, builder.icmp_signed(
+                        "<", ir.Constant(intp, i), rows_v), m64))
+                    masked.append(builder.bitcast(builder.call(
+                        load, [ptrs[i], ir.Constant(i32, 1), mask, ir.Constant(v64, None)]), v16))
+                masked_end = builder.block
+        rows_in = []
+        for i in range(16):
+            phi = builder.phi(v16)
+            phi.add_incoming(plain[i], plain_end)
+            phi.add_incoming(masked[i], masked_end)
+            rows_in.append(phi)
+        for step, low, high in _transpose_masks():
+            out = list(rows_in)
+            for i in range(16):
+                if i & step:
+                    continue
+                j = i | step
+                out[i] = builder.shuffle_vector(rows_in[i], rows_in[j], ir.Constant(v16, low))
+                out[j] = builder.shuffle_vector(rows_in[i], rows_in[j], ir.Constant(v16, high))
+            rows_in = out
+        groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
+        g0 = builder.udiv(c0_v, ir.Constant(intp, 4))
+        n_words = builder.udiv(builder.add(nbytes_v, ir.Constant(intp, 3)), ir.Constant(intp, 4))
+        dst = builder.bitcast(P.data, v16.as_pointer())
+        first = builder.add(builder.mul(builder.add(builder.mul(b_v, groups), g0),
+                                        ir.Constant(intp, 2)), half_v)
+        for j in range(16):
+            with builder.if_then(builder.icmp_signed("<", ir.Constant(intp, j), n_words)):
+                builder.store(rows_in[j], builder.gep(
+                    dst, [builder.add(first, ir.Constant(intp, 2 * j))]), align=4)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def build_panel(codes, dim, p, panels, b):
+    """``panels[b] =`` panel ``p`` of an int8 table's codes (``codes[:, :dim]``, uint8
+    rows): for each group of four columns, each of the panel's rows' four codes as one
+    little-endian int32; zeros past the last row, past column ``dim`` and in the
+    groups beyond (``panels`` may pad them to whole tiles). 16 rows by 16 words at a
+    time (:func:`_transpose16`)."""
+    n = codes.shape[0]
+    for half in range(PANEL // 16):
+        r0 = p * PANEL + 16 * half
+        rows = max(0, min(16, n - r0))
+        for c0 in range(0, dim, 64):
+            _transpose16(codes, r0, rows, c0, min(64, dim - c0), panels, b, half)
+    for g in range(-(-dim // 4), panels.shape[1]):
+        for lane in range(PANEL):
+            panels[b, g, lane] = 0
+
+
+@njit(**JIT_OPTIONS)
+def build_panels(codes, dim, panels):
+    """Every panel of the table (``panels`` has room for them all): the layout the
+    screen builds a block at a time, whole."""
+    for p in range(panels.shape[0]):
+        build_panel(codes, dim, p, panels, p)
 
 
 @njit(inline="always", **JIT_OPTIONS)

@@ -14,8 +14,10 @@ is within ``scale * |rho| |c - m|``: each estimate has a bound, to which the
 bound of the decoded row against the float row is added
 (:func:`sparsedense._topk_compressed.row_bounds`).
 
-The corpus is stored in panels of 32 rows, :data:`GROUP` queries multiplied
-with a panel at once (:mod:`.int8_dots`).
+The corpus is multiplied in panels of 32 rows, :data:`GROUP` queries with a
+panel at once (:mod:`.int8_dots`); the panels are rearranged from the table's
+rows a block at a time (:func:`.int8_dots.build_panel`), so the screen keeps
+nothing of the size of the table beside it.
 
 Each query's rows are screened in ascending order, as in :mod:`.exact_topk`:
 a panel's estimates are first tested together against the query's k-th
@@ -34,16 +36,20 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._prefetch import prefetch_row
 from ._simd import float32_step
 from ._tasks import next_task
 from .exact_topk import _lb_push, _score_candidates
-from .int8_dots import GROUP, PANEL, panel_dots, panel_dots1
+from .int8_dots import GROUP, PANEL, build_panel, panel_dots, panel_dots1
 
 # columns of the per-query scalars (float64): see the module of the caller
 Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2, Q_SRHO2_ERR = \
     range(12)
-# rows of the per-row bounds (float64)
-R_A, R_B, R_F, R_G, R_DELTA, R_SCALE, R_BIAS, R_MEAN = range(8)
+# rows of the per-row bound terms (float32, rounded up)
+R_A, R_B, R_F, R_G = range(4)
+#: ``(1 + 2**-21)``-inflated float32 decoding bound per unit of ``255 |A| + |B|`` (see
+#: :func:`_delta`)
+_DELTA_UNIT = 2.0 ** -23
 
 
 @njit(**JIT_OPTIONS)
@@ -135,6 +141,24 @@ def _down32(x):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _delta(fa, fb):
+    """A bound on the float32 decoding's error per unit of ``alpha`` (two roundings of
+    ``255 scale + |bias|``, over the row's norm), from the row's float32 factors ``A``
+    and ``B`` (within 2**-23 of ``scale / norm`` and ``bias / norm``), in float64, so
+    that every test's float32 form of it (:func:`_delta32`) is not below it."""
+    return _DELTA_UNIT * (255.0 * abs(np.float64(fa)) + abs(np.float64(fb))) * (1 + 2.0 ** -21)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _delta32(fa, fb):
+    """:func:`_delta` in float32 for the row tests: three roundings (3 x 2**-24) stay
+    inside the wider inflation, and 2**-140 covers them where the values are
+    subnormal, so it is never below the float64 one."""
+    return (np.float32(_DELTA_UNIT) * (np.float32(255) * abs(fa) + abs(fb))
+            * np.float32(1 + 2.0 ** -20) + np.float32(2.0 ** -140))
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def _estimate(acc, fa, fm, fb, mul, srho, sumq):
     """A row's estimate from its int32 sum: the same float32 operations wherever computed."""
     return np.float32(acc) * (mul * fa) + (srho * fm + sumq * fb)
@@ -183,7 +207,7 @@ def _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau, mask):
         r = first + np.uint64(lane)
         fa, fm, fb = rowv[0, r], rowv[1, r], rowv[2, r]
         s = _estimate(out[j, lane], fa, fm, fb, mul, srho, sumq)
-        x = (h * rows32[R_G, r] + alpha * rows32[R_DELTA, r] + c_amul * abs(fa)
+        x = (h * rows32[R_G, r] + alpha * _delta32(fa, fb) + c_amul * abs(fa)
              + c_m * abs(fm) + c_b * abs(fb))
         e = (x + rows32[R_B, r] * (abs(s) + x) + alpha * rows32[R_A, r]
              + cq * rows32[R_F, r]) * np.float32(1 + 2.0 ** -16)
@@ -206,25 +230,31 @@ def _panel_error(qerr, q, perr, p):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _refined(qs, q, rows, r, acc, acc2):
+def _refined(qs, q, rowv, rows32, r, acc, acc2):
     """Row ``r``'s decoded score for query ``q`` from both byte sums (``acc`` of the
     query's bytes, ``acc2`` of the bytes of what they leave out), and the bound of its
     distance to the canonical score (float64).
 
     ``q . c = sq acc + sq2 acc2 + m sum(rho2) + rho2 . (c - m)``, the last term
     within ``|rho2| |c - m|``: the decoded score but for the float32 decoding of
-    the values (``delta``) and float64 roundings; the bound adds the decoded
-    row's against the float row (``a, b, f``).
+    the values (:func:`_delta`), float64 roundings and the float32 rounding of the
+    row's factors ``A, M, B`` (``scale m`` and ``bias``, over the norm: 2**-23 of
+    each term, with the float64 ones); the bound adds the decoded row's against the
+    float row (``a, b, f``).
     """
-    scale, bias, m = rows[R_SCALE, r], rows[R_BIAS, r], rows[R_MEAN, r]
+    fa, fm, fb = np.float64(rowv[0, r]), np.float64(rowv[1, r]), np.float64(rowv[2, r])
     sq, sq2, total, alpha = qs[q, Q_SQ], qs[q, Q_SQ2], qs[q, Q_SUM], qs[q, Q_ALPHA]
-    t = sq * np.float64(acc) + sq2 * np.float64(acc2) + m * qs[q, Q_SRHO2]
-    v = scale * t + bias * total
-    x = (qs[q, Q_H2] * rows[R_G, r] + alpha * rows[R_DELTA, r] + abs(bias) * 2.0 ** -40 * alpha
-         + abs(scale) * 255 * qs[q, Q_SRHO2_ERR]
-         + 2.0 ** -45 * (abs(scale) * (sq * abs(np.float64(acc)) + sq2 * abs(np.float64(acc2))
-                                       + abs(m * qs[q, Q_SRHO2])) + abs(bias * total)))
-    d = x + alpha * rows[R_A, r] + rows[R_B, r] * (abs(v) + x) + qs[q, Q_CQ] * rows[R_F, r]
+    codes = sq * np.float64(acc) + sq2 * np.float64(acc2)
+    rest = fm * qs[q, Q_SRHO2]
+    shift = fb * total
+    v = fa * codes + rest + shift
+    # |A| (1 + 2**-22) bounds scale / norm, |B| (1 + 2**-22) bias / norm
+    x = (qs[q, Q_H2] * np.float64(rows32[R_G, r]) + alpha * _delta(rowv[0, r], rowv[2, r])
+         + abs(fb) * 2.0 ** -39 * alpha + abs(fa) * 256 * qs[q, Q_SRHO2_ERR]
+         + 2.0 ** -22 * (abs(fa) * (sq * abs(np.float64(acc)) + sq2 * abs(np.float64(acc2)))
+                         + abs(rest) + abs(shift)))
+    d = (x + alpha * np.float64(rows32[R_A, r]) + np.float64(rows32[R_B, r]) * (abs(v) + x)
+         + qs[q, Q_CQ] * np.float64(rows32[R_F, r]))
     return v, d * (1 + 2.0 ** -30)
 
 
@@ -247,11 +277,12 @@ def panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower, fill
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, rowv, rows, rows32, n_c,
-                 k, exclude_self, lower, filled, flags, mask, cand_q, cand_c, cand_ub, w, held):
-    """Panel ``p`` for the queries ``q0 .. q0 + n_j - 1`` that :func:`panel_flags` flagged
-    (their sums in ``out[j]``): the candidates appended to row ``w`` of ``cand_*``
-    (``held`` there), the lower bounds pushed; returns ``(held, hits, refined)``.
+def refine_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, rowv, rows32, n_c, k,
+                 exclude_self, lower, filled, flags, mask, cand_q, cand_c, cand_ub, w, held):
+    """Panel ``p`` (``block[b]``) for the queries ``q0 .. q0 + n_j - 1`` that
+    :func:`panel_flags` flagged (their sums in ``out[j]``): the candidates appended to
+    row ``w`` of ``cand_*`` (``held`` there), the lower bounds pushed; returns
+    ``(held, hits, refined)``.
 
     The sums of what the queries' bytes leave out are ``out2[j]`` when ``both``
     (computed with the first), else computed here into ``out2[0]`` for the
@@ -275,7 +306,7 @@ def refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, rowv, r
         if not both:
             j2 = 0
             if alpha >= 0:
-                panel_dots1(panels, p, qcodes2, q, out2)
+                panel_dots1(block, b, qcodes2, q, out2)
         n = filled[q]
         for lane in range(PANEL):
             r = base + lane
@@ -288,7 +319,7 @@ def refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, rowv, r
                 held += 1
                 continue
             refined += 1
-            v, d = _refined(qs, q, rows, r, out[j, lane], out2[j2, lane])
+            v, d = _refined(qs, q, rowv, rows32, r, out[j, lane], out2[j2, lane])
             ub = _up32(v + d)
             if n < k or ub > lower[q, 0]:
                 cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, ub
@@ -299,10 +330,11 @@ def refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, rowv, r
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def screen_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr,
-                 pslope, rows, rows32, n_c, k, exclude_self, lower, filled, flags, mask, cand_q,
-                 cand_c, cand_ub, w, held, tally):
-    """Panel ``p`` for queries ``q0 .. q0 + n_j - 1`` (sums ``out[j]``): the panel test
+def screen_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr,
+                 pslope, rows32, n_c, k, exclude_self, lower, filled, flags, mask, cand_q, cand_c,
+                 cand_ub, w, held, tally):
+    """Panel ``p`` (``block[b]``) for queries ``q0 .. q0 + n_j - 1`` (sums ``out[j]``): the
+    panel test
     (:func:`panel_flags`), then the rows of the queries that pass
     (:func:`refine_panel`); returns ``held``, adds to the worker's ``tally`` (queries
     tested, hits, rows refined)."""
@@ -310,9 +342,9 @@ def screen_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32, qerr, r
     if not panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower, filled, k,
                        flags):
         return held
-    held, hits, refined = refine_panel(out, out2, both, panels, p, qcodes2, q0, n_j, qs, qs32,
-                                       rowv, rows, rows32, n_c, k, exclude_self, lower, filled,
-                                       flags, mask, cand_q, cand_c, cand_ub, w, held)
+    held, hits, refined = refine_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32,
+                                       rowv, rows32, n_c, k, exclude_self, lower, filled, flags,
+                                       mask, cand_q, cand_c, cand_ub, w, held)
     tally[1] += hits
     tally[2] += refined
     return held
@@ -330,40 +362,78 @@ def worker_done(n_cand, counts, w, held, tally):
 
 @njit(inline="always", **JIT_OPTIONS)
 def task_panels(t, n_parts, group, n_q, p_lo, p_hi, done, starts, ends):
-    """Task ``t`` of a screen: ``(q0, n_j, part, p, hi)``, its queries ``q0 .. q0 + n_j - 1``
+    """Task ``t`` of a screen: ``(q0, n_j, part, p, hi, b)``, its queries ``q0 .. q0 + n_j - 1``
     (group ``t // n_parts``), its part of the corpus (``t % n_parts``: panels ``starts[t]
-    .. ends[t] - 1``) and the panels ``p .. hi - 1`` it screens in this call: those from
-    ``p_lo`` to ``p_hi`` past its part's start, from where it stopped (``done[t]``)."""
+    .. ends[t] - 1``), the panels ``p .. hi - 1`` it screens in this call: those from
+    ``p_lo`` to ``p_hi`` past its part's start, from where it stopped (``done[t]``),
+    and where panel ``p`` is in the call's block (:func:`build_block_panel`)."""
     g = t // n_parts
     q0 = g * group
+    part = t - g * n_parts
     base = starts[t]
-    return (q0, min(group, n_q - q0), t - g * n_parts, max(base + p_lo, done[t]),
-            min(ends[t], base + p_hi))
+    p = max(base + p_lo, done[t])
+    return (q0, min(group, n_q - q0), part, p, min(ends[t], base + p_hi),
+            part * (p_hi - p_lo) + p - (base + p_lo))
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def build_block_panel(codes, dim, block, i, p_lo, p_hi, starts, ends):
+    """Panel ``i`` of a screen call's ``block``: the panels ``p_lo .. p_hi - 1`` past each
+    part's start (those of the call's tasks, :func:`task_panels`), part by part
+    (tasks ``0 .. n_parts - 1`` hold the parts' ranges), rearranged from the table's
+    rows (:func:`.int8_dots.build_panel`); nothing past a part's end."""
+    span = p_hi - p_lo
+    part = i // span
+    p = starts[part] + p_lo + (i - part * span)
+    if p < ends[part]:
+        build_panel(codes, dim, p, block, i)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def prefetch_panel(codes, p, hi, span, build, q0, group, n_q):
+    """Ask early for the rows of the next call's panel ``p + span``, a share of its rows in
+    each query group's task: the block is built from main memory between the calls,
+    and so its rows arrive while the products run (``build`` 1 or 0)."""
+    if build == 2:  # (the panel's rows are contiguous: the hardware streams them)
+        return
+    first = (p + span) * PANEL
+    n_groups = (n_q + group - 1) // group
+    for r in range(first + q0 // group, min(first + PANEL, codes.shape[0]), n_groups):
+        prefetch_row(codes, r)
 
 
 @parallel_kernel
-def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32, n_q,
-                 n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c, cand_ub,
-                 n_cand, counts, n_tasks, n_parts, starts, ends, n_workers, counter):
+def _int8_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope,
+                 rows32, n_q, n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c,
+                 cand_ub, n_cand, counts, n_tasks, n_parts, starts, ends, n_workers, counter):
     """Screen panels ``p_lo .. p_hi - 1`` of each part of the corpus for every query: a
     task is a group of :data:`GROUP` queries and one of ``n_parts`` consecutive parts
     of the panels (:func:`task_panels`).
 
-    ``qs`` (float64) and ``qs32`` (float32) hold each query's scalars
-    (``Q_*`` columns), ``rowv`` (float32, 3 x rows) each row's ``A, M, B``
-    (the estimate is ``acc * (sq A) + (sum(rho) M + sum(q) B)``); a panel's
-    bound is ``qerr[q] . perr[p] + |s| pslope[p]`` (each panel's largest terms),
-    ``rows`` holds each row's exact ones (``rows32``
-    the same rounded up to float32, for a first test of a panel's rows). A
-    query's k largest lower bounds from the rows of part ``i`` are in ``lower[i, q]``
-    (``filled[i, q]`` held): a part's rows are screened in ascending order, and a
-    row is dropped only by the bounds of rows before it, which rank first in a tie.
-    Workers take tasks one at a time (:mod:`._tasks`: a paused thread holds up
-    one task), worker ``w`` appends candidates ``(query, row, upper bound)`` to
-    row ``w`` of ``cand_*`` and stops a task when its row might overflow; ``done[t]``
-    is the next panel task ``t`` needs (the caller scores the candidates
-    and calls again). A query with ``alpha < 0`` (NaN or inf) takes every row.
+    ``codes`` are the int8 table's rows (``dim`` columns of codes each), rearranged
+    into panels as the tasks need them: with ``build`` 1 the call's panels are
+    built into ``block`` first (:func:`build_block_panel`), where every task
+    reads them; 0 when they are there already (a call that resumes them after
+    its candidates were scored); 2 when each panel has one task (one query
+    group), which builds it into its worker's ``block[w]`` before its products.
+    ``qs`` (float64)
+    and ``qs32`` (float32) hold each query's scalars (``Q_*`` columns), ``rowv``
+    (float32, 3 x rows) each row's ``A, M, B`` (the estimate is ``acc * (sq A) +
+    (sum(rho) M + sum(q) B)``); a panel's bound is ``qerr[q] . perr[p] + |s|
+    pslope[p]`` (each panel's largest terms), ``rows32`` holds each row's own
+    (``R_*`` rows, float32 rounded up). A query's k largest lower bounds from
+    the rows of part ``i`` are in ``lower[i, q]`` (``filled[i, q]`` held): a part's
+    rows are screened in ascending order, and a row is dropped only by the
+    bounds of rows before it, which rank first in a tie. Workers take tasks one
+    at a time (:mod:`._tasks`: a paused thread holds up one task), worker ``w``
+    appends candidates ``(query, row, upper bound)`` to row ``w`` of ``cand_*`` and
+    stops a task when its row might overflow; ``done[t]`` is the next panel task
+    ``t`` needs (the caller scores the candidates and calls again). A query with
+    ``alpha < 0`` (NaN or inf) takes every row.
     """
+    if build == 1:  # (each panel written by one thread)
+        for i in prange(n_parts * (p_hi - p_lo)):
+            build_block_panel(codes, dim, block, i, p_lo, p_hi, starts, ends)
     cap = cand_q.shape[1]
     for w in prange(n_workers):
         out = np.empty((GROUP, PANEL), dtype=np.int32)
@@ -374,16 +444,21 @@ def _int8_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, ro
         tally = np.zeros(3, dtype=np.int64)  # (see worker_done)
         t = next_task(counter)
         while t < n_tasks:
-            q0, n_j, part, p, hi = task_panels(t, n_parts, GROUP, n_q, p_lo, p_hi, done, starts,
-                                               ends)
+            q0, n_j, part, p, hi, b = task_panels(t, n_parts, GROUP, n_q, p_lo, p_hi, done,
+                                                  starts, ends)
             part_lower, part_filled = lower[part], filled[part]
             while p < hi and held + GROUP * PANEL <= cap:
-                panel_dots(panels, p, qcodes, q0, out)
-                held = screen_panel(out, out2, False, panels, p, qcodes2, q0, n_j, qs, qs32,
-                                    qerr, rowv, perr, pslope, rows, rows32, n_c, k, exclude_self,
+                if build == 2:
+                    b = w
+                    build_panel(codes, dim, p, block, w)
+                prefetch_panel(codes, p, hi, p_hi - p_lo, build, q0, GROUP, n_q)
+                panel_dots(block, b, qcodes, q0, out)
+                held = screen_panel(out, out2, False, block, b, p, qcodes2, q0, n_j, qs, qs32,
+                                    qerr, rowv, perr, pslope, rows32, n_c, k, exclude_self,
                                     part_lower, part_filled, flags, mask, cand_q, cand_c, cand_ub,
                                     w, held, tally)
                 p += 1
+                b += 1
             done[t] = p
             t = next_task(counter)
         worker_done(n_cand, counts, w, held, tally)

@@ -32,7 +32,7 @@ from ._simd import operands
 from ._tasks import next_task
 from ._tuning import get as _tuned
 from .int8_dots import PANEL
-from .int8_screen import screen_panel, task_panels, worker_done
+from .int8_screen import build_block_panel, screen_panel, task_panels, worker_done
 
 #: 1 where the CPU has AMX-INT8 (compile time: part of Numba's cache key)
 _TILES = _tuned("INT8_TILES")
@@ -131,13 +131,17 @@ def _tile_sums(typingctx, panels, p0, p1, qcodes, qcodes2, q0, sums, w):
 
 
 @parallel_kernel
-def _int8_tile_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows, rows32,
-                      n_q, n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c,
-                      cand_ub, n_cand, counts, cfg, sums, n_tasks, n_parts, starts, ends,
-                      n_workers, counter):
+def _int8_tile_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr,
+                      pslope, rows32, n_q, n_c, p_lo, p_hi, k, exclude_self, lower, filled, done,
+                      cand_q, cand_c, cand_ub, n_cand, counts, cfg, sums, n_tasks, n_parts, starts,
+                      ends, n_workers, counter):
     """:func:`.int8_screen._int8_screen` with the sums from tiles: groups of :data:`TGROUP`
     queries in the tasks, ``cfg`` the tile configuration, ``sums`` each worker's buffer
-    (``(workers, >= p_hi - p_lo, 2, TGROUP, PANEL)`` int32)."""
+    (``(workers, >= p_hi - p_lo, 2, TGROUP, PANEL)`` int32); ``build`` 1 or 0 (the
+    panels from ``block``, as the caller builds them in both kernels)."""
+    if build == 1:  # (each panel written by one thread)
+        for i in prange(n_parts * (p_hi - p_lo)):
+            build_block_panel(codes, dim, block, i, p_lo, p_hi, starts, ends)
     cap = cand_q.shape[1]
     for w in prange(n_workers):
         if _TILES:
@@ -148,18 +152,19 @@ def _int8_tile_screen(panels, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslop
         tally = np.zeros(3, dtype=np.int64)  # (see worker_done)
         t = next_task(counter)
         while t < n_tasks:
-            q0, n_j, part, p, hi = task_panels(t, n_parts, TGROUP, n_q, p_lo, p_hi, done,
-                                               starts, ends)
+            q0, n_j, part, p, hi, b = task_panels(t, n_parts, TGROUP, n_q, p_lo, p_hi, done,
+                                                  starts, ends)
             part_lower, part_filled = lower[part], filled[part]
-            first = p
+            first = b
             if _TILES and p < hi:
-                _tile_sums(panels, p, hi, qcodes, qcodes2, q0, sums, w)
+                _tile_sums(block, b, b + (hi - p), qcodes, qcodes2, q0, sums, w)
             while p < hi and held + TGROUP * PANEL <= cap:
-                held = screen_panel(sums[w, p - first, 0], sums[w, p - first, 1], True, panels,
+                held = screen_panel(sums[w, b - first, 0], sums[w, b - first, 1], True, block, b,
                                     p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr, pslope,
-                                    rows, rows32, n_c, k, exclude_self, part_lower, part_filled,
-                                    flags, mask, cand_q, cand_c, cand_ub, w, held, tally)
+                                    rows32, n_c, k, exclude_self, part_lower, part_filled, flags,
+                                    mask, cand_q, cand_c, cand_ub, w, held, tally)
                 p += 1
+                b += 1
             done[t] = p
             t = next_task(counter)
         worker_done(n_cand, counts, w, held, tally)

@@ -202,13 +202,14 @@ def _row_extremes(W, r):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _int8_row_differs(W, r, codes, scale, bias):
+def _int8_row_differs(W, r, codes):
     """Whether row ``r`` of ``W`` does not pack to the int8 table's row ``r``.
 
     The packing of :func:`sparsedense.quantized._pack_int8` (fbgemm's), value by
     value in the same float32 operations: ``lo``/``hi`` the row's extremes,
     ``scale = (hi - lo) / 255``, codes ``rint((x - lo) * (255 / (hi - lo + 1e-8)))``
-    clipped to 0..255; compared with the stored codes, scale and bias. A float64
+    clipped to 0..255; compared with the stored codes, scale and bias (read from the
+    row's bytes, :func:`._simd_codes.row_scale_bias`). A float64
     ``W`` is rounded to float32 first, as the packer rounds it; a row with NaN never
     packs (quantize refuses it). No copy of the row; its loops have no early exit,
     so they run as vector code.
@@ -221,7 +222,8 @@ def _int8_row_differs(W, r, codes, scale, bias):
         nan |= x != x
     span = hi - lo
     inverse = np.float32(255) / (span + np.float32(1e-8))
-    if nan or not (span / np.float32(255) == scale[r] and lo == bias[r]):
+    scale, bias = row_scale_bias(KIND_INT8, codes, r)
+    if nan or not (span / np.float32(255) == scale and lo == bias):
         return True
     differ = False
     for j in range(dim):
@@ -232,12 +234,12 @@ def _int8_row_differs(W, r, codes, scale, bias):
 
 
 @parallel_kernel
-def _int8_rows_differ(W, rows, codes, scale, bias, differ):
+def _int8_rows_differ(W, rows, codes, differ):
     """``differ[i]``: whether row ``rows[i]`` of ``W`` does not pack to the int8 table's
     (:func:`_int8_row_differs`); the rows are read at random, so two threads overlap
     their waits for memory."""
     for i in prange(rows.shape[0]):
-        differ[i] = _int8_row_differs(W, rows[i], codes, scale, bias)
+        differ[i] = _int8_row_differs(W, rows[i], codes)
 
 
 harden_caches(globals())
