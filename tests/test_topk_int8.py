@@ -119,6 +119,34 @@ def test_panels_built_from_the_rows_are_the_layout(rng, dim, n):
     np.testing.assert_array_equal(got.view(np.uint8).reshape(n_p, groups, D.PANEL, 4), want)
 
 
+@njit
+def _row_products(codes, dim, qcodes, out):
+    for p in range(out.shape[0]):
+        for q in range(qcodes.shape[0]):
+            D.row_dots1(codes, dim, p, qcodes, q, out[p], q)
+
+
+@pytest.mark.skipif(D._DOTS != 2, reason="the rows' products are VNNI's")
+@pytest.mark.parametrize("dim", [1, 3, 5, 63, 64, 65, 127, 300])
+@pytest.mark.parametrize("n", [1, 15, 33, 70])
+def test_row_products_are_the_exact_integer_products(rng, dim, n):
+    """A few queries' products with the rows as stored (no panel): exact int32 sums, the
+    extremes 255 x -127 included, zeros past the last row, nothing read past a row."""
+    n_q = 3
+    qt = sd.quantize(rng.standard_normal((n, dim)).astype(np.float32), "int8")
+    qt.data[0, :dim] = 255
+    qbytes = np.zeros((n_q, T8._groups(qt) * 4), np.int8)
+    qbytes[:, :dim] = rng.integers(-127, 128, (n_q, dim))
+    qbytes[0, :dim] = -127
+    n_p = -(-n // D.PANEL)
+    out = np.full((n_p, n_q, D.PANEL), 7, np.int32)
+    _row_products(qt.data, dim, qbytes.view(np.int32), out)
+    codes = np.zeros((n_p * D.PANEL, dim), np.int64)
+    codes[:n] = qt.data[:, :dim]
+    want = (qbytes[:, :dim].astype(np.int64) @ codes.T).reshape(n_q, n_p, D.PANEL)
+    np.testing.assert_array_equal(out, want.transpose(1, 0, 2))
+
+
 @pytest.mark.skipif("avx2" not in __import__("sparsedense._kernels._tuning",
                                              fromlist=["_features"])._features(),
                     reason="AVX2's byte products need a CPU with AVX2")
@@ -563,3 +591,28 @@ def test_the_screen_keeps_a_few_bytes_a_row_beside_the_table(rng, int8_screen):
     per_metric = kept / 2
     assert per_metric <= 30 * n, per_metric / n  # 28 bytes a row, 52 a panel of 32
     assert (qt.data.nbytes + per_metric) * 3.5 <= W.nbytes
+
+
+@pytest.mark.parametrize("n_q", [3, 9, 30, 80])
+def test_every_way_of_building_the_panels_gives_the_float_answer(rng, n_q, monkeypatch,
+                                                                 int8_screen):
+    """A few queries on the rows as stored, the parts' tasks building their panels for
+    every query group, and groups sharing blocks of panels built between calls (an L2
+    of 32 KiB makes 80 queries share blocks of 12 panels, 11 calls), each with a
+    candidate buffer small enough to stop the tasks and resume them."""
+    import dataclasses
+
+    real = _tuning.machine()
+    monkeypatch.setattr(_tuning, "machine", lambda: dataclasses.replace(real, l2=32 << 10))
+    W = rng.standard_normal((4000, 40)).astype(np.float32)
+    W[:30] = W[0] + rng.standard_normal((30, 40)).astype(np.float32) * 1e-4  # near ties
+    Q = np.concatenate([W[:n_q // 2], rng.standard_normal((n_q - n_q // 2, 40))
+                        .astype(np.float32)])
+    qt = sd.quantize(W, "int8")
+    for cap in (T8._CANDIDATES, 2 * D.GROUP * D.PANEL):
+        monkeypatch.setattr(T8, "_CANDIDATES", cap)
+        for metric in ("cosine", "dot"):
+            for exclude_self in (False, True):
+                got = topk_similar(Q, qt, 7, metric=metric, rerank=W, exclude_self=exclude_self)
+                assert_same(got, topk_similar(Q, W, 7, metric=metric,
+                                              exclude_self=exclude_self))

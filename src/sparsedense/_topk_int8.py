@@ -150,7 +150,7 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     """
     from ._kernels import _tiles, _tuning
     from ._kernels._dispatch import choose, is_parallel, task_args, workers
-    from ._kernels.int8_dots import GROUP, PANEL
+    from ._kernels.int8_dots import GROUP, PANEL, ROW_DOTS_QUERIES
     from ._kernels.int8_screen import _int8_screen, _score_workers
     from ._kernels.int8_tiles import TGROUP, TILE_GROUPS, _int8_tile_screen
 
@@ -164,23 +164,35 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     group = TGROUP if tiles else GROUP
     n_groups = -(-n_q // group)
     qcodes, qcodes2, qs, qs32, qerr = _query_terms(Qs, alpha, cq, groups, n_groups * group)
-    # fewer groups than threads: each group's rows in as many parts, one task each
     n_panels = pslope.shape[0]
-    n_parts = min(n_panels, -(-workers() // n_groups))
+    # the tasks: a few queries multiply the rows as they are (build 3); queries whose
+    # bytes, scalars and bounds (per query, below) fit half an L2 screen the parts of
+    # the rows, each task building its panels and running every group on them, the
+    # queries' state read from its L2 for each panel (build 2); more share blocks of
+    # panels, a task per group (build 1)
+    query_bytes = 2 * groups * 4 + qs.shape[1] * 12 + qerr.shape[1] * 8 + 4 * k
+    rows_only = not tiles and n_q <= ROW_DOTS_QUERIES
+    stationary = (not tiles and not rows_only
+                  and n_q * query_bytes <= _tuning.machine().l2 // 2)
+    per_part = 1 if stationary else n_groups
+    n_parts = min(n_panels, -(-workers() // per_part))
     work = n_q * n_c * max(1, table.shape[1] // 16)
-    allow = n_groups * n_parts > 1
+    allow = per_part * n_parts > 1
     kernel = (choose(_int8_tile_screen, work, allow) if tiles
               else choose(_int8_screen, work, allow))
     if not is_parallel(kernel):
         n_parts = 1
-    n_tasks, n_workers, _ = task_args(kernel, n_groups * n_parts)
+    n_tasks, n_workers, _ = task_args(kernel, per_part * n_parts)
     n_workers = max(1, min(n_workers, n_tasks))
     part = np.arange(n_tasks) % n_parts
     starts = part * n_panels // n_parts
     ends = (part + 1) * n_panels // n_parts
-    cand_q = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
-    cand_c = np.empty((n_workers, _CANDIDATES), dtype=np.int64)
-    cand_ub = np.empty((n_workers, _CANDIDATES), dtype=np.float32)
+    # room for every candidate of a panel's groups twice (a task stops before a panel
+    # that might not fit)
+    cap = max(_CANDIDATES, 2 * (n_groups if stationary else 1) * group * PANEL)
+    cand_q = np.empty((n_workers, cap), dtype=np.int64)
+    cand_c = np.empty((n_workers, cap), dtype=np.int64)
+    cand_ub = np.empty((n_workers, cap), dtype=np.float32)
     n_cand = np.zeros(n_workers, dtype=np.int64)
     counts = np.zeros((n_workers, 3), dtype=np.int64)
     done = starts.copy()
@@ -200,14 +212,15 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
             cand_q, cand_c, cand_ub, n_cand, lower, filled, k, W, metric == "cosine", bufs,
             scales, Qc, out_idx, out_score, scored, seen, stats, ones)
 
-    # panels of each part screened by one call: half an L2 of codes, built once into a
-    # block that every query group reads (with tiles, a worker's sums of them beside);
-    # one group reads each panel once: its task builds it where it is multiplied
+    # build 1: panels of each part screened by one call, half an L2 of codes built once
+    # into a block that every query group reads (with tiles, a worker's sums of them
+    # beside); else one call, each task building its own panels or none
     panel_bytes = groups * PANEL * 4 + (2 * TGROUP * PANEL * 4 if tiles else 0)
     longest = int((ends - starts).max())
-    own = n_groups == 1 and not tiles
+    own = rows_only or stationary
     step = longest if own else min(longest, max(1, _tuning.machine().l2 // 2 // panel_bytes))
-    block = _tiles.aligned((n_workers if own else n_parts * step, groups, PANEL), np.int32)
+    block = _tiles.aligned((1 if rows_only else n_workers if own else n_parts * step, groups,
+                            PANEL), np.int32)
     extra = ()
     if tiles:
         extra = (_tiles.tile_config(),
@@ -215,15 +228,15 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     for p_lo in range(0, longest, step):
         p_hi = p_lo + step
         reach = np.minimum(ends, starts + p_hi)
-        build = 2 if own else 1
+        build = 3 if rows_only else 2 if stationary else 1
         while True:
             kernel(table.data, table.shape[1], block, build, qcodes, qcodes2, qs, qs32, qerr,
-                   rowv, perr, pslope, rows32, n_q, n_c, p_lo, p_hi, k, bool(exclude_self),
+                   rowv, perr, pslope, rows32, n_q, p_lo, p_hi, k, bool(exclude_self),
                    lower, filled, done, cand_q, cand_c, cand_ub, n_cand, counts, *extra,
                    n_tasks, n_parts, starts, ends, n_workers, np.zeros(2, dtype=np.int64))
-            if (done >= reach).all() and (n_cand <= _CANDIDATES // 2).all():
+            if (done >= reach).all() and (n_cand <= cap // 2).all():
                 break
             score_all()  # a buffer is half full, or a task stopped short: make room
-            build = 2 if own else 0  # (the block still holds this call's panels)
+            build = 3 if rows_only else 2 if stationary else 0  # (its block holds them)
     score_all()
     return int(stats[:, 0].sum()), int(seen.any(axis=0).sum())

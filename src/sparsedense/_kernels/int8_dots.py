@@ -38,6 +38,11 @@ GROUP = 12
 _DOTS = _tuned("INT8_DOTS")
 #: the largest query byte: AVX2's 16-bit sums of two products must not saturate
 QUERY_CODE_MAX = 63 if _DOTS == 1 else 127
+#: at most this many queries multiply a panel's rows as they are stored (row_dots1)
+#: rather than a panel built from them (VNNI only): a panel's transposes cost about as
+#: much as six to eight queries' products from the rows, whether the rows come from the
+#: caches or from memory (docs/howto/benchmarks.rst)
+ROW_DOTS_QUERIES = 6 if _DOTS == 2 else 0
 
 
 def _dots_operands_typed(panels, qcodes, out) -> bool:
@@ -209,6 +214,19 @@ def _transpose_masks() -> list[tuple[int, list[int], list[int]]]:
     return steps
 
 
+def _transposed(builder, vectors: list, vty) -> list:
+    """16 vectors of 16 lanes transposed (:func:`_transpose_masks`)."""
+    for step, low, high in _transpose_masks():
+        out = list(vectors)
+        for i in range(16):
+            if not i & step:
+                j = i | step
+                out[i] = builder.shuffle_vector(vectors[i], vectors[j], ir.Constant(vty, low))
+                out[j] = builder.shuffle_vector(vectors[i], vectors[j], ir.Constant(vty, high))
+        vectors = out
+    return vectors
+
+
 @intrinsic
 def _transpose16(typingctx, codes, r0, rows, c0, nbytes, panels, b, half):
     """Rows ``r0 .. r0 + rows - 1`` (at most 16; zeros for the rest) of the codes' bytes
@@ -260,15 +278,7 @@ def _transpose16(typingctx, codes, r0, rows, c0, nbytes, panels, b, half):
             phi.add_incoming(plain[i], plain_end)
             phi.add_incoming(masked[i], masked_end)
             rows_in.append(phi)
-        for step, low, high in _transpose_masks():
-            out = list(rows_in)
-            for i in range(16):
-                if i & step:
-                    continue
-                j = i | step
-                out[i] = builder.shuffle_vector(rows_in[i], rows_in[j], ir.Constant(v16, low))
-                out[j] = builder.shuffle_vector(rows_in[i], rows_in[j], ir.Constant(v16, high))
-            rows_in = out
+        rows_in = _transposed(builder, rows_in, v16)
         groups = cgutils.unpack_tuple(builder, P.shape, 3)[1]
         g0 = builder.udiv(c0_v, ir.Constant(intp, 4))
         n_words = builder.udiv(builder.add(nbytes_v, ir.Constant(intp, 3)), ir.Constant(intp, 4))
@@ -284,7 +294,7 @@ def _transpose16(typingctx, codes, r0, rows, c0, nbytes, panels, b, half):
     return sig, codegen
 
 
-@njit(inline="always", **JIT_OPTIONS)
+@njit(**JIT_OPTIONS)
 def build_panel(codes, dim, p, panels, b):
     """``panels[b] =`` panel ``p`` of an int8 table's codes (``codes[:, :dim]``, uint8
     rows): for each group of four columns, each of the panel's rows' four codes as one
@@ -300,6 +310,64 @@ def build_panel(codes, dim, p, panels, b):
     for g in range(-(-dim // 4), panels.shape[1]):
         for lane in range(PANEL):
             panels[b, g, lane] = 0
+
+
+@intrinsic
+def _vnni_row_dot(typingctx, codes, r, dim, qcodes, q):
+    """``codes[r, :dim] . qcodes[q]`` (unsigned codes times the query's signed bytes) as
+    an int32: 64 columns a ``vpdpbusd``, the row's and the query's last bytes loaded
+    under a mask (nothing read past either), the 16 lanes added at the end."""
+    if not (isinstance(codes, types.Array) and codes.dtype == types.uint8 and codes.ndim == 2
+            and isinstance(qcodes, types.Array) and qcodes.dtype == types.int32
+            and qcodes.ndim == 2):
+        return None
+    sig = types.int32(codes, r, dim, qcodes, q)
+
+    def codegen(context, builder, signature, args):
+        C, r_v, dim_v, Qa, q_v = operands(context, builder, signature, args)
+        intp = context.get_value_type(types.intp)
+        i8, i32 = ir.IntType(8), ir.IntType(32)
+        v64, v16 = ir.VectorType(i8, 64), ir.VectorType(i32, 16)
+        m64 = ir.VectorType(ir.IntType(1), 64)
+        load = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(v64, [v64.as_pointer(), i32, m64, v64]),
+            "llvm.masked.load.v64i8.p0")
+        dot = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v16, [v16] * 3),
+                                             "llvm.x86.avx512.vpdpbusd.512")
+        total = cgutils.get_or_insert_function(builder.module, ir.FunctionType(i32, [v16]),
+                                               "llvm.vector.reduce.add.v16i32")
+        row = builder.gep(builder.bitcast(C.data, i8.as_pointer()),
+                          [builder.mul(r_v, cgutils.unpack_tuple(builder, C.strides, 2)[0])])
+        query = builder.gep(builder.bitcast(Qa.data, i8.as_pointer()),
+                            [builder.mul(q_v, cgutils.unpack_tuple(builder, Qa.strides, 2)[0])])
+        lp = SumLoop(builder, intp, dim_v, 1, v16, "row_dot", step=64)
+        left = builder.sub(dim_v, lp.i)
+        left = builder.trunc(builder.select(builder.icmp_signed(">", left, ir.Constant(intp, 64)),
+                                            ir.Constant(intp, 64), left), i8)
+        mask = builder.icmp_signed("<", ir.Constant(v64, list(range(64))),
+                                   _splat(builder, left, v64))
+        pair = [builder.bitcast(builder.call(load, [builder.bitcast(builder.gep(
+            base, [lp.i]), v64.as_pointer()), ir.Constant(i32, 1), mask, ir.Constant(v64, None)]),
+            v16) for base in (row, query)]
+        acc = lp.close([builder.call(dot, [lp.acc[0], pair[0], pair[1]])])[0]
+        return builder.call(total, [acc])
+
+    return sig, codegen
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def row_dots1(codes, dim, p, qcodes, q, out, j):
+    """``out[j, lane] = codes[32 p + lane, :dim] . qcodes[q]`` for the panel's rows (0 past
+    the last): the products of one query and the rows as they are stored, no panel
+    built (VNNI, :func:`_vnni_row_dot`: where a panel would be multiplied by one query
+    group only, its transposes cost more than these products)."""
+    n = codes.shape[0]
+    for lane in range(PANEL):
+        r = p * PANEL + lane
+        s = np.int32(0)
+        if r < n:
+            s = _vnni_row_dot(codes, r, dim, qcodes, q)
+        out[j, lane] = s
 
 
 @njit(**JIT_OPTIONS)

@@ -16,8 +16,11 @@ bound of the decoded row against the float row is added
 
 The corpus is multiplied in panels of 32 rows, :data:`GROUP` queries with a
 panel at once (:mod:`.int8_dots`); the panels are rearranged from the table's
-rows a block at a time (:func:`.int8_dots.build_panel`), so the screen keeps
-nothing of the size of the table beside it.
+rows as the screen reaches them (:func:`.int8_dots.build_panel`), so the
+screen keeps nothing of the size of the table beside it: by each task for
+every query group when the queries' state fits its L2, else a block at a
+time shared by the groups' tasks; a few queries multiply the rows as they
+are stored (:func:`.int8_dots.row_dots1`), the same int32 sums.
 
 Each query's rows are screened in ascending order, as in :mod:`.exact_topk`:
 a panel's estimates are first tested together against the query's k-th
@@ -40,7 +43,7 @@ from ._prefetch import prefetch_row
 from ._simd import float32_step
 from ._tasks import next_task
 from .exact_topk import _lb_push, _score_candidates
-from .int8_dots import GROUP, PANEL, build_panel, panel_dots, panel_dots1
+from .int8_dots import GROUP, PANEL, build_panel, panel_dots, panel_dots1, row_dots1
 
 # columns of the per-query scalars (float64): see the module of the caller
 Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2, Q_SRHO2_ERR = \
@@ -277,9 +280,10 @@ def panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower, fill
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def refine_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, rowv, rows32, n_c, k,
+def refine_panel(out, out2, both, codes, block, b, p, qcodes2, q0, n_j, qs, qs32, rowv, rows32, k,
                  exclude_self, lower, filled, flags, mask, cand_q, cand_c, cand_ub, w, held):
-    """Panel ``p`` (``block[b]``) for the queries ``q0 .. q0 + n_j - 1`` that
+    """Panel ``p`` (``block[b]``, or its rows in ``codes`` when ``b < 0``: int8 rows of
+    ``dim`` codes and 8 bytes of scale and bias) for the queries ``q0 .. q0 + n_j - 1`` that
     :func:`panel_flags` flagged (their sums in ``out[j]``): the candidates appended to
     row ``w`` of ``cand_*`` (``held`` there), the lower bounds pushed; returns
     ``(held, hits, refined)``.
@@ -289,6 +293,7 @@ def refine_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, rowv,
     queries whose rows are refined (see :func:`_int8_screen` for the arguments).
     """
     hits = refined = 0
+    n_c, dim = codes.shape[0], codes.shape[1] - 8
     for j in range(n_j):
         q = q0 + j
         full = filled[q] == k
@@ -305,7 +310,9 @@ def refine_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, rowv,
         j2 = j
         if not both:
             j2 = 0
-            if alpha >= 0:
+            if alpha >= 0 and b < 0:
+                row_dots1(codes, dim, p, qcodes2, q, out2, 0)
+            elif alpha >= 0:
                 panel_dots1(block, b, qcodes2, q, out2)
         n = filled[q]
         for lane in range(PANEL):
@@ -330,11 +337,11 @@ def refine_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, rowv,
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def screen_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr,
-                 pslope, rows32, n_c, k, exclude_self, lower, filled, flags, mask, cand_q, cand_c,
+def screen_panel(out, out2, both, codes, block, b, p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr,
+                 pslope, rows32, k, exclude_self, lower, filled, flags, mask, cand_q, cand_c,
                  cand_ub, w, held, tally):
-    """Panel ``p`` (``block[b]``) for queries ``q0 .. q0 + n_j - 1`` (sums ``out[j]``): the
-    panel test
+    """Panel ``p`` (``block[b]``, or its rows in ``codes`` when ``b < 0``) for queries
+    ``q0 .. q0 + n_j - 1`` (sums ``out[j]``): the panel test
     (:func:`panel_flags`), then the rows of the queries that pass
     (:func:`refine_panel`); returns ``held``, adds to the worker's ``tally`` (queries
     tested, hits, rows refined)."""
@@ -342,8 +349,8 @@ def screen_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32, qerr,
     if not panel_flags(out, q0, n_j, p, rowv, qs, qs32, qerr, perr, pslope, lower, filled, k,
                        flags):
         return held
-    held, hits, refined = refine_panel(out, out2, both, block, b, p, qcodes2, q0, n_j, qs, qs32,
-                                       rowv, rows32, n_c, k, exclude_self, lower, filled, flags,
+    held, hits, refined = refine_panel(out, out2, both, codes, block, b, p, qcodes2, q0, n_j, qs,
+                                       qs32, rowv, rows32, k, exclude_self, lower, filled, flags,
                                        mask, cand_q, cand_c, cand_ub, w, held)
     tally[1] += hits
     tally[2] += refined
@@ -390,12 +397,10 @@ def build_block_panel(codes, dim, block, i, p_lo, p_hi, starts, ends):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def prefetch_panel(codes, p, hi, span, build, q0, group, n_q):
-    """Ask early for the rows of the next call's panel ``p + span``, a share of its rows in
-    each query group's task: the block is built from main memory between the calls,
-    and so its rows arrive while the products run (``build`` 1 or 0)."""
-    if build == 2:  # (the panel's rows are contiguous: the hardware streams them)
-        return
+def prefetch_panel(codes, p, span, q0, group, n_q):
+    """Ask early for the rows of the panel ``span`` past ``p``, a share of its rows in each
+    query group's task (``q0 // group`` of ``n_q`` queries' groups): a panel is built
+    from main memory, and so its rows arrive while the products run."""
     first = (p + span) * PANEL
     n_groups = (n_q + group - 1) // group
     for r in range(first + q0 // group, min(first + PANEL, codes.shape[0]), n_groups):
@@ -404,7 +409,7 @@ def prefetch_panel(codes, p, hi, span, build, q0, group, n_q):
 
 @parallel_kernel
 def _int8_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope,
-                 rows32, n_q, n_c, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c,
+                 rows32, n_q, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c,
                  cand_ub, n_cand, counts, n_tasks, n_parts, starts, ends, n_workers, counter):
     """Screen panels ``p_lo .. p_hi - 1`` of each part of the corpus for every query: a
     task is a group of :data:`GROUP` queries and one of ``n_parts`` consecutive parts
@@ -414,8 +419,11 @@ def _int8_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv
     into panels as the tasks need them: with ``build`` 1 the call's panels are
     built into ``block`` first (:func:`build_block_panel`), where every task
     reads them; 0 when they are there already (a call that resumes them after
-    its candidates were scored); 2 when each panel has one task (one query
-    group), which builds it into its worker's ``block[w]`` before its products.
+    its candidates were scored); 2 when a task is a part (``n_tasks`` =
+    ``n_parts``) that builds each of its panels into its worker's ``block[w]``
+    and screens it for every query group there; 3 for a few queries
+    (:data:`.int8_dots.ROW_DOTS_QUERIES`, one group), whose products read the
+    rows as they are (:func:`.int8_dots.row_dots1`).
     ``qs`` (float64)
     and ``qs32`` (float32) hold each query's scalars (``Q_*`` columns), ``rowv``
     (float32, 3 x rows) each row's ``A, M, B`` (the estimate is ``acc * (sq A) +
@@ -447,16 +455,29 @@ def _int8_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv
             q0, n_j, part, p, hi, b = task_panels(t, n_parts, GROUP, n_q, p_lo, p_hi, done,
                                                   starts, ends)
             part_lower, part_filled = lower[part], filled[part]
-            while p < hi and held + GROUP * PANEL <= cap:
+            # build 2: the task is its part, every query group on each panel it builds
+            n_g = (n_q + GROUP - 1) // GROUP if build == 2 else 1
+            while p < hi and held + n_g * GROUP * PANEL <= cap:
                 if build == 2:
                     b = w
                     build_panel(codes, dim, p, block, w)
-                prefetch_panel(codes, p, hi, p_hi - p_lo, build, q0, GROUP, n_q)
-                panel_dots(block, b, qcodes, q0, out)
-                held = screen_panel(out, out2, False, block, b, p, qcodes2, q0, n_j, qs, qs32,
-                                    qerr, rowv, perr, pslope, rows32, n_c, k, exclude_self,
-                                    part_lower, part_filled, flags, mask, cand_q, cand_c, cand_ub,
-                                    w, held, tally)
+                    prefetch_panel(codes, p, 1, 0, GROUP, GROUP)  # (the part's next)
+                for g in range(n_g):
+                    if build == 2:
+                        q0 = g * GROUP
+                        n_j = min(GROUP, n_q - q0)
+                    if build == 3:
+                        b = -1
+                        for j in range(n_j):
+                            row_dots1(codes, dim, p, qcodes, q0 + j, out, j)
+                    else:
+                        if build != 2:
+                            prefetch_panel(codes, p, p_hi - p_lo, q0, GROUP, n_q)
+                        panel_dots(block, b, qcodes, q0, out)
+                    held = screen_panel(out, out2, False, codes, block, b, p, qcodes2, q0, n_j,
+                                        qs, qs32, qerr, rowv, perr, pslope, rows32, k,
+                                        exclude_self, part_lower, part_filled, flags, mask,
+                                        cand_q, cand_c, cand_ub, w, held, tally)
                 p += 1
                 b += 1
             done[t] = p

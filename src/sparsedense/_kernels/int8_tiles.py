@@ -132,9 +132,9 @@ def _tile_sums(typingctx, panels, p0, p1, qcodes, qcodes2, q0, sums, w):
 
 @parallel_kernel
 def _int8_tile_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr,
-                      pslope, rows32, n_q, n_c, p_lo, p_hi, k, exclude_self, lower, filled, done,
-                      cand_q, cand_c, cand_ub, n_cand, counts, cfg, sums, n_tasks, n_parts, starts,
-                      ends, n_workers, counter):
+                      pslope, rows32, n_q, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q,
+                      cand_c, cand_ub, n_cand, counts, cfg, sums, n_tasks, n_parts, starts, ends,
+                      n_workers, counter):
     """:func:`.int8_screen._int8_screen` with the sums from tiles: groups of :data:`TGROUP`
     queries in the tasks, ``cfg`` the tile configuration, ``sums`` each worker's buffer
     (``(workers, >= p_hi - p_lo, 2, TGROUP, PANEL)`` int32); ``build`` 1 or 0 (the
@@ -159,10 +159,10 @@ def _int8_tile_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr,
             if _TILES and p < hi:
                 _tile_sums(block, b, b + (hi - p), qcodes, qcodes2, q0, sums, w)
             while p < hi and held + TGROUP * PANEL <= cap:
-                held = screen_panel(sums[w, b - first, 0], sums[w, b - first, 1], True, block, b,
-                                    p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr, pslope,
-                                    rows32, n_c, k, exclude_self, part_lower, part_filled, flags,
-                                    mask, cand_q, cand_c, cand_ub, w, held, tally)
+                held = screen_panel(sums[w, b - first, 0], sums[w, b - first, 1], True, codes,
+                                    block, b, p, qcodes2, q0, n_j, qs, qs32, qerr, rowv, perr,
+                                    pslope, rows32, k, exclude_self, part_lower, part_filled,
+                                    flags, mask, cand_q, cand_c, cand_ub, w, held, tally)
                 p += 1
                 b += 1
             done[t] = p
