@@ -44,15 +44,16 @@ def _groups(table: QuantizedTable) -> int:
 
 
 def _panels(table: QuantizedTable) -> np.ndarray:
-    """All the codes as int32 ``(panels, groups, PANEL)``, as the screen builds them a
-    block at a time (:func:`sparsedense._kernels.int8_dots.build_panel`): per group of
-    four columns, the panel's rows' four codes side by side (zero codes pad the rows
-    and columns)."""
+    """All the codes as int32 ``(panels, groups, PANEL)``, as the screen builds them one
+    at a time (:func:`sparsedense._kernels.int8_dots.build_panel`): per group of four
+    columns, the panel's rows' four codes side by side (zero codes pad the rows and
+    columns). The whole layout at once, for the tests of the screen's parts."""
     from ._kernels._tiles import aligned
-    from ._kernels.int8_dots import PANEL, build_panels
+    from ._kernels.int8_dots import PANEL, build_panel
 
     out = aligned((-(-table.shape[0] // PANEL), _groups(table), PANEL), np.int32)
-    build_panels(table.data, table.shape[1], out)
+    for p in range(out.shape[0]):
+        build_panel(table.data, table.shape[1], p, out, p)
     return out
 
 

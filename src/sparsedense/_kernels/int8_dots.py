@@ -370,14 +370,6 @@ def row_dots1(codes, dim, p, qcodes, q, out, j):
         out[j, lane] = s
 
 
-@njit(**JIT_OPTIONS)
-def build_panels(codes, dim, panels):
-    """Every panel of the table (``panels`` has room for them all): the layout the
-    screen builds a block at a time, whole."""
-    for p in range(panels.shape[0]):
-        build_panel(codes, dim, p, panels, p)
-
-
 @njit(inline="always", **JIT_OPTIONS)
 def panel_dots(panels, p, qcodes, q0, out):
     """The int32 dot products of panel ``p`` with :data:`GROUP` queries (VNNI or AVX2
