@@ -60,7 +60,8 @@ def _panels(table: QuantizedTable) -> np.ndarray:
 def _row_terms(table: QuantizedTable, metric: str) -> tuple[np.ndarray, ...]:
     """``(rowv, rows32, perr, pslope)``: each row's estimate factors (float32 ``A, M, B``),
     its bound terms (``a, b, f, g``, rounded up to float32) and each panel's largest
-    ones (36 bytes a row in all; the norms and means they come from are not kept)."""
+    ones (28 bytes a row and 52 a panel; the norms and means they come from are not
+    kept)."""
     from ._kernels.int8_dots import PANEL
     from ._topk_compressed import decoded_norms, row_bounds, up32
 
