@@ -233,7 +233,8 @@ def _transpose16(typingctx, codes, r0, rows, c0, nbytes, panels, b, half):
     ``c0 .. c0 + nbytes - 1`` (at most 64; zeros past them), as int32 words of four, into
     lanes ``16 half .. 16 half + 15`` of groups ``c0 / 4 ..`` of ``panels[b]``: each row's
     16 words loaded as one vector, the 16 x 16 words transposed in registers
-    (:func:`_transpose_masks`), a group's 16 lanes stored as one."""
+    (:func:`_transpose_masks`), a group's 16 lanes stored as one. Loads under a byte
+    mask only at the table's end (AVX2 has none for bytes: LLVM splits them)."""
     if not (isinstance(codes, types.Array) and codes.dtype == types.uint8 and codes.ndim == 2
             and isinstance(panels, types.Array) and panels.dtype == types.int32
             and panels.ndim == 3):
@@ -256,15 +257,22 @@ def _transpose16(typingctx, codes, r0, rows, c0, nbytes, panels, b, half):
                            [builder.add(builder.mul(r0_v, stride), c0_v)])
         ptrs = [builder.bitcast(builder.gep(base, [builder.mul(ir.Constant(intp, i), stride)]),
                                 v64.as_pointer()) for i in range(16)]
-        whole = builder.and_(builder.icmp_signed("==", nbytes_v, ir.Constant(intp, 64)),
-                             builder.icmp_signed("==", rows_v, ir.Constant(intp, 16)))
+        byte_ok = builder.icmp_signed("<", ir.Constant(v64, list(range(64))),
+                                      _splat(builder, builder.trunc(nbytes_v, i8), v64))
+        # 16 rows whose 64 bytes from c0 lie inside the table (past a row's codes come its
+        # scale, bias and the next row): plain loads, the bytes past nbytes zeroed
+        n_rows = cgutils.unpack_tuple(builder, C.shape, 2)[0]
+        inside = builder.icmp_signed("<=", builder.add(builder.mul(builder.add(
+            r0_v, ir.Constant(intp, 15)), stride), builder.add(c0_v, ir.Constant(intp, 64))),
+            builder.mul(n_rows, stride))
+        whole = builder.and_(inside, builder.icmp_signed("==", rows_v, ir.Constant(intp, 16)))
+        zero = ir.Constant(v64, None)
         with builder.if_else(whole) as (then, otherwise):
-            with then:  # 16 whole rows of 64 bytes: plain loads
-                plain = [builder.bitcast(builder.load(ptr, align=1), v16) for ptr in ptrs]
+            with then:
+                plain = [builder.bitcast(builder.select(byte_ok, builder.load(ptr, align=1),
+                                                        zero), v16) for ptr in ptrs]
                 plain_end = builder.block
-            with otherwise:  # the row's last bytes, or past the last row: masked, zeros
-                byte_ok = builder.icmp_signed("<", ir.Constant(v64, list(range(64))),
-                                              _splat(builder, builder.trunc(nbytes_v, i8), v64))
+            with otherwise:  # the table's last rows, or past them: masked loads, zeros
                 masked = []
                 for i in range(16):
                     mask = builder.and_(byte_ok, _splat(builder, builder.icmp_signed(
@@ -356,6 +364,17 @@ def _vnni_row_dot(typingctx, codes, r, dim, qcodes, q):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _plain_row_dot(codes, r, dim, qcodes, q):
+    """:func:`_vnni_row_dot` in plain code: the same int32 sum (CPUs without VNNI compile
+    it; the screen takes the rows' products only with VNNI)."""
+    s = np.int32(0)
+    for c in range(dim):
+        word = qcodes[q, c // 4]
+        s += np.int32(codes[r, c]) * np.int32(np.int8((word >> (8 * (c % 4))) & 255))
+    return s
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def row_dots1(codes, dim, p, qcodes, q, out, j):
     """``out[j, lane] = codes[32 p + lane, :dim] . qcodes[q]`` for the panel's rows (0 past
     the last): the products of one query and the rows as they are stored, no panel
@@ -366,7 +385,10 @@ def row_dots1(codes, dim, p, qcodes, q, out, j):
         r = p * PANEL + lane
         s = np.int32(0)
         if r < n:
-            s = _vnni_row_dot(codes, r, dim, qcodes, q)
+            if _DOTS == 2:  # (compile time: no VNNI instruction in other CPUs' code)
+                s = _vnni_row_dot(codes, r, dim, qcodes, q)
+            else:
+                s = _plain_row_dot(codes, r, dim, qcodes, q)
         out[j, lane] = s
 
 
