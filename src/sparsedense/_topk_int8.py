@@ -227,18 +227,19 @@ def int8_screen(Qs: np.ndarray, table: QuantizedTable, metric: str, alpha: np.nd
     if tiles:
         extra = (_tiles.tile_config(),
                  _tiles.aligned((n_workers, step, 2, TGROUP, PANEL), np.int32))
+    mode = 3 if rows_only else 2 if stationary else 1  # (the kernel's build)
     for p_lo in range(0, longest, step):
         p_hi = p_lo + step
         reach = np.minimum(ends, starts + p_hi)
-        build = 3 if rows_only else 2 if stationary else 1
+        build = mode
         while True:
-            kernel(table.data, table.shape[1], block, build, qcodes, qcodes2, qs, qs32, qerr,
-                   rowv, perr, pslope, rows32, n_q, p_lo, p_hi, k, bool(exclude_self),
-                   lower, filled, done, cand_q, cand_c, cand_ub, n_cand, counts, *extra,
-                   n_tasks, n_parts, starts, ends, n_workers, np.zeros(2, dtype=np.int64))
+            kernel(table.data, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr,
+                   pslope, rows32, n_q, p_lo, p_hi, k, bool(exclude_self), lower, filled, done,
+                   cand_q, cand_c, cand_ub, n_cand, counts, *extra, n_tasks, n_parts, starts,
+                   ends, n_workers, np.zeros(2, dtype=np.int64))
             if (done >= reach).all() and (n_cand <= cap // 2).all():
                 break
             score_all()  # a buffer is half full, or a task stopped short: make room
-            build = 3 if rows_only else 2 if stationary else 0  # (its block holds them)
+            build = 0 if mode == 1 else mode  # (a shared block still holds its panels)
     score_all()
     return int(stats[:, 0].sum()), int(seen.any(axis=0).sum())

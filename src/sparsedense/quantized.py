@@ -129,8 +129,8 @@ class QuantizedTable:
 
     def _scale_bias(self) -> tuple[np.ndarray, np.ndarray]:
         """Every row's scale and bias as float32 arrays, copied from the rows on each use
-        and not kept (the table's memory is its bytes; the bag and lookup kernels read
-        them from the rows, the top-k screens once per table and the re-rank's check)."""
+        and not kept (the table's memory is its bytes; the kernels read them from the
+        rows, the top-k screens' bounds once per table)."""
         if self._codes is None:
             raise TypeError("a float16 table has no scale or bias")
         pair_dtype = np.float32 if self.dtype == "int8" else np.float16

@@ -41,17 +41,19 @@ from numba import njit, prange
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._prefetch import prefetch_row
 from ._simd import float32_step
+from ._simd_codes import pair_offset
 from ._tasks import next_task
 from .exact_topk import _lb_push, _score_candidates
 from .int8_dots import GROUP, PANEL, build_panel, panel_dots, panel_dots1, row_dots1
+from .quantized import KIND_INT8
 
 # columns of the per-query scalars (float64): see the module of the caller
 Q_SQ, Q_SRHO, Q_SUMQ, Q_H, Q_ALPHA, Q_CQ, Q_ACCMAX, Q_SUM, Q_SQ2, Q_SRHO2, Q_H2, Q_SRHO2_ERR = \
     range(12)
 # rows of the per-row bound terms (float32, rounded up)
 R_A, R_B, R_F, R_G = range(4)
-#: ``(1 + 2**-21)``-inflated float32 decoding bound per unit of ``255 |A| + |B|`` (see
-#: :func:`_delta`)
+#: the float32 decoding's error per unit of ``255 |A| + |B|`` (two roundings of half a
+#: unit in the last place), before :func:`_delta`'s and :func:`_delta32`'s inflations
 _DELTA_UNIT = 2.0 ** -23
 
 
@@ -293,7 +295,7 @@ def refine_panel(out, out2, both, codes, block, b, p, qcodes2, q0, n_j, qs, qs32
     queries whose rows are refined (see :func:`_int8_screen` for the arguments).
     """
     hits = refined = 0
-    n_c, dim = codes.shape[0], codes.shape[1] - 8
+    n_c, dim = codes.shape[0], pair_offset(KIND_INT8, codes)
     for j in range(n_j):
         q = q0 + j
         full = filled[q] == k
@@ -408,14 +410,14 @@ def prefetch_panel(codes, p, span, q0, group, n_q):
 
 
 @parallel_kernel
-def _int8_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope,
-                 rows32, n_q, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c,
-                 cand_ub, n_cand, counts, n_tasks, n_parts, starts, ends, n_workers, counter):
+def _int8_screen(codes, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope, rows32,
+                 n_q, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c, cand_ub,
+                 n_cand, counts, n_tasks, n_parts, starts, ends, n_workers, counter):
     """Screen panels ``p_lo .. p_hi - 1`` of each part of the corpus for every query: a
     task is a group of :data:`GROUP` queries and one of ``n_parts`` consecutive parts
     of the panels (:func:`task_panels`).
 
-    ``codes`` are the int8 table's rows (``dim`` columns of codes each), rearranged
+    ``codes`` are the int8 table's rows (codes, then scale and bias), rearranged
     into panels as the tasks need them: with ``build`` 1 the call's panels are
     built into ``block`` first (:func:`build_block_panel`), where every task
     reads them; 0 when they are there already (a call that resumes them after
@@ -439,6 +441,7 @@ def _int8_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv
     ``t`` needs (the caller scores the candidates and calls again). A query with
     ``alpha < 0`` (NaN or inf) takes every row.
     """
+    dim = pair_offset(KIND_INT8, codes)
     if build == 1:  # (each panel written by one thread)
         for i in prange(n_parts * (p_hi - p_lo)):
             build_block_panel(codes, dim, block, i, p_lo, p_hi, starts, ends)

@@ -29,10 +29,12 @@ from ._amx import (I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops
                    void_fn)
 from ._config import harden_caches, parallel_kernel
 from ._simd import operands
+from ._simd_codes import pair_offset
 from ._tasks import next_task
 from ._tuning import get as _tuned
 from .int8_dots import PANEL
 from .int8_screen import build_block_panel, screen_panel, task_panels, worker_done
+from .quantized import KIND_INT8
 
 #: 1 where the CPU has AMX-INT8 (compile time: part of Numba's cache key)
 _TILES = _tuned("INT8_TILES")
@@ -131,15 +133,16 @@ def _tile_sums(typingctx, panels, p0, p1, qcodes, qcodes2, q0, sums, w):
 
 
 @parallel_kernel
-def _int8_tile_screen(codes, dim, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr,
-                      pslope, rows32, n_q, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q,
-                      cand_c, cand_ub, n_cand, counts, cfg, sums, n_tasks, n_parts, starts, ends,
-                      n_workers, counter):
+def _int8_tile_screen(codes, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, perr, pslope,
+                      rows32, n_q, p_lo, p_hi, k, exclude_self, lower, filled, done, cand_q, cand_c,
+                      cand_ub, n_cand, counts, cfg, sums, n_tasks, n_parts, starts, ends, n_workers,
+                      counter):
     """:func:`.int8_screen._int8_screen` with the sums from tiles: groups of :data:`TGROUP`
     queries in the tasks, ``cfg`` the tile configuration, ``sums`` each worker's buffer
     (``(workers, >= p_hi - p_lo, 2, TGROUP, PANEL)`` int32); ``build`` 1 or 0 (the
     panels from ``block``, as the caller builds them in both kernels)."""
     if build == 1:  # (each panel written by one thread)
+        dim = pair_offset(KIND_INT8, codes)
         for i in prange(n_parts * (p_hi - p_lo)):
             build_block_panel(codes, dim, block, i, p_lo, p_hi, starts, ends)
     cap = cand_q.shape[1]
