@@ -30,6 +30,9 @@ dense 5,000 x 5,000 float64 result: sparsedense's parallel sparse x sparse^T
 kernel against scikit-learn's ``cosine_similarity`` (a sparse product, then
 ``toarray``). Both processes build X with sparsedense, so both carry Numba.
 
+``ScreenMemory`` -- ``track_float32_over_kept``: the float32 table's bytes over
+what an int8 table keeps for the exact screen (its codes and bounds).
+
 ``setup`` generates (or fetches) the data, checks once per process on a few
 queries that the contender's answer is right (a broken benchmark fails
 instead of timing wrong output), and makes one full call (Numba compilation
@@ -276,3 +279,48 @@ class CosineTfidf:
 
     def peakmem_cosine(self, impl):
         self.fn()
+
+
+# ---------------------------------------------------------------------------
+# ScreenMemory
+
+
+class ScreenMemory:
+    """What an int8 table keeps for its exact screen (issue 26: a 3.5th of the float32
+    table or less): ``track_float32_over_kept`` is the 100,000 x 300 float32 table's
+    bytes over the int8 codes' plus what the first ``topk_similar(Q, q8, k=10,
+    rerank=W)`` of a fresh table leaves allocated (``tracemalloc``, its result and
+    its own buffers excluded). Higher is better; no peer keeps an exact screen."""
+
+    timeout = 600
+    number = 1
+    repeat = 1
+    rounds = 1
+
+    def setup(self):
+        import sparsedense as sd
+
+        self.W = make_table()
+        self.Q = self.W[query_rows()[:N_CHECK]]
+        small = self.W[:2000]
+        sd.topk_similar(self.Q, sd.quantize(small, "int8"), k=K, rerank=small)  # (compiled)
+
+    def track_float32_over_kept(self):
+        import gc
+        import tracemalloc
+
+        import sparsedense as sd
+
+        q8 = sd.quantize(self.W, "int8")
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            result = sd.topk_similar(self.Q, q8, k=K, rerank=self.W)
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0] - before - sum(a.nbytes for a in result)
+        finally:
+            tracemalloc.stop()
+        return self.W.nbytes / (q8.data.nbytes + kept)
+
+    track_float32_over_kept.unit = "ratio"
