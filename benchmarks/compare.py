@@ -32,6 +32,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -419,11 +420,63 @@ def _time(seconds: float) -> str:
     return f"{seconds * 1e3:.2f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.1f} us"
 
 
+#: a sample waits at most this long for the process's other threads to go idle
+QUIET_MAX = 0.5
+#: how often the wait looks at them
+QUIET_POLL = 0.001
+#: seconds waited by every sample so far, and the samples that waited the whole limit
+QUIET_WAITED = {"seconds": 0.0, "timed_out": 0}
+
+
+def _running_threads() -> int | None:
+    """How many threads of this process other than the caller are running or runnable
+    (state ``R`` in ``/proc/self/task/*/stat``); None where there is no such file."""
+    me = threading.get_native_id()
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    running = 0
+    for tid in tids:
+        if int(tid) == me:
+            continue
+        try:
+            with open(f"/proc/self/task/{tid}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        end = stat.rindex(b")")  # (the name in brackets may hold spaces)
+        running += stat[end + 2:end + 3] == b"R"
+    return running
+
+
+def wait_quiet(limit: float = QUIET_MAX) -> float:
+    """Wait until no other thread of this process runs, at most ``limit`` seconds; returns
+    the seconds waited.
+
+    A thread pool keeps its threads spinning for a while after its last call, to
+    answer the next one fast: OpenBLAS's for about 2**28 cycles (0.1 s), OpenMP's
+    for a few milliseconds. A contender timed while another's pool still spins
+    shares a core with it: on 2 cores sparsedense's top-k ran 25-45 % slower
+    right after a NumPy GEMM than 0.2 s later. Each sample therefore starts from
+    an idle process, whoever ran before it.
+    """
+    start = time.perf_counter()
+    while True:
+        waited = time.perf_counter() - start
+        if waited >= limit or not _running_threads():
+            QUIET_WAITED["seconds"] += waited
+            QUIET_WAITED["timed_out"] += waited >= limit
+            return waited
+        time.sleep(QUIET_POLL)
+
+
 def measure(case: Case, runs: int) -> dict[str, list[float]]:
     """Seconds per call of every contender, ``runs`` samples each, contenders interleaved.
 
-    Each sample follows a ``gc.collect()`` and times ``calls_per_sample`` calls
-    in a row (one call when a call takes ``MIN_SAMPLE`` or more).
+    Each sample follows a ``gc.collect()`` and :func:`wait_quiet` (the thread pools
+    of the contender before it idle), and times ``calls_per_sample`` calls in a
+    row (one call when a call takes ``MIN_SAMPLE`` or more).
     """
     times: dict[str, list[float]] = {k: [] for k in case.contenders}
     for fn in case.contenders.values():  # warm-up: compilation, caches, lazy imports
@@ -434,6 +487,7 @@ def measure(case: Case, runs: int) -> dict[str, list[float]]:
         for name in (names if r % 2 == 0 else names[::-1]):
             fn, n = case.contenders[name], number[name]
             gc.collect()
+            wait_quiet()
             t0 = time.perf_counter()
             for _ in range(n):
                 fn()
@@ -658,7 +712,8 @@ def markdown(results: list[dict], info: dict) -> str:
         f"{info.get('load_end')} at the end. {versions_line(info)}.",
         "",
         "Contenders interleaved run by run (" + ", ".join(f"{s}: {n} runs" for s, n in runs)
-        + "). Ratio = the peer's median time / sparsedense's (> 1: sparsedense is faster), "
+        + "), each sample started once the thread pools of the one before it were idle. "
+        "Ratio = the peer's median time / sparsedense's (> 1: sparsedense is faster), "
         "in brackets the lowest and highest ratio of a run to its neighbouring run; "
         "p95/median is sparsedense's (a steady kernel stays near 1). "
         "Rows marked (limit) or (part) are references, not peers.",
@@ -759,6 +814,10 @@ def main(argv=None) -> int:
                 del case
                 gc.collect()
     info["load_end"] = _load()
+    info["quiet_wait"] = (f"{QUIET_WAITED['seconds']:.1f} s waited for idle thread pools "
+                          f"before samples, {QUIET_WAITED['timed_out']} waits cut at "
+                          f"{QUIET_MAX} s")
+    print(f"\n# {info['quiet_wait']}")
     rows = ratio_rows(results)
     print(f"\n# load average {info['load_end']} at end; ratio = peer median / sparsedense "
           "median (> 1: sparsedense faster), in brackets the range of the per-run ratios")

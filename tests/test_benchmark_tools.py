@@ -134,6 +134,46 @@ def test_readme_refuses_a_partial_run(compare, capsys):
     assert "unknown size 'huge'" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="no /proc (Linux only)")
+def test_a_sample_waits_for_a_running_thread_to_stop(compare):
+    """A thread still running (as a thread pool spins after its call, outside the GIL)
+    holds the next sample back until it stops, and no longer than the limit."""
+    import threading
+    import time
+
+    from numba import njit
+
+    @njit(nogil=True)
+    def spin(n):  # a busy loop that lets go of the GIL, as BLAS's and OpenMP's threads
+        x = 0.0
+        for i in range(n):
+            x = x * 0.999 + i
+        return x
+
+    spin(10)
+    t0 = time.perf_counter()
+    spin(1_000_000)
+    per_step = max(time.perf_counter() - t0, 1e-6) / 1_000_000
+    steps = int(0.2 / per_step)  # about 0.2 s of spinning
+    thread = threading.Thread(target=spin, args=(steps,))
+    start = time.perf_counter()
+    thread.start()
+    time.sleep(0.02)
+    running = compare._running_threads()
+    waited = compare.wait_quiet(limit=5.0)
+    thread.join()
+    spun = time.perf_counter() - start
+    assert running >= 1
+    assert 0.5 * (spun - 0.02) <= waited < 5.0
+    long = threading.Thread(target=spin, args=(steps * 5,))
+    long.start()
+    try:
+        time.sleep(0.02)
+        assert compare.wait_quiet(limit=0.1) >= 0.1  # cut at the limit
+    finally:
+        long.join()
+
+
 def test_proc_machine_fallback_has_machine_info_keys(compare):
     info = compare._proc_machine()
     assert set(info) >= {"cpu", "isa", "l1d", "l2", "l3", "cache_line", "n_cpus",
