@@ -160,7 +160,7 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
     else:
         target = out if out is not None and out.flags.c_contiguous else np.empty(
             out_shape, table.dtype)
-        rows = target.reshape(flat.size, dim)
+        rows = target if target.ndim == 2 else target.reshape(flat.size, dim)
         if not on_threads:  # (mode="clip" spares take's buffered copy; indices are checked)
             np.take(table, flat, axis=0, out=rows, mode="clip")
         elif flat.size:
