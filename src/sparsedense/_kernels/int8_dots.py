@@ -43,6 +43,10 @@ QUERY_CODE_MAX = 63 if _DOTS == 1 else 127
 #: much as six to eight queries' products from the rows, whether the rows come from the
 #: caches or from memory (docs/howto/benchmarks.rst)
 ROW_DOTS_QUERIES = 6 if _DOTS == 2 else 0
+#: a query's rows still in reach after a panel's row tests, up to this many, are refined
+#: from their own products with its second bytes (:func:`row_dot`, VNNI only) rather than
+#: from the whole panel's (:func:`panel_dots1`: 150 ``vpdpbusd`` on two dependent sums)
+ROW_REFINE_MAX = 4 if _DOTS == 2 else 0
 
 
 def _dots_operands_typed(panels, qcodes, out) -> bool:
@@ -375,6 +379,15 @@ def _plain_row_dot(codes, r, dim, qcodes, q):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def row_dot(codes, dim, r, qcodes, q):
+    """``codes[r, :dim] . qcodes[q]``, the int32 sum of one row as it is stored (VNNI,
+    :func:`_vnni_row_dot`; elsewhere the plain loop)."""
+    if _DOTS == 2:  # (compile time: no VNNI instruction in other CPUs' code)
+        return _vnni_row_dot(codes, r, dim, qcodes, q)
+    return _plain_row_dot(codes, r, dim, qcodes, q)
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def row_dots1(codes, dim, p, qcodes, q, out, j):
     """``out[j, lane] = codes[32 p + lane, :dim] . qcodes[q]`` for the panel's rows (0 past
     the last): the products of one query and the rows as they are stored, no panel
@@ -385,10 +398,7 @@ def row_dots1(codes, dim, p, qcodes, q, out, j):
         r = p * PANEL + lane
         s = np.int32(0)
         if r < n:
-            if _DOTS == 2:  # (compile time: no VNNI instruction in other CPUs' code)
-                s = _vnni_row_dot(codes, r, dim, qcodes, q)
-            else:
-                s = _plain_row_dot(codes, r, dim, qcodes, q)
+            s = row_dot(codes, dim, r, qcodes, q)
         out[j, lane] = s
 
 

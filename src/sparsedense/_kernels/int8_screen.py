@@ -44,7 +44,8 @@ from ._simd import float32_step
 from ._simd_codes import pair_offset
 from ._tasks import next_task
 from .exact_topk import _lb_push, _score_candidates
-from .int8_dots import GROUP, PANEL, build_panel, panel_dots, panel_dots1, row_dots1
+from .int8_dots import (GROUP, PANEL, ROW_REFINE_MAX, build_panel, panel_dots, panel_dots1,
+                        row_dot, row_dots1)
 from .quantized import KIND_INT8
 
 # columns of the per-query scalars (float64): see the module of the caller
@@ -291,8 +292,10 @@ def refine_panel(out, out2, both, codes, block, b, p, qcodes2, q0, n_j, qs, qs32
     ``(held, hits, refined)``.
 
     The sums of what the queries' bytes leave out are ``out2[j]`` when ``both``
-    (computed with the first), else computed here into ``out2[0]`` for the
-    queries whose rows are refined (see :func:`_int8_screen` for the arguments).
+    (computed with the first), else computed here for the queries whose rows are
+    refined: each row's from its stored codes when at most
+    :data:`.int8_dots.ROW_REFINE_MAX` are (or there is no panel), else the
+    panel's into ``out2[0]`` (see :func:`_int8_screen` for the arguments).
     """
     hits = refined = 0
     n_c, dim = codes.shape[0], pair_offset(KIND_INT8, codes)
@@ -307,14 +310,19 @@ def refine_panel(out, out2, both, codes, block, b, p, qcodes2, q0, n_j, qs, qs32
         base = p * PANEL
         hits += 1
         # each row's own bound, all together: few rows are left to refine
-        if not every and _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau, mask) == 0:
-            continue
+        wanted = PANEL
+        if not every:
+            wanted = _lane_hits(out, j, rowv, rows32, base, qs, qs32, q, tau, mask)
+            if wanted == 0:
+                continue
         j2 = j
-        if not both:
+        # the second sums: of the few rows left, each from its stored codes (with no panel,
+        # b < 0, of every row that way); else of the whole panel
+        own = False
+        if not both and alpha >= 0:
             j2 = 0
-            if alpha >= 0 and b < 0:
-                row_dots1(codes, dim, p, qcodes2, q, out2, 0)
-            elif alpha >= 0:
+            own = b < 0 or wanted <= ROW_REFINE_MAX
+            if not own:
                 panel_dots1(block, b, qcodes2, q, out2)
         n = filled[q]
         for lane in range(PANEL):
@@ -328,7 +336,8 @@ def refine_panel(out, out2, both, codes, block, b, p, qcodes2, q0, n_j, qs, qs32
                 held += 1
                 continue
             refined += 1
-            v, d = _refined(qs, q, rowv, rows32, r, out[j, lane], out2[j2, lane])
+            acc2 = row_dot(codes, dim, r, qcodes2, q) if own else out2[j2, lane]
+            v, d = _refined(qs, q, rowv, rows32, r, out[j, lane], acc2)
             ub = _up32(v + d)
             if n < k or ub > lower[q, 0]:
                 cand_q[w, held], cand_c[w, held], cand_ub[w, held] = q, r, ub
