@@ -181,15 +181,6 @@ def check_weight(weight: Any, name: str = "weight", writable: bool = False,
 
 #: the dtype of the indices the kernels take (compared by identity first: the cheap test)
 _INT64 = np.dtype(np.int64)
-#: the range check's kernel, once loaded (see _first_out_of_range)
-_RANGE_CHECK: list = []
-
-
-def _first_out_of_range():
-    """The kernel giving the first value outside ``[0, upper)`` (imported on first use)."""
-    if not _RANGE_CHECK:
-        _RANGE_CHECK.append(family("sparse")._first_out_of_range)
-    return _RANGE_CHECK[0]
 
 
 def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
@@ -205,9 +196,8 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
             and indices.flags.c_contiguous):  # what most callers pass: only the range check
         flat = indices if indices.ndim == 1 else indices.reshape(-1)
         if flat.size:
-            bad = _first_out_of_range()(flat, num_embeddings)
-            if bad >= 0:
-                _raise_out_of_range(indices, int(bad), num_embeddings, name, upper_name)
+            bad = int(family("sparse")._first_out_of_range(flat, num_embeddings))
+            _raise_out_of_range(indices, bad, num_embeddings, name, upper_name)
         return flat, indices.shape
     if isinstance(indices, (bool, np.bool_)):
         raise TypeError(f"{name} must be integers; got bool {indices!r}")
@@ -234,7 +224,7 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
         if flat.dtype == np.uint64:  # one reduction (numba compares uint64 through float64)
             bad = int(np.argmax(flat >= num_embeddings)) if flat.max() >= num_embeddings else -1
         else:  # one pass of a small kernel: no temporaries, no numpy dispatch
-            bad = int(_first_out_of_range()(flat, num_embeddings))
+            bad = int(family("sparse")._first_out_of_range(flat, num_embeddings))
         _raise_out_of_range(arr, bad, num_embeddings, name, upper_name)
     return flat.astype(np.int64, copy=False), arr.shape
 
