@@ -14,11 +14,18 @@ every (workload, size, peer) where sparsedense is slower than its peer.
 ``--quick`` runs the small size only, for CI: it checks that every workload
 runs and agrees with its peer, not the speed.
 
+One process is not a measurement: on the machines we share, where a process's
+memory lands shifts every call in it by up to 1.6x, steadily, for sparsedense
+and its peers alike (docs/howto/benchmarks.rst). ``--processes N`` runs each
+size in N processes one after another and reports, per row, the median of
+the processes' ratios with their range; ``--readme`` takes three.
+
     python benchmarks/compare.py            # all three sizes (many minutes; a quiet machine)
     python benchmarks/compare.py --quick    # small sizes (under a minute)
     python benchmarks/compare.py --only embedding,bag --sizes medium --runs 7 --json out.json
     python benchmarks/compare.py --markdown table.md   # the README speed table, to a file
     python benchmarks/compare.py --readme   # ... rewritten in README.md between its markers
+    python benchmarks/compare.py --sizes large --only bag --processes 5
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -72,6 +81,10 @@ SIZES = ("small", "medium", "large")
 RUNS = {"small": 25, "medium": 11, "large": 5}
 #: runs of --quick (CI: it checks that everything runs, not the speed)
 QUICK_RUNS = 3
+#: processes a --readme run measures each size in (a process's layout decides its speed)
+README_PROCESSES = 3
+#: the fewest runs per contender in each of several processes
+PROCESS_RUNS_MIN = 3
 #: a contender whose name contains one of these is a reference, not a peer: a physical
 #: limit (the copy of the output, the bare GEMM) or a part of the work only (sparsedense's
 #: structural check of its input, torch's table gradient without the weights' gradient)
@@ -661,22 +674,50 @@ def versions_line(info: dict) -> str:
 
 def ratio_rows(results: list[dict]) -> list[dict]:
     """One row per (workload, size, peer): the ratio of medians and the range of the per-run
-    ratios (run r of the peer over run r of sparsedense: the two ran next to each other)."""
+    ratios (run r of the peer over run r of sparsedense: the two ran next to each other).
+
+    A case measured in several processes (``processes``: each one's timings, see
+    :func:`merge`) gets the median of the processes' ratios of medians, their range,
+    and the median of the processes' p95/median.
+    """
     rows = []
     for r in results:
-        ours = r["times"]["sparsedense"]
-        base = statistics.median(ours)
-        tail = float(np.percentile(ours, 95)) / base
-        for name, ts in r["times"].items():
+        procs = r.get("processes") or [r["times"]]
+        bases = [statistics.median(p["sparsedense"]) for p in procs]
+        tail = statistics.median([float(np.percentile(p["sparsedense"], 95)) / b
+                                  for p, b in zip(procs, bases)])
+        for name in r["times"]:
             if name == "sparsedense":
                 continue
-            per_run = [t / b for t, b in zip(ts, ours)]
+            if len(procs) == 1:
+                ts, ours = procs[0][name], procs[0]["sparsedense"]
+                ratio = statistics.median(ts) / bases[0]
+                spread = [t / b for t, b in zip(ts, ours)]
+            else:
+                spread = [statistics.median(p[name]) / b for p, b in zip(procs, bases)]
+                ratio = statistics.median(spread)
             rows.append({"group": r["group"], "workload": r["workload"], "size": r["size"],
-                         "detail": r["detail"], "peer": name,
-                         "ratio": statistics.median(ts) / base,
-                         "low": min(per_run), "high": max(per_run), "p95_median": tail,
+                         "detail": r["detail"], "peer": name, "ratio": ratio,
+                         "low": min(spread), "high": max(spread), "p95_median": tail,
+                         "processes": len(procs),
                          "reference": any(m in name for m in REFERENCE_MARKS)})
     return rows
+
+
+def merge(parts: list[list[dict]]) -> list[dict]:
+    """The results of the same cases measured in several processes (one list each): per
+    case, each process's timings (``processes``) and all of them pooled (``times``)."""
+    merged = []
+    for cases in zip(*parts, strict=True):
+        names = {c["case"] for c in cases}
+        if len(names) != 1:
+            raise RuntimeError(f"the processes measured different cases: {sorted(names)}")
+        entry = {k: v for k, v in cases[0].items() if k != "times"}
+        entry["processes"] = [c["times"] for c in cases]
+        entry["times"] = {name: [t for c in cases for t in c["times"][name]]
+                          for name in cases[0]["times"]}
+        merged.append(entry)
+    return merged
 
 
 def slower(rows: list[dict]) -> list[dict]:
@@ -704,21 +745,36 @@ END = "<!-- compare.py --markdown: end -->"
 def markdown(results: list[dict], info: dict) -> str:
     """The README speed table of one run, preceded by its machine, load and date."""
     rows = ratio_rows(results)
-    runs = sorted({(r["size"], len(r["times"]["sparsedense"])) for r in results},
+    runs = sorted({(r["size"], len((r.get("processes") or [r["times"]])[0]["sparsedense"]))
+                   for r in results},
                   key=lambda x: SIZES.index(x[0]) if x[0] in SIZES else len(SIZES))
+    n_procs = max((len(r.get("processes") or [None]) for r in results), default=1)
+    runs_text = ", ".join(f"{s}: {n} runs" for s, n in runs)
+    if n_procs > 1:
+        how = (f"Each size measured in {n_procs} processes one after another (a process's "
+               "memory layout shifts the speed of every call in it, steadily), contenders "
+               f"interleaved run by run in each ({runs_text} in a process), each sample "
+               "started once the thread pools of the one before it were idle. Ratio = the "
+               "median over the processes of the peer's median time / sparsedense's (> 1: "
+               "sparsedense is faster), in brackets the lowest and highest process's ratio; "
+               "p95/median is sparsedense's, the median over the processes (a steady kernel "
+               "stays near 1). ")
+        spread = "per-process range"
+    else:
+        how = (f"Contenders interleaved run by run ({runs_text}), each sample started once "
+               "the thread pools of the one before it were idle. Ratio = the peer's median "
+               "time / sparsedense's (> 1: sparsedense is faster), in brackets the lowest and "
+               "highest ratio of a run to its neighbouring run; p95/median is sparsedense's "
+               "(a steady kernel stays near 1). ")
+        spread = "per-run range"
     lines = [
         f"Measured by `python benchmarks/compare.py` on {info.get('date', '?')}: "
         f"{cpu_line(info)}. Load average {info.get('load_start')} at the start, "
         f"{info.get('load_end')} at the end. {versions_line(info)}.",
         "",
-        "Contenders interleaved run by run (" + ", ".join(f"{s}: {n} runs" for s, n in runs)
-        + "), each sample started once the thread pools of the one before it were idle. "
-        "Ratio = the peer's median time / sparsedense's (> 1: sparsedense is faster), "
-        "in brackets the lowest and highest ratio of a run to its neighbouring run; "
-        "p95/median is sparsedense's (a steady kernel stays near 1). "
-        "Rows marked (limit) or (part) are references, not peers.",
+        how + "Rows marked (limit) or (part) are references, not peers.",
         "",
-        "| workload | size | peer | ratio (per-run range) | sparsedense p95/median |",
+        f"| workload | size | peer | ratio ({spread}) | sparsedense p95/median |",
         "|---|---|---|---|---|",
     ]
     last = None
@@ -771,6 +827,11 @@ def main(argv=None) -> int:
     parser.add_argument("--readme", action="store_true",
                         help="rewrite README.md's speed table (between its markers) from this "
                         "run: every group at every size")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="measure each size in this many processes, one after another "
+                        f"(default: 1; {README_PROCESSES} with --readme); --runs is then per "
+                        f"process (default: the size's runs split between them, at least "
+                        f"{PROCESS_RUNS_MIN})")
     args = parser.parse_args(argv)
     sizes = ["small"] if args.quick else (args.sizes.split(",") if args.sizes else list(SIZES))
     groups = args.only.split(",") if args.only else list(GROUPS)
@@ -781,13 +842,94 @@ def main(argv=None) -> int:
     if args.readme and (sizes != list(SIZES) or groups != list(GROUPS)):
         parser.error("--readme publishes one full run: every group at every size "
                      "(no --quick, --sizes or --only)")
+    processes = args.processes if args.processes is not None else (
+        README_PROCESSES if args.readme else 1)
+    if processes < 1:
+        parser.error(f"--processes must be at least 1, got {processes}")
+    if args.runs is not None and args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
     info = machine()
     print(f"# sparsedense {sd.__version__} compare, sizes {','.join(sizes)}, {info['date']}")
     print(f"# {cpu_line(info)}")
     print(f"# {versions_line(info)}")
     runs_of = {s: args.runs or (QUICK_RUNS if args.quick else RUNS[s]) for s in sizes}
-    print(f"# load average {info['load_start']} at start; runs per contender: "
+    if processes > 1 and args.runs is None:
+        runs_of = {s: max(PROCESS_RUNS_MIN, -(-n // processes)) for s, n in runs_of.items()}
+    print(f"# load average {info['load_start']} at start; runs per contender"
+          + (f" in each of {processes} processes: " if processes > 1 else ": ")
           + ", ".join(f"{s} {n}" for s, n in runs_of.items()))
+    if processes > 1:
+        results = run_processes(sizes, groups, runs_of, processes)
+    else:
+        results = measure_all(sizes, groups, runs_of)
+    info["load_end"] = _load()
+    info["quiet_wait"] = (f"{QUIET_WAITED['seconds']:.1f} s waited for idle thread pools "
+                          f"before samples, {QUIET_WAITED['timed_out']} waits cut at "
+                          f"{QUIET_MAX} s")
+    info["quiet_seconds"], info["quiet_timed_out"] = (QUIET_WAITED["seconds"],
+                                                      QUIET_WAITED["timed_out"])
+    print(f"\n# {info['quiet_wait']}")
+    rows = ratio_rows(results)
+    if processes > 1:
+        print(f"\n# the median of {processes} processes' ratios, in brackets their range")
+        for row in rows:
+            print(f"  {row['workload']} [{row['size']}] vs {row['peer']}: "
+                  f"{_ratio(row['ratio'])} ({_ratio(row['low'])}-{_ratio(row['high'])}), "
+                  f"p95/med {row['p95_median']:.2f}")
+        spread = "the processes' ratios"
+    else:
+        spread = "the per-run ratios"
+    print(f"\n# load average {info['load_end']} at end; ratio = peer median / sparsedense "
+          f"median (> 1: sparsedense faster), in brackets the range of {spread}")
+    print(f"# {summary_line(rows)}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"machine": info, "sizes": sizes, "results": results, "ratios": rows,
+                       "slower": slower(rows)}, fh, indent=1, default=str)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(markdown(results, info))
+    if args.readme:
+        write_readme(README, markdown(results, info))
+        print(f"# {README}: speed table rewritten")
+    if args.plot:
+        plot(results, args.plot)
+    return 0
+
+
+def child_argv(size: str, groups: list[str], runs: int, json_path: str) -> list[str]:
+    """The command line of one process of a run in several: one size, its runs, a JSON out."""
+    return [sys.executable, os.path.abspath(__file__), "--sizes", size, "--only",
+            ",".join(groups), "--runs", str(runs), "--processes", "1", "--json", json_path]
+
+
+def run_processes(sizes: list[str], groups: list[str], runs_of: dict[str, int],
+                  processes: int) -> list[dict]:
+    """Every size measured in ``processes`` processes one after another (their output
+    passes through), merged case by case (:func:`merge`); their waits for idle thread
+    pools are added to this one's."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="sparsedense-compare-") as tmp:
+        for size in sizes:
+            parts = []
+            for p in range(processes):
+                print(f"\n# process {p + 1} of {processes}, size {size}", flush=True)
+                path = os.path.join(tmp, f"{size}-{p}.json")
+                done = subprocess.run(child_argv(size, groups, runs_of[size], path))
+                if done.returncode != 0:
+                    raise SystemExit(f"compare.py: process {p + 1} of {processes} (size "
+                                     f"{size}) failed with exit code {done.returncode}")
+                with open(path, encoding="utf-8") as fh:
+                    part = json.load(fh)
+                QUIET_WAITED["seconds"] += part["machine"].get("quiet_seconds", 0.0)
+                QUIET_WAITED["timed_out"] += part["machine"].get("quiet_timed_out", 0)
+                parts.append(part["results"])
+            results += merge(parts)
+    return results
+
+
+def measure_all(sizes: list[str], groups: list[str], runs_of: dict[str, int]) -> list[dict]:
+    """Every case of ``groups`` at every size measured in this process, printed as it ends."""
     results = []
     for size in sizes:
         runs = runs_of[size]
@@ -813,28 +955,7 @@ def main(argv=None) -> int:
                                 "reference": case.reference, "times": times})
                 del case
                 gc.collect()
-    info["load_end"] = _load()
-    info["quiet_wait"] = (f"{QUIET_WAITED['seconds']:.1f} s waited for idle thread pools "
-                          f"before samples, {QUIET_WAITED['timed_out']} waits cut at "
-                          f"{QUIET_MAX} s")
-    print(f"\n# {info['quiet_wait']}")
-    rows = ratio_rows(results)
-    print(f"\n# load average {info['load_end']} at end; ratio = peer median / sparsedense "
-          "median (> 1: sparsedense faster), in brackets the range of the per-run ratios")
-    print(f"# {summary_line(rows)}")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"machine": info, "sizes": sizes, "results": results, "ratios": rows,
-                       "slower": slower(rows)}, fh, indent=1, default=str)
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(markdown(results, info))
-    if args.readme:
-        write_readme(README, markdown(results, info))
-        print(f"# {README}: speed table rewritten")
-    if args.plot:
-        plot(results, args.plot)
-    return 0
+    return results
 
 
 def plot(results: list[dict], path: str) -> None:

@@ -96,6 +96,53 @@ def test_markdown_table_names_machine_and_every_row(compare):
     assert md.rstrip().endswith("SLOWER than: lookup [small] vs torch (0.5).")
 
 
+def _process(scale: float, torch_scale: float) -> list[dict]:
+    """One process's results: sparsedense and numpy slowed by ``scale``, torch by
+    ``torch_scale`` (a process's layout slows its calls, not all alike)."""
+    out = _results()
+    for r in out:
+        for name, ts in r["times"].items():
+            k = torch_scale if name == "torch" else scale
+            r["times"][name] = [t * k for t in ts]
+    return out
+
+
+def test_ratio_rows_of_several_processes_take_the_median_process(compare):
+    merged = compare.merge([_process(1.0, 1.0), _process(2.0, 1.0), _process(1.0, 3.0)])
+    lookup = merged[0]
+    assert [len(p["sparsedense"]) for p in lookup["processes"]] == [3, 3, 3]
+    assert lookup["times"]["sparsedense"] == [1.0, 2.0, 3.0, 2.0, 4.0, 6.0, 1.0, 2.0, 3.0]
+    rows = {(r["workload"], r["peer"]): r for r in compare.ratio_rows(merged)}
+    # torch / sparsedense per process: 1/2, 1/4 (sparsedense slowed), 3/2 (torch slowed)
+    torch_row = rows["lookup", "torch"]
+    assert torch_row["ratio"] == pytest.approx(0.5)
+    assert (torch_row["low"], torch_row["high"]) == (pytest.approx(0.25), pytest.approx(1.5))
+    assert torch_row["processes"] == 3
+    assert rows["lookup", "numpy W[idx]"]["ratio"] == pytest.approx(2.0)
+    # p95/median per process: 2.9 / 2 each (the scale cancels)
+    assert torch_row["p95_median"] == pytest.approx(1.45)
+    md = compare.markdown(merged, INFO)
+    assert "measured in 3 processes" in md and "(small: 3 runs, large: 3 runs in a process)" in md
+    assert "| ratio (per-process range) |" in md
+    assert "|  |  | torch | 0.5 (0.25-1.5) |  |" in md
+
+
+def test_merge_refuses_processes_that_measured_other_cases(compare):
+    other = _process(1.0, 1.0)
+    other[1]["case"] = "something else [large]"
+    with pytest.raises(RuntimeError, match="different cases"):
+        compare.merge([_process(1.0, 1.0), other])
+    with pytest.raises(ValueError):  # one process measured fewer cases
+        compare.merge([_process(1.0, 1.0), _process(1.0, 1.0)[:1]])
+
+
+def test_a_process_of_a_run_in_several_measures_one_size(compare):
+    argv = compare.child_argv("large", ["bag", "text"], 3, "/tmp/x.json")
+    assert argv[1] == os.path.join(BENCH, "compare.py")
+    assert argv[2:] == ["--sizes", "large", "--only", "bag,text", "--runs", "3",
+                        "--processes", "1", "--json", "/tmp/x.json"]
+
+
 def test_replace_table_only_between_the_markers(compare):
     text = (f"# Title\n\n## Speed\n\nIntro.\n\n{compare.BEGIN}\nold table\n| a | b |\n"
             f"{compare.END}\n\nAfter.\n")
@@ -127,7 +174,8 @@ def test_the_readme_holds_the_markers(compare):
 
 def test_readme_refuses_a_partial_run(compare, capsys):
     for argv in (["--readme", "--quick"], ["--readme", "--only", "text"],
-                 ["--readme", "--sizes", "small"], ["--sizes", "huge"]):
+                 ["--readme", "--sizes", "small"], ["--sizes", "huge"],
+                 ["--quick", "--processes", "0"], ["--quick", "--runs", "0"]):
         with pytest.raises(SystemExit) as exc:
             compare.main(argv)
         assert exc.value.code == 2
