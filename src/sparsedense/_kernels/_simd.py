@@ -130,6 +130,27 @@ def vector_pass(dim, lanes, done):
 
 
 @intrinsic
+def align_frame(typingctx):
+    """Align the stack frame of the function this is lowered into to a cache line.
+
+    LLVM gives the spill slots of a large kernel only the ABI's 16-byte alignment and
+    moves 512-bit registers to them unaligned, so where the caller's stack pointer
+    lies (the process's environment moves it) decides whether each spill splits
+    across two cache lines, for the whole life of a process (docs/howto/benchmarks.rst,
+    thirteenth run). ``alignstack`` makes the prologue align the frame; nothing is
+    emitted where it is called. (A parallel kernel's loop body is a function of its
+    own: call it there.)
+    """
+    def codegen(context, builder, signature, args):
+        attrs = builder.function.attributes
+        attrs.alignstack = _CACHE_LINE
+        if not attrs:  # (an attribute set with no names is not printed, alignstack with it)
+            attrs.add("uwtable")
+        return context.get_dummy_value()
+    return types.none(), codegen
+
+
+@intrinsic
 def half_to_float(typingctx, bits):
     """The float32 value of IEEE half-precision ``bits`` (uint16), exactly.
 

@@ -47,7 +47,7 @@ from numba import njit, prange
 from ._config import FASTMATH, JIT_OPTIONS, harden_caches, parallel_kernel
 from ._tasks import next_task, task_range
 from ._prefetch import prefetch_row
-from ._simd import fmuladd, weighted_row_sum
+from ._simd import align_frame, fmuladd, weighted_row_sum
 
 
 
@@ -137,6 +137,7 @@ def _embedding_bag(offsets, indices, weights, mode, weight, out, n_tasks, n_work
     """
     n_bags = offsets.shape[0] - 1
     for _ in prange(n_workers):
+        align_frame()
         t = next_task(counter)
         while t < n_tasks:
             first, last = task_range(t, n_bags, n_tasks)

@@ -39,7 +39,7 @@ from numba.extending import intrinsic
 from ._amx import (I8, I8P, I64, load_tile_config, release_tiles, tile, tile_ops, two_by_two,
                    void_fn)
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._simd import operands
+from ._simd import align_frame, operands
 from .bf16_dots import block_scores
 from ._tasks import next_task
 from ._tuning import get as _tuned
@@ -143,6 +143,7 @@ def _pack_queries(Q, Qb):
     """``Qb[q, j]`` = bfloat16 of ``Q[q, j]``, zeros past ``Q``'s rows and columns."""
     n, dim = Q.shape
     for q in prange(Qb.shape[0]):
+        align_frame()
         for j in range(Qb.shape[1]):
             Qb[q, j] = _bf16(Q[q, j]) if q < n and j < dim else np.uint16(0)
 
@@ -238,6 +239,7 @@ def _tile_topk(Qb, Bp, tiles, cfg, rows, m, queries, c0, k, exclude_self, margin
     amx = _TILES and tiles
     no_scales = np.empty(0)  # (the rows are scaled already: no candidate is scaled again)
     for w in prange(n_workers):
+        align_frame()
         if amx:
             load_tile_config(cfg)
         t = next_task(counter)

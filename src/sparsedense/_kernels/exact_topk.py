@@ -25,6 +25,7 @@ from numba import njit
 
 from ._config import JIT_OPTIONS, harden_caches
 from ._prefetch import prefetch_row
+from ._simd import align_frame
 from .dots import canonical_dot
 from .norms import row_sum_squares
 from .similarity import _offer, _sift_down
@@ -175,6 +176,7 @@ def _fill_from_maxima(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, one
     than k sets hold a number above ``-inf`` (or ``low`` is ``inf``: no
     float32 threshold lets a score by, and the plain fill runs).
     """
+    align_frame()
     m = srow.shape[0]
     lanes = _LANES
     while lanes < 2 * k:
@@ -242,6 +244,7 @@ def _exact_row(srow, rows, qrow, c0, k, skip, margin, hs, hi, cs, ci, n, one, pe
     tile, a query pays for about k canonical scores, not for every score
     that climbed its fast heap.
     """
+    align_frame()
     m = srow.shape[0]
     j = 0
     n_pending = 0

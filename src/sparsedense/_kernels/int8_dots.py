@@ -26,7 +26,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._config import JIT_OPTIONS, harden_caches
-from ._simd import SumLoop, _splat, operands
+from ._simd import SumLoop, _splat, align_frame, operands
 from ._tuning import get as _tuned
 
 #: corpus rows of a panel: two 16-lane int32 vectors
@@ -313,6 +313,7 @@ def build_panel(codes, dim, p, panels, b):
     little-endian int32; zeros past the last row, past column ``dim`` and in the
     groups beyond (``panels`` may pad them to whole tiles). 16 rows by 16 words at a
     time (:func:`_transpose16`)."""
+    align_frame()
     n = codes.shape[0]
     for half in range(PANEL // 16):
         r0 = p * PANEL + 16 * half

@@ -40,7 +40,7 @@ from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
 from ._prefetch import prefetch_row
-from ._simd import float32_step
+from ._simd import align_frame, float32_step
 from ._simd_codes import pair_offset
 from ._tasks import next_task
 from .exact_topk import _lb_push, _score_candidates
@@ -456,6 +456,7 @@ def _int8_screen(codes, block, build, qcodes, qcodes2, qs, qs32, qerr, rowv, per
             build_block_panel(codes, dim, block, i, p_lo, p_hi, starts, ends)
     cap = cand_q.shape[1]
     for w in prange(n_workers):
+        align_frame()
         out = np.empty((GROUP, PANEL), dtype=np.int32)
         mask = np.empty(PANEL, dtype=np.bool_)
         out2 = np.empty((1, PANEL), dtype=np.int32)
@@ -531,6 +532,7 @@ def _score_workers(cand_q, cand_c, cand_ub, n_cand, lower, filled, k, table, nor
     low, full = merged_bounds(lower, filled, k)
     n_threads = bufs.shape[0]
     for t in prange(n_threads):
+        align_frame()
         m = 0
         for w in range(cand_q.shape[0]):
             for i in range(n_cand[w]):

@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
-from ._simd import half_to_float
+from ._simd import align_frame, half_to_float
 from ._simd_codes import codes_row_sum, halves_row_sum, pair_offset, row_scale_bias
 from ._tasks import next_task, task_range
 
@@ -101,6 +101,7 @@ def _codes_bags(offsets, indices, weights, mode, kind, codes, out, n_tasks, n_wo
     """Every bag of a byte-coded table; ``mode`` 0 = sum, 1 = mean, 2 = max."""
     n_bags = offsets.shape[0] - 1
     for _ in prange(n_workers):
+        align_frame()
         other = np.empty(out.shape[1], np.float32)
         t = next_task(counter)
         while t < n_tasks:
