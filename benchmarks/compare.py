@@ -15,8 +15,8 @@ every (workload, size, peer) where sparsedense is slower than its peer.
 runs and agrees with its peer, not the speed.
 
 One process is not a measurement: on the machines we share, where a process's
-memory lands shifts every call in it by up to 1.6x, steadily, for sparsedense
-and its peers alike (docs/howto/benchmarks.rst). ``--processes N`` runs each
+stack and memory lie shifts every call in it, steadily, for sparsedense and its
+peers alike and not by the same factor (docs/howto/benchmarks.rst). ``--processes N`` runs each
 size in N processes one after another and reports, per row, the median of
 the processes' ratios with their range; ``--readme`` takes three.
 
@@ -672,6 +672,11 @@ def versions_line(info: dict) -> str:
 
 # -- ratios, the summary, the README table -------------------------------------
 
+def _processes(result: dict) -> list[dict]:
+    """Each process's timings of a case (one process: its ``times``; see :func:`merge`)."""
+    return result.get("processes") or [result["times"]]
+
+
 def ratio_rows(results: list[dict]) -> list[dict]:
     """One row per (workload, size, peer): the ratio of medians and the range of the per-run
     ratios (run r of the peer over run r of sparsedense: the two ran next to each other).
@@ -682,7 +687,7 @@ def ratio_rows(results: list[dict]) -> list[dict]:
     """
     rows = []
     for r in results:
-        procs = r.get("processes") or [r["times"]]
+        procs = _processes(r)
         bases = [statistics.median(p["sparsedense"]) for p in procs]
         tail = statistics.median([float(np.percentile(p["sparsedense"], 95)) / b
                                   for p, b in zip(procs, bases)])
@@ -745,10 +750,9 @@ END = "<!-- compare.py --markdown: end -->"
 def markdown(results: list[dict], info: dict) -> str:
     """The README speed table of one run, preceded by its machine, load and date."""
     rows = ratio_rows(results)
-    runs = sorted({(r["size"], len((r.get("processes") or [r["times"]])[0]["sparsedense"]))
-                   for r in results},
+    runs = sorted({(r["size"], len(_processes(r)[0]["sparsedense"])) for r in results},
                   key=lambda x: SIZES.index(x[0]) if x[0] in SIZES else len(SIZES))
-    n_procs = max((len(r.get("processes") or [None]) for r in results), default=1)
+    n_procs = max((len(_processes(r)) for r in results), default=1)
     runs_text = ", ".join(f"{s}: {n} runs" for s, n in runs)
     if n_procs > 1:
         how = (f"Each size measured in {n_procs} processes one after another (a process's "
