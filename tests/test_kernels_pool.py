@@ -12,6 +12,12 @@ import pytest
 from sparsedense._kernels import _pool, _tuning
 
 BIG = 1 << 30  # work far above PARALLEL_MIN_WORK
+KERNEL = object()  # what _pool.choose gives back when a call should run in parallel
+
+
+def parallel(work: int) -> bool:
+    """Whether _pool.choose runs a small call of ``work`` elements on the threads."""
+    return _pool.choose(KERNEL, work) is KERNEL
 
 
 @pytest.fixture(autouse=True)
@@ -27,17 +33,17 @@ def fresh_pool(monkeypatch):
 def test_an_awake_pool_takes_small_calls():
     _pool.parallel_ran()
     assert _pool.pool_awake()
-    assert _pool.small_call_parallel(BIG)
+    assert parallel(BIG)
     assert not _pool._state["woke"]
-    assert not _pool.small_call_parallel(1)  # below PARALLEL_MIN_WORK: never
+    assert not parallel(1)  # below PARALLEL_MIN_WORK: never
 
 
 def test_a_lone_call_leaves_a_sleeping_pool_asleep():
     assert not _pool.pool_awake()
-    assert not _pool.small_call_parallel(BIG)
+    assert not parallel(BIG)
     _pool.small_call_done(False, time.perf_counter() - 0.5)
     with _tuning.override(POOL_SPIN_MICROSECONDS=0):  # the next call is not part of a run
-        assert not _pool.small_call_parallel(BIG)
+        assert not parallel(BIG)
     assert _pool._state["rent"] == 0.0
 
 
@@ -46,7 +52,7 @@ def test_a_run_of_calls_wakes_the_pool_once_it_lost_a_wake():
         assert _pool.wake_cost() == pytest.approx(3e-3)
         lost = 0.0
         for _ in range(100):
-            if _pool.small_call_parallel(BIG):
+            if parallel(BIG):
                 break
             # a serial call of 2 ms: it would have saved 2 ms * (1 - 1/cpus)
             _pool.small_call_done(False, time.perf_counter() - 2e-3)
@@ -61,7 +67,7 @@ def test_a_run_of_calls_wakes_the_pool_once_it_lost_a_wake():
         # later wakes are learned: the median of the last ones
         for cost in (5e-3, 0.9, 4e-3):
             _pool._state.update(parallel_end=time.perf_counter() - 1e9, rent=1.0)
-            assert _pool.small_call_parallel(BIG) and _pool._state["woke"]
+            assert parallel(BIG) and _pool._state["woke"]
             _pool.small_call_done(True, time.perf_counter() - cost)
     assert _pool.wake_cost() == pytest.approx(5e-3, rel=0.2)  # not the 0.9 s outlier
     assert _pool._state["rent"] == 0.0 and _pool.pool_awake()
@@ -70,7 +76,7 @@ def test_a_run_of_calls_wakes_the_pool_once_it_lost_a_wake():
 def test_no_small_call_runs_in_parallel_off_the_main_thread():
     _pool.parallel_ran()
     seen = []
-    t = threading.Thread(target=lambda: seen.append(_pool.small_call_parallel(BIG)))
+    t = threading.Thread(target=lambda: seen.append(parallel(BIG)))
     t.start()
     t.join()
     assert seen == [False]
@@ -84,8 +90,8 @@ def test_a_small_lookup_gives_the_same_rows_either_way(monkeypatch, parallel):
     W = rng.standard_normal((500, 40), dtype=np.float32)
     idx = rng.integers(0, 500, (30, 70))  # 84,000 elements: above PARALLEL_MIN_WORK
     with _tuning.override(PARALLEL_MIN_WORK=0):
-        monkeypatch.setattr(_pool, "small_call_parallel",
-                            lambda work, now=None: (_pool._state.update(woke=False), parallel)[1])
+        monkeypatch.setattr(_pool, "choose", lambda kernel, work, now=None: (
+            _pool._state.update(woke=False), kernel if parallel else None)[1])
         before = _pool._state["parallel_end"]
         np.testing.assert_array_equal(F.embedding(idx, W), W[idx])
         assert (_pool._state["parallel_end"] > before) == parallel  # the kernel ran, or not

@@ -196,8 +196,9 @@ def check_indices(indices: Any, num_embeddings: int, name: str = "indices",
             and indices.flags.c_contiguous):  # what most callers pass: only the range check
         flat = indices if indices.ndim == 1 else indices.reshape(-1)
         if flat.size:
-            bad = int(family("sparse")._first_out_of_range(flat, num_embeddings))
-            _raise_out_of_range(indices, bad, num_embeddings, name, upper_name)
+            bad = family("sparse")._first_out_of_range(flat, num_embeddings)
+            if bad >= 0:
+                _raise_out_of_range(indices, int(bad), num_embeddings, name, upper_name)
         return flat, indices.shape
     if isinstance(indices, (bool, np.bool_)):
         raise TypeError(f"{name} must be integers; got bool {indices!r}")

@@ -68,7 +68,7 @@ def workers() -> int:
 def use_parallel(work: int) -> bool:
     """True for work above the tuned ``PARALLEL_MIN_WORK`` on the main thread."""
     return (work >= _tuning.get("PARALLEL_MIN_WORK")
-            and threading.current_thread() is threading.main_thread())
+            and threading.get_ident() == threading.main_thread().ident)
 
 
 def choose(kernel, work: int, allow: bool = True):

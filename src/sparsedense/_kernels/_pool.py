@@ -19,16 +19,17 @@ whose parallel variant is bit-identical to its serial twin are called this way.
 Examples
 --------
 >>> from sparsedense._kernels import _pool
->>> isinstance(_pool.small_call_parallel(10), bool)
+>>> _pool.choose(print, 10) is None  # ten elements: never worth waking a thread
 True
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 from . import _tuning
-from ._dispatch import ON_PARALLEL, use_parallel, workers
+from ._dispatch import ON_PARALLEL, workers
 
 # the pool's state, one per process (only the main thread runs parallel kernels)
 _state = {
@@ -63,31 +64,37 @@ def wake_cost() -> float:
     return sorted(wakes)[len(wakes) // 2]
 
 
-def small_call_parallel(work: int, now: float | None = None) -> bool:
-    """Whether a small call of ``work`` elements, starting at ``now``
-    (``time.perf_counter()``, read here when not given), should run on all threads.
+def choose(kernel, work: int, now: float | None = None):
+    """:func:`._dispatch.choose` for a small call of ``work`` elements starting at ``now``
+    (``time.perf_counter()``, read here when not given): the parallel ``kernel``, or
+    ``None`` when the call should stay on this thread (the caller's serial copy).
 
-    Yes when the pool is awake; when it sleeps, only once the run of calls
+    The kernel when the pool is awake; when it sleeps, only once the run of calls
     this one belongs to (each starting within the spin time of the last) has
     lost as much time on one thread as a wake costs. Never below
     ``PARALLEL_MIN_WORK`` or off the main thread.
     """
-    _state["woke"] = False
-    if not use_parallel(work):
-        return False
+    state = _state
+    state["woke"] = False
     if now is None:
         now = time.perf_counter()
-    if pool_awake(now):
-        return True
-    if now - _state["call_end"] >= _spin():  # not part of a run: the run starts here
-        _state["rent"] = 0.0
-        return False
-    if _state["rent"] >= wake_cost():
+    # (pool_awake and use_parallel written out: this runs before every small lookup, where
+    # each Python call costs a noticeable part of the kernel's time)
+    if (work < _tuning.get("PARALLEL_MIN_WORK")
+            or threading.get_ident() != threading.main_thread().ident):
+        return None
+    spin = _spin()
+    if now - state["parallel_end"] < spin:
+        return kernel
+    if now - state["call_end"] >= spin:  # not part of a run: the run starts here
+        state["rent"] = 0.0
+        return None
+    if state["rent"] >= wake_cost():
         # the process's first parallel call starts the threads: not a wake to learn from
-        _state["woke"] = _state["parallel_end"] > float("-inf")
-        _state["rent"] = 0.0
-        return True
-    return False
+        state["woke"] = state["parallel_end"] > float("-inf")
+        state["rent"] = 0.0
+        return kernel
+    return None
 
 
 def small_call_done(parallel: bool, started: float) -> None:

@@ -25,6 +25,11 @@ from ..grad import RowSparseGrad
 from ..quantized import QuantizedTable
 
 
+#: the index and table dtypes of the common call (compared by identity and membership)
+_INT64 = np.dtype(np.int64)
+_TABLE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def onehot_rows(X: Any, num_embeddings: int, name: str = "indices") -> np.ndarray:
     """The column of the single 1 in each row of a one-hot sparse matrix.
 
@@ -122,6 +127,15 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     ...
     IndexError: indices[0, 1] = 10 is out of range for num_embeddings=10 (valid: 0..9)
     """
+    if (type(indices) is np.ndarray and type(weight) is np.ndarray and max_norm is None
+            and out is None and padding_idx is None and indices.dtype is _INT64
+            and weight.dtype in _TABLE_DTYPES and weight.ndim == 2 and indices.flags.c_contiguous
+            and indices.size and family("sparse")._first_out_of_range(
+                indices.reshape(-1), weight.shape[0]) < 0):
+        # the common call (an int64 array of valid ids into a float table, nothing else
+        # asked), checked in a few steps: at a mini-batch's size each Python call costs a
+        # noticeable part of the copy. Anything else, or a bad id, takes the checks below.
+        return _gather(indices.reshape(-1), weight, indices.shape + weight.shape[1:], None)
     renorm = max_norm is not None
     if isinstance(weight, QuantizedTable):
         return _quantized_lookup(indices, weight, padding_idx, renorm, out)
@@ -145,31 +159,32 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
 def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
             out: np.ndarray | None) -> np.ndarray:
     """``table[flat]`` shaped ``out_shape``, into ``out`` when given (all checked)."""
-    dim = table.shape[1]
-    work = flat.size * dim
+    n, dim = flat.size, table.shape[1]
+    work = n * dim
     # a small lookup (its output fits the caches) runs on the threads only while the pool
     # is awake or a run of calls has earned its wake (_pool), else as numpy's row copies
     small = work * table.itemsize <= _tuning.get("LOOKUP_SMALL_MAX_BYTES")
     if small:
         started = time.perf_counter()
-        on_threads = _pool.small_call_parallel(work, started)
+        gather = _pool.choose(family("lookup")._embedding_gather, work, started)
+        # one contiguous range per worker (its output lines in one core's cache); the
+        # parallel kernel's task_args written out, a call fewer where each one shows
+        tasks = (min(n, workers()), workers(), np.zeros(2, np.int64))
     else:
-        on_threads = True
-    if not on_threads and out is None:
+        gather = choose(family("lookup")._embedding_gather, work)
+        tasks = task_args(gather, min(n, _tuning.get("PARALLEL_TASKS")))
+    if gather is None and out is None:
         target = np.take(table, flat, axis=0).reshape(out_shape)
     else:
         target = out if out is not None and out.flags.c_contiguous else np.empty(
             out_shape, table.dtype)
-        rows = target if target.ndim == 2 else target.reshape(flat.size, dim)
-        if not on_threads:  # (mode="clip" spares take's buffered copy; indices are checked)
+        rows = target if target.ndim == 2 else target.reshape(n, dim)
+        if gather is None:  # (mode="clip" spares take's buffered copy; indices are checked)
             np.take(table, flat, axis=0, out=rows, mode="clip")
-        elif flat.size:
-            gather = choose(family("lookup")._embedding_gather, work)
-            # small: one contiguous range per worker, the output's lines in one core's cache
-            n_tasks = min(flat.size, workers() if small else _tuning.get("PARALLEL_TASKS"))
-            gather(flat, table, rows, *task_args(gather, n_tasks))
+        elif n:
+            gather(flat, table, rows, *tasks)
     if small:
-        _pool.small_call_done(on_threads, started)
+        _pool.small_call_done(gather is not None, started)
     if out is not None and target is not out:
         out[...] = target
         return out
