@@ -83,7 +83,7 @@ def choose(kernel, work: int, now: float | None = None):
     if (work < _tuning.get("PARALLEL_MIN_WORK")
             or threading.get_ident() != threading.main_thread().ident):
         return None
-    spin = _spin()
+    spin = _tuning.get("POOL_SPIN_MICROSECONDS") * 1e-6  # (_spin)
     if now - state["parallel_end"] < spin:
         return kernel
     if now - state["call_end"] >= spin:  # not part of a run: the run starts here

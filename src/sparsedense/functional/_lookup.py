@@ -127,15 +127,15 @@ def embedding(indices: Any, weight: np.ndarray, padding_idx: int | None = None,
     ...
     IndexError: indices[0, 1] = 10 is out of range for num_embeddings=10 (valid: 0..9)
     """
-    if (type(indices) is np.ndarray and type(weight) is np.ndarray and max_norm is None
-            and out is None and padding_idx is None and indices.dtype is _INT64
-            and weight.dtype in _TABLE_DTYPES and weight.ndim == 2 and indices.flags.c_contiguous
-            and indices.size and family("sparse")._first_out_of_range(
-                indices.reshape(-1), weight.shape[0]) < 0):
-        # the common call (an int64 array of valid ids into a float table, nothing else
-        # asked), checked in a few steps: at a mini-batch's size each Python call costs a
-        # noticeable part of the copy. Anything else, or a bad id, takes the checks below.
-        return _gather(indices.reshape(-1), weight, indices.shape + weight.shape[1:], None)
+    if (type(indices) is np.ndarray and type(weight) is np.ndarray and indices.dtype is _INT64
+            and max_norm is None and out is None and padding_idx is None and weight.ndim == 2
+            and weight.dtype in _TABLE_DTYPES and indices.size and indices.flags.c_contiguous):
+        # the common call (an int64 array of ids into a float table, nothing else asked)
+        # checked in a few steps: at a mini-batch's size each Python call costs a
+        # noticeable part of the copy. A bad id takes the checks below, which name it.
+        flat = indices if indices.ndim == 1 else indices.reshape(-1)
+        if family("sparse")._first_out_of_range(flat, weight.shape[0]) < 0:
+            return _gather(flat, weight, indices.shape + weight.shape[1:], None)
     renorm = max_norm is not None
     if isinstance(weight, QuantizedTable):
         return _quantized_lookup(indices, weight, padding_idx, renorm, out)
@@ -169,7 +169,8 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
         gather = _pool.choose(family("lookup")._embedding_gather, work, started)
         # one contiguous range per worker (its output lines in one core's cache); the
         # parallel kernel's task_args written out, a call fewer where each one shows
-        tasks = (min(n, workers()), workers(), np.zeros(2, np.int64))
+        n_workers = workers()
+        tasks = (min(n, n_workers), n_workers, np.zeros(2, np.int64))
     else:
         gather = choose(family("lookup")._embedding_gather, work)
         tasks = task_args(gather, min(n, _tuning.get("PARALLEL_TASKS")))
