@@ -82,8 +82,8 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
     """Dense symmetric ``A @ A.T``.
 
     A column present in ``d`` rows costs ``d**2 / 2`` scattered updates in a
-    sparse product but only ``n**2`` multiply-adds of a BLAS GEMM, which runs
-    tens of times faster per operation. So the frequent columns (in more than
+    sparse product but only ``n**2 / 2`` multiply-adds of BLAS's ``syrk`` (one
+    triangle of the GEMM), which runs tens of times faster per operation. So the frequent columns (in more than
     :data:`DENSE_COLUMN_FRACTION` of the rows: on text, the common words) are
     multiplied densely with BLAS, and the rest by the sparse kernel, which
     skips them, computes the upper triangle only and mirrors it. Below the
@@ -104,8 +104,8 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
         position[dense] = np.arange(int(dense.sum()))
         D = np.zeros((n, int(dense.sum())), dtype=dtype)
         kernels._dense_columns(A.indptr, A.indices, data, position, D)
-        if n >= _tuning.get("COSINE_DENSE_MIN_ROWS"):
-            out = D @ D.T
+        if n >= _tuning.get("COSINE_DENSE_MIN_ROWS"):  # BLAS's syrk: the upper triangle
+            out = family("blas").syrk_upper(D, np.empty((n, n), dtype=dtype))
         else:  # BLAS's threads would cost more to wake than the product: on this thread
             out = np.empty((n, n), dtype=dtype)
             kernels._dense_gram_upper(D, out)
