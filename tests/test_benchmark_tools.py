@@ -32,6 +32,12 @@ def compare():
 
 
 @pytest.fixture(scope="module")
+def report(compare):
+    """compare.py's report module (importable once compare.py has put its folder on the path)."""
+    return _import("sparsedense_bench_report", os.path.join(BENCH, "_compare_report.py"))
+
+
+@pytest.fixture(scope="module")
 def ratios():
     return _import("sparsedense_bench_ratios", os.path.join(BENCH, "ratios.py"))
 
@@ -61,8 +67,8 @@ def _results():
     ]
 
 
-def test_ratio_rows_per_run_range_and_references(compare):
-    rows = {(r["workload"], r["peer"]): r for r in compare.ratio_rows(_results())}
+def test_ratio_rows_per_run_range_and_references(report):
+    rows = {(r["workload"], r["peer"]): r for r in report.ratio_rows(_results())}
     numpy_row = rows["lookup", "numpy W[idx]"]
     assert numpy_row["ratio"] == pytest.approx(2.0)
     assert (numpy_row["low"], numpy_row["high"]) == (pytest.approx(2.0), pytest.approx(2.0))
@@ -72,12 +78,12 @@ def test_ratio_rows_per_run_range_and_references(compare):
     assert rows["lookup", "copy (limit)"]["reference"]
     assert rows["TfidfVectorizer.fit_transform", "sklearn"]["ratio"] == pytest.approx(2.5)
     # the slower list has torch (a peer), not the copy (a reference)
-    assert [(r["workload"], r["peer"]) for r in compare.slower(list(rows.values()))] == [
+    assert [(r["workload"], r["peer"]) for r in report.slower(list(rows.values()))] == [
         ("lookup", "torch")]
 
 
-def test_markdown_table_names_machine_and_every_row(compare):
-    md = compare.markdown(_results(), INFO)
+def test_markdown_table_names_machine_and_every_row(report):
+    md = report.markdown(_results(), INFO)
     head, table = md.split("| workload |", 1)
     for part in ("Test CPU 9000 (family 25, model 17)", "AVX512", "L2 1 MiB/core", "L3 32 MiB",
                  "2 usable CPUs", "openblas 0.3.30 SkylakeX, 2 threads", "omp layer",
@@ -107,12 +113,12 @@ def _process(scale: float, torch_scale: float) -> list[dict]:
     return out
 
 
-def test_ratio_rows_of_several_processes_take_the_median_process(compare):
-    merged = compare.merge([_process(1.0, 1.0), _process(2.0, 1.0), _process(1.0, 3.0)])
+def test_ratio_rows_of_several_processes_take_the_median_process(report):
+    merged = report.merge([_process(1.0, 1.0), _process(2.0, 1.0), _process(1.0, 3.0)])
     lookup = merged[0]
     assert [len(p["sparsedense"]) for p in lookup["processes"]] == [3, 3, 3]
     assert lookup["times"]["sparsedense"] == [1.0, 2.0, 3.0, 2.0, 4.0, 6.0, 1.0, 2.0, 3.0]
-    rows = {(r["workload"], r["peer"]): r for r in compare.ratio_rows(merged)}
+    rows = {(r["workload"], r["peer"]): r for r in report.ratio_rows(merged)}
     # torch / sparsedense per process: 1/2, 1/4 (sparsedense slowed), 3/2 (torch slowed)
     torch_row = rows["lookup", "torch"]
     assert torch_row["ratio"] == pytest.approx(0.5)
@@ -121,19 +127,19 @@ def test_ratio_rows_of_several_processes_take_the_median_process(compare):
     assert rows["lookup", "numpy W[idx]"]["ratio"] == pytest.approx(2.0)
     # p95/median per process: 2.9 / 2 each (the scale cancels)
     assert torch_row["p95_median"] == pytest.approx(1.45)
-    md = compare.markdown(merged, INFO)
+    md = report.markdown(merged, INFO)
     assert "measured in 3 processes" in md and "(small: 3 runs, large: 3 runs in a process)" in md
     assert "| ratio (per-process range) |" in md
     assert "|  |  | torch | 0.5 (0.25-1.5) |  |" in md
 
 
-def test_merge_refuses_processes_that_measured_other_cases(compare):
+def test_merge_refuses_processes_that_measured_other_cases(report):
     other = _process(1.0, 1.0)
     other[1]["case"] = "something else [large]"
     with pytest.raises(RuntimeError, match="different cases"):
-        compare.merge([_process(1.0, 1.0), other])
+        report.merge([_process(1.0, 1.0), other])
     with pytest.raises(ValueError):  # one process measured fewer cases
-        compare.merge([_process(1.0, 1.0), _process(1.0, 1.0)[:1]])
+        report.merge([_process(1.0, 1.0), _process(1.0, 1.0)[:1]])
 
 
 def test_a_process_of_a_run_in_several_measures_one_size(compare):
@@ -143,33 +149,33 @@ def test_a_process_of_a_run_in_several_measures_one_size(compare):
                         "--processes", "1", "--json", "/tmp/x.json"]
 
 
-def test_replace_table_only_between_the_markers(compare):
-    text = (f"# Title\n\n## Speed\n\nIntro.\n\n{compare.BEGIN}\nold table\n| a | b |\n"
-            f"{compare.END}\n\nAfter.\n")
-    new = compare.replace_table(text, "new table\n")
-    assert new == (f"# Title\n\n## Speed\n\nIntro.\n\n{compare.BEGIN}\nnew table\n"
-                   f"{compare.END}\n\nAfter.\n")
-    assert compare.replace_table(new, "new table") == new  # idempotent
-    for broken in (text.replace(compare.END, ""), text.replace(compare.BEGIN, ""),
-                   f"{compare.END}\nx\n{compare.BEGIN}\n", text + compare.BEGIN):
+def test_replace_table_only_between_the_markers(report):
+    text = (f"# Title\n\n## Speed\n\nIntro.\n\n{report.BEGIN}\nold table\n| a | b |\n"
+            f"{report.END}\n\nAfter.\n")
+    new = report.replace_table(text, "new table\n")
+    assert new == (f"# Title\n\n## Speed\n\nIntro.\n\n{report.BEGIN}\nnew table\n"
+                   f"{report.END}\n\nAfter.\n")
+    assert report.replace_table(new, "new table") == new  # idempotent
+    for broken in (text.replace(report.END, ""), text.replace(report.BEGIN, ""),
+                   f"{report.END}\nx\n{report.BEGIN}\n", text + report.BEGIN):
         with pytest.raises(ValueError, match="markers"):
-            compare.replace_table(broken, "x")
+            report.replace_table(broken, "x")
 
 
-def test_write_readme_rewrites_the_file(compare, tmp_path):
+def test_write_readme_rewrites_the_file(report, tmp_path):
     path = tmp_path / "README.md"
-    path.write_text(f"a\n{compare.BEGIN}\nold\n{compare.END}\nb\n", encoding="utf-8")
-    compare.write_readme(str(path), compare.markdown(_results(), INFO))
+    path.write_text(f"a\n{report.BEGIN}\nold\n{report.END}\nb\n", encoding="utf-8")
+    report.write_readme(str(path), report.markdown(_results(), INFO))
     text = path.read_text(encoding="utf-8")
-    assert text.startswith(f"a\n{compare.BEGIN}\nMeasured by") and text.endswith(
-        f"(0.5).\n{compare.END}\nb\n")
+    assert text.startswith(f"a\n{report.BEGIN}\nMeasured by") and text.endswith(
+        f"(0.5).\n{report.END}\nb\n")
     assert "old" not in text and os.listdir(tmp_path) == ["README.md"]
 
 
-def test_the_readme_holds_the_markers(compare):
+def test_the_readme_holds_the_markers(compare, report):
     with open(compare.README, encoding="utf-8") as fh:
         text = fh.read()
-    assert compare.replace_table(text, "x").count("x\n" + compare.END) == 1
+    assert report.replace_table(text, "x").count("x\n" + report.END) == 1
 
 
 def test_readme_refuses_a_partial_run(compare, capsys):
@@ -222,12 +228,12 @@ def test_a_sample_waits_for_a_running_thread_to_stop(compare):
         long.join()
 
 
-def test_proc_machine_fallback_has_machine_info_keys(compare):
-    info = compare._proc_machine()
+def test_proc_machine_fallback_has_machine_info_keys(report):
+    info = report._proc_machine()
     assert set(info) >= {"cpu", "isa", "l1d", "l2", "l3", "cache_line", "n_cpus",
                          "vector_registers", "blas"}
     assert info["n_cpus"] >= 1 and isinstance(info["blas"], list)
-    assert compare._cache_bytes("1024K") == 1 << 20 and compare._cache_bytes("32M") == 32 << 20
+    assert report._cache_bytes("1024K") == 1 << 20 and report._cache_bytes("32M") == 32 << 20
 
 
 # -- ratios.py ----------------------------------------------------------------------
