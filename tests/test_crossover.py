@@ -83,34 +83,33 @@ def test_lsa_transform_alone_keeps_the_general_rule(parallel_calls):
 
 
 @pytest.fixture
-def dense_gram_calls(monkeypatch):
-    """The shapes of the blocks of frequent columns multiplied on the calling thread."""
-    import sparsedense._kernels.similarity as ksim
+def blas_gram_calls(monkeypatch):
+    """The shapes of the blocks of frequent columns multiplied by BLAS's syrk."""
+    from sparsedense._kernels import blas
 
     seen: list[tuple[int, int]] = []
-    real = ksim._dense_gram_upper
+    real = blas.syrk_upper
 
-    def spy(D, out):
-        seen.append(D.shape)
-        return real(D, out)
+    def spy(a, out):
+        seen.append(a.shape)
+        return real(a, out)
 
-    monkeypatch.setattr(ksim, "_dense_gram_upper", spy)
+    monkeypatch.setattr(blas, "syrk_upper", spy)
     return seen
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_sparse_cosine_blas_split_only_from_crossover(dense_gram_calls, dtype):
+def test_sparse_cosine_blas_split_only_from_crossover(blas_gram_calls, dtype):
     from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 
     X = _tfidf(120, seed=3).astype(dtype)
     with _tuning.override(COSINE_DENSE_MIN_ROWS=HUGE):
         on_thread = sd.cosine_similarity(X)
-    # below the crossover the frequent words are multiplied on this thread, not by BLAS
-    assert len(dense_gram_calls) == 1 and 0 < dense_gram_calls[0][1] < X.shape[1]
-    dense_gram_calls.clear()
+    # below the crossover the frequent words are multiplied by our kernel, not by BLAS
+    assert blas_gram_calls == []
     with _tuning.override(COSINE_DENSE_MIN_ROWS=0):
         split = sd.cosine_similarity(X)
-    assert dense_gram_calls == []  # from the crossover on: BLAS
+    assert len(blas_gram_calls) == 1 and 0 < blas_gram_calls[0][1] < X.shape[1]
     assert on_thread.dtype == split.dtype == dtype
     # the same sums in another order: equal up to rounding, and symmetric, unit diagonal
     eps = np.finfo(dtype).eps
@@ -122,18 +121,37 @@ def test_sparse_cosine_blas_split_only_from_crossover(dense_gram_calls, dtype):
 
 def test_sparse_cosine_gram_kernel_serial_below_crossover(parallel_calls):
     X = _tfidf(150, seed=4)
-    for rows in (0, HUGE):  # with and without the BLAS part
+    parallel_calls.clear()
+    with _tuning.override(PARALLEL_MIN_WORK=0, COSINE_DENSE_MIN_ROWS=0,
+                          COSINE_PARALLEL_MIN_WORK=HUGE):
+        serial = sd.cosine_similarity(X)  # right after BLAS's product
+    assert parallel_calls and not any(parallel_calls)
+    parallel_calls.clear()
+    with _tuning.override(PARALLEL_MIN_WORK=0, COSINE_DENSE_MIN_ROWS=0,
+                          COSINE_PARALLEL_MIN_WORK=0):
+        par = sd.cosine_similarity(X)
+    assert parallel_calls[-1]  # the Gram kernel
+    np.testing.assert_array_equal(par, serial)
+
+
+def test_small_sparse_cosine_on_the_threads_while_the_pool_is_awake(parallel_calls, monkeypatch):
+    """Without BLAS's product the two kernels follow the small-call rule of _pool."""
+    from sparsedense._kernels import _pool
+
+    X = _tfidf(150, seed=4)
+    with _tuning.override(PARALLEL_MIN_WORK=0, COSINE_DENSE_MIN_ROWS=HUGE,
+                          COSINE_PARALLEL_MIN_WORK=HUGE, POOL_SPIN_MICROSECONDS=10**9):
+        monkeypatch.setattr(_pool, "_state", dict(parallel_end=float("-inf"),
+                                                  call_end=float("-inf"), rent=0.0, wakes=[],
+                                                  woke=False))
         parallel_calls.clear()
-        with _tuning.override(PARALLEL_MIN_WORK=0, COSINE_DENSE_MIN_ROWS=rows,
-                              COSINE_PARALLEL_MIN_WORK=HUGE):
-            serial = sd.cosine_similarity(X)
-        assert parallel_calls and not any(parallel_calls)
+        serial = sd.cosine_similarity(X)  # a lone call, the pool asleep: this thread
+        assert parallel_calls == [False, False]  # the frequent columns, then the Gram kernel
+        _pool.parallel_ran()  # the pool is awake
         parallel_calls.clear()
-        with _tuning.override(PARALLEL_MIN_WORK=0, COSINE_DENSE_MIN_ROWS=rows,
-                              COSINE_PARALLEL_MIN_WORK=0):
-            par = sd.cosine_similarity(X)
-        assert parallel_calls[-1]  # the Gram kernel
-        np.testing.assert_array_equal(par, serial)
+        par = sd.cosine_similarity(X)
+        assert parallel_calls == [True, True]
+    np.testing.assert_array_equal(par, serial)
 
 
 @pytest.mark.parametrize("ngram_range,alternate_sign", [((1, 1), True), ((1, 2), False)])

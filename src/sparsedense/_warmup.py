@@ -126,6 +126,8 @@ def _tuned_for(parallel: bool):
             values[name] = 0
         elif "_MIN_" in name:
             values[name] = 0 if parallel else sys.maxsize
+    # a short call takes the threads while the pool is awake (_pool): always, or never
+    values["POOL_SPIN_MICROSECONDS"] = sys.maxsize if parallel else 0
     values["INT8_SCREEN"] = 1  # the int8 screen's kernels, on a CPU that routes past them too
     # the tile screen's kernels (where the CPU has tiles) for tiny inputs, in both passes
     values["TOPK_TILES_FROM_PAIRS"] = values["TOPK_TILES_FROM_QUERIES"] = 0
@@ -351,6 +353,8 @@ def _similarity(s: _Step) -> None:
         common.indices = common.indices.astype(it)
         common.indptr = common.indptr.astype(it)
         cosine_similarity(common)
+        with _tuning.override(COSINE_DENSE_MIN_ROWS=sys.maxsize):  # its columns by our kernel
+            cosine_similarity(common)
         topk_similar(X, Y, k=3)
         topk_similar(X, k=2, exclude_self=True)
         lsa = LSA(n_components=3, random_state=0)

@@ -9,12 +9,13 @@ memory is one tile plus ``Q * k``, never the full ``Q x N`` matrix.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import _tuning, family
+from ._kernels import _pool, _tuning, family
 from ._kernels._dispatch import choose, task_args
 from ._base.validation import as_matrix, check_metric, check_topk, result_dtype
 from .quantized import QuantizedTable
@@ -83,41 +84,50 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
 
     A column present in ``d`` rows costs ``d**2 / 2`` scattered updates in a
     sparse product but only ``n**2 / 2`` multiply-adds of BLAS's ``syrk`` (one
-    triangle of the GEMM), which runs tens of times faster per operation. So the frequent columns (in more than
-    :data:`DENSE_COLUMN_FRACTION` of the rows: on text, the common words) are
-    multiplied densely with BLAS, and the rest by the sparse kernel, which
-    skips them, computes the upper triangle only and mirrors it. Below the
-    tuned ``COSINE_DENSE_MIN_ROWS`` rows waking BLAS's threads costs more than
-    the product, so the frequent columns are multiplied by a small kernel on
-    this thread; the sparse kernel runs in parallel only from
-    ``COSINE_PARALLEL_MIN_WORK`` (right after the BLAS product, whose threads
-    still spin). Either way the sums are exact up to rounding, and the same
-    for any thread count.
+    triangle of the GEMM), which runs tens of times faster per operation. So
+    the frequent columns (in more than :data:`DENSE_COLUMN_FRACTION` of the
+    rows: on text, the common words) are multiplied densely, and the rest by
+    the sparse kernel, which skips them, computes the upper triangle only and
+    mirrors it. From the tuned ``COSINE_DENSE_MIN_ROWS`` rows the dense part is
+    BLAS's, and the sparse kernel then runs in parallel only from
+    ``COSINE_PARALLEL_MIN_WORK`` (BLAS's threads still spin). Below, waking
+    BLAS's threads costs more than the product: a small kernel of ours
+    multiplies the frequent columns, and both kernels run on the threads while
+    the pool is awake or a run of calls has earned its wake (:mod:`._pool`).
+    Either way the sums are exact up to rounding, and the same for any thread
+    count.
     """
     kernels = family("similarity")
     n = A.shape[0]
     df = np.bincount(A.indices, minlength=A.shape[1])
     dense = df > max(8, DENSE_COLUMN_FRACTION * n)
     data = A.data.astype(dtype, copy=False)
+    work = n * n + A.nnz
+    blas = dense.any() and n >= _tuning.get("COSINE_DENSE_MIN_ROWS")
+    started = None
+    if blas or work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"):
+        parallel = work >= _tuning.get("COSINE_PARALLEL_MIN_WORK")
+    else:  # a short call: the threads only while they are awake, or once a run earned it
+        started = time.perf_counter()
+        parallel = _pool.choose(kernels._csr_gram_dense, work, started) is not None
+    tasks = min((n + 1) // 2, _tuning.get("PARALLEL_TASKS"))
+    out = np.empty((n, n), dtype=dtype)
     if dense.any():
         position = np.full(A.shape[1], -1, dtype=np.int64)
         position[dense] = np.arange(int(dense.sum()))
         D = np.zeros((n, int(dense.sum())), dtype=dtype)
         kernels._dense_columns(A.indptr, A.indices, data, position, D)
-        if n >= _tuning.get("COSINE_DENSE_MIN_ROWS"):  # BLAS's syrk: the upper triangle
-            out = family("blas").syrk_upper(D, np.empty((n, n), dtype=dtype))
-        else:  # BLAS's threads would cost more to wake than the product: on this thread
-            out = np.empty((n, n), dtype=dtype)
-            kernels._dense_gram_upper(D, out)
-        zero = False
-    else:
-        out = np.empty((n, n), dtype=dtype)
-        zero = True
+        if blas:  # BLAS's syrk: the upper triangle
+            family("blas").syrk_upper(D, out)
+        else:
+            dense_gram = choose(kernels._dense_gram_upper, work, parallel)
+            dense_gram(D, out, *task_args(dense_gram, tasks))
     AT = _transpose(A)
-    work = out.size + A.nnz
-    gram = choose(kernels._csr_gram_dense, work, work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"))
+    gram = choose(kernels._csr_gram_dense, work, parallel)
     gram(A.indptr, A.indices, data, AT.indptr, AT.indices, AT.data.astype(dtype, copy=False),
-         zero, dense, out, *task_args(gram, min((n + 1) // 2, _tuning.get("PARALLEL_TASKS"))))
+         not dense.any(), dense, out, *task_args(gram, tasks))
+    if started is not None:
+        _pool.small_call_done(parallel, started)
     return out
 
 

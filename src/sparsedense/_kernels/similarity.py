@@ -221,23 +221,38 @@ def _dense_columns(indptr, indices, data, position, D):
                 D[i, c] += data[p]
 
 
-@njit(fastmath=FASTMATH, **JIT_OPTIONS)
-def _dense_gram_upper(D, out):
-    """``out[i, j] = D[i] . D[j]`` for ``j >= i`` (the upper triangle), on this thread.
+@njit(inline="always", **JIT_OPTIONS)
+def _dense_upper_row(D, out, i):
+    a = D[i]
+    for j in range(i, D.shape[0]):
+        b = D[j]
+        s = 0.0
+        for t in range(D.shape[1]):
+            s += a[t] * b[t]
+        out[i, j] = s
+
+
+@parallel_kernel(fastmath=FASTMATH)
+def _dense_gram_upper(D, out, n_tasks, n_workers, counter):
+    """``out[i, j] = D[i] . D[j]`` for ``j >= i`` (the upper triangle).
 
     For the few frequent columns of a small matrix (a BLAS product there
-    costs more to wake its threads than it computes). Each dot product is
-    vectorised (its additions reordered, the same order on every call).
+    costs more to wake its threads than it computes). Step ``r`` does rows
+    ``r`` and ``n - 1 - r`` (equal work), ``n_tasks`` ranges of steps taken by
+    ``n_workers`` threads (:mod:`._tasks`). Each dot product is vectorised (its
+    additions reordered, the same order on every call and every thread).
     """
     n = D.shape[0]
-    for i in range(n):
-        a = D[i]
-        for j in range(i, n):
-            b = D[j]
-            s = 0.0
-            for t in range(D.shape[1]):
-                s += a[t] * b[t]
-            out[i, j] = s
+    half = (n + 1) // 2
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            first, last = task_range(t, half, n_tasks)
+            for r in range(first, last):
+                _dense_upper_row(D, out, r)
+                if n - 1 - r != r:
+                    _dense_upper_row(D, out, n - 1 - r)
+            t = next_task(counter)
 
 
 @njit(inline="always", **JIT_OPTIONS)
