@@ -96,7 +96,7 @@ def sparse_to_dense(X: Any, weight: np.ndarray, mode: str = "sum",
     X = _as_csr_for_bags(X, weight.shape[0], canonical=(code == BAG_MODES["max"]))
     # scipy's int32 (or int64) index arrays go to the kernel as they are: no copy
     bags = Bags(X.indptr, X.indices, np.ascontiguousarray(X.data, dtype=value_dtype(weight)), None,
-                X.nnz, True)
+                X.indices.shape[0], True)  # (check_csr dropped storage past indptr[-1])
     out = run_bags(bags, weight, code)
     if normalize == "l2" and out.shape[0]:
         from .._kernels.norms import _normalize_rows_l2
