@@ -364,19 +364,31 @@ def _dask_client_count_max_bytes(m: Machine) -> int:
     return 32 << 20
 
 
-def get(name: str) -> int:
-    """Constant ``name``: an :func:`override`, else ``SPARSEDENSE_<NAME>``, else derived.
+class _Values(dict):
+    """Each constant's value now (an :func:`override`, else resolved), filled on first use.
 
-    The environment and the machine are read the first time a constant is
-    used in a process (kernels ask on every call, so this stays a dict
-    lookup); :func:`refresh` reads them again.
+    :func:`get` is this dict's own lookup, a C call: the kernels' callers ask on
+    every call, and a Python function's frame costs more there than the lookup.
     """
-    if _OVERRIDES and name in _OVERRIDES:
-        return _OVERRIDES[name]
-    resolved = _RESOLVED.get(name)
-    if resolved is None:
-        resolved = _RESOLVED[name] = _resolve(name)
-    return resolved[0]
+
+    def __missing__(self, name: str) -> int:
+        if name in _OVERRIDES:
+            value = _OVERRIDES[name]
+        else:
+            resolved = _RESOLVED.get(name)
+            if resolved is None:
+                resolved = _RESOLVED[name] = _resolve(name)
+            value = resolved[0]
+        self[name] = value
+        return value
+
+
+_VALUES = _Values()
+#: ``get(name)``: constant ``name``, an :func:`override`, else ``SPARSEDENSE_<NAME>``, else
+#: derived from the machine. The environment and the machine are read the first time a
+#: constant is used in a process; :func:`refresh` reads them again. An unknown name is a
+#: KeyError.
+get = _VALUES.__getitem__
 
 
 def _resolve(name: str) -> tuple[int, str]:
@@ -396,6 +408,7 @@ def refresh() -> None:
     """Read the machine and the ``SPARSEDENSE_<NAME>`` variables again on the next :func:`get`."""
     machine.cache_clear()
     _RESOLVED.clear()
+    _VALUES.clear()
 
 
 @contextlib.contextmanager
@@ -406,12 +419,14 @@ def override(**values: int) -> Iterator[None]:
         raise KeyError(f"unknown tuning constant(s) {unknown}; known: {sorted(_CONSTANTS)}")
     saved = {k: _OVERRIDES[k] for k in values if k in _OVERRIDES}
     _OVERRIDES.update({k: int(v) for k, v in values.items()})
+    _VALUES.clear()
     try:
         yield
     finally:
         for k in values:
             _OVERRIDES.pop(k, None)
         _OVERRIDES.update(saved)
+        _VALUES.clear()
 
 
 def table() -> list[dict]:
