@@ -13,6 +13,7 @@ threads).
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 import numpy as np
@@ -65,10 +66,16 @@ def workers() -> int:
     return max(1, min(config.NUMBA_NUM_THREADS, _tuning.machine().n_cpus))
 
 
+#: the main thread's ident, read without a Python call on every kernel call (a forked
+#: child's main thread is the one that forked: it is read again there)
+MAIN_THREAD = [threading.main_thread().ident]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: MAIN_THREAD.__setitem__(0, threading.get_ident()))
+
+
 def use_parallel(work: int) -> bool:
     """True for work above the tuned ``PARALLEL_MIN_WORK`` on the main thread."""
-    return (work >= _tuning.get("PARALLEL_MIN_WORK")
-            and threading.get_ident() == threading.main_thread().ident)
+    return work >= _tuning.get("PARALLEL_MIN_WORK") and threading.get_ident() == MAIN_THREAD[0]
 
 
 def choose(kernel, work: int, allow: bool = True):

@@ -29,7 +29,7 @@ import threading
 import time
 
 from . import _tuning
-from ._dispatch import ON_PARALLEL, workers
+from ._dispatch import MAIN_THREAD, ON_PARALLEL, workers
 
 # the pool's state, one per process (only the main thread runs parallel kernels)
 _state = {
@@ -80,8 +80,7 @@ def choose(kernel, work: int, now: float | None = None):
         now = time.perf_counter()
     # (pool_awake and use_parallel written out: this runs before every small lookup, where
     # each Python call costs a noticeable part of the kernel's time)
-    if (work < _tuning.get("PARALLEL_MIN_WORK")
-            or threading.get_ident() != threading.main_thread().ident):
+    if work < _tuning.get("PARALLEL_MIN_WORK") or threading.get_ident() != MAIN_THREAD[0]:
         return None
     spin = _tuning.get("POOL_SPIN_MICROSECONDS") * 1e-6  # (_spin)
     if now - state["parallel_end"] < spin:
