@@ -103,16 +103,18 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
     dense = df > max(8, DENSE_COLUMN_FRACTION * n)
     data = A.data.astype(dtype, copy=False)
     work = n * n + A.nnz
-    blas = dense.any() and n >= _tuning.get("COSINE_DENSE_MIN_ROWS")
+    has_dense = bool(dense.any())
+    blas = has_dense and n >= _tuning.get("COSINE_DENSE_MIN_ROWS")
+    parallel = work >= _tuning.get("COSINE_PARALLEL_MIN_WORK")
     started = None
-    if blas or work >= _tuning.get("COSINE_PARALLEL_MIN_WORK"):
-        parallel = work >= _tuning.get("COSINE_PARALLEL_MIN_WORK")
-    else:  # a short call: the threads only while they are awake, or once a run earned it
+    # a short call without BLAS: the threads only while they are awake, or once a run of
+    # calls has earned their wake
+    if not (blas or parallel):
         started = time.perf_counter()
         parallel = _pool.choose(kernels._csr_gram_dense, work, started) is not None
     tasks = min((n + 1) // 2, _tuning.get("PARALLEL_TASKS"))
     out = np.empty((n, n), dtype=dtype)
-    if dense.any():
+    if has_dense:
         position = np.full(A.shape[1], -1, dtype=np.int64)
         position[dense] = np.arange(int(dense.sum()))
         D = np.zeros((n, int(dense.sum())), dtype=dtype)
@@ -125,7 +127,7 @@ def _sparse_gram(A: sp.csr_matrix, dtype) -> np.ndarray:
     AT = _transpose(A)
     gram = choose(kernels._csr_gram_dense, work, parallel)
     gram(A.indptr, A.indices, data, AT.indptr, AT.indices, AT.data.astype(dtype, copy=False),
-         not dense.any(), dense, out, *task_args(gram, tasks))
+         not has_dense, dense, out, *task_args(gram, tasks))
     if started is not None:
         _pool.small_call_done(parallel, started)
     return out

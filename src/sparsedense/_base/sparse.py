@@ -135,9 +135,8 @@ def check_sparse_structure(X: Any, name: str = "X") -> None:
     if indptr.shape[0] != n_major + 1:
         raise ValueError(f"{name}.indptr has {indptr.shape[0]} entries; a {fmt.upper()} matrix "
                          f"of shape {shape} needs {n_major + 1} (one per {major}, plus one)")
-    data = X.data  # (an ndarray but in a matrix built by hand: numpy's shape functions then)
-    n_data = (data.shape[0] if data.ndim else 0) if type(data) is np.ndarray else (
-        np.shape(data)[0] if np.ndim(data) else 0)
+    data = np.asarray(X.data)  # (a list in a matrix built by hand: its length all the same)
+    n_data = data.shape[0] if data.ndim else 0
     if indices.shape[0] != n_data:
         raise ValueError(f"{name}.indices has {indices.shape[0]} entries but {name}.data has "
                          f"{n_data}; they must be equal")
@@ -203,7 +202,6 @@ def bag_product(offsets: np.ndarray, indices: np.ndarray, values: np.ndarray,
     if n_bags:
         kernel = choose(family("bag")._embedding_bag, indices.shape[0] * weight.shape[1], allow)
         n_tasks = min(n_bags, _tuning.get("PARALLEL_TASKS"))
-        kernel(offsets, indices, values, mode_code,
-               weight if type(weight) is np.ndarray else np.asarray(weight), out,
+        kernel(offsets, indices, values, mode_code, np.asarray(weight), out,
                *task_args(kernel, n_tasks))
     return out

@@ -25,11 +25,10 @@ True
 
 from __future__ import annotations
 
-import threading
 import time
 
 from . import _tuning
-from ._dispatch import MAIN_THREAD, ON_PARALLEL, workers
+from ._dispatch import ON_PARALLEL, use_parallel, workers
 
 # the pool's state, one per process (only the main thread runs parallel kernels)
 _state = {
@@ -78,12 +77,10 @@ def choose(kernel, work: int, now: float | None = None):
     state["woke"] = False
     if now is None:
         now = time.perf_counter()
-    # (pool_awake and use_parallel written out: this runs before every small lookup, where
-    # each Python call costs a noticeable part of the kernel's time)
-    if work < _tuning.get("PARALLEL_MIN_WORK") or threading.get_ident() != MAIN_THREAD[0]:
+    if not use_parallel(work):
         return None
-    spin = _tuning.get("POOL_SPIN_MICROSECONDS") * 1e-6  # (_spin)
-    if now - state["parallel_end"] < spin:
+    spin = _spin()
+    if now - state["parallel_end"] < spin:  # the pool is awake (pool_awake)
         return kernel
     if now - state["call_end"] >= spin:  # not part of a run: the run starts here
         state["rent"] = 0.0

@@ -50,9 +50,10 @@ def syrk_upper(a: np.ndarray, out: np.ndarray) -> np.ndarray:
     """
     n, k = a.shape
     fn, scalar = _syrk(a.dtype)
-    one, zero = scalar(1.0), scalar(0.0)
-    n_c, k_c = ctypes.c_int(n), ctypes.c_int(max(k, 1))
-    fn(b"L", b"T", ctypes.byref(n_c), ctypes.byref(ctypes.c_int(k)), ctypes.byref(one),
-       a.ctypes.data, ctypes.byref(k_c), ctypes.byref(zero), out.ctypes.data,
-       ctypes.byref(ctypes.c_int(max(n, 1))))
+    def ref(value):
+        return ctypes.byref(ctypes.c_int(value))
+
+    # (the leading dimensions are at least 1 even for an empty operand, as BLAS requires)
+    fn(b"L", b"T", ref(n), ref(k), ctypes.byref(scalar(1.0)), a.ctypes.data, ref(max(k, 1)),
+       ctypes.byref(scalar(0.0)), out.ctypes.data, ref(max(n, 1)))
     return out

@@ -222,6 +222,13 @@ def _dense_columns(indptr, indices, data, position, D):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _paired_row(step, n):
+    """Row of ``step`` in the order 0, n - 1, 1, n - 2, ...: each short row of an upper
+    triangle beside a long one, so equal ranges of steps cost about the same."""
+    return step // 2 if step % 2 == 0 else n - 1 - step // 2
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def _dense_upper_row(D, out, i):
     a = D[i]
     for j in range(i, D.shape[0]):
@@ -237,21 +244,18 @@ def _dense_gram_upper(D, out, n_tasks, n_workers, counter):
     """``out[i, j] = D[i] . D[j]`` for ``j >= i`` (the upper triangle).
 
     For the few frequent columns of a small matrix (a BLAS product there
-    costs more to wake its threads than it computes). Step ``r`` does rows
-    ``r`` and ``n - 1 - r`` (equal work), ``n_tasks`` ranges of steps taken by
+    costs more to wake its threads than it computes). The rows in
+    :func:`_paired_row`'s order, cut into ``n_tasks`` ranges taken by
     ``n_workers`` threads (:mod:`._tasks`). Each dot product is vectorised (its
     additions reordered, the same order on every call and every thread).
     """
     n = D.shape[0]
-    half = (n + 1) // 2
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            first, last = task_range(t, half, n_tasks)
-            for r in range(first, last):
-                _dense_upper_row(D, out, r)
-                if n - 1 - r != r:
-                    _dense_upper_row(D, out, n - 1 - r)
+            first, last = task_range(t, n, n_tasks)
+            for step in range(first, last):
+                _dense_upper_row(D, out, _paired_row(step, n))
             t = next_task(counter)
 
 
@@ -267,35 +271,29 @@ def _csr_gram_dense(indptr, indices, data, t_indptr, t_indices, t_data, zero, sk
     """``out (+)= A @ A.T`` (dense, symmetric): only the upper triangle, then mirrored.
 
     ``t_*`` is the CSR of ``A.T`` with sorted indices. With ``zero=False`` the
-    products are added to the upper triangle already in ``out``. Step ``r``
-    does rows ``r`` and ``n - 1 - r``, so steps cost about the same; ``n_tasks``
+    products are added to the upper triangle already in ``out``. The rows in
+    :func:`_paired_row`'s order, so steps cost about the same; ``n_tasks``
     ranges of steps are taken one at a time by ``n_workers`` threads
     (:mod:`._tasks`, ``counter`` of two slots: the triangle, then the mirror).
     Each row is computed by one thread, so the result does not depend on the
     thread count.
     """
     n = out.shape[0]
-    half = (n + 1) // 2
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            first, last = task_range(t, half, n_tasks)
-            for r in range(first, last):
-                _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out, r,
-                                zero, skip)
-                if n - 1 - r != r:
-                    _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out,
-                                    n - 1 - r, zero, skip)
+            first, last = task_range(t, n, n_tasks)
+            for step in range(first, last):
+                _gram_upper_row(indptr, indices, data, t_indptr, t_indices, t_data, out,
+                                _paired_row(step, n), zero, skip)
             t = next_task(counter)
     mirror = counter[1:]
     for _ in prange(n_workers):
         t = next_task(mirror)
         while t < n_tasks:
-            first, last = task_range(t, half, n_tasks)
-            for r in range(first, last):
-                _mirror_row(out, r)
-                if n - 1 - r != r:
-                    _mirror_row(out, n - 1 - r)
+            first, last = task_range(t, n, n_tasks)
+            for step in range(first, last):
+                _mirror_row(out, _paired_row(step, n))
             t = next_task(mirror)
 
 

@@ -167,13 +167,10 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
     if small:
         started = time.perf_counter()
         gather = _pool.choose(family("lookup")._embedding_gather, work, started)
-        # one contiguous range per worker (its output lines in one core's cache); the
-        # parallel kernel's task_args written out, a call fewer where each one shows
-        n_workers = workers()
-        tasks = (min(n, n_workers), n_workers, np.zeros(2, np.int64))
+        n_tasks = workers()  # one contiguous range per worker: its output lines in one cache
     else:
         gather = choose(family("lookup")._embedding_gather, work)
-        tasks = task_args(gather, min(n, _tuning.get("PARALLEL_TASKS")))
+        n_tasks = _tuning.get("PARALLEL_TASKS")
     if gather is None and out is None:
         target = np.take(table, flat, axis=0).reshape(out_shape)
     else:
@@ -183,7 +180,7 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
         if gather is None:  # (mode="clip" spares take's buffered copy; indices are checked)
             np.take(table, flat, axis=0, out=rows, mode="clip")
         elif n:
-            gather(flat, table, rows, *tasks)
+            gather(flat, table, rows, *task_args(gather, min(n, n_tasks)))
     if small:
         _pool.small_call_done(gather is not None, started)
     if out is not None and target is not out:
