@@ -350,6 +350,19 @@ def _lookup_small_max_bytes(m: Machine) -> int:
     return max(m.l2, m.l3_share // 4)
 
 
+_SYS_THP = "/sys/kernel/mm/transparent_hugepage"
+
+
+@_constant("HUGE_PAGE_BYTES", "transparent huge pages of large arrays (hpage_pmd_size; 0 where "
+           "they are off): kernels filling a large fresh output touch each one first at its end, "
+           "which the system clears faster (_pages)")
+def _huge_page_bytes(m: Machine) -> int:
+    enabled = _read(_SYS_THP + "/enabled") or "[never]"
+    if "[never]" in enabled:
+        return 0
+    return _size(_read(_SYS_THP + "/hpage_pmd_size")) or 0
+
+
 @_constant("SCATTER_PARALLEL_MIN_WORK", "positions x columns from which the dense embedding "
            "gradient runs in parallel: below, two threads first-touching a fresh table-sized "
            "output fault slower than one")

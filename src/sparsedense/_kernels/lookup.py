@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._config import JIT_OPTIONS, harden_caches, parallel_kernel
+from ._pages import page_task_range, touch_page_ends
 from ._prefetch import prefetch_row
 from ._simd import PREFETCH_DISTANCE
 from ._tasks import next_task, task_range
@@ -24,9 +25,11 @@ _ROWS_AHEAD = PREFETCH_DISTANCE
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _gather_range(indices, weight, out, start, end):
+def _gather_range(indices, weight, out, start, end, lead, page):
     dim = weight.shape[1]
+    reach = start * dim  # (pages from here on not yet touched: see _pages)
     for i in range(start, end):
+        reach = touch_page_ends(out, reach, (i + 1) * dim - 1, end * dim, lead, page)
         if i + _ROWS_AHEAD < end:  # rows in random order: keep the next fetches in flight
             prefetch_row(weight, indices[i + _ROWS_AHEAD])
         r = indices[i]
@@ -35,19 +38,24 @@ def _gather_range(indices, weight, out, start, end):
 
 
 @parallel_kernel
-def _embedding_gather(indices, weight, out, n_tasks, n_workers, counter):
+def _embedding_gather(indices, weight, out, lead, page, span, n_tasks, n_workers, counter):
     """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``.
 
-    The rows are cut into ``n_tasks`` equal ranges that the ``n_workers``
-    threads take one at a time (:mod:`._tasks`): a paused thread holds up one
-    range, not half of the output.
+    The rows are cut into ``n_tasks`` ranges that the ``n_workers`` threads take
+    one at a time (:mod:`._tasks`): a paused thread holds up one range, not half
+    of the output. With ``page`` 0 the ranges are equal; else each is ``span``
+    elements of whole huge pages of ``page`` elements, the first boundary ``lead``
+    elements into ``out``, and each page is touched first at its end (:mod:`._pages`).
     """
-    n = indices.shape[0]
+    n, dim = indices.shape[0], weight.shape[1]
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            start, end = task_range(t, n, n_tasks)
-            _gather_range(indices, weight, out, start, end)
+            if page > 0:
+                start, end = page_task_range(t, n, dim, lead, span)
+            else:
+                start, end = task_range(t, n, n_tasks)
+            _gather_range(indices, weight, out, start, end, lead, page)
             t = next_task(counter)
 
 

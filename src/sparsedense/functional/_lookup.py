@@ -179,8 +179,16 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
         rows = target if target.ndim == 2 else target.reshape(n, dim)
         if gather is None:  # (mode="clip" spares take's buffered copy; indices are checked)
             np.take(table, flat, axis=0, out=rows, mode="clip")
-        elif n:
-            gather(flat, table, rows, *task_args(gather, min(n, n_tasks)))
+        elif small:  # (in the caches: equal ranges, no page touched)
+            gather(flat, table, rows, 0, 0, 0, *task_args(gather, min(n, n_tasks)))
+        elif n:  # a large output, maybe fresh pages: tasks of whole huge pages (_pages)
+            from .._kernels._pages import page_tasks
+
+            lead, page, span, n_tasks = page_tasks(rows, n_tasks)
+            if not page:
+                n_tasks = min(n, n_tasks)
+            # (with pages every task runs, even one with no row: a row may outsize a page)
+            gather(flat, table, rows, lead, page, span, *task_args(gather, n_tasks))
     if small:
         _pool.small_call_done(gather is not None, started)
     if out is not None and target is not out:
