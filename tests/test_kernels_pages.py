@@ -45,16 +45,18 @@ def test_touch_page_ends_writes_the_last_element_of_each_page_the_writer_owns():
     assert _touched(100, 0, 99, 100, 0, 0) == ([], 0)
 
 
-def test_the_touch_is_overwritten_by_the_gather_and_changes_no_result():
-    """Pages of 4 KiB and lookups larger than the small-call limit: tasks of whole pages
-    (rows that straddle them, rows larger than a page, outputs starting anywhere in a
-    page) give ``W[idx]`` bit for bit, float32 and float64, into new and given arrays."""
+@pytest.mark.parametrize("pages", [4096, 0])
+def test_the_touch_is_overwritten_by_the_gather_and_changes_no_result(pages):
+    """Pages of 4 KiB (or none) and lookups larger than the small-call limit: tasks of
+    whole pages (rows that straddle them, rows larger than a page, outputs starting
+    anywhere in a page) give ``W[idx]`` bit for bit, float32 and float64, into new and
+    given arrays."""
     from sparsedense.functional import embedding
 
     rng = np.random.default_rng(0)
-    with _tuning.override(HUGE_PAGE_BYTES=4096, LOOKUP_SMALL_MAX_BYTES=0,
+    with _tuning.override(HUGE_PAGE_BYTES=pages, LOOKUP_SMALL_MAX_BYTES=0,
                           PARALLEL_MIN_WORK=0):
-        for dim, n in [(300, 5000), (3, 100_000), (3000, 40), (1024, 64)]:
+        for dim, n in [(300, 5000), (3, 100_000), (3000, 40), (1024, 64), (7, 3)]:
             for dtype in (np.float32, np.float64):
                 W = rng.standard_normal((500, dim)).astype(dtype)
                 idx = rng.integers(0, 500, n)
@@ -65,13 +67,15 @@ def test_the_touch_is_overwritten_by_the_gather_and_changes_no_result():
                     assert embedding(idx, W, out=out) is out
                     np.testing.assert_array_equal(out, W[idx])
                     lead, page, span, n_tasks = page_tasks(out, 64)
-                    assert page == 4096 // W.itemsize and lead < page and span % page == 0
+                    assert page == pages // W.itemsize and lead <= max(0, page - 1)
+                    assert span % page == 0 if page else span > 0
 
 
-def test_page_tasks_without_huge_pages_keeps_equal_ranges():
+def test_page_tasks_without_huge_pages_cuts_equal_ranges():
     out = np.empty((1000, 300), np.float32)
     with _tuning.override(HUGE_PAGE_BYTES=0):
-        assert page_tasks(out, 64) == (0, 0, 0, 64)
+        assert page_tasks(out, 64) == (0, 0, 4688, 64)  # 300,000 elements in 64 cuts
+        assert page_tasks(out[:1, :5], 64) == (0, 0, 1, 5)
     with _tuning.override(HUGE_PAGE_BYTES=1 << 21):
         lead, page, span, n_tasks = page_tasks(out, 64)
         assert (lead, page) == ((-out.ctypes.data) % (1 << 21) // 4, 1 << 19)

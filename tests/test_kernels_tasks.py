@@ -21,12 +21,12 @@ def test_task_kernels_take_tasks_from_a_shared_counter():
             out = np.full((1000, 7), np.nan, np.float32)
             n_tasks_, n_workers, counter = task_args(kernel, n_tasks)
             assert (n_workers > 1) == (kernel is _embedding_gather and numba.get_num_threads() > 1)
-            kernel(idx, W, out, 0, 0, 0, n_tasks_, n_workers, counter)
+            kernel(idx, W, out, n_tasks_, n_workers, counter)
             np.testing.assert_array_equal(out, W[idx])
             # each worker takes tasks until one past the end: n_tasks + n_workers draws
             assert counter[0] == n_tasks + n_workers
     # more workers than tasks (a worker that finds nothing to do), and the serial twin
     # given several "workers": the first takes every task
     out = np.full((1000, 7), np.nan, np.float32)
-    _embedding_gather_serial(idx, W, out, 0, 0, 0, 2, 4, np.zeros(1, np.int64))
+    _embedding_gather_serial(idx, W, out, 2, 4, np.zeros(1, np.int64))
     np.testing.assert_array_equal(out, W[idx])

@@ -163,9 +163,11 @@ def test_first_use_kernels_exist():
 
 
 def test_probe_says_nothing_on_error():
-    assert _warmup.cached_for_this_machine(object()) is None
-    assert not _warmup.cache_is_cold(["nope.nope"])
-    assert not _warmup.cache_is_cold([])
+    from sparsedense import _first_use
+
+    assert _first_use.cached_for_this_machine(object()) is None
+    assert not _first_use.cache_is_cold(["nope.nope"])
+    assert not _first_use.cache_is_cold([])
 
 
 @pytest.mark.parametrize("dtypes, error, match", [

@@ -5,12 +5,12 @@ keeps the machine code on disk (``cache=True``: ``__pycache__`` beside the
 kernel modules, or ``NUMBA_CACHE_DIR``). A cold cache makes the first call of
 a command take tens of seconds; :func:`warmup` pays that once, ahead (e.g. in
 a Docker build), by running each public entry point on tiny inputs, so that
-every signature the public API uses is compiled and saved.
+every signature the public API uses is compiled and saved. (The CLI's probe of
+a cold cache is :mod:`sparsedense._first_use`.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import pkgutil
@@ -18,17 +18,18 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-#: kernels that warmup() does not reach on purpose: "module.name" -> reason
+#: kernels that warmup() does not reach on purpose: "module.name" -> reason (a serial twin
+#: exists for the rule that every parallel kernel has one: tests/test_kernels_dispatch.py)
 NOT_REACHED_ALLOWED: dict[str, str] = {
+    "lookup._embedding_gather_serial": "an output in the caches takes the parallel kernel "
+                                       "while its threads are awake, else numpy's take",
     "bag._zero_rows_serial": "functional/_bag.py calls _zero_rows only when use_parallel() "
-                             "is true for the same work, so choose() always gives the parallel "
-                             "variant: the twin exists for the rule that every parallel kernel "
-                             "has one (tests/test_kernels_dispatch.py)",
+                             "is true for the same work: choose() gives the parallel variant",
 }
 
 
@@ -212,6 +213,7 @@ def _embedding_vectorizer(s: _Step) -> None:
 
 def _functional(s: _Step) -> None:
     from . import functional as F
+    from ._kernels import _tuning
 
     # parallel pass: more rows, so the work passes any per-call threshold besides the tuned one
     V, D = (40, 8) if s.parallel else (20, 6)
@@ -221,6 +223,8 @@ def _functional(s: _Step) -> None:
         flat = idx.ravel()
         offsets = np.array([0, 3, 3, 9], dtype=it)
         F.embedding(idx, W)
+        with _tuning.override(LOOKUP_SMALL_MAX_BYTES=sys.maxsize):  # (in the caches)
+            F.embedding(idx, W)
         F.embedding(idx, W.copy(), padding_idx=0, max_norm=1.0)
         F.embedding(idx, W, out=np.empty(idx.shape + (D,), W.dtype))
         g = np.ones(idx.shape + (D,), W.dtype)
@@ -524,75 +528,3 @@ def _cache_dir(found: dict[str, Any]) -> str | None:
         except Exception:  # caching disabled for this kernel
             continue
     return None
-
-
-# -- the CLI's probe: is the disk cache cold? ------------------------------------------------
-
-def cached_for_this_machine(dispatcher) -> bool | None:
-    """Whether ``dispatcher``'s disk cache holds code for this CPU, without compiling.
-
-    Reads the kernel's cache index (Numba's own reader: a stale source stamp or
-    another Numba version gives an empty index) and looks for an entry made
-    for this CPU and its features. This is the one place that touches Numba
-    internals for that; any error gives None (unknown), so that a change in
-    Numba can only silence the first-use message, never break a command.
-    """
-    try:
-        cache = dispatcher._cache
-        cache = getattr(cache, "_inner", cache)  # _config._TolerantCache
-        index = cache._cache_file._load_index()
-        magic = dispatcher.targetctx.codegen().magic_tuple()
-        return any(key[1] == magic for key in index)
-    except Exception:
-        return None
-
-
-@contextlib.contextmanager
-def note_first_compile(message: str) -> Iterator[None]:
-    """Print ``message`` on stderr once, when the first kernel starts compiling in the block.
-
-    A run that compiles nothing (everything cached, or an error found before
-    any kernel runs) prints nothing. Uses Numba's event API, made for such
-    listeners; without it, the message is printed at once.
-    """
-    try:
-        from numba.core import event
-        base = event.Listener
-    except (ImportError, AttributeError):
-        print(message, file=sys.stderr, flush=True)
-        yield
-        return
-
-    class Once(base):
-        said = False
-
-        def on_start(self, ev) -> None:
-            if not self.said:
-                self.said = True
-                with contextlib.suppress(OSError):  # a closed terminal must not stop a compile
-                    print(message, file=sys.stderr, flush=True)
-
-        def on_end(self, ev) -> None:
-            pass
-
-    with event.install_listener("numba:compile", Once()):
-        yield
-
-
-def cache_is_cold(names: Sequence[str]) -> bool:
-    """True when none of the kernels ``names`` (``"module.name"``) has cached code for this CPU.
-
-    Nothing is compiled; an unknown answer for any of them (see
-    :func:`cached_for_this_machine`) counts as warm, so that the caller says nothing.
-    """
-    from . import _kernels
-
-    for key in names:
-        module, _, name = key.partition(".")
-        try:
-            dispatcher = getattr(importlib.import_module(f"{_kernels.__name__}.{module}"), name)
-        except (ImportError, AttributeError):
-            return False
-        if cached_for_this_machine(dispatcher) is not False:
-            return False
-    return bool(names)

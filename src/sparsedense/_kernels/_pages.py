@@ -89,19 +89,21 @@ def touch_page_ends(out, reach, last, stop, lead, page):
 
 def page_tasks(out: np.ndarray, n_tasks: int) -> tuple[int, int, int, int]:
     """``(lead, page, span, n_tasks)`` for a kernel writing the C-contiguous ``out`` in
-    tasks of whole huge pages: the elements before the first page boundary, a page's
-    elements, a task's (the fewest whole pages that make at most about ``n_tasks``
-    tasks), and how many tasks that makes. ``(0, 0, 0, n_tasks)`` where pages are not
-    huge (the kernel then cuts equal ranges and touches nothing)."""
+    tasks (:func:`page_task_range`) of whole huge pages: the elements before the first
+    page boundary, a page's elements, a task's (the fewest whole pages that make at most
+    about ``n_tasks`` tasks), and how many tasks that makes. Where pages are not huge,
+    ``lead`` and ``page`` are 0 (nothing is touched) and the tasks equal cuts of the
+    elements."""
     size = _tuned("HUGE_PAGE_BYTES")
-    item = out.itemsize
-    if size <= 0 or size % item or out.size == 0:
-        return 0, 0, 0, n_tasks
+    item, total = out.itemsize, out.size
+    n_tasks = max(1, n_tasks)
+    if size <= 0 or size % item:
+        span = max(1, -(-total // n_tasks))
+        return 0, 0, span, max(1, -(-total // span))
     page = size // item
     lead = (-out.ctypes.data) % size // item
-    rest = max(0, out.size - lead)  # elements from the first boundary on
-    pages = -(-rest // page)
-    span = page * max(1, -(-pages // max(1, n_tasks)))
+    rest = max(0, total - lead)  # elements from the first boundary on
+    span = page * max(1, -(-(-(-rest // page)) // n_tasks))
     return lead, page, span, max(1, (1 if lead else 0) + -(-rest // span))
 
 

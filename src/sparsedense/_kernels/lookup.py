@@ -38,23 +38,32 @@ def _gather_range(indices, weight, out, start, end, lead, page):
 
 
 @parallel_kernel
-def _embedding_gather(indices, weight, out, lead, page, span, n_tasks, n_workers, counter):
-    """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``.
+def _embedding_gather(indices, weight, out, n_tasks, n_workers, counter):
+    """``out[i] = weight[indices[i]]`` for a flat int64 ``indices``: an output in the caches.
 
-    The rows are cut into ``n_tasks`` ranges that the ``n_workers`` threads take
-    one at a time (:mod:`._tasks`): a paused thread holds up one range, not half
-    of the output. With ``page`` 0 the ranges are equal; else each is ``span``
-    elements of whole huge pages of ``page`` elements, the first boundary ``lead``
-    elements into ``out``, and each page is touched first at its end (:mod:`._pages`).
+    The rows are cut into ``n_tasks`` equal ranges that the ``n_workers``
+    threads take one at a time (:mod:`._tasks`): a paused thread holds up one
+    range, not half of the output.
     """
+    n = indices.shape[0]
+    for _ in prange(n_workers):
+        t = next_task(counter)
+        while t < n_tasks:
+            start, end = task_range(t, n, n_tasks)
+            _gather_range(indices, weight, out, start, end, 0, 0)
+            t = next_task(counter)
+
+
+@parallel_kernel
+def _embedding_gather_pages(indices, weight, out, lead, page, span, n_tasks, n_workers, counter):
+    """:func:`_embedding_gather` into a large output, maybe of fresh pages: each task is
+    ``span`` elements of whole huge pages of ``page`` elements (the first boundary
+    ``lead`` elements into ``out``), each page touched first at its end (:mod:`._pages`)."""
     n, dim = indices.shape[0], weight.shape[1]
     for _ in prange(n_workers):
         t = next_task(counter)
         while t < n_tasks:
-            if page > 0:
-                start, end = page_task_range(t, n, dim, lead, span)
-            else:
-                start, end = task_range(t, n, n_tasks)
+            start, end = page_task_range(t, n, dim, lead, span)
             _gather_range(indices, weight, out, start, end, lead, page)
             t = next_task(counter)
 

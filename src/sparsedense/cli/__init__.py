@@ -107,7 +107,7 @@ def _first_use_note(command: str, quiet: bool):
     """
     if quiet or command not in FIRST_USE:
         return contextlib.nullcontext()
-    from .._warmup import cache_is_cold, note_first_compile
+    from .._first_use import cache_is_cold, note_first_compile
 
     names, seconds = FIRST_USE[command]
     if not cache_is_cold(names):

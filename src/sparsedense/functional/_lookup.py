@@ -168,8 +168,8 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
         started = time.perf_counter()
         gather = _pool.choose(family("lookup")._embedding_gather, work, started)
         n_tasks = workers()  # one contiguous range per worker: its output lines in one cache
-    else:
-        gather = choose(family("lookup")._embedding_gather, work)
+    else:  # a large output, maybe of fresh pages: tasks of whole huge pages (_pages)
+        gather = choose(family("lookup")._embedding_gather_pages, work)
         n_tasks = _tuning.get("PARALLEL_TASKS")
     if gather is None and out is None:
         target = np.take(table, flat, axis=0).reshape(out_shape)
@@ -179,15 +179,12 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
         rows = target if target.ndim == 2 else target.reshape(n, dim)
         if gather is None:  # (mode="clip" spares take's buffered copy; indices are checked)
             np.take(table, flat, axis=0, out=rows, mode="clip")
-        elif small:  # (in the caches: equal ranges, no page touched)
-            gather(flat, table, rows, 0, 0, 0, *task_args(gather, min(n, n_tasks)))
-        elif n:  # a large output, maybe fresh pages: tasks of whole huge pages (_pages)
+        elif small:
+            gather(flat, table, rows, *task_args(gather, min(n, n_tasks)))
+        elif n:
             from .._kernels._pages import page_tasks
 
-            lead, page, span, n_tasks = page_tasks(rows, n_tasks)
-            if not page:
-                n_tasks = min(n, n_tasks)
-            # (with pages every task runs, even one with no row: a row may outsize a page)
+            lead, page, span, n_tasks = page_tasks(rows, min(n, n_tasks))
             gather(flat, table, rows, lead, page, span, *task_args(gather, n_tasks))
     if small:
         _pool.small_call_done(gather is not None, started)
