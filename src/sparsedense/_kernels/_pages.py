@@ -103,7 +103,8 @@ def page_tasks(out: np.ndarray, n_tasks: int) -> tuple[int, int, int, int]:
     page = size // item
     lead = (-out.ctypes.data) % size // item
     rest = max(0, total - lead)  # elements from the first boundary on
-    span = page * max(1, -(-(-(-rest // page)) // n_tasks))
+    pages = -(-rest // page)
+    span = page * max(1, -(-pages // n_tasks))
     return lead, page, span, max(1, (1 if lead else 0) + -(-rest // span))
 
 
