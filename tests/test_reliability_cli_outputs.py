@@ -116,25 +116,30 @@ def test_concurrent_runs_to_one_npz_give_one_whole_file(tmp_path, files):
 def test_a_signal_mid_write_leaves_no_temporary_file_and_the_old_output(
         tmp_path, files, signum, suffix, codes):
     _, vectors = files
-    corpus = write_corpus(tmp_path / "big.txt", 40_000, seed=3)
+    # 120,000 documents: the temporary output lives about a second on a fast machine
+    corpus = write_corpus(tmp_path / "big.txt", 120_000, seed=3)
     out = tmp_path / f"docs{suffix}"
     out.write_bytes(b"previous output")
     if suffix == ".npz":  # the name the command once built its .npz under
         (tmp_path / "docs.npy").write_bytes(b"user's own file")
     before = listing(tmp_path)
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    # small chunks: the second pass (rows appended to the temporary file) takes seconds
+    # small chunks: the second pass (rows appended to the temporary file) takes a while
     proc = subprocess.Popen([sys.executable, "-m", "sparsedense", "-q", "embed", corpus,
                              "--vectors", vectors, "--chunk-size", "20", "-o", out],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+    def temporary():
+        return [p for p in tmp_path.iterdir() if p.name.startswith(f".{out.name}.")]
     try:
         deadline = time.monotonic() + 300
-        while not any(p.name.startswith(f".{out.name}.") for p in tmp_path.iterdir()):
+        while not temporary():
             assert proc.poll() is None, "the command ended before writing its output"
             assert time.monotonic() < deadline
             time.sleep(0.005)
-        time.sleep(0.2)  # some rows written
-        assert proc.poll() is None, "the command ended before the signal"
+        time.sleep(0.05)  # some rows written
+        # the signal must land mid-write: the temporary file still there, the command running
+        assert temporary() and proc.poll() is None, "the write ended before the signal"
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=120)
     finally:
