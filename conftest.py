@@ -1,10 +1,14 @@
-"""pytest hooks for the docstring doctests of modules that need an optional extra.
+"""pytest hooks: the doctests of modules that need an optional extra; the long tests first.
 
 A module's doctests that need an optional package (the Korean tokenizer needs
 the ``korean`` extra, kiwipiepy) are skipped, with the reason, when the
 package is missing; the examples themselves stay free of test machinery.
 The pages under docs/ say what they need in ``.. needs:`` comments instead
 (docs/conftest.py).
+
+A test marked ``starts_first`` (one that takes minutes in a single child
+process) is collected first: xdist hands the first tests out first, so it runs
+beside the others instead of alone at the end.
 """
 
 from __future__ import annotations
@@ -31,7 +35,13 @@ def _missing(module: str) -> bool:
     return False
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "starts_first: a test of minutes, collected before the others")
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.get_closest_marker("starts_first") is None)  # stable
     missing: dict[str, bool] = {}
     for item in items:
         path = item.path.as_posix()

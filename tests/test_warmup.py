@@ -3,7 +3,7 @@
 The cold-cache runs happen in child processes with ``NUMBA_CACHE_DIR`` set to
 a fresh directory, so they compile for real and leave the package's own cache
 alone. The full warm-up on a cold cache takes minutes on a 2-core machine: it
-runs once, in a module-scoped fixture, and the tests read its output.
+runs once, in one test that the suite starts first (``starts_first``, conftest.py).
 """
 
 from __future__ import annotations
@@ -41,16 +41,6 @@ def _run(args: list[str], cache: Path, cwd: Path | None = None,
 def _report(proc: subprocess.CompletedProcess) -> dict:
     line = next(x for x in proc.stdout.splitlines() if x.startswith("REPORT "))
     return json.loads(line[len("REPORT "):])
-
-
-@pytest.fixture(scope="module")
-def cold_warmup(tmp_path_factory):
-    """warmup() in a child on a fresh cache, then `python -m sparsedense warmup` on it."""
-    cache = tmp_path_factory.mktemp("numba-cache-warmup")
-    first = _run(["-c", _WARMUP_JSON], cache)
-    second = _run(["-m", "sparsedense", "warmup"], cache)
-    third = _run(["-c", _WARMUP_JSON], cache)
-    return {"cache": cache, "first": _report(first), "cli": second, "third": _report(third)}
 
 
 @pytest.fixture(scope="module")
@@ -92,47 +82,45 @@ def test_quiet_silences_the_note(corpus, tmp_path):
 
 # -- warmup() on a cold cache, then from the cache ------------------------------------------
 
-@pytest.mark.timeout(3000)  # the fixture compiles every kernel: minutes on 2 busy cores
-def test_warmup_compiles_on_a_cold_cache(cold_warmup):
-    report = cold_warmup["first"]
-    assert report["kernels"] > 100  # every module of _kernels was enumerated
-    assert report["compiled"] > 100 and report["loaded"] == 0
-    assert report["signatures"] == report["compiled"]  # a fresh process: all compiled here
-    assert report["cache_dir"] and report["cache_dir"].startswith(str(cold_warmup["cache"]))
+@pytest.mark.starts_first  # minutes of compiling in one child: begun while the rest runs
+@pytest.mark.timeout(3000)  # compiles every kernel: minutes on 2 busy cores
+def test_warmup_on_a_cold_cache_then_from_it(tmp_path, corpus):
+    """warmup() in a child on a fresh cache, `python -m sparsedense warmup` on it, warmup()
+    again, then a command: one test, so that the cold compile runs once (xdist gives the
+    tests of a module-scoped fixture to whichever workers it likes, each paying for it)."""
+    cache = tmp_path / "numba-cache-warmup"
+    first = _report(_run(["-c", _WARMUP_JSON], cache))
+    cli = _run(["-m", "sparsedense", "warmup"], cache)
+    third = _report(_run(["-c", _WARMUP_JSON], cache))
 
+    # the cold run compiled everything, in the cache it was given
+    assert first["kernels"] > 100  # every module of _kernels was enumerated
+    assert first["compiled"] > 100 and first["loaded"] == 0
+    assert first["signatures"] == first["compiled"]  # a fresh process: all compiled here
+    assert first["cache_dir"] and first["cache_dir"].startswith(str(cache))
 
-@pytest.mark.timeout(3000)
-def test_warmup_reaches_every_kernel(cold_warmup):
-    """Every kernel has code after warmup(), except the allowlisted ones (each with a reason)
-    and those for CPU features this machine lacks."""
-    missed = set(cold_warmup["first"]["not_reached"])
-    allowed = set(_warmup.NOT_REACHED_ALLOWED) | set(cold_warmup["first"]["not_for_this_cpu"])
+    # every kernel has code, except the allowlisted ones (each with a reason) and those
+    # for CPU features this machine lacks
+    missed = set(first["not_reached"])
+    allowed = set(_warmup.NOT_REACHED_ALLOWED) | set(first["not_for_this_cpu"])
     assert missed <= allowed, f"kernels warmup() does not run: {sorted(missed - allowed)}"
     assert all(len(reason) > 20 for reason in _warmup.NOT_REACHED_ALLOWED.values())
     # an allowlisted kernel that is reached after all should leave the allowlist
     assert set(_warmup.NOT_REACHED_ALLOWED) <= missed
 
+    # the command: a summary, nothing compiled, no note
+    assert " kernels: 0 signatures compiled, " in cli.stdout, cli.stdout
+    assert " loaded from the cache, in " in cli.stdout
+    assert NOTE not in cli.stderr
+    assert "not compiled" not in cli.stdout
 
-@pytest.mark.timeout(3000)
-def test_second_warmup_loads_everything_from_the_cache(cold_warmup):
-    first, third = cold_warmup["first"], cold_warmup["third"]
+    # a second warmup() loads everything from the cache
     assert third["compiled"] == 0, third
     assert third["loaded"] > 0
     assert third["not_reached"] == first["not_reached"]
 
-
-@pytest.mark.timeout(3000)
-def test_warmup_command_prints_a_summary_and_no_note(cold_warmup):
-    proc = cold_warmup["cli"]
-    assert " kernels: 0 signatures compiled, " in proc.stdout, proc.stdout
-    assert " loaded from the cache, in " in proc.stdout
-    assert NOTE not in proc.stderr
-    assert "not compiled" not in proc.stdout
-
-
-@pytest.mark.timeout(3000)
-def test_no_note_after_warmup(cold_warmup, corpus):
-    proc = _vectorize(corpus, cold_warmup["cache"])
+    # and a command on the warm cache says nothing about compiling
+    proc = _vectorize(corpus, cache)
     assert NOTE not in proc.stderr, proc.stderr
 
 
