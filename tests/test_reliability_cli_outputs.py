@@ -108,6 +108,12 @@ def test_concurrent_runs_to_one_npz_give_one_whole_file(tmp_path, files):
 
 
 # -- signals --------------------------------------------------------------------------
+#: ``python -m sparsedense`` with Python's Ctrl-C handler (KeyboardInterrupt) in place
+_WITH_CTRL_C = ("import runpy, signal, sys; signal.signal(signal.SIGINT, "
+                "signal.default_int_handler); sys.argv[0] = 'sparsedense'; "
+                "runpy.run_module('sparsedense', run_name='__main__', alter_sys=True)")
+
+
 @pytest.mark.parametrize("signum, suffix, codes", [
     (signal.SIGTERM, ".npy", (128 + signal.SIGTERM, -signal.SIGTERM)),
     (signal.SIGTERM, ".npz", (128 + signal.SIGTERM, -signal.SIGTERM)),
@@ -124,9 +130,12 @@ def test_a_signal_mid_write_leaves_no_temporary_file_and_the_old_output(
         (tmp_path / "docs.npy").write_bytes(b"user's own file")
     before = listing(tmp_path)
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    # small chunks: the second pass (rows appended to the temporary file) takes a while
-    proc = subprocess.Popen([sys.executable, "-m", "sparsedense", "-q", "embed", corpus,
-                             "--vectors", vectors, "--chunk-size", "20", "-o", out],
+    # small chunks: the second pass (rows appended to the temporary file) takes a while.
+    # Ctrl-C's handler installed first: a process started in the background (a CI job
+    # under nohup or `&`) inherits SIGINT ignored, and Python keeps it ignored
+    args = ["-q", "embed", str(corpus), "--vectors", str(vectors), "--chunk-size", "20",
+            "-o", str(out)]
+    proc = subprocess.Popen([sys.executable, "-c", _WITH_CTRL_C, *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
     def temporary():
