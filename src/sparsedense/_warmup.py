@@ -26,8 +26,6 @@ import numpy as np
 #: kernels that warmup() does not reach on purpose: "module.name" -> reason (a serial twin
 #: exists for the rule that every parallel kernel has one: tests/test_kernels_dispatch.py)
 NOT_REACHED_ALLOWED: dict[str, str] = {
-    "lookup._embedding_gather_serial": "an output in the caches takes the parallel kernel "
-                                       "while its threads are awake, else numpy's take",
     "bag._zero_rows_serial": "functional/_bag.py calls _zero_rows only when use_parallel() "
                              "is true for the same work: choose() gives the parallel variant",
 }

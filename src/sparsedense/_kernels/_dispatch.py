@@ -51,7 +51,7 @@ def task_args(kernel, n_tasks: int) -> tuple[int, int, np.ndarray]:
     its serial twin one;
     the counter has two slots (a kernel with two task loops uses both).
     """
-    n_workers = workers() if is_parallel(kernel) else 1
+    n_workers = workers() if kernel in _TWINS else 1  # (is_parallel's test, without its call)
     return n_tasks, n_workers, np.zeros(2, dtype=np.int64)
 
 

@@ -345,7 +345,7 @@ def _pool_wake_microseconds(m: Machine) -> int:
 
 @_constant("LOOKUP_SMALL_MAX_BYTES", "lookups with an output up to this size (a quarter of the "
            "L3 share) stay in the caches: one range per thread while the pool is awake, "
-           "numpy's take on this thread while it sleeps (_pool); larger ones always split")
+           "the serial kernel on this thread while it sleeps (_pool); larger ones always split")
 def _lookup_small_max_bytes(m: Machine) -> int:
     return max(m.l2, m.l3_share // 4)
 

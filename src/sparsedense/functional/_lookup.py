@@ -161,34 +161,32 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
     """``table[flat]`` shaped ``out_shape``, into ``out`` when given (all checked)."""
     n, dim = flat.size, table.shape[1]
     work = n * dim
-    # a small lookup (its output fits the caches) runs on the threads only while the pool
-    # is awake or a run of calls has earned its wake (_pool), else as numpy's row copies
-    small = work * table.itemsize <= _tuning.get("LOOKUP_SMALL_MAX_BYTES")
-    if small:
-        started = time.perf_counter()
-        gather = _pool.choose(family("lookup")._embedding_gather, work, started)
-        n_tasks = workers()  # one contiguous range per worker: its output lines in one cache
-    else:  # a large output, maybe of fresh pages: tasks of whole huge pages (_pages)
-        gather = choose(family("lookup")._embedding_gather_pages, work)
-        n_tasks = _tuning.get("PARALLEL_TASKS")
-    if gather is None and out is None:
-        target = np.take(table, flat, axis=0).reshape(out_shape)
-    else:
-        target = out if out is not None and out.flags.c_contiguous else np.empty(
-            out_shape, table.dtype)
-        rows = target if target.ndim == 2 else target.reshape(n, dim)
-        if gather is None:  # (mode="clip" spares take's buffered copy; indices are checked)
-            np.take(table, flat, axis=0, out=rows, mode="clip")
-        elif small:
-            gather(flat, table, rows, *task_args(gather, min(n, n_tasks)))
-        elif n:
-            from .._kernels._pages import page_tasks
+    kernels = family("lookup")
+    target = out if out is not None and out.flags.c_contiguous else np.empty(
+        out_shape, table.dtype)
+    rows = target if target.ndim == 2 else target.reshape(n, dim)
+    if work * table.itemsize > _tuning.get("LOOKUP_SMALL_MAX_BYTES"):
+        # a large output, maybe of fresh pages: tasks of whole huge pages (_pages)
+        from .._kernels._pages import page_tasks
 
-            lead, page, span, n_tasks = page_tasks(rows, min(n, n_tasks))
-            gather(flat, table, rows, lead, page, span, *task_args(gather, n_tasks))
-    if small:
-        _pool.small_call_done(gather is not None, started)
-    if out is not None and target is not out:
+        gather = choose(kernels._embedding_gather_pages, work)
+        lead, page, span, n_tasks = page_tasks(rows, min(n, _tuning.get("PARALLEL_TASKS")))
+        gather(flat, table, rows, lead, page, span, *task_args(gather, n_tasks))
+    elif not use_parallel(work):  # too little for the threads: the pool is not consulted
+        gather = kernels._embedding_gather_serial
+        gather(flat, table, rows, *task_args(gather, 1))
+    else:
+        # a small lookup (its output fits the caches) runs on the threads only while the
+        # pool is awake or a run of calls has earned its wake (_pool), else on this one;
+        # one contiguous range per worker: its output lines in one cache
+        started = time.perf_counter()
+        gather = _pool.choose(kernels._embedding_gather, work, started)
+        parallel = gather is not None
+        if not parallel:
+            gather = kernels._embedding_gather_serial
+        gather(flat, table, rows, *task_args(gather, min(n, workers())))
+        _pool.small_call_done(parallel, started)
+    if target is not out and out is not None:
         out[...] = target
         return out
     return target
