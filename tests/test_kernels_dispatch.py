@@ -57,9 +57,15 @@ def test_every_parallel_kernel_has_a_serial_twin(name):
 
 
 def _is_choose_first_arg(node: ast.AST, parents: dict) -> bool:
+    """``node`` is the first argument of ``choose(...)`` or of ``_pool.run(...)`` (which
+    applies choose()'s rule to a small call)."""
     parent = parents.get(node)
-    return (isinstance(parent, ast.Call) and parent.args and parent.args[0] is node
-            and getattr(parent.func, "id", getattr(parent.func, "attr", None)) == "choose")
+    if not (isinstance(parent, ast.Call) and parent.args and parent.args[0] is node):
+        return False
+    func = parent.func
+    return getattr(func, "id", getattr(func, "attr", None)) == "choose" or (
+        isinstance(func, ast.Attribute) and func.attr == "run"
+        and getattr(func.value, "id", None) == "_pool")
 
 
 def _bypasses(path: Path) -> list[str]:
@@ -75,7 +81,8 @@ def _bypasses(path: Path) -> list[str]:
 
 
 def test_no_parallel_kernel_is_called_around_choose():
-    """Outside _kernels/, a parallel kernel's name appears only as choose()'s first argument."""
+    """Outside _kernels/, a parallel kernel's name appears only as the first argument of
+    choose() or _pool.run()."""
     files = [p for p in SRC.rglob("*.py") if "_kernels" not in p.parts]
     bad = [hit for path in files for hit in _bypasses(path)]
     assert not bad, "parallel kernels used without _dispatch.choose:\n" + "\n".join(bad)

@@ -122,3 +122,70 @@ def test_a_loop_of_small_lookups_ends_up_in_parallel():
         F.embedding(idx, W)
         F.embedding(idx, W)
         assert len(_pool._state["wakes"]) == 1
+
+
+@pytest.fixture
+def task_kernel(monkeypatch):
+    """A stand-in parallel task kernel and its twin: each records which ran and its
+    task arguments."""
+    calls = []
+
+    def kernel(*args):
+        calls.append(("parallel",) + args)
+
+    def twin(*args):
+        calls.append(("serial",) + args)
+
+    monkeypatch.setitem(_pool._TWINS, kernel, twin)
+    return kernel, calls
+
+
+def _ran(calls):
+    """(which ran, n_tasks, n_workers) of the one call, its counter checked fresh."""
+    (which, *args, n_tasks, n_workers, counter), = calls
+    assert args == ["a", "b"]
+    assert counter.dtype == np.int64 and counter.tolist() == [0, 0]
+    return which, n_tasks, n_workers
+
+
+def test_run_keeps_work_below_the_threads_off_the_pool_and_its_clock(task_kernel):
+    kernel, calls = task_kernel
+    _pool.parallel_ran()
+    state = dict(_pool._state)
+    _pool.run(kernel, 1, ("a", "b"), 3)  # the pool is awake, but one element is too little
+    assert _ran(calls) == ("serial", 3, 1)
+    assert _pool._state == state
+
+
+def test_run_takes_the_threads_while_the_pool_is_awake(task_kernel):
+    from sparsedense._kernels._dispatch import workers
+
+    kernel, calls = task_kernel
+    _pool.parallel_ran()
+    before = _pool._state["parallel_end"]
+    _pool.run(kernel, BIG, ("a", "b"), 2)
+    assert _ran(calls) == ("parallel", 2, workers())
+    assert _pool._state["call_end"] == _pool._state["parallel_end"] > before
+
+
+def test_run_follows_the_rule_of_choose_when_the_pool_sleeps(task_kernel):
+    kernel, calls = task_kernel
+    _pool.run(kernel, BIG, ("a", "b"), 2)  # a lone call: this thread
+    assert _ran(calls) == ("serial", 2, 1)
+    assert _pool._state["call_end"] > float("-inf") == _pool._state["parallel_end"]
+    calls.clear()
+    with _tuning.override(POOL_WAKE_MICROSECONDS=0, POOL_SPIN_MICROSECONDS=10**9):
+        _pool.run(kernel, BIG, ("a", "b"), 2)  # a run whose wake costs nothing: woken
+    assert _ran(calls)[0] == "parallel"
+    assert _pool._state["parallel_end"] > float("-inf")
+
+
+def test_run_off_the_main_thread_stays_on_it(task_kernel):
+    kernel, calls = task_kernel
+    _pool.parallel_ran()
+    state = dict(_pool._state)
+    t = threading.Thread(target=_pool.run, args=(kernel, BIG, ("a", "b"), 2))
+    t.start()
+    t.join()
+    assert _ran(calls) == ("serial", 2, 1)
+    assert _pool._state == state

@@ -25,10 +25,13 @@ True
 
 from __future__ import annotations
 
+import threading
 import time
 
+import numpy as np
+
 from . import _tuning
-from ._dispatch import ON_PARALLEL, use_parallel, workers
+from ._dispatch import _TWINS, MAIN_THREAD, ON_PARALLEL, use_parallel, workers
 
 # the pool's state, one per process (only the main thread runs parallel kernels)
 _state = {
@@ -105,6 +108,37 @@ def small_call_done(parallel: bool, started: float) -> None:
             _state["wakes"] = (_state["wakes"] + [now - started])[-_WAKES_KEPT:]
     else:  # what it would have taken on all the workers
         _state["rent"] += (now - started) * (1.0 - 1.0 / workers())
+
+
+def run(kernel, work: int, args: tuple, n_tasks: int) -> None:
+    """Run the task kernel ``kernel`` (:mod:`._tasks`) on ``args`` for a small call of
+    ``work`` elements: what :func:`choose`, :func:`._dispatch.task_args` and
+    :func:`small_call_done` do around it, in one Python call.
+
+    ``args`` get the task arguments appended: ``n_tasks`` tasks (at most one per row),
+    the workers and a fresh counter; the kernel's serial twin takes them on this thread
+    when the threads should not. A call of some tens of microseconds pays for each
+    Python call it makes, twice over right after a kernel has moved its data through
+    the caches, so the two common cases, too little work for the threads (the pool's
+    clock is not read) and the pool awake, are decided here without calling out.
+    """
+    counter = np.zeros(2, dtype=np.int64)
+    # (use_parallel's test)
+    if work < _tuning.get("PARALLEL_MIN_WORK") or threading.get_ident() != MAIN_THREAD[0]:
+        _TWINS[kernel](*args, n_tasks, 1, counter)
+        return
+    state = _state
+    started = time.perf_counter()
+    if started - state["parallel_end"] < _spin():  # the pool is awake (pool_awake)
+        kernel(*args, n_tasks, workers(), counter)
+        state["call_end"] = state["parallel_end"] = time.perf_counter()
+        return
+    chosen = choose(kernel, work, started)
+    if chosen is None:
+        _TWINS[kernel](*args, n_tasks, 1, counter)
+    else:
+        chosen(*args, n_tasks, workers(), counter)
+    small_call_done(chosen is not None, started)
 
 
 def parallel_ran() -> None:

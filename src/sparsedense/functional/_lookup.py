@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -172,20 +171,11 @@ def _gather(flat: np.ndarray, table: np.ndarray, out_shape: tuple[int, ...],
         gather = choose(kernels._embedding_gather_pages, work)
         lead, page, span, n_tasks = page_tasks(rows, min(n, _tuning.get("PARALLEL_TASKS")))
         gather(flat, table, rows, lead, page, span, *task_args(gather, n_tasks))
-    elif not use_parallel(work):  # too little for the threads: the pool is not consulted
-        gather = kernels._embedding_gather_serial
-        gather(flat, table, rows, *task_args(gather, 1))
     else:
         # a small lookup (its output fits the caches) runs on the threads only while the
         # pool is awake or a run of calls has earned its wake (_pool), else on this one;
         # one contiguous range per worker: its output lines in one cache
-        started = time.perf_counter()
-        gather = _pool.choose(kernels._embedding_gather, work, started)
-        parallel = gather is not None
-        if not parallel:
-            gather = kernels._embedding_gather_serial
-        gather(flat, table, rows, *task_args(gather, min(n, workers())))
-        _pool.small_call_done(parallel, started)
+        _pool.run(kernels._embedding_gather, work, (flat, table, rows), min(n, workers()))
     if target is not out and out is not None:
         out[...] = target
         return out
