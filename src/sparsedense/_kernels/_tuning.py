@@ -317,10 +317,10 @@ def _cosine_dense_min_rows(m: Machine) -> int:
 
 
 @_constant("COSINE_PARALLEL_MIN_WORK", "output + stored elements from which sparse cosine's "
-           "Gram kernel runs in parallel right after the BLAS product (whose threads still "
-           "spin)")
+           "Gram kernel runs in parallel right after the BLAS product: below, it ends within "
+           "the time BLAS's threads still spin and shares a core with one of them")
 def _cosine_parallel_min_work(m: Machine) -> int:
-    return _parallel_from(m, 1 << 25)
+    return _parallel_from(m, 12 << 20)
 
 
 @_constant("HASHING_PARALLEL_MIN_CODES", "code points of a chunk from which HashingVectorizer "
