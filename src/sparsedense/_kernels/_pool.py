@@ -25,13 +25,12 @@ True
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
 
 from . import _tuning
-from ._dispatch import _TWINS, MAIN_THREAD, ON_PARALLEL, use_parallel, workers
+from ._dispatch import _TWINS, ON_PARALLEL, use_parallel, workers
 
 # the pool's state, one per process (only the main thread runs parallel kernels)
 _state = {
@@ -123,8 +122,7 @@ def run(kernel, work: int, args: tuple, n_tasks: int) -> None:
     clock is not read) and the pool awake, are decided here without calling out.
     """
     counter = np.zeros(2, dtype=np.int64)
-    # (use_parallel's test)
-    if work < _tuning.get("PARALLEL_MIN_WORK") or threading.get_ident() != MAIN_THREAD[0]:
+    if not use_parallel(work):
         _TWINS[kernel](*args, n_tasks, 1, counter)
         return
     state = _state
